@@ -1,0 +1,31 @@
+"""grader: auto-grading of exam answers.
+
+The public face. Names are loaded lazily so that importing ``grader`` (and
+running ``grader --help``) does not import sympy or numpy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "GraderError": "grader.errors",
+    "RubricError": "grader.errors",
+    "SubmissionError": "grader.errors",
+    "GradeReport": "grader.report.models",
+    "PartReport": "grader.report.models",
+    "CheckReport": "grader.report.models",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'grader' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
