@@ -1,0 +1,139 @@
+"""grader.timelimit: results come back, errors are re-raised, and a call that
+runs out of time is stopped for real (its process is gone), on any thread and
+inside daemonic pool workers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+
+import pytest
+
+from grader.timelimit import TimeLimitExceeded, run_with_time_limit, shutdown_workers
+
+
+def add(a: int, b: int, *, times: int = 1) -> int:
+    return (a + b) * times
+
+
+def whoami() -> int:
+    return os.getpid()
+
+
+def burn_forever() -> None:
+    # A runaway pure-Python loop: only killing the process stops it.
+    x = 0
+    while True:
+        x += 1
+
+
+def sleep_for(seconds: float) -> str:
+    time.sleep(seconds)
+    return "woke"
+
+
+def fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def nested() -> int:
+    # A timed call from inside a timed call (the worker forks its own worker).
+    return run_with_time_limit(add, 20, 1, seconds=10, times=2)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_returns_the_result_with_args_and_kwargs():
+    assert run_with_time_limit(add, 2, 3, seconds=10, times=4) == 20
+
+
+def test_runs_in_another_process_which_is_reused():
+    first = run_with_time_limit(whoami, seconds=10)
+    second = run_with_time_limit(whoami, seconds=10)
+    assert first != os.getpid()
+    assert first == second
+
+
+@pytest.mark.parametrize("message", ["plain", "with: colon", ""], ids=["plain", "colon", "empty"])
+def test_reraises_the_functions_exception(message):
+    with pytest.raises(ValueError) as caught:
+        run_with_time_limit(fail, message, seconds=10)
+    assert str(caught.value) == message
+
+
+def test_timeout_kills_a_cpu_bound_runaway_and_a_fresh_worker_follows():
+    pid = run_with_time_limit(whoami, seconds=10)
+    with pytest.raises(TimeLimitExceeded) as caught:
+        run_with_time_limit(burn_forever, seconds=0.3)
+    assert str(caught.value) == "timed out after 0.3s"
+    assert caught.value.seconds == 0.3
+    assert not _process_exists(pid)  # killed and reaped, not burning CPU
+    new_pid = run_with_time_limit(whoami, seconds=10)
+    assert new_pid != pid
+    assert run_with_time_limit(add, 1, 1, seconds=10) == 2
+
+
+def test_sleeping_call_times_out():
+    with pytest.raises(TimeLimitExceeded):
+        run_with_time_limit(sleep_for, 30, seconds=0.2)
+
+
+def test_unpicklable_function_runs_in_a_one_off_child():
+    offset = 5
+    assert run_with_time_limit(lambda v: v + offset, 1, seconds=10) == 6
+    with pytest.raises(TimeLimitExceeded):
+        run_with_time_limit(lambda: burn_forever(), seconds=0.2)
+
+
+def test_works_off_the_main_thread():
+    results: list[object] = []
+
+    def in_thread() -> None:
+        results.append(run_with_time_limit(add, 1, 2, seconds=10))
+        try:
+            run_with_time_limit(burn_forever, seconds=0.2)
+        except TimeLimitExceeded as error:
+            results.append(str(error))
+        shutdown_workers()
+
+    threads = [threading.Thread(target=in_thread) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(map(str, results)) == ["3", "3", "timed out after 0.2s", "timed out after 0.2s"]
+
+
+def _in_pool_worker(_: int) -> tuple[int, str]:
+    value = run_with_time_limit(add, 3, 4, seconds=10)
+    try:
+        run_with_time_limit(burn_forever, seconds=0.2)
+        outcome = "no timeout"
+    except TimeLimitExceeded as error:
+        outcome = str(error)
+    return value, outcome
+
+
+def test_works_inside_daemonic_pool_workers():
+    # multiprocessing.Process cannot start from a daemonic Pool worker; os.fork can.
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        results = pool.map(_in_pool_worker, range(2))
+    assert results == [(7, "timed out after 0.2s")] * 2
+
+
+def test_nested_calls():
+    assert run_with_time_limit(nested, seconds=10) == 42
+
+
+@pytest.mark.parametrize("seconds", [0, -1], ids=["zero", "negative"])
+def test_rejects_a_non_positive_limit(seconds):
+    with pytest.raises(ValueError):
+        run_with_time_limit(add, 1, 2, seconds=seconds)
