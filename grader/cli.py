@@ -34,3 +34,58 @@ def main() -> None:
 
 
 # Commands are added below, one per concern, each a thin wrapper over grader.api.
+
+
+@main.command()
+@click.option(
+    "--rubric",
+    "rubrics",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="A rubric to serve; repeat for several exams. The exam id is the file's stem.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--token",
+    envvar="GRADER_TOKEN",
+    help="Instructor token (default: $GRADER_TOKEN, else a random one, printed).",
+)
+@click.option(
+    "--rate-limit",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Requests a minute per client address (0: no limit).",
+)
+@click.option(
+    "--max-body",
+    default=2_000_000,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Largest request body in bytes.",
+)
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds before a request's grading is abandoned (504).",
+)
+def serve(rubrics, host, port, workers, token, rate_limit, max_body, timeout) -> None:
+    """Run the HTTP service: student self-check page and API (extra [serve])."""
+    from grader.service.run import run_service
+
+    run_service(
+        rubric_paths=list(rubrics),
+        host=host,
+        port=port,
+        workers=workers,
+        token=token,
+        rate_per_minute=rate_limit,
+        max_body_bytes=max_body,
+        request_timeout=timeout,
+        announce=click.echo,
+    )

@@ -1,0 +1,381 @@
+"""The ASGI app: student self-check, instructor grading, and the web page.
+
+Routes validate the request, hand the submission to the worker pool
+(``grader.service.workers``) and return what ``grader.api`` produced. Every
+error is JSON of one shape (``{"error": {"status", "code", "message"}}``),
+never a stack trace. Student responses never carry references or rubric
+contents: ``grader.api.check`` builds the student view, and
+``student_exam_summary`` lists only ids, titles and points.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from grader import __version__
+from grader.service.limits import BodySizeLimit, RateLimit, RateLimiter
+from grader.service.workers import GradingPool, SubmissionPayload
+
+STATIC_DIR = Path(__file__).parent / "static"
+KATEX_DIR = Path(__file__).resolve().parent.parent / "report" / "assets" / "katex"
+
+# A code or sheet file name a client may send: a plain name, no folders.
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+_MAX_FILES = 20
+
+
+@dataclass
+class ServiceSettings:
+    """How the service runs. Defaults are safe for a laptop or a course VM."""
+
+    rubrics: dict[str, Path] = field(default_factory=dict)
+    instructor_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    workers: int = 2
+    request_timeout: float = 30.0
+    max_body_bytes: int = 2_000_000
+    max_answer_chars: int = 200_000
+    rate_per_minute: float = 120.0
+    rate_burst: int = 30
+
+
+class ServiceError(Exception):
+    """A client error with its HTTP status, caught by one handler."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def _error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"status": status, "code": code, "message": message}},
+        status_code=status,
+        headers=headers,
+    )
+
+
+# ---- request and response models (the OpenAPI description is built from them)
+
+
+class SheetCheckRequest(BaseModel):
+    """A whole answer sheet: Markdown/LaTeX text, or answers per part, plus code files."""
+
+    sheet: str | None = Field(None, description="The answer sheet as Markdown + LaTeX.")
+    answers: dict[str, str] = Field(
+        default_factory=dict, description="Answers by part id (e.g. 'q1.b'), instead of a sheet."
+    )
+    files: dict[str, str] = Field(
+        default_factory=dict, description="Code files by name (e.g. 'linreg.py')."
+    )
+
+
+class PartCheckRequest(BaseModel):
+    """One part's answer (Markdown + LaTeX, or code for a code part)."""
+
+    answer: str = Field(..., description="The answer text.")
+    files: dict[str, str] = Field(default_factory=dict, description="Code files by name.")
+
+
+class PartSummary(BaseModel):
+    id: str
+    title: str = ""
+    max_score: float
+    kinds: list[str] = Field(default_factory=list, description="Check kinds of the part.")
+    files: list[str] = Field(default_factory=list, description="Code files the part reads.")
+
+
+class ExamSummary(BaseModel):
+    id: str
+    title: str = ""
+    max_score: float
+    parts: list[PartSummary]
+
+
+class ErrorBody(BaseModel):
+    status: int
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (400, 401, 404, 413, 422, 429, 504)
+}
+
+
+# ---- helpers
+
+
+def student_exam_summary(exam_id: str, rubric: Any) -> ExamSummary:
+    """What a student may know of an exam: ids, titles, points, check kinds."""
+    parts = []
+    for question in rubric.questions:
+        for part in question.parts:
+            kinds = [check.kind for check in part.checks]
+            files = sorted(
+                {getattr(check, "file") for check in part.checks if getattr(check, "file", None)}
+            )
+            parts.append(
+                PartSummary(
+                    id=part.id,
+                    title=getattr(part, "title", "") or "",
+                    max_score=float(part.points),
+                    kinds=kinds,
+                    files=files,
+                )
+            )
+    return ExamSummary(
+        id=exam_id,
+        title=getattr(rubric, "title", "") or "",
+        max_score=float(sum(part.max_score for part in parts)),
+        parts=parts,
+    )
+
+
+def _check_text(value: str, where: str, limit: int) -> None:
+    if "\x00" in value:
+        raise ServiceError(400, "binary_data", f"{where}: binary data (NUL bytes) is not text")
+    if len(value) > limit:
+        raise ServiceError(413, "too_large", f"{where}: {len(value)} characters, limit {limit}")
+
+
+def _check_files(files: dict[str, str], limit: int) -> None:
+    if len(files) > _MAX_FILES:
+        raise ServiceError(400, "too_many_files", f"{len(files)} files, limit {_MAX_FILES}")
+    for name, content in files.items():
+        if not _FILE_NAME.match(name) or name in {"sheet.md", "answers.json"}:
+            raise ServiceError(400, "bad_file_name", f"files: invalid file name {name!r}")
+        _check_text(content, f"files[{name!r}]", limit)
+
+
+# ---- the app
+
+
+def create_app(settings: ServiceSettings) -> FastAPI:
+    """Build the ASGI app for the given rubrics (exam id -> rubric file)."""
+    from grader import api
+
+    if not settings.rubrics:
+        raise ValueError("the service needs at least one rubric")
+    rubrics = {exam_id: api.load_rubric(path) for exam_id, path in settings.rubrics.items()}
+    summaries = {exam_id: student_exam_summary(exam_id, r) for exam_id, r in rubrics.items()}
+    state: dict[str, GradingPool] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        pool = GradingPool(
+            settings.rubrics, workers=settings.workers, timeout=settings.request_timeout
+        )
+        await asyncio.get_running_loop().run_in_executor(None, pool.warm_up)
+        state["pool"] = pool
+        try:
+            yield
+        finally:
+            pool.close()
+
+    app = FastAPI(
+        title="grader",
+        version=__version__,
+        description="Self-check for students and grading for course tools.",
+        lifespan=lifespan,
+    )
+
+    # ---- errors: one JSON shape, no stack traces
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, error: ServiceError) -> JSONResponse:
+        return _error(error.status, error.code, error.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = error.errors()
+        first = problems[0] if problems else {}
+        if first.get("type") == "json_invalid":
+            return _error(400, "malformed_json", "request body is not valid JSON")
+        where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+        message = first.get("msg", "invalid request")
+        return _error(422, "invalid_request", f"{where}: {message}" if where else message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return _error(error.status_code, code, str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def _internal_error(request: Request, error: Exception) -> JSONResponse:
+        return _error(500, "internal_error", "internal error; the request was not graded")
+
+    # ---- dependencies
+
+    def exam(exam_id: str) -> str:
+        if exam_id not in rubrics:
+            raise ServiceError(404, "unknown_exam", f"unknown exam {exam_id!r}")
+        return exam_id
+
+    def instructor(authorization: Annotated[str | None, Header()] = None) -> None:
+        expected = f"Bearer {settings.instructor_token}"
+        if authorization is None or not secrets.compare_digest(authorization, expected):
+            raise ServiceError(401, "unauthorized", "instructor token missing or wrong")
+
+    async def grade_payload(mode: str, exam_id: str, payload: SubmissionPayload) -> dict:
+        try:
+            result = await state["pool"].run(mode, exam_id, payload)
+        except asyncio.TimeoutError:
+            raise ServiceError(
+                504, "timed_out", f"grading took longer than {settings.request_timeout:g} s"
+            ) from None
+        if "error" in result:
+            raise ServiceError(400, "bad_submission", result["error"])
+        return result
+
+    def sheet_payload(body: SheetCheckRequest, exam_id: str) -> SubmissionPayload:
+        if body.sheet is None and not body.answers and not body.files:
+            raise ServiceError(400, "empty_submission", "send a sheet, answers or files")
+        if body.sheet is not None:
+            _check_text(body.sheet, "sheet", settings.max_answer_chars)
+        known = {part.id for part in summaries[exam_id].parts}
+        for part_id, text in body.answers.items():
+            if part_id not in known:
+                raise ServiceError(404, "unknown_part", f"answers: unknown part {part_id!r}")
+            _check_text(text, f"answers[{part_id!r}]", settings.max_answer_chars)
+        _check_files(body.files, settings.max_answer_chars)
+        return SubmissionPayload(sheet=body.sheet, answers=body.answers, files=body.files)
+
+    # ---- routes: public
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    async def static(name: str) -> FileResponse:
+        return _serve_file(STATIC_DIR, name)
+
+    @app.get("/katex/{path:path}", include_in_schema=False)
+    async def katex(path: str) -> FileResponse:
+        return _serve_file(KATEX_DIR, path)
+
+    @app.get("/api/health")
+    async def health() -> dict:
+        return {"status": "ok", "version": __version__, "exams": sorted(rubrics)}
+
+    @app.get("/api/exams", response_model=list[ExamSummary])
+    async def list_exams() -> list[ExamSummary]:
+        return [summaries[exam_id] for exam_id in sorted(summaries)]
+
+    @app.get("/api/exams/{exam_id}", response_model=ExamSummary, responses=_ERRORS)
+    async def get_exam(exam_id: Annotated[str, Depends(exam)]) -> ExamSummary:
+        return summaries[exam_id]
+
+    @app.post("/api/exams/{exam_id}/check", responses=_ERRORS)
+    async def check_sheet(body: SheetCheckRequest, exam_id: Annotated[str, Depends(exam)]):
+        """The student view of a whole sheet: how each answer was read, score, feedback."""
+        return await grade_payload("check", exam_id, sheet_payload(body, exam_id))
+
+    @app.post("/api/exams/{exam_id}/parts/{part_id}/check", responses=_ERRORS)
+    async def check_part(
+        body: PartCheckRequest, part_id: str, exam_id: Annotated[str, Depends(exam)]
+    ):
+        """The student view of one part."""
+        if part_id not in {part.id for part in summaries[exam_id].parts}:
+            raise ServiceError(404, "unknown_part", f"unknown part {part_id!r}")
+        _check_text(body.answer, "answer", settings.max_answer_chars)
+        _check_files(body.files, settings.max_answer_chars)
+        payload = SubmissionPayload(answers={part_id: body.answer}, files=body.files)
+        report = await grade_payload("check", exam_id, payload)
+        part = next((p for p in report["parts"] if p["id"] == part_id), None)
+        return {"exam": exam_id, "part": part}
+
+    # ---- routes: instructors (bearer token)
+
+    @app.post(
+        "/api/exams/{exam_id}/grade",
+        responses=_ERRORS,
+        dependencies=[Depends(instructor)],
+    )
+    async def grade_sheet(
+        body: SheetCheckRequest,
+        exam_id: Annotated[str, Depends(exam)],
+        format: str = "json",
+    ):
+        """The full report of one submission, in any report format."""
+        report = await grade_payload("grade", exam_id, sheet_payload(body, exam_id))
+        return _render(report, format)
+
+    @app.post(
+        "/api/exams/{exam_id}/grade/upload",
+        responses=_ERRORS,
+        dependencies=[Depends(instructor)],
+    )
+    async def grade_upload(
+        files: list[UploadFile],
+        exam_id: Annotated[str, Depends(exam)],
+        format: str = "json",
+    ):
+        """Grade one student's uploaded folder (a sheet and code files)."""
+        contents: dict[str, str | bytes] = {}
+        for upload in files:
+            name = Path(upload.filename or "").name
+            if not _FILE_NAME.match(name):
+                raise ServiceError(400, "bad_file_name", f"invalid file name {name!r}")
+            contents[name] = await upload.read()
+        if not contents:
+            raise ServiceError(400, "empty_submission", "no files uploaded")
+        if len(contents) > _MAX_FILES:
+            raise ServiceError(400, "too_many_files", f"{len(contents)} files, limit {_MAX_FILES}")
+        report = await grade_payload("grade", exam_id, SubmissionPayload(files=contents))
+        return _render(report, format)
+
+    limiter = RateLimiter(per_minute=settings.rate_per_minute, burst=settings.rate_burst)
+    app.add_middleware(RateLimit, limiter=limiter)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _serve_file(root: Path, relative: str) -> FileResponse:
+    target = (root / relative).resolve()
+    if not target.is_file() or root.resolve() not in target.parents:
+        raise ServiceError(404, "not_found", "no such file")
+    return FileResponse(target)
+
+
+_FORMATS = {
+    "json": None,
+    "md": ("grader.report.markdown", "text/markdown"),
+    "gradescope": ("grader.report.gradescope", "application/json"),
+    "junit": ("grader.report.junit", "application/xml"),
+    "html": ("grader.report.html", "text/html"),
+}
+
+
+def _render(report: dict, format: str) -> Response | dict:
+    import importlib
+
+    if format not in _FORMATS:
+        raise ServiceError(
+            400, "unknown_format", f"unknown format {format!r}; one of {', '.join(_FORMATS)}"
+        )
+    if _FORMATS[format] is None:
+        return report
+    module_name, media_type = _FORMATS[format]
+    from grader.report.models import GradeReport
+
+    module = importlib.import_module(module_name)
+    return Response(module.render(GradeReport.model_validate(report)), media_type=media_type)
