@@ -1,0 +1,243 @@
+"""Loading a rubric from YAML, with line numbers for every error.
+
+A ``SafeLoader`` subclass records where each mapping, each key and each list
+item starts; a Pydantic error's ``loc`` path (``questions, 0, parts, 1,
+checks, 0, points``) is then walked through that tree to the line to blame, so
+errors read ``rubrics/ml-exam.yaml:42: questions[q1].parts[b].checks[gradient]:
+points: Input should be a number``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader.errors import RubricError
+
+MAX_RUBRIC_BYTES = 5_000_000
+
+
+class LineDict(dict):
+    """A mapping that remembers its own line and each key's line (1-based)."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+
+
+class LineList(list):
+    """A sequence that remembers its own line and each item's line (1-based)."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that builds LineDict / LineList and refuses duplicate keys."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain value", key_node.start_mark
+            ) from None
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def parse_yaml(text: str, *, path: str) -> Any:
+    """YAML text -> LineDict/LineList tree; syntax errors as ``RubricError`` with a line."""
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        problem = error.problem or error.context or "invalid YAML"
+        raise RubricError(f"YAML: {problem}", path=path, line=line) from None
+    except yaml.YAMLError as error:
+        raise RubricError(f"YAML: {error}", path=path) from None
+
+
+# --------------------------------------------------------------------------
+# loc path -> line
+
+
+def line_of(tree: Any, loc: Sequence[Any]) -> int | None:
+    """The line of the deepest node on ``loc`` found in ``tree``.
+
+    Elements of ``loc`` that are not keys or indexes (a discriminated union's
+    tag, ``function-after[...]``) are skipped.
+    """
+    node = tree
+    line = getattr(tree, "line", None)
+    for step in loc:
+        if isinstance(node, LineDict) and step in node:
+            line = node.key_lines.get(step, line)
+            node = node[step]
+        elif isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
+            line = node.item_lines[step]
+            node = node[step]
+        elif isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        # else: a union tag or validator name in the loc: stay on this node
+    return line
+
+
+def describe_loc(tree: Any, loc: Sequence[Any]) -> str:
+    """``questions[q1].parts[b].checks[gradient].points`` for a loc path (ids, not indexes)."""
+    words: list[str] = []
+    node = tree
+    for step in loc:
+        if isinstance(node, dict) and step in node:
+            words.append(str(step))
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            item = node[step]
+            name = item.get("id") if isinstance(item, dict) else None
+            label = str(name) if isinstance(name, (str, int)) else str(step)
+            if words:
+                words[-1] = f"{words[-1]}[{label}]"
+            else:
+                words.append(f"[{label}]")
+            node = item
+        elif isinstance(step, str) and not (step.startswith("function-") or "[" in step):
+            # a key that is missing (e.g. a required field) or a union tag
+            if isinstance(node, dict) and step not in (
+                "expression",
+                "derivation",
+                "shapes",
+                "concepts",
+                "code",
+            ):
+                words.append(step)
+    return ".".join(words)
+
+
+@dataclass(frozen=True)
+class RubricProblem:
+    """One error in a rubric file, at a line."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def format(self) -> str:
+        if self.line:
+            return f"{self.path}:{self.line}: {self.message}"
+        return f"{self.path}: {self.message}"
+
+
+def _pydantic_message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "union_tag_invalid":
+        expected = ctx.get("expected_tags", "")
+        return f"unknown check kind {ctx.get('tag')!r} (expected one of {expected})"
+    if kind == "union_tag_not_found":
+        return "a check needs a `kind` (expression, derivation, shapes, concepts, code)"
+    if kind == "extra_forbidden":
+        return "unknown field (misspelt?)"
+    message = str(error.get("msg", "invalid value"))
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return message
+
+
+def problems_from_validation_error(error: Any, tree: Any, *, path: str) -> list[RubricProblem]:
+    """Pydantic ``ValidationError`` -> one ``RubricProblem`` per error, with lines."""
+    problems = []
+    for item in error.errors():
+        loc = item.get("loc", ())
+        where = describe_loc(tree, loc)
+        message = _pydantic_message(item)
+        if item.get("type") == "extra_forbidden" and loc:
+            message = f"unknown field {loc[-1]!r} (misspelt?)"
+        text = f"{where}: {message}" if where else message
+        problems.append(RubricProblem(path, line_of(tree, loc), text))
+    return problems
+
+
+def raise_problems(problems: Iterable[RubricProblem]) -> None:
+    """Raise the first problem as a ``RubricError`` carrying all of them."""
+    problems = list(problems)
+    if not problems:
+        return
+    first = problems[0]
+    error = RubricError(first.message, path=first.path, line=first.line)
+    error.problems = problems  # type: ignore[attr-defined]
+    raise error
+
+
+# --------------------------------------------------------------------------
+# file -> Rubric
+
+
+def read_rubric_bytes(path: str | Path) -> bytes:
+    path = Path(path)
+    if not path.exists():
+        raise RubricError("no such rubric file", path=str(path))
+    if path.is_dir():
+        raise RubricError("is a folder, not a rubric file", path=str(path))
+    size = path.stat().st_size
+    if size > MAX_RUBRIC_BYTES:
+        raise RubricError(f"rubric file is too large ({size} bytes)", path=str(path))
+    return path.read_bytes()
+
+
+def load_rubric(path: str | Path):
+    """Read, parse and validate a rubric file -> ``Rubric`` (with ``path``,
+    ``sha256`` and the line tree for later messages). Raises ``RubricError``
+    (``file:line: message``; all problems on ``error.problems``)."""
+    from pydantic import ValidationError
+
+    from grader.rubric.models import Rubric
+
+    data = read_rubric_bytes(path)
+    name = str(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise RubricError("not UTF-8 text", path=name, line=line) from None
+    tree = parse_yaml(text, path=name)
+    if not isinstance(tree, dict):
+        raise RubricError("a rubric is a YAML mapping (id, questions, ...)", path=name, line=1)
+    try:
+        rubric = Rubric.model_validate(tree)
+    except ValidationError as error:
+        raise_problems(problems_from_validation_error(error, tree, path=name))
+        raise  # unreachable: raise_problems raised
+    rubric._source_path = Path(path)
+    rubric._sha256 = hashlib.sha256(data).hexdigest()
+    rubric._tree = tree
+    return rubric

@@ -1,0 +1,575 @@
+"""Pydantic models of a rubric: Exam -> questions -> parts -> checks.
+
+A rubric is written by an instructor in YAML (see docs/rubrics.md, whose field
+reference is generated from the ``description`` of every field below by
+``python -m grader.rubric.docs``). The models only describe and validate; the
+engines judge answers (``grader.checks``) and ``grader.scoring`` turns their
+verdicts into points.
+
+Every number of marks is in the exam's own unit (the marks printed on the
+paper). A check's marks add up to its part's ``points``; a part's to its
+question's; the questions' to the rubric's ``total``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
+
+# Marks are compared with a tolerance: 2/3 written as 0.6667 three times must
+# still add up to 2.
+POINTS_TOLERANCE = 0.011
+
+
+def _number_to_text(value: Any) -> Any:
+    # YAML reads `id: 1` and `labels: [1, 2]` as numbers; they are names here.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Label = Annotated[str, BeforeValidator(_number_to_text)]
+Identifier = Annotated[
+    str,
+    BeforeValidator(_number_to_text),
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
+        description="Letters, digits, '_', '-' and '.'; unique among its siblings.",
+    ),
+]
+Points = Annotated[float, Field(ge=0, description="Marks, in the exam's unit.")]
+
+
+class _Model(BaseModel):
+    # A misspelt field name is an error, not a silently ignored key.
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= POINTS_TOLERANCE
+
+
+def _score_by_count_max(table: dict[int, float] | None) -> float | None:
+    return max(table.values()) if table else None
+
+
+def _unique_ids(items: list[Any], what: str) -> None:
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise ValueError(f"duplicate {what} id {item.id!r}")
+        seen.add(item.id)
+
+
+# --------------------------------------------------------------------------
+# Known mistakes (STACK's response-tree nodes, WeBWorK's answer hints)
+
+
+class KnownMistake(_Model):
+    """A wrong form students often write, the marks it still earns and the
+    feedback it gives. Matched by equivalence in the math context, so any
+    spelling of the same wrong form triggers it."""
+
+    id: Identifier
+    answer: str = Field(
+        ...,
+        min_length=1,
+        description="The wrong form, in the same notation as references (LaTeX or plain).",
+    )
+    marks: Points = Field(
+        0.0, description="Marks the wrong form still earns (of the check's or milestone's)."
+    )
+    feedback: str = Field(
+        ...,
+        min_length=1,
+        description="What is wrong, for the student. Never the reference answer.",
+    )
+
+
+# --------------------------------------------------------------------------
+# Check kinds
+
+
+class _CheckBase(_Model):
+    id: Identifier
+    title: str = Field("", description="Short name shown in reports.")
+    points: Points = Field(..., description="This check's share of the part's points.")
+    time_limit: float | None = Field(
+        None,
+        gt=0,
+        description="Seconds the engine may spend on this check (default: the rubric's).",
+    )
+
+
+class ExpressionCheck(_CheckBase):
+    """A final answer: some line of the part must be equivalent (in the
+    question's math context) to ``answer`` or one of ``accept``."""
+
+    kind: Literal["expression"] = Field(..., description="`expression`.")
+    answer: str = Field(..., min_length=1, description="The reference form (never shown).")
+    accept: list[str] = Field(
+        default_factory=list, description="Other forms that also earn full marks."
+    )
+    mistakes: list[KnownMistake] = Field(
+        default_factory=list, description="Known wrong forms, tried when no line is right."
+    )
+    feedback: str = Field(
+        "",
+        description="Feedback when no line is right and no known mistake matches.",
+    )
+
+    @model_validator(mode="after")
+    def _mistake_marks(self) -> ExpressionCheck:
+        for mistake in self.mistakes:
+            if mistake.marks > self.points + POINTS_TOLERANCE:
+                raise ValueError(
+                    f"mistake {mistake.id!r} earns {mistake.marks} of a check worth {self.points}"
+                )
+        _unique_ids(self.mistakes, "mistake")
+        return self
+
+
+class MilestoneSpec(_Model):
+    """A step a derivation must reach, with its marks (engine: ``grader.math.Milestone``)."""
+
+    id: Identifier
+    statement: str = Field(
+        ...,
+        min_length=1,
+        description=(
+            "What the student must reach: an equation (`X^T X beta = X^T y`), a value "
+            "(`dL/dz1`, derived from the context's definitions) or a form."
+        ),
+    )
+    kind: Literal["value", "equation", "form"] = Field(
+        "value",
+        description=(
+            "`value`: a quantity equal to the statement's value; `equation`: an equation "
+            "equivalent to it; `form`: an expression of that form."
+        ),
+    )
+    quantity: str | None = Field(
+        None, description="The quantity the milestone is about, e.g. `dL/dw1` (optional)."
+    )
+    points: Points
+    slip_deduction: float | None = Field(
+        None,
+        ge=0,
+        description="Overrides the check's `slip_deduction` for this milestone.",
+    )
+    feedback: str = Field(
+        "",
+        description="Feedback when the milestone is missing or wrong (no answer in it).",
+    )
+    mistakes: list[KnownMistake] = Field(
+        default_factory=list,
+        description="Known wrong forms of this step, with the marks they keep.",
+    )
+
+    @model_validator(mode="after")
+    def _marks(self) -> MilestoneSpec:
+        if self.slip_deduction is not None and self.slip_deduction > self.points + 1e-9:
+            raise ValueError(
+                f"slip_deduction {self.slip_deduction} exceeds the milestone's {self.points} points"
+            )
+        for mistake in self.mistakes:
+            if mistake.marks > self.points + POINTS_TOLERANCE:
+                raise ValueError(
+                    f"mistake {mistake.id!r} earns {mistake.marks} of a milestone worth {self.points}"
+                )
+        _unique_ids(self.mistakes, "mistake")
+        return self
+
+
+class DerivationCheck(_CheckBase):
+    """Steps checked line by line against the math context, with milestones."""
+
+    kind: Literal["derivation"] = Field(..., description="`derivation`.")
+    milestones: list[MilestoneSpec] = Field(
+        ..., min_length=1, description="Steps that earn marks; their points add up to the check's."
+    )
+    slip_deduction: float = Field(
+        0.0,
+        ge=0,
+        description=(
+            "Marks lost by a milestone whose line has a slip corrected on the next line "
+            "(the rest of the milestone's marks are kept)."
+        ),
+    )
+    allow_ecf: bool = Field(
+        True,
+        description=(
+            "Error carried forward: a step that follows correctly from an earlier wrong one "
+            "keeps its marks (never for a meaningless line)."
+        ),
+    )
+    no_working_marks: float | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Marks for a correct final answer with no working at all (only the last "
+            "milestone found); `null`: just that milestone's points."
+        ),
+    )
+    final_milestone: str | None = Field(
+        None, description="Id of the milestone that is the final answer (default: the last)."
+    )
+    ocr_suspect: Literal["award", "withhold"] = Field(
+        "award",
+        description=(
+            "A milestone that is right only after an OCR repair: award its marks and flag "
+            "for review (`award`), or withhold them until a human looks (`withhold`)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _points(self) -> DerivationCheck:
+        _unique_ids(self.milestones, "milestone")
+        total = sum(m.points for m in self.milestones)
+        if not _close(total, self.points):
+            raise ValueError(
+                f"milestone points add up to {total:g}, but the check is worth {self.points:g}"
+            )
+        if self.final_milestone is not None and self.final_milestone not in {
+            m.id for m in self.milestones
+        }:
+            raise ValueError(f"final_milestone {self.final_milestone!r} is not a milestone id")
+        if self.no_working_marks is not None and self.no_working_marks > self.points + 1e-9:
+            raise ValueError("no_working_marks exceeds the check's points")
+        return self
+
+
+class ShapeMistake(_Model):
+    """A wrong shape for one name (e.g. beta written as a row)."""
+
+    name: str = Field(..., description="The symbol, as in `shapes`.")
+    shape: str = Field(..., description="The wrong shape, e.g. `1 x (d+1)`.")
+    feedback: str = Field(..., min_length=1, description="What is wrong, for the student.")
+
+
+class ShapesCheck(_CheckBase):
+    """Shape statements (`X \\in R^{n x (d+1)}`, a bmatrix column, ...) for named
+    symbols, read with ``MathLine.shapes``."""
+
+    kind: Literal["shapes"] = Field(..., description="`shapes`.")
+    shapes: dict[str, str] = Field(
+        ...,
+        min_length=1,
+        description="Symbol -> expected shape, `rows x cols` (`n x 1`, `n x (d+1)`).",
+    )
+    score_by_count: dict[int, float] | None = Field(
+        None,
+        description=(
+            "Number of right shapes -> marks, e.g. `{3: 0.5, 2: 0.25}`; counts not listed "
+            "get the next lower listed count's marks, or 0. Default: proportional."
+        ),
+    )
+    mistakes: list[ShapeMistake] = Field(
+        default_factory=list, description="Known wrong shapes and their feedback."
+    )
+
+    @model_validator(mode="after")
+    def _table(self) -> ShapesCheck:
+        top = _score_by_count_max(self.score_by_count)
+        if top is not None and not _close(top, self.points):
+            raise ValueError(
+                f"score_by_count gives at most {top:g}, but the check is worth {self.points:g}"
+            )
+        if self.score_by_count and max(self.score_by_count) > len(self.shapes):
+            raise ValueError("score_by_count counts more shapes than `shapes` lists")
+        return self
+
+
+class Idea(_Model):
+    """One idea a free-text answer should contain (engine: ``grader.text.Idea``)."""
+
+    id: Identifier
+    phrasings: list[str] = Field(
+        ...,
+        min_length=1,
+        description="Ways students say it; matched with stemming and OCR tolerance.",
+    )
+    marks: float = Field(1.0, ge=0, description="Marks for the idea (with `max_marks`).")
+    feedback: str = Field("", description="Feedback when the idea is missing.")
+
+
+class Misconception(_Model):
+    """A wrong idea that costs marks (engine: ``grader.text.Misconception``)."""
+
+    id: Identifier
+    phrasings: list[str] = Field(..., min_length=1, description="Ways students say it.")
+    penalty: float = Field(0.0, ge=0, description="Marks it costs besides the ideas it cancels.")
+    cancels: list[str] = Field(
+        default_factory=list, description="Ids of the ideas it contradicts (they earn nothing)."
+    )
+    feedback: str = Field("", description="What is wrong, for the student.")
+
+
+class ConceptsCheck(_CheckBase):
+    """Free text graded by ideas and misconceptions (engine: ``grader.text``)."""
+
+    kind: Literal["concepts"] = Field(..., description="`concepts`.")
+    ideas: list[Idea] = Field(..., min_length=1, description="The ideas that earn marks.")
+    misconceptions: list[Misconception] = Field(
+        default_factory=list, description="Wrong ideas that cost marks."
+    )
+    score_by_count: dict[int, float] | None = Field(
+        None,
+        description="Number of ideas found -> marks, e.g. `{3: 1, 2: 0.5}` (any 3 of 4: 1 mark).",
+    )
+    max_marks: float | None = Field(
+        None, gt=0, description="Cap on the sum of per-idea `marks` (per-item marks with a cap)."
+    )
+    reference: str | None = Field(None, description="A model answer (never shown).")
+
+    @model_validator(mode="after")
+    def _marks(self) -> ConceptsCheck:
+        _unique_ids(self.ideas, "idea")
+        _unique_ids(self.misconceptions, "misconception")
+        ids = {idea.id for idea in self.ideas}
+        for mis in self.misconceptions:
+            unknown = [c for c in mis.cancels if c not in ids]
+            if unknown:
+                raise ValueError(f"misconception {mis.id!r} cancels unknown ideas {unknown}")
+        if self.score_by_count is not None:
+            top = _score_by_count_max(self.score_by_count)
+            if max(self.score_by_count) > len(self.ideas):
+                raise ValueError("score_by_count counts more ideas than are listed")
+        else:
+            top = sum(i.marks for i in self.ideas)
+            if self.max_marks is not None:
+                top = min(top, self.max_marks)
+        if top is not None and not _close(top, self.points):
+            raise ValueError(
+                f"the ideas give at most {top:g} marks, but the check is worth {self.points:g}"
+            )
+        return self
+
+
+class CodeCheck(_CheckBase):
+    """Student code run in a sandbox against reference models (engine:
+    ``grader.numeric``; field names as in docs/code-checks.md)."""
+
+    # The numeric engine owns the format of `tests` and any further options;
+    # they are passed through to it unchanged.
+    model_config = ConfigDict(extra="allow")
+
+    kind: Literal["code"] = Field(..., description="`code`.")
+    file: str = Field(..., min_length=1, description="The student's file, e.g. `linreg.py`.")
+    function: str = Field(..., min_length=1, description="The function under test.")
+    references: str | None = Field(
+        None, description="Reference models + input generators, relative to the rubric file."
+    )
+    tests: list[dict[str, Any]] = Field(
+        default_factory=list, description="The tests, in the numeric engine's format."
+    )
+
+
+Check = Annotated[
+    ExpressionCheck | DerivationCheck | ShapesCheck | ConceptsCheck | CodeCheck,
+    Field(discriminator="kind"),
+]
+CHECK_KINDS = ("expression", "derivation", "shapes", "concepts", "code")
+
+# The kind of answer a check reads, for part finding on the sheet.
+ANSWER_KIND_OF_CHECK = {
+    "expression": "math",
+    "derivation": "math",
+    "shapes": "math",
+    "concepts": "text",
+    "code": "code",
+}
+
+
+# --------------------------------------------------------------------------
+# Examples: unit tests for a question
+
+
+class Example(_Model):
+    """An example answer to a part and what grading it must give; `grader
+    validate` runs them like unit tests."""
+
+    id: Identifier
+    answer: str = Field(..., description="The answer text, as it would appear on a sheet.")
+    score: float | None = Field(
+        None, ge=0, description="The part score it must get (default: not checked)."
+    )
+    feedback: list[str] = Field(
+        default_factory=list,
+        description="Phrases that must appear in the feedback (case-insensitive).",
+    )
+    needs_review: bool | None = Field(
+        None, description="Whether the part must (or must not) be flagged for review."
+    )
+
+
+# --------------------------------------------------------------------------
+# Parts, questions, exam
+
+
+class Part(_Model):
+    id: Identifier = Field(..., description="Part id within its question, e.g. `b` (-> `q1.b`).")
+    title: str = Field("", description="What the part asks, in a few words.")
+    labels: list[Label] = Field(
+        default_factory=list,
+        description="How the part is labelled on sheets (`(b)`, `b)`, `2`); default: its id.",
+    )
+    answer_kind: Literal["math", "text", "code"] | None = Field(
+        None,
+        description="What the answer is, for part finding (default: from the first check).",
+    )
+    keywords: list[str] = Field(
+        default_factory=list,
+        description="Words typical of an answer to this part (help find unlabelled answers).",
+    )
+    points: Points = Field(..., description="The part's marks; its checks' points add up to it.")
+    checks: list[Check] = Field(..., min_length=1, description="How the answer is judged.")
+    reference: str | None = Field(
+        None,
+        description="A model answer; `grader validate` requires it to score full marks.",
+    )
+    examples: list[Example] = Field(
+        default_factory=list,
+        description="Example answers (typical mistakes) with the score and feedback they must get.",
+    )
+
+    @model_validator(mode="after")
+    def _points(self) -> Part:
+        _unique_ids(self.checks, "check")
+        _unique_ids(self.examples, "example")
+        total = sum(c.points for c in self.checks)
+        if not _close(total, self.points):
+            raise ValueError(
+                f"check points add up to {total:g}, but the part is worth {self.points:g}"
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        if self.answer_kind:
+            return self.answer_kind
+        return ANSWER_KIND_OF_CHECK[self.checks[0].kind]
+
+
+class Question(_Model):
+    id: Identifier = Field(..., description="Question id, e.g. `q1`.")
+    title: str = Field("", description="The question's topic.")
+    labels: list[Label] = Field(
+        default_factory=list,
+        description="How the question is headed on sheets (`Q1`, `1.`); default: from its id.",
+    )
+    points: Points | None = Field(
+        None, description="The question's marks (checked against its parts' sum when given)."
+    )
+    context: dict[str, Any] | None = Field(
+        None,
+        description="Math context entries that override the exam's for this question.",
+    )
+    parts: list[Part] = Field(..., min_length=1)
+
+    @model_validator(mode="after")
+    def _points(self) -> Question:
+        _unique_ids(self.parts, "part")
+        total = sum(p.points for p in self.parts)
+        if self.points is not None and not _close(total, self.points):
+            raise ValueError(
+                f"part points add up to {total:g}, but the question is worth {self.points:g}"
+            )
+        return self
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.points for p in self.parts)
+
+
+class Rubric(_Model):
+    """A whole exam's rubric."""
+
+    id: Identifier = Field(..., description="Rubric id; goes into every report.")
+    title: str = Field("", description="The exam's title.")
+    total: Points | None = Field(
+        None, description="Total marks (checked against the questions' sum when given)."
+    )
+    context: dict[str, Any] | str | None = Field(
+        None,
+        description=(
+            "The exam's math context (symbols, functions, aliases, definitions, "
+            "function_derivatives; docs/math-context.md), or a path to a YAML file with it, "
+            "relative to the rubric."
+        ),
+    )
+    time_limit: float = Field(
+        5.0, gt=0, description="Default seconds per check; a check that runs out goes to review."
+    )
+    seed: int = Field(0, description="Seed for random-point evaluation (grading is deterministic).")
+    questions: list[Question] = Field(..., min_length=1)
+
+    # Where the rubric came from (set by the loader): reports carry the hash.
+    _source_path: Path | None = PrivateAttr(None)
+    _sha256: str = PrivateAttr("")
+    _tree: Any = PrivateAttr(None)
+
+    @property
+    def path(self) -> Path | None:
+        """The rubric file (None for a rubric built in Python)."""
+        return self._source_path
+
+    @property
+    def sha256(self) -> str:
+        """sha256 of the rubric file's bytes ("" for a rubric built in Python)."""
+        return self._sha256
+
+    @property
+    def directory(self) -> Path:
+        """Folder that relative paths in the rubric are resolved against."""
+        return self._source_path.parent if self._source_path else Path.cwd()
+
+    def line_of(self, loc: tuple) -> int | None:
+        """Line in the rubric file of the item at a Pydantic-style ``loc`` path."""
+        from grader.rubric.loader import line_of
+
+        return line_of(self._tree, loc) if self._tree is not None else None
+
+    @field_validator("questions")
+    @classmethod
+    def _unique_questions(cls, questions: list[Question]) -> list[Question]:
+        _unique_ids(questions, "question")
+        return questions
+
+    @model_validator(mode="after")
+    def _total(self) -> Rubric:
+        total = self.max_score
+        if self.total is not None and not _close(total, self.total):
+            raise ValueError(
+                f"question points add up to {total:g}, but the rubric's total is {self.total:g}"
+            )
+        return self
+
+    @property
+    def max_score(self) -> float:
+        return sum(q.max_score for q in self.questions)
+
+    def iter_parts(self):
+        """(question, part) pairs, in order."""
+        for question in self.questions:
+            for part in question.parts:
+                yield question, part
+
+    def part(self, part_id: str) -> tuple[Question, Part]:
+        """The question and part for a full id like ``q1.b``."""
+        for question, part in self.iter_parts():
+            if f"{question.id}.{part.id}" == part_id:
+                return question, part
+        raise KeyError(part_id)
