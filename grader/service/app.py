@@ -129,9 +129,7 @@ def student_exam_summary(exam_id: str, rubric: Any) -> ExamSummary:
     for question in rubric.questions:
         for part in question.parts:
             kinds = [check.kind for check in part.checks]
-            files = sorted(
-                {getattr(check, "file") for check in part.checks if getattr(check, "file", None)}
-            )
+            files = sorted({check.file for check in part.checks if getattr(check, "file", None)})
             parts.append(
                 PartSummary(
                     id=part.id,

@@ -97,7 +97,8 @@ class GradingPool:
     def warm_up(self) -> None:
         """Start every worker now (rubrics loaded) rather than on the first request."""
         futures = [
-            self._executor.submit(_noop) for _ in range(self._executor._max_workers)  # noqa: SLF001
+            self._executor.submit(_noop)
+            for _ in range(self._executor._max_workers)  # noqa: SLF001
         ]
         for future in futures:
             future.result()
