@@ -1,0 +1,387 @@
+"""Running student code in a separate, limited process (DESIGN.md decision 5).
+
+The grader's process never imports or executes student code. A
+:class:`Sandbox` starts one helper process, the *zygote* (``_zygote.py``, run
+with ``python -I`` and a clean environment: single-threaded BLAS, no
+``PYTHONPATH``, no home), which imports NumPy once and then forks a fresh
+child per job. The child gets resource limits (address space, CPU time, file
+size, open files, no subprocesses), a working folder holding only a copy of
+the student's file, and, when the zygote runs as root, no network, a private
+read-only root without the repository, and a fresh unprivileged uid.
+
+What comes back is only data: the child's result bytes are decoded here with
+``np.load(..., allow_pickle=False)``, numeric dtypes only, sizes checked.
+Exit codes and printed text are reported, never trusted.
+"""
+
+from __future__ import annotations
+
+import atexit
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.numeric import _zygote
+
+__all__ = [
+    "Call",
+    "CallOutcome",
+    "SandboxError",
+    "SandboxLimits",
+    "Sandbox",
+    "SandboxRun",
+    "StudentError",
+    "Unsupported",
+    "default_sandbox",
+]
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (not the student's fault): flag for review."""
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """Limits for one job (one test): the child is killed when it passes them."""
+
+    wall_seconds: float = 5.0
+    cpu_seconds: float = 5.0
+    memory_mb: int = 512
+    output_bytes: int = 1_000_000  # printed text and any file it writes (RLIMIT_FSIZE)
+    result_bytes: int = 64_000_000  # what the child may send back
+    disk_mb: int = 16  # its working folder (a tmpfs when isolated)
+    processes: int = 1  # RLIMIT_NPROC for its fresh uid: 1 = no fork, no threads
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of the student's function: positional and keyword arguments."""
+
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StudentError:
+    """An exception in the student's code, located in the student's own file."""
+
+    type: str
+    message: str = ""
+    line: int | None = None
+    code: str = ""
+    in_function: str | None = None
+
+    def describe(self, filename: str) -> str:
+        where = f" at {filename}:{self.line}" if self.line else ""
+        code = f" (`{self.code.strip()}`)" if self.code.strip() else ""
+        message = f": {self.message}" if self.message else ""
+        return f"{self.type}{message}{where}{code}"
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A returned value that is not numbers (an object, a string, ...)."""
+
+    what: str
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    ok: bool
+    value: Any = None  # ndarray | tuple | list | dict | Unsupported
+    error: StudentError | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class SandboxRun:
+    """What happened to one job, as observed from outside the child."""
+
+    status: str  # finished | timeout | result_too_large | no_result | bad_result | sandbox_error
+    calls: list[CallOutcome] = field(default_factory=list)
+    import_error: StudentError | None = None
+    missing_function: bool = False
+    wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    max_rss_kb: int = 0
+    exit_code: int | None = None
+    signal: int | None = None
+    printed: str = ""
+    printed_bytes: int = 0
+    detail: str = ""
+
+
+# ----------------------------------------------------------------- encoding
+def _array_bytes(value: Any) -> bytes:
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(value), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _encode_calls(calls: list[Call]) -> tuple[list[dict], list[bytes]]:
+    """Calls as JSON, arrays as .npy blobs (shared arrays sent once)."""
+    import numpy as np
+
+    blobs: list[bytes] = []
+    seen: dict[int, int] = {}
+    keep_alive = []
+
+    def encode(value: Any) -> dict:
+        if isinstance(value, np.ndarray | np.generic):
+            key = id(value)
+            if key not in seen:
+                keep_alive.append(value)
+                blobs.append(_array_bytes(value))
+                seen[key] = len(blobs)  # blob 0 is the source file
+            return {"blob": seen[key] - 1}
+        if value is None or isinstance(value, bool | int | float | str):
+            return {"json": value}
+        raise TypeError(f"cannot send a {type(value).__name__} to the sandbox")
+
+    encoded = [
+        {"args": [encode(a) for a in call.args],
+         "kwargs": {k: encode(v) for k, v in call.kwargs.items()}}
+        for call in calls
+    ]
+    return encoded, blobs
+
+
+def _decode_value(node: Any, blobs: list[bytes], budget: list[int], depth: int = 0) -> Any:
+    """Rebuild a returned value; anything unexpected becomes ``Unsupported``."""
+    import numpy as np
+
+    budget[0] -= 1
+    if budget[0] < 0 or depth > 8 or not isinstance(node, dict) or len(node) > 2:
+        return Unsupported("a malformed result")
+    if "array" in node:
+        index = node["array"]
+        if not isinstance(index, int) or not 0 <= index < len(blobs):
+            return Unsupported("a malformed result")
+        try:
+            array = np.load(io.BytesIO(blobs[index]), allow_pickle=False)
+        except Exception:  # noqa: BLE001 - any unreadable blob is the child's doing
+            return Unsupported("an unreadable array")
+        if not isinstance(array, np.ndarray) or array.dtype.kind not in "biufc":
+            return Unsupported("a non-numeric array")
+        return array
+    if "seq" in node and isinstance(node["seq"], list):
+        items = [_decode_value(v, blobs, budget, depth + 1) for v in node["seq"]]
+        return tuple(items) if node.get("tuple") else items
+    if "map" in node and isinstance(node["map"], dict):
+        return {str(k): _decode_value(v, blobs, budget, depth + 1) for k, v in node["map"].items()}
+    if "unsupported" in node:
+        return Unsupported(str(node["unsupported"])[:100])
+    return Unsupported("a malformed result")
+
+
+def _student_error(info: Any) -> StudentError:
+    if not isinstance(info, dict):
+        return StudentError("Error")
+    line = info.get("line")
+    return StudentError(
+        type=str(info.get("type", "Error"))[:100],
+        message=str(info.get("message", ""))[:500],
+        line=line if isinstance(line, int) and not isinstance(line, bool) else None,
+        code=str(info.get("code", ""))[:200],
+        in_function=str(info["in_function"])[:100] if info.get("in_function") else None,
+    )
+
+
+def decode_result(data: bytes, n_calls: int) -> SandboxRun:
+    """Parse the child's raw result bytes; never trusts them."""
+    if not data:
+        return SandboxRun(status="no_result")
+    try:
+        header, blobs = _zygote.unpack_message(data)
+    except (ValueError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return SandboxRun(status="bad_result", detail=str(exc))
+    run = SandboxRun(status="finished")
+    if header.get("import_error"):
+        info = header["import_error"]
+        if isinstance(info, dict) and info.get("type") == "MissingFunction":
+            run.missing_function = True
+        else:
+            run.import_error = _student_error(info)
+        return run
+    calls = header.get("calls")
+    if not isinstance(calls, list) or len(calls) != n_calls:
+        return SandboxRun(status="bad_result", detail="wrong number of call results")
+    budget = [100_000]
+    for entry in calls:
+        if not isinstance(entry, dict):
+            return SandboxRun(status="bad_result", detail="malformed call result")
+        seconds = entry.get("seconds", 0.0)
+        seconds = float(seconds) if isinstance(seconds, int | float) else 0.0
+        if entry.get("ok") is True:
+            value = _decode_value(entry.get("value"), blobs, budget)
+            run.calls.append(CallOutcome(ok=True, value=value, seconds=seconds))
+        else:
+            run.calls.append(
+                CallOutcome(ok=False, error=_student_error(entry.get("error")), seconds=seconds)
+            )
+    return run
+
+
+# ----------------------------------------------------------------- sandbox
+def _clean_environment() -> dict[str, str]:
+    threads = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")}
+    return {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": "/nonexistent",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        **threads,
+    }
+
+
+class Sandbox:
+    """A zygote process serving jobs; one job at a time (a lock serialises threads).
+
+    ``isolate``: ``None`` (default) isolates when running as root, ``True``
+    demands it (the hello says when it could not), ``False`` runs with limits
+    only (useful to test the fallback). Start-up is lazy; ``close()`` ends it.
+    """
+
+    def __init__(self, *, isolate: bool | None = None, python: str | None = None):
+        self.isolate = isolate
+        self.python = python or sys.executable
+        self._process: subprocess.Popen | None = None
+        self._socket: socket.socket | None = None
+        self._jail_root: str | None = None
+        self._lock = threading.Lock()
+        self._owner_pid = os.getpid()
+        self.info: dict[str, Any] = {}
+
+    # -- life cycle
+    def start(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            return
+        self._owner_pid = os.getpid()
+        parent_end, child_end = socket.socketpair()
+        mode = {None: "auto", True: "on", False: "off"}[self.isolate]
+        self._jail_root = tempfile.mkdtemp(prefix="grader-jail-")
+        command = [self.python, "-I", _zygote.__file__, "--socket-fd", str(child_end.fileno()),
+                   "--isolate", mode, "--jail-root", self._jail_root]
+        try:
+            self._process = subprocess.Popen(
+                command, pass_fds=[child_end.fileno()], env=_clean_environment(),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                cwd="/", start_new_session=True, close_fds=True,
+            )
+        finally:
+            child_end.close()
+        self._socket = parent_end
+        payload = _zygote.recv_framed(parent_end.fileno())
+        if payload is None:
+            error = self._process.stderr.read().decode(errors="replace")[-500:]
+            self.close()
+            raise SandboxError(f"the sandbox did not start: {error.strip() or 'no output'}")
+        self.info, _ = _zygote.unpack_message(payload)
+
+    def close(self) -> None:
+        if os.getpid() != self._owner_pid:
+            # A forked copy of the grader: the zygote belongs to the parent.
+            self._socket = self._process = self._jail_root = None
+            return
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            if self._process.stderr:
+                self._process.stderr.close()
+            self._process = None
+        if self._jail_root:
+            shutil.rmtree(self._jail_root, ignore_errors=True)
+            self._jail_root = None
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- jobs
+    def visible_paths(self) -> list[str]:
+        """Host paths a child can read (isolated mode); everything when not isolated."""
+        self.start()
+        return list(self.info.get("visible", [])) if self.info.get("isolated") else ["/"]
+
+    def run(self, *, source: bytes, filename: str, function: str, calls: list[Call],
+            limits: SandboxLimits) -> SandboxRun:
+        """Run ``function`` from the student file (given as bytes) on each call."""
+        encoded, blobs = _encode_calls(calls)
+        job = {"module": Path(filename).stem or "submission", "filename": Path(filename).name,
+               "function": function, "calls": encoded, "limits": limits.to_dict()}
+        message = _zygote.pack_message(job, [source, *blobs])
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    self.start()
+                    _zygote.send_framed(self._socket.fileno(), message)
+                    reply = _zygote.recv_framed(self._socket.fileno())
+                    if reply is None:
+                        raise OSError("the sandbox closed its connection")
+                    break
+                except OSError as exc:
+                    self.close()
+                    if attempt == 2:
+                        raise SandboxError(f"the sandbox failed: {exc}") from exc
+        response, (data,) = _zygote.unpack_message(reply)
+        status = response.get("status")
+        if status == "sandbox_error":
+            raise SandboxError(f"the sandbox failed: {response.get('error', '')}")
+        run = decode_result(data, len(calls)) if status == "finished" else SandboxRun(status=status)
+        run.wall_seconds = float(response.get("wall_seconds", 0.0))
+        run.cpu_seconds = float(response.get("cpu_seconds", 0.0))
+        run.max_rss_kb = int(response.get("max_rss_kb", 0))
+        run.exit_code = response.get("exit_code")
+        run.signal = response.get("signal")
+        run.printed = str(response.get("printed", ""))
+        run.printed_bytes = int(response.get("printed_bytes", 0))
+        return run
+
+
+_default: Sandbox | None = None
+_default_lock = threading.Lock()
+
+
+def default_sandbox() -> Sandbox:
+    """One sandbox per grader process, started on first use, closed at exit."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Sandbox()
+            atexit.register(_default.close)
+        return _default
+
+
+def _forget_default() -> None:
+    global _default
+    _default = None
+
+
+# A forked grader process (batch workers) starts its own zygote on first use.
+os.register_at_fork(after_in_child=_forget_default)
