@@ -1,0 +1,223 @@
+"""Grading a free-text answer against a concept spec.
+
+For each idea, every phrasing is looked for in the answer; a match that is
+negated ("does not solve the vanishing gradient") earns nothing. Each
+misconception found (and not negated) cancels the ideas it contradicts and
+costs its penalty. The score follows the spec's rule; each credited idea
+carries the student's words and line that earned it; feedback is the
+rubric's own text for what is missing or wrong, so the reference answer is
+never quoted.
+
+When the spec has no ideas, only a reference answer, the similarity fallback
+grades it (``grader.text.similarity``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from grader.text._normalize import tokenize
+from grader.text._phrasing import AnswerIndex, Match, find_matches
+from grader.text.spec import ConceptSpec, Idea, Misconception
+
+__all__ = ["ConceptResult", "IdeaMatch", "MisconceptionMatch", "grade_concepts"]
+
+
+@dataclass
+class IdeaMatch:
+    """An idea found in the answer: the words and the line that earned it."""
+
+    id: str
+    text: str
+    line_no: int
+    phrasing: str = ""
+    repairs: list[str] = field(default_factory=list)  # fuzzy or OCR readings it needed
+
+
+@dataclass
+class MisconceptionMatch:
+    id: str
+    text: str
+    line_no: int
+    penalty: float
+    cancels: list[str]
+    phrasing: str = ""
+
+
+@dataclass
+class ConceptResult:
+    score: float
+    max_score: float
+    matched: list[IdeaMatch]  # ideas credited
+    missing: list[str]  # ideas not credited (absent, negated or cancelled)
+    misconceptions: list[MisconceptionMatch]
+    feedback: list[str]
+    needs_review: bool = False
+    review_reasons: list[str] = field(default_factory=list)
+    negated: list[IdeaMatch] = field(default_factory=list)  # ideas found only negated
+    cancelled: list[str] = field(default_factory=list)  # ideas found but cancelled
+    proposed: list[dict[str, Any]] = field(default_factory=list)  # embedding proposals
+    method: str = "concepts"  # or "similarity" for the reference-only fallback
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _best(matches: list[Match]) -> Match | None:
+    """The first clean match, else the first needing the fewest repairs."""
+    if not matches:
+        return None
+    return min(matches, key=lambda m: (len(m.repairs), m.first))
+
+
+def _find(index: AnswerIndex, item: Idea | Misconception) -> tuple[Match | None, Match | None]:
+    """(best non-negated match, best negated match) over all phrasings."""
+    positive: list[Match] = []
+    negated: list[Match] = []
+    for phrasing in item.compiled:
+        for match in find_matches(index, phrasing):
+            (negated if match.negated else positive).append(match)
+        if positive and not positive[-1].repairs:
+            break  # a clean match: no need to look further
+    return _best(positive), _best(negated)
+
+
+def _score(spec: ConceptSpec, credited: list[Idea]) -> float:
+    if spec.score_by_count:
+        count = len(credited)
+        earned = [marks for needed, marks in spec.score_by_count.items() if count >= needed]
+        score = max(earned, default=0.0)
+    else:
+        score = sum(idea.marks for idea in credited)
+    if spec.max_marks is not None:
+        score = min(score, spec.max_marks)
+    return score
+
+
+def grade_concepts(
+    text: str,
+    spec: ConceptSpec,
+    *,
+    first_line: int = 1,
+    proposer: Any = None,
+) -> ConceptResult:
+    """Grade ``text`` (one part's answer, its first line numbered ``first_line``).
+
+    ``proposer``: optional object with ``propose(text, spec, result) ->
+    list[dict]`` (see ``grader.text.embeddings``); its proposals are attached
+    for review and never change the score.
+    """
+    if not spec.ideas:
+        from grader.text.similarity import similarity_grade
+
+        return similarity_grade(text, spec.reference or "", max_marks=spec.max_score).as_concepts()
+
+    lines = text.split("\n")
+    index = AnswerIndex(tokenize(text, first_line=first_line), lines, first_line)
+
+    found: dict[str, IdeaMatch] = {}
+    negated: list[IdeaMatch] = []
+    review: list[str] = []
+    for idea in spec.ideas:
+        match, negated_match = _find(index, idea)
+        if match is not None:
+            found[idea.id] = IdeaMatch(
+                idea.id,
+                index.evidence(match.first, match.last),
+                index.tokens[match.first].line_no,
+                match.phrasing,
+                list(match.repairs),
+            )
+        elif negated_match is not None:
+            evidence = IdeaMatch(
+                idea.id,
+                index.evidence(negated_match.first, negated_match.last),
+                index.tokens[negated_match.first].line_no,
+                negated_match.phrasing,
+                list(negated_match.repairs),
+            )
+            negated.append(evidence)
+
+    misconceptions: list[MisconceptionMatch] = []
+    cancelled: set[str] = set()
+    for misconception in spec.misconceptions:
+        match, _ = _find(index, misconception)
+        if match is None:
+            continue
+        misconceptions.append(
+            MisconceptionMatch(
+                misconception.id,
+                index.evidence(match.first, match.last),
+                index.tokens[match.first].line_no,
+                misconception.penalty,
+                list(misconception.cancels),
+                match.phrasing,
+            )
+        )
+        cancelled.update(misconception.cancels)
+        if any(r.endswith("(OCR)") for r in match.repairs):
+            review.append(
+                f"misconception {misconception.id!r} read only after repairs "
+                f"({', '.join(match.repairs)}), line {index.tokens[match.first].line_no}"
+            )
+
+    credited = [idea for idea in spec.ideas if idea.id in found and idea.id not in cancelled]
+    score = _score(spec, credited)
+    penalty = sum(m.penalty for m in misconceptions)
+    score = max(0.0, score - penalty)
+    max_score = spec.max_score
+
+    feedback: list[str] = []
+    missing: list[str] = []
+    for idea in spec.ideas:
+        if idea in credited:
+            continue
+        missing.append(idea.id)
+    # feedback for missing ideas only where they would have raised the score
+    if score + penalty < max_score:
+        for idea in spec.ideas:
+            if idea.id in missing and idea.id not in cancelled and idea.feedback:
+                feedback.append(idea.feedback)
+    for misconception in spec.misconceptions:
+        if any(m.id == misconception.id for m in misconceptions) and misconception.feedback:
+            feedback.append(misconception.feedback)
+
+    # a spelling slip in a long word is ordinary; a letter-level OCR reading of a
+    # short word is a guess a marker should see
+    for idea in spec.ideas:
+        ocr = [r for r in found[idea.id].repairs if r.endswith("(OCR)")] if idea in credited else []
+        if ocr:
+            review.append(
+                f"idea {idea.id!r} credited after reading {', '.join(ocr)} "
+                f"(line {found[idea.id].line_no})"
+            )
+    if score < max_score:
+        for item in negated:
+            if item.id not in found:
+                review.append(
+                    f"idea {item.id!r} appears only negated (line {item.line_no}: "
+                    f"{item.text!r}); check the negation was read right"
+                )
+
+    result = ConceptResult(
+        score=round(score, 6),
+        max_score=max_score,
+        matched=[found[idea.id] for idea in credited],
+        missing=missing,
+        misconceptions=misconceptions,
+        feedback=feedback,
+        needs_review=False,
+        review_reasons=review,
+        negated=negated,
+        cancelled=sorted(i for i in cancelled if i in found),
+    )
+    if proposer is not None and score < max_score:
+        result.proposed = list(proposer.propose(text, spec, result))
+        for proposal in result.proposed:
+            review.append(
+                f"idea {proposal['id']!r} may be present (similarity {proposal['similarity']:.2f} "
+                f"to line {proposal['line_no']}); not credited automatically"
+            )
+    result.needs_review = bool(review)
+    return result
