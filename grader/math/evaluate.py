@@ -1,0 +1,623 @@
+"""Numeric evaluation of SymPy expressions (scalars and matrices) at random points.
+
+The equivalence checker's first and main step: both sides are evaluated at
+the same random points and the numbers compared. This module turns a SymPy
+expression into NumPy arrays, one value per point, all points at once:
+
+- a scalar is an array of shape ``(k,)`` (``k`` points), complex so that a
+  point outside a function's domain (``log`` of a negative number) shows up
+  instead of raising, and is then dropped from the comparison;
+- a matrix is an array of shape ``(k, rows, cols)``, with concrete sizes chosen
+  per dimension symbol, all different (``n=7, d=3 -> d+1=4``), so that
+  ``X^T X`` vs ``X X^T`` is a shape mismatch and not a coincidence;
+- ``MatMul`` is ``np.matmul`` in order (matrices do not commute), a 1x1 matrix
+  acts as the scalar it holds where a product would otherwise not conform.
+
+It never calls SymPy's own evaluation (no ``subs``, ``evalf``, ``lambdify``):
+the walk is bounded by the size of the expression tree and the arithmetic is
+float, so it cannot run away (a ``10^{10^{10}}`` becomes ``inf``, and the
+points where it appears are dropped).
+
+Values of free symbols come from generators seeded by ``(seed, name)``: the
+same symbol gets the same values on both sides and in every run, whatever the
+order in which symbols are met.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.matrices.expressions import (
+    Determinant,
+    Inverse,
+    MatAdd,
+    MatMul,
+    MatPow,
+    MatrixSymbol,
+    Trace,
+    Transpose,
+)
+
+__all__ = [
+    "Evaluator",
+    "EvaluationError",
+    "ShapeError",
+    "Unsupported",
+    "choose_sizes",
+    "format_shape",
+]
+
+# Scalars are drawn from these ranges, one chosen at random per symbol and point:
+# values in (0, 1) keep log(a) and log(1 - a) defined (probabilities,
+# activations), negative values tell |x| from x, values above 1 keep log(x - 1).
+_SCALAR_RANGES = ((0.05, 0.95), (-2.5, 2.5), (1.1, 3.5), (-3.0, -0.1))
+_CONDITION_LIMIT = 1e8  # random square matrices above this are too close to singular
+_MAX_NODES = 20_000  # an expression tree bigger than this is not evaluated
+
+
+class EvaluationError(Exception):
+    """The expression cannot be evaluated numerically (see subclasses)."""
+
+
+class ShapeError(EvaluationError):
+    """The expression is not well formed: a product, sum or inverse whose shapes do not fit."""
+
+
+class Unsupported(EvaluationError):
+    """A construct the numeric evaluator does not know (left to the symbolic step)."""
+
+
+# --------------------------------------------------------------------------- sizes
+
+
+def format_shape(shape: tuple) -> str:
+    """``(n, d + 1)`` -> ``"n x (d + 1)"``; integers as they are."""
+    parts = []
+    for size in shape:
+        text = str(size)
+        if isinstance(size, sp.Basic) and not (size.is_Symbol or size.is_Integer):
+            text = f"({text})"
+        parts.append(text)
+    return " x ".join(parts)
+
+
+def _dimension_symbols(dims: set[sp.Expr]) -> list[sp.Symbol]:
+    found: set[sp.Symbol] = set()
+    for dim in dims:
+        found |= {s for s in dim.free_symbols if isinstance(s, sp.Symbol)}
+    return sorted(found, key=lambda s: s.name)
+
+
+def choose_sizes(dims: set[sp.Expr], seed: int = 0) -> dict[sp.Symbol, int]:
+    """Concrete sizes for dimension symbols so that every different dimension
+    expression gets a different size, none of them 1 (so a column vector is
+    never mistaken for a scalar), all small (cheap to evaluate).
+
+    >>> n, d = sp.symbols("n d", integer=True, positive=True)
+    >>> sizes = choose_sizes({n, d + 1})
+    >>> len({sizes[n], sizes[d] + 1}) == 2
+    True
+    """
+    symbols = _dimension_symbols(dims)
+    if not symbols:
+        return {}
+    rng = np.random.default_rng([seed, 7919])
+    symbolic_dims = [d for d in dims if d.free_symbols]
+    constant_sizes = {int(d) for d in dims if not d.free_symbols and d.is_Integer}
+    candidates = np.arange(2, 10 + 2 * len(symbols))
+    for attempt in range(200):
+        values = rng.choice(candidates, size=len(symbols), replace=False)
+        sizes = {s: int(v) for s, v in zip(symbols, values, strict=True)}
+        seen: dict[int, sp.Expr] = {}
+        ok = True
+        for dim in symbolic_dims:
+            value = _integer_size(dim, sizes)
+            if value is None or value < 2 or value > 40 or value in constant_sizes:
+                ok = False
+                break
+            if value in seen and sp.expand(seen[value] - dim) != 0:
+                ok = False
+                break
+            seen[value] = dim
+        if ok:
+            return sizes
+        if attempt == 100:  # widen the range if small sizes keep colliding
+            candidates = np.arange(2, 30)
+    raise EvaluationError("could not choose distinct matrix sizes for the dimension symbols")
+
+
+def _integer_size(dim: sp.Expr, sizes: Mapping[sp.Symbol, int]) -> int | None:
+    """Evaluate a small integer expression of dimension symbols without SymPy's subs."""
+    if dim.is_Integer:
+        return int(dim)
+    if dim.is_Symbol:
+        return sizes.get(dim)
+    if dim.is_Add or dim.is_Mul:
+        values = [_integer_size(arg, sizes) for arg in dim.args]
+        if any(v is None for v in values):
+            return None
+        return sum(values) if dim.is_Add else math.prod(values)
+    if dim.is_Pow and dim.exp.is_Integer and int(dim.exp) >= 0:
+        base = _integer_size(dim.base, sizes)
+        return None if base is None else base ** int(dim.exp)
+    return None
+
+
+# --------------------------------------------------------------------------- functions
+
+
+@dataclass(frozen=True)
+class NumericFunction:
+    """A scalar function of one variable, vectorised, with its derivative."""
+
+    value: Callable[[np.ndarray], np.ndarray]
+    derivative: Callable[[np.ndarray], np.ndarray] | None = None
+
+
+def _logistic(shift: float) -> NumericFunction:
+    def value(u: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(u + shift)))
+
+    def derivative(u: np.ndarray) -> np.ndarray:
+        s = value(u)
+        return s * (1.0 - s)
+
+    return NumericFunction(value, derivative)
+
+
+@lru_cache(maxsize=256)
+def random_smooth_function(name: str, seed: int = 0) -> NumericFunction:
+    """A fixed smooth function per name, with values in (0, 1) (so ``log f`` and
+    ``log(1 - f)`` are defined) and no special identity: a logistic of a wiggly
+    argument. The same name gives the same function on both sides."""
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode()), 31])
+    b, c, e, g, h = (
+        rng.uniform(0.5, 1.5),
+        rng.uniform(-1, 1),
+        rng.uniform(0.3, 0.8),
+        rng.uniform(0.7, 2.0),
+        rng.uniform(-3, 3),
+    )
+
+    def inner(u: np.ndarray) -> np.ndarray:
+        return b * u + c + e * np.sin(g * u + h)
+
+    def value(u: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-inner(u)))
+
+    def derivative(u: np.ndarray) -> np.ndarray:
+        s = value(u)
+        return s * (1.0 - s) * (b + e * g * np.cos(g * u + h))
+
+    return NumericFunction(value, derivative)
+
+
+def logistic_function(seed: int = 0, name: str = "") -> NumericFunction:
+    """A logistic curve ``1 / (1 + exp(-(u + c)))`` with a random shift: every
+    solution of ``f' = f (1 - f)`` between 0 and 1 looks like this, so it is
+    used for functions whose declared derivative is ``f (1 - f)`` (sigma)."""
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode()), 37])
+    return _logistic(float(rng.uniform(-0.5, 0.5)))
+
+
+def _real_positive(z: np.ndarray, *, allow_zero: bool = False) -> np.ndarray:
+    ok = np.abs(z.imag) <= 1e-12 * np.maximum(1.0, np.abs(z.real))
+    return ok & ((z.real >= 0) if allow_zero else (z.real > 0))
+
+
+def _real(z: np.ndarray) -> np.ndarray:
+    return np.abs(z.imag) <= 1e-12 * np.maximum(1.0, np.abs(z.real))
+
+
+# name -> (numpy function, domain check or None)
+_BUILTINS: dict[type, tuple[Callable, Callable | None]] = {
+    sp.exp: (np.exp, None),
+    sp.log: (np.log, _real_positive),
+    sp.sin: (np.sin, None),
+    sp.cos: (np.cos, None),
+    sp.tan: (np.tan, None),
+    sp.cot: (lambda z: 1 / np.tan(z), None),
+    sp.sec: (lambda z: 1 / np.cos(z), None),
+    sp.csc: (lambda z: 1 / np.sin(z), None),
+    sp.sinh: (np.sinh, None),
+    sp.cosh: (np.cosh, None),
+    sp.tanh: (np.tanh, None),
+    sp.asin: (np.arcsin, lambda z: _real(z) & (np.abs(z.real) <= 1)),
+    sp.acos: (np.arccos, lambda z: _real(z) & (np.abs(z.real) <= 1)),
+    sp.atan: (np.arctan, _real),
+    sp.Abs: (np.abs, _real),
+    sp.sign: (np.sign, _real),
+}
+
+
+# --------------------------------------------------------------------------- evaluator
+
+
+@dataclass
+class Evaluator:
+    """Evaluates expressions at ``points`` random points, the same points for every
+    expression given to the same evaluator (so two sides can be compared).
+
+    ``definitions`` maps a symbol to its defining expression (``a1 -> sigma(z1)``),
+    evaluated in its place. ``functions`` maps an undefined function's name to a
+    :class:`NumericFunction`; other names get :func:`random_smooth_function`.
+    ``sizes`` fixes dimension symbols (see :func:`choose_sizes`).
+    """
+
+    points: int = 16
+    seed: int = 0
+    draw: int = 0  # which draw of random values (a retry uses another)
+    sizes: dict[sp.Symbol, int] = field(default_factory=dict)
+    definitions: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    functions: Mapping[str, NumericFunction] = field(default_factory=dict)
+    overrides: dict[sp.Basic, np.ndarray] = field(default_factory=dict)
+    valid: np.ndarray = field(init=False)
+    _cache: dict[sp.Basic, np.ndarray] = field(init=False, default_factory=dict)
+    _nodes: int = field(init=False, default=0)
+    _defining: set = field(init=False, default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.valid = np.ones(self.points, dtype=bool)
+
+    # -- public
+
+    def evaluate(self, expr: sp.Basic) -> np.ndarray:
+        """``(k,)`` for a scalar, ``(k, r, c)`` for a matrix. Points outside a
+        domain are marked in ``self.valid`` (their values are meaningless)."""
+        self._nodes = 0
+        return self._eval(expr)
+
+    def size(self, dim: sp.Expr) -> int:
+        value = _integer_size(sp.sympify(dim), self.sizes)
+        if value is None:
+            raise Unsupported(f"cannot give a size to the dimension {dim}")
+        return value
+
+    def invalidate(self, bad: np.ndarray) -> None:
+        self.valid &= ~bad
+
+    # -- the walk
+
+    def _eval(self, expr: sp.Basic) -> np.ndarray:
+        cached = self._cache.get(expr)
+        if cached is not None:
+            return cached
+        self._nodes += 1
+        if self._nodes > _MAX_NODES:
+            raise Unsupported(f"the expression is too large to evaluate (over {_MAX_NODES} nodes)")
+        value = self._eval_node(expr)
+        if not expr.is_Atom:
+            self._cache[expr] = value
+        return value
+
+    def _scalar_constant(self, value: complex) -> np.ndarray:
+        return np.full(self.points, value, dtype=complex)
+
+    def _eval_node(self, expr: sp.Basic) -> np.ndarray:  # noqa: C901 - one branch per node type
+        if expr in self.overrides:
+            return self.overrides[expr]
+        if expr.is_Number:
+            return self._number(expr)
+        if isinstance(expr, MatrixSymbol):
+            return self._matrix_symbol(expr)
+        if expr.is_Symbol:
+            return self._symbol(expr)
+        if expr is sp.S.Pi or expr is sp.S.Exp1 or expr is sp.S.ImaginaryUnit:
+            return self._scalar_constant(complex(expr.evalf(17)))
+        if isinstance(expr, MatMul) or (expr.is_Mul and not expr.is_commutative):
+            return self._product(expr.args)
+        if expr.is_Mul:
+            return self._product(expr.args)
+        if isinstance(expr, MatAdd) or expr.is_Add:
+            return self._sum(expr.args)
+        if isinstance(expr, Transpose):
+            inner = self._eval(expr.arg)
+            return inner if inner.ndim == 1 else np.swapaxes(inner, 1, 2)
+        if isinstance(expr, Inverse):
+            return self._inverse(expr.arg, self._eval(expr.arg))
+        if isinstance(expr, MatPow):
+            return self._matrix_power(expr)
+        if expr.is_Pow:
+            return self._power(expr)
+        if isinstance(expr, Trace):
+            return np.trace(self._matrix(expr.arg), axis1=1, axis2=2).astype(complex)
+        if isinstance(expr, Determinant):
+            return np.linalg.det(self._matrix(expr.arg)).astype(complex)
+        if isinstance(expr, AppliedUndef):
+            return self._undefined_function(expr)
+        if isinstance(expr, sp.Derivative):
+            return self._derivative(expr)
+        if isinstance(expr, sp.Subs):
+            return self._subs(expr)
+        if isinstance(expr, sp.Function) and type(expr) in _BUILTINS:
+            return self._builtin(expr)
+        if isinstance(expr, (sp.Max, sp.Min)):
+            values = [self._scalar(a, expr) for a in expr.args]
+            self.invalidate(~np.logical_and.reduce([_real(v) for v in values]))
+            stacked = np.stack([v.real for v in values])
+            picked = stacked.max(axis=0) if isinstance(expr, sp.Max) else stacked.min(axis=0)
+            return picked.astype(complex)
+        if isinstance(expr, sp.Identity):
+            n = self.size(expr.shape[0])
+            return np.broadcast_to(np.eye(n, dtype=complex), (self.points, n, n))
+        if isinstance(expr, sp.ZeroMatrix):
+            r, c = (self.size(s) for s in expr.shape)
+            return np.zeros((self.points, r, c), dtype=complex)
+        if isinstance(expr, sp.OneMatrix):
+            r, c = (self.size(s) for s in expr.shape)
+            return np.ones((self.points, r, c), dtype=complex)
+        if isinstance(expr, sp.MatrixBase):
+            return self._explicit_matrix(expr)
+        raise Unsupported(f"cannot evaluate {type(expr).__name__} numerically")
+
+    def _number(self, expr: sp.Number) -> np.ndarray:
+        if expr.is_infinite or expr is sp.S.NaN or expr is sp.S.ComplexInfinity:
+            raise EvaluationError(f"the expression contains {expr}")
+        try:
+            value = float(expr)
+        except (OverflowError, TypeError, ValueError):
+            value = math.inf
+        return self._scalar_constant(value)
+
+    def _draw(self, key: str, shape: tuple[int, ...]) -> np.ndarray:
+        return _draw_values(self.seed, self.draw, key, shape)
+
+    def _symbol(self, symbol: sp.Symbol) -> np.ndarray:
+        definition = self.definitions.get(symbol)
+        if definition is not None:
+            if symbol in self._defining:
+                raise EvaluationError(f"the definition of {symbol} refers to itself")
+            self._defining.add(symbol)
+            try:
+                return self._eval(definition)
+            finally:
+                self._defining.discard(symbol)
+        return _draw_scalars(self.seed, self.draw, symbol.name, self.points)
+
+    def _matrix_symbol(self, symbol: MatrixSymbol) -> np.ndarray:
+        definition = self.definitions.get(symbol)
+        if definition is not None and symbol not in self._defining:
+            self._defining.add(symbol)
+            try:
+                return self._eval(definition)
+            finally:
+                self._defining.discard(symbol)
+        rows, cols = self.size(symbol.shape[0]), self.size(symbol.shape[1])
+        return self._draw(f"M:{symbol.name}", (self.points, rows, cols))
+
+    def _explicit_matrix(self, matrix: sp.MatrixBase) -> np.ndarray:
+        rows, cols = matrix.shape
+        out = np.empty((self.points, rows, cols), dtype=complex)
+        for i in range(rows):
+            for j in range(cols):
+                out[:, i, j] = self._scalar(matrix[i, j], matrix)
+        return out
+
+    def _scalar(self, expr: sp.Basic, parent: sp.Basic) -> np.ndarray:
+        value = self._eval(expr)
+        if value.ndim == 3:
+            if value.shape[1:] == (1, 1):
+                return value[:, 0, 0]
+            raise ShapeError(
+                f"{_show(expr)} is a {format_shape(_shape_of(expr, value))} matrix where "
+                f"{_show(parent)} needs a scalar"
+            )
+        return value
+
+    def _matrix(self, expr: sp.Basic) -> np.ndarray:
+        value = self._eval(expr)
+        if value.ndim == 1:
+            return value[:, None, None]
+        return value
+
+    def _product(self, factors: tuple[sp.Basic, ...]) -> np.ndarray:
+        scalar = None
+        matrix = None
+        matrix_expr: list[sp.Basic] = []
+        for factor in factors:
+            value = self._eval(factor)
+            if value.ndim == 1:
+                scalar = value if scalar is None else scalar * value
+                continue
+            if matrix is None:
+                matrix = value
+            elif matrix.shape[2] == value.shape[1]:
+                matrix = np.matmul(matrix, value)
+            elif matrix.shape[1:] == (1, 1):  # a 1x1 result acts as a scalar
+                matrix = matrix[:, 0, 0][:, None, None] * value
+            elif value.shape[1:] == (1, 1):
+                matrix = matrix * value[:, 0, 0][:, None, None]
+            else:
+                left = sp.MatMul(*matrix_expr) if len(matrix_expr) > 1 else matrix_expr[0]
+                raise ShapeError(
+                    f"{_show(left)} ({format_shape(_shape_of(left, matrix))}) times "
+                    f"{_show(factor)} ({format_shape(_shape_of(factor, value))}): "
+                    f"the inner sizes differ"
+                )
+            matrix_expr.append(factor)
+        if matrix is None:
+            return scalar if scalar is not None else self._scalar_constant(1.0)
+        if scalar is not None:
+            matrix = scalar[:, None, None] * matrix
+        return matrix
+
+    def _sum(self, terms: tuple[sp.Basic, ...]) -> np.ndarray:
+        values = [self._eval(t) for t in terms]
+        shapes = {v.shape[1:] if v.ndim == 3 else () for v in values}
+        if len(shapes) == 1:
+            return np.sum(values, axis=0) if len(values) > 2 else _add(values)
+        if shapes <= {(), (1, 1)}:  # scalars and 1x1 matrices add as scalars
+            return _add([v[:, 0, 0] if v.ndim == 3 else v for v in values])
+        described = ", ".join(
+            f"{_show(t)} ({format_shape(_shape_of(t, v)) if v.ndim == 3 else 'scalar'})"
+            for t, v in zip(terms, values, strict=True)
+        )
+        raise ShapeError(f"terms of different shapes are added: {described}")
+
+    def _inverse(self, arg: sp.Basic, value: np.ndarray) -> np.ndarray:
+        if value.ndim == 1:
+            self.invalidate(value == 0)
+            with np.errstate(all="ignore"):
+                return 1 / value
+        if value.shape[1] != value.shape[2]:
+            raise ShapeError(
+                f"{_show(arg)} is {format_shape(_shape_of(arg, value))}, not square, "
+                "so it has no inverse"
+            )
+        finite = np.isfinite(value).all(axis=(1, 2))
+        safe = np.where(finite[:, None, None], value, np.eye(value.shape[1]))
+        condition = np.linalg.cond(safe)
+        bad = ~finite | ~np.isfinite(condition) | (condition > _CONDITION_LIMIT)
+        self.invalidate(bad)
+        safe = np.where(bad[:, None, None], np.eye(value.shape[1]), safe)
+        return np.linalg.inv(safe)
+
+    def _matrix_power(self, expr: MatPow) -> np.ndarray:
+        base = self._eval(expr.base)
+        exponent = expr.exp
+        if base.ndim == 1 or base.shape[1:] == (1, 1):
+            return self._power(sp.Pow(expr.base, exponent, evaluate=False), base=base)
+        if not exponent.is_Integer:
+            raise Unsupported(f"matrix power {exponent} is not an integer")
+        if base.shape[1] != base.shape[2]:
+            raise ShapeError(
+                f"{_show(expr.base)} is {format_shape(_shape_of(expr.base, base))}, not square, "
+                f"so it cannot be raised to a power"
+            )
+        power = int(exponent)
+        if power < 0:
+            base = self._inverse(expr.base, base)
+            power = -power
+        if power > 64:
+            raise Unsupported(f"matrix power {power} is too large")
+        return np.linalg.matrix_power(base, power)
+
+    def _power(self, expr: sp.Pow, base: np.ndarray | None = None) -> np.ndarray:
+        if base is None:
+            base = self._eval(expr.base)
+        if base.ndim == 3:
+            if base.shape[1:] != (1, 1):
+                return self._matrix_power(sp.MatPow(expr.base, expr.exp))
+            base = base[:, 0, 0]
+        exponent_expr = expr.exp
+        if exponent_expr.is_Integer:
+            power = int(exponent_expr)
+            if power < 0:
+                self.invalidate(base == 0)
+            with np.errstate(all="ignore"):
+                if abs(power) <= 64:
+                    return base**power
+                return np.power(base, float(power))
+        exponent = self._scalar(exponent_expr, expr)
+        # A non-integer power is real only for a positive base (principal branch).
+        self.invalidate(~_real_positive(base, allow_zero=True))
+        self.invalidate((base == 0) & (exponent.real <= 0))
+        with np.errstate(all="ignore"):
+            return np.power(base, exponent)
+
+    def _builtin(self, expr: sp.Function) -> np.ndarray:
+        func, domain = _BUILTINS[type(expr)]
+        if len(expr.args) != 1:
+            if isinstance(expr, sp.log) and len(expr.args) == 2:  # log(x, base)
+                x, b = (self._scalar(a, expr) for a in expr.args)
+                self.invalidate(~_real_positive(x) | ~_real_positive(b) | (b == 1))
+                with np.errstate(all="ignore"):
+                    return np.log(x) / np.log(b)
+            raise Unsupported(f"{type(expr).__name__} with {len(expr.args)} arguments")
+        arg = self._eval(expr.args[0])
+        if domain is not None:
+            bad = ~domain(arg)
+            self.invalidate(bad if arg.ndim == 1 else bad.any(axis=(1, 2)))
+        with np.errstate(all="ignore"):
+            return func(arg).astype(complex)
+
+    def _function_for(self, name: str) -> NumericFunction:
+        known = self.functions.get(name)
+        return known if known is not None else random_smooth_function(name, self.seed)
+
+    def _undefined_function(self, expr: AppliedUndef) -> np.ndarray:
+        if len(expr.args) != 1:
+            raise Unsupported(f"function {expr.func} of {len(expr.args)} arguments")
+        arg = self._eval(expr.args[0])
+        with np.errstate(all="ignore"):
+            return self._function_for(expr.func.__name__).value(arg)
+
+    def _derivative(self, expr: sp.Derivative) -> np.ndarray:
+        inner = expr.expr
+        if (
+            isinstance(inner, AppliedUndef)
+            and len(inner.args) == 1
+            and len(expr.variable_count) == 1
+            and expr.variable_count[0][1] == 1
+            and expr.variable_count[0][0] == inner.args[0]
+        ):
+            function = self._function_for(inner.func.__name__)
+            if function.derivative is None:
+                raise Unsupported(f"no derivative known for {inner.func}")
+            with np.errstate(all="ignore"):
+                return function.derivative(self._eval(inner.args[0]))
+        raise Unsupported(f"cannot evaluate the derivative {expr} numerically")
+
+    def _subs(self, expr: sp.Subs) -> np.ndarray:
+        # f'(g(x)) comes out of SymPy as Subs(Derivative(f(_xi), _xi), _xi, g(x)).
+        inner = expr.expr
+        if (
+            isinstance(inner, sp.Derivative)
+            and len(expr.variables) == 1
+            and isinstance(inner.expr, AppliedUndef)
+            and inner.expr.args == expr.variables
+            and len(inner.variable_count) == 1
+            and inner.variable_count[0][1] == 1
+        ):
+            function = self._function_for(inner.expr.func.__name__)
+            if function.derivative is None:
+                raise Unsupported(f"no derivative known for {inner.expr.func}")
+            with np.errstate(all="ignore"):
+                return function.derivative(self._eval(expr.point[0]))
+        raise Unsupported(f"cannot evaluate {expr} numerically")
+
+
+def _add(values: list[np.ndarray]) -> np.ndarray:
+    total = values[0]
+    for value in values[1:]:
+        total = total + value
+    return total
+
+
+def _shape_of(expr: sp.Basic, value: np.ndarray) -> tuple:
+    """The symbolic shape when SymPy knows it, else the concrete one."""
+    shape = getattr(expr, "shape", None)
+    if shape is not None and len(shape) == 2:
+        return tuple(shape)
+    return tuple(value.shape[1:]) if value.ndim == 3 else ()
+
+
+def _show(expr: sp.Basic) -> str:
+    text = str(expr)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@lru_cache(maxsize=4096)
+def _draw_scalars(seed: int, draw: int, name: str, points: int) -> np.ndarray:
+    rng = np.random.default_rng([seed, draw, zlib.crc32(name.encode())])
+    choice = rng.integers(0, len(_SCALAR_RANGES), size=points)
+    lows = np.array([r[0] for r in _SCALAR_RANGES])[choice]
+    highs = np.array([r[1] for r in _SCALAR_RANGES])[choice]
+    values = rng.uniform(lows, highs).astype(complex)
+    values.setflags(write=False)
+    return values
+
+
+@lru_cache(maxsize=4096)
+def _draw_values(seed: int, draw: int, key: str, shape: tuple[int, ...]) -> np.ndarray:
+    rng = np.random.default_rng([seed, draw, zlib.crc32(key.encode())])
+    values = rng.standard_normal(shape).astype(complex)
+    values.setflags(write=False)
+    return values
