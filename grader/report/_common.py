@@ -1,0 +1,101 @@
+"""Small reading helpers shared by the batch renderers (csv, gradescope, junit,
+html, stats): which lines a part refers to, score formatting, safe names.
+
+Plain functions over ``grader.report.models``; no rendering here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from grader.report.models import GradeReport, LineSpan, PartReport
+
+# A score that differs from its maximum by less than this is full marks (float sums).
+SCORE_EPSILON = 1e-6
+
+
+def format_score(value: float) -> str:
+    """A score as a short decimal: ``2``, ``0.5``, ``0.6667`` (4 decimals at most)."""
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def full_marks(score: float, max_score: float) -> bool:
+    return score >= max_score - SCORE_EPSILON
+
+
+def part_spans(part: PartReport) -> list[LineSpan]:
+    """Every line span a part refers to: its answer, then its checks' evidence,
+    without duplicates, in order of appearance."""
+    spans: list[LineSpan] = []
+    if part.answer is not None and part.answer.lines is not None:
+        spans.append(part.answer.lines)
+    for check in part.checks:
+        for evidence in check.evidence:
+            if evidence.lines is not None:
+                spans.append(evidence.lines)
+    unique: list[LineSpan] = []
+    seen: set[tuple] = set()
+    for span in spans:
+        key = (span.path, span.start, span.end)
+        if key not in seen:
+            seen.add(key)
+            unique.append(span)
+    return unique
+
+
+def lost_mark_spans(part: PartReport) -> list[tuple[LineSpan, str]]:
+    """Where a part lost marks, with a message for each place: the evidence of
+    checks that did not get full marks, else the part's answer lines."""
+    places: list[tuple[LineSpan, str]] = []
+    for check in part.checks:
+        if full_marks(check.score, check.max_score):
+            continue
+        message = check.message or "; ".join(check.feedback) or f"{check.id}: {check.verdict}"
+        for evidence in check.evidence:
+            if evidence.lines is not None:
+                places.append((evidence.lines, evidence.note or message))
+    if not places and part.answer is not None and part.answer.lines is not None:
+        message = "; ".join(part.feedback) or "; ".join(c.message for c in part.checks if c.message)
+        places.append((part.answer.lines, message or "marks lost"))
+    return places
+
+
+def format_span(span: LineSpan) -> str:
+    """``lines 3-5`` or ``line 3`` (with the file when it is not the sheet)."""
+    where = f"line {span.start}" if span.start == span.end else f"lines {span.start}-{span.end}"
+    return f"{span.path}: {where}" if span.path else where
+
+
+def format_spans(spans: Iterable[LineSpan]) -> str:
+    return ", ".join(format_span(span) for span in spans)
+
+
+def review_reasons(part: PartReport) -> list[str]:
+    """The part's own review reasons, then its checks', without duplicates."""
+    reasons: list[str] = []
+    for reason in [*part.review_reasons, *(r for c in part.checks for r in c.review_reasons)]:
+        if reason not in reasons:
+            reasons.append(reason)
+    return reasons
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe version of an id (``alice smith/2`` -> ``alice_smith_2``)."""
+    name = _UNSAFE.sub("_", text).strip("._")
+    return name or "submission"
+
+
+def question_columns(reports: Iterable[GradeReport]) -> list[tuple[str, str, float]]:
+    """(question id, title, max score) in the order the first report lists them,
+    then any question only later reports have."""
+    columns: dict[str, tuple[str, str, float]] = {}
+    for report in reports:
+        for question in report.questions:
+            if question.id not in columns:
+                columns[question.id] = (question.id, question.title, question.max_score)
+    return list(columns.values())

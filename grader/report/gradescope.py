@@ -1,0 +1,164 @@
+"""Gradescope's ``results.json`` for one submission, per the autograder
+specification (gradescope-autograders.readthedocs.io, "Autograder
+Specifications", "Output format").
+
+One Gradescope test per rubric part:
+
+- ``name``: ``"q1.b: <part title>"``; ``number``: the part id (``"q1.b"``),
+  so Gradescope orders and groups them as the rubric does.
+- ``score`` / ``max_score``: the part's points; ``status``: ``"passed"`` at
+  full marks, else ``"failed"``.
+- ``output``: the part's feedback, the lines it refers to and, when the part
+  needs a human, why (Markdown, ``output_format: "md"``).
+- ``tags``: the question id and the check kinds; ``extra_data``: needs_review,
+  review reasons, per-check verdicts.
+
+Top level: ``score`` (the total; Gradescope uses it over the tests' sum),
+``execution_time`` (seconds, when known), ``output`` (a short summary, Markdown),
+``visibility``, ``stdout_visibility`` ("hidden": stdout is for instructors),
+``extra_data`` (schema, rubric and submission hashes, grader version) and,
+when asked, a ``leaderboard`` with the total.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from grader.report._common import (
+    format_score,
+    format_spans,
+    full_marks,
+    part_spans,
+    review_reasons,
+)
+from grader.report.models import GradeReport, PartReport
+
+Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
+
+
+def _part_output(part: PartReport) -> str:
+    lines: list[str] = []
+    for feedback in part.feedback:
+        lines.append(f"- {feedback}")
+    for check in part.checks:
+        for feedback in check.feedback:
+            if feedback not in part.feedback:
+                lines.append(f"- {feedback}")
+    spans = part_spans(part)
+    if spans:
+        lines.append(f"\nRefers to {format_spans(spans)} of your sheet.")
+    if part.needs_review:
+        reasons = review_reasons(part)
+        lines.append(
+            "\nThis part will be checked by a person"
+            + (": " + "; ".join(reasons) if reasons else ".")
+        )
+    if part.answer is not None and not part.answer.found:
+        lines.append("\nNo answer was found for this part.")
+    return "\n".join(lines).strip()
+
+
+def to_dict(
+    report: GradeReport,
+    *,
+    execution_time: float | None = None,
+    visibility: Visibility = "visible",
+    stdout_visibility: Visibility = "hidden",
+    leaderboard: bool = False,
+) -> dict:
+    """The ``results.json`` content as a dict (see the module docstring)."""
+    titles = {question.id: question.title for question in report.questions}
+    tests = []
+    for part in report.parts:
+        name = f"{part.id}: {part.title}" if part.title else part.id
+        kinds = sorted({check.kind for check in part.checks})
+        tests.append(
+            {
+                "name": name,
+                "name_format": "text",
+                "number": part.id,
+                "score": part.score,
+                "max_score": part.max_score,
+                "status": "passed" if full_marks(part.score, part.max_score) else "failed",
+                "output": _part_output(part),
+                "output_format": "md",
+                "tags": [part.question_id, *kinds],
+                "visibility": visibility,
+                "extra_data": {
+                    "question": part.question_id,
+                    "question_title": titles.get(part.question_id, ""),
+                    "needs_review": part.needs_review,
+                    "review_reasons": review_reasons(part),
+                    "checks": [
+                        {
+                            "id": check.id,
+                            "kind": check.kind,
+                            "verdict": check.verdict,
+                            "score": check.score,
+                            "max_score": check.max_score,
+                        }
+                        for check in part.checks
+                    ],
+                },
+            }
+        )
+    summary = [f"**Score: {format_score(report.score)} / {format_score(report.max_score)}**"]
+    for question in report.questions:
+        label = f"{question.id} {question.title}".strip()
+        summary.append(
+            f"- {label}: {format_score(question.score)} / {format_score(question.max_score)}"
+        )
+    review = [part.id for part in report.parts if part.needs_review]
+    if review:
+        summary.append(
+            f"\nParts {', '.join(review)} will be checked by a person; their scores may change."
+        )
+    for warning in report.warnings:
+        summary.append(f"\nNote: {warning}")
+    results: dict = {
+        "score": report.score,
+        "output": "\n".join(summary),
+        "output_format": "md",
+        "test_output_format": "md",
+        "test_name_format": "text",
+        "visibility": visibility,
+        "stdout_visibility": stdout_visibility,
+        "extra_data": {
+            "schema": report.schema_id,
+            "submission_id": report.submission.id,
+            "submission_sha256": report.submission.sha256,
+            "rubric_id": report.rubric.id,
+            "rubric_sha256": report.rubric.sha256,
+            "grader_version": report.grader_version,
+            "needs_review": report.needs_review,
+            "max_score": report.max_score,
+        },
+        "tests": tests,
+    }
+    if execution_time is not None:
+        # The spec gives seconds as an integer in its example; keep it whole.
+        results["execution_time"] = max(0, round(execution_time))
+    if leaderboard:
+        results["leaderboard"] = [{"name": "Score", "value": report.score, "order": "desc"}]
+    return results
+
+
+def render(report: GradeReport, **options) -> str:
+    """``results.json`` text for one submission (options as for ``to_dict``)."""
+    return json.dumps(to_dict(report, **options), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_failure(reason: str, *, execution_time: float | None = None) -> str:
+    """``results.json`` for a submission the grader could not read: score 0 and
+    the reason, so the student sees what to fix instead of a silent failure."""
+    results: dict = {
+        "score": 0.0,
+        "output": f"The autograder could not grade this submission: {reason}",
+        "output_format": "text",
+        "stdout_visibility": "hidden",
+        "tests": [],
+    }
+    if execution_time is not None:
+        results["execution_time"] = max(0, round(execution_time))
+    return json.dumps(results, indent=2, ensure_ascii=False) + "\n"

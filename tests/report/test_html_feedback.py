@@ -1,0 +1,165 @@
+"""HTML feedback: self-contained (KaTeX inlined, no network), escapes what the
+student wrote, and - in headless Chromium, when installed - renders the math."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+
+from grader.report import html
+from grader.report.models import GradeReport
+from grader.report.stats import StatsCollector, bar_chart_png
+
+FILES = Path(__file__).parent / "files" / "batch"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--virtual-time-budget=5000",
+]
+
+
+def load(name: str) -> GradeReport:
+    return GradeReport.model_validate_json((FILES / f"{name}.json").read_text())
+
+
+def test_inline_page_needs_no_network():
+    page = html.render(load("bob"))
+    assert not re.search(r"(src|href)=\"https?:", page)
+    assert "url(fonts/" not in page  # every font is a data URI
+    assert "data:font/woff2;base64," in page
+    assert "renderMathInElement" in page
+
+
+def test_page_shows_scores_feedback_and_lines():
+    page = html.render(load("bob"))
+    assert "6.1667 / 9.5" in page
+    assert "2.5 / 3.5" in page
+    assert "Refers to lines 8-12, line 9" in page
+    assert "sigmoid derivative $a_1(1-a_1)$" in page
+    assert "A person will check this part: OCR repair" in page
+
+
+def test_student_text_is_escaped():
+    report = load("alice").model_copy(deep=True)
+    report.parts[0].answer.text = "<script>alert(1)</script> $x < y$"
+    page = html.render(report, assets="relative")
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; $x &lt; y$" in page
+
+
+def test_relative_assets_point_at_copied_files(tmp_path):
+    html.copy_assets(tmp_path / "assets")
+    page = html.render(load("alice"), assets="relative", asset_prefix="assets")
+    for link in re.findall(r'(?:src|href)="([^"]+)"', page):
+        assert (tmp_path / link).is_file(), link
+    assert list((tmp_path / "assets" / "katex" / "fonts").glob("*.woff2"))
+
+
+def test_summary_embeds_charts_and_lists_review_queue():
+    collector = StatsCollector()
+    collector.add(load("alice"))
+    collector.add(load("bob"))
+    collector.add_failure("carol", "took longer than the per-sheet limit of 300 s")
+    stats = collector.result()
+    charts = {q.id: bar_chart_png(q.distribution()) for q in stats.questions}
+    page = html.render_summary(stats, charts=charts, feedback_links={"bob": "feedback/bob.html"})
+    assert page.count('src="data:image/png;base64,') == 2
+    assert '<a href="feedback/bob.html">bob</a>' in page
+    assert "carol" in page and "per-sheet limit" in page
+    assert "q2.c" in page
+
+
+def _png_pixels(data: bytes) -> tuple[int, int, int, list[bytes]]:
+    """Decode an 8-bit RGB/RGBA PNG (enough for Chromium's screenshots)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and colour in (2, 6)
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows, previous = [], bytearray(stride)
+    for y in range(height):
+        line = raw[y * (stride + 1) : (y + 1) * (stride + 1)]
+        kind, row = line[0], bytearray(line[1:])
+        for i in range(stride):
+            a = row[i - channels] if i >= channels else 0
+            b = previous[i]
+            c = previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                row[i] = (row[i] + a) & 255
+            elif kind == 2:
+                row[i] = (row[i] + b) & 255
+            elif kind == 3:
+                row[i] = (row[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                row[i] = (row[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(row))
+        previous = row
+    return width, height, channels, rows
+
+
+def test_png_decoder_reads_our_own_chart():
+    width, height, channels, rows = _png_pixels(bar_chart_png([("0", 1), ("1", 3)]))
+    assert (width, height, channels) == (480, 240, 3)
+    assert any(
+        row[i : i + 3] == bytes((52, 101, 164)) for row in rows for i in range(0, len(row), 3)
+    )
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_math_renders_in_headless_chromium(tmp_path):
+    page = tmp_path / "bob.html"
+    page.write_text(html.render(load("bob")), encoding="utf-8")
+    dom = subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    # Five math snippets in the report: two display lines, three inline.
+    assert dom.count('class="katex"') + dom.count('class="katex-display"') >= 5
+    assert 'class="katex-error"' not in dom
+    assert "$$" not in re.sub(r"<style>.*?</style>|<script>.*?</script>", "", dom, flags=re.S)
+
+    shot = tmp_path / "bob.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            *CHROMIUM_FLAGS,
+            f"--screenshot={shot}",
+            "--window-size=900,1300",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
+    width, height, channels, rows = _png_pixels(shot.read_bytes())
+    assert (width, height) == (900, 1300)
+    dark = sum(
+        1
+        for row in rows[::4]
+        for i in range(0, len(row), channels * 4)
+        if row[i] + row[i + 1] + row[i + 2] < 200
+    )
+    sampled = (height // 4) * (width // 4)
+    assert dark > sampled * 0.002  # text was drawn: not a blank page
+    assert dark < sampled * 0.5  # and not a black one
