@@ -2,7 +2,7 @@
 
 A handful of features compare the answer with the reference (on normalised,
 stemmed content words, the same pipeline as concept matching): keyword
-recall and precision, bigram recall, a TF cosine, length. Words that the
+recall and precision, bigram recall, a TF cosine, the answer's length. Words that the
 question itself uses are discounted when the question is given (repeating
 the question is not an answer). A linear map fit by least squares turns the
 features into a fraction of the marks; the shipped coefficients
@@ -33,7 +33,6 @@ FEATURE_NAMES = (
     "precision",
     "bigram_recall",
     "cosine",
-    "length_ratio",
     "log_length",
 )
 
@@ -120,8 +119,8 @@ def similarity_features(
     norm = math.sqrt(sum(v * v for v in wa.values())) * math.sqrt(sum(v * v for v in wr.values()))
     cosine = dot / norm if norm else 0.0
 
-    n_answer, n_reference = len(answer_stems), max(1, len(reference_stems))
-    length_ratio = min(n_answer / n_reference, 3.0) / 3.0
+    # longer answers tend to say more (a length ratio to the reference added nothing)
+    n_answer = len(answer_stems)
     log_length = math.log1p(n_answer) / math.log1p(100)
     return {
         "bias": 1.0,
@@ -129,7 +128,6 @@ def similarity_features(
         "precision": precision,
         "bigram_recall": bigram_recall,
         "cosine": cosine,
-        "length_ratio": length_ratio,
         "log_length": log_length,
     }
 
