@@ -13,6 +13,7 @@ question's; the questions' to the rubric's ``total``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -38,6 +39,15 @@ def _number_to_text(value: Any) -> Any:
     return value
 
 
+def _fraction_to_number(value: Any) -> Any:
+    # Marks like 2/3 are written as fractions so that six of them add up to 4.
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*", value)
+        if match and float(match.group(2)) != 0:
+            return float(match.group(1)) / float(match.group(2))
+    return value
+
+
 Label = Annotated[str, BeforeValidator(_number_to_text)]
 Identifier = Annotated[
     str,
@@ -49,7 +59,11 @@ Identifier = Annotated[
         description="Letters, digits, '_', '-' and '.'; unique among its siblings.",
     ),
 ]
-Points = Annotated[float, Field(ge=0, description="Marks, in the exam's unit.")]
+Points = Annotated[
+    float,
+    BeforeValidator(_fraction_to_number),
+    Field(ge=0, description="Marks, in the exam's unit (a number or a fraction like `2/3`)."),
+]
 
 
 class _Model(BaseModel):
@@ -163,6 +177,9 @@ class MilestoneSpec(_Model):
     quantity: str | None = Field(
         None, description="The quantity the milestone is about, e.g. `dL/dw1` (optional)."
     )
+    title: str = Field(
+        "", description="The step's name in feedback, e.g. `the gradient` (default: its id)."
+    )
     points: Points
     slip_deduction: float | None = Field(
         None,
@@ -269,7 +286,7 @@ class ShapesCheck(_CheckBase):
         min_length=1,
         description="Symbol -> expected shape, `rows x cols` (`n x 1`, `n x (d+1)`).",
     )
-    score_by_count: dict[int, float] | None = Field(
+    score_by_count: dict[int, Points] | None = Field(
         None,
         description=(
             "Number of right shapes -> marks, e.g. `{3: 0.5, 2: 0.25}`; counts not listed "
@@ -301,7 +318,7 @@ class Idea(_Model):
         min_length=1,
         description="Ways students say it; matched with stemming and OCR tolerance.",
     )
-    marks: float = Field(1.0, ge=0, description="Marks for the idea (with `max_marks`).")
+    marks: Points = Field(1.0, description="Marks for the idea (with `max_marks`).")
     feedback: str = Field("", description="Feedback when the idea is missing.")
 
 
@@ -325,7 +342,7 @@ class ConceptsCheck(_CheckBase):
     misconceptions: list[Misconception] = Field(
         default_factory=list, description="Wrong ideas that cost marks."
     )
-    score_by_count: dict[int, float] | None = Field(
+    score_by_count: dict[int, Points] | None = Field(
         None,
         description="Number of ideas found -> marks, e.g. `{3: 1, 2: 0.5}` (any 3 of 4: 1 mark).",
     )
@@ -426,7 +443,7 @@ class Part(_Model):
         default_factory=list,
         description="How the part is labelled on sheets (`(b)`, `b)`, `2`); default: its id.",
     )
-    answer_kind: Literal["math", "text", "code"] | None = Field(
+    answer_kind: Literal["math", "text", "code", "mixed"] | None = Field(
         None,
         description="What the answer is, for part finding (default: from the first check).",
     )
@@ -458,9 +475,11 @@ class Part(_Model):
 
     @property
     def kind(self) -> str:
+        """What the answer is: ``answer_kind``, else from the checks (``mixed`` when they differ)."""
         if self.answer_kind:
             return self.answer_kind
-        return ANSWER_KIND_OF_CHECK[self.checks[0].kind]
+        kinds = {ANSWER_KIND_OF_CHECK[c.kind] for c in self.checks}
+        return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
 class Question(_Model):
@@ -520,6 +539,8 @@ class Rubric(_Model):
     _source_path: Path | None = PrivateAttr(None)
     _sha256: str = PrivateAttr("")
     _tree: Any = PrivateAttr(None)
+    # Math contexts built from `context`, per question id (filled on first use).
+    _contexts: dict = PrivateAttr(default_factory=dict)
 
     @property
     def path(self) -> Path | None:
@@ -541,6 +562,16 @@ class Rubric(_Model):
         from grader.rubric.loader import line_of
 
         return line_of(self._tree, loc) if self._tree is not None else None
+
+    def raw(self, *loc: Any) -> Any:
+        """The YAML node at ``loc`` as loaded (None when absent or built in Python)."""
+        node = self._tree
+        for step in loc:
+            try:
+                node = node[step]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node
 
     @field_validator("questions")
     @classmethod

@@ -1,0 +1,88 @@
+"""Math lines of an answer: the candidates an expression or shapes check reads.
+
+A sheet line may hold display math (``$$...$$``), inline math (``$...$``)
+or, on a typed sheet, plain math (``beta = (X^T X)^{-1} X^T y``). Display
+math with ``\\\\`` line breaks is split into its rows. Prose lines are passed
+to the parser too: it classifies them as ``text`` and they are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
+_INLINE = re.compile(r"(?<!\$)\$([^$]+?)\$(?!\$)")
+_ROW_BREAK = re.compile(r"\\\\")
+# A plain line is worth parsing as math when it has an operator or relation.
+_MATHY = re.compile(r"[=^_\\]|\b(?:in|R\^)\b")
+
+
+@dataclass
+class MathCandidate:
+    line_no: int
+    source: str
+    parsed: Any = None  # grader.math.MathLine
+    error: str | None = None
+
+
+def math_segments(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """(line number, math text) for every math statement in the answer's lines.
+
+    Uses the math engine's ``find_math_lines`` (display blocks over several
+    lines, side notes, labels) when it is there; a simple scan otherwise.
+    """
+    if not lines:
+        return []
+    try:
+        from grader.math.lines import find_math_lines
+    except ImportError:
+        return _scan_segments(lines)
+    text = "\n".join(line for _, line in lines)
+    return [(s.line_no, s.text) for s in find_math_lines(text, first_line=lines[0][0])]
+
+
+def _scan_segments(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    segments: list[tuple[int, str]] = []
+    for line_no, text in lines:
+        if "$" in text:
+            found = [m.group(1) for m in _DISPLAY.finditer(text)]
+            rest = _DISPLAY.sub(" ", text)
+            found += [m.group(1) for m in _INLINE.finditer(rest)]
+            for chunk in found:
+                for row in _ROW_BREAK.split(chunk):
+                    if row.strip():
+                        segments.append((line_no, row.strip()))
+        elif text.strip() and _MATHY.search(text):
+            segments.append((line_no, text.strip()))
+    return segments
+
+
+def parse_candidates(lines: list[tuple[int, str]], context: Any) -> list[MathCandidate]:
+    """Parse every math segment; prose is dropped, unreadable math kept with its error."""
+    from grader.math import MathParseError, parse_math
+
+    candidates = []
+    for line_no, source in math_segments(lines):
+        try:
+            parsed = parse_math(source, context)
+        except MathParseError as error:
+            candidates.append(
+                MathCandidate(line_no, source, None, getattr(error, "reason", str(error)))
+            )
+            continue
+        if getattr(parsed, "kind", "") == "text":
+            continue
+        candidates.append(MathCandidate(line_no, source, parsed))
+    return candidates
+
+
+def read_as_text(parsed: Any) -> str:
+    """How a parsed line reads, for the student's view."""
+    terms = getattr(parsed, "terms", None)
+    if terms:
+        relation = f" {getattr(parsed, 'relation', '=') or '='} "
+        text = relation.join(str(t) for t in terms)
+        return ("= " + text) if getattr(parsed, "continues_previous", False) else text
+    return str(parsed)

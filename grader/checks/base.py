@@ -1,0 +1,121 @@
+"""The extension point for check kinds: one adapter per kind, one method.
+
+An adapter calls its engine and translates the engine's verdict into a
+``CheckOutcome``: what was found, item by item, with line numbers, in the
+engine's own terms. It never decides points: ``grader.scoring`` maps outcomes
+to marks with the rubric's policy (slip deductions, ECF, known mistakes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+OutcomeStatus = Literal["graded", "no_answer", "unavailable", "error"]
+
+
+@dataclass
+class AnswerInput:
+    """The answer to one part, as found on the sheet (or in the code files)."""
+
+    part_id: str
+    text: str = ""
+    first_line: int = 1
+    found: bool = True
+    submission_dir: Path | None = None
+    code_files: dict[str, Path] = field(default_factory=dict)
+    # (line number, text) pairs as part finding gave them (label taken off);
+    # when None, ``text`` numbered from ``first_line``.
+    source_lines: list[tuple[int, str]] | None = None
+
+    @property
+    def lines(self) -> list[tuple[int, str]]:
+        """(line number, text) pairs, numbered as on the sheet."""
+        if self.source_lines is not None:
+            return list(self.source_lines)
+        return [(self.first_line + i, line) for i, line in enumerate(self.text.splitlines())]
+
+    @property
+    def last_line(self) -> int:
+        lines = self.lines
+        return lines[-1][0] if lines else self.first_line
+
+
+@dataclass
+class GradingContext:
+    """What every adapter may use besides the check and the answer."""
+
+    math_context: Any = None  # grader.math.MathContext, merged for the question
+    rubric_dir: Path = field(default_factory=Path.cwd)
+    time_limit: float = 5.0
+    seed: int = 0
+
+
+@dataclass
+class ItemOutcome:
+    """One judged item of a check: a milestone, an idea, a test, a shape, the answer.
+
+    ``status`` is in the engine's terms (``correct``, ``corrected_slip``,
+    ``carried_forward``, ``wrong``, ``missing``, ``ocr_suspect``,
+    ``undetermined`` for milestones and answers; ``matched``/``missing`` for
+    ideas; ``passed``/``failed`` for tests).
+    """
+
+    id: str
+    status: str
+    line_no: int | None = None
+    message: str = ""
+    mistake: str | None = None  # id of the known mistake it matched
+    diagnosis: str | None = None  # engine's diagnosis (sign_flip, shape_mismatch, ...)
+    fraction: float | None = None  # engine-given share (code tests)
+    weight: float | None = None  # engine-given weight of the item (code tests)
+
+
+@dataclass
+class CheckOutcome:
+    """An engine's verdict on one check, before points."""
+
+    status: OutcomeStatus = "graded"
+    items: list[ItemOutcome] = field(default_factory=list)
+    # For engines that score themselves (concepts): score out of max in the
+    # check's own units; scoring rescales to the check's points.
+    engine_score: float | None = None
+    engine_max: float | None = None
+    feedback: list[str] = field(default_factory=list)
+    review_reasons: list[str] = field(default_factory=list)
+    read_as: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+    undetermined: bool = False  # the engine could not decide (timeout, unreadable)
+
+
+class CheckAdapter(Protocol):
+    """Grades one kind of check. ``kind`` names it (as in the rubric)."""
+
+    kind: str
+
+    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+        """Judge ``answer`` against ``check`` (a rubric model of this kind)."""
+        ...
+
+
+class EngineUnavailable(Exception):
+    """The engine behind a check kind cannot be imported (not built or broken)."""
+
+
+@dataclass
+class UnavailableAdapter:
+    """Stands in for a kind whose engine is missing: every check goes to review."""
+
+    kind: str
+    reason: str
+
+    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+        return CheckOutcome(
+            status="unavailable",
+            review_reasons=[f"no engine for check kind {self.kind!r}: {self.reason}"],
+            message="not graded: no engine for this check kind",
+        )

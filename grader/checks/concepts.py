@@ -1,0 +1,76 @@
+"""``concepts`` checks: free text graded by ideas and misconceptions.
+
+Engine: ``grader.text.grade_concepts``. The engine scores the answer on the
+spec's own scale (``score_by_count`` or capped per-idea marks);
+``grader.scoring`` rescales that to the check's points.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
+from grader.text import ConceptSpec, Idea, Misconception, grade_concepts
+
+
+def concept_spec(check: Any) -> ConceptSpec:
+    """The engine's spec for a rubric ``concepts`` check (same field names)."""
+    return ConceptSpec(
+        ideas=[
+            Idea(i.id, list(i.phrasings), marks=i.marks, feedback=i.feedback) for i in check.ideas
+        ],
+        misconceptions=[
+            Misconception(
+                m.id,
+                list(m.phrasings),
+                penalty=m.penalty,
+                cancels=list(m.cancels),
+                feedback=m.feedback,
+            )
+            for m in check.misconceptions
+        ],
+        score_by_count=dict(check.score_by_count) if check.score_by_count else None,
+        max_marks=check.max_marks,
+        reference=check.reference,
+    )
+
+
+class ConceptsAdapter:
+    kind = "concepts"
+
+    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+        if not answer.text.strip():
+            return CheckOutcome(
+                status="no_answer",
+                items=[ItemOutcome(i.id, "missing") for i in check.ideas],
+                engine_score=0.0,
+            )
+        result = grade_concepts(answer.text, concept_spec(check), first_line=answer.first_line)
+        outcome = CheckOutcome(
+            engine_score=float(result.score),
+            engine_max=float(result.max_score),
+            feedback=list(result.feedback),
+            review_reasons=list(result.review_reasons),
+        )
+        if result.needs_review and not outcome.review_reasons:
+            outcome.review_reasons.append("the text engine asks for a human look")
+        for match in result.matched:
+            outcome.items.append(ItemOutcome(match.id, "matched", getattr(match, "line_no", None)))
+            outcome.evidence.append(
+                {
+                    "text": getattr(match, "text", ""),
+                    "line": getattr(match, "line_no", None),
+                    "note": f"idea {match.id}",
+                }
+            )
+        for idea_id in result.missing:
+            outcome.items.append(ItemOutcome(idea_id, "missing"))
+        for mis in result.misconceptions:
+            mis_id = getattr(mis, "id", str(mis))
+            outcome.items.append(
+                ItemOutcome(mis_id, "misconception", getattr(mis, "line_no", None))
+            )
+        return outcome
+
+
+Adapter = ConceptsAdapter

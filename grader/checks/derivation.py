@@ -1,0 +1,114 @@
+"""``derivation`` checks: the answer's lines checked step by step against the
+math context, with milestones.
+
+Engine: ``grader.math.check_derivation``. The engine says, per milestone,
+``correct``, ``corrected_slip``, ``carried_forward``, ``wrong``, ``missing``,
+``ocr_suspect`` or ``undetermined``; known mistakes are matched here against
+the steps; points are ``grader.scoring``'s business.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.checks._mathlines import MathCandidate
+from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
+from grader.checks.expression import matches
+from grader.math import Milestone, check_derivation
+
+_NO_LINE_STEPS = {"text", "side_note"}
+
+
+def _step_candidates(result: Any, context: GradingContext) -> list[MathCandidate]:
+    from grader.math import MathParseError, parse_math
+
+    candidates = []
+    for step in result.steps:
+        if step.kind in ("unreadable", "text"):
+            continue
+        try:
+            parsed = parse_math(step.source, context.math_context)
+        except MathParseError:
+            continue
+        candidates.append(MathCandidate(step.line_no, step.source, parsed))
+    return candidates
+
+
+class DerivationAdapter:
+    kind = "derivation"
+
+    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+        outcome = CheckOutcome()
+        if not answer.text.strip():
+            outcome.status = "no_answer"
+            outcome.items = [ItemOutcome(m.id, "missing") for m in check.milestones]
+            return outcome
+        milestones = [
+            Milestone(m.id, m.statement, kind=m.kind, quantity=m.quantity) for m in check.milestones
+        ]
+        result = check_derivation(
+            answer.lines,
+            context.math_context,
+            milestones=milestones,
+            time_limit=context.time_limit,
+        )
+        for step in result.steps:
+            where = f"line {step.line_no}"
+            if step.kind == "unreadable":
+                outcome.review_reasons.append(f"{where}: math could not be read")
+            elif step.read_as is not None and step.kind not in _NO_LINE_STEPS:
+                outcome.read_as.append(f"{where}: {step.read_as}")
+            if getattr(step, "ocr_suspect", False):
+                note = getattr(step, "ocr_note", None) or "looks like an OCR error"
+                outcome.review_reasons.append(f"{where}: OCR suspect ({note})")
+                outcome.repairs.append(f"{where}: {note}")
+        by_id = {m.id: m for m in result.milestones}
+        candidates: list[MathCandidate] | None = None
+        for spec in check.milestones:
+            found = by_id.get(spec.id)
+            status = found.status if found else "missing"
+            item = ItemOutcome(
+                spec.id,
+                status,
+                line_no=getattr(found, "line_no", None),
+                message=getattr(found, "message", "") or "",
+                diagnosis=getattr(found, "diagnosis", None),
+            )
+            if status in ("wrong", "missing") and spec.mistakes:
+                if candidates is None:
+                    candidates = _step_candidates(result, context)
+                for mistake in spec.mistakes:
+                    hit = next(
+                        (c for c in candidates if matches(c, mistake.answer, context)[0]), None
+                    )
+                    if hit is not None:
+                        item.status, item.mistake, item.line_no = "wrong", mistake.id, hit.line_no
+                        break
+            if status == "undetermined":
+                outcome.undetermined = True
+                outcome.review_reasons.append(
+                    f"{_where(item)}could not decide the step {spec.title or spec.id!r}"
+                )
+            outcome.items.append(item)
+        outcome.details = {"steps": [_step_dict(s) for s in result.steps]}
+        return outcome
+
+
+def _where(item: ItemOutcome) -> str:
+    return f"line {item.line_no}: " if item.line_no else ""
+
+
+def _step_dict(step: Any) -> dict[str, Any]:
+    fields = ("line_no", "source", "read_as", "kind", "quantity", "diagnosis", "ocr_suspect")
+    data = {name: getattr(step, name, None) for name in fields}
+    for name in ("vs_previous", "vs_truth"):
+        value = getattr(step, name, None)
+        data[name] = getattr(value, "verdict", value)
+    data = {
+        k: (v if isinstance(v, (str, int, float, bool, type(None))) else str(v))
+        for k, v in data.items()
+    }
+    return data
+
+
+Adapter = DerivationAdapter

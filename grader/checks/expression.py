@@ -1,0 +1,121 @@
+"""``expression`` checks: some line of the answer must be equivalent to the
+reference (or an accepted form); otherwise known mistakes are tried.
+
+Engine: ``grader.math`` (``parse_math``, ``equivalent``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.checks._mathlines import MathCandidate, parse_candidates, read_as_text
+from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
+from grader.math import equivalent  # noqa: F401 - fails early when the engine is missing
+
+
+def compare(candidate: MathCandidate, target: str, context: GradingContext) -> Any:
+    """Equivalence of a parsed answer line and a rubric form (an ``Equivalence``)."""
+
+    return equivalent(
+        candidate.parsed,
+        target,
+        context.math_context,
+        time_limit=context.time_limit,
+        seed=context.seed,
+    )
+
+
+def _same_reading(candidate: MathCandidate, target: str, context: GradingContext) -> bool:
+    # Meaningless forms (X X^T beta - X^T y: shapes do not agree) cannot be
+    # compared by value; they match a known mistake when they read the same.
+    from grader.math import MathParseError, parse_math
+
+    try:
+        parsed = parse_math(target, context.math_context)
+    except MathParseError:
+        return False
+    return read_as_text(parsed) == read_as_text(candidate.parsed)
+
+
+def matches(candidate: MathCandidate, target: str, context: GradingContext) -> tuple[bool, Any]:
+    """(matches, equivalence) for a line against one rubric form."""
+    verdict = compare(candidate, target, context)
+    if verdict.verdict == "equal":
+        return True, verdict
+    if verdict.diagnosis == "shape_mismatch" or verdict.verdict == "undetermined":
+        if _same_reading(candidate, target, context):
+            return True, verdict
+    return False, verdict
+
+
+class ExpressionAdapter:
+    kind = "expression"
+
+    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+        candidates = parse_candidates(answer.lines, context.math_context)
+        outcome = CheckOutcome()
+        for cand in candidates:
+            if cand.parsed is not None:
+                outcome.read_as.append(f"line {cand.line_no}: {read_as_text(cand.parsed)}")
+                outcome.repairs += [
+                    f"line {cand.line_no}: {r}" for r in getattr(cand.parsed, "repairs", [])
+                ]
+            else:
+                outcome.review_reasons.append(
+                    f"line {cand.line_no}: math could not be read ({cand.error})"
+                )
+        readable = [c for c in candidates if c.parsed is not None]
+        if not readable:
+            outcome.status = "no_answer" if not candidates else "graded"
+            outcome.items.append(ItemOutcome("answer", "missing"))
+            return outcome
+
+        targets = [check.answer, *check.accept]
+        closest: tuple[MathCandidate, Any] | None = None
+        undetermined: list[tuple[MathCandidate, Any]] = []
+        for cand in readable:
+            for target in targets:
+                ok, verdict = matches(cand, target, context)
+                if ok:
+                    status = "ocr_suspect" if getattr(cand.parsed, "repairs", None) else "correct"
+                    outcome.items.append(ItemOutcome("answer", status, cand.line_no))
+                    if status == "ocr_suspect":
+                        outcome.review_reasons.append(
+                            f"line {cand.line_no}: right only after an OCR repair"
+                        )
+                    return outcome
+                if verdict.verdict == "undetermined":
+                    undetermined.append((cand, verdict))
+                elif verdict.diagnosis and verdict.diagnosis != "different":
+                    closest = (cand, verdict)
+
+        for mistake in check.mistakes:
+            for cand in readable:
+                ok, _ = matches(cand, mistake.answer, context)
+                if ok:
+                    outcome.items.append(
+                        ItemOutcome("answer", "wrong", cand.line_no, mistake=mistake.id)
+                    )
+                    return outcome
+
+        if undetermined:
+            cand, verdict = undetermined[0]
+            outcome.undetermined = True
+            outcome.review_reasons.append(
+                f"line {cand.line_no}: could not decide ({verdict.reason})"
+            )
+            outcome.items.append(ItemOutcome("answer", "undetermined", cand.line_no))
+            return outcome
+        cand, verdict = closest if closest else (readable[-1], None)
+        outcome.items.append(
+            ItemOutcome(
+                "answer",
+                "wrong",
+                cand.line_no,
+                diagnosis=verdict.diagnosis if verdict else None,
+            )
+        )
+        return outcome
+
+
+Adapter = ExpressionAdapter

@@ -1,0 +1,314 @@
+"""Running a rubric's checks on a submission: find each part's answer, call
+each check's adapter, hand the outcomes to ``grader.scoring``.
+
+Nothing here decides points. An adapter that fails (an engine bug, a broken
+context) never takes the sheet down: its check goes to review with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from grader.checks import load_adapter
+from grader.checks.base import AnswerInput, CheckAdapter, CheckOutcome, GradingContext
+from grader.errors import GraderError, RubricError
+from grader.report.models import AnswerView, GradeReport, LineSpan, PartReport, SubmissionInfo
+
+Adapters = dict[str, CheckAdapter]
+
+
+# --------------------------------------------------------------------------
+# math contexts (exam's, merged with each question's), cached on the rubric
+
+
+def math_context(rubric: Any, question: Any = None) -> Any:
+    """The math context for a question (the exam's, with the question's over it).
+
+    ``None`` when the math engine is not importable (math checks then go to
+    review through their unavailable adapters). Context errors are rubric
+    errors.
+    """
+    cache = rubric._contexts
+    key = question.id if question is not None else None
+    if key in cache:
+        return cache[key]
+    try:
+        from grader.math import MathContext, load_context
+    except ImportError:
+        cache[key] = None
+        return None
+    if question is None:
+        source = rubric.context
+        if source is None:
+            context = MathContext.from_mapping({})
+        elif isinstance(source, str):
+            context = load_context(rubric.directory / source)
+        else:
+            context = MathContext.from_mapping(
+                source, source=_path(rubric), lines=_context_lines(rubric, ("context",))
+            )
+    else:
+        base = math_context(rubric, None)
+        if question.context:
+            index = rubric.questions.index(question)
+            loc = ("questions", index, "context")
+            override = MathContext.from_mapping(
+                question.context, source=_path(rubric), lines=_context_lines(rubric, loc)
+            )
+            context = base.merged(override)
+        else:
+            context = base
+    cache[key] = context
+    return context
+
+
+def _path(rubric: Any) -> str | None:
+    return str(rubric.path) if rubric.path is not None else None
+
+
+def _context_lines(rubric: Any, loc: tuple) -> dict[str, int]:
+    """``section.key`` -> line in the rubric file, for the context's error messages."""
+    lines: dict[str, int] = {}
+    for section in ("symbols", "functions", "aliases", "definitions", "function_derivatives"):
+        line = rubric.line_of((*loc, section))
+        if line:
+            lines[section] = line
+        table = rubric.raw(*loc, section)
+        if isinstance(table, dict):
+            for key in table:
+                key_line = rubric.line_of((*loc, section, key))
+                if key_line:
+                    lines[f"{section}.{key}"] = key_line
+    return lines
+
+
+# --------------------------------------------------------------------------
+# one part
+
+
+def run_check(
+    adapter: CheckAdapter, check: Any, answer: AnswerInput, context: GradingContext
+) -> CheckOutcome:
+    """Call an adapter; its own failures become a review flag, never a crash."""
+    try:
+        return adapter.grade(check, answer, context)
+    except GraderError as error:
+        return CheckOutcome(
+            status="error",
+            message="not graded: " + error.format(),
+            review_reasons=[f"check {check.id!r} could not run: {error.format()}"],
+        )
+    except Exception as error:  # noqa: BLE001 - an engine bug must not lose the sheet
+        return CheckOutcome(
+            status="error",
+            message="not graded: internal error",
+            review_reasons=[f"check {check.id!r} failed: {type(error).__name__}: {error}"],
+        )
+
+
+def grade_answer(
+    rubric: Any,
+    question: Any,
+    part: Any,
+    answer: AnswerInput,
+    *,
+    adapters: Adapters | None = None,
+    time_limit: float | None = None,
+    how_found: str = "",
+    problems: list[str] | None = None,
+) -> PartReport:
+    """Grade one part's answer with all its checks -> ``PartReport``."""
+    from grader.scoring import score_check, score_part
+
+    try:
+        context_math = math_context(rubric, question)
+    except GraderError as error:
+        raise RubricError(error.message, path=error.path, line=error.line) from None
+    check_reports = []
+    read_as: list[str] = []
+    repairs: list[str] = []
+    for check in part.checks:
+        adapter = (adapters or {}).get(check.kind) or load_adapter(check.kind)
+        context = GradingContext(
+            math_context=context_math,
+            rubric_dir=rubric.directory,
+            time_limit=time_limit or check.time_limit or rubric.time_limit,
+            seed=rubric.seed,
+        )
+        outcome = run_check(adapter, check, answer, context)
+        read_as += [r for r in outcome.read_as if r not in read_as]
+        repairs += [r for r in outcome.repairs if r not in repairs]
+        check_reports.append(score_check(check, outcome))
+    view = AnswerView(
+        found=answer.found,
+        text=answer.text,
+        lines=(
+            LineSpan(start=answer.first_line, end=max(answer.last_line, answer.first_line))
+            if answer.found and answer.text
+            else None
+        ),
+        how_found=how_found,
+        read_as=read_as,
+        repairs=repairs,
+    )
+    return score_part(
+        f"{question.id}.{part.id}",
+        question.id,
+        part,
+        check_reports,
+        answer=view,
+        problems=problems or [],
+    )
+
+
+# --------------------------------------------------------------------------
+# a whole submission
+
+
+def layout_from_rubric(rubric: Any) -> list[Any]:
+    """The part layout ``grader.submission.find_parts`` needs, from the rubric."""
+    from grader.submission import PartLayout, QuestionLayout
+
+    layout = []
+    for question in rubric.questions:
+        parts = [
+            PartLayout(
+                id=f"{question.id}.{part.id}",
+                labels=list(part.labels),  # empty: the submission reader's defaults
+                kind=part.kind,
+                keywords=list(part.keywords),
+            )
+            for part in question.parts
+        ]
+        layout.append(QuestionLayout(id=question.id, labels=list(question.labels), parts=parts))
+    return layout
+
+
+def grade_submission(
+    rubric: Any,
+    path: str | Path,
+    *,
+    adapters: Adapters | None = None,
+    time_limit: float | None = None,
+) -> GradeReport:
+    """Read a submission (file or folder), find its parts, grade them all."""
+    from grader import __version__
+    from grader.scoring import build_report
+    from grader.submission import find_parts, read_submission
+
+    submission = read_submission(path)
+    sheet = submission.sheet
+    warnings = [str(w) for w in submission.warnings]
+    found_parts: dict[str, Any] = {}
+    if sheet is not None:
+        finding = find_parts(sheet, layout_from_rubric(rubric))
+        found_parts = dict(finding.parts)
+        warnings += [str(w) for w in finding.warnings]
+        warnings += [_describe_unassigned(span) for span in finding.unassigned]
+    folder = Path(path) if Path(path).is_dir() else Path(path).parent
+    code_files = dict(submission.code_files)
+    parts: list[PartReport] = []
+    for question, part in rubric.iter_parts():
+        full_id = f"{question.id}.{part.id}"
+        found = found_parts.get(full_id)
+        problems = list(found.problems) if found is not None else []
+        how = found.how_found if found is not None else "missing"
+        if submission.answers is not None and submission.answers.get(full_id, "").strip():
+            # a YAML/JSON answer file: the part is named, its lines are known
+            text = submission.answers[full_id]
+            first = submission.answer_spans.get(full_id, (1, 1))[0]
+            answer = AnswerInput(
+                full_id,
+                text=text,
+                first_line=first,
+                submission_dir=folder,
+                code_files=code_files,
+            )
+            how = "answer_file"
+        elif found is not None and found.found and found.text.strip():
+            answer = AnswerInput(
+                full_id,
+                text=found.text,
+                first_line=found.start_line or 1,
+                found=True,
+                submission_dir=folder,
+                code_files=code_files,
+                source_lines=list(found.lines) or None,
+            )
+        else:
+            answer = AnswerInput(full_id, found=False, submission_dir=folder, code_files=code_files)
+            if part.kind != "code" and not problems:
+                problems.append("no answer to this part was found on the sheet")
+        parts.append(
+            grade_answer(
+                rubric,
+                question,
+                part,
+                answer,
+                adapters=adapters,
+                time_limit=time_limit,
+                how_found=how,
+                problems=problems,
+            )
+        )
+    return build_report(
+        rubric,
+        parts,
+        submission=_submission_info(submission, path),
+        warnings=warnings,
+        grader_version=__version__,
+    )
+
+
+def _describe_unassigned(span: Any) -> str:
+    where = (
+        f"line {span.start_line}"
+        if span.start_line == span.end_line
+        else (f"lines {span.start_line}-{span.end_line}")
+    )
+    return f"{where}: text not assigned to any part ({span.reason})"
+
+
+def _submission_info(submission: Any, path: str | Path) -> SubmissionInfo:
+    files = []
+    digest = hashlib.sha256()
+    sheet_path = getattr(getattr(submission, "sheet", None), "path", None)
+    for file in [sheet_path, *(getattr(submission, "code_files", {}) or {}).values()]:
+        if file is None:
+            continue
+        files.append(str(file))
+        try:
+            digest.update(Path(file).read_bytes())
+        except OSError:
+            pass
+    return SubmissionInfo(
+        id=str(getattr(submission, "id", Path(path).stem)),
+        path=str(path),
+        files=files,
+        sha256=digest.hexdigest() if files else "",
+    )
+
+
+def example_answer(part_id: str, text: str) -> AnswerInput:
+    """An answer given as text (a rubric example), numbered from line 1."""
+    return AnswerInput(part_id, text=text, first_line=1, found=bool(text.strip()))
+
+
+def grade_example(
+    rubric: Any,
+    question: Any,
+    part: Any,
+    text: str,
+    *,
+    adapters: Adapters | None = None,
+) -> PartReport:
+    """Grade a rubric example (or the reference) for ``grader validate``."""
+    return grade_answer(
+        rubric,
+        question,
+        part,
+        example_answer(f"{question.id}.{part.id}", text),
+        adapters=adapters,
+    )
