@@ -1,1 +1,38 @@
-"""grader.submission"""
+"""Reading answer sheets and finding each part's answer.
+
+    read_submission(path) -> Submission        a sheet, an answer file, code files
+    discover_submissions(path) -> list[Path]   one submission or a folder of them
+    find_parts(sheet, layout) -> PartFinding   where each part's answer is
+    find_answers(submission, layout)           the same for any submission
+
+See ``grader.submission.reading`` for file rules and ``grader.submission.finding``
+for how parts are found.
+"""
+
+from __future__ import annotations
+
+from grader.submission.finding import find_parts
+from grader.submission.models import (
+    PartAnswer,
+    PartFinding,
+    PartLayout,
+    QuestionLayout,
+    QuestionSpan,
+    Sheet,
+    Submission,
+    UnassignedSpan,
+    default_part_labels,
+)
+
+__all__ = [
+    "PartAnswer",
+    "PartFinding",
+    "PartLayout",
+    "QuestionLayout",
+    "QuestionSpan",
+    "Sheet",
+    "Submission",
+    "UnassignedSpan",
+    "default_part_labels",
+    "find_parts",
+]
