@@ -1,5 +1,227 @@
 """The public Python API. The CLI and the HTTP service call these functions;
 they hold no grading logic of their own.
+
+    from grader import api
+    rubric = api.load_rubric("rubrics/ml-exam.yaml")
+    report = api.grade("submissions/seed-student-ocr.md", rubric)
+    print(report.score, report.max_score)
+
+``grade`` is the instructor's view; ``check`` the student's (how each answer
+was read, score, feedback, never references); ``validate`` checks a rubric
+file and runs its examples; ``grade_paths`` grades many submissions, yielding
+one result each (a failed submission is a result with an error, not an
+exception, so a batch goes on).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from grader.errors import GraderError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from grader.report.models import GradeReport
+    from grader.rubric.models import Rubric
+
+__all__ = [
+    "ExampleResult",
+    "GradeOutcome",
+    "ValidationResult",
+    "check",
+    "check_derivation",
+    "equivalent",
+    "expand_paths",
+    "grade",
+    "grade_paths",
+    "load_rubric",
+    "student_view",
+    "validate",
+]
+
+
+def load_rubric(path: str | Path) -> Rubric:
+    """Read and validate a rubric file; raises ``RubricError`` (``file:line: message``)."""
+    from grader.rubric.loader import load_rubric as _load
+
+    return _load(path)
+
+
+def _as_rubric(rubric: Any) -> Rubric:
+    if isinstance(rubric, (str, Path)):
+        return load_rubric(rubric)
+    return rubric
+
+
+def grade(
+    path: str | Path,
+    rubric: Any,
+    *,
+    time_limit: float | None = None,
+    adapters: dict[str, Any] | None = None,
+) -> GradeReport:
+    """Grade one submission (a sheet, an answer file, or a folder with a sheet
+    and code) -> ``GradeReport``. ``rubric``: a ``Rubric`` or a path.
+    ``time_limit`` overrides every check's seconds; ``adapters`` replaces
+    engines by kind (tests use ``grader.checks.fake.FakeAdapter``)."""
+    from grader.checks.runner import grade_submission
+
+    return grade_submission(_as_rubric(rubric), path, adapters=adapters, time_limit=time_limit)
+
+
+def student_view(report: GradeReport) -> GradeReport:
+    """The report a student may see: engine internals (``details``, which may
+    hold the references a line was compared with) are dropped."""
+    view = report.model_copy(deep=True)
+    for part in view.parts:
+        for check_report in part.checks:
+            check_report.details = {}
+    return view
+
+
+def check(
+    path: str | Path,
+    rubric: Any,
+    *,
+    time_limit: float | None = None,
+    adapters: dict[str, Any] | None = None,
+) -> GradeReport:
+    """The student's self-check: like ``grade``, with no references in it."""
+    return student_view(grade(path, rubric, time_limit=time_limit, adapters=adapters))
+
+
+# --------------------------------------------------------------------------
+# many submissions
+
+
+@dataclass
+class GradeOutcome:
+    """One submission of a batch: its report, or the one-line reason it failed."""
+
+    path: str
+    report: GradeReport | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.report is not None
+
+
+def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None, str | None]]:
+    """(argument, submission path, error) for each submission under ``paths``:
+    a file, a folder holding one student's files, or a folder of submissions
+    (see ``grader.batch.find_submissions``)."""
+    from grader.batch import find_submissions
+
+    for raw in paths:
+        try:
+            items = find_submissions([raw])
+        except GraderError as error:
+            yield str(raw), None, error.format()
+            continue
+        if not items:
+            yield str(raw), None, f"{raw}: no submissions in this folder"
+        for item in items:
+            yield str(item.path), item.path, None
+
+
+def grade_paths(
+    paths: Iterable[str | Path],
+    rubric: Any,
+    *,
+    time_limit: float | None = None,
+    student: bool = False,
+    adapters: dict[str, Any] | None = None,
+) -> Iterator[GradeOutcome]:
+    """Grade every submission under ``paths``, one ``GradeOutcome`` each, in
+    order. Bad input (a missing file, an empty or binary sheet) is an outcome
+    with ``error`` set; the others are still graded."""
+    rubric = _as_rubric(rubric)
+    run = check if student else grade
+    for shown, path, problem in expand_paths(paths):
+        if path is None:
+            yield GradeOutcome(shown, error=problem)
+            continue
+        try:
+            report = run(path, rubric, time_limit=time_limit, adapters=adapters)
+        except GraderError as error:
+            yield GradeOutcome(shown, error=_strip_path(error.format(), shown))
+            continue
+        yield GradeOutcome(shown, report=report)
+
+
+def _strip_path(message: str, path: str) -> str:
+    # The caller prints "error: path: reason"; do not say the path twice.
+    prefix = f"{path}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+# --------------------------------------------------------------------------
+# validation
+
+
+@dataclass
+class ExampleResult:
+    """One rubric example (or a part's reference) run through the grader."""
+
+    part_id: str
+    example_id: str
+    status: str  # "passed" | "failed" | "skipped"
+    score: float | None = None
+    expected: float | None = None
+    message: str = ""
+    line: int | None = None
+
+
+@dataclass
+class ValidationResult:
+    """What ``grader validate`` found: rubric problems and example results."""
+
+    path: str
+    problems: list[Any] = field(default_factory=list)  # grader.rubric.loader.RubricProblem
+    examples: list[ExampleResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not any(e.status == "failed" for e in self.examples)
+
+    def lines(self) -> list[str]:
+        """Problems as ``file:line: message``, then failed examples the same way."""
+        out = [problem.format() for problem in self.problems]
+        for example in self.examples:
+            if example.status == "failed":
+                where = f"{self.path}:{example.line}" if example.line else self.path
+                out.append(
+                    f"{where}: {example.part_id} example {example.example_id!r}: {example.message}"
+                )
+        return out
+
+
+def validate(path: str | Path, *, adapters: dict[str, Any] | None = None) -> ValidationResult:
+    """Check a rubric file (types, points, contexts, reference forms that must
+    parse) and run its examples: each part's reference must score full marks,
+    each example its listed score and feedback."""
+    from grader.rubric.validate import validate_rubric_file
+
+    return validate_rubric_file(path, adapters=adapters)
+
+
+# --------------------------------------------------------------------------
+# engine re-exports
+
+
+def equivalent(*args: Any, **kwargs: Any) -> Any:
+    """``grader.math.equivalent`` (see docs/equivalence.md)."""
+    from grader.math import equivalent as _equivalent
+
+    return _equivalent(*args, **kwargs)
+
+
+def check_derivation(*args: Any, **kwargs: Any) -> Any:
+    """``grader.math.check_derivation`` (see docs/derivations.md)."""
+    from grader.math import check_derivation as _check_derivation
+
+    return _check_derivation(*args, **kwargs)

@@ -89,3 +89,157 @@ def serve(rubrics, host, port, workers, token, rate_limit, max_body, timeout) ->
         request_timeout=timeout,
         announce=click.echo,
     )
+
+
+# --- grade / check / validate (pipeline) ------------------------------------
+
+# --format name -> (renderer module, file suffix for --out). Renderers are
+# ``render(report) -> str`` functions; add a format by adding a line here.
+REPORT_FORMATS: dict[str, tuple[str, str]] = {
+    "text": ("grader.report.terminal", ".txt"),
+    "json": ("grader.report.json", ".json"),
+    "md": ("grader.report.markdown", ".md"),
+}
+
+
+def _renderer(fmt: str):
+    import importlib
+
+    return importlib.import_module(REPORT_FORMATS[fmt][0]).render
+
+
+def _parse_min_score(text: str | None) -> tuple[float, bool] | None:
+    """``"20"`` -> (20, False) marks; ``"80%"`` -> (0.8, True) a share of the maximum."""
+    if text is None:
+        return None
+    try:
+        if text.strip().endswith("%"):
+            return float(text.strip()[:-1]) / 100, True
+        return float(text), False
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a number or a percentage", param_hint="--min-score"
+        ) from None
+
+
+def _below(report, threshold: tuple[float, bool] | None) -> bool:
+    if threshold is None:
+        return False
+    value, share = threshold
+    limit = value * report.max_score if share else value
+    return report.score < limit - 1e-9
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--rubric", required=True, type=click.Path(), help="The rubric (YAML).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(REPORT_FORMATS)),
+    default="text",
+    show_default=True,
+    help="text: a summary; json: the report (JSON Lines for several); md: a feedback sheet.",
+)
+@click.option("--out", type=click.Path(file_okay=False), help="Write one file per submission here.")
+@click.option(
+    "--min-score", help="Exit 1 if a score is below this (marks, or a percentage like 60%)."
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.01),
+    help="Seconds per check (default: the rubric's).",
+)
+def grade(paths, rubric, fmt, out, min_score, time_limit) -> None:
+    """Grade submissions: PATH is a sheet, a student's folder, or a folder of them."""
+    from pathlib import Path
+
+    from grader import api
+
+    threshold = _parse_min_score(min_score)
+    loaded = api.load_rubric(rubric)
+    targets = list(api.expand_paths(paths))
+    single = len(targets) == 1
+    render = _renderer(fmt)
+    failed = below = False
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    for outcome in api.grade_paths(paths, loaded, time_limit=time_limit):
+        if outcome.report is None:
+            failed = True
+            message = outcome.error or "failed"
+            shown = message if message.startswith(outcome.path) else f"{outcome.path}: {message}"
+            click.echo(f"error: {shown}", err=True)
+            continue
+        report = outcome.report
+        below = below or _below(report, threshold)
+        if fmt == "json":
+            text = render(report, indent=2 if single or out else None)
+        else:
+            text = render(report)
+        if out:
+            from grader.report._common import safe_name
+
+            target = Path(out) / (safe_name(report.submission.id) + REPORT_FORMATS[fmt][1])
+            target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+            click.echo(
+                f"{report.submission.id}: {report.score:g} / {report.max_score:g} -> {target}"
+            )
+        else:
+            click.echo(text.rstrip("\n"))
+            if fmt == "md" and not single:
+                click.echo("\n---\n")
+    if failed:
+        sys.exit(2)
+    if below:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("path", type=click.Path())
+@click.option("--rubric", required=True, type=click.Path(), help="The rubric (YAML).")
+@click.option(
+    "--format", "fmt", type=click.Choice(list(REPORT_FORMATS)), default="text", show_default=True
+)
+def check(path, rubric, fmt) -> None:
+    """Self-check before hand-in: how each answer was read, score, feedback."""
+    from grader import api
+
+    report = api.check(path, api.load_rubric(rubric))
+    render = _renderer(fmt)
+    if fmt == "text":
+        text = render(report, student=True)
+    else:
+        text = render(report)
+    click.echo(text.rstrip("\n"))
+
+
+@main.command()
+@click.argument("rubric", type=click.Path())
+def validate(rubric) -> None:
+    """Check a rubric: errors as file:line: message; run its examples like unit tests."""
+    from grader import api
+
+    result = api.validate(rubric)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for line in result.lines():
+        click.echo(line)
+    counts = {
+        status: sum(e.status == status for e in result.examples)
+        for status in ("passed", "failed", "skipped")
+    }
+    if result.examples:
+        click.echo(
+            f"examples: {counts['passed']} passed, {counts['failed']} failed, "
+            f"{counts['skipped']} skipped"
+        )
+        for example in result.examples:
+            if example.status == "skipped":
+                click.echo(
+                    f"skipped: {example.part_id} {example.example_id}: {example.message}", err=True
+                )
+    if not result.ok:
+        sys.exit(2)
+    if not result.problems:
+        click.echo(f"{rubric}: ok")
