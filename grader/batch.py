@@ -31,6 +31,7 @@ can inject a fake one.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -321,13 +322,18 @@ def _grade_one(grade_fn, rubric, path: str, time_limit, formats) -> tuple:
     try:
         report = grade_fn(Path(path), rubric, time_limit=time_limit)
         elapsed = time.perf_counter() - started
-        rendered = _render_outputs(report, formats, elapsed) if formats else {}
-        return ("graded", report.to_json_dict(), rendered, "", elapsed)
+        report_data = report.to_json_dict()
     except GraderError as error:
         return ("failed", None, {}, error.format(), time.perf_counter() - started)
     except Exception as error:  # a bug in the grader must cost one sheet, not the batch
         reason = f"internal error: {type(error).__name__}: {error}".strip()
         return ("failed", None, {}, reason.splitlines()[0], time.perf_counter() - started)
+    try:
+        rendered = _render_outputs(report, formats, elapsed) if formats else {}
+    except Exception as error:
+        # The grade stands; a renderer's bug only costs that sheet's feedback files.
+        rendered = {"error": f"rendering failed: {type(error).__name__}: {error}"}
+    return ("graded", report_data, rendered, "", elapsed)
 
 
 def _worker_main(conn, grade_fn, rubric, time_limit, formats) -> None:
@@ -579,6 +585,8 @@ def grade_batch(
     if jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {jobs}")
     formats = frozenset(formats) & ALL_FORMATS if out_dir is not None else frozenset()
+    if "md" in formats and importlib.util.find_spec("grader.report.markdown") is None:
+        formats -= {"md"}  # the Markdown renderer is the pipeline's; absent in a partial install
     out = Path(out_dir) if out_dir is not None else None
 
     rubric_hash = rubric_sha256(rubric_path)
@@ -612,6 +620,9 @@ def grade_batch(
         item = items[index]
         if out is not None:
             if status == "graded":
+                render_error = rendered.pop("error", None)
+                if render_error:
+                    bar.note(f"warning: {item.id}: {render_error}")
                 for kind, text in rendered.items():
                     folder, suffix = {
                         "md": ("feedback", ".md"),
