@@ -19,6 +19,11 @@ _EXPORTS: dict[str, str] = {
     "GradeReport": "grader.report.models",
     "PartReport": "grader.report.models",
     "CheckReport": "grader.report.models",
+    "grade": "grader.api",
+    "check": "grader.api",
+    "load_rubric": "grader.api",
+    "validate": "grader.api",
+    "Rubric": "grader.rubric.models",
 }
 
 __all__ = ["__version__", *_EXPORTS]
