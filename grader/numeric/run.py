@@ -1,0 +1,494 @@
+"""Grading one code check: generate inputs, run the student's function in the
+sandbox, compare in the grader's process, give marks and diagnostics.
+
+One sandbox job per test, so each test has its own time limit: an endless
+loop costs that test only. All seeds of a test, its sweep and its
+finite-difference calls run in that one job.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.errors import RubricError
+from grader.numeric.compare import Finding, compare_values, describe_value
+from grader.numeric.inputs import generate_inputs
+from grader.numeric.properties import (
+    central_difference,
+    gradient_matches_differences,
+    monotone_decrease,
+    perturbations,
+    residual_orthogonality,
+)
+from grader.numeric.references import References, load_references
+from grader.numeric.result import CodeCheckResult, CodeTestResult
+from grader.numeric.sandbox import (
+    Call,
+    Sandbox,
+    SandboxError,
+    SandboxRun,
+    Unsupported,
+    default_sandbox,
+)
+from grader.numeric.spec import CodeCheckSpec, CodeTestSpec, KeyPath
+
+__all__ = ["run_code_check"]
+
+MAX_SOURCE_BYTES = 1_000_000
+
+
+def run_code_check(spec: CodeCheckSpec, submission_dir: Path, *, references: Path | None,
+                   sandbox: Sandbox | None = None) -> CodeCheckResult:
+    """Grade ``spec`` against the student's file in ``submission_dir``.
+
+    ``references`` is the references file (already resolved against the
+    rubric's folder), or None when the check uses properties only. The
+    grader's own failures (a broken references file) raise ``RubricError``;
+    everything the student's code does is a result.
+    """
+    refs = load_references(references) if references is not None else None
+    sandbox = sandbox or default_sandbox()
+    result = CodeCheckResult(id=spec.id, file=spec.file, function=spec.function, tests=[],
+                             score=0.0, max_score=spec.points)
+    started = time.perf_counter()
+    source, note = _read_student_file(Path(submission_dir), spec.file)
+    if note:
+        result.messages.append(note)
+    if source is None:
+        result.tests = [_not_run(t, note or f"{spec.file} was not submitted") for t in spec.tests]
+        return result
+    try:
+        sandbox.start()
+        result.metadata.update(_isolation(sandbox, references))
+    except SandboxError as exc:
+        return _sandbox_failed(result, spec, str(exc))
+    if result.metadata.get("references_visible"):
+        result.needs_review = True
+        result.review_reasons.append(
+            f"the references file is readable inside the sandbox (it lives under "
+            f"{result.metadata['references_visible']}); move it out of the Python directories")
+    for test in spec.tests:
+        try:
+            outcome = _run_test(spec, test, source, refs, sandbox)
+        except SandboxError as exc:
+            outcome = _TestOutcome(CodeTestResult(
+                test.id, False, 0.0, test.marks, 0.0, "sandbox_error",
+                "this test could not be run (not your fault); a person will look at it"),
+                review=f"test {test.id}: {exc}")
+        result.tests.append(outcome.result)
+        if outcome.review:
+            result.needs_review = True
+            result.review_reasons.append(outcome.review)
+        if outcome.printed and not result.printed:
+            result.printed = outcome.printed
+    result.score = round(sum(t.marks for t in result.tests), 10)
+    result.metadata["seconds"] = round(time.perf_counter() - started, 4)
+    return result
+
+
+# ----------------------------------------------------------------- helpers
+def _read_student_file(folder: Path, filename: str) -> tuple[bytes | None, str]:
+    path = folder / filename
+    note = ""
+    if not path.is_file():
+        matches = [p for p in folder.rglob("*.py")
+                   if p.name.lower() == filename.lower() and not any(
+                       part.startswith(".") for part in p.relative_to(folder).parts)]
+        if len(matches) != 1:
+            return None, f"{filename} was not submitted"
+        path = matches[0]
+        note = f"graded {path.relative_to(folder)} as {filename}"
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        return None, f"{filename} is too large ({size} bytes)"
+    return path.read_bytes(), note
+
+
+def _isolation(sandbox: Sandbox, references: Path | None) -> dict[str, Any]:
+    info = sandbox.info
+    meta: dict[str, Any] = {"isolation": list(info.get("isolation", [])),
+                            "isolated": bool(info.get("isolated")),
+                            "sandbox_notes": list(info.get("notes", []))}
+    if references is not None and info.get("isolated"):
+        ref = str(Path(references).resolve())
+        for visible in info.get("visible", []):
+            if ref == visible or ref.startswith(visible.rstrip("/") + "/"):
+                meta["references_visible"] = visible
+    elif references is not None:
+        meta["sandbox_notes"].append("no filesystem isolation: the student's code could read "
+                                     "the references file")
+    return meta
+
+
+def _not_run(test: CodeTestSpec, why: str) -> CodeTestResult:
+    return CodeTestResult(test.id, False, 0.0, test.marks, 0.0, "not_run", why)
+
+
+def _sandbox_failed(result: CodeCheckResult, spec: CodeCheckSpec, why: str) -> CodeCheckResult:
+    result.tests = [CodeTestResult(t.id, False, 0.0, t.marks, 0.0, "sandbox_error",
+                                   "the code could not be run (not your fault)")
+                    for t in spec.tests]
+    result.needs_review = True
+    result.review_reasons.append(why)
+    return result
+
+
+@dataclass
+class _TestOutcome:
+    result: CodeTestResult
+    review: str = ""
+    printed: str = ""
+
+
+@dataclass
+class _SeedPlan:
+    seed: int
+    inputs: dict[str, Any]
+    base: list[int] = field(default_factory=list)  # call indices, one per sweep value
+    differences: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # property -> pairs
+
+
+def _resolve(value: Any, inputs: dict[str, Any]) -> Any:
+    """An input name becomes the input; anything else is a literal."""
+    if isinstance(value, str) and value in inputs:
+        return inputs[value]
+    if isinstance(value, list):
+        return np.asarray(value, dtype=float)
+    return value
+
+
+def _call_arguments(test: CodeTestSpec, inputs: dict[str, Any], args=None, kwargs=None):
+    args = test.args if args is None else args
+    kwargs = test.kwargs if kwargs is None else kwargs
+    return (tuple(_resolve(a, inputs) for a in args),
+            {k: _resolve(v, inputs) for k, v in kwargs.items()})
+
+
+def _sizes(inputs: dict[str, Any]) -> set[int]:
+    return {int(n) for v in inputs.values() if isinstance(v, np.ndarray) for n in v.shape}
+
+
+def _select(value: Any, path: KeyPath, label: str) -> tuple[Any, str | None]:
+    for key in path:
+        if isinstance(key, str):
+            if not isinstance(value, dict) or key not in value:
+                return None, f"{label} should be a dict with the key {key!r}, not " \
+                             f"{describe_value(value)}"
+        elif not isinstance(value, tuple | list) or not -len(value) <= key < len(value):
+            return None, f"{label} should be a sequence with an item {key}, not " \
+                         f"{describe_value(value)}"
+        value = value[key]
+        label = f"{label}[{key!r}]"
+    return value, None
+
+
+def _scalar(value: Any) -> float | None:
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "biuf":
+        return float(value.reshape(()))
+    return None
+
+
+def _label(spec: CodeCheckSpec, test: CodeTestSpec) -> str:
+    path = "".join(f"[{k!r}]" for k in test.output)
+    return f"the result of {spec.function}{path}"
+
+
+def _plan_calls(test: CodeTestSpec, refs: References | None) -> tuple[list[_SeedPlan], list[Call]]:
+    plans, calls = [], []
+    for seed in test.seeds:
+        inputs = generate_inputs(test, seed, refs)
+        for name in [*test.args, *test.kwargs.values()]:
+            if isinstance(name, str) and name.isidentifier() and name not in inputs:
+                raise RubricError(f"test {test.id}: {name!r} is not an input of the test")
+        plan = _SeedPlan(seed, inputs)
+        args, kwargs = _call_arguments(test, inputs)
+        values = test.sweep[1] if test.sweep else (None,)
+        for value in values:
+            extra = {test.sweep[0]: value} if test.sweep else {}
+            plan.base.append(len(calls))
+            calls.append(Call(args, {**kwargs, **extra}))
+        for index, prop in enumerate(test.properties):
+            if prop.name == "finite_difference" and prop.params["of"] == "student":
+                plan.differences[index] = _difference_calls(test, prop.params, inputs, calls)
+        plans.append(plan)
+    return plans, calls
+
+
+def _difference_calls(test: CodeTestSpec, params: dict, inputs: dict, calls: list[Call]):
+    wrt = params["wrt"]
+    if wrt not in inputs or not isinstance(inputs[wrt], np.ndarray):
+        raise RubricError(f"test {test.id}: finite_difference.wrt {wrt!r} is not an array input")
+    pairs = []
+    for plus, minus in perturbations(inputs[wrt], params["eps"]):
+        indices = []
+        for moved in (plus, minus):
+            args, kwargs = _call_arguments(test, {**inputs, wrt: moved})
+            indices.append(len(calls))
+            calls.append(Call(args, kwargs))
+        pairs.append((indices[0], indices[1]))
+    return pairs
+
+
+def _run_test(spec: CodeCheckSpec, test: CodeTestSpec, source: bytes, refs: References | None,
+              sandbox: Sandbox) -> _TestOutcome:
+    plans, calls = _plan_calls(test, refs)
+    run = sandbox.run(source=source, filename=spec.file, function=spec.function, calls=calls,
+                      limits=test.limits or spec.limits)
+    details: dict[str, Any] = {"seeds": list(test.seeds), "calls": len(calls),
+                               "sandbox_seconds": round(run.wall_seconds, 4),
+                               "cpu_seconds": round(run.cpu_seconds, 4)}
+    printed = run.printed
+    failure = _run_failure(spec, test, run)
+    if failure is not None:
+        status, message, review = failure
+        details["sandbox_status"] = run.status
+        return _TestOutcome(CodeTestResult(test.id, False, 0.0, test.marks, 0.0, status,
+                                           message, details=details), review, printed)
+    first_failure, notes, passed_seeds, status = "", [], 0, "passed"
+    noted: set[str] = set()
+    for plan in plans:
+        findings, error = _judge_seed(spec, test, plan, run, refs)
+        details.setdefault("findings", []).append(
+            {"seed": plan.seed, **{name: f.details | {"passed": f.passed}
+                                   for name, f in findings}})
+        if error:
+            first_failure = first_failure or error
+            status = "error"
+            continue
+        required_failed = [f for (name, f), req in findings_required(findings, test) if
+                           req and not f.passed]
+        for (name, found), req in findings_required(findings, test):
+            if not req and not found.passed and name not in noted:
+                noted.add(name)  # one note per property: the first seed that shows it
+                notes.append(found.message)
+        if required_failed:
+            first_failure = first_failure or required_failed[0].message
+            if status == "passed":
+                status = "failed"
+        else:
+            passed_seeds += 1
+    fraction = passed_seeds / len(plans)
+    if test.scoring == "all":
+        fraction = 1.0 if passed_seeds == len(plans) else 0.0
+    passed = passed_seeds == len(plans)
+    diagnostic = first_failure
+    if not passed and len(plans) > 1:
+        diagnostic = f"{first_failure} ({passed_seeds} of {len(plans)} generated inputs passed)"
+    if not passed and test.feedback:
+        diagnostic = f"{diagnostic}. {test.feedback}"
+    marks = round(fraction * test.marks, 10)
+    return _TestOutcome(CodeTestResult(test.id, passed, fraction, test.marks, marks,
+                                       "passed" if passed else status, diagnostic, notes,
+                                       details), "", printed)
+
+
+def findings_required(findings: list[tuple[str, Finding]], test: CodeTestSpec):
+    """Pair each finding with whether it counts ('shape'/'compare' always do)."""
+    required = {f"property:{i}": p.required for i, p in enumerate(test.properties)}
+    return [((name, f), required.get(name, True)) for name, f in findings]
+
+
+def _run_failure(spec: CodeCheckSpec, test: CodeTestSpec,
+                 run: SandboxRun) -> tuple[str, str, str] | None:
+    """(status, message, review reason) when the job gave no usable results."""
+    limits = test.limits or spec.limits
+    if run.status == "timeout":
+        review = ""
+        message = (f"{spec.function} did not finish within {limits.wall_seconds:g} s "
+                   "(an endless loop, or far too slow?)")
+        if run.cpu_seconds < 0.5 * run.wall_seconds:
+            review = (f"test {test.id} timed out while using little CPU "
+                      f"({run.cpu_seconds:.2f} s of {run.wall_seconds:.2f} s): sleeping, "
+                      "waiting, or a busy machine")
+        return "timeout", message, review
+    if run.status == "result_too_large":
+        return "failed", f"{spec.function} returned far more data than expected", ""
+    if run.status == "no_result":
+        return "crashed", _crash_message(spec, run, limits), ""
+    if run.status == "bad_result":
+        return ("failed", "the results could not be read back from your code's process (does "
+                "it tamper with the interpreter or its output?)", "")
+    if run.import_error is not None:
+        return ("error", f"importing {spec.file} failed: {run.import_error.describe(spec.file)}",
+                "")
+    if run.missing_function:
+        return "not_run", f"{spec.file} has no function named {spec.function}", ""
+    return None
+
+
+def _crash_message(spec: CodeCheckSpec, run: SandboxRun, limits) -> str:
+    if run.signal == signal.SIGXCPU or (run.signal == signal.SIGKILL and
+                                        run.cpu_seconds >= limits.cpu_seconds):
+        return f"{spec.function} used more than {limits.cpu_seconds:g} s of CPU time"
+    if run.signal is not None:
+        name = signal.Signals(run.signal).name if run.signal in signal.Signals._value2member_map_ \
+            else str(run.signal)
+        return f"the process running {spec.file} was killed by signal {name}"
+    return (f"the process running {spec.file} ended before returning any result (exit code "
+            f"{run.exit_code}): code must not exit the interpreter (sys.exit, os._exit)")
+
+
+def _judge_seed(spec: CodeCheckSpec, test: CodeTestSpec, plan: _SeedPlan, run: SandboxRun,
+                refs: References | None) -> tuple[list[tuple[str, Finding]], str]:
+    """Findings for one seed, or an error message when a call raised."""
+    label = _label(spec, test)
+    outputs = []
+    for index in plan.base:
+        outcome = run.calls[index]
+        if not outcome.ok:
+            where = f" (with {test.sweep[0]}={run_sweep_value(test, plan, index)})" \
+                if test.sweep else ""
+            return [], f"{spec.function} raised {outcome.error.describe(spec.file)}{where}"
+        value, problem = _select(outcome.value, test.output, f"the result of {spec.function}")
+        if problem:
+            return [], problem
+        outputs.append(value)
+    findings: list[tuple[str, Finding]] = []
+    sizes = _sizes(plan.inputs)
+    if test.shape is not None:
+        want = _expected_shape(test, plan.inputs)
+        for value in outputs:
+            if isinstance(value, Unsupported) or not isinstance(value, np.ndarray):
+                findings.append(("shape", Finding(False, f"{label} is {describe_value(value)}, "
+                                                  "not an array")))
+                break
+            if value.shape != want:
+                findings.append(("shape", Finding(False, f"{label} has shape {value.shape}, "
+                                                  f"expected {want}")))
+                break
+    if test.compare is not None:
+        findings.append(("compare", _compare(spec, test, plan, outputs, refs, label, sizes)))
+    for index, prop in enumerate(test.properties):
+        name = f"property:{index}"
+        findings.append((name, _property(spec, test, plan, index, prop, outputs, run, refs,
+                                         label, sizes)))
+    return findings, ""
+
+
+def run_sweep_value(test: CodeTestSpec, plan: _SeedPlan, index: int) -> Any:
+    return test.sweep[1][plan.base.index(index)]
+
+
+def _expected_shape(test: CodeTestSpec, inputs: dict[str, Any]) -> tuple[int, ...]:
+    shape = []
+    for item in test.shape:
+        if isinstance(item, int):
+            shape.append(item)
+        else:
+            name, _, k = item.partition(".")
+            if name not in inputs or not isinstance(inputs[name], np.ndarray):
+                raise RubricError(f"test {test.id}: shape refers to unknown input {name!r}")
+            shape.append(int(inputs[name].shape[int(k)]))
+    return tuple(shape)
+
+
+def _reference_value(refs: References | None, name: str, args, kwargs) -> Any:
+    if refs is None:
+        raise RubricError(f"reference {name!r} needs a references file")
+    return refs.call(name, *args, **kwargs)
+
+
+def _compare(spec, test, plan, outputs, refs, label, sizes) -> Finding:
+    compare = test.compare
+    for position, value in enumerate(outputs):
+        if compare.args is None and compare.kwargs is None:
+            args, kwargs = _call_arguments(test, plan.inputs)
+            if test.sweep:
+                kwargs[test.sweep[0]] = test.sweep[1][position]
+        else:
+            args, kwargs = _call_arguments(test, plan.inputs, compare.args or (),
+                                           compare.kwargs or {})
+        expected = _reference_value(refs, compare.reference, _copy(args), _copy(kwargs))
+        path = test.output if compare.output is None else compare.output
+        expected, problem = _select(expected, path, f"reference {compare.reference}")
+        if problem:
+            raise RubricError(f"test {test.id}: {problem}")
+        found = compare_values(actual=value, expected=_as_arrays(expected), rtol=compare.rtol,
+                               atol=compare.atol, sizes=sizes, label=label)
+        if not found.passed:
+            return found
+    return Finding(True)
+
+
+def _copy(value: Any) -> Any:
+    """References get their own copies: an in-place edit must not leak into the next use."""
+    if isinstance(value, tuple):
+        return tuple(_copy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def _as_arrays(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _as_arrays(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return type(value)(_as_arrays(v) for v in value)
+    return np.asarray(value)
+
+
+def _property(spec, test, plan, index, prop, outputs, run, refs, label, sizes) -> Finding:
+    params = prop.params
+    if prop.name == "residual_orthogonal":
+        for name in (params["matrix"], params["target"]):
+            if name not in plan.inputs:
+                raise RubricError(f"test {test.id}: residual_orthogonal refers to unknown input "
+                                  f"{name!r}")
+        return residual_orthogonality(matrix=plan.inputs[params["matrix"]],
+                                      target=plan.inputs[params["target"]],
+                                      solution=outputs[0], rtol=params["rtol"])
+    if prop.name == "monotone_decrease":
+        losses = []
+        for value in outputs:
+            if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
+                return Finding(False, f"{label} is {describe_value(value)}, not a real array")
+            loss_args = [_resolve(a, plan.inputs) for a in params["loss_args"]]
+            losses.append(float(_reference_value(refs, params["loss"], (value, *loss_args), {})))
+        zero = np.zeros_like(outputs[0], dtype=float)
+        loss_args = [_resolve(a, plan.inputs) for a in params["loss_args"]]
+        baseline = float(_reference_value(refs, params["loss"], (zero, *loss_args), {}))
+        labels = [f"{test.sweep[0]}={v}" for v in test.sweep[1]]
+        return monotone_decrease(losses, baseline=baseline, min_decrease=params["min_decrease"],
+                                 tolerance=params["tolerance"], labels=labels)
+    # finite_difference
+    wrt = params["wrt"]
+    if params["of"] == "student":
+        plus, minus = [], []
+        for plus_index, minus_index in plan.differences[index]:
+            values = []
+            for call_index in (plus_index, minus_index):
+                outcome = run.calls[call_index]
+                if not outcome.ok:
+                    return Finding(False, f"{spec.function} raised "
+                                   f"{outcome.error.describe(spec.file)} on a nearby input")
+                value, problem = _select(outcome.value, params["loss_output"],
+                                         f"the result of {spec.function}")
+                scalar = _scalar(value) if problem is None else None
+                if scalar is None:
+                    return Finding(False, problem or "the loss is not a single number")
+                values.append(scalar)
+            plus.append(values[0])
+            minus.append(values[1])
+        of = f"your own {'loss' if params['loss_output'] else spec.function}"
+    else:
+        plus, minus = [], []
+        for moved_plus, moved_minus in perturbations(plan.inputs[wrt], params["eps"]):
+            for moved, bucket in ((moved_plus, plus), (moved_minus, minus)):
+                moved_args, moved_kwargs = _call_arguments(test, {**plan.inputs, wrt: moved})
+                value = _reference_value(refs, params["of"], moved_args, moved_kwargs)
+                value, problem = _select(value, params["loss_output"], f"reference {params['of']}")
+                if problem:
+                    raise RubricError(f"test {test.id}: {problem}")
+                bucket.append(float(np.asarray(value).reshape(())))
+        of = "the loss"
+    shape = np.shape(plan.inputs[wrt])
+    numerical = central_difference(plus, minus, params["eps"], shape)
+    return gradient_matches_differences(gradient=outputs[0], numerical=numerical,
+                                        rtol=params["rtol"], atol=params["atol"], sizes=sizes,
+                                        label=label, of=of)
