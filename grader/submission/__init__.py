@@ -11,7 +11,7 @@ for how parts are found.
 
 from __future__ import annotations
 
-from grader.submission.finding import find_parts
+from grader.submission.finding import find_answers, find_parts
 from grader.submission.models import (
     PartAnswer,
     PartFinding,
@@ -23,6 +23,11 @@ from grader.submission.models import (
     UnassignedSpan,
     default_part_labels,
 )
+from grader.submission.reading import (
+    MAX_SHEET_BYTES,
+    discover_submissions,
+    read_submission,
+)
 
 __all__ = [
     "PartAnswer",
@@ -33,6 +38,10 @@ __all__ = [
     "Sheet",
     "Submission",
     "UnassignedSpan",
+    "MAX_SHEET_BYTES",
     "default_part_labels",
+    "discover_submissions",
+    "find_answers",
     "find_parts",
+    "read_submission",
 ]

@@ -61,7 +61,7 @@ _DECORATIONS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 _QUESTION_WORD = re.compile(
-    r"(?:question|problem|exercise|task|aufgabe|frage|ques|qu|q)[ \t]*\.?[ \t]*(?P<n>\d{1,2})(?![\d.,]\d)",
+    r"(?:question|problem|exercise|task|answer|aufgabe|frage|ques|ans|qu|q)[ \t]*\.?[ \t]*(?P<n>\d{1,2})(?![\d.,]\d)",
     re.IGNORECASE,
 )
 # A bare number: "3." "3)" "3:" or "3" directly followed by a part ("3(a)", "3a)", "3.b").

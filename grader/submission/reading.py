@@ -1,0 +1,325 @@
+"""Reading submissions from disk.
+
+What a submission is
+--------------------
+* **One file**: an answer sheet (``.md``, ``.markdown``, ``.txt``, ``.tex``:
+  Markdown/LaTeX, OCR'd or typed), an answer file (``.yaml``, ``.yml``,
+  ``.json``: part id -> answer text) or a code file (``.py``).
+* **One student's folder**: the files directly in it: at most one sheet or
+  answer file (if there are several, the one named ``sheet.*`` or
+  ``answers.*`` is taken and the others are reported in warnings) and any
+  number of ``.py`` code files.
+
+``discover_submissions(path)`` tells the two kinds of folder apart:
+
+* a folder is **one student's** when it holds no sub-folder with submission
+  files in it and at most one sheet/answer file (code files beside it are the
+  student's code);
+* otherwise it is a **folder of submissions**: each sheet/answer file directly
+  in it is one submission, and each sub-folder holding submission files is one
+  (a student's folder). Loose ``.py`` files beside them belong to nobody and
+  are skipped.
+
+Files that are not submissions are always skipped: hidden files (``.x``),
+``README*``, ``SOURCES*``, ``LICENSE*``, ``CHANGELOG*``, and files of other
+types.
+
+Bad input raises ``SubmissionError`` with a one-line message: a missing path,
+a binary file (NUL bytes, a PDF/image/Office signature, or mostly control
+characters), a sheet over ``MAX_SHEET_BYTES`` (checked on the file size,
+before reading). Readable oddities are read and reported in ``warnings``: a
+0-byte or whitespace-only sheet (a valid blank submission that scores 0),
+text that is not UTF-8 (decoded as Windows-1252, else Latin-1), UTF-16 with a
+byte-order mark. A UTF-8 byte-order mark is dropped; CRLF and CR line
+endings become LF (line numbers are those an editor shows).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from grader.errors import SubmissionError
+from grader.submission.models import Sheet, Submission
+
+SHEET_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".tex"})
+ANSWER_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+CODE_SUFFIXES = frozenset({".py"})
+MAX_SHEET_BYTES = 5 * 1024 * 1024
+MAX_CODE_BYTES = 1024 * 1024
+
+_NOT_SUBMISSIONS = ("readme", "sources", "license", "licence", "changelog")
+_SIGNATURES = {
+    b"%PDF": "a PDF file",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PK\x03\x04": "a zip archive (a .docx/.odt?)",
+    b"\xd0\xcf\x11\xe0": "an old Office document",
+}
+
+
+def _is_submission_file(path: Path) -> bool:
+    name = path.name.lower()
+    if name.startswith((".", "_")) or name.startswith(_NOT_SUBMISSIONS):
+        return False
+    return path.suffix.lower() in SHEET_SUFFIXES | ANSWER_SUFFIXES | CODE_SUFFIXES
+
+
+def _is_answer_file(path: Path) -> bool:
+    return path.suffix.lower() in SHEET_SUFFIXES | ANSWER_SUFFIXES
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError as error:
+        raise SubmissionError(f"cannot list folder: {error.strerror}", path=str(folder)) from None
+
+
+def _has_submission_files(folder: Path) -> bool:
+    return any(entry.is_file() and _is_submission_file(entry) for entry in _entries(folder))
+
+
+def discover_submissions(path: str | Path) -> list[Path]:
+    """The submissions at ``path``: itself (a file or one student's folder), or
+    the submissions in a folder of submissions (see the module docstring)."""
+    path = Path(path)
+    if not path.exists():
+        raise SubmissionError("no such file or folder", path=str(path))
+    if path.is_file():
+        return [path]
+    entries = [e for e in _entries(path) if not e.name.startswith(".")]
+    files = [e for e in entries if e.is_file() and _is_submission_file(e)]
+    folders = [e for e in entries if e.is_dir() and _has_submission_files(e)]
+    sheets = [f for f in files if _is_answer_file(f)]
+    if not folders and len(sheets) <= 1:
+        return [path] if files else []
+    return sorted([*sheets, *folders])
+
+
+def read_submission(path: str | Path) -> Submission:
+    """Read one submission: a sheet, answer file or code file, or one student's folder."""
+    path = Path(path)
+    if not path.exists():
+        raise SubmissionError("no such file or folder", path=str(path))
+    if path.is_dir():
+        return _read_folder(path)
+    suffix = path.suffix.lower()
+    submission = Submission(id=path.stem, path=path)
+    if suffix in SHEET_SUFFIXES:
+        submission.sheet = read_sheet(path, submission.warnings)
+    elif suffix in ANSWER_SUFFIXES:
+        _read_answer_file(path, submission)
+    elif suffix in CODE_SUFFIXES:
+        _add_code_file(path, submission)
+    else:
+        raise SubmissionError(
+            f"unsupported file type {suffix or '(none)'!r}: expected a sheet "
+            "(.md, .txt, .tex), an answer file (.yaml, .json) or code (.py)",
+            path=str(path),
+        )
+    return submission
+
+
+def _read_folder(folder: Path) -> Submission:
+    submission = Submission(id=folder.name, path=folder)
+    files = [e for e in _entries(folder) if e.is_file() and _is_submission_file(e)]
+    sheets = [f for f in files if _is_answer_file(f)]
+    if not files:
+        raise SubmissionError(
+            "no answer sheet, answer file or code file in this folder", path=str(folder)
+        )
+    if len(sheets) > 1:
+        preferred = [f for f in sheets if f.stem.lower() in ("sheet", "answers", "answer")]
+        if len(preferred) != 1:
+            names = ", ".join(f.name for f in sheets)
+            raise SubmissionError(
+                f"several answer sheets in one student's folder ({names}); "
+                "name the one to grade sheet.md or answers.yaml",
+                path=str(folder),
+            )
+        ignored = ", ".join(f.name for f in sheets if f != preferred[0])
+        submission.warnings.append(f"{folder.name}: took {preferred[0].name}; ignored {ignored}")
+        sheets = preferred
+    if sheets:
+        sheet_path = sheets[0]
+        if sheet_path.suffix.lower() in SHEET_SUFFIXES:
+            submission.sheet = read_sheet(sheet_path, submission.warnings)
+        else:
+            _read_answer_file(sheet_path, submission)
+    for file in files:
+        if file.suffix.lower() in CODE_SUFFIXES:
+            _add_code_file(file, submission)
+    return submission
+
+
+def _add_code_file(path: Path, submission: Submission) -> None:
+    size = path.stat().st_size
+    if size > MAX_CODE_BYTES:
+        raise SubmissionError(
+            f"code file is {size / 1e6:.1f} MB, over the {MAX_CODE_BYTES // 1024} KB limit",
+            path=str(path),
+        )
+    if size == 0:
+        submission.warnings.append(f"{path.name}: empty code file (0 bytes)")
+    submission.code_files[path.name] = path
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def read_text(path: Path, warnings: list[str], *, limit: int = MAX_SHEET_BYTES) -> tuple[str, str]:
+    """A text file's content and the encoding it was read with.
+
+    The size is checked before reading, so a huge file is rejected at once.
+    """
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise SubmissionError(f"cannot read: {error.strerror}", path=str(path)) from None
+    if size > limit:
+        raise SubmissionError(
+            f"file is {size / (1024 * 1024):.1f} MB, over the {limit // (1024 * 1024)} MB limit "
+            "for an answer sheet",
+            path=str(path),
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SubmissionError(f"cannot read: {error.strerror}", path=str(path)) from None
+    return decode_text(data, path=str(path), warnings=warnings)
+
+
+def decode_text(data: bytes, *, path: str | None = None, warnings: list[str]) -> tuple[str, str]:
+    """Decode a sheet's bytes: UTF-8 (BOM dropped), UTF-16 with a BOM, else cp1252/latin-1."""
+    name = Path(path).name if path else "sheet"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise SubmissionError(
+                "not readable: UTF-16 byte-order mark but invalid UTF-16", path=path
+            ) from None
+        warnings.append(f"{name}: read as UTF-16 (byte-order mark)")
+        return text, "utf-16"
+    for signature, what in _SIGNATURES.items():
+        if data.startswith(signature):
+            raise SubmissionError(f"binary file ({what}), not a text answer sheet", path=path)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise SubmissionError(
+            f"binary file (NUL byte at offset {nul}), not a text answer sheet", path=path
+        )
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as error:
+        position = error.start
+    try:
+        text, encoding = data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        text, encoding = data.decode("latin-1"), "latin-1"
+    controls = sum(
+        1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r\f") or 0x7F <= ord(ch) < 0xA0
+    )
+    if controls > max(2, len(text) // 100):
+        raise SubmissionError(
+            "binary file (mostly control characters), not a text answer sheet", path=path
+        )
+    warnings.append(
+        f"{name}: not UTF-8 (first bad byte at offset {position}); read as "
+        f"{'Windows-1252' if encoding == 'cp1252' else 'Latin-1'}"
+    )
+    return text, encoding
+
+
+def read_sheet(path: Path, warnings: list[str]) -> Sheet:
+    """Read an answer sheet; a 0-byte or blank sheet is valid (and reported)."""
+    text, encoding = read_text(path, warnings)
+    sheet = Sheet.from_text(text, path=path)
+    sheet.encoding = encoding
+    if not text:
+        warnings.append(f"{path.name}: empty sheet (0 bytes): graded as a blank submission")
+    elif sheet.is_blank:
+        warnings.append(f"{path.name}: the sheet has no text: graded as a blank submission")
+    return sheet
+
+
+# --------------------------------------------------------------------------- answer files
+
+
+def _read_answer_file(path: Path, submission: Submission) -> None:
+    """YAML/JSON answer file: ``{part id: answer}``, flat (``q1.b``) or nested (``q1: {b: ...}``)."""
+    text, _ = read_text(path, submission.warnings)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    submission.answers_path = path
+    submission.answers = {}
+    if not text.strip():
+        submission.warnings.append(f"{path.name}: empty answer file: graded as a blank submission")
+        return
+    data, lines = _load_mapping(text, path)
+    for key, (value, span) in _flatten(data, lines).items():
+        submission.answers[key] = value
+        submission.answer_spans[key] = span
+
+
+def _load_mapping(text: str, path: Path) -> tuple[Any, Any]:
+    import yaml
+
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise SubmissionError(
+                f"invalid JSON: {error.msg}", path=str(path), line=error.lineno
+            ) from None
+    else:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            problem = getattr(error, "problem", None) or "cannot parse"
+            raise SubmissionError(
+                f"invalid YAML: {problem}", path=str(path), line=mark.line + 1 if mark else None
+            ) from None
+    if not isinstance(data, dict):
+        raise SubmissionError(
+            f"an answer file must map part ids to answers, not a {type(data).__name__}",
+            path=str(path),
+        )
+    try:
+        node = yaml.compose(text)  # line numbers; JSON is (almost always) valid YAML
+    except yaml.YAMLError:
+        node = None
+    return data, node
+
+
+def _flatten(data: dict, node: Any, prefix: str = "") -> dict[str, tuple[str, tuple[int, int]]]:
+    """``{q1: {b: text}}`` -> ``{"q1.b": (text, (first_line, last_line))}``."""
+    spans: dict[str, Any] = {}
+    if node is not None and hasattr(node, "value") and isinstance(node.value, list):
+        for key_node, value_node in node.value:
+            spans[str(getattr(key_node, "value", ""))] = (key_node, value_node)
+    result: dict[str, tuple[str, tuple[int, int]]] = {}
+    for key, value in data.items():
+        full = f"{prefix}{key}"
+        key_node, value_node = spans.get(str(key), (None, None))
+        if isinstance(value, dict):
+            result.update(_flatten(value, value_node, prefix=f"{full}."))
+            continue
+        if value is None:
+            text = ""
+        elif isinstance(value, list):
+            text = "\n".join(str(item) for item in value)
+        else:
+            text = str(value)
+        if key_node is not None and value_node is not None:
+            first = key_node.start_mark.line + 1
+            end = value_node.end_mark  # 0-based, just after the value
+            last = end.line if end.column == 0 else end.line + 1
+            span = (first, max(first, last))
+        else:
+            span = (1, 1)
+        result[full] = (text, span)
+    return result
