@@ -688,6 +688,11 @@ def _residual_values(l1, r1, l2, r2, setup: _Setup, seed: int, overrides: dict, 
         lv = _checked(evaluator, lhs, f"l{label}")
         rv = _checked(evaluator, rhs, f"r{label}")
         lv, rv = _as_comparable(lv), _as_comparable(rv)
+        # "M = 0" with a matrix M: the 0 is the zero matrix of M's shape.
+        if rhs == 0 and lv.shape[1:] != (1, 1):
+            rv = np.zeros_like(lv)
+        elif lhs == 0 and rv.shape[1:] != (1, 1):
+            lv = np.zeros_like(rv)
         if lv.shape != rv.shape:
             raise _SideShapeError(
                 f"R{label}",
@@ -963,10 +968,19 @@ def equivalent(
 
 def _context_for_item(item: Mapping[str, Any], base: Any) -> Any:
     symbols, aliases = item.get("symbols"), item.get("aliases")
-    if not symbols and not aliases:
+    full = item.get("context")
+    if not symbols and not aliases and not full:
         return base
     from grader.math.context import MathContext
 
+    if full:  # a whole context (definitions, function derivatives, ...)
+        base = (
+            base.merged(MathContext.from_mapping(full))
+            if base is not None
+            else (MathContext.from_mapping(full))
+        )
+        if not symbols and not aliases:
+            return base
     mapping: dict[str, Any] = {}
     if symbols:
         mapping["symbols"] = symbols
@@ -1002,7 +1016,7 @@ def _one_item(item: Any, index: int, base: Any, time_limit: float, seed: int) ->
         return bad(f"missing {' and '.join(repr(k) for k in missing)}")
     if not all(isinstance(item[key], str) for key in ("a", "b")):
         return bad("'a' and 'b' must be strings")
-    for key in ("symbols", "aliases"):
+    for key in ("symbols", "aliases", "context"):
         if item.get(key) is not None and not isinstance(item[key], Mapping):
             return bad(f"{key!r} must be an object mapping names to values")
     try:
