@@ -1,10 +1,17 @@
-"""Layouts used by the tests: the ML exam's (rubrics/ml-exam.md), written the way
-the pipeline builds them from the rubric (ids, kinds, keywords from the marking
-scheme's wording), and a small generic one."""
+"""Fixtures for the submission tests: the ML exam's layout (rubrics/ml-exam.md),
+written the way the pipeline builds it from the rubric (ids, kinds, keywords
+taken from the marking scheme's wording)."""
 
 from __future__ import annotations
 
+import pytest
+
 from grader.submission import PartLayout, QuestionLayout
+
+
+@pytest.fixture
+def ml_layout() -> list[QuestionLayout]:
+    return ml_exam_layout()
 
 
 def ml_exam_layout() -> list[QuestionLayout]:
