@@ -172,7 +172,7 @@ _TOKEN_RE = re.compile(
   | (?P<number>\d+(?:\.\d+)?)
   | (?P<cmp><|>|≤|≥|≪|≫)
   | (?P<stop>[.!?;](?=\s|$|[)\]*_~]))
-  | (?P<clause>[,:])
+  | (?P<clause>,)
   | (?P<greek>[α-ωΑ-Ω∇∂∑∏∞])
     """,
     re.VERBOSE,

@@ -4,6 +4,8 @@ A phrasing is a string of words with a few operators::
 
     error ... propagated backward     "..." a gap of up to 12 words in the same sentence
     forget gate .. discard             ".." a gap of up to 6 words in the same clause
+                                       (a gap never runs past a repeat of the word
+                                       before it: "forget gate ... [input gate] adds")
     (throw away|discard|remove)        one of several word sequences
     keep/store                         one of several single words
     {vanishing gradient}               these words in any order, in one clause
@@ -151,7 +153,9 @@ def parse_phrasing(text: str) -> Phrasing:
         if piece in ("..", "..."):
             flush_run()
             if not steps:
-                raise PhrasingError(f"a phrasing cannot start with {piece!r}")
+                raise PhrasingError(
+                    f"nothing to match before {piece!r} (stop words such as 'from' do not count)"
+                )
             gap = "clause" if piece == ".." else "sentence"
             i += 1
         elif piece == "(":
@@ -290,9 +294,12 @@ class AnswerIndex:
                     if i in found:
                         continue
                     token = self.tokens[i]
-                    if (
-                        _edit_distance(word, token.word, limit) <= limit
-                        or _edit_distance(word_stem, token.stem, limit) <= limit
+                    # stems are compared too ("propogating" ~ "propagated"), but only
+                    # when they end alike: "invers" and "invert" are different words
+                    if _edit_distance(word, token.word, limit) <= limit or (
+                        len(word_stem) >= FUZZY_MIN_LENGTH
+                        and word_stem[-1] == token.stem[-1]
+                        and _edit_distance(word_stem, token.stem, limit) <= limit
                     ):
                         found[i] = f"{token.word} ~ {word}"
             for i in self._ocr.get(word, ()):
@@ -395,8 +402,14 @@ def _follows(index: AnswerIndex, previous_last: int, first: int, gap: str) -> bo
     if gap == "adjacent":
         return first == previous_last + 1 and a.clause == b.clause
     if gap == "clause":
-        return first - previous_last - 1 <= CLAUSE_GAP and a.clause == b.clause
-    return first - previous_last - 1 <= SENTENCE_GAP and a.sentence == b.sentence
+        if first - previous_last - 1 > CLAUSE_GAP or a.clause != b.clause:
+            return False
+    elif first - previous_last - 1 > SENTENCE_GAP or a.sentence != b.sentence:
+        return False
+    # A gap never runs past another occurrence of the word before it: in "the
+    # forget gate discards old data and the input gate adds new data", "forget
+    # gate .. adds" would borrow the second gate's verb.
+    return all(tokens[i].stem != a.stem for i in range(previous_last + 1, first))
 
 
 def _is_negated(index: AnswerIndex, indices: tuple[int, ...]) -> bool:

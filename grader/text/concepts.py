@@ -65,10 +65,10 @@ class ConceptResult:
 
 
 def _best(matches: list[Match]) -> Match | None:
-    """The first clean match, else the first needing the fewest repairs."""
+    """The match needing the fewest repairs, then the tightest, then the first."""
     if not matches:
         return None
-    return min(matches, key=lambda m: (len(m.repairs), m.first))
+    return min(matches, key=lambda m: (len(m.repairs), m.last - m.first, m.first))
 
 
 def _find(index: AnswerIndex, item: Idea | Misconception) -> tuple[Match | None, Match | None]:
