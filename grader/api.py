@@ -33,6 +33,7 @@ __all__ = [
     "check",
     "check_derivation",
     "equivalent",
+    "equivalent_many",
     "expand_paths",
     "grade",
     "grade_paths",
@@ -61,14 +62,19 @@ def grade(
     *,
     time_limit: float | None = None,
     adapters: dict[str, Any] | None = None,
+    strict: bool = False,
 ) -> GradeReport:
     """Grade one submission (a sheet, an answer file, or a folder with a sheet
     and code) -> ``GradeReport``. ``rubric``: a ``Rubric`` or a path.
     ``time_limit`` overrides every check's seconds; ``adapters`` replaces
-    engines by kind (tests use ``grader.checks.fake.FakeAdapter``)."""
+    engines by kind (tests use ``grader.checks.fake.FakeAdapter``);
+    ``strict`` refuses an empty or non-UTF-8 sheet (``SubmissionError``)
+    instead of grading it with a warning."""
     from grader.checks.runner import grade_submission
 
-    return grade_submission(_as_rubric(rubric), path, adapters=adapters, time_limit=time_limit)
+    return grade_submission(
+        _as_rubric(rubric), path, adapters=adapters, time_limit=time_limit, strict=strict
+    )
 
 
 def student_view(report: GradeReport) -> GradeReport:
@@ -87,9 +93,12 @@ def check(
     *,
     time_limit: float | None = None,
     adapters: dict[str, Any] | None = None,
+    strict: bool = False,
 ) -> GradeReport:
     """The student's self-check: like ``grade``, with no references in it."""
-    return student_view(grade(path, rubric, time_limit=time_limit, adapters=adapters))
+    return student_view(
+        grade(path, rubric, time_limit=time_limit, adapters=adapters, strict=strict)
+    )
 
 
 # --------------------------------------------------------------------------
@@ -110,21 +119,21 @@ class GradeOutcome:
 
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None, str | None]]:
-    """(argument, submission path, error) for each submission under ``paths``:
+    """(shown path, submission path, error) for each submission under ``paths``:
     a file, a folder holding one student's files, or a folder of submissions
-    (see ``grader.batch.find_submissions``)."""
-    from grader.batch import find_submissions
+    (``grader.submission.discover_submissions`` tells them apart)."""
+    from grader.submission import discover_submissions
 
     for raw in paths:
         try:
-            items = find_submissions([raw])
+            found = discover_submissions(raw)
         except GraderError as error:
-            yield str(raw), None, error.format()
+            yield str(raw), None, _strip_path(error.format(), str(raw))
             continue
-        if not items:
-            yield str(raw), None, f"{raw}: no submissions in this folder"
-        for item in items:
-            yield str(item.path), item.path, None
+        if not found:
+            yield str(raw), None, "no submissions in this folder"
+        for path in found:
+            yield str(path), Path(path), None
 
 
 def grade_paths(
@@ -134,10 +143,12 @@ def grade_paths(
     time_limit: float | None = None,
     student: bool = False,
     adapters: dict[str, Any] | None = None,
+    strict: bool = False,
 ) -> Iterator[GradeOutcome]:
     """Grade every submission under ``paths``, one ``GradeOutcome`` each, in
-    order. Bad input (a missing file, an empty or binary sheet) is an outcome
-    with ``error`` set; the others are still graded."""
+    order. Bad input (a missing file, a binary sheet; with ``strict`` also an
+    empty or non-UTF-8 sheet) is an outcome with ``error`` set; the others are
+    still graded."""
     rubric = _as_rubric(rubric)
     run = check if student else grade
     for shown, path, problem in expand_paths(paths):
@@ -145,7 +156,7 @@ def grade_paths(
             yield GradeOutcome(shown, error=problem)
             continue
         try:
-            report = run(path, rubric, time_limit=time_limit, adapters=adapters)
+            report = run(path, rubric, time_limit=time_limit, adapters=adapters, strict=strict)
         except GraderError as error:
             yield GradeOutcome(shown, error=_strip_path(error.format(), shown))
             continue
@@ -218,6 +229,14 @@ def equivalent(*args: Any, **kwargs: Any) -> Any:
     from grader.math import equivalent as _equivalent
 
     return _equivalent(*args, **kwargs)
+
+
+def equivalent_many(*args: Any, **kwargs: Any) -> Any:
+    """``grader.math.equivalent_many``: one verdict per ``{"a", "b", "symbols"?,
+    "aliases"?, "context"?}`` item, in order (see docs/equivalence.md)."""
+    from grader.math import equivalent_many as _equivalent_many
+
+    return _equivalent_many(*args, **kwargs)
 
 
 def check_derivation(*args: Any, **kwargs: Any) -> Any:

@@ -99,6 +99,10 @@ REPORT_FORMATS: dict[str, tuple[str, str]] = {
     "text": ("grader.report.terminal", ".txt"),
     "json": ("grader.report.json", ".json"),
     "md": ("grader.report.markdown", ".md"),
+    "csv": ("grader.report.csv", ".csv"),
+    "gradescope": ("grader.report.gradescope", ".json"),
+    "junit": ("grader.report.junit", ".xml"),
+    "html": ("grader.report.html", ".html"),
 }
 
 
@@ -141,7 +145,11 @@ def _below(report, threshold: tuple[float, bool] | None) -> bool:
     show_default=True,
     help="text: a summary; json: the report (JSON Lines for several); md: a feedback sheet.",
 )
-@click.option("--out", type=click.Path(file_okay=False), help="Write one file per submission here.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Write every format here (see docs/integrations.md); resumable.",
+)
 @click.option(
     "--min-score", help="Exit 1 if a score is below this (marks, or a percentage like 60%)."
 )
@@ -150,13 +158,46 @@ def _below(report, threshold: tuple[float, bool] | None) -> bool:
     type=click.FloatRange(min=0.01),
     help="Seconds per check (default: the rubric's).",
 )
-def grade(paths, rubric, fmt, out, min_score, time_limit) -> None:
-    """Grade submissions: PATH is a sheet, a student's folder, or a folder of them."""
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes (default: all cores). With --out or --jobs the batch "
+    "runner grades in parallel and resumes an interrupted run.",
+)
+@click.option(
+    "--sheet-time-limit",
+    type=click.FloatRange(min=0.1),
+    default=300.0,
+    show_default=True,
+    help="Seconds per sheet in the batch runner; a sheet over it is reported as failed.",
+)
+def grade(paths, rubric, fmt, out, min_score, time_limit, jobs, sheet_time_limit) -> None:
+    """Grade submissions: PATH is a sheet, a student's folder, or a folder of them.
+
+    With --out DIR every format is written under DIR (results/, feedback/,
+    gradescope/, gradebook.csv, junit.xml, review-queue.csv, summary.*), in
+    parallel, and a second run grades only what is missing or changed."""
     from pathlib import Path
 
     from grader import api
 
     threshold = _parse_min_score(min_score)
+    if out or jobs or fmt in ("csv", "gradescope", "junit", "html"):
+        from grader.batch import cli_grade
+
+        sys.exit(
+            cli_grade(
+                paths,
+                rubric,
+                out_dir=out,
+                jobs=jobs,
+                fmt=fmt,
+                time_limit=time_limit,
+                sheet_time_limit=sheet_time_limit,
+                below=lambda report: _below(report, threshold),
+                echo=click.echo,
+            )
+        )
     loaded = api.load_rubric(rubric)
     targets = list(api.expand_paths(paths))
     single = len(targets) == 1
@@ -164,7 +205,7 @@ def grade(paths, rubric, fmt, out, min_score, time_limit) -> None:
     failed = below = False
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
-    for outcome in api.grade_paths(paths, loaded, time_limit=time_limit):
+    for outcome in api.grade_paths(paths, loaded, time_limit=time_limit, strict=True):
         if outcome.report is None:
             failed = True
             message = outcome.error or "failed"
@@ -205,7 +246,7 @@ def check(path, rubric, fmt) -> None:
     """Self-check before hand-in: how each answer was read, score, feedback."""
     from grader import api
 
-    report = api.check(path, api.load_rubric(rubric))
+    report = api.check(path, api.load_rubric(rubric), strict=True)
     render = _renderer(fmt)
     if fmt == "text":
         text = render(report, student=True)
@@ -243,3 +284,107 @@ def validate(rubric) -> None:
         sys.exit(2)
     if not result.problems:
         click.echo(f"{rubric}: ok")
+
+
+# --- equiv (math-equiv) --------------------------------------------------------
+
+
+def _json_option(text: str | None, option: str) -> dict | None:
+    """``--symbols '{"X": "n x p"}'`` -> a dict; bad JSON is bad input (exit 2)."""
+    import json
+
+    from grader.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{option}: invalid JSON: {error.msg} (column {error.colno})") from None
+    if not isinstance(value, dict):
+        raise InputError(f"{option}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+@main.command()
+@click.argument("a", required=False)
+@click.argument("b", required=False)
+@click.option("--symbols", help='Shapes as JSON, e.g. \'{"X": "n x (d+1)", "sigma": "function"}\'.')
+@click.option("--aliases", help='Spellings as JSON, e.g. \'{"B": "beta"}\'.')
+@click.option(
+    "--context",
+    "context_file",
+    type=click.Path(dir_okay=False),
+    help="A math context file (YAML/JSON: symbols, aliases, definitions, ...).",
+)
+@click.option(
+    "--batch",
+    "batch_file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help='JSON Lines, one {"a", "b", "symbols"?, "aliases"?} a line ("-": stdin); '
+    "prints one JSON verdict a line, in order.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.01),
+    default=2.0,
+    show_default=True,
+    help="Seconds for the symbolic step of each check.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random points.")
+def equiv(a, b, symbols, aliases, context_file, batch_file, as_json, time_limit, seed) -> None:
+    """Are A and B the same expression (or equation)? Prints equal, not_equal
+    (with a diagnosis) or undetermined (with the reason); exit 0 whatever the
+    verdict, 2 for bad input.
+
+    \b
+      grader equiv 'X^T (X beta - y)' 'X^T X beta - X^T y' \\
+          --symbols '{"X": "n x (d+1)", "y": "n x 1", "beta": "(d+1) x 1"}'
+      grader equiv --batch pairs.jsonl > verdicts.jsonl
+    """
+    import json
+
+    from grader import api
+    from grader.errors import InputError
+    from grader.math.context import MathContext, load_context
+
+    symbols_map = _json_option(symbols, "--symbols")
+    aliases_map = _json_option(aliases, "--aliases")
+    context = load_context(context_file) if context_file else None
+    if symbols_map or aliases_map:
+        mapping = {k: v for k, v in (("symbols", symbols_map), ("aliases", aliases_map)) if v}
+        own = MathContext.from_mapping(mapping, source="--symbols/--aliases")
+        context = context.merged(own) if context is not None else own
+
+    if batch_file is not None:
+        if a is not None or b is not None:
+            raise InputError("give either A and B or --batch FILE, not both")
+        from grader.math.equivalence import equivalent_jsonl
+
+        try:
+            stream = click.open_file(batch_file, "r", encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"cannot read {batch_file}: {error.strerror}") from None
+        with stream:
+            try:
+                for verdict in equivalent_jsonl(stream, context, time_limit=time_limit, seed=seed):
+                    click.echo(json.dumps(verdict))
+            except UnicodeDecodeError:
+                raise InputError(f"{batch_file}: not UTF-8 text") from None
+        return
+
+    if a is None or b is None:
+        raise InputError("give two expressions A and B, or --batch FILE")
+    result = api.equivalent(a, b, context, time_limit=time_limit, seed=seed)
+    if result.bad_input:
+        raise InputError(result.reason)
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+        return
+    headline = (
+        result.verdict if result.diagnosis is None else f"{result.verdict} ({result.diagnosis})"
+    )
+    click.echo(f"{headline}: {result.reason}")
+    for key, value in result.details.items():
+        click.echo(f"  {key}: {value}")

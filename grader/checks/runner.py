@@ -13,7 +13,7 @@ from typing import Any
 
 from grader.checks import load_adapter
 from grader.checks.base import AnswerInput, CheckAdapter, CheckOutcome, GradingContext
-from grader.errors import GraderError, RubricError
+from grader.errors import GraderError, RubricError, SubmissionError
 from grader.report.models import AnswerView, GradeReport, LineSpan, PartReport, SubmissionInfo
 
 Adapters = dict[str, CheckAdapter]
@@ -192,14 +192,22 @@ def grade_submission(
     *,
     adapters: Adapters | None = None,
     time_limit: float | None = None,
+    strict: bool = False,
 ) -> GradeReport:
-    """Read a submission (file or folder), find its parts, grade them all."""
+    """Read a submission (file or folder), find its parts, grade them all.
+
+    ``strict`` (the command line's choice) refuses what the reader accepts
+    with a warning: an empty sheet and a sheet that is not UTF-8 raise
+    ``SubmissionError`` instead of being graded.
+    """
     from grader import __version__
     from grader.scoring import build_report
     from grader.submission import find_parts, read_submission
 
     submission = read_submission(path)
     sheet = submission.sheet
+    if strict:
+        refuse_doubtful_input(submission)
     warnings = [str(w) for w in submission.warnings]
     found_parts: dict[str, Any] = {}
     if sheet is not None:
@@ -260,6 +268,22 @@ def grade_submission(
         warnings=warnings,
         grader_version=__version__,
     )
+
+
+def refuse_doubtful_input(submission: Any) -> None:
+    """Raise ``SubmissionError`` for an empty sheet or one that is not UTF-8."""
+    sheet = submission.sheet
+    if sheet is not None:
+        where = str(sheet.path or submission.path)
+        if sheet.is_blank:
+            raise SubmissionError("empty answer sheet (no text in it)", path=where)
+        if sheet.encoding not in ("utf-8", "utf-16"):
+            shown = "Windows-1252" if sheet.encoding == "cp1252" else "Latin-1"
+            raise SubmissionError(
+                f"not UTF-8 (it reads as {shown}): save the sheet as UTF-8", path=where
+            )
+    elif submission.answers is not None and not submission.answers:
+        raise SubmissionError("empty answer file", path=str(submission.answers_path or submission.path))
 
 
 def _describe_unassigned(span: Any) -> str:
