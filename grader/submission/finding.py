@@ -182,7 +182,8 @@ def _choose_question_anchors(
     """Question index -> its anchor, in sheet order, maximising total strength."""
     candidates = _question_candidates(scan)
     numbers = [q.number if q.number is not None else i + 1 for i, q in enumerate(layout)]
-    numbered = [c for c in candidates if c.kind == "number"]
+    # bare numbers ("3." alone, not "3(a)"): these may be the items of a numbered list
+    numbered = [c for c in candidates if c.kind == "number" and len(c.label.tokens) == 1]
     total_lines = max(len(scan.sheet.lines), 1)
     memo: dict[tuple[int, int], tuple[float, tuple[int, ...]]] = {}
 
@@ -206,7 +207,7 @@ def _choose_question_anchors(
             if candidate.number != numbers[question]:
                 continue
             score = candidate.strength - _EPSILON * candidate.line / total_lines
-            if candidate.kind == "number" and continues_a_list(candidate, last_line):
+            if candidate in numbered and continues_a_list(candidate, last_line):
                 score -= _RESTART_PENALTY
             rest_score, rest_choice = best(question + 1, index)
             if score + rest_score > result[0] + _EPSILON / 10:
@@ -624,7 +625,7 @@ class _QuestionParts:
                     if score[b - 1][previous] == minus:
                         continue
                     value = score[b - 1][previous] + start_bonus(b, o)
-                    if value > best:
+                    if value >= best:  # on a tie the part starts later: neutral text stays put
                         best, best_from = value, previous
                 if best == minus:
                     continue
