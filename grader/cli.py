@@ -388,3 +388,41 @@ def equiv(a, b, symbols, aliases, context_file, batch_file, as_json, time_limit,
     click.echo(f"{headline}: {result.reason}")
     for key, value in result.details.items():
         click.echo(f"  {key}: {value}")
+
+
+# --- ci (batch) ---------------------------------------------------------------
+
+
+@main.command()
+@click.argument("path", default=".", type=click.Path())
+@click.option("--rubric", required=True, type=click.Path(), help="The rubric (YAML).")
+@click.option("--min-score", help="Exit 1 below this score (marks, or a percentage like 60%).")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.01),
+    help="Seconds per check (default: the rubric's).",
+)
+def ci(path, rubric, min_score, time_limit) -> None:
+    """CI mode: grade the submission at PATH (default: the current folder).
+
+    Prints the feedback; on GitHub Actions also writes the job summary and
+    annotates the lines that lost marks. Exit 1 below --min-score, 2 on bad input."""
+    import os
+
+    from grader import api
+    from grader.ci import on_github_actions, write_github_outputs
+
+    threshold = _parse_min_score(min_score)
+    report = api.grade(path, api.load_rubric(rubric), time_limit=time_limit)
+    passed = not _below(report, threshold)
+    click.echo(_renderer("md")(report).rstrip("\n"))
+    if on_github_actions(os.environ):
+        write_github_outputs(
+            report, env=os.environ, echo=click.echo, min_score=min_score, passed=passed
+        )
+    if not passed:
+        click.echo(
+            f"score {report.score:g} / {report.max_score:g} is below --min-score {min_score}",
+            err=True,
+        )
+        sys.exit(1)
