@@ -149,7 +149,7 @@ class ExpressionCheck(_CheckBase):
         for mistake in self.mistakes:
             if mistake.marks > self.points + POINTS_TOLERANCE:
                 raise ValueError(
-                    f"mistake {mistake.id!r} earns {mistake.marks} of a check worth {self.points}"
+                    f"mistake {mistake.id!r} earns {mistake.marks:g} of a check worth {self.points:g}"
                 )
         _unique_ids(self.mistakes, "mistake")
         return self
@@ -204,7 +204,7 @@ class MilestoneSpec(_Model):
         for mistake in self.mistakes:
             if mistake.marks > self.points + POINTS_TOLERANCE:
                 raise ValueError(
-                    f"mistake {mistake.id!r} earns {mistake.marks} of a milestone worth {self.points}"
+                    f"mistake {mistake.id!r} earns {mistake.marks:g} of a milestone worth {self.points:g}"
                 )
         _unique_ids(self.mistakes, "mistake")
         return self
