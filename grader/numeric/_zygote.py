@@ -273,6 +273,18 @@ def _run_child(job: dict, blobs: list, student_path: str, result_fd: int) -> Non
         view = view[os.write(result_fd, view) :]
 
 
+def _count_processes(uid: int) -> int:
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += 1
+            except OSError:
+                pass
+    return count
+
+
 def _child_main(job, blobs, job_dir, student_path, result_fd, out_fd, uid, vsize) -> None:
     import resource
 
@@ -304,6 +316,10 @@ def _child_main(job, blobs, job_dir, student_path, result_fd, out_fd, uid, vsize
             os.setgroups([])
             os.setresgid(uid, uid, uid)
             os.setresuid(uid, uid, uid)
+        elif os.geteuid() != 0:
+            # Shared uid: allow only a few more processes than it runs now.
+            nproc = _count_processes(os.getuid()) + int(limits["processes"])
+            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
         os.chdir(job_dir)
         sys.path[:] = [p for p in sys.path if p and os.path.isabs(p)]
@@ -482,6 +498,8 @@ class Zygote:
         while True:
             payload = recv_framed(self.sock_fd)
             if payload is None:
+                if not self.isolated:
+                    __import__("shutil").rmtree(self.jobs_root, ignore_errors=True)
                 return
             try:
                 job, blobs = unpack_message(payload)
