@@ -44,6 +44,7 @@ Every non-blank line ends up in a part or in ``unassigned`` with a reason.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -875,7 +876,9 @@ def _key_to_part(key: str, layout: Sequence[QuestionLayout]) -> tuple[str | None
         for part in question.parts:
             if lowered == part.id.lower():
                 return part.id, question.id
-    label = parse_label_line(1, key.strip())
+    if re.fullmatch(r"\d{1,2}[a-z]", lowered):
+        lowered += ")"  # "1b" as a key: question 1, part b
+    label = parse_label_line(1, lowered)
     if label is None or label.tokens[0].kind not in ("question", "number"):
         return None, None
     number = label.tokens[0].number
