@@ -559,7 +559,7 @@ def grade_batch(
     time_limit: float | None = None,
     sheet_time_limit: float | None = DEFAULT_SHEET_TIME_LIMIT,
     formats: Iterable[str] = ALL_FORMATS,
-    progress: TextIO | None = sys.stderr,
+    progress: TextIO | None | str = "stderr",
 ) -> BatchResult:
     """Grade every submission under ``paths`` against the rubric at ``rubric_path``.
 
@@ -569,7 +569,11 @@ def grade_batch(
     nothing is written and the reports are kept in memory (``result.reports()``).
     ``grade_fn(path, rubric, *, time_limit) -> GradeReport`` and
     ``load_rubric(path)`` default to ``grader.api.grade`` and ``load_rubric``.
+    ``progress``: a stream, None for none, or "stderr" (the default: the
+    process's stderr at call time).
     """
+    if progress == "stderr":
+        progress = sys.stderr
     from grader.report.stats import StatsCollector
 
     if grade_fn is None or load_rubric is None:
@@ -792,3 +796,106 @@ def _write_batch_files(result: BatchResult, collector) -> dict[str, Path]:
     }
     write_atomic(files["summary_json"], json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     return files
+
+
+# --- the `grader grade` path for --out / --jobs / batch formats ---------------
+
+# Formats this module renders for `grader grade` besides the pipeline's.
+BATCH_STDOUT_FORMATS = ("csv", "gradescope", "junit", "html")
+
+
+def summary_lines(result: BatchResult) -> list[str]:
+    """What `grader grade --out` prints at the end: counts, failures with their
+    reasons, per-question means, and where the files are."""
+    from grader.report._common import format_score
+
+    stats = result.stats
+    lines = [
+        f"graded {stats.graded}, failed {len(stats.failed)}, needing review "
+        f"{stats.needing_review} ({len(stats.review_queue)} parts)"
+        + (f"; {result.reused} reused from an earlier run" if result.reused else "")
+    ]
+    lines += [f"failed: {sid}: {reason}" for sid, reason in stats.failed]
+    for question in stats.questions:
+        if question.scores:
+            lines.append(
+                f"{question.id}: mean {format_score(question.mean)}, median "
+                f"{format_score(question.median)} of {format_score(question.max_score)}"
+            )
+    if result.out_dir is not None:
+        names = ", ".join(path.name for path in result.files.values())
+        lines.append(f"written to {result.out_dir}: results/, feedback/, gradescope/, {names}")
+    return lines
+
+
+def cli_grade(
+    paths: Sequence[str],
+    rubric_path: str,
+    *,
+    out_dir: str | None,
+    jobs: int | None,
+    fmt: str,
+    time_limit: float | None,
+    sheet_time_limit: float | None,
+    below: Callable[[Any], bool],
+    echo: Callable[..., None],
+) -> int:
+    """`grader grade` with ``--out``/``--jobs`` or a batch format: grade in the
+    pool, write everything under ``out_dir`` (when given), print ``fmt`` for
+    the reports otherwise. Returns the exit code: 2 if a sheet could not be
+    graded, 1 if a score is below ``--min-score``, else 0."""
+    result = grade_batch(
+        paths,
+        rubric_path,
+        out_dir=out_dir,
+        jobs=jobs,
+        time_limit=time_limit,
+        sheet_time_limit=sheet_time_limit,
+    )
+    reports = list(result.reports()) if out_dir is None else []
+    if out_dir is not None:
+        for line in summary_lines(result):
+            echo(line)
+    else:
+        failed = {o.item.id: o.reason for o in result.failed}
+        for sid, reason in failed.items():
+            echo(f"error: {sid}: {reason}", err=True)
+        echo(_render_stdout(reports, fmt, failed).rstrip("\n"))
+    any_below = any(below(report) for report in (reports or result.reports()))
+    if result.failed:
+        return 2
+    return 1 if any_below else 0
+
+
+def _render_stdout(reports: list, fmt: str, failed: dict[str, str]) -> str:
+    import importlib
+
+    if fmt == "csv":
+        from grader.report import csv as gradebook
+
+        return gradebook.render(reports, failed=list(failed))
+    if fmt == "junit":
+        from grader.report import junit
+
+        return junit.render(reports, failed=failed)
+    if fmt == "gradescope":
+        from grader.report import gradescope
+
+        if len(reports) == 1 and not failed:
+            return gradescope.render(reports[0])
+        # several: JSON Lines, one results.json per line, like --format json
+        return "\n".join(json.dumps(gradescope.to_dict(r), ensure_ascii=False) for r in reports)
+    if fmt == "html":
+        from grader.report import html
+
+        if len(reports) != 1:
+            raise InputError("--format html prints one submission; use --out DIR for several")
+        return html.render(reports[0])
+    module = {"text": "grader.report.terminal", "json": "grader.report.json"}.get(
+        fmt, "grader.report.markdown"
+    )
+    render = importlib.import_module(module).render
+    if fmt == "json":  # one report: indented; several: JSON Lines
+        indent = 2 if len(reports) == 1 else None
+        return "\n".join(render(report, indent=indent).rstrip("\n") for report in reports)
+    return "\n\n---\n\n".join(render(report).rstrip("\n") for report in reports)

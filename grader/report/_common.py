@@ -46,20 +46,19 @@ def part_spans(part: PartReport) -> list[LineSpan]:
 
 
 def lost_mark_spans(part: PartReport) -> list[tuple[LineSpan, str]]:
-    """Where a part lost marks, with a message for each place: the evidence of
-    checks that did not get full marks, else the part's answer lines."""
-    places: list[tuple[LineSpan, str]] = []
-    for check in part.checks:
-        if full_marks(check.score, check.max_score):
-            continue
-        message = check.message or "; ".join(check.feedback) or f"{check.id}: {check.verdict}"
-        for evidence in check.evidence:
-            if evidence.lines is not None:
-                places.append((evidence.lines, evidence.note or message))
-    if not places and part.answer is not None and part.answer.lines is not None:
-        message = "; ".join(part.feedback) or "; ".join(c.message for c in part.checks if c.message)
-        places.append((part.answer.lines, message or "marks lost"))
-    return places
+    """Where a part lost marks, with the message to show there: the part's
+    answer lines (else its first evidence line) and its feedback. Evidence
+    lines alone are not used: they may mark what earned marks as well."""
+    if full_marks(part.score, part.max_score):
+        return []
+    message = "; ".join(part.feedback) or "; ".join(
+        line
+        for check in part.checks
+        for line in ([check.message] if check.message else check.feedback)
+    )
+    message = message or "fewer than full marks"
+    spans = part_spans(part)
+    return [(spans[0], message)] if spans else []
 
 
 def format_span(span: LineSpan) -> str:
