@@ -46,23 +46,27 @@ Gradient descent takes small steps rather than take inverse of whole matrix at o
     ),
     "q2.d": (
         71,
-        """- ④ To update the weights we subtract a fraction of the gradient from the current value
-
-$$w_1' = w_1 - \\alpha \\frac{\\partial L}{\\partial w_1}$$
-
-$$w_2' = w_2 - \\alpha \\frac{\\partial L}{\\partial w_2}$$
-
-$$b_1' = b_1 - \\alpha \\frac{\\partial L}{\\partial b_1}$$
-
-$$b_2' = b_2 - \\alpha \\frac{\\partial L}{\\partial b_2}$$
-
-$\\alpha \\rightarrow$  controls the step size
-
-If  $\\alpha$  is too small  
-↳ convergence very slow
-
-If  $\\alpha$  is too large  
-↳ may overshoot the minimum""",
+        "\n".join(
+            [
+                "- ④ To update the weights we subtract a fraction of the gradient from the current value",
+                "",
+                "$$w_1' = w_1 - \\alpha \\frac{\\partial L}{\\partial w_1}$$",
+                "",
+                "$$w_2' = w_2 - \\alpha \\frac{\\partial L}{\\partial w_2}$$",
+                "",
+                "$$b_1' = b_1 - \\alpha \\frac{\\partial L}{\\partial b_1}$$",
+                "",
+                "$$b_2' = b_2 - \\alpha \\frac{\\partial L}{\\partial b_2}$$",
+                "",
+                "$\\alpha \\rightarrow$  controls the step size",
+                "",
+                "If  $\\alpha$  is too small  ",
+                "↳ convergence very slow",
+                "",
+                "If  $\\alpha$  is too large  ",
+                "↳ may overshoot the minimum",
+            ]
+        ),
     ),
     "q3.a": (
         91,
@@ -85,9 +89,13 @@ If  $\\alpha$  is too large
     ),
     "q3.d": (
         104,
-        """- (Q) ANN → House price prediction  
-RNN → Time series forecasting  
-LSTM → Machine Translation""",
+        "\n".join(
+            [
+                "- (Q) ANN → House price prediction  ",
+                "RNN → Time series forecasting  ",
+                "LSTM → Machine Translation",
+            ]
+        ),
     ),
     "q4.a": (
         110,
@@ -101,9 +109,13 @@ The model must connect the plural subject boys at the start of the plural verb w
     ),
     "q4.b": (
         118,
-        """(b). LSTM use a memory cell that carries relevant context across time steps. Gates control flow, -  
-input gate decides what new <sup>into</sup> to store, forget gate decides what old <sup>into</sup> to loss thru output gate, -  
-decides what to give as output. This gating prevents vanishing gradients & enables long term dependency learning.""",
+        "\n".join(
+            [
+                "(b). LSTM use a memory cell that carries relevant context across time steps. Gates control flow, -  ",
+                "input gate decides what new <sup>into</sup> to store, forget gate decides what old <sup>into</sup> to loss thru output gate, -  ",
+                "decides what to give as output. This gating prevents vanishing gradients & enables long term dependency learning.",
+            ]
+        ),
     ),
 }
 
