@@ -128,7 +128,7 @@ def test_grade_batch_formats_to_stdout(fmt):
         main, ["grade", str(SHEET), "--rubric", str(RUBRIC), "--format", fmt, "--jobs", "1"]
     )
     assert result.exit_code == 0, result.output
-    text = result.output
+    text = result.stdout  # the progress line goes to stderr
     if fmt == "csv":
         (row,) = list(csv.DictReader(io.StringIO(text)))
         assert row["Student"] == "seed-student-ocr"
