@@ -24,6 +24,7 @@ _BACKSLASH_BRACES = re.compile(r"[\\{}]")
 _SPACES = re.compile(r"\s+")
 _DISPLAY_MATH = re.compile(r"\$\$|\\\[|\\begin\{(?:equation|align|gather|multline|bmatrix)")
 _INLINE_MATH = re.compile(r"\$[^$]*\$")
+_DISPLAY_BLOCK = re.compile(r"\$\$.*?\$\$|\\\[.*?\\\]", re.DOTALL)
 _WORD = re.compile(r"[A-Za-z]{3,}")
 _CODE_HINT = re.compile(
     r"^\s*(?:```|~~~|def |import |from \w+ import |return\b|class )", re.MULTILINE
@@ -50,41 +51,52 @@ def _keyword_pattern(keyword: str) -> tuple[re.Pattern[str], bool] | None:
     return re.compile(re.escape(compact)), True
 
 
-def keyword_hits(text: str, keywords: Sequence[str]) -> list[str]:
+class Block:
+    """A block of text with what fitting needs precomputed (each block is scored for several parts)."""
+
+    __slots__ = ("code", "compact", "has_display", "norm", "prose_words", "text")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.norm = normalise(text)
+        self.compact = self.norm.replace(" ", "")
+        self.has_display = bool(_DISPLAY_MATH.search(text))
+        outside = _DISPLAY_BLOCK.sub(" ", text) if self.has_display else text
+        self.prose_words = len(_WORD.findall(_INLINE_MATH.sub(" ", outside)))
+        self.code = bool(_CODE_HINT.search(text))
+
+
+def keyword_hits(text: str | Block, keywords: Sequence[str]) -> list[str]:
     """The keywords that occur in ``text``."""
-    norm = normalise(text)
-    compact = norm.replace(" ", "")
+    block = text if isinstance(text, Block) else Block(text)
     hits = []
     for keyword in keywords:
         found = _keyword_pattern(keyword)
         if found is None:
             continue
         pattern, is_compact = found
-        if pattern.search(compact if is_compact else norm):
+        if pattern.search(block.compact if is_compact else block.norm):
             hits.append(keyword)
     return hits
 
 
-def kind_fit(text: str, kind: str) -> float:
+def kind_fit(text: str | Block, kind: str) -> float:
     """Does the block look like what the part expects? Small, so keywords decide."""
-    has_display = bool(_DISPLAY_MATH.search(text))
-    prose_words = len(_WORD.findall(_INLINE_MATH.sub(" ", _DISPLAY_MATH.sub(" ", text))))
-    if has_display:
-        # words inside display math are not prose
-        prose_words = len(_WORD.findall(re.sub(r"\$\$.*?\$\$", " ", text, flags=re.DOTALL)))
+    block = text if isinstance(text, Block) else Block(text)
     if kind == "math":
-        return 0.5 if has_display else 0.0
+        return 0.5 if block.has_display else 0.0
     if kind == "text":
-        if prose_words >= 5 and not has_display:
+        if block.prose_words >= 5 and not block.has_display:
             return 0.5
-        return -0.5 if has_display and prose_words < 3 else 0.0
+        return -0.5 if block.has_display and block.prose_words < 3 else 0.0
     if kind == "code":
-        return 1.0 if _CODE_HINT.search(text) else -1.0
+        return 1.0 if block.code else -1.0
     return 0.0
 
 
-def fit(text: str, part: PartLayout) -> float:
+def fit(text: str | Block, part: PartLayout) -> float:
     """Keyword hits (one point each) plus the kind fit."""
-    if not text.strip():
+    block = text if isinstance(text, Block) else Block(text)
+    if not block.norm:
         return 0.0
-    return len(keyword_hits(text, part.keywords)) + kind_fit(text, part.kind)
+    return len(keyword_hits(block, part.keywords)) + kind_fit(block, part.kind)

@@ -49,7 +49,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from grader.submission.content import fit
+from grader.submission.content import Block, fit
 from grader.submission.labels import LabelLine, LabelToken, parse_label_line
 from grader.submission.models import (
     PartAnswer,
@@ -562,18 +562,35 @@ class _QuestionParts:
             if owner is not None:
                 return [_Piece(owner, start, start, owner.token_count)]
             return []
+        if not missing:
+            # nothing to place: the whole gap is the owner's (or nobody's)
+            if owner is not None:
+                return [_Piece(owner, start, blocks[-1][1], owner.token_count)]
+            reason = (
+                "between the question label and its first part label"
+                if self.anchor is not None
+                else "not in any part"
+            )
+            return [_Piece(None, blocks[0][0], blocks[-1][1], first_tokens, reason)]
         at_line = {c.line: c for c in leftovers}
         texts = [
-            self._block_text(block, first_tokens if i == 0 else 0) for i, block in enumerate(blocks)
+            Block(self._block_text(block, first_tokens if i == 0 else 0))
+            for i, block in enumerate(blocks)
         ]
         # Owners: 0 = the gap's own owner (or nobody), 1.. = missing parts in order.
         choices: list[list[int] | None] = [owner.parts if owner else None] + [[k] for k in missing]
 
+        fits: dict[tuple[int, int], float] = {}
+
         def block_score(b: int, o: int) -> float:
-            parts = choices[o]
-            if parts is None:
-                return _UNASSIGNED_COST if texts[b].strip() else 0.0
-            return max(fit(texts[b], self.parts[k]) for k in parts)
+            key = (b, o)
+            if key not in fits:
+                parts = choices[o]
+                if parts is None:
+                    fits[key] = _UNASSIGNED_COST if texts[b].norm else 0.0
+                else:
+                    fits[key] = max(fit(texts[b], self.parts[k]) for k in parts)
+            return fits[key]
 
         start_how: dict[tuple[int, int], tuple[float, str, str | None, int]] = {}
 

@@ -7,7 +7,9 @@ import pytest
 from grader.submission import PartLayout, QuestionLayout, find_answers, read_submission
 
 LAYOUT = [
-    QuestionLayout("q1", parts=[PartLayout("q1.a"), PartLayout("q1.b"), PartLayout("q1.c", kind="code")]),
+    QuestionLayout(
+        "q1", parts=[PartLayout("q1.a"), PartLayout("q1.b"), PartLayout("q1.c", kind="code")]
+    ),
     QuestionLayout("q2", parts=[PartLayout("q2.a"), PartLayout("q2.b")]),
 ]
 
@@ -31,7 +33,9 @@ JSON = """{
 """
 
 
-@pytest.mark.parametrize(("name", "text"), [("a.yaml", YAML), ("a.json", JSON)], ids=["yaml", "json"])
+@pytest.mark.parametrize(
+    ("name", "text"), [("a.yaml", YAML), ("a.json", JSON)], ids=["yaml", "json"]
+)
 def test_answer_files(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text)
@@ -42,7 +46,10 @@ def test_answer_files(tmp_path, name, text):
     a, b = finding.parts["q1.a"], finding.parts["q1.b"]
     assert a.how_found == b.how_found == "answer_file"
     assert a.text == "Linear regression predicts a continuous target."
-    assert b.text.strip().splitlines() == ["J = 1/2 (y - X beta)^T (y - X beta)", "grad J = X^T X beta - X^T y"]
+    assert b.text.strip().splitlines() == [
+        "J = 1/2 (y - X beta)^T (y - X beta)",
+        "grad J = X^T X beta - X^T y",
+    ]
     assert finding.parts["q2.b"].text == "The chain rule."
     assert not finding.parts["q1.c"].found and finding.parts["q1.c"].problems == []
     assert [u.reason for u in finding.unassigned] == ["key 'q9.z' names no part"]

@@ -23,18 +23,52 @@ def write(path: Path, data: bytes | str) -> Path:
 # (id, bytes, expected lines, expected warning substring or None, expected encoding)
 DECODING = [
     ("utf-8", SHEET.encode("utf-8"), ["Q1", "(a) café au lait – naïve"], None, "utf-8"),
-    ("utf-8-bom", b"\xef\xbb\xbf" + SHEET.encode("utf-8"), ["Q1", "(a) café au lait – naïve"], None, "utf-8"),
-    ("crlf", SHEET.replace("\n", "\r\n").encode(), ["Q1", "(a) café au lait – naïve"], None, "utf-8"),
-    ("cr-only", SHEET.replace("\n", "\r").encode(), ["Q1", "(a) café au lait – naïve"], None, "utf-8"),
-    ("cp1252", SHEET.encode("cp1252"), ["Q1", "(a) café au lait – naïve"], "Windows-1252", "cp1252"),
-    ("latin-1", "Q1\n(a) café\x81\n".encode("latin-1"), ["Q1", "(a) café\x81"], "Latin-1", "latin-1"),
+    (
+        "utf-8-bom",
+        b"\xef\xbb\xbf" + SHEET.encode("utf-8"),
+        ["Q1", "(a) café au lait – naïve"],
+        None,
+        "utf-8",
+    ),
+    (
+        "crlf",
+        SHEET.replace("\n", "\r\n").encode(),
+        ["Q1", "(a) café au lait – naïve"],
+        None,
+        "utf-8",
+    ),
+    (
+        "cr-only",
+        SHEET.replace("\n", "\r").encode(),
+        ["Q1", "(a) café au lait – naïve"],
+        None,
+        "utf-8",
+    ),
+    (
+        "cp1252",
+        SHEET.encode("cp1252"),
+        ["Q1", "(a) café au lait – naïve"],
+        "Windows-1252",
+        "cp1252",
+    ),
+    (
+        "latin-1",
+        "Q1\n(a) café\x81\n".encode("latin-1"),
+        ["Q1", "(a) café\x81"],
+        "Latin-1",
+        "latin-1",
+    ),
     ("utf-16-bom", SHEET.encode("utf-16"), ["Q1", "(a) café au lait – naïve"], "UTF-16", "utf-16"),
     ("no-final-newline", b"Q1\n(a) x", ["Q1", "(a) x"], None, "utf-8"),
     ("blank-lines-kept", b"\n\nQ1\n\n", ["", "", "Q1", ""], None, "utf-8"),
 ]
 
 
-@pytest.mark.parametrize(("data", "lines", "warning", "encoding"), [d[1:] for d in DECODING], ids=[d[0] for d in DECODING])
+@pytest.mark.parametrize(
+    ("data", "lines", "warning", "encoding"),
+    [d[1:] for d in DECODING],
+    ids=[d[0] for d in DECODING],
+)
 def test_decoding(tmp_path, data, lines, warning, encoding):
     submission = read_submission(write(tmp_path / "s.md", data))
     assert submission.sheet.lines == lines
@@ -59,7 +93,9 @@ BAD_FILES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "data", "message"), [b[1:] for b in BAD_FILES], ids=[b[0] for b in BAD_FILES])
+@pytest.mark.parametrize(
+    ("name", "data", "message"), [b[1:] for b in BAD_FILES], ids=[b[0] for b in BAD_FILES]
+)
 def test_bad_files_raise_a_one_line_submission_error(tmp_path, name, data, message):
     path = write(tmp_path / name, data)
     with pytest.raises(SubmissionError) as raised:
@@ -161,12 +197,23 @@ def test_discover_a_folder_of_submissions(tmp_path):
     write(tmp_path / "README.md", "about")
     write(tmp_path / ".hidden.md", SHEET)
     write(tmp_path / "loose.py", "x = 1\n")  # belongs to nobody: skipped
-    assert [p.name for p in discover_submissions(tmp_path)] == ["ann.md", "bob.yaml", "carol", "dave"]
+    assert [p.name for p in discover_submissions(tmp_path)] == [
+        "ann.md",
+        "bob.yaml",
+        "carol",
+        "dave",
+    ]
 
 
 def test_discover_the_repositorys_examples():
     examples = Path(__file__).resolve().parents[2] / "submissions"
     found = [p.name for p in discover_submissions(examples)]
-    for name in ["blank.md", "seed-student-ocr.md", "typed-perfect", "typed-mistakes", "typed-misconceptions"]:
+    for name in [
+        "blank.md",
+        "seed-student-ocr.md",
+        "typed-perfect",
+        "typed-mistakes",
+        "typed-misconceptions",
+    ]:
         assert name in found
     assert "README.md" not in found and "SOURCES.md" not in found
