@@ -1,0 +1,575 @@
+"""The symbol table that drives the parser: which names are matrices (with
+shapes), scalars, functions; which spellings are aliases; which quantities are
+defined from others (a computation graph). See ``docs/math-context.md``.
+
+The parser never guesses: ``a_1(1-a_1)`` is a product unless ``a_1`` is a
+declared function, ``X^T X`` is a non-commuting matrix product because ``X``
+is declared with a shape.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from grader.errors import ContextError
+from grader.math._names import BUILTIN_FUNCTIONS, GREEK, canonical_name, is_valid_name
+
+if TYPE_CHECKING:  # pragma: no cover
+    import sympy
+
+__all__ = ["MathContext", "load_context", "parse_shape", "dimension_symbol"]
+
+Shape = "tuple[sympy.Expr, sympy.Expr]"
+
+_SECTIONS = ("symbols", "functions", "aliases", "definitions", "function_derivatives")
+
+# "n x (d+1)", "n×p", "n \times p", "3x4": the separator between rows and columns.
+_SHAPE_SEPARATOR = re.compile(r"\s*(?:\u00d7|\\times)\s*|\s+[xX]\s+|(?<=[\d)])[xX](?=[\d(])")
+_DIM_TOKEN = re.compile(r"\s*(?:(?P<num>\d+)|(?P<name>[A-Za-z][A-Za-z0-9_]*)|(?P<op>[-+*()]))")
+
+
+def dimension_symbol(name: str) -> sympy.Symbol:
+    """A dimension (``n``, ``d``): a positive integer symbol."""
+    import sympy
+
+    return sympy.Symbol(name, integer=True, positive=True)
+
+
+def _parse_dimension(text: str) -> sympy.Expr:
+    """``d+1`` -> ``d + 1`` over positive-integer symbols; raises ValueError."""
+    import sympy
+
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        match = _DIM_TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            raise ValueError(f"unexpected {text[pos]!r} in dimension {text!r}")
+        kind = match.lastgroup or ""
+        tokens.append((kind, match.group(kind)))
+        pos = match.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    index = 0
+
+    def peek() -> tuple[str, str] | None:
+        return tokens[index] if index < len(tokens) else None
+
+    def atom() -> sympy.Expr:
+        nonlocal index
+        token = peek()
+        if token is None:
+            raise ValueError(f"dimension {text!r} ends too early")
+        index += 1
+        kind, value = token
+        if kind == "num":
+            return sympy.Integer(value)
+        if kind == "name":
+            return dimension_symbol(value)
+        if value == "(":
+            inner = additive()
+            if peek() != ("op", ")"):
+                raise ValueError(f"missing ')' in dimension {text!r}")
+            index += 1
+            return inner
+        if value == "-":
+            return -atom()
+        raise ValueError(f"unexpected {value!r} in dimension {text!r}")
+
+    def product() -> sympy.Expr:
+        nonlocal index
+        result = atom()
+        while peek() == ("op", "*") or (peek() is not None and peek()[0] in ("num", "name")):
+            if peek() == ("op", "*"):
+                index += 1
+            result = result * atom()
+        return result
+
+    def additive() -> sympy.Expr:
+        nonlocal index
+        result = product()
+        while peek() in (("op", "+"), ("op", "-")):
+            sign = peek()[1]
+            index += 1
+            term = product()
+            result = result + term if sign == "+" else result - term
+        return result
+
+    if not tokens:
+        raise ValueError("empty dimension")
+    result = additive()
+    if index != len(tokens):
+        raise ValueError(f"unexpected {tokens[index][1]!r} in dimension {text!r}")
+    return result
+
+
+def parse_shape(text: str) -> tuple[sympy.Expr, sympy.Expr]:
+    """``"n x (d+1)"`` -> ``(n, d + 1)``; a single dimension ``"n"`` is a
+    column vector ``(n, 1)``. Raises ``ValueError`` with a readable reason."""
+    import sympy
+
+    parts = _SHAPE_SEPARATOR.split(text.strip())
+    if len(parts) == 1:
+        if re.search(r"\s", parts[0].strip()):
+            raise ValueError(
+                f"cannot read shape {text!r}: write 'rows x cols' (e.g. 'n x (d+1)'), 'scalar' or 'function'"
+            )
+        parts = [parts[0], "1"]
+    if len(parts) != 2:
+        raise ValueError(f"cannot read shape {text!r}: expected 'rows x cols'")
+    dims = []
+    for part in parts:
+        try:
+            dims.append(_parse_dimension(part))
+        except ValueError as error:
+            raise ValueError(
+                f"cannot read shape {text!r} ({error}); write 'rows x cols', e.g. 'n x (d+1)'"
+            ) from None
+    for dim in dims:
+        if isinstance(dim, sympy.Integer) and dim <= 0:
+            raise ValueError(f"shape {text!r} has a dimension that is not positive")
+    return dims[0], dims[1]
+
+
+@dataclass
+class MathContext:
+    """Symbols, shapes, functions, aliases and definitions for one question.
+
+    Build with :meth:`from_mapping` or :func:`load_context`; names are stored
+    in canonical spelling (``w_1`` -> ``w1``, ``\\beta`` -> ``beta``).
+    """
+
+    shapes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    scalars: frozenset[str] = frozenset()
+    functions: frozenset[str] = frozenset()
+    aliases: dict[str, str] = field(default_factory=dict)
+    definition_sources: dict[str, str] = field(default_factory=dict)
+    function_derivative_sources: dict[str, str] = field(default_factory=dict)
+    source: str | None = None
+    lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    # ------------------------------------------------------------ building
+
+    @classmethod
+    def from_mapping(
+        cls,
+        data: Mapping[str, Any] | None,
+        *,
+        source: str | None = None,
+        lines: Mapping[str, int] | None = None,
+    ) -> MathContext:
+        """Build a context from the documented mapping (see module docs).
+
+        ``lines`` maps ``"section.key"`` (or ``"section"``) to a line number in
+        ``source``, for ``file:line`` error messages.
+        """
+        data = dict(data or {})
+        lines = dict(lines or {})
+
+        def fail(message: str, where: str | None = None) -> ContextError:
+            line = lines.get(where or "") or lines.get((where or "").split(".")[0])
+            return ContextError(message, path=source, line=line)
+
+        unknown = [key for key in data if key not in _SECTIONS]
+        if unknown:
+            raise fail(
+                f"unknown context section {unknown[0]!r} (expected one of: {', '.join(_SECTIONS)})",
+                str(unknown[0]),
+            )
+
+        shapes: dict[str, tuple[Any, Any]] = {}
+        scalars: set[str] = set()
+        functions: set[str] = set()
+        symbols = data.get("symbols") or {}
+        if not isinstance(symbols, Mapping):
+            raise fail("'symbols' must be a mapping of name: shape", "symbols")
+        for written, spec in symbols.items():
+            where = f"symbols.{written}"
+            name = _checked_name(written, "symbols", fail, where)
+            if isinstance(spec, (list, tuple)) and len(spec) == 2:
+                spec = f"({spec[0]}) x ({spec[1]})"
+            if isinstance(spec, int) and not isinstance(spec, bool):
+                spec = str(spec)
+            if not isinstance(spec, str):
+                raise fail(
+                    f"symbol {written!r}: shape must be text like 'n x 1', 'scalar' or 'function'",
+                    where,
+                )
+            word = spec.strip().lower()
+            if word == "scalar":
+                scalars.add(name)
+            elif word == "function":
+                functions.add(name)
+            else:
+                try:
+                    shapes[name] = parse_shape(spec)
+                except ValueError as error:
+                    raise fail(f"symbol {written!r}: {error}", where) from None
+
+        listed = data.get("functions") or []
+        if isinstance(listed, str):
+            listed = [listed]
+        if not isinstance(listed, Iterable) or isinstance(listed, Mapping):
+            raise fail("'functions' must be a list of names", "functions")
+        for written in listed:
+            functions.add(_checked_name(written, "functions", fail, f"functions.{written}"))
+
+        aliases: dict[str, str] = {}
+        raw_aliases = data.get("aliases") or {}
+        if not isinstance(raw_aliases, Mapping):
+            raise fail("'aliases' must be a mapping of written: canonical", "aliases")
+        for written, target in raw_aliases.items():
+            where = f"aliases.{written}"
+            key = _checked_name(written, "aliases", fail, where)
+            value = _checked_name(target, "aliases", fail, where)
+            if key != value:
+                aliases[key] = value
+        for key in aliases:
+            chain = [key]
+            current = key
+            while current in aliases:
+                current = aliases[current]
+                if current in chain:
+                    loop = " -> ".join([*chain, current])
+                    raise fail(f"alias loop: {loop}", f"aliases.{key}")
+                chain.append(current)
+
+        definitions: dict[str, str] = {}
+        raw_definitions = data.get("definitions") or {}
+        if isinstance(raw_definitions, list):  # [{z1: ...}, {a1: ...}] keeps order in JSON too
+            merged: dict[str, Any] = {}
+            for item in raw_definitions:
+                if not isinstance(item, Mapping):
+                    raise fail("'definitions' list items must be 'name: expression'", "definitions")
+                merged.update(item)
+            raw_definitions = merged
+        if not isinstance(raw_definitions, Mapping):
+            raise fail("'definitions' must be a mapping of name: expression", "definitions")
+        for written, text in raw_definitions.items():
+            where = f"definitions.{written}"
+            name = _checked_name(written, "definitions", fail, where)
+            if not isinstance(text, (str, int, float)) or isinstance(text, bool):
+                raise fail(f"definition of {written!r} must be an expression (text)", where)
+            definitions[name] = str(text)
+
+        derivatives: dict[str, str] = {}
+        raw_derivatives = data.get("function_derivatives") or {}
+        if not isinstance(raw_derivatives, Mapping):
+            raise fail(
+                "'function_derivatives' must be a mapping of function: expression",
+                "function_derivatives",
+            )
+        for written, text in raw_derivatives.items():
+            where = f"function_derivatives.{written}"
+            name = _checked_name(written, "function_derivatives", fail, where)
+            if not isinstance(text, (str, int, float)) or isinstance(text, bool):
+                raise fail(f"derivative of {written!r} must be an expression (text)", where)
+            functions.add(name)
+            derivatives[name] = str(text)
+
+        for name in functions:
+            if name in shapes:
+                raise fail(
+                    f"{name!r} is declared both as a function and with a shape", f"symbols.{name}"
+                )
+        return cls(
+            shapes=shapes,
+            scalars=frozenset(scalars),
+            functions=frozenset(functions),
+            aliases=aliases,
+            definition_sources=definitions,
+            function_derivative_sources=derivatives,
+            source=source,
+            lines=lines,
+        )
+
+    @classmethod
+    def from_symbols(
+        cls, symbols: Mapping[str, Any] | None, *, source: str | None = None
+    ) -> MathContext:
+        """A context from a flat ``{name: shape}`` mapping (the CLI's ``--symbols``)."""
+        return cls.from_mapping({"symbols": dict(symbols or {})}, source=source)
+
+    def merged(self, override: MathContext | None) -> MathContext:
+        """This context with ``override`` on top (a question's over the exam's).
+
+        A name the override declares (symbol, function or alias) replaces the
+        base's meaning of that name, including a base alias of the same
+        spelling (Q1 reads ``x`` as ``X``; Q2 declares ``x: scalar``).
+        """
+        if override is None:
+            return self
+        declared = set(override.shapes) | set(override.scalars) | set(override.functions)
+        shapes = {k: v for k, v in self.shapes.items() if k not in declared | set(override.aliases)}
+        shapes.update(override.shapes)
+        scalars = {s for s in self.scalars if s not in declared | set(override.aliases)} | set(
+            override.scalars
+        )
+        functions = {f for f in self.functions if f not in declared - set(override.functions)}
+        functions |= set(override.functions)
+        aliases = {k: v for k, v in self.aliases.items() if k not in declared}
+        aliases.update(override.aliases)
+        definitions = dict(self.definition_sources)
+        definitions.update(override.definition_sources)
+        derivatives = dict(self.function_derivative_sources)
+        derivatives.update(override.function_derivative_sources)
+        return MathContext(
+            shapes=shapes,
+            scalars=frozenset(scalars),
+            functions=frozenset(functions),
+            aliases=aliases,
+            definition_sources=definitions,
+            function_derivative_sources=derivatives,
+            source=override.source or self.source,
+            lines={**self.lines, **override.lines},
+        )
+
+    # ------------------------------------------------------------ queries
+
+    def resolve_alias(self, name: str) -> str:
+        """The canonical name for a (canonically spelled) written name."""
+        seen = 0
+        while name in self.aliases and seen <= len(self.aliases):
+            name = self.aliases[name]
+            seen += 1
+        return name
+
+    def is_function(self, name: str) -> bool:
+        """Whether ``name`` is a context function or a built-in one."""
+        return name in self.functions or name in BUILTIN_FUNCTIONS
+
+    def is_declared(self, name: str) -> bool:
+        """Whether ``name`` is known to this context in any role."""
+        return (
+            name in self.shapes
+            or name in self.scalars
+            or name in self.functions
+            or name in self.aliases
+            or name in self.definition_sources
+        )
+
+    def shape_of(self, name: str) -> tuple[Any, Any] | None:
+        """``(rows, cols)`` of a matrix/vector name, ``None`` for a scalar."""
+        return self.shapes.get(self.resolve_alias(name))
+
+    def is_matrix(self, name: str) -> bool:
+        return self.resolve_alias(name) in self.shapes
+
+    def scalar(self, name: str) -> sympy.Symbol:
+        """The scalar symbol for ``name``: ``Symbol(name, real=True)``."""
+        import sympy
+
+        return sympy.Symbol(name, real=True)
+
+    def matrix(self, name: str) -> sympy.MatrixSymbol:
+        """The ``MatrixSymbol`` for a declared matrix/vector ``name``."""
+        import sympy
+
+        resolved = self.resolve_alias(name)
+        shape = self.shapes.get(resolved)
+        if shape is None:
+            raise ContextError(f"{name!r} is not declared with a shape", path=self.source)
+        key = "matrix:" + resolved
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = sympy.MatrixSymbol(resolved, *shape)
+        return cached
+
+    def symbol(self, name: str) -> Any:
+        """``matrix(name)`` for a shaped name, else ``scalar(name)``."""
+        resolved = self.resolve_alias(name)
+        if resolved in self.shapes:
+            return self.matrix(resolved)
+        return self.scalar(resolved)
+
+    def function(self, name: str) -> Any:
+        """``sympy.Function(name)`` for a context function."""
+        import sympy
+
+        return sympy.Function(self.resolve_alias(name))
+
+    @property
+    def dimensions(self) -> dict[str, sympy.Symbol]:
+        """Every dimension symbol used by a shape, by name."""
+        found: dict[str, Any] = {}
+        for rows, cols in self.shapes.values():
+            for dim in (rows, cols):
+                for sym in getattr(dim, "free_symbols", ()):
+                    found[sym.name] = sym
+        return found
+
+    @property
+    def known_names(self) -> frozenset[str]:
+        """Every name the parser should read as one word (context + built-ins)."""
+        cached = self._cache.get("known")
+        if cached is None:
+            cached = frozenset(
+                set(self.shapes)
+                | set(self.scalars)
+                | set(self.functions)
+                | set(self.aliases)
+                | set(self.definition_sources)
+                | BUILTIN_FUNCTIONS
+                | GREEK
+            )
+            self._cache["known"] = cached
+        return cached
+
+    @property
+    def fingerprint(self) -> tuple:
+        """A hashable summary, used as a cache key by the parser."""
+        cached = self._cache.get("fingerprint")
+        if cached is None:
+            cached = (
+                tuple(sorted((k, str(v)) for k, v in self.shapes.items())),
+                tuple(sorted(self.scalars)),
+                tuple(sorted(self.functions)),
+                tuple(sorted(self.aliases.items())),
+                tuple(self.definition_sources.items()),
+            )
+            self._cache["fingerprint"] = cached
+        return cached
+
+    @property
+    def definitions(self) -> dict[str, Any]:
+        """``{name: sympy expression}`` in the order written, parsed on first use."""
+        cached = self._cache.get("definitions")
+        if cached is not None:
+            return cached
+        from grader.math.parse import MathParseError, parse_math
+
+        result: dict[str, Any] = {}
+        for name, text in self.definition_sources.items():
+            try:
+                line = parse_math(text, self)
+            except MathParseError as error:
+                raise ContextError(
+                    f"definition of {name!r}: {error.reason}",
+                    path=self.source,
+                    line=self.lines.get(f"definitions.{name}"),
+                ) from None
+            if len(line.terms) != 1:
+                raise ContextError(
+                    f"definition of {name!r} must be one expression, not {line.kind} {text!r}",
+                    path=self.source,
+                    line=self.lines.get(f"definitions.{name}"),
+                )
+            result[name] = line.terms[0]
+        self._cache["definitions"] = result
+        return result
+
+    @property
+    def function_derivatives(self) -> dict[str, Any]:
+        """``{function: sympy.Lambda(u, derivative)}``, e.g. sigma -> sigma(u)(1 - sigma(u))."""
+        cached = self._cache.get("function_derivatives")
+        if cached is not None:
+            return cached
+        import sympy
+
+        from grader.math.parse import MathParseError, parse_math
+
+        result: dict[str, Any] = {}
+        for name, text in self.function_derivative_sources.items():
+            where = self.lines.get(f"function_derivatives.{name}")
+            try:
+                line = parse_math(text, self)
+            except MathParseError as error:
+                raise ContextError(
+                    f"derivative of {name!r}: {error.reason}", path=self.source, line=where
+                ) from None
+            if len(line.terms) != 1:
+                raise ContextError(
+                    f"derivative of {name!r} must be one expression", path=self.source, line=where
+                )
+            expr = line.terms[0]
+            variables = sorted(expr.free_symbols, key=lambda s: s.name)
+            if len(variables) > 1:
+                names = ", ".join(s.name for s in variables)
+                raise ContextError(
+                    f"derivative of {name!r} must use one variable, found {names}",
+                    path=self.source,
+                    line=where,
+                )
+            variable = variables[0] if variables else sympy.Dummy("u", real=True)
+            result[name] = sympy.Lambda(variable, expr)
+        self._cache["function_derivatives"] = result
+        return result
+
+
+def _checked_name(written: Any, section: str, fail: Any, where: str) -> str:
+    if not isinstance(written, str) or not written.strip():
+        raise fail(f"{section}: {written!r} is not a name", where)
+    name = canonical_name(written)
+    if not is_valid_name(name):
+        raise fail(f"{section}: cannot read {written!r} as a name", where)
+    return name
+
+
+def _yaml_lines(text: str) -> dict[str, int]:
+    """``"section.key" -> line`` (1-based) for a YAML context file."""
+    import yaml
+
+    lines: dict[str, int] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+    if not isinstance(root, yaml.MappingNode):
+        return lines
+    for key_node, value_node in root.value:
+        section = str(key_node.value)
+        lines[section] = key_node.start_mark.line + 1
+        if isinstance(value_node, yaml.MappingNode):
+            for sub_key, _sub_value in value_node.value:
+                lines[f"{section}.{sub_key.value}"] = sub_key.start_mark.line + 1
+        elif isinstance(value_node, yaml.SequenceNode):
+            for item in value_node.value:
+                if isinstance(item, yaml.ScalarNode):
+                    lines[f"{section}.{item.value}"] = item.start_mark.line + 1
+                elif isinstance(item, yaml.MappingNode):
+                    for sub_key, _ in item.value:
+                        lines[f"{section}.{sub_key.value}"] = sub_key.start_mark.line + 1
+    return lines
+
+
+def load_context(path: str | Path) -> MathContext:
+    """Read a context file (YAML, or JSON by the ``.json`` suffix)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ContextError(f"cannot read context file: {error.strerror}", path=str(path)) from None
+    lines: dict[str, int] = {}
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ContextError(
+                f"invalid JSON: {error.msg}", path=str(path), line=error.lineno
+            ) from None
+    else:
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            problem = getattr(error, "problem", None) or "invalid YAML"
+            raise ContextError(
+                str(problem), path=str(path), line=mark.line + 1 if mark else None
+            ) from None
+        lines = _yaml_lines(text)
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise ContextError(
+            "a context file must hold a mapping (symbols:, aliases:, ...)", path=str(path)
+        )
+    return MathContext.from_mapping(data, source=str(path), lines=lines)

@@ -1,0 +1,601 @@
+"""Reading one line of mathematics (LaTeX as OCR produces it, or plain text)
+into SymPy objects, driven by a :class:`~grader.math.context.MathContext`.
+
+    >>> line = parse_math(r"X^T X \\beta = X^T y", ctx)      # doctest: +SKIP
+    >>> line.kind, line.terms
+    ('equation', [X.T*X*beta, X.T*y])
+
+The grammar and the context format are documented in docs/math-context.md.
+Our own parser, not sympy's ``parse_latex``/``parse_expr``: those lose the
+order of matrix products, read ``a_1(1-a_1)`` as a call and cancel
+``\\frac{\\partial L}{\\partial w_1}`` (DESIGN.md decision 1). Nothing here
+evaluates student text as Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import sympy
+from sympy.matrices.expressions.matexpr import MatrixExpr
+from sympy.printing.str import StrPrinter
+
+from grader.math._grammar import Parser, ShapeOnly, Space
+from grader.math._lexer import MathParseError, Token, tokenize
+from grader.math._names import BUILTIN_FUNCTIONS, GREEK
+from grader.math._nodes import Gradient, split_derivative_symbol
+from grader.math.context import MathContext
+from grader.math.normalize import normalize_ocr
+
+__all__ = [
+    "MathLine",
+    "MathParseError",
+    "Statement",
+    "parse_math",
+    "split_statements",
+    "split_statements_detailed",
+    "to_plain_text",
+]
+
+KINDS = ("expression", "equation", "chain", "shape_statement", "text")
+
+
+@dataclass
+class MathLine:
+    """One parsed statement.
+
+    ``kind``: "expression" (one term), "equation" (two sides, counting a
+    missing left side when the line starts with ``=``), "chain" (``A = B =
+    C``), "shape_statement" (``x \\in \\mathbb{R}^{n \\times d}``) or "text".
+    ``terms``: the SymPy values in order; ``relation``: "=" or "=>" (the line
+    began with ``\\Rightarrow``/``\\therefore``/...); ``continues_previous``:
+    the line began with ``=``; ``shapes``: ``{name: (rows, cols)}`` declared
+    by a shape statement (``None`` for a scalar); ``repairs``: OCR repairs
+    applied; ``unknown_names``: names not in the context; ``aliases_used``:
+    ``{written: canonical}``; ``text_notes``: ``\\text{...}`` members (a
+    chain ending ``= \\text{scalar}``); ``shape_problems``: shape errors in
+    the student's expression (the line still parses); ``rest``: further
+    statements on the same line (split off, not parsed).
+    """
+
+    kind: str
+    terms: list[Any]
+    source: str
+    relation: str = "="
+    continues_previous: bool = False
+    shapes: dict[str, tuple[Any, Any] | None] = field(default_factory=dict)
+    repairs: list[str] = field(default_factory=list)
+    unknown_names: list[str] = field(default_factory=list)
+    aliases_used: dict[str, str] = field(default_factory=dict)
+    text_notes: list[str] = field(default_factory=list)
+    shape_problems: list[str] = field(default_factory=list)
+    rest: list[str] = field(default_factory=list)
+    normalized: str = ""
+
+    @property
+    def expr(self) -> Any:
+        """The single term of an expression line (``None`` otherwise)."""
+        return self.terms[0] if self.kind == "expression" and len(self.terms) == 1 else None
+
+    def __str__(self) -> str:
+        joiner = " = "
+        body = joiner.join(sympy.sstr(term) for term in self.terms)
+        if self.continues_previous:
+            body = "= " + body
+        if self.relation == "=>":
+            body = "=> " + body
+        return body
+
+
+# ------------------------------------------------------------------ statements
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A piece of a display block: ``role`` is "main" or "side_note"."""
+
+    text: str
+    role: str
+    offset: int
+
+
+_SPLIT_TOKEN = re.compile(
+    r"\\begin\s*\{[^{}]*\}|\\end\s*\{[^{}]*\}|\\\\|\\(?:leftarrow|longleftarrow|Leftarrow|Longleftarrow|gets)(?![A-Za-z])"
+    r"|\\(?:Rightarrow|implies|Longrightarrow|therefore)(?![A-Za-z])|\\q?quad(?![A-Za-z])|\\[A-Za-z]+|\\.|:=|[{}:;]"
+)
+_RELATION = re.compile(r"(?<![<>!:])=|\\in(?![A-Za-z])")
+
+
+def split_statements_detailed(text: str) -> list[Statement]:
+    """Split a display block into statements, with their roles.
+
+    Split points, outside braces and ``\\begin...\\end``: ``\\\\`` (a line
+    break), ``\\leftarrow`` (what follows is a side note, until the next
+    ``\\\\``), a ``:`` or ``;`` separator (``\\quad : \\quad z_2 = ...``: the
+    rest is a side note), a ``\\quad`` between two statements that each have
+    a relation, and a ``\\Rightarrow``/``\\implies``/``\\therefore`` after
+    some content (kept at the start of the next statement, which then has
+    relation "=>").
+    """
+    cuts: list[tuple[int, int, str]] = []  # (cut start, next piece start, role of next piece)
+    depth = 0
+    environments = 0
+    for match in _SPLIT_TOKEN.finditer(text):
+        token = match.group(0)
+        if token == "{":
+            depth += 1
+            continue
+        if token == "}":
+            depth = max(depth - 1, 0)
+            continue
+        if token.startswith("\\begin"):
+            environments += 1
+            continue
+        if token.startswith("\\end"):
+            environments = max(environments - 1, 0)
+            continue
+        if depth or environments:
+            continue
+        if token == "\\\\":
+            cuts.append((match.start(), match.end(), "main"))
+        elif token in (":", ";"):
+            cuts.append((match.start(), match.end(), "side_note"))
+        elif token[1:] in ("leftarrow", "longleftarrow", "Leftarrow", "Longleftarrow", "gets"):
+            cuts.append((match.start(), match.end(), "side_note"))
+        elif token[1:] in ("Rightarrow", "implies", "Longrightarrow", "therefore"):
+            cuts.append((match.start(), match.start(), "main"))
+        elif token in ("\\quad", "\\qquad"):
+            cuts.append((match.start(), match.end(), "quad"))
+    statements: list[Statement] = []
+    start = 0
+    role = "main"
+    pending_side = False
+    pieces: list[tuple[int, int, str]] = []
+    for cut_start, next_start, next_role in cuts:
+        pieces.append((start, cut_start, role))
+        if next_role == "side_note":
+            pending_side = True
+            role = "side_note"
+        elif next_role == "main" and text[cut_start:next_start] == "\\\\":
+            pending_side = False
+            role = "main"
+        elif next_role == "quad":
+            role = "quad:" + ("side_note" if pending_side else "main")
+        else:
+            role = "side_note" if pending_side else "main"
+        start = next_start
+    pieces.append((start, len(text), role))
+    # A \quad only separates when both neighbours hold a relation.
+    merged: list[tuple[int, int, str]] = []
+    for piece in pieces:
+        begin, end, piece_role = piece
+        if piece_role.startswith("quad:"):
+            previous = merged[-1] if merged else None
+            body = text[begin:end]
+            if previous is None or not (
+                _RELATION.search(text[previous[0] : previous[1]]) and _RELATION.search(body)
+            ):
+                if previous is not None:
+                    merged[-1] = (previous[0], end, previous[2])
+                    continue
+            piece_role = piece_role[5:]
+        merged.append((begin, end, piece_role))
+    for begin, end, piece_role in merged:
+        body = text[begin:end]
+        stripped = body.strip()
+        if not stripped or stripped in ("$$", "$"):
+            continue
+        offset = begin + (len(body) - len(body.lstrip()))
+        statements.append(Statement(stripped, piece_role, offset))
+    return statements
+
+
+def split_statements(text: str) -> list[str]:
+    """The statements of a display block, in order (see
+    :func:`split_statements_detailed` for the split rules)."""
+    return [statement.text for statement in split_statements_detailed(text)]
+
+
+# ------------------------------------------------------------------ parsing
+
+_ENGLISH = frozenset(
+    "the a an is are of to and for in on with we it that this by as be so then hence where "
+    "which since because if our let from into using thus therefore".split()
+)
+_LATEX_SIGNS = re.compile(r"[\\{}]")
+_CACHE: OrderedDict[tuple, MathLine] = OrderedDict()
+_CACHE_SIZE = 4096
+
+
+def parse_math(text: str, context: MathContext | None = None) -> MathLine:
+    """Read one logical line of math (LaTeX or plain text) into a :class:`MathLine`.
+
+    Raises :class:`MathParseError` (with ``position`` and ``reason``) for
+    what cannot be read. A display block with several statements is read up
+    to the first split point; the others are returned in ``MathLine.rest``
+    (use :func:`split_statements` to iterate them).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse_math expects text, got {type(text).__name__}")
+    key = (text, context.fingerprint if context is not None else None)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        _CACHE.move_to_end(key)
+        return _copy(cached)
+    line = _parse_uncached(text, context)
+    _CACHE[key] = line
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return _copy(line)
+
+
+def _copy(line: MathLine) -> MathLine:
+    return replace(
+        line,
+        terms=list(line.terms),
+        shapes=dict(line.shapes),
+        repairs=list(line.repairs),
+        unknown_names=list(line.unknown_names),
+        aliases_used=dict(line.aliases_used),
+        text_notes=list(line.text_notes),
+        shape_problems=list(line.shape_problems),
+        rest=list(line.rest),
+    )
+
+
+def _parse_uncached(text: str, context: MathContext | None) -> MathLine:
+    if len(text) > 20_000:
+        raise MathParseError(
+            "input longer than 20000 characters",
+            position=20_000,
+            text=text[:200],
+            source=text[:200],
+        )
+    normalized = normalize_ocr(text)
+    clean = normalized.text
+    statements = split_statements_detailed(clean)
+    rest: list[str] = []
+    if len(statements) > 1:
+        first = statements[0]
+        rest = [statement.text for statement in statements[1:]]
+        clean = clean[: statements[1].offset].rstrip() if first.offset == 0 else first.text
+        clean = _strip_trailing_separator(clean)
+    try:
+        line = _parse_statement(clean, context)
+    except MathParseError as error:
+        error.source = text
+        raise
+    except RecursionError:
+        raise MathParseError(
+            "expression nested too deeply", position=0, text=clean, source=text
+        ) from None
+    line.source = text
+    line.normalized = clean
+    line.repairs = normalized.messages
+    line.rest = rest
+    return line
+
+
+def _strip_trailing_separator(text: str) -> str:
+    text = text.rstrip()
+    for ending in ("\\\\", "\\leftarrow", ":", ";", "\\quad", "\\qquad"):
+        if text.endswith(ending):
+            text = text[: -len(ending)].rstrip()
+    return text
+
+
+def _prepare_tokens(tokens: list[Token], context: MathContext | None, latex: bool) -> list[Token]:
+    """Attach digits to names (``w1``) and split letter runs into names.
+
+    A run of letters that is a known name stays whole (``beta``, ``sigma``,
+    ``exp``, a context name). Otherwise LaTeX reads one letter per name
+    (``XB`` is ``X B``), but a run fully made of known names is split into
+    them in plain text too (``Xbeta``); any other plain-text word is one name
+    (``yhat``) and is reported as unknown.
+    """
+    known = context.known_names if context is not None else (GREEK | BUILTIN_FUNCTIONS)
+    if latex:
+        known = frozenset(
+            name
+            for name in known
+            if name not in GREEK or (context is not None and context.is_declared(name))
+        )
+    result: list[Token] = []
+    index = 0
+    count = len(tokens)
+    while index < count:
+        token = tokens[index]
+        if token.kind == "IDENT" and not token.verbatim:
+            word = token.text
+            following = tokens[index + 1] if index + 1 < count else None
+            if (
+                following is not None
+                and following.kind == "NUM"
+                and not following.space_before
+                and "." not in following.text
+            ):
+                word += following.text
+                index += 1
+            result.extend(_split_word(word, token, known, latex))
+        else:
+            result.append(token)
+        index += 1
+    return result
+
+
+def _split_word(word: str, token: Token, known: frozenset[str], latex: bool) -> list[Token]:
+    if word in known or len(word) == 1:
+        return [Token("IDENT", word, token.pos, token.space_before)]
+    letters = word.rstrip("0123456789")
+    digits = word[len(letters) :]
+    if letters in known and not digits:
+        return [Token("IDENT", word, token.pos, token.space_before)]
+    pieces: list[str] = []
+    all_known = True
+    i = 0
+    while i < len(letters):
+        for j in range(len(letters), i, -1):
+            if letters[i:j] in known:
+                pieces.append(letters[i:j])
+                i = j
+                break
+        else:
+            pieces.append(letters[i])
+            all_known = False
+            i += 1
+    if not latex and not all_known:
+        return [Token("IDENT", word, token.pos, token.space_before)]
+    if digits:
+        pieces[-1] += digits
+    result = []
+    offset = 0
+    for number, piece in enumerate(pieces):
+        result.append(
+            Token("IDENT", piece, token.pos + offset, token.space_before if number == 0 else False)
+        )
+        offset += len(piece)
+    return result
+
+
+def _looks_like_prose(tokens: list[Token], known: frozenset[str]) -> bool:
+    words = [
+        t.text for t in tokens if t.kind == "IDENT" and len(t.text) >= 2 and t.text not in known
+    ]
+    return len(words) >= 2 and any(word.lower() in _ENGLISH for word in words)
+
+
+def _parse_statement(text: str, context: MathContext | None) -> MathLine:
+    raw_tokens = tokenize(text)
+    latex = bool(_LATEX_SIGNS.search(text))
+    known = context.known_names if context is not None else (GREEK | BUILTIN_FUNCTIONS)
+    if not latex and _looks_like_prose(raw_tokens, known):
+        return MathLine(kind="text", terms=[], source=text, text_notes=[text.strip()])
+    tokens = _prepare_tokens(raw_tokens, context, latex)
+    parser = Parser(text, tokens, context, latex)
+    state = parser.state
+
+    relation = "="
+    continues = False
+    token = parser.peek()
+    if token.kind == "CMD" and token.text in (
+        "Rightarrow",
+        "implies",
+        "therefore",
+        "Longrightarrow",
+        "to",
+        "rightarrow",
+        "longrightarrow",
+        "iff",
+        "Leftrightarrow",
+        "because",
+    ):
+        relation = "=>"
+        parser.advance()
+    if parser.at("SYM", "=") or parser.at("SYM", ":="):
+        continues = True
+        parser.advance()
+
+    terms: list[Any] = []
+    separators: list[str] = []
+    while True:
+        token = parser.peek()
+        if token.kind == "TEXT":
+            parser.advance()
+            note = token.text.strip()
+            if note:
+                state.text_notes.append(note)
+            continue
+        if token.kind == "END":
+            break
+        if token.kind == "SYM" and token.text in (".", ","):
+            # a full stop or comma closing the line
+            if parser.peek(1).kind == "END":
+                parser.advance()
+                continue
+        if terms and len(separators) < len(terms):
+            if token.kind == "SYM" and token.text in ("=", ":="):
+                parser.advance()
+                separators.append("=")
+                continue
+            if token.kind == "CMD" and token.text == "in":
+                parser.advance()
+                separators.append("in")
+                continue
+            if token.kind == "CMD" and token.text in ("equiv", "coloneqq"):
+                parser.advance()
+                separators.append("=")
+                continue
+            raise parser.unexpected(token)
+        if token.kind == "SYM" and token.text in ("=", ":=") and not terms and continues:
+            raise parser.unexpected(token)
+        terms.append(parser.expression(0))
+
+    if len(separators) >= len(terms) and terms:
+        if state.text_notes:
+            separators = separators[: len(terms) - 1]
+        else:
+            raise parser.unexpected(parser.peek())
+    if not terms and not state.text_notes:
+        if continues:
+            raise MathParseError(
+                f"nothing after '=' at column {len(text)}", position=len(text), text=text
+            )
+        raise MathParseError("empty line", position=0, text=text)
+
+    shapes = _shapes(parser, terms, separators, context)
+    if shapes is not None:
+        terms = [term for term in terms if not isinstance(term, (Space, ShapeOnly))]
+        kind = "shape_statement"
+    else:
+        for term in terms:
+            if isinstance(term, (Space, ShapeOnly)):
+                raise MathParseError(
+                    "a space like \\mathbb{R}^{n \\times d} can only follow '=' or '\\in' after a name",
+                    position=0,
+                    text=text,
+                )
+        terms = _fill_gradient_variables(terms)
+        terms = _zero_matrices(terms)
+        count = len(terms) + (1 if continues else 0)
+        if not terms:
+            kind = "text"
+        elif count == 1:
+            kind = "expression"
+        elif count == 2:
+            kind = "equation"
+        else:
+            kind = "chain"
+    return MathLine(
+        kind=kind,
+        terms=terms,
+        source=text,
+        relation=relation,
+        continues_previous=continues,
+        shapes=shapes or {},
+        unknown_names=list(state.unknown_names),
+        aliases_used=dict(state.aliases_used),
+        text_notes=list(state.text_notes),
+        shape_problems=list(state.shape_problems),
+    )
+
+
+def _shapes(
+    parser: Parser, terms: list[Any], separators: list[str], context: MathContext | None
+) -> dict | None:
+    """``x \\in \\mathbb{R}^{...}``, ``x = R^{...}``, ``Y = [y_1 ... y_n]``."""
+    has_space = any(isinstance(term, (Space, ShapeOnly)) for term in terms)
+    if not has_space and "in" not in separators:
+        return None
+    if "in" in separators and not has_space:
+        raise MathParseError(
+            "'\\in' must be followed by a space like \\mathbb{R}^{n \\times d}",
+            position=0,
+            text=parser.text,
+        )
+    shapes: dict[str, Any] = {}
+    names = []
+    for term in terms:
+        if isinstance(term, Space):
+            shape = term.shape
+        elif isinstance(term, ShapeOnly):
+            shape = term.shape
+        else:
+            name = getattr(term, "name", None)
+            if not isinstance(name, str):
+                raise MathParseError(
+                    f"only a name can have a shape, not {sympy.sstr(term)}",
+                    position=0,
+                    text=parser.text,
+                )
+            names.append(name)
+            continue
+        for name in names:
+            shapes[name] = shape
+        names = []
+    if names:
+        raise MathParseError(
+            "a shape statement must end with the space or matrix", position=0, text=parser.text
+        )
+    return shapes
+
+
+def _fill_gradient_variables(terms: list[Any]) -> list[Any]:
+    """``\\nabla J(\\beta) = \\nabla(...)``: the right side's gradient is
+    with respect to the variable the left side names."""
+    wrt = None
+    for term in terms:
+        split = split_derivative_symbol(term)
+        if split is not None:
+            wrt = split[1]
+        elif isinstance(term, Gradient) and term.wrt is not None:
+            wrt = term.wrt
+    if wrt is None:
+        return terms
+    lookup = {}
+    for term in terms:
+        for atom in term.atoms(sympy.Symbol, sympy.MatrixSymbol) if hasattr(term, "atoms") else ():
+            lookup[atom.name] = atom
+    variable = wrt if not isinstance(wrt, str) else lookup.get(wrt)
+    if variable is None:
+        return terms
+    result = []
+    for term in terms:
+        if isinstance(term, Gradient) and term.wrt is None:
+            term = term.with_wrt(variable)
+        result.append(term)
+    return result
+
+
+def _zero_matrices(terms: list[Any]) -> list[Any]:
+    """``X^T X \\beta - X^T y = 0``: the 0 is a zero matrix of the other side's shape."""
+    shape = next((term.shape for term in terms if isinstance(term, MatrixExpr)), None)
+    if shape is None or shape == (1, 1):
+        return terms
+    return [
+        sympy.ZeroMatrix(*shape) if (not isinstance(term, MatrixExpr) and term == 0) else term
+        for term in terms
+    ]
+
+
+# ------------------------------------------------------------------ printing
+
+
+class _PlainPrinter(StrPrinter):
+    """Plain text that :func:`parse_math` reads back to the same expression."""
+
+    def _print_Transpose(self, expr: Any) -> str:
+        return f"{self.parenthesize(expr.arg, 1000)}^T"
+
+    def _print_Inverse(self, expr: Any) -> str:
+        return f"{self.parenthesize(expr.arg, 1000)}^(-1)"
+
+    def _print_Symbol(self, expr: Any) -> str:
+        split = split_derivative_symbol(expr)
+        if split is not None:
+            return f"d{split[0]}/d{split[1]}" if len(split[0]) == 1 else f"({expr.name})"
+        return expr.name
+
+    _print_MatrixSymbol = _print_Symbol
+
+    def _print_Exp1(self, expr: Any) -> str:
+        return "e"
+
+    def _print_Pow(self, expr: Any, rational: bool = False) -> str:
+        text = super()._print_Pow(expr, rational)
+        return text.replace("**", "^")
+
+    def _print_MatPow(self, expr: Any) -> str:
+        return f"{self.parenthesize(expr.base, 1000)}^({self._print(expr.exp)})"
+
+    def _print_Identity(self, expr: Any) -> str:
+        return "1" if expr.shape == (1, 1) else super()._print_Identity(expr)
+
+
+def to_plain_text(expr: Any) -> str:
+    """Print a parsed expression as plain text that parses back to it
+    (``X^T*X*beta``, ``sqrt(2)/2``, ``exp(-z)``)."""
+    text = _PlainPrinter({"order": "none"}).doprint(expr)
+    return text.replace("**", "^")
