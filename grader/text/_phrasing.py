@@ -89,24 +89,45 @@ def _lex(text: str) -> list[str]:
 
 
 def _words_slots(run: list[str]) -> list[Slot]:
-    """A run of plain words ("forget gate", "keep/store") -> one slot per word.
+    """A run of plain words ("forget gate", "keep/store") -> slots.
 
     The run is normalised as a whole so that multi-word names fold the same
     way as in answers ("recurrent neural network" -> "rnn").
     """
-    if not any("/" in piece for piece in run):
-        return [Slot(((word,),)) for word in phrase_words(" ".join(run))]
     slots: list[Slot] = []
+    plain: list[str] = []
+
+    def flush_plain() -> None:
+        # adjacent plain words form one sequence, so compounds can match across
+        # them ("feed forward" ~ "feedforward")
+        words = tuple(phrase_words(" ".join(plain)))
+        if words:
+            slots.append(Slot((words,)))
+        plain.clear()
+
     for piece in run:
         if "/" in piece:
+            flush_plain()
             options = tuple(tuple(phrase_words(option)) for option in piece.split("/"))
             options = tuple(option for option in options if option)
             if not options:
                 raise PhrasingError(f"{piece!r} has only stop words")
             slots.append(Slot(options))
         else:
-            slots.extend(Slot(((word,),)) for word in phrase_words(piece))
+            plain.append(piece)
+    flush_plain()
     return slots
+
+
+def _unordered_parts(run: list[str]) -> list[Slot]:
+    """Inside { ... } every word (or a/b alternative) is a part of its own."""
+    parts: list[Slot] = []
+    for slot in _words_slots(run):
+        if len(slot.options) == 1:
+            parts.extend(Slot(((word,),)) for word in slot.options[0])
+        else:
+            parts.append(slot)
+    return parts
 
 
 def parse_phrasing(text: str) -> Phrasing:
@@ -170,7 +191,7 @@ def parse_phrasing(text: str) -> Phrasing:
             j = i + 1
             while j < len(pieces) and pieces[j] != "}":
                 if pieces[j] == "(":
-                    parts.extend(_words_slots(inner))
+                    parts.extend(_unordered_parts(inner))
                     inner = []
                     slot, j = read_group(j)
                     parts.append(slot)
@@ -181,7 +202,7 @@ def parse_phrasing(text: str) -> Phrasing:
                 j += 1
             if j >= len(pieces):
                 raise PhrasingError("'{' without '}'")
-            parts.extend(_words_slots(inner))
+            parts.extend(_unordered_parts(inner))
             if len(parts) < 2:
                 raise PhrasingError("{ ... } needs at least two words")
             steps.append(Step(gap, Unordered(tuple(parts))))
