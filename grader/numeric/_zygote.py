@@ -227,7 +227,7 @@ def _encode(value, blobs: list[bytes], depth: int = 0):
         if array.dtype.kind not in "biufc":
             return {"unsupported": f"array of dtype {array.dtype}"}
         buffer = io.BytesIO()
-        np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+        np.save(buffer, np.asarray(array, order="C"), allow_pickle=False)
         blobs.append(buffer.getvalue())
         return {"array": len(blobs) - 1}
     return {"unsupported": type(value).__name__}

@@ -128,7 +128,7 @@ def _array_bytes(value: Any) -> bytes:
     import numpy as np
 
     buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(value), allow_pickle=False)
+    np.save(buffer, np.asarray(value, order="C"), allow_pickle=False)
     return buffer.getvalue()
 
 

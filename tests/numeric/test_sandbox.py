@@ -1,0 +1,153 @@
+"""The sandbox from inside (a probe student file) and its wire format."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grader.numeric import Call, Sandbox, SandboxError, SandboxLimits
+from grader.numeric import _zygote
+from grader.numeric.sandbox import Unsupported, decode_result
+from tests.numeric.conftest import FILES
+
+PROBE = (FILES / "students" / "probe.py").read_bytes()
+
+
+def _run(sandbox, function, calls, **limits):
+    return sandbox.run(source=PROBE, filename="probe.py", function=function, calls=calls,
+                       limits=SandboxLimits(**limits))
+
+
+def _facts(sandbox) -> dict[str, float]:
+    run = _run(sandbox, "probe", [Call()])
+    assert run.status == "finished" and run.calls[0].ok, run
+    return {k: float(v) for k, v in run.calls[0].value.items()}
+
+
+def test_isolated_child_sees_only_its_file(isolated_sandbox):
+    facts = _facts(isolated_sandbox)
+    assert facts["uid"] >= 1_000_000  # a fresh unprivileged uid, not root
+    assert facts["files_here"] == 1
+    assert facts["work_visible"] == facts["proc_visible"] == facts["tmp_visible"] == 0
+    assert facts["repo_on_path"] == 0
+    assert facts["can_connect"] == 0
+    assert facts["can_fork"] == facts["can_thread"] == 0
+    assert facts["can_write_here"] == 1
+
+
+@pytest.mark.parametrize("isolate", [None, False], ids=["auto", "fallback"])
+def test_clean_environment_and_single_threaded_blas(isolate, monkeypatch):
+    monkeypatch.setenv("GRADER_TEST_SECRET", "do-not-leak")
+    with Sandbox(isolate=isolate) as box:
+        facts = _facts(box)
+    assert facts["secret_in_env"] == 0
+    assert facts["omp_threads"] == facts["openblas_threads"] == 1
+    assert facts["files_here"] == 1
+
+
+def test_each_call_gets_fresh_inputs(sandbox):
+    x = np.ones(3)
+    run = _run(sandbox, "double_in_place", [Call((x,)), Call((x,))])
+    assert [float(c.value) for c in run.calls] == [6.0, 6.0]
+    assert (x == 1).all()
+
+
+def test_exception_points_at_the_students_line(sandbox):
+    run = _run(sandbox, "explode", [Call((1,))])
+    error = run.calls[0].error
+    assert (error.type, error.line, error.in_function) == ("KeyError", 71, "explode")
+    assert error.describe("probe.py") == "KeyError: 'b' at probe.py:71 (`return helper[\"b\"] + x`)"
+
+
+def test_printed_text_comes_back_separately(sandbox):
+    run = _run(sandbox, "shout", [Call((2,))])
+    assert run.printed == "hello from the student\n" and int(run.calls[0].value) == 2
+
+
+def test_missing_function(sandbox):
+    run = _run(sandbox, "no_such_function", [Call()])
+    assert run.missing_function and not run.calls
+
+
+def test_result_size_limit(sandbox):
+    run = _run(sandbox, "double_in_place", [Call((np.ones(10),))] * 50, result_bytes=1000)
+    assert run.status == "result_too_large"
+
+
+def test_zygote_restarts_after_being_killed():
+    with Sandbox() as box:
+        os.kill(box._process.pid, signal.SIGKILL)
+        box._process.wait()
+        run = _run(box, "shout", [Call((3,))])
+        assert int(run.calls[0].value) == 3
+
+
+def test_sandbox_that_cannot_start_raises():
+    box = Sandbox(python="/nonexistent/python")
+    with pytest.raises((SandboxError, OSError)):
+        box.start()
+    box.close()
+
+
+def _message(header, arrays=()):
+    blobs = []
+    for array in arrays:
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=True)
+        blobs.append(buffer.getvalue())
+    return _zygote.pack_message(header, blobs)
+
+
+MALFORMED = [
+    ("empty", b"", "no_result"),
+    ("not-a-message", b"hello world", "bad_result"),
+    ("header-too-long", b"GRD1\xff\xff\xff\x00{}", "bad_result"),
+    ("not-json", b"GRD1\x03\x00\x00\x00abc", "bad_result"),
+    ("wrong-call-count", _message({"calls": []}), "bad_result"),
+    ("blob-sizes-lie", _zygote.pack_message({"calls": []}, [b"x"])[:-1], "bad_result"),
+]
+
+
+@pytest.mark.parametrize(("data", "status"), [(d, s) for _, d, s in MALFORMED],
+                         ids=[m[0] for m in MALFORMED])
+def test_malformed_results_are_rejected(data, status):
+    assert decode_result(data, n_calls=1).status == status
+
+
+VALUES = [
+    # A pickled object array is refused by np.load(allow_pickle=False) itself.
+    ("object-array", {"array": 0}, [np.array([object()], dtype=object)], "an unreadable array"),
+    ("string-array", {"array": 0}, [np.array(["a"])], "a non-numeric array"),
+    ("bad-index", {"array": 5}, [], "a malformed result"),
+    ("unknown-node", {"pickle": "x"}, [], "a malformed result"),
+    ("unsupported", {"unsupported": "Foo"}, [], "Foo"),
+]
+
+
+@pytest.mark.parametrize(("node", "arrays", "what"), [v[1:] for v in VALUES],
+                         ids=[v[0] for v in VALUES])
+def test_values_that_are_not_numbers_become_unsupported(node, arrays, what):
+    run = decode_result(_message({"calls": [{"ok": True, "value": node}]}, arrays), n_calls=1)
+    assert run.status == "finished"
+    assert isinstance(run.calls[0].value, Unsupported) and run.calls[0].value.what == what
+
+
+def test_nested_values_round_trip():
+    blobs: list[bytes] = []
+    node = _zygote._encode({"a": (np.arange(3.0), 2.5), "b": [True, 1]}, blobs)
+    run = decode_result(_zygote.pack_message({"calls": [{"ok": True, "value": node}]}, blobs), 1)
+    value = run.calls[0].value
+    assert value["a"][0].tolist() == [0.0, 1.0, 2.0] and float(value["a"][1]) == 2.5
+    assert isinstance(value["a"], tuple) and isinstance(value["b"], list)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_random_bytes_never_crash_the_decoder(data):
+    assert decode_result(b"GRD1" + data, n_calls=1).status in {"bad_result", "finished"}
