@@ -114,9 +114,10 @@ def _jsonable(value: Any) -> Any:
 
 @dataclass
 class _Side:
-    kind: str  # "expression" | "equation"
-    terms: tuple  # (expr,) or (lhs, rhs)
+    kind: str  # "expression" | "equation" | "malformed"
+    terms: tuple  # (expr,) or (lhs, rhs); () when malformed
     text: str
+    problems: tuple[str, ...] = ()  # why the side has no meaning (shapes that do not fit)
 
     @property
     def expr(self) -> sp.Basic:
@@ -179,6 +180,10 @@ def _parse_side(text: str, label: str, context: Any) -> _Side:
     except MathParseError as error:
         position = getattr(error, "position", None)
         reason = getattr(error, "reason", None) or str(error)
+        if reason.startswith(_MEANINGLESS_PARSE_ERRORS):
+            # The parser refuses these, but they are a student's mistake with a
+            # meaning we can state (no matrix division), not unreadable text.
+            return _Side("malformed", (), text, (reason,))
         where = f" at column {position + 1}" if isinstance(position, int) else ""
         raise _undetermined(
             f"could not parse {label}{where}: {reason}",
@@ -197,8 +202,18 @@ def _parse_side(text: str, label: str, context: Any) -> _Side:
     return _side_from_line(line, label, text)
 
 
+_MEANINGLESS_PARSE_ERRORS = ("division by a matrix", "square root of a matrix")
+
+
 def _side_from_line(line: Any, label: str, text: str) -> _Side:
     terms = tuple(line.terms)
+    if getattr(line, "rest", None):
+        raise _undetermined(
+            f"{label} holds more than one statement ({text!r}); compare them one by one"
+        )
+    problems = tuple(getattr(line, "shape_problems", None) or ())
+    if problems and line.kind in ("expression", "equation"):
+        return _Side("malformed", (), text, problems)
     if getattr(line, "continues_previous", False):
         raise _undetermined(
             f"{label} starts with '=' and continues a previous line; give the whole statement"
@@ -226,6 +241,7 @@ class _Setup:
     definitions: dict[sp.Basic, sp.Basic]
     functions: dict[str, NumericFunction]
     dims: set
+    opaque: frozenset = frozenset()
 
 
 def _setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> _Setup:
@@ -238,10 +254,24 @@ def _setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> _Setup:
         for name, derivative in getattr(context, "function_derivatives", {}).items():
             functions[name] = _function_with_derivative(name, derivative, seed)
     dims: set = set()
+    exprs = list(exprs)
     for expr in [*exprs, *definitions.values()]:
         for matrix in expr.atoms(MatrixSymbol):
             dims.update(sp.sympify(s) for s in matrix.shape)
-    return _Setup(definitions, functions, dims)
+    return _Setup(definitions, functions, dims, _shared_gradients(exprs))
+
+
+def _shared_gradients(exprs: list[sp.Basic]) -> frozenset:
+    """Gradient nodes found in the first half of ``exprs`` (side a) and in the
+    second half (side b): the same unknown quantity on both sides."""
+    half = len(exprs) // 2
+    found = []
+    for group in (exprs[:half], exprs[half:]):
+        nodes = set()
+        for expr in group:
+            nodes |= {node for node in sp.preorder_traversal(expr) if _is_gradient(node)}
+        found.append(nodes)
+    return frozenset(found[0] & found[1])
 
 
 def _function_with_derivative(name: str, derivative: sp.Lambda, seed: int) -> NumericFunction:
@@ -286,6 +316,7 @@ def _evaluate_pair(
         sizes=sizes,
         definitions=setup.definitions,
         functions=setup.functions,
+        opaque=setup.opaque,
     )
     va = _checked(evaluator, a, "a")
     vb = _checked(evaluator, b, "b")
@@ -608,7 +639,7 @@ def _compare_equations(
     (l1, r1), (l2, r2) = a.terms, b.terms
     for x1, y1 in ((l1, r1), (r1, l1)):
         for x2, y2 in ((l2, r2), (r2, l2)):
-            if _is_quantity(x1) and x1 == x2 and x1 not in _symbols(y1) | _symbols(y2):
+            if _is_quantity(x1) and x1 == x2 and not (y1.has(x1) or y2.has(x1)):
                 result = _compare_expressions(y1, y2, context, seed, time_limit)
                 result.reason = f"both give {x1}: {result.reason}"
                 return result
@@ -661,7 +692,11 @@ def _compare_equations(
 
 
 def _is_quantity(expr: sp.Basic) -> bool:
-    return isinstance(expr, (sp.Symbol, MatrixSymbol))
+    return isinstance(expr, (sp.Symbol, MatrixSymbol)) or _is_gradient(expr)
+
+
+def _is_gradient(expr: sp.Basic) -> bool:
+    return type(expr).__name__ in ("ScalarGradient", "MatrixGradient")
 
 
 def _symbols(expr: sp.Basic) -> set:
@@ -681,6 +716,7 @@ def _residual_values(l1, r1, l2, r2, setup: _Setup, seed: int, overrides: dict, 
         sizes=sizes,
         definitions=setup.definitions,
         functions=setup.functions,
+        opaque=setup.opaque,
         overrides=overrides,
     )
     residuals = []
@@ -901,10 +937,10 @@ def _equation_roots(r1: sp.Basic, r2: sp.Basic) -> bool | None:
 def _symbolic_equations_or_undetermined(
     a: _Side, b: _Side, time_limit: float, why: str
 ) -> Equivalence:
+    if any(isinstance(t, MatrixExpr) for t in (*a.terms, *b.terms)):
+        return Equivalence(UNDETERMINED, why, details={"numeric": why}, method="none")
     r1 = a.terms[0] - a.terms[1]
     r2 = b.terms[0] - b.terms[1]
-    if isinstance(r1, MatrixExpr) or isinstance(r2, MatrixExpr):
-        return Equivalence(UNDETERMINED, why, details={"numeric": why}, method="none")
     try:
         same = run_with_time_limit(_equation_roots, r1, r2, seconds=time_limit)
     except TimeLimitExceeded as error:
@@ -943,6 +979,8 @@ def equivalent(
         context = _as_context(context)
         side_a = _read_side(a, "a", context)
         side_b = _read_side(b, "b", context)
+        if "malformed" in (side_a.kind, side_b.kind):
+            return _compare_malformed(side_a, side_b, context, seed)
         if side_a.kind != side_b.kind:
             return Equivalence(
                 NOT_EQUAL,
@@ -964,6 +1002,53 @@ def equivalent(
         return Equivalence(
             UNDETERMINED, f"bad context: {error.message}", method="none", bad_input=True
         )
+    except Exception as error:  # noqa: BLE001 - a grader bug must not look like a verdict
+        return Equivalence(
+            UNDETERMINED,
+            f"internal error while comparing ({type(error).__name__}: {error})",
+            method="none",
+        )
+
+
+def _compare_malformed(side_a: _Side, side_b: _Side, context: Any, seed: int) -> Equivalence:
+    """One side (or both) has no meaning: a product whose shapes do not fit, a
+    division by a matrix, a scalar added to a matrix."""
+    if side_a.kind == side_b.kind == "malformed":
+        raise _undetermined(
+            f"neither side is well formed: a {'; '.join(side_a.problems)}; "
+            f"b {'; '.join(side_b.problems)}"
+        )
+    bad, good, label = (
+        (side_a, side_b, "a") if side_a.kind == "malformed" else (side_b, side_a, "b")
+    )
+    setup = _setup(context, good.terms, seed)
+    evaluator = Evaluator(
+        points=2,
+        seed=seed,
+        sizes=choose_sizes(setup.dims, seed),
+        definitions=setup.definitions,
+        functions=setup.functions,
+        opaque=setup.opaque,
+    )
+    try:
+        for term in good.terms:
+            evaluator.evaluate(term)
+    except ShapeError as error:
+        raise _undetermined(
+            f"neither side is well formed: {'; '.join(bad.problems)}; {error}"
+        ) from None
+    except EvaluationError:
+        pass
+    problem = "; ".join(bad.problems)
+    return Equivalence(
+        NOT_EQUAL,
+        f"{label} is not well formed: it {problem}"
+        if not problem.startswith(_MEANINGLESS_PARSE_ERRORS)
+        else f"{label} is not well formed: {problem}",
+        "shape_mismatch",
+        {"malformed": label, "problem": problem},
+        method="structure",
+    )
 
 
 def _context_for_item(item: Mapping[str, Any], base: Any) -> Any:

@@ -258,6 +258,9 @@ class Evaluator:
     definitions: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
     functions: Mapping[str, NumericFunction] = field(default_factory=dict)
     overrides: dict[sp.Basic, np.ndarray] = field(default_factory=dict)
+    # Unevaluated nodes (a student's gradient of J) that both sides share: they
+    # are unknown quantities, given random values like symbols.
+    opaque: frozenset = frozenset()
     valid: np.ndarray = field(init=False)
     _cache: dict[sp.Basic, np.ndarray] = field(init=False, default_factory=dict)
     _nodes: int = field(init=False, default=0)
@@ -303,6 +306,12 @@ class Evaluator:
     def _eval_node(self, expr: sp.Basic) -> np.ndarray:  # noqa: C901 - one branch per node type
         if expr in self.overrides:
             return self.overrides[expr]
+        if expr in self.opaque:
+            shape = getattr(expr, "shape", None)
+            if isinstance(expr, sp.MatrixExpr) and shape is not None:
+                dims = (self.points, self.size(shape[0]), self.size(shape[1]))
+                return self._draw(f"Q:{sp.srepr(expr)}", dims)
+            return _draw_scalars(self.seed, self.draw, f"Q:{sp.srepr(expr)}", self.points)
         if expr.is_Number:
             return self._number(expr)
         if isinstance(expr, MatrixSymbol):
