@@ -612,17 +612,17 @@ class _Walker:
 
 
 def _gradient_parts(expr: Any) -> tuple[Any, Any] | None:
-    """(expression, wrt) of an unevaluated gradient node, duck-typed."""
-    if type(expr).__name__ != "Gradient":
+    """(expression, wrt) of the parser's unevaluated ``Gradient`` node."""
+    try:
+        from grader.math._nodes import Gradient
+    except ImportError:  # pragma: no cover - the parser ships with the package
         return None
-    inner = getattr(expr, "expr", None)
-    wrt = getattr(expr, "wrt", None)
-    if inner is None and expr.args:
-        inner = expr.args[0]
-        wrt = expr.args[1] if len(expr.args) > 1 else None
+    if not isinstance(expr, Gradient):
+        return None
+    wrt = expr.wrt
     if wrt is not None and not isinstance(wrt, (sp.Symbol, MatrixSymbol)):
         wrt = None
-    return inner, wrt
+    return expr.expr, wrt
 
 
 def _is_matrix(value: Any) -> bool:
