@@ -34,7 +34,7 @@ def load_adapter(kind: str) -> CheckAdapter:
         return UnavailableAdapter(kind, "unknown check kind")
     try:
         module = importlib.import_module(module_name)
-    except ImportError as error:  # the engine is not built yet, or broken
+    except Exception as error:  # noqa: BLE001 - the engine is not built yet, or broken
         return UnavailableAdapter(kind, f"{type(error).__name__}: {error}")
     return module.Adapter()
 

@@ -25,9 +25,10 @@ class MathCandidate:
     source: str
     parsed: Any = None  # grader.math.MathLine
     error: str | None = None
+    in_prose: bool = False  # an inline formula inside a sentence
 
 
-def math_segments(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+def math_segments(lines: list[tuple[int, str]]) -> list[tuple[int, str, bool]]:
     """(line number, math text) for every math statement in the answer's lines.
 
     Uses the math engine's ``find_math_lines`` (display blocks over several
@@ -38,9 +39,27 @@ def math_segments(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     try:
         from grader.math.lines import find_math_lines
     except ImportError:
-        return _scan_segments(lines)
-    text = "\n".join(line for _, line in lines)
-    return [(s.line_no, s.text) for s in find_math_lines(text, first_line=lines[0][0])]
+        return [(n, t, False) for n, t in _scan_segments(lines)]
+    # Part finding may skip lines (a part answered in two places): number each
+    # line as on the sheet by running the finder line group by line group.
+    segments: list[tuple[int, str, bool]] = []
+    for first, text in _contiguous(lines):
+        segments += [
+            (s.line_no, s.text, s.in_prose) for s in find_math_lines(text, first_line=first)
+        ]
+    return segments
+
+
+def _contiguous(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    groups: list[tuple[int, list[str]]] = []
+    previous = None
+    for line_no, text in lines:
+        if previous is not None and line_no == previous + 1:
+            groups[-1][1].append(text)
+        else:
+            groups.append((line_no, [text]))
+        previous = line_no
+    return [(first, "\n".join(texts)) for first, texts in groups]
 
 
 def _scan_segments(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -64,17 +83,17 @@ def parse_candidates(lines: list[tuple[int, str]], context: Any) -> list[MathCan
     from grader.math import MathParseError, parse_math
 
     candidates = []
-    for line_no, source in math_segments(lines):
+    for line_no, source, in_prose in math_segments(lines):
         try:
             parsed = parse_math(source, context)
         except MathParseError as error:
-            candidates.append(
-                MathCandidate(line_no, source, None, getattr(error, "reason", str(error)))
-            )
+            if not in_prose:  # a formula in a sentence that does not parse is prose
+                reason = getattr(error, "reason", None) or str(error)
+                candidates.append(MathCandidate(line_no, source, None, reason, in_prose))
             continue
         if getattr(parsed, "kind", "") == "text":
             continue
-        candidates.append(MathCandidate(line_no, source, parsed))
+        candidates.append(MathCandidate(line_no, source, parsed, None, in_prose))
     return candidates
 
 

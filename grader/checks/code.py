@@ -14,55 +14,52 @@ from grader.numeric import CodeCheckSpec, run_code_check
 
 
 def code_spec(check: Any) -> Any:
-    """The engine's spec for a rubric ``code`` check."""
-    data = check.model_dump(exclude={"kind", "title", "time_limit"}, exclude_none=True)
-    data.pop("references", None)
-    build = getattr(CodeCheckSpec, "from_mapping", None)
-    return build(data) if build else CodeCheckSpec(**data)
+    """The engine's spec for a rubric ``code`` check (the same mapping)."""
+    data = check.model_dump(exclude_none=True)
+    if not data.get("title"):
+        data.pop("title", None)
+    return CodeCheckSpec.from_mapping(data)
 
 
 def _find_file(answer: AnswerInput, name: str) -> Path | None:
-    if name in answer.code_files:
-        return answer.code_files[name]
-    if answer.submission_dir is not None and (answer.submission_dir / name).is_file():
-        return answer.submission_dir / name
-    return None
+    # Only the student's own files: a single-sheet submission has none, even
+    # when a file of that name lies next to the sheet.
+    return answer.code_files.get(name)
 
 
 class CodeAdapter:
     kind = "code"
 
     def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+        spec = code_spec(check)
         source = _find_file(answer, check.file)
         if source is None:
             return CheckOutcome(
                 status="no_answer",
                 message=f"{check.file} was not submitted",
-                items=[
-                    ItemOutcome(str(t.get("id", i)), "missing") for i, t in enumerate(check.tests)
-                ],
+                items=[ItemOutcome(t.id, "missing") for t in spec.tests],
             )
         references = context.rubric_dir / check.references if check.references else None
-        result = run_code_check(code_spec(check), source.parent, references=references)
-        outcome = CheckOutcome(review_reasons=list(getattr(result, "review_reasons", []) or []))
-        for test in getattr(result, "tests", None) or getattr(result, "results", []):
-            fraction = getattr(test, "score", None)
-            if fraction is None:
-                fraction = 1.0 if getattr(test, "passed", False) else 0.0
+        result = run_code_check(spec, source.parent, references=references)
+        outcome = CheckOutcome(
+            engine_score=float(result.score),
+            engine_max=float(result.max_score) or None,
+            review_reasons=list(result.review_reasons),
+            feedback=list(result.messages),
+        )
+        for test in result.tests:
             outcome.items.append(
                 ItemOutcome(
-                    str(test.id),
-                    "passed" if getattr(test, "passed", False) else "failed",
-                    message=getattr(test, "message", "") or "",
-                    fraction=float(fraction),
-                    weight=getattr(test, "points", None) or getattr(test, "weight", None),
+                    test.id,
+                    "passed" if test.passed else "failed",
+                    message=test.diagnostic,
+                    fraction=float(test.score),
+                    weight=float(test.max_marks),
                 )
             )
-        if getattr(result, "needs_review", False) and not outcome.review_reasons:
+        if result.needs_review and not outcome.review_reasons:
             outcome.review_reasons.append("the code engine asks for a human look")
-        score = getattr(result, "score", None)
-        if score is not None and getattr(result, "max_score", None):
-            outcome.engine_score, outcome.engine_max = float(score), float(result.max_score)
+        outcome.details = {"tests": [t.to_dict() for t in result.tests]}
         return outcome
 
 

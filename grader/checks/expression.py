@@ -60,13 +60,17 @@ class ExpressionAdapter:
                 outcome.repairs += [
                     f"line {cand.line_no}: {r}" for r in getattr(cand.parsed, "repairs", [])
                 ]
-            else:
-                outcome.review_reasons.append(
-                    f"line {cand.line_no}: math could not be read ({cand.error})"
-                )
+        # An unreadable line matters only when no line is right: it may be the
+        # right answer, lost to the parser.
+        unreadable = [
+            f"line {c.line_no}: math could not be read ({c.error})"
+            for c in candidates
+            if c.parsed is None
+        ]
         readable = [c for c in candidates if c.parsed is not None]
         if not readable:
             outcome.status = "no_answer" if not candidates else "graded"
+            outcome.review_reasons += unreadable
             outcome.items.append(ItemOutcome("answer", "missing"))
             return outcome
 
@@ -77,17 +81,13 @@ class ExpressionAdapter:
             for target in targets:
                 ok, verdict = matches(cand, target, context)
                 if ok:
-                    status = "ocr_suspect" if getattr(cand.parsed, "repairs", None) else "correct"
-                    outcome.items.append(ItemOutcome("answer", status, cand.line_no))
-                    if status == "ocr_suspect":
-                        outcome.review_reasons.append(
-                            f"line {cand.line_no}: right only after an OCR repair"
-                        )
+                    outcome.items.append(ItemOutcome("answer", "correct", cand.line_no))
                     return outcome
                 if verdict.verdict == "undetermined":
                     undetermined.append((cand, verdict))
                 elif verdict.diagnosis and verdict.diagnosis != "different":
                     closest = (cand, verdict)
+        outcome.review_reasons += unreadable
 
         for mistake in check.mistakes:
             for cand in readable:

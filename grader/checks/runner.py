@@ -215,7 +215,7 @@ def grade_submission(
         found_parts = dict(finding.parts)
         warnings += [str(w) for w in finding.warnings]
         warnings += [_describe_unassigned(span) for span in finding.unassigned]
-    folder = Path(path) if Path(path).is_dir() else Path(path).parent
+    folder = Path(path) if Path(path).is_dir() else None
     code_files = dict(submission.code_files)
     parts: list[PartReport] = []
     for question, part in rubric.iter_parts():
@@ -283,7 +283,9 @@ def refuse_doubtful_input(submission: Any) -> None:
                 f"not UTF-8 (it reads as {shown}): save the sheet as UTF-8", path=where
             )
     elif submission.answers is not None and not submission.answers:
-        raise SubmissionError("empty answer file", path=str(submission.answers_path or submission.path))
+        raise SubmissionError(
+            "empty answer file", path=str(submission.answers_path or submission.path)
+        )
 
 
 def _describe_unassigned(span: Any) -> str:
