@@ -20,15 +20,18 @@ _NO_LINE_STEPS = {"text", "side_note"}
 
 
 def _step_candidates(result: Any, context: GradingContext) -> list[MathCandidate]:
+    """Every step as a candidate for known mistakes (unreadable ones with their reason)."""
     from grader.math import MathParseError, parse_math
 
     candidates = []
     for step in result.steps:
-        if step.kind in ("unreadable", "text"):
+        if step.kind == "text":
             continue
         try:
             parsed = parse_math(step.source, context.math_context)
-        except MathParseError:
+        except MathParseError as error:
+            reason = getattr(error, "reason", None) or str(error)
+            candidates.append(MathCandidate(step.line_no, step.source, None, reason))
             continue
         candidates.append(MathCandidate(step.line_no, step.source, parsed))
     return candidates

@@ -6,6 +6,7 @@ Engine: ``grader.math`` (``parse_math``, ``equivalent``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from grader.checks._mathlines import MathCandidate, parse_candidates, read_as_text
@@ -37,8 +38,26 @@ def _same_reading(candidate: MathCandidate, target: str, context: GradingContext
     return read_as_text(parsed) == read_as_text(candidate.parsed)
 
 
+def _error_kind(reason: str | None) -> str:
+    return re.sub(r"\s*at column \d+", "", reason or "").strip()
+
+
 def matches(candidate: MathCandidate, target: str, context: GradingContext) -> tuple[bool, Any]:
-    """(matches, equivalence) for a line against one rubric form."""
+    """(matches, equivalence) for a line against one rubric form.
+
+    A known mistake may be meaningless (``beta = X^T y / X^T X`` divides by a
+    matrix): a line that cannot be read for the same reason matches it.
+    """
+    if candidate.parsed is None:
+        from grader.math import MathParseError, parse_math
+
+        try:
+            parse_math(target, context.math_context)
+        except MathParseError as error:
+            reason = getattr(error, "reason", None) or str(error)
+            same = bool(_error_kind(reason)) and _error_kind(reason) == _error_kind(candidate.error)
+            return same, None
+        return False, None
     verdict = compare(candidate, target, context)
     if verdict.verdict == "equal":
         return True, verdict
@@ -90,7 +109,7 @@ class ExpressionAdapter:
         outcome.review_reasons += unreadable
 
         for mistake in check.mistakes:
-            for cand in readable:
+            for cand in candidates:
                 ok, _ = matches(cand, mistake.answer, context)
                 if ok:
                     outcome.items.append(

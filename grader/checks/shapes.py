@@ -6,64 +6,48 @@ bmatrix columns, ``x \\in R^{n x (d+1)}``).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from grader.checks._mathlines import parse_candidates
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
-from grader.math import parse_math  # noqa: F401 - fails early when the engine is missing
-
-_SHAPE = re.compile(r"^\s*(.+?)\s*(?:x|\\times|×|\*)\s*(.+?)\s*$")
+from grader.math.context import parse_shape
 
 
-def _dimension_key(value: Any) -> str:
-    """A comparable spelling of one dimension: ``(d+1)``, ``d + 1``, ``1+d`` agree."""
+def rubric_shape(text: str) -> tuple[Any, Any] | None:
+    """``'n x (d+1)'`` -> (n, d + 1) with the math engine's own shape reader."""
     try:
-        import sympy
-
-        if isinstance(value, sympy.Basic):
-            value = sympy.srepr(sympy.simplify(value))
-            return value
-    except ImportError:  # pragma: no cover - sympy is a dependency
-        pass
-    text = re.sub(r"[\s(){}]", "", str(value))
-    terms = sorted(t for t in re.split(r"\+", text) if t)
-    return "+".join(terms)
+        return parse_shape(text)
+    except ValueError:
+        return None
 
 
-def _to_sympy_key(text: str) -> str:
-    # Rubric dimensions are small expressions of names and integers; build them
-    # from an allow-list, never with eval.
+def same_shape(stated: Any, expected: tuple[Any, Any] | None) -> bool:
+    """Whether a stated (rows, cols) equals an expected one, dimension by dimension."""
     import sympy
 
-    text = re.sub(r"[\s{}]", "", text)
-    if not re.fullmatch(r"[A-Za-z0-9_+\-*()]+", text):
-        return _dimension_key(text)
-    names = {
-        n: sympy.Symbol(n, integer=True, positive=True) for n in re.findall(r"[A-Za-z_]\w*", text)
-    }
+    if expected is None:
+        return False
     try:
-        expr = sympy.parse_expr(
-            text, local_dict=names, global_dict={"Integer": sympy.Integer, "Symbol": sympy.Symbol}
-        )
-    except Exception:  # a malformed dimension: compare as text
-        return _dimension_key(text)
-    return sympy.srepr(sympy.simplify(expr))
+        rows, cols = stated
+    except (TypeError, ValueError):
+        return False
+    pairs = ((rows, expected[0]), (cols, expected[1]))
 
-
-def shape_key(shape: Any) -> tuple[str, str] | None:
-    """``'n x (d+1)'`` or ``(n, d+1)`` -> a comparable pair."""
-    if isinstance(shape, str):
-        found = _SHAPE.match(shape)
-        if not found:
-            return None
-        rows, cols = found.group(1), found.group(2)
-    else:
+    def equal(a: Any, b: Any) -> bool:
         try:
-            rows, cols = shape
-        except (TypeError, ValueError):
-            return None
-    return (_to_sympy_key(str(rows)), _to_sympy_key(str(cols)))
+            if sympy.expand(sympy.sympify(a, strict=True) - b) == 0:
+                return True
+        except (sympy.SympifyError, TypeError):
+            pass
+        # the same names with other assumptions still spell the same dimension
+        return str(a).replace(" ", "") == str(b).replace(" ", "")
+
+    return all(equal(a, b) for a, b in pairs)
+
+
+def _dim(value: Any) -> str:
+    text = str(value)
+    return f"({text})" if any(op in text for op in "+-*/ ") else text
 
 
 class ShapesAdapter:
@@ -81,7 +65,9 @@ class ShapesAdapter:
             for name, shape in (getattr(cand.parsed, "shapes", None) or {}).items():
                 stated[name] = (cand.line_no, shape)
                 rows, cols = shape
-                outcome.read_as.append(f"line {cand.line_no}: {name} is {rows} x {cols}")
+                outcome.read_as.append(
+                    f"line {cand.line_no}: {name} is {_dim(rows)} x {_dim(cols)}"
+                )
             outcome.repairs += [
                 f"line {cand.line_no}: {r}" for r in getattr(cand.parsed, "repairs", [])
             ]
@@ -94,14 +80,14 @@ class ShapesAdapter:
                 outcome.items.append(ItemOutcome(name, "missing"))
                 continue
             line_no, shape = stated[key]
-            if shape_key(shape) == shape_key(expected):
+            if same_shape(shape, rubric_shape(expected)):
                 outcome.items.append(ItemOutcome(name, "correct", line_no))
                 continue
             mistake = next(
                 (
                     m
                     for m in check.mistakes
-                    if m.name == name and shape_key(m.shape) == shape_key(shape)
+                    if m.name == name and same_shape(shape, rubric_shape(m.shape))
                 ),
                 None,
             )

@@ -11,6 +11,7 @@ example its listed score, feedback and review flag.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from grader.errors import GraderError, RubricError
 from grader.rubric.loader import RubricProblem, load_rubric
 
 SCORE_TOLERANCE = 0.01
+# Parse errors about meaning, not spelling: allowed in known-mistake forms.
+_MEANINGLESS = re.compile(r"matri|shape|dimension|square|invert", re.I)
 
 
 def _problem(rubric: Any, loc: tuple, message: str) -> RubricProblem:
@@ -80,11 +83,15 @@ def check_engine_inputs(rubric: Any) -> tuple[list[RubricProblem], list[str]]:
                         )
                 if parse_math is None:
                     continue
-                for loc, text, _ in _math_forms(check, base):
+                for loc, text, is_mistake in _math_forms(check, base):
                     try:
                         parse_math(text, context)
                     except MathParseError as error:
                         reason = getattr(error, "reason", None) or str(error)
+                        if is_mistake and _MEANINGLESS.search(reason):
+                            # a meaningless known mistake (division by a matrix) is
+                            # matched by the reason it cannot be read
+                            continue
                         problems.append(
                             _problem(
                                 rubric,
