@@ -512,6 +512,9 @@ def _choose_sizes(objects: Iterable[Any]) -> dict[Any, int]:
     return best[1]
 
 
+_MISSING = object()
+
+
 class _Walker:
     """Evaluates a SymPy expression tree with NumPy, checking shapes as it goes."""
 
@@ -525,12 +528,12 @@ class _Walker:
             return expr
         if isinstance(expr, np.ndarray):
             return expr
-        if expr in self.point:
-            value = self.point[expr]
+        if isinstance(expr, (sp.Symbol, MatrixSymbol)):
+            value = self.point.get(expr, _MISSING)
             if value is None:
                 raise EvaluationError(f"{expr} has no value at this point")
-            return value
-        if isinstance(expr, (sp.Symbol, MatrixSymbol)):
+            if value is not _MISSING:
+                return value
             if self.resolve is not None:
                 replacement = self.resolve(expr)
                 if replacement is not None:
@@ -538,7 +541,7 @@ class _Walker:
             raise EvaluationError(f"no value for {expr}")
         if expr.is_Number:
             return complex(expr) if not expr.is_real else float(expr)
-        if expr in (sp.pi, sp.E):
+        if isinstance(expr, sp.NumberSymbol):
             return float(expr)
         if isinstance(expr, (sp.Add, MatAdd)):
             return _add([self.walk(a) for a in expr.args])

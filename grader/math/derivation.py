@@ -57,6 +57,7 @@ their definitions give there.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -337,8 +338,8 @@ class _Checker:
 
     def __init__(self, context: Any, references: dict[str, Any]):
         self.context = context
-        self.graph = _graph_from_context(context)
-        self.evaluator = Evaluator(self.graph)
+        self.graph, self.evaluator = _graph_and_evaluator(context)
+        self.value_cache: dict[Any, list[Any]] = {}
         self.references = references  # quantity -> expr (from milestones), no definition
         self.values: dict[str, list[tuple[int, Any]]] = {}  # quantity -> [(line_no, expr)]
         self.records: dict[str, list[dict]] = {}  # quantity -> value lines for milestones
@@ -394,6 +395,23 @@ class _Checker:
         return resolve
 
     def values_of(self, expr: Any, resolve: Callable, extra: dict | None = None) -> list[Any]:
+        """Values at the points; cached for expressions of the graph's own names
+        (their values do not depend on what the student has said so far)."""
+        cacheable = not extra and isinstance(expr, sp.Basic) and self._self_contained(expr)
+        if cacheable:
+            cached = self.value_cache.get(expr)
+            if cached is not None:
+                return cached
+        results = self._values_of(expr, resolve, extra)
+        if cacheable:
+            self.value_cache[expr] = results
+        return results
+
+    def _self_contained(self, expr: Any) -> bool:
+        point = self.evaluator.points[0]
+        return all(s in point for s in _free_symbols(expr)) and _gradient_free(expr)
+
+    def _values_of(self, expr: Any, resolve: Callable, extra: dict | None = None) -> list[Any]:
         results = []
         for point in self.evaluator.points:
             if extra:
@@ -446,15 +464,15 @@ class _Checker:
                 return _Verdict(
                     "not_equal",
                     "missing_factor",
-                    f"a factor {sp.sstr(ratio)} is missing",
-                    {"factor": sp.sstr(ratio)},
+                    f"a factor {_plain(ratio)} is missing",
+                    {"factor": _plain(ratio)},
                 )
             if numerator == 1:
                 return _Verdict(
                     "not_equal",
                     "extra_factor",
-                    f"an extra factor {sp.sstr(denominator)}",
-                    {"factor": sp.sstr(denominator)},
+                    f"an extra factor {_plain(denominator)}",
+                    {"factor": _plain(denominator)},
                 )
         try:
             difference = sp.expand(sp.sympify(reference) - sp.sympify(student))
@@ -466,14 +484,14 @@ class _Checker:
                 return _Verdict(
                     "not_equal",
                     "missing_term",
-                    f"the term {sp.sstr(difference)} is missing",
-                    {"term": sp.sstr(difference)},
+                    f"the term {_plain(difference)} is missing",
+                    {"term": _plain(difference)},
                 )
             return _Verdict(
                 "not_equal",
                 "extra_term",
-                f"an extra term {sp.sstr(-difference)}",
-                {"term": sp.sstr(-difference)},
+                f"an extra term {_plain(-difference)}",
+                {"term": _plain(-difference)},
             )
         return verdict
 
@@ -526,10 +544,15 @@ def _mentions(expr: Any, name: str) -> bool:
     return any(getattr(s, "name", None) == name for s in _free_symbols(expr))
 
 
-def _free_symbols(expr: Any) -> set[Any]:
+def _free_symbols(expr: Any) -> frozenset[Any]:
     if not isinstance(expr, sp.Basic):
-        return set()
-    return set(expr.free_symbols) | set(expr.atoms(MatrixSymbol))
+        return frozenset()
+    return _free_symbols_cached(expr)
+
+
+@functools.lru_cache(maxsize=4096)
+def _free_symbols_cached(expr: sp.Basic) -> frozenset[Any]:
+    return frozenset(expr.free_symbols) | frozenset(expr.atoms(MatrixSymbol))
 
 
 def _has_derivative_symbol(expr: Any) -> bool:
@@ -541,6 +564,43 @@ def _split_quantity(name: str) -> tuple[str, str] | None:
     if match is None:
         return None
     return match.group(1), match.group(2)
+
+
+_GRAPHS: dict[Any, tuple[Graph, Evaluator]] = {}
+
+
+def _graph_and_evaluator(context: Any) -> tuple[Graph, Evaluator]:
+    """One graph (with its derived partials) and one set of points per context."""
+    key = _context_key(context)
+    found = _GRAPHS.get(key) if key is not None else None
+    if found is None:
+        graph = _graph_from_context(context)
+        found = (graph, Evaluator(graph))
+        if key is not None:
+            if len(_GRAPHS) > 32:
+                _GRAPHS.clear()
+            _GRAPHS[key] = found
+    return found
+
+
+def _context_key(context: Any) -> Any:
+    if context is None:
+        return ("no context",)
+    fingerprint = getattr(context, "fingerprint", None)
+    if fingerprint is None:
+        return None
+    return (
+        fingerprint,
+        tuple(sorted((getattr(context, "function_derivative_sources", {}) or {}).items())),
+    )
+
+
+def _gradient_free(expr: Any) -> bool:
+    try:
+        from grader.math._nodes import Gradient
+    except ImportError:  # pragma: no cover
+        return True
+    return not any(isinstance(node, Gradient) for node in sp.preorder_traversal(expr))
 
 
 def _graph_from_context(context: Any) -> Graph:
@@ -559,6 +619,112 @@ def _graph_from_context(context: Any) -> Graph:
             for sym in _free_symbols(expr):
                 symbols.setdefault(sym.name, sym)
     return Graph(symbols, definitions, rules)
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def _plain(expr: Any) -> str:
+    """Plain text for an expression, as a student would write it
+    (``X^T X beta - X^T y``, ``a1 w2 (1 - a1)``).
+
+    SymPy's own printer is avoided: printing a matrix product asks SymPy
+    whether it can extract a minus sign, which evaluates the product
+    (milliseconds per line, most of a derivation's checking time).
+    """
+    from sympy.matrices.expressions import Inverse, MatAdd, MatMul, MatPow, Transpose
+
+    if expr is None:
+        return ""
+    if isinstance(expr, (int, float)):
+        return f"{expr:g}" if isinstance(expr, float) else str(expr)
+    if isinstance(expr, (sp.Symbol, MatrixSymbol)):
+        return str(expr.name)
+    if not isinstance(expr, sp.Basic):
+        return str(expr)
+    if expr.is_Rational:
+        return str(expr.p) if expr.q == 1 else f"{expr.p}/{expr.q}"
+    if expr.is_Number:
+        return f"{float(expr):g}"
+    if isinstance(expr, (sp.Add, MatAdd)):
+        text = ""
+        for index, term in enumerate(_ordered_terms(expr)):
+            piece = _plain(term)
+            if index == 0:
+                text = piece
+            elif piece.startswith("-"):
+                text += " - " + piece[1:].lstrip()
+            else:
+                text += " + " + piece
+        return text
+    if isinstance(expr, (sp.Mul, MatMul)):
+        args = list(expr.args)
+        coefficient = sp.S.One
+        rest = []
+        for arg in args:
+            if isinstance(arg, sp.Basic) and arg.is_Number:
+                coefficient *= arg
+            else:
+                rest.append(arg)
+        pieces = [_plain_factor(arg) for arg in rest]
+        body = " ".join(pieces)
+        if coefficient == 1:
+            return body
+        if coefficient == -1:
+            return "-" + body
+        return f"{_plain(coefficient)} {body}" if body else _plain(coefficient)
+    if isinstance(expr, Transpose):
+        return f"{_plain_factor(expr.arg, strict=True)}^T"
+    if isinstance(expr, Inverse):
+        return f"{_plain_factor(expr.arg, strict=True)}^-1"
+    if isinstance(expr, (sp.Pow, MatPow)):
+        base, exponent = expr.args
+        if exponent == -1 and not isinstance(base, MatrixExpr):
+            return f"1/{_plain_factor(base, strict=True)}"
+        power = _plain(exponent)
+        if not (isinstance(exponent, sp.Basic) and exponent.is_Integer and exponent >= 0):
+            power = f"({power})"
+        return f"{_plain_factor(base, strict=True)}^{power}"
+    gradient = _gradient_node(expr)
+    if gradient is not None:
+        inner, wrt = gradient
+        return f"grad_{_plain(wrt) if wrt is not None else ''}({_plain(inner)})"
+    if isinstance(expr, sp.Derivative):
+        variables = "".join(_plain(v) for v in expr.variables)
+        return f"d/d{variables}({_plain(expr.expr)})"
+    if isinstance(expr, sp.Function):
+        return f"{expr.func.__name__}({', '.join(_plain(a) for a in expr.args)})"
+    return sp.sstr(expr)
+
+
+def _ordered_terms(expr: Any) -> list[Any]:
+    """Positive terms first, so ``-X^T y + X^T X beta`` prints as ``X^T X beta - X^T y``."""
+    terms = list(expr.args)
+    return sorted(terms, key=lambda t: _is_negative_term(t))
+
+
+def _is_negative_term(term: Any) -> bool:
+    if isinstance(term, sp.Basic) and term.is_Number:
+        return bool(term < 0)
+    if isinstance(term, (sp.Mul, sp.matrices.expressions.MatMul)):
+        first = term.args[0]
+        return isinstance(first, sp.Basic) and first.is_Number and bool(first < 0)
+    return False
+
+
+def _plain_factor(expr: Any, *, strict: bool = False) -> str:
+    """A factor, in parentheses when it is a sum (or, ``strict``, anything compound)."""
+    from sympy.matrices.expressions import MatAdd, MatMul
+
+    text = _plain(expr)
+    compound = isinstance(expr, (sp.Add, MatAdd)) or (
+        strict and isinstance(expr, (sp.Mul, MatMul, sp.Pow))
+    )
+    if compound or (strict and text.startswith("-")):
+        return f"({text})"
+    if isinstance(expr, sp.Basic) and expr.is_Rational and expr.q != 1:
+        return f"({text})"
+    return text
 
 
 # --------------------------------------------------------------------------- reading
@@ -587,7 +753,7 @@ def _read(source: MathSource, context: Any) -> _Statement:
 def _read_as(line: Any) -> str | None:
     if line is None:
         return None
-    terms = [sp.sstr(t) for t in getattr(line, "terms", [])]
+    terms = [_plain(t) for t in getattr(line, "terms", [])]
     if not terms:
         return getattr(line, "source", None)
     joined = " = ".join(terms)
@@ -868,7 +1034,7 @@ def _check_values(
             if fitted is not None:
                 step.ocr_suspect = True
                 step.ocr_note, repaired = fitted
-                step.details["read_as_repaired"] = sp.sstr(repaired)
+                step.details["read_as_repaired"] = _plain(repaired)
                 value = repaired  # later lines are compared with the repaired reading
                 truth_verdict = checker.compare(value, truth, student_mode="student")
                 if previous is not None:
@@ -906,7 +1072,7 @@ def _check_values(
         step.diagnosis = first_problem.diagnosis
         step.details.update(first_problem.details)
     if truth is not None:
-        step.details["expected"] = sp.sstr(truth)
+        step.details["expected"] = _plain(truth)
     _judge(step)
     if step.ocr_suspect:
         step.message = step.ocr_note or ""
@@ -997,7 +1163,7 @@ def _check_local(
     verdicts = [checker.compare(v, truth, student_mode="student") for v in values]
     worst = next((v for v in verdicts if not v.equal), None)
     step.vs_truth = _worst([v.verdict for v in verdicts])
-    step.details["expected"] = sp.sstr(truth)
+    step.details["expected"] = _plain(truth)
     for value in values:
         outcome.values.append((quantity, value))
     if worst is not None and worst.diagnosis == "shape_mismatch":
@@ -1044,7 +1210,7 @@ def _check_aside(checker: _Checker, outcome: _Outcome, terms: list[Any], claim: 
     if claim is not None and claim.lower() in ("scalar", "a scalar", "const", "constant"):
         for term, found in zip(terms, values, strict=True):
             if found is not None and found[0].ndim != 0:
-                problems.append(f"{sp.sstr(term)} is {_shape_text(found[0])}, not a scalar")
+                problems.append(f"{_plain(term)} is {_shape_text(found[0])}, not a scalar")
     known = [v for v in values if v is not None]
     for first, second in zip(known, known[1:]):
         if not _compare_values(second, first).equal:
@@ -1274,7 +1440,7 @@ def _gradient_quantity(self: _Checker, gradient: tuple[Any, Any]) -> str:
     if wrt is None and self.last_wrt is not None:
         wrt = self.graph.symbols.get(self.last_wrt)
     wrt_name = getattr(wrt, "name", None) or "?"
-    of = inner.name if isinstance(inner, (sp.Symbol, MatrixSymbol)) else sp.sstr(inner)
+    of = inner.name if isinstance(inner, (sp.Symbol, MatrixSymbol)) else _plain(inner)
     quantity = f"d({of})/d({wrt_name})"
     if quantity not in self.references and wrt is not None and not self.knows(of):
         from grader.math._nodes import Gradient
@@ -1478,17 +1644,41 @@ def check_derivation(
     ``lines``: the answer's text (line numbers counted from ``first_line``)
     or a list of ``(line_no, text)``. ``context``: a ``MathContext`` (or
     None). ``time_limit``: seconds per step (None: no limit).
+
+    With a time limit, the whole derivation is first checked in one call of
+    ``grader.timelimit`` limited to one step's time (the usual case: a
+    derivation takes a fraction of a second). Only when that runs out is it
+    checked again step by step, each step under the limit, so that the step
+    that runs out is ``undetermined`` and the others are still checked.
     """
     sources = _sources(lines, first_line)
     milestones = list(milestones)
+    if time_limit is not None:
+        from grader.timelimit import TimeLimitExceeded, WorkerCrashed, run_with_time_limit
+
+        try:
+            return run_with_time_limit(
+                _check_all, sources, context, milestones, None, seconds=time_limit
+            )
+        except (TimeLimitExceeded, WorkerCrashed):
+            pass  # step by step below, each step under the limit
+    return _check_all(sources, context, milestones, time_limit)
+
+
+def _check_all(
+    sources: list[MathSource],
+    context: Any,
+    milestones: list[Milestone],
+    step_limit: float | None,
+) -> DerivationResult:
     references, milestone_specs = _milestone_references(milestones, context)
     checker = _Checker(context, references)
-    _prepare_truths(checker, time_limit)
+    _prepare_truths(checker, step_limit)
     steps: list[DerivationStep] = []
     candidates: list[tuple[DerivationStep, Any, Any]] = []
     for source in sources:
         statement = _read(source, context)
-        outcome = _run_step(checker, statement, time_limit)
+        outcome = _run_step(checker, statement, step_limit)
         checker.apply(outcome)
         steps.append(outcome.step)
         line = statement.line
@@ -1497,9 +1687,7 @@ def check_derivation(
             candidates.append((outcome.step, terms[0], terms[1]))
         elif terms and outcome.step.kind == "equation" and checker.equation is not None:
             candidates.append((outcome.step, checker.equation["lhs"], checker.equation["rhs"]))
-    results = [
-        _milestone_result(checker, spec, candidates, steps, time_limit) for spec in milestone_specs
-    ]
+    results = [_milestone_result(checker, spec, candidates, steps) for spec in milestone_specs]
     return DerivationResult(steps=steps, milestones=results)
 
 
@@ -1539,7 +1727,7 @@ def _run_step(checker: _Checker, statement: _Statement, time_limit: float | None
         reason = f"the check {error}"
     except WorkerCrashed:
         reason = "the check crashed (out of memory?)"
-    except (EvaluationError, ArithmeticError, TypeError, ValueError, AttributeError, KeyError) as error:
+    except (EvaluationError, ArithmeticError, TypeError, ValueError, AttributeError, KeyError, RecursionError) as error:
         reason = f"the check failed: {type(error).__name__}: {error}"
     source = statement.source
     step = DerivationStep(
@@ -1555,34 +1743,27 @@ def _run_step(checker: _Checker, statement: _Statement, time_limit: float | None
     return _Outcome(step, keep_main=True)
 
 
-_TRUTHS: dict[Any, dict] = {}
-
-
 def _prepare_truths(checker: _Checker, time_limit: float | None) -> None:
-    """Derive every partial of the graph's sinks once per context (bounded, cached)."""
-    graph = checker.graph
-    if not graph.definitions:
-        return
-    key = (
-        getattr(checker.context, "fingerprint", None),
-        tuple(sorted(getattr(checker.context, "function_derivative_sources", {}).items())),
-    )
-    cached = _TRUTHS.get(key) if key[0] is not None else None
-    if cached is None:
-        from grader.timelimit import TimeLimitExceeded, WorkerCrashed, run_with_time_limit
+    """Derive every partial of the graph's sinks once per context (bounded).
 
-        try:
-            if time_limit is None:
-                cached = _derive_all(graph)
-            else:
-                cached = run_with_time_limit(_derive_all, graph, seconds=max(time_limit, 1.0) * 4)
-        except (TimeLimitExceeded, WorkerCrashed, Exception):  # noqa: BLE001 - derived lazily then
-            return
-        if key[0] is not None:
-            if len(_TRUTHS) > 32:
-                _TRUTHS.clear()
-            _TRUTHS[key] = cached
-    graph._partials.update(cached)
+    The graph is shared by every check with the same context, so this runs
+    once per question in batch grading. If it runs out of time, partials are
+    derived lazily, step by step, each under the step's limit.
+    """
+    from grader.timelimit import TimeLimitExceeded, WorkerCrashed, run_with_time_limit
+
+    graph = checker.graph
+    if not graph.definitions or getattr(graph, "prepared", False):
+        return
+    try:
+        if time_limit is None:
+            derived = _derive_all(graph)
+        else:
+            derived = run_with_time_limit(_derive_all, graph, seconds=time_limit)
+        graph._partials.update(derived)
+    except (TimeLimitExceeded, WorkerCrashed):
+        pass
+    graph.prepared = True
 
 
 def _derive_all(graph: Graph) -> dict:
@@ -1699,13 +1880,12 @@ def _milestone_result(
     spec: _MilestoneSpec,
     candidates: list[tuple[DerivationStep, Any, Any]],
     steps: list[DerivationStep],
-    time_limit: float | None,
 ) -> MilestoneResult:
     milestone = spec.milestone
     if spec.error:
         return MilestoneResult(milestone.id, "undetermined", message=spec.error)
     if milestone.kind == "equation":
-        return _equation_milestone(checker, spec, candidates, time_limit)
+        return _equation_milestone(checker, spec, candidates)
     if spec.quantity is None:
         return MilestoneResult(milestone.id, "undetermined", message="the milestone names no quantity")
     records = [r for r in checker.records.get(spec.quantity, []) if not r.get("side_note")]
@@ -1780,7 +1960,6 @@ def _equation_milestone(
     checker: _Checker,
     spec: _MilestoneSpec,
     candidates: list[tuple[DerivationStep, Any, Any]],
-    time_limit: float | None,
 ) -> MilestoneResult:
     """A line stating the equation (difference of sides equal up to a constant factor)."""
     milestone = spec.milestone
