@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.errors import SubmissionError
 from grader.submission import MAX_SHEET_BYTES, discover_submissions, read_submission
+from grader.submission.reading import decode_text
 
 SHEET = "Q1\n(a) café au lait – naïve\n"
 
@@ -217,3 +220,17 @@ def test_discover_the_repositorys_examples():
     ]:
         assert name in found
     assert "README.md" not in found and "SOURCES.md" not in found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_are_read_or_refused_with_a_submission_error(data):
+    warnings: list[str] = []
+    try:
+        text, encoding = decode_text(data, path="s.md", warnings=warnings)
+    except SubmissionError as error:
+        assert "\n" not in str(error)
+        return
+    assert isinstance(text, str)
+    assert encoding in ("utf-8", "utf-16", "cp1252", "latin-1")
+    assert (encoding == "utf-8") == (warnings == [])
