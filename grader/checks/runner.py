@@ -137,7 +137,11 @@ def grade_answer(
             time_limit=time_limit or check.time_limit or rubric.time_limit,
             seed=rubric.seed,
         )
-        outcome = run_check(adapter, check, answer, context)
+        if not answer.found and check.kind != "code":
+            # nothing to judge on the sheet (code checks read the code files)
+            outcome = CheckOutcome(status="no_answer")
+        else:
+            outcome = run_check(adapter, check, answer, context)
         read_as += [r for r in outcome.read_as if r not in read_as]
         repairs += [r for r in outcome.repairs if r not in repairs]
         check_reports.append(score_check(check, outcome))
