@@ -127,3 +127,42 @@ def test_schema_model_rejects_undocumented_keys():
         GradescopeResults.model_validate({"score": 1, "tests": [{"scroe": 1}]})
     with pytest.raises(ValueError):
         GradescopeResults.model_validate({"tests": [{"name": "no score anywhere"}]})
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "gradescope"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("files", "expect_tests"),
+    [
+        ({"answers.md": (ROOT / "submissions" / "seed-student-ocr.md").read_bytes()}, True),
+        ({"answers.md": b"\xff\xfe\x00binary\x00"}, False),
+    ],
+    ids=["sample-sheet", "unreadable"],
+)
+def test_run_autograder_writes_valid_results(tmp_path, files, expect_tests):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    rubric = tmp_path / "source" / "rubric"
+    rubric.mkdir(parents=True)
+    shutil.copy(ROOT / "rubrics" / "ml-exam.yaml", rubric / "rubric.yaml")
+    shutil.copy(ROOT / "rubrics" / "ml-exam-references.py", rubric / "ml-exam-references.py")
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    for name, data in files.items():
+        (submission / name).write_bytes(data)
+    env = {**os.environ, "GRADESCOPE_ROOT": str(tmp_path), "GRADER_PYTHON": sys.executable}
+    done = subprocess.run(
+        ["bash", str(EXAMPLE / "run_autograder")], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    results = GradescopeResults.model_validate_json(
+        (tmp_path / "results" / "results.json").read_text()
+    )
+    assert bool(results.tests) is expect_tests
+    if not expect_tests:
+        assert results.score == 0 and "could not grade" in results.output

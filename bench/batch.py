@@ -1,0 +1,310 @@
+"""Batch benchmark and acceptance run (not a test: it prints figures).
+
+    python bench/batch.py                      # 500 sheets, --jobs 1 and 2, kill -9, memory
+    python bench/batch.py --sheets 100 --skip-memory
+
+What it does, with the real grader and rubrics/ml-exam.yaml:
+
+1. Generates N answer sheets (default 500) from the example sheets in
+   ``submissions/`` (the OCR'd sample and any typed ``submissions/typed-*/*.md``):
+   variations (a sign flipped in a math line, a paragraph dropped or doubled,
+   letters swapped in words, a number changed) and, one in 25, a broken one
+   (empty, binary, only blank lines, invalid UTF-8, a folder without a sheet).
+   Sheets only, no code files: the figures are for the math and free-text
+   parts (code parts run in a sandboxed child process and are timed by
+   bench/sandbox*.py).
+2. Grades them with ``grader grade --out --jobs 2``: every sheet must have a
+   result, the broken ones a reason. Sheets per second, and with ``--jobs 1``
+   on the first ``--jobs1-sheets`` (default 100).
+3. kill -9 halfway through a second run, starts it again, and checks that the
+   results are identical to the uninterrupted run and that the restart graded
+   exactly the sheets that had no result.
+4. Peak memory (sum of the resident sizes of grader and its workers, sampled
+   from /proc) while grading ``--memory-sheets`` (default 1000) with --jobs 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RUBRIC = ROOT / "rubrics" / "ml-exam.yaml"
+
+
+def example_sheets() -> list[str]:
+    paths = [ROOT / "submissions" / "seed-student-ocr.md"]
+    paths += sorted((ROOT / "submissions").glob("typed-*/*.md"))
+    paths += sorted((ROOT / "submissions").glob("typed-*.md"))
+    return [p.read_text(encoding="utf-8") for p in paths if p.is_file()]
+
+
+def _flip_sign(lines: list[str], rng: random.Random) -> None:
+    math = [i for i, line in enumerate(lines) if " + " in line or " - " in line]
+    if math:
+        i = rng.choice(math)
+        lines[i] = (
+            lines[i].replace(" + ", " - ", 1)
+            if " + " in lines[i]
+            else lines[i].replace(" - ", " + ", 1)
+        )
+
+
+def _drop_paragraph(lines: list[str], rng: random.Random) -> None:
+    text = [i for i, line in enumerate(lines) if len(line) > 40 and not line.startswith("#")]
+    if text:
+        del lines[rng.choice(text)]
+
+
+def _double_paragraph(lines: list[str], rng: random.Random) -> None:
+    text = [i for i, line in enumerate(lines) if len(line) > 40]
+    if text:
+        i = rng.choice(text)
+        lines.insert(i, lines[i])
+
+
+def _typos(lines: list[str], rng: random.Random) -> None:
+    for _ in range(5):
+        i = rng.randrange(len(lines))
+        words = lines[i].split(" ")
+        j = rng.randrange(len(words))
+        word = words[j]
+        if len(word) > 4 and word.isalpha():
+            k = rng.randrange(len(word) - 1)
+            words[j] = word[:k] + word[k + 1] + word[k] + word[k + 2 :]
+            lines[i] = " ".join(words)
+
+
+def _change_number(lines: list[str], rng: random.Random) -> None:
+    numbered = [i for i, line in enumerate(lines) if re.search(r"\d", line)]
+    if numbered:
+        i = rng.choice(numbered)
+        lines[i] = re.sub(r"\d", lambda m: str((int(m.group()) + 1) % 10), lines[i], count=1)
+
+
+VARIATIONS = [_flip_sign, _drop_paragraph, _double_paragraph, _typos, _change_number]
+
+
+def generate(folder: Path, count: int, seed: int = 7) -> dict[str, str]:
+    """Write ``count`` submissions; returns {name: kind} with kind "ok" or "broken:<how>"."""
+    rng = random.Random(seed)
+    sources = example_sheets()
+    folder.mkdir(parents=True, exist_ok=True)
+    kinds: dict[str, str] = {}
+    broken = [
+        ("empty", b""),
+        ("binary", bytes(range(256)) * 8),
+        ("blank", b"\n\n   \n\n"),
+        ("invalid-utf8", b"Q1 (a) \xff\xfe\xfa answer \xc3\x28\n"),
+        ("no-sheet", None),
+    ]
+    for n in range(count):
+        name = f"student-{n:04d}"
+        if n % 25 == 24:
+            how, data = broken[(n // 25) % len(broken)]
+            if data is None:
+                (folder / name).mkdir(exist_ok=True)
+                (folder / name / "notes.bin").write_bytes(b"\x00\x01")
+            else:
+                (folder / f"{name}.md").write_bytes(data)
+            kinds[name] = f"broken:{how}"
+            continue
+        lines = rng.choice(sources).splitlines()
+        for change in rng.sample(VARIATIONS, rng.randint(0, 3)):
+            change(lines, rng)
+        (folder / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        kinds[name] = "ok"
+    return kinds
+
+
+def grader_command(sheets: Path, out: Path, jobs: int) -> list[str]:
+    return [
+        sys.executable,
+        "-c",
+        "from grader.cli import main; main()",
+        "grade",
+        str(sheets),
+        "--rubric",
+        str(RUBRIC),
+        "--out",
+        str(out),
+        "--jobs",
+        str(jobs),
+    ]
+
+
+def _tree_rss(root_pid: int) -> int:
+    """Resident bytes of a process and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        pid, ppid = int(entry), int(fields.get("PPid", "0").strip() or 0)
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack += children.get(pid, [])
+    return total
+
+
+def run_grader(sheets: Path, out: Path, jobs: int, *, sample_memory: bool = False):
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        grader_command(sheets, out, jobs),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    peak = 0
+    while process.poll() is None:
+        if sample_memory:
+            peak = max(peak, _tree_rss(process.pid))
+        time.sleep(0.2)
+    elapsed = time.perf_counter() - started
+    return process.returncode, elapsed, peak, process.stdout.read()
+
+
+def results_snapshot(out: Path) -> dict:
+    data = {}
+    for path in sorted((out / "results").glob("*.json")):
+        record = json.loads(path.read_text())
+        record.pop("elapsed", None)
+        data[path.name] = record
+    return data
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--sheets", type=int, default=500)
+    parser.add_argument("--jobs1-sheets", type=int, default=100)
+    parser.add_argument("--memory-sheets", type=int, default=1000)
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-kill", action="store_true")
+    parser.add_argument("--keep", help="keep the generated sheets and results in this folder")
+    args = parser.parse_args()
+
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="grader-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    sheets = work / "sheets"
+    shutil.rmtree(sheets, ignore_errors=True)
+    kinds = generate(sheets, args.sheets)
+    broken = {name for name, kind in kinds.items() if kind != "ok"}
+    print(
+        f"generated {len(kinds)} sheets ({len(broken)} broken) from {len(example_sheets())} examples in {sheets}"
+    )
+
+    # 1. jobs 2, all sheets
+    out2 = work / "out-jobs2"
+    shutil.rmtree(out2, ignore_errors=True)
+    code, elapsed, _, stdout = run_grader(sheets, out2, 2)
+    records = {p.stem: json.loads(p.read_text()) for p in (out2 / "results").glob("*.json")}
+    missing = set(kinds) - set(records)
+    failed = {name: r["reason"] for name, r in records.items() if r["status"] == "failed"}
+    print(
+        f"\n--jobs 2: {len(kinds)} sheets in {elapsed:.1f} s = {len(kinds) / elapsed:.1f} sheets/s (exit {code})"
+    )
+    print(f"  results: {len(records)} of {len(kinds)}; missing: {sorted(missing) or 'none'}")
+    print(
+        f"  failed: {len(failed)} (expected broken: {len(broken)}); unexpected failures: "
+        f"{sorted(set(failed) - broken) or 'none'}; broken but graded: {sorted(broken - set(failed)) or 'none'}"
+    )
+    reasons: dict[str, int] = {}
+    for name, reason in failed.items():
+        key = f"{kinds.get(name, '?')}: {re.sub(r'student-[0-9]+', 'student-N', reason)}"
+        reasons[key] = reasons.get(key, 0) + 1
+    for reason, count in sorted(reasons.items()):
+        print(f"    {count:3d} x {reason}")
+    summary = json.loads((out2 / "summary.json").read_text())
+    print(f"  needing review: {summary['needing_review']}; total mean {summary['total']['mean']}")
+    print("  " + "\n  ".join(stdout.strip().splitlines()[:6]))
+
+    # 1b. jobs 1 on a subset
+    subset = work / "sheets-jobs1"
+    shutil.rmtree(subset, ignore_errors=True)
+    subset.mkdir()
+    for path in sorted(sheets.iterdir())[: args.jobs1_sheets]:
+        (shutil.copytree if path.is_dir() else shutil.copy)(path, subset / path.name)
+    out1 = work / "out-jobs1"
+    shutil.rmtree(out1, ignore_errors=True)
+    n1 = len(list(subset.iterdir()))
+    code1, elapsed1, _, _ = run_grader(subset, out1, 1)
+    print(
+        f"\n--jobs 1: {n1} sheets in {elapsed1:.1f} s = {n1 / elapsed1:.1f} sheets/s (exit {code1})"
+    )
+
+    # 2. kill -9 halfway, restart, compare
+    if not args.skip_kill:
+        outk = work / "out-killed"
+        shutil.rmtree(outk, ignore_errors=True)
+        process = subprocess.Popen(
+            grader_command(sheets, outk, 2),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        while process.poll() is None:
+            done = (
+                len(list((outk / "results").glob("*.json"))) if (outk / "results").is_dir() else 0
+            )
+            if done >= len(kinds) // 2:
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        time.sleep(1.5)  # orphaned workers notice and exit
+        before = {p.stem for p in (outk / "results").glob("*.json")}
+        code_k, elapsed_k, _, _ = run_grader(sheets, outk, 2)
+        resumed = json.loads((outk / "summary.json").read_text())
+        same = results_snapshot(outk) == results_snapshot(out2)
+        print(
+            f"\nkill -9 after {len(before)} results; restart graded {resumed['graded_now']}, "
+            f"reused {resumed['reused']} (expected {len(kinds) - len(before)} / {len(before)}) "
+            f"in {elapsed_k:.1f} s"
+        )
+        print(f"  final results identical to the uninterrupted run: {same}")
+        print(
+            f"  gradebook identical: {(outk / 'gradebook.csv').read_text() == (out2 / 'gradebook.csv').read_text()}"
+        )
+
+    # 3. memory on 1,000 sheets
+    if not args.skip_memory:
+        big = work / "sheets-memory"
+        shutil.rmtree(big, ignore_errors=True)
+        generate(big, args.memory_sheets, seed=11)
+        outm = work / "out-memory"
+        shutil.rmtree(outm, ignore_errors=True)
+        code_m, elapsed_m, peak, _ = run_grader(big, outm, 2, sample_memory=True)
+        print(
+            f"\nmemory: {args.memory_sheets} sheets with --jobs 2 in {elapsed_m:.1f} s "
+            f"({args.memory_sheets / elapsed_m:.1f} sheets/s); peak resident size of grader "
+            f"and its workers: {peak / 2**20:.0f} MB (exit {code_m})"
+        )
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
