@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -93,7 +94,9 @@ def run_math_verify(rows: list[dict]) -> tuple[list[float], list[str]] | None:
 def accuracy(rows: list[dict], verdicts: list[str]) -> dict:
     right = sum(v == r["expected"] for r, v in zip(rows, verdicts, strict=True))
     false_equal = [
-        r["note"] for r, v in zip(rows, verdicts, strict=True) if v == "equal" and r["expected"] != "equal"
+        r["note"]
+        for r, v in zip(rows, verdicts, strict=True)
+        if v == "equal" and r["expected"] != "equal"
     ]
     lost = [
         r["note"]
@@ -103,7 +106,7 @@ def accuracy(rows: list[dict], verdicts: list[str]) -> dict:
     return {"right": right, "false_equal": false_equal, "equal_missed": lost}
 
 
-def run_batch(rows: list[dict], count: int) -> tuple[float, int, int]:
+def run_batch(rows: list[dict], count: int) -> tuple[float, float, int, int]:
     items = [
         {k: row[k] for k in ("a", "b", "symbols", "aliases", "context") if row.get(k)}
         for row in rows
@@ -114,15 +117,18 @@ def run_batch(rows: list[dict], count: int) -> tuple[float, int, int]:
         path = handle.name
     try:
         grader = [sys.executable, "-m", "grader.cli"] if not _has_console_script() else ["grader"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(
             [*grader, "equiv", "--batch", path], capture_output=True, text=True, check=False
         )
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     finally:
         os.unlink(path)
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-    return seconds, len(lines), done.returncode
+    return seconds, cpu, len(lines), done.returncode
 
 
 def _has_console_script() -> bool:
@@ -168,10 +174,11 @@ def main() -> None:
                 print(f"  grader miss: {row['note']}: expected {row['expected']}, got {verdict}")
     if ours_acc["false_equal"]:
         print("grader FALSE EQUAL:", ", ".join(ours_acc["false_equal"]))
-    seconds, answered, code = run_batch(rows, args.batch_size)
+    seconds, cpu, answered, code = run_batch(rows, args.batch_size)
     print(
-        f"grader equiv --batch: {args.batch_size} pairs in {seconds:.2f} s including start-up "
-        f"({answered} verdicts, exit {code})"
+        f"grader equiv --batch: {args.batch_size} pairs in {seconds:.2f} s wall, {cpu:.2f} s CPU, "
+        f"including start-up ({answered} verdicts, exit {code}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
     )
 
 

@@ -32,6 +32,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -255,25 +256,19 @@ def _setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> _Setup:
             functions[name] = _function_with_derivative(name, derivative, seed)
     dims: set = set()
     exprs = list(exprs)
-    for expr in [*exprs, *definitions.values()]:
-        for matrix in expr.atoms(MatrixSymbol):
-            dims.update(sp.sympify(s) for s in matrix.shape)
-    return _Setup(definitions, functions, dims, _shared_gradients(exprs))
-
-
-def _shared_gradients(exprs: list[sp.Basic]) -> frozenset:
-    """Gradient nodes found in the first half of ``exprs`` (side a) and in the
-    second half (side b): the same unknown quantity on both sides."""
     half = len(exprs) // 2
-    found = []
-    for group in (exprs[:half], exprs[half:]):
-        nodes = set()
-        for expr in group:
-            nodes |= {node for node in sp.preorder_traversal(expr) if _is_gradient(node)}
-        found.append(nodes)
-    return frozenset(found[0] & found[1])
+    gradients: list[set] = [set(), set()]  # gradient nodes of side a, of side b
+    for index, expr in enumerate([*exprs, *definitions.values()]):
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, MatrixSymbol):
+                dims.update(sp.sympify(s) for s in node.shape)
+            elif _is_gradient(node) and index < len(exprs):
+                gradients[0 if index < half else 1].add(node)
+    # A gradient both sides share is one unknown quantity; given random values.
+    return _Setup(definitions, functions, dims, frozenset(gradients[0] & gradients[1]))
 
 
+@lru_cache(maxsize=128)
 def _function_with_derivative(name: str, derivative: sp.Lambda, seed: int) -> NumericFunction:
     """A function whose declared derivative is ``f (1 - f)`` is evaluated as a logistic
     curve (the ODE's solutions); any other declared derivative is used for ``f'``
@@ -1090,7 +1085,14 @@ def equivalent_many(
         yield _one_item(item, index, base, time_limit, seed)
 
 
-def _one_item(item: Any, index: int, base: Any, time_limit: float, seed: int) -> Equivalence:
+def _one_item(
+    item: Any,
+    index: int,
+    base: Any,
+    time_limit: float,
+    seed: int,
+    contexts: dict[str, Any] | None = None,
+) -> Equivalence:
     def bad(reason: str) -> Equivalence:
         return Equivalence(UNDETERMINED, f"item {index}: {reason}", method="none", bad_input=True)
 
@@ -1104,8 +1106,16 @@ def _one_item(item: Any, index: int, base: Any, time_limit: float, seed: int) ->
     for key in ("symbols", "aliases", "context"):
         if item.get(key) is not None and not isinstance(item[key], Mapping):
             return bad(f"{key!r} must be an object mapping names to values")
+    key = None
+    if contexts is not None:
+        key = json.dumps([item.get(k) for k in ("symbols", "aliases", "context")], sort_keys=True)
     try:
-        context = _context_for_item(item, base)
+        if key is not None and key in contexts:
+            context = contexts[key]
+        else:
+            context = _context_for_item(item, base)
+            if key is not None and len(contexts) < 1000:
+                contexts[key] = context
     except GraderError as error:
         return bad(f"bad context: {error.message}")
     return equivalent(item["a"], item["b"], context, time_limit=time_limit, seed=seed)
@@ -1118,6 +1128,7 @@ def equivalent_jsonl(
     non-blank line out, in order. An invalid line gives ``undetermined`` with
     ``line N: ...`` as the reason."""
     base = _as_context(context)
+    contexts: dict[str, Any] = {}  # the same symbols on many lines: build the context once
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -1132,7 +1143,7 @@ def equivalent_jsonl(
                 UNDETERMINED, f"line {number}: invalid JSON: nested too deeply", method="none"
             )
         else:
-            result = _one_item(item, number, base, time_limit, seed)
+            result = _one_item(item, number, base, time_limit, seed, contexts)
             if result.bad_input and result.reason.startswith(f"item {number}: "):
                 result.reason = f"line {number}: " + result.reason[len(f"item {number}: ") :]
             elif result.bad_input:

@@ -105,9 +105,14 @@ def choose_sizes(dims: set[sp.Expr], seed: int = 0) -> dict[sp.Symbol, int]:
     >>> len({sizes[n], sizes[d] + 1}) == 2
     True
     """
+    return dict(_choose_sizes(frozenset(dims), seed))
+
+
+@lru_cache(maxsize=1024)
+def _choose_sizes(dims: frozenset, seed: int) -> tuple:
     symbols = _dimension_symbols(dims)
     if not symbols:
-        return {}
+        return ()
     rng = np.random.default_rng([seed, 7919])
     symbolic_dims = [d for d in dims if d.free_symbols]
     constant_sizes = {int(d) for d in dims if not d.free_symbols and d.is_Integer}
@@ -127,7 +132,7 @@ def choose_sizes(dims: set[sp.Expr], seed: int = 0) -> dict[sp.Symbol, int]:
                 break
             seen[value] = dim
         if ok:
-            return sizes
+            return tuple(sizes.items())
         if attempt == 100:  # widen the range if small sizes keep colliding
             candidates = np.arange(2, 30)
     raise EvaluationError("could not choose distinct matrix sizes for the dimension symbols")
