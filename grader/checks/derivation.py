@@ -14,7 +14,7 @@ from typing import Any
 from grader.checks._mathlines import MathCandidate
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.checks.expression import matches
-from grader.math import Milestone, check_derivation
+from grader.math.derivation import Milestone, check_derivation
 
 _NO_LINE_STEPS = {"text", "side_note"}
 
@@ -55,16 +55,12 @@ class DerivationAdapter:
             milestones=milestones,
             time_limit=context.time_limit,
         )
+        outcome.review_reasons += list(result.review_reasons)
         for step in result.steps:
             where = f"line {step.line_no}"
-            if step.kind == "unreadable":
-                outcome.review_reasons.append(f"{where}: math could not be read")
-            elif step.read_as is not None and step.kind not in _NO_LINE_STEPS:
+            if step.read_as is not None and step.kind not in _NO_LINE_STEPS:
                 outcome.read_as.append(f"{where}: {step.read_as}")
-            if getattr(step, "ocr_suspect", False):
-                note = getattr(step, "ocr_note", None) or "looks like an OCR error"
-                outcome.review_reasons.append(f"{where}: OCR suspect ({note})")
-                outcome.repairs.append(f"{where}: {note}")
+            outcome.repairs += [f"{where}: {repair}" for repair in step.repairs]
         by_id = {m.id: m for m in result.milestones}
         candidates: list[MathCandidate] | None = None
         for spec in check.milestones:

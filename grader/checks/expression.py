@@ -64,7 +64,42 @@ def matches(candidate: MathCandidate, target: str, context: GradingContext) -> t
     if verdict.diagnosis == "shape_mismatch" or verdict.verdict == "undetermined":
         if _same_reading(candidate, target, context):
             return True, verdict
+    if _is_expression(target, context):
+        # a value (``(a2 - y) w2``) is matched by the value a line gives:
+        # ``dL/dz1 = ... = (a2 - y) w2`` or a line ``= (a2 - y) w2``
+        for term in reversed(_terms(candidate)):
+            value = _compare_term(term, target, context)
+            if value is not None and value.verdict == "equal":
+                return True, value
     return False, verdict
+
+
+def _terms(candidate: MathCandidate) -> list[Any]:
+    parsed = candidate.parsed
+    terms = list(getattr(parsed, "terms", None) or [])
+    if len(terms) < 2 and not getattr(parsed, "continues_previous", False):
+        return []
+    return terms
+
+
+def _is_expression(target: str, context: GradingContext) -> bool:
+    from grader.math import MathParseError, parse_math
+
+    try:
+        return parse_math(target, context.math_context).kind == "expression"
+    except MathParseError:
+        return False
+
+
+def _compare_term(term: Any, target: str, context: GradingContext) -> Any:
+    from grader.math import equivalent
+
+    try:
+        return equivalent(
+            term, target, context.math_context, time_limit=context.time_limit, seed=context.seed
+        )
+    except Exception:  # noqa: BLE001 - a term the engine cannot compare is no match
+        return None
 
 
 class ExpressionAdapter:
