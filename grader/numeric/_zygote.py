@@ -155,9 +155,7 @@ def _bind_sources() -> list[str]:
 
 def build_jail(root: str) -> list[str]:
     """Namespaces + a minimal read-only root at ``root``; chroot into it."""
-    _check(
-        _libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS), "unshare"
-    )
+    _check(_libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS), "unshare")
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE, None)
     _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=16m,mode=755")
     bound = []
@@ -213,8 +211,10 @@ def _encode(value, blobs: list[bytes], depth: int = 0):
     if depth > 6:
         return {"unsupported": "nested too deeply"}
     if isinstance(value, (tuple, list)):
-        return {"seq": [_encode(v, blobs, depth + 1) for v in value[:64]],
-                "tuple": isinstance(value, tuple)}
+        return {
+            "seq": [_encode(v, blobs, depth + 1) for v in value[:64]],
+            "tuple": isinstance(value, tuple),
+        }
     if isinstance(value, dict):
         out = {}
         for key in list(value)[:64]:
@@ -354,10 +354,17 @@ class Zygote:
             try:
                 self.bound = build_jail(jail_root)
                 self.isolated = True
-                self.isolation += ["no-network", "private-root", "read-only-system",
-                                   "unprivileged-uid", "no-subprocesses"]
+                self.isolation += [
+                    "no-network",
+                    "private-root",
+                    "read-only-system",
+                    "unprivileged-uid",
+                    "no-subprocesses",
+                ]
             except OSError as exc:
-                self.notes.append(f"namespaces unavailable ({exc}); no network/filesystem isolation")
+                self.notes.append(
+                    f"namespaces unavailable ({exc}); no network/filesystem isolation"
+                )
         elif not want:
             self.notes.append("not root: network, filesystem and uid isolation unavailable")
         if not self.isolated:
@@ -367,8 +374,14 @@ class Zygote:
             self.jobs_root, self.outputs_root = "/jobs", "/outputs"
 
     def hello(self) -> dict:
-        return {"ready": True, "pid": os.getpid(), "isolated": self.isolated,
-                "isolation": self.isolation, "notes": self.notes, "visible": self.bound}
+        return {
+            "ready": True,
+            "pid": os.getpid(),
+            "isolated": self.isolated,
+            "isolation": self.isolation,
+            "notes": self.notes,
+            "visible": self.bound,
+        }
 
     def _vsize(self) -> int:
         pages = int(os.pread(self.statm, 64, 0).split()[0])
@@ -386,8 +399,13 @@ class Zygote:
         if self.isolated:
             uid = 1_000_000 + int.from_bytes(os.urandom(4), "little") % 1_000_000_000
             os.mkdir(job_dir, 0o700)
-            _mount("tmpfs", job_dir, "tmpfs", _MS_NOSUID | _MS_NODEV,
-                   f"size={int(job['limits']['disk_mb'])}m,mode=700,uid={uid},gid={uid}")
+            _mount(
+                "tmpfs",
+                job_dir,
+                "tmpfs",
+                _MS_NOSUID | _MS_NODEV,
+                f"size={int(job['limits']['disk_mb'])}m,mode=700,uid={uid},gid={uid}",
+            )
         else:
             os.mkdir(job_dir, 0o700)
         student_path = os.path.join(job_dir, os.path.basename(job["filename"]))
@@ -476,7 +494,10 @@ class Zygote:
         return response, b"".join(chunks) if status == "finished" else b""
 
     def _kill(self, pid: int, uid: int | None) -> None:
-        for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        for target in (
+            lambda: os.killpg(pid, signal.SIGKILL),
+            lambda: os.kill(pid, signal.SIGKILL),
+        ):
             try:
                 target()
             except (ProcessLookupError, PermissionError):

@@ -49,8 +49,11 @@ def _within(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) 
 
 
 def _factor_name(factor: float, sizes: Iterable[int]) -> str:
-    named = {-1.0: "the sign is flipped", 0.5: "half the expected size (an extra factor 1/2?)",
-             2.0: "twice the expected size (a missing factor 1/2?)"}
+    named = {
+        -1.0: "the sign is flipped",
+        0.5: "half the expected size (an extra factor 1/2?)",
+        2.0: "twice the expected size (a missing factor 1/2?)",
+    }
     for value, text in named.items():
         if abs(factor - value) <= 1e-6 * abs(value):
             return text
@@ -66,8 +69,15 @@ def _factor_name(factor: float, sizes: Iterable[int]) -> str:
     return f"off by a constant factor of about {factor:.3g}"
 
 
-def _compare_arrays(actual: np.ndarray, expected: np.ndarray, *, rtol: float, atol: float,
-                    sizes: Iterable[int], label: str) -> Finding:
+def _compare_arrays(
+    actual: np.ndarray,
+    expected: np.ndarray,
+    *,
+    rtol: float,
+    atol: float,
+    sizes: Iterable[int],
+    label: str,
+) -> Finding:
     expected = np.asarray(expected)
     if expected.dtype.kind != "c" and actual.dtype.kind == "c":
         if not np.allclose(actual.imag, 0.0):
@@ -80,37 +90,49 @@ def _compare_arrays(actual: np.ndarray, expected: np.ndarray, *, rtol: float, at
         nan, inf = int(np.isnan(actual).sum()), int(np.isinf(actual).sum())
         details.update(nan=nan, inf=inf)
         parts = [f"{nan} NaN" if nan else "", f"{inf} infinite" if inf else ""]
-        return Finding(False, f"{label} contains {' and '.join(p for p in parts if p)} value(s)"
-                       f" out of {actual.size}", details)
+        return Finding(
+            False,
+            f"{label} contains {' and '.join(p for p in parts if p)} value(s) out of {actual.size}",
+            details,
+        )
     if actual.shape != expected.shape:
-        return _shape_mismatch(actual, expected, rtol=rtol, atol=atol, label=label,
-                               details=details)
+        return _shape_mismatch(actual, expected, rtol=rtol, atol=atol, label=label, details=details)
     within = _within(actual, expected, rtol, atol)
     if within.all():
         return Finding(True, "", details)
     if actual.ndim == 2 and actual.shape[0] == actual.shape[1] > 1:
         if _within(actual.T, expected, rtol, atol).all():
-            return Finding(False, f"{label} is transposed: it matches the transpose of the "
-                           "expected result (check the orientation of the matrices)", details)
+            return Finding(
+                False,
+                f"{label} is transposed: it matches the transpose of the "
+                "expected result (check the orientation of the matrices)",
+                details,
+            )
     error = np.abs(actual - expected)
     scale = np.abs(expected)
     with np.errstate(divide="ignore", invalid="ignore"):
         relative = np.where(scale > 0, error / scale, np.where(error > 0, np.inf, 0.0))
-    details.update(max_abs_error=float(error.max()), max_rel_error=float(relative.max()),
-                   fraction_within=float(within.mean()))
-    summary = (f"max absolute error {error.max():.2e}, max relative error {relative.max():.2e}; "
-               f"{int(within.sum())} of {within.size} entries within tolerance "
-               f"(rtol {rtol:g}, atol {atol:g})")
+    details.update(
+        max_abs_error=float(error.max()),
+        max_rel_error=float(relative.max()),
+        fraction_within=float(within.mean()),
+    )
+    summary = (
+        f"max absolute error {error.max():.2e}, max relative error {relative.max():.2e}; "
+        f"{int(within.sum())} of {within.size} entries within tolerance "
+        f"(rtol {rtol:g}, atol {atol:g})"
+    )
     if not actual.any():
         return Finding(False, f"{label} is all zeros ({summary})", details)
     denominator = float(np.sum(expected * expected))
     if denominator > 0:
         factor = float(np.sum(actual * expected)) / denominator
-        if abs(factor - 1.0) > 1e-6 and _within(actual, factor * expected, 10 * rtol,
-                                                 10 * atol + 1e-12).all():
+        if (
+            abs(factor - 1.0) > 1e-6
+            and _within(actual, factor * expected, 10 * rtol, 10 * atol + 1e-12).all()
+        ):
             details["factor"] = factor
-            return Finding(False, f"{label} is {_factor_name(factor, sizes)} ({summary})",
-                           details)
+            return Finding(False, f"{label} is {_factor_name(factor, sizes)} ({summary})", details)
     return Finding(False, f"{label} is off: {summary}", details)
 
 
@@ -120,26 +142,46 @@ def _shape_mismatch(actual, expected, *, rtol, atol, label, details) -> Finding:
         # A scalar wrapped in an array is harmless: judge the value.
         if _within(actual.reshape(()), expected, rtol, atol):
             return Finding(True, "", details)
-        return _compare_arrays(actual.reshape(()), expected, rtol=rtol, atol=atol, sizes=(),
-                               label=label)
+        return _compare_arrays(
+            actual.reshape(()), expected, rtol=rtol, atol=atol, sizes=(), label=label
+        )
     if actual.ndim == 2 and expected.ndim == 2 and got == want[::-1]:
         if _within(actual.T, expected, rtol, atol).all():
-            return Finding(False, f"{label} is transposed: shape {got}, expected {want} "
-                           "(the values match the transpose)", details)
+            return Finding(
+                False,
+                f"{label} is transposed: shape {got}, expected {want} "
+                "(the values match the transpose)",
+                details,
+            )
     if actual.size == expected.size:
         if _within(actual.reshape(want), expected, rtol, atol).all():
-            return Finding(False, f"{label} has shape {got} but should have shape {want}: the "
-                           "values are right, the shape is not (a column (n, 1) where a flat "
-                           "(n,) array is wanted, or the reverse?)", details)
+            return Finding(
+                False,
+                f"{label} has shape {got} but should have shape {want}: the "
+                "values are right, the shape is not (a column (n, 1) where a flat "
+                "(n,) array is wanted, or the reverse?)",
+                details,
+            )
     square = actual.ndim == 2 and got[0] == got[1]
     if square and (want == (got[0],) or want == (got[0], 1) or want == (1, got[0])):
-        return Finding(False, f"{label} has shape {got}, expected {want}: an (n, 1) array "
-                       "combined with an (n,) array broadcasts to (n, n)", details)
+        return Finding(
+            False,
+            f"{label} has shape {got}, expected {want}: an (n, 1) array "
+            "combined with an (n,) array broadcasts to (n, n)",
+            details,
+        )
     return Finding(False, f"{label} has shape {got}, expected {want}", details)
 
 
-def compare_values(*, actual: Any, expected: Any, rtol: float = 1e-6, atol: float = 0.0,
-                   sizes: Iterable[int] = (), label: str = "the result") -> Finding:
+def compare_values(
+    *,
+    actual: Any,
+    expected: Any,
+    rtol: float = 1e-6,
+    atol: float = 0.0,
+    sizes: Iterable[int] = (),
+    label: str = "the result",
+) -> Finding:
     """Compare a returned value (arrays, tuples, lists, dicts) with the expected one.
 
     ``sizes`` are the dimensions of the inputs, so that a factor 1/n can be
@@ -148,31 +190,51 @@ def compare_values(*, actual: Any, expected: Any, rtol: float = 1e-6, atol: floa
     sizes = tuple(sizes)
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return Finding(False, f"{label} should be a dict with keys {sorted(expected)}, "
-                           f"not {describe_value(actual)}")
+            return Finding(
+                False,
+                f"{label} should be a dict with keys {sorted(expected)}, "
+                f"not {describe_value(actual)}",
+            )
         missing = [k for k in expected if k not in actual]
         if missing:
             return Finding(False, f"{label} lacks the key(s) {missing}")
         for key in expected:
-            found = compare_values(actual=actual[key], expected=expected[key], rtol=rtol,
-                                   atol=atol, sizes=sizes, label=f"{label}[{key!r}]")
+            found = compare_values(
+                actual=actual[key],
+                expected=expected[key],
+                rtol=rtol,
+                atol=atol,
+                sizes=sizes,
+                label=f"{label}[{key!r}]",
+            )
             if not found.passed:
                 return found
         return Finding(True)
     if isinstance(expected, tuple | list):
         if not isinstance(actual, tuple | list) or len(actual) != len(expected):
-            return Finding(False, f"{label} should be a sequence of {len(expected)} items, "
-                           f"not {describe_value(actual)}")
+            return Finding(
+                False,
+                f"{label} should be a sequence of {len(expected)} items, "
+                f"not {describe_value(actual)}",
+            )
         for index, (got, want) in enumerate(zip(actual, expected, strict=True)):
-            found = compare_values(actual=got, expected=want, rtol=rtol, atol=atol, sizes=sizes,
-                                   label=f"item {index} of {label}")
+            found = compare_values(
+                actual=got,
+                expected=want,
+                rtol=rtol,
+                atol=atol,
+                sizes=sizes,
+                label=f"item {index} of {label}",
+            )
             if not found.passed:
                 return found
         return Finding(True)
     if isinstance(actual, Unsupported):
         return Finding(False, f"{label} is not numbers: {describe_value(actual)}")
     if not isinstance(actual, np.ndarray):
-        return Finding(False, f"{label} should be an array or a number, not "
-                       f"{describe_value(actual)}")
-    return _compare_arrays(actual, np.asarray(expected), rtol=rtol, atol=atol, sizes=sizes,
-                           label=label)
+        return Finding(
+            False, f"{label} should be an array or a number, not {describe_value(actual)}"
+        )
+    return _compare_arrays(
+        actual, np.asarray(expected), rtol=rtol, atol=atol, sizes=sizes, label=label
+    )

@@ -58,8 +58,10 @@ def generate_inputs(test: CodeTestSpec, seed: int, references: References | None
             raise RubricError(f"test {test.id}: a generator needs a references file")
         produced = references.call(test.generator.name, rng, **test.generator.params)
         if not isinstance(produced, dict):
-            raise RubricError(f"{references.path}: generator {test.generator.name} must return a "
-                              f"dict of inputs, not {type(produced).__name__}")
+            raise RubricError(
+                f"{references.path}: generator {test.generator.name} must return a "
+                f"dict of inputs, not {type(produced).__name__}"
+            )
         for name, value in produced.items():
             if name in inputs:
                 raise RubricError(f"test {test.id}: input {name} is both declared and generated")

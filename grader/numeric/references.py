@@ -42,8 +42,9 @@ class References:
         except RubricError:
             raise
         except Exception as exc:
-            raise RubricError(f"{self.path}: reference {name} failed: "
-                              f"{type(exc).__name__}: {exc}") from exc
+            raise RubricError(
+                f"{self.path}: reference {name} failed: {type(exc).__name__}: {exc}"
+            ) from exc
 
 
 def load_references(path: str | Path) -> References:

@@ -43,8 +43,13 @@ __all__ = ["run_code_check"]
 MAX_SOURCE_BYTES = 1_000_000
 
 
-def run_code_check(spec: CodeCheckSpec, submission_dir: Path, *, references: Path | None,
-                   sandbox: Sandbox | None = None) -> CodeCheckResult:
+def run_code_check(
+    spec: CodeCheckSpec,
+    submission_dir: Path,
+    *,
+    references: Path | None,
+    sandbox: Sandbox | None = None,
+) -> CodeCheckResult:
     """Grade ``spec`` against the student's file in ``submission_dir``.
 
     ``references`` is the references file (already resolved against the
@@ -54,8 +59,14 @@ def run_code_check(spec: CodeCheckSpec, submission_dir: Path, *, references: Pat
     """
     refs = load_references(references) if references is not None else None
     sandbox = sandbox or default_sandbox()
-    result = CodeCheckResult(id=spec.id, file=spec.file, function=spec.function, tests=[],
-                             score=0.0, max_score=spec.points)
+    result = CodeCheckResult(
+        id=spec.id,
+        file=spec.file,
+        function=spec.function,
+        tests=[],
+        score=0.0,
+        max_score=spec.points,
+    )
     started = time.perf_counter()
     source, note = _read_student_file(Path(submission_dir), spec.file)
     if note:
@@ -72,15 +83,24 @@ def run_code_check(spec: CodeCheckSpec, submission_dir: Path, *, references: Pat
         result.needs_review = True
         result.review_reasons.append(
             f"the references file is readable inside the sandbox (it lives under "
-            f"{result.metadata['references_visible']}); move it out of the Python directories")
+            f"{result.metadata['references_visible']}); move it out of the Python directories"
+        )
     for test in spec.tests:
         try:
             outcome = _run_test(spec, test, source, refs, sandbox)
         except SandboxError as exc:
-            outcome = _TestOutcome(CodeTestResult(
-                test.id, False, 0.0, test.marks, 0.0, "sandbox_error",
-                "this test could not be run (not your fault); a person will look at it"),
-                review=f"test {test.id}: {exc}")
+            outcome = _TestOutcome(
+                CodeTestResult(
+                    test.id,
+                    False,
+                    0.0,
+                    test.marks,
+                    0.0,
+                    "sandbox_error",
+                    "this test could not be run (not your fault); a person will look at it",
+                ),
+                review=f"test {test.id}: {exc}",
+            )
         result.tests.append(outcome.result)
         if outcome.review:
             result.needs_review = True
@@ -97,9 +117,12 @@ def _read_student_file(folder: Path, filename: str) -> tuple[bytes | None, str]:
     path = folder / filename
     note = ""
     if not path.is_file():
-        matches = [p for p in folder.rglob("*.py")
-                   if p.name.lower() == filename.lower() and not any(
-                       part.startswith(".") for part in p.relative_to(folder).parts)]
+        matches = [
+            p
+            for p in folder.rglob("*.py")
+            if p.name.lower() == filename.lower()
+            and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        ]
         if len(matches) != 1:
             return None, f"{filename} was not submitted"
         path = matches[0]
@@ -112,17 +135,20 @@ def _read_student_file(folder: Path, filename: str) -> tuple[bytes | None, str]:
 
 def _isolation(sandbox: Sandbox, references: Path | None) -> dict[str, Any]:
     info = sandbox.info
-    meta: dict[str, Any] = {"isolation": list(info.get("isolation", [])),
-                            "isolated": bool(info.get("isolated")),
-                            "sandbox_notes": list(info.get("notes", []))}
+    meta: dict[str, Any] = {
+        "isolation": list(info.get("isolation", [])),
+        "isolated": bool(info.get("isolated")),
+        "sandbox_notes": list(info.get("notes", [])),
+    }
     if references is not None and info.get("isolated"):
         ref = str(Path(references).resolve())
         for visible in info.get("visible", []):
             if ref == visible or ref.startswith(visible.rstrip("/") + "/"):
                 meta["references_visible"] = visible
     elif references is not None:
-        meta["sandbox_notes"].append("no filesystem isolation: the student's code could read "
-                                     "the references file")
+        meta["sandbox_notes"].append(
+            "no filesystem isolation: the student's code could read the references file"
+        )
     return meta
 
 
@@ -131,9 +157,18 @@ def _not_run(test: CodeTestSpec, why: str) -> CodeTestResult:
 
 
 def _sandbox_failed(result: CodeCheckResult, spec: CodeCheckSpec, why: str) -> CodeCheckResult:
-    result.tests = [CodeTestResult(t.id, False, 0.0, t.marks, 0.0, "sandbox_error",
-                                   "the code could not be run (not your fault)")
-                    for t in spec.tests]
+    result.tests = [
+        CodeTestResult(
+            t.id,
+            False,
+            0.0,
+            t.marks,
+            0.0,
+            "sandbox_error",
+            "the code could not be run (not your fault)",
+        )
+        for t in spec.tests
+    ]
     result.needs_review = True
     result.review_reasons.append(why)
     return result
@@ -166,8 +201,10 @@ def _resolve(value: Any, inputs: dict[str, Any]) -> Any:
 def _call_arguments(test: CodeTestSpec, inputs: dict[str, Any], args=None, kwargs=None):
     args = test.args if args is None else args
     kwargs = test.kwargs if kwargs is None else kwargs
-    return (tuple(_resolve(a, inputs) for a in args),
-            {k: _resolve(v, inputs) for k, v in kwargs.items()})
+    return (
+        tuple(_resolve(a, inputs) for a in args),
+        {k: _resolve(v, inputs) for k, v in kwargs.items()},
+    )
 
 
 def _sizes(inputs: dict[str, Any]) -> set[int]:
@@ -178,11 +215,15 @@ def _select(value: Any, path: KeyPath, label: str) -> tuple[Any, str | None]:
     for key in path:
         if isinstance(key, str):
             if not isinstance(value, dict) or key not in value:
-                return None, f"{label} should be a dict with the key {key!r}, not " \
-                             f"{describe_value(value)}"
+                return (
+                    None,
+                    f"{label} should be a dict with the key {key!r}, not {describe_value(value)}",
+                )
         elif not isinstance(value, tuple | list) or not -len(value) <= key < len(value):
-            return None, f"{label} should be a sequence with an item {key}, not " \
-                         f"{describe_value(value)}"
+            return (
+                None,
+                f"{label} should be a sequence with an item {key}, not {describe_value(value)}",
+            )
         value = value[key]
         label = f"{label}[{key!r}]"
     return value, None
@@ -235,34 +276,51 @@ def _difference_calls(test: CodeTestSpec, params: dict, inputs: dict, calls: lis
     return pairs
 
 
-def _run_test(spec: CodeCheckSpec, test: CodeTestSpec, source: bytes, refs: References | None,
-              sandbox: Sandbox) -> _TestOutcome:
+def _run_test(
+    spec: CodeCheckSpec,
+    test: CodeTestSpec,
+    source: bytes,
+    refs: References | None,
+    sandbox: Sandbox,
+) -> _TestOutcome:
     plans, calls = _plan_calls(test, refs)
-    run = sandbox.run(source=source, filename=spec.file, function=spec.function, calls=calls,
-                      limits=test.limits or spec.limits)
-    details: dict[str, Any] = {"seeds": list(test.seeds), "calls": len(calls),
-                               "sandbox_seconds": round(run.wall_seconds, 4),
-                               "cpu_seconds": round(run.cpu_seconds, 4)}
+    run = sandbox.run(
+        source=source,
+        filename=spec.file,
+        function=spec.function,
+        calls=calls,
+        limits=test.limits or spec.limits,
+    )
+    details: dict[str, Any] = {
+        "seeds": list(test.seeds),
+        "calls": len(calls),
+        "sandbox_seconds": round(run.wall_seconds, 4),
+        "cpu_seconds": round(run.cpu_seconds, 4),
+    }
     printed = run.printed
     failure = _run_failure(spec, test, run)
     if failure is not None:
         status, message, review = failure
         details["sandbox_status"] = run.status
-        return _TestOutcome(CodeTestResult(test.id, False, 0.0, test.marks, 0.0, status,
-                                           message, details=details), review, printed)
+        return _TestOutcome(
+            CodeTestResult(test.id, False, 0.0, test.marks, 0.0, status, message, details=details),
+            review,
+            printed,
+        )
     first_failure, notes, passed_seeds, status = "", [], 0, "passed"
     noted: set[str] = set()
     for plan in plans:
         findings, error = _judge_seed(spec, test, plan, run, refs)
         details.setdefault("findings", []).append(
-            {"seed": plan.seed, **{name: f.details | {"passed": f.passed}
-                                   for name, f in findings}})
+            {"seed": plan.seed, **{name: f.details | {"passed": f.passed} for name, f in findings}}
+        )
         if error:
             first_failure = first_failure or error
             status = "error"
             continue
-        required_failed = [f for (name, f), req in findings_required(findings, test) if
-                           req and not f.passed]
+        required_failed = [
+            f for (name, f), req in findings_required(findings, test) if req and not f.passed
+        ]
         for (name, found), req in findings_required(findings, test):
             if not req and not found.passed and name not in noted:
                 noted.add(name)  # one note per property: the first seed that shows it
@@ -283,9 +341,21 @@ def _run_test(spec: CodeCheckSpec, test: CodeTestSpec, source: bytes, refs: Refe
     if not passed and test.feedback:
         diagnostic = f"{diagnostic}. {test.feedback}"
     marks = round(fraction * test.marks, 10)
-    return _TestOutcome(CodeTestResult(test.id, passed, fraction, test.marks, marks,
-                                       "passed" if passed else status, diagnostic, notes,
-                                       details), "", printed)
+    return _TestOutcome(
+        CodeTestResult(
+            test.id,
+            passed,
+            fraction,
+            test.marks,
+            marks,
+            "passed" if passed else status,
+            diagnostic,
+            notes,
+            details,
+        ),
+        "",
+        printed,
+    )
 
 
 def findings_required(findings: list[tuple[str, Finding]], test: CodeTestSpec):
@@ -294,56 +364,82 @@ def findings_required(findings: list[tuple[str, Finding]], test: CodeTestSpec):
     return [((name, f), required.get(name, True)) for name, f in findings]
 
 
-def _run_failure(spec: CodeCheckSpec, test: CodeTestSpec,
-                 run: SandboxRun) -> tuple[str, str, str] | None:
+def _run_failure(
+    spec: CodeCheckSpec, test: CodeTestSpec, run: SandboxRun
+) -> tuple[str, str, str] | None:
     """(status, message, review reason) when the job gave no usable results."""
     limits = test.limits or spec.limits
     if run.status == "timeout":
         review = ""
-        message = (f"{spec.function} did not finish within {limits.wall_seconds:g} s "
-                   "(an endless loop, or far too slow?)")
+        message = (
+            f"{spec.function} did not finish within {limits.wall_seconds:g} s "
+            "(an endless loop, or far too slow?)"
+        )
         if run.cpu_seconds < 0.5 * run.wall_seconds:
-            review = (f"test {test.id} timed out while using little CPU "
-                      f"({run.cpu_seconds:.2f} s of {run.wall_seconds:.2f} s): sleeping, "
-                      "waiting, or a busy machine")
+            review = (
+                f"test {test.id} timed out while using little CPU "
+                f"({run.cpu_seconds:.2f} s of {run.wall_seconds:.2f} s): sleeping, "
+                "waiting, or a busy machine"
+            )
         return "timeout", message, review
     if run.status == "result_too_large":
         return "failed", f"{spec.function} returned far more data than expected", ""
     if run.status == "no_result":
         return "crashed", _crash_message(spec, run, limits), ""
     if run.status == "bad_result":
-        return ("failed", "the results could not be read back from your code's process (does "
-                "it tamper with the interpreter or its output?)", "")
+        return (
+            "failed",
+            "the results could not be read back from your code's process (does "
+            "it tamper with the interpreter or its output?)",
+            "",
+        )
     if run.import_error is not None:
-        return ("error", f"importing {spec.file} failed: {run.import_error.describe(spec.file)}",
-                "")
+        return (
+            "error",
+            f"importing {spec.file} failed: {run.import_error.describe(spec.file)}",
+            "",
+        )
     if run.missing_function:
         return "not_run", f"{spec.file} has no function named {spec.function}", ""
     return None
 
 
 def _crash_message(spec: CodeCheckSpec, run: SandboxRun, limits) -> str:
-    if run.signal == signal.SIGXCPU or (run.signal == signal.SIGKILL and
-                                        run.cpu_seconds >= limits.cpu_seconds):
+    if run.signal == signal.SIGXCPU or (
+        run.signal == signal.SIGKILL and run.cpu_seconds >= limits.cpu_seconds
+    ):
         return f"{spec.function} used more than {limits.cpu_seconds:g} s of CPU time"
     if run.signal is not None:
-        name = signal.Signals(run.signal).name if run.signal in signal.Signals._value2member_map_ \
+        name = (
+            signal.Signals(run.signal).name
+            if run.signal in signal.Signals._value2member_map_
             else str(run.signal)
+        )
         return f"the process running {spec.file} was killed by signal {name}"
-    return (f"the process running {spec.file} ended before returning any result (exit code "
-            f"{run.exit_code}): code must not exit the interpreter (sys.exit, os._exit)")
+    return (
+        f"the process running {spec.file} ended before returning any result (exit code "
+        f"{run.exit_code}): code must not exit the interpreter (sys.exit, os._exit)"
+    )
 
 
-def _judge_seed(spec: CodeCheckSpec, test: CodeTestSpec, plan: _SeedPlan, run: SandboxRun,
-                refs: References | None) -> tuple[list[tuple[str, Finding]], str]:
+def _judge_seed(
+    spec: CodeCheckSpec,
+    test: CodeTestSpec,
+    plan: _SeedPlan,
+    run: SandboxRun,
+    refs: References | None,
+) -> tuple[list[tuple[str, Finding]], str]:
     """Findings for one seed, or an error message when a call raised."""
     label = _label(spec, test)
     outputs = []
     for index in plan.base:
         outcome = run.calls[index]
         if not outcome.ok:
-            where = f" (with {test.sweep[0]}={run_sweep_value(test, plan, index)})" \
-                if test.sweep else ""
+            where = (
+                f" (with {test.sweep[0]}={run_sweep_value(test, plan, index)})"
+                if test.sweep
+                else ""
+            )
             return [], f"{spec.function} raised {outcome.error.describe(spec.file)}{where}"
         value, problem = _select(outcome.value, test.output, f"the result of {spec.function}")
         if problem:
@@ -355,19 +451,22 @@ def _judge_seed(spec: CodeCheckSpec, test: CodeTestSpec, plan: _SeedPlan, run: S
         want = _expected_shape(test, plan.inputs)
         for value in outputs:
             if isinstance(value, Unsupported) or not isinstance(value, np.ndarray):
-                findings.append(("shape", Finding(False, f"{label} is {describe_value(value)}, "
-                                                  "not an array")))
+                findings.append(
+                    ("shape", Finding(False, f"{label} is {describe_value(value)}, not an array"))
+                )
                 break
             if value.shape != want:
-                findings.append(("shape", Finding(False, f"{label} has shape {value.shape}, "
-                                                  f"expected {want}")))
+                findings.append(
+                    ("shape", Finding(False, f"{label} has shape {value.shape}, expected {want}"))
+                )
                 break
     if test.compare is not None:
         findings.append(("compare", _compare(spec, test, plan, outputs, refs, label, sizes)))
     for index, prop in enumerate(test.properties):
         name = f"property:{index}"
-        findings.append((name, _property(spec, test, plan, index, prop, outputs, run, refs,
-                                         label, sizes)))
+        findings.append(
+            (name, _property(spec, test, plan, index, prop, outputs, run, refs, label, sizes))
+        )
     return findings, ""
 
 
@@ -402,15 +501,22 @@ def _compare(spec, test, plan, outputs, refs, label, sizes) -> Finding:
             if test.sweep:
                 kwargs[test.sweep[0]] = test.sweep[1][position]
         else:
-            args, kwargs = _call_arguments(test, plan.inputs, compare.args or (),
-                                           compare.kwargs or {})
+            args, kwargs = _call_arguments(
+                test, plan.inputs, compare.args or (), compare.kwargs or {}
+            )
         expected = _reference_value(refs, compare.reference, _copy(args), _copy(kwargs))
         path = test.output if compare.output is None else compare.output
         expected, problem = _select(expected, path, f"reference {compare.reference}")
         if problem:
             raise RubricError(f"test {test.id}: {problem}")
-        found = compare_values(actual=value, expected=_as_arrays(expected), rtol=compare.rtol,
-                               atol=compare.atol, sizes=sizes, label=label)
+        found = compare_values(
+            actual=value,
+            expected=_as_arrays(expected),
+            rtol=compare.rtol,
+            atol=compare.atol,
+            sizes=sizes,
+            label=label,
+        )
         if not found.passed:
             return found
     return Finding(True)
@@ -438,11 +544,15 @@ def _property(spec, test, plan, index, prop, outputs, run, refs, label, sizes) -
     if prop.name == "residual_orthogonal":
         for name in (params["matrix"], params["target"]):
             if name not in plan.inputs:
-                raise RubricError(f"test {test.id}: residual_orthogonal refers to unknown input "
-                                  f"{name!r}")
-        return residual_orthogonality(matrix=plan.inputs[params["matrix"]],
-                                      target=plan.inputs[params["target"]],
-                                      solution=outputs[0], rtol=params["rtol"])
+                raise RubricError(
+                    f"test {test.id}: residual_orthogonal refers to unknown input {name!r}"
+                )
+        return residual_orthogonality(
+            matrix=plan.inputs[params["matrix"]],
+            target=plan.inputs[params["target"]],
+            solution=outputs[0],
+            rtol=params["rtol"],
+        )
     if prop.name == "monotone_decrease":
         losses = []
         for value in outputs:
@@ -454,8 +564,13 @@ def _property(spec, test, plan, index, prop, outputs, run, refs, label, sizes) -
         loss_args = [_resolve(a, plan.inputs) for a in params["loss_args"]]
         baseline = float(_reference_value(refs, params["loss"], (zero, *loss_args), {}))
         labels = [f"{test.sweep[0]}={v}" for v in test.sweep[1]]
-        return monotone_decrease(losses, baseline=baseline, min_decrease=params["min_decrease"],
-                                 tolerance=params["tolerance"], labels=labels)
+        return monotone_decrease(
+            losses,
+            baseline=baseline,
+            min_decrease=params["min_decrease"],
+            tolerance=params["tolerance"],
+            labels=labels,
+        )
     # finite_difference
     wrt = params["wrt"]
     if params["of"] == "student":
@@ -465,10 +580,14 @@ def _property(spec, test, plan, index, prop, outputs, run, refs, label, sizes) -
             for call_index in (plus_index, minus_index):
                 outcome = run.calls[call_index]
                 if not outcome.ok:
-                    return Finding(False, f"{spec.function} raised "
-                                   f"{outcome.error.describe(spec.file)} on a nearby input")
-                value, problem = _select(outcome.value, params["loss_output"],
-                                         f"the result of {spec.function}")
+                    return Finding(
+                        False,
+                        f"{spec.function} raised "
+                        f"{outcome.error.describe(spec.file)} on a nearby input",
+                    )
+                value, problem = _select(
+                    outcome.value, params["loss_output"], f"the result of {spec.function}"
+                )
                 scalar = _scalar(value) if problem is None else None
                 if scalar is None:
                     return Finding(False, problem or "the loss is not a single number")
@@ -489,6 +608,12 @@ def _property(spec, test, plan, index, prop, outputs, run, refs, label, sizes) -
         of = "the loss"
     shape = np.shape(plan.inputs[wrt])
     numerical = central_difference(plus, minus, params["eps"], shape)
-    return gradient_matches_differences(gradient=outputs[0], numerical=numerical,
-                                        rtol=params["rtol"], atol=params["atol"], sizes=sizes,
-                                        label=label, of=of)
+    return gradient_matches_differences(
+        gradient=outputs[0],
+        numerical=numerical,
+        rtol=params["rtol"],
+        atol=params["atol"],
+        sizes=sizes,
+        label=label,
+        of=of,
+    )

@@ -153,8 +153,10 @@ def _encode_calls(calls: list[Call]) -> tuple[list[dict], list[bytes]]:
         raise TypeError(f"cannot send a {type(value).__name__} to the sandbox")
 
     encoded = [
-        {"args": [encode(a) for a in call.args],
-         "kwargs": {k: encode(v) for k, v in call.kwargs.items()}}
+        {
+            "args": [encode(a) for a in call.args],
+            "kwargs": {k: encode(v) for k, v in call.kwargs.items()},
+        }
         for call in calls
     ]
     return encoded, blobs
@@ -238,8 +240,16 @@ def decode_result(data: bytes, n_calls: int) -> SandboxRun:
 
 # ----------------------------------------------------------------- sandbox
 def _clean_environment() -> dict[str, str]:
-    threads = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")}
+    threads = {
+        k: "1"
+        for k in (
+            "OMP_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS",
+            "MKL_NUM_THREADS",
+            "VECLIB_MAXIMUM_THREADS",
+            "NUMEXPR_NUM_THREADS",
+        )
+    }
     return {
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
@@ -277,14 +287,33 @@ class Sandbox:
         parent_end, child_end = socket.socketpair()
         mode = {None: "auto", True: "on", False: "off"}[self.isolate]
         self._jail_root = tempfile.mkdtemp(prefix="grader-jail-")
-        command = [self.python, "-I", _zygote.__file__, "--socket-fd", str(child_end.fileno()),
-                   "--isolate", mode, "--jail-root", self._jail_root]
+        command = [
+            self.python,
+            "-I",
+            _zygote.__file__,
+            "--socket-fd",
+            str(child_end.fileno()),
+            "--isolate",
+            mode,
+            "--jail-root",
+            self._jail_root,
+        ]
         try:
             self._process = subprocess.Popen(
-                command, pass_fds=[child_end.fileno()], env=_clean_environment(),
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                cwd="/", start_new_session=True, close_fds=True,
+                command,
+                pass_fds=[child_end.fileno()],
+                env=_clean_environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                cwd="/",
+                start_new_session=True,
+                close_fds=True,
             )
+        except OSError as exc:
+            parent_end.close()
+            self.close()
+            raise SandboxError(f"the sandbox did not start: {exc}") from exc
         finally:
             child_end.close()
         self._socket = parent_end
@@ -329,12 +358,24 @@ class Sandbox:
         self.start()
         return list(self.info.get("visible", [])) if self.info.get("isolated") else ["/"]
 
-    def run(self, *, source: bytes, filename: str, function: str, calls: list[Call],
-            limits: SandboxLimits) -> SandboxRun:
+    def run(
+        self,
+        *,
+        source: bytes,
+        filename: str,
+        function: str,
+        calls: list[Call],
+        limits: SandboxLimits,
+    ) -> SandboxRun:
         """Run ``function`` from the student file (given as bytes) on each call."""
         encoded, blobs = _encode_calls(calls)
-        job = {"module": Path(filename).stem or "submission", "filename": Path(filename).name,
-               "function": function, "calls": encoded, "limits": limits.to_dict()}
+        job = {
+            "module": Path(filename).stem or "submission",
+            "filename": Path(filename).name,
+            "function": function,
+            "calls": encoded,
+            "limits": limits.to_dict(),
+        }
         message = _zygote.pack_message(job, [source, *blobs])
         with self._lock:
             for attempt in (1, 2):

@@ -42,12 +42,17 @@ class _Fields:
 
     def __init__(self, data: Any, where: str, source: str | None, allowed: set[str]):
         if not isinstance(data, dict):
-            raise RubricError(f"{where or 'code check'}: expected a mapping, got "
-                              f"{type(data).__name__}", path=source)
+            raise RubricError(
+                f"{where or 'code check'}: expected a mapping, got {type(data).__name__}",
+                path=source,
+            )
         unknown = sorted(set(map(str, data)) - allowed)
         if unknown:
-            raise RubricError(f"{self._name(where, unknown[0])}: unknown field (allowed: "
-                              f"{', '.join(sorted(allowed))})", path=source)
+            raise RubricError(
+                f"{self._name(where, unknown[0])}: unknown field (allowed: "
+                f"{', '.join(sorted(allowed))})",
+                path=source,
+            )
         self.data, self.where, self.source = data, where, source
 
     @staticmethod
@@ -73,8 +78,15 @@ class _Fields:
             raise self.error(key, "must be a non-empty string")
         return value
 
-    def number(self, key: str, default: float | None = None, *, required: bool = False,
-               minimum: float | None = 0.0, positive: bool = False) -> float | None:
+    def number(
+        self,
+        key: str,
+        default: float | None = None,
+        *,
+        required: bool = False,
+        minimum: float | None = 0.0,
+        positive: bool = False,
+    ) -> float | None:
         value = self.data.get(key, default)
         if value is None:
             if required:
@@ -85,7 +97,11 @@ class _Fields:
                 value = float(value)  # YAML reads 1e-6 (no dot) as a string
             except ValueError:
                 raise self.error(key, f"must be a number, got {value!r}") from None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise self.error(key, f"must be a number, got {value!r}")
         if positive and value <= 0:
             raise self.error(key, "must be greater than 0")
@@ -131,8 +147,12 @@ class ArraySpec:
 
     @classmethod
     def from_mapping(cls, data: Any, where: str, source: str | None) -> ArraySpec:
-        fields = _Fields(data, where, source, {"shape", "distribution", "mean", "scale", "low",
-                                               "high", "bias_column", "condition"})
+        fields = _Fields(
+            data,
+            where,
+            source,
+            {"shape", "distribution", "mean", "scale", "low", "high", "bias_column", "condition"},
+        )
         shape = fields.raw("shape")
         if not isinstance(shape, list) or not all(
             isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
@@ -147,11 +167,22 @@ class ArraySpec:
         bias = fields.boolean("bias_column", False)
         if bias and len(shape) != 2:
             raise fields.error("bias_column", "only applies to 2-D arrays")
-        low, high = fields.number("low", 0.0, minimum=None), fields.number("high", 1.0, minimum=None)
+        low, high = (
+            fields.number("low", 0.0, minimum=None),
+            fields.number("high", 1.0, minimum=None),
+        )
         if high <= low:
             raise fields.error("high", "must be greater than low")
-        return cls(tuple(shape), distribution, fields.number("mean", 0.0, minimum=None),
-                   fields.number("scale", 1.0, positive=True), low, high, bias, condition)
+        return cls(
+            tuple(shape),
+            distribution,
+            fields.number("mean", 0.0, minimum=None),
+            fields.number("scale", 1.0, positive=True),
+            low,
+            high,
+            bias,
+            condition,
+        )
 
 
 @dataclass(frozen=True)
@@ -219,16 +250,39 @@ class CodeCheckSpec:
     @classmethod
     def from_mapping(cls, data: Any, *, source: str | None = None) -> CodeCheckSpec:
         """Build from a rubric mapping; ``RubricError`` names the offending field."""
-        fields = _Fields(data, "", source, {"kind", "id", "points", "file", "function",
-                                            "references", "tests", "limits", "time_limit",
-                                            "title", "description", "feedback"})
+        known_id = data.get("id") if isinstance(data, dict) else None
+        where = f"checks[{known_id}]" if isinstance(known_id, str) and known_id else ""
+        fields = _Fields(
+            data,
+            where,
+            source,
+            {
+                "kind",
+                "id",
+                "points",
+                "file",
+                "function",
+                "references",
+                "tests",
+                "limits",
+                "time_limit",
+                "title",
+                "description",
+                "feedback",
+            },
+        )
         if fields.raw("kind", "code") != "code":
             raise fields.error("kind", "must be 'code'")
         check_id = fields.text("id", required=True)
         fields.where = f"checks[{check_id}]"
         points = fields.number("points", required=True)
         filename = fields.text("file", required=True)
-        if "/" in filename or "\\" in filename or filename.startswith(".") or not filename.endswith(".py"):
+        if (
+            "/" in filename
+            or "\\" in filename
+            or filename.startswith(".")
+            or not filename.endswith(".py")
+        ):
             raise fields.error("file", "must be a plain .py file name, e.g. linreg.py")
         function = _identifier(fields.text("function", required=True), fields, "function")
         limits = _limits(fields, SandboxLimits())
@@ -237,19 +291,32 @@ class CodeCheckSpec:
             raise fields.error("tests", "must be a non-empty list of tests")
         given = [t.get("marks") for t in raw_tests if isinstance(t, dict)]
         unmarked = sum(1 for m in given if m is None)
-        marked = sum(float(m) for m in given if isinstance(m, int | float) and not isinstance(m, bool))
+        marked = sum(
+            float(m) for m in given if isinstance(m, int | float) and not isinstance(m, bool)
+        )
         share = (points - marked) / unmarked if unmarked else 0.0
-        tests = tuple(_test(t, f"{fields.where}.tests[{i}]", source, share, limits)
-                      for i, t in enumerate(raw_tests))
+        tests = tuple(
+            _test(t, f"{fields.where}.tests[{i}]", source, share, limits)
+            for i, t in enumerate(raw_tests)
+        )
         ids = [t.id for t in tests]
         if len(set(ids)) != len(ids):
             raise fields.error("tests", "test ids must be unique")
         total = sum(t.marks for t in tests)
         if abs(total - points) > 1e-9:
-            raise fields.error("tests", f"the tests' marks add up to {total:g}, not the "
-                               f"check's points {points:g}")
-        return cls(check_id, points, filename, function, tests, fields.text("references"),
-                   limits, fields.text("title") or "")
+            raise fields.error(
+                "tests", f"the tests' marks add up to {total:g}, not the check's points {points:g}"
+            )
+        return cls(
+            check_id,
+            points,
+            filename,
+            function,
+            tests,
+            fields.text("references"),
+            limits,
+            fields.text("title") or "",
+        )
 
 
 def _limits(fields: _Fields, base: SandboxLimits) -> SandboxLimits:
@@ -258,8 +325,12 @@ def _limits(fields: _Fields, base: SandboxLimits) -> SandboxLimits:
         seconds = fields.number("time_limit", positive=True)
         values.update(wall_seconds=seconds, cpu_seconds=seconds)
     if fields.has("limits"):
-        inner = _Fields(fields.raw("limits"), fields._name(fields.where, "limits"), fields.source,
-                        set(base.__dict__))
+        inner = _Fields(
+            fields.raw("limits"),
+            fields._name(fields.where, "limits"),
+            fields.source,
+            set(base.__dict__),
+        )
         for key in base.__dict__:
             if inner.has(key):
                 number = inner.number(key, positive=True)
@@ -267,19 +338,43 @@ def _limits(fields: _Fields, base: SandboxLimits) -> SandboxLimits:
     return SandboxLimits(**values)
 
 
-def _test(data: Any, where: str, source: str | None, share: float,
-          limits: SandboxLimits) -> CodeTestSpec:
-    fields = _Fields(data, where, source, {
-        "id", "marks", "seed", "seeds", "inputs", "generator", "args", "kwargs", "sweep",
-        "output", "shape", "compare", "properties", "scoring", "time_limit", "limits",
-        "feedback", "description"})
+def _test(
+    data: Any, where: str, source: str | None, share: float, limits: SandboxLimits
+) -> CodeTestSpec:
+    fields = _Fields(
+        data,
+        where,
+        source,
+        {
+            "id",
+            "marks",
+            "seed",
+            "seeds",
+            "inputs",
+            "generator",
+            "args",
+            "kwargs",
+            "sweep",
+            "output",
+            "shape",
+            "compare",
+            "properties",
+            "scoring",
+            "time_limit",
+            "limits",
+            "feedback",
+            "description",
+        },
+    )
     test_id = fields.text("id", required=True)
     marks = fields.number("marks", share)
     if fields.has("seed") and fields.has("seeds"):
         raise fields.error("seeds", "give seed or seeds, not both")
     seeds = fields.raw("seeds", [fields.raw("seed", 0)])
-    if not isinstance(seeds, list) or not seeds or not all(
-        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds
+    if (
+        not isinstance(seeds, list)
+        or not seeds
+        or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)
     ):
         raise fields.error("seeds", "must be a non-empty list of non-negative integers")
     inputs: dict[str, Any] = {}
@@ -329,13 +424,18 @@ def _test(data: Any, where: str, source: str | None, share: float,
             or (isinstance(n, str) and _dimension_ref(n) is not None)
             for n in shape
         ):
-            raise fields.error("shape", "must list integers or 'NAME.k' (dimension k of input "
-                               "NAME)")
+            raise fields.error(
+                "shape", "must list integers or 'NAME.k' (dimension k of input NAME)"
+            )
         shape = tuple(shape)
     compare = None
     if fields.has("compare"):
-        inner = _Fields(fields.raw("compare"), f"{where}.compare", source,
-                        {"reference", "args", "kwargs", "output", "rtol", "atol"})
+        inner = _Fields(
+            fields.raw("compare"),
+            f"{where}.compare",
+            source,
+            {"reference", "args", "kwargs", "output", "rtol", "atol"},
+        )
         c_args, c_kwargs = inner.raw("args"), inner.raw("kwargs")
         if c_args is not None and not isinstance(c_args, list):
             raise inner.error("args", "must be a list")
@@ -346,7 +446,9 @@ def _test(data: Any, where: str, source: str | None, share: float,
             args=tuple(c_args) if c_args is not None else None,
             kwargs=dict(c_kwargs) if c_kwargs is not None else None,
             output=_key_path(inner.raw("output"), inner, "output") if inner.has("output") else None,
-            rtol=inner.number("rtol", 1e-6), atol=inner.number("atol", 0.0))
+            rtol=inner.number("rtol", 1e-6),
+            atol=inner.number("atol", 0.0),
+        )
     properties = []
     raw_properties = fields.raw("properties", []) or []
     if not isinstance(raw_properties, list):
@@ -360,11 +462,22 @@ def _test(data: Any, where: str, source: str | None, share: float,
         raise fields.error("scoring", "must be 'all' or 'per_seed'")
     test_limits = _limits(fields, limits)
     return CodeTestSpec(
-        id=test_id, marks=marks, seeds=tuple(seeds), inputs=inputs, generator=generator,
-        args=tuple(args), kwargs=dict(kwargs), sweep=sweep,
-        output=_key_path(fields.raw("output"), fields, "output"), shape=shape, compare=compare,
-        properties=tuple(properties), scoring=scoring, limits=test_limits,
-        feedback=fields.text("feedback") or "")
+        id=test_id,
+        marks=marks,
+        seeds=tuple(seeds),
+        inputs=inputs,
+        generator=generator,
+        args=tuple(args),
+        kwargs=dict(kwargs),
+        sweep=sweep,
+        output=_key_path(fields.raw("output"), fields, "output"),
+        shape=shape,
+        compare=compare,
+        properties=tuple(properties),
+        scoring=scoring,
+        limits=test_limits,
+        feedback=fields.text("feedback") or "",
+    )
 
 
 def _dimension_ref(text: str) -> tuple[str, int] | None:
@@ -374,11 +487,13 @@ def _dimension_ref(text: str) -> tuple[str, int] | None:
     return None
 
 
-def _property(data: Any, where: str, source: str | None,
-              sweep: tuple[str, tuple[Any, ...]] | None) -> PropertySpec:
+def _property(
+    data: Any, where: str, source: str | None, sweep: tuple[str, tuple[Any, ...]] | None
+) -> PropertySpec:
     if not isinstance(data, dict) or data.get("property") not in PROPERTIES:
-        raise RubricError(f"{where}.property: must be one of {', '.join(sorted(PROPERTIES))}",
-                          path=source)
+        raise RubricError(
+            f"{where}.property: must be one of {', '.join(sorted(PROPERTIES))}", path=source
+        )
     name = data["property"]
     fields = _Fields(data, where, source, PROPERTIES[name] | _COMMON_PROPERTY_KEYS)
     params: dict[str, Any] = {}

@@ -37,8 +37,10 @@ def fallback_sandbox():
 
 def exam_checks() -> dict[str, list[CodeCheckSpec]]:
     data = yaml.safe_load(EXAM_CHECKS.read_text())
-    return {part: [CodeCheckSpec.from_mapping(c, source=str(EXAM_CHECKS)) for c in checks]
-            for part, checks in data.items()}
+    return {
+        part: [CodeCheckSpec.from_mapping(c, source=str(EXAM_CHECKS)) for c in checks]
+        for part, checks in data.items()
+    }
 
 
 def submission_with(tmp_path: Path, source: Path | str, name: str) -> Path:

@@ -20,9 +20,13 @@ from tests.numeric.conftest import FILES, REFERENCES, REPO, exam_checks, submiss
 ATTACKS = FILES / "attacks"
 SPEC = exam_checks()["q1.e"][0]
 FAST = dataclasses.replace(
-    SPEC, limits=SandboxLimits(wall_seconds=1.0, cpu_seconds=1.0),
-    tests=tuple(dataclasses.replace(t, limits=SandboxLimits(wall_seconds=1.0, cpu_seconds=1.0))
-                for t in SPEC.tests))
+    SPEC,
+    limits=SandboxLimits(wall_seconds=1.0, cpu_seconds=1.0),
+    tests=tuple(
+        dataclasses.replace(t, limits=SandboxLimits(wall_seconds=1.0, cpu_seconds=1.0))
+        for t in SPEC.tests
+    ),
+)
 
 # attack file, expected status, words in the diagnostic (the student's own line where it raised)
 CONTAINED_EVERYWHERE = [
@@ -60,14 +64,18 @@ def _assert_contained(result, status, words):
         assert word in test.diagnostic
 
 
-@pytest.mark.parametrize(("name", "status", "words"), CONTAINED_EVERYWHERE,
-                         ids=[a[0] for a in CONTAINED_EVERYWHERE])
+@pytest.mark.parametrize(
+    ("name", "status", "words"), CONTAINED_EVERYWHERE, ids=[a[0] for a in CONTAINED_EVERYWHERE]
+)
 def test_attack_gets_zero(sandbox, tmp_path, name, status, words):
     _assert_contained(_attack(sandbox, tmp_path, name), status, words)
 
 
-@pytest.mark.parametrize(("name", "status", "words"), CONTAINED_WHEN_ISOLATED,
-                         ids=[a[0] for a in CONTAINED_WHEN_ISOLATED])
+@pytest.mark.parametrize(
+    ("name", "status", "words"),
+    CONTAINED_WHEN_ISOLATED,
+    ids=[a[0] for a in CONTAINED_WHEN_ISOLATED],
+)
 def test_attack_gets_zero_when_isolated(isolated_sandbox, tmp_path, name, status, words):
     marker = Path("/tmp/grader-attack-marker")
     marker.unlink(missing_ok=True)
@@ -103,8 +111,9 @@ def test_other_submissions_unaffected_after_all_attacks(sandbox, tmp_path):
     for name, _, _ in CONTAINED_EVERYWHERE:
         if name not in ("sleep", "infinite_loop"):  # timed out above; keep this fast
             _attack(sandbox, tmp_path, name)
-    result = run_code_check(FAST, REPO / "submissions" / "typed-perfect", references=REFERENCES,
-                            sandbox=sandbox)
+    result = run_code_check(
+        FAST, REPO / "submissions" / "typed-perfect", references=REFERENCES, sandbox=sandbox
+    )
     assert result.score == 1 and not result.needs_review
 
 

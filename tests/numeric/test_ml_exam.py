@@ -14,8 +14,10 @@ ALL = [(part, spec) for part, specs in CHECKS.items() for spec in specs]
 def _grade(sandbox, folder):
     from grader.numeric import run_code_check
 
-    return {spec.id: run_code_check(spec, folder, references=REFERENCES, sandbox=sandbox)
-            for _, spec in ALL}
+    return {
+        spec.id: run_code_check(spec, folder, references=REFERENCES, sandbox=sandbox)
+        for _, spec in ALL
+    }
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +32,17 @@ def mistakes(sandbox):
 
 def test_exam_checks_match_the_marking_scheme():
     assert {part: sum(s.points for s in specs) for part, specs in CHECKS.items()} == {
-        "q1.e": 2, "q2.e": 2, "q3.e": 1}
+        "q1.e": 2,
+        "q2.e": 2,
+        "q3.e": 1,
+    }
     marks = {s.id: [t.marks for t in s.tests] for _, s in ALL}
-    assert marks == {"normal-equation": [1], "gradient-descent": [0.5, 0.5],
-                     "forward-backward": [0.5, 0.375, 0.375, 0.375, 0.375], "lstm-cell": [1]}
+    assert marks == {
+        "normal-equation": [1],
+        "gradient-descent": [0.5, 0.5],
+        "forward-backward": [0.5, 0.375, 0.375, 0.375, 0.375],
+        "lstm-cell": [1],
+    }
 
 
 @pytest.mark.parametrize("check_id", [s.id for _, s in ALL])
@@ -58,10 +67,10 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize(("check_id", "test_id", "marks", "words"), MISTAKES,
-                         ids=[f"{c}-{t}" for c, t, _, _ in MISTAKES])
-def test_mistakes_get_the_schemes_marks_and_a_diagnostic(mistakes, check_id, test_id, marks,
-                                                         words):
+@pytest.mark.parametrize(
+    ("check_id", "test_id", "marks", "words"), MISTAKES, ids=[f"{c}-{t}" for c, t, _, _ in MISTAKES]
+)
+def test_mistakes_get_the_schemes_marks_and_a_diagnostic(mistakes, check_id, test_id, marks, words):
     test = next(t for t in mistakes[check_id].tests if t.id == test_id)
     assert test.marks == marks
     if marks < test.max_marks:

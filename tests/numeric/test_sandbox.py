@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.numeric import Call, Sandbox, SandboxError, SandboxLimits
-from grader.numeric import _zygote
+from grader.numeric import Call, Sandbox, SandboxError, SandboxLimits, _zygote
 from grader.numeric.sandbox import Unsupported, decode_result
 from tests.numeric.conftest import FILES
 
@@ -20,8 +19,13 @@ PROBE = (FILES / "students" / "probe.py").read_bytes()
 
 
 def _run(sandbox, function, calls, **limits):
-    return sandbox.run(source=PROBE, filename="probe.py", function=function, calls=calls,
-                       limits=SandboxLimits(**limits))
+    return sandbox.run(
+        source=PROBE,
+        filename="probe.py",
+        function=function,
+        calls=calls,
+        limits=SandboxLimits(**limits),
+    )
 
 
 def _facts(sandbox) -> dict[str, float]:
@@ -90,7 +94,7 @@ def test_zygote_restarts_after_being_killed():
 
 def test_sandbox_that_cannot_start_raises():
     box = Sandbox(python="/nonexistent/python")
-    with pytest.raises((SandboxError, OSError)):
+    with pytest.raises(SandboxError, match="did not start"):
         box.start()
     box.close()
 
@@ -114,8 +118,9 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize(("data", "status"), [(d, s) for _, d, s in MALFORMED],
-                         ids=[m[0] for m in MALFORMED])
+@pytest.mark.parametrize(
+    ("data", "status"), [(d, s) for _, d, s in MALFORMED], ids=[m[0] for m in MALFORMED]
+)
 def test_malformed_results_are_rejected(data, status):
     assert decode_result(data, n_calls=1).status == status
 
@@ -130,8 +135,9 @@ VALUES = [
 ]
 
 
-@pytest.mark.parametrize(("node", "arrays", "what"), [v[1:] for v in VALUES],
-                         ids=[v[0] for v in VALUES])
+@pytest.mark.parametrize(
+    ("node", "arrays", "what"), [v[1:] for v in VALUES], ids=[v[0] for v in VALUES]
+)
 def test_values_that_are_not_numbers_become_unsupported(node, arrays, what):
     run = decode_result(_message({"calls": [{"ok": True, "value": node}]}, arrays), n_calls=1)
     assert run.status == "finished"

@@ -10,8 +10,15 @@ MARKER = os.environ.get("ATTACK_MARKER", "/tmp/grader-attack-marker")
 
 def fit_normal_equation(X, y):
     written = 0
-    for path in (MARKER, "../escaped.txt", "/work/main/PWNED", "/root/PWNED", "/usr/PWNED",
-                 "/jobs/PWNED", "/PWNED"):
+    for path in (
+        MARKER,
+        "../escaped.txt",
+        "/work/main/PWNED",
+        "/root/PWNED",
+        "/usr/PWNED",
+        "/jobs/PWNED",
+        "/PWNED",
+    ):
         try:
             with open(path, "w") as handle:
                 handle.write("owned")
