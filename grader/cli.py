@@ -390,6 +390,39 @@ def equiv(a, b, symbols, aliases, context_file, batch_file, as_json, time_limit,
         click.echo(f"  {key}: {value}")
 
 
+# --- derivation (math-derivation) -------------------------------------------
+
+
+@main.command()
+@click.argument("file", type=click.Path())
+@click.option("--context", "context_file", type=click.Path(), help="Math context (YAML).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.01),
+    default=5.0,
+    show_default=True,
+    help="Seconds per step.",
+)
+def derivation(file, context_file, as_json, time_limit) -> None:
+    """Check the derivation in FILE line by line: how each step was read, its
+    kind, whether it follows from the line before and whether it is right.
+
+    \b
+      grader derivation answer.md --context q1-context.yaml
+      grader derivation answer.md --context q1-context.yaml --json
+    """
+    import json
+
+    from grader.math.derivation import check_derivation_file, format_derivation
+
+    result = check_derivation_file(file, context_file, time_limit=time_limit)
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+    else:
+        click.echo(format_derivation(result))
+
+
 # --- ci (batch) ---------------------------------------------------------------
 
 

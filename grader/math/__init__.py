@@ -26,6 +26,18 @@ _READ_EXPORTS: dict[str, str] = {
     "Repair": "grader.math.normalize",
 }
 
+# Derivations (math-derivation): step-by-step checking, reference derivatives,
+# finding math lines in an answer. Also lazy.
+_DERIVATION_EXPORTS: dict[str, str] = {
+    "check_derivation": "grader.math.derivation",
+    "Milestone": "grader.math.derivation",
+    "MilestoneResult": "grader.math.derivation",
+    "DerivationResult": "grader.math.derivation",
+    "DerivationStep": "grader.math.derivation",
+    "find_math_lines": "grader.math.lines",
+    "MathSource": "grader.math.lines",
+}
+
 
 def __getattr__(name: str):
     if name in _EQUIVALENCE_EXPORTS:
@@ -36,4 +48,8 @@ def __getattr__(name: str):
         import importlib
 
         return getattr(importlib.import_module(_READ_EXPORTS[name]), name)
+    if name in _DERIVATION_EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_DERIVATION_EXPORTS[name]), name)
     raise AttributeError(f"module 'grader.math' has no attribute {name!r}")

@@ -131,7 +131,9 @@ class DerivationStep:
     quantity: str | None = None
     vs_previous: str | None = None  # equal | not_equal | undetermined | None (no previous)
     vs_truth: str | None = None  # equal | not_equal | undetermined | None (no truth known)
-    status: str = "unchecked"  # correct | carried_forward | wrong | review | undetermined | unchecked
+    status: str = (
+        "unchecked"  # correct | carried_forward | wrong | review | undetermined | unchecked
+    )
     diagnosis: str | None = None
     ocr_suspect: bool = False
     ocr_note: str | None = None
@@ -494,6 +496,239 @@ class _Checker:
                 {"term": _plain(-difference)},
             )
         return verdict
+
+    # --- classification, ECF, equations ---------------------------------
+
+    def quantity_of(self, term: Any) -> str | None:
+        if not isinstance(term, (sp.Symbol, MatrixSymbol)):
+            return None
+        name = term.name
+        if _split_quantity(name) is not None:
+            return name
+        if self.knows(name):
+            return name
+        return None
+
+    def knows(self, name: str) -> bool:
+        return (
+            name in self.graph.definitions
+            or name in self.references
+            or name in self.values
+            or name in self.new_names
+        )
+
+    def is_new_name(self, term: Any) -> bool:
+        if not isinstance(term, (sp.Symbol, MatrixSymbol)):
+            return False
+        name = term.name
+        return (
+            _split_quantity(name) is None
+            and name not in self.graph.symbols
+            and name not in self.known_names
+        )
+
+    def is_unknown_symbol(self, term: Any) -> bool:
+        if not isinstance(term, (sp.Symbol, MatrixSymbol)):
+            return False
+        return term.name in self.graph.symbols and term.name not in self.graph.definitions
+
+    def gradient_quantity(self, gradient: tuple[Any, Any]) -> str:
+        inner, wrt = gradient
+        if wrt is None and self.last_wrt is not None:
+            wrt = self.graph.symbols.get(self.last_wrt)
+        wrt_name = getattr(wrt, "name", None) or "?"
+        of = inner.name if isinstance(inner, (sp.Symbol, MatrixSymbol)) else _plain(inner)
+        quantity = f"d({of})/d({wrt_name})"
+        if quantity not in self.references and wrt is not None and not self.knows(of):
+            from grader.math._nodes import Gradient
+
+            self.references[quantity] = Gradient(inner, wrt)
+        return quantity
+
+    def ecf_expr(self, quantity: str) -> Any | None:
+        """What the right local derivatives give from the student's own earlier values."""
+        split = _split_quantity(quantity)
+        if split is None:
+            return None
+        of, wrt = split
+        graph = self.graph
+        wrt_symbol = graph.symbols.get(wrt)
+        if wrt_symbol is None:
+            return None
+        if of in graph.definitions and graph._all_scalar(of, wrt):
+            stated = False
+
+            def through(node: str, depth: int = 0) -> Any:
+                nonlocal stated
+                total = 0
+                for child in graph.children(node):
+                    if child != of and not graph.depends_on(of, child):
+                        continue
+                    name = f"d({of})/d({child})"
+                    if child == of:
+                        upstream: Any = 1
+                    elif name in self.values and depth < 12:
+                        upstream = sp.Symbol(name, real=True)
+                        stated = True
+                    else:
+                        upstream = through(child, depth + 1)
+                    total += upstream * graph.local(child, node)
+                return total
+
+            value = through(wrt)
+            if stated:
+                return value
+        own = self.student_expr(of)
+        if own is not None:
+            from grader.math._nodes import Gradient
+
+            return Gradient(own, wrt_symbol)
+        return None
+
+    def equation_unknown(self, lhs: Any, rhs: Any) -> Any | None:
+        if self.equation is not None and self.equation.get("unknown") is not None:
+            return self.equation["unknown"]
+        for side in (lhs, rhs):
+            if self.is_unknown_symbol(side):
+                return side
+        if self.last_wrt is not None:
+            return self.graph.symbols.get(self.last_wrt)
+        return None
+
+    def residuals(
+        self,
+        equation: tuple[Any, Any],
+        resolve: Callable,
+        extra: dict | None = None,
+        points: Sequence[int] | None = None,
+    ) -> list[np.ndarray]:
+        lhs, rhs = equation
+        results = []
+        for index in points if points is not None else range(len(self.evaluator.points)):
+            point = self.evaluator.points[index]
+            if extra:
+                point = {**point, **extra}
+            with np.errstate(all="ignore"):
+                left = _as_array(self.evaluator.value(lhs, point, resolve))
+                right = _as_array(self.evaluator.value(rhs, point, resolve))
+            if left.shape != right.shape:
+                if right.ndim == 0 and right == 0:
+                    right = np.zeros_like(left)
+                elif left.ndim == 0 and left == 0:
+                    left = np.zeros_like(right)
+                else:
+                    raise ShapeMismatch(
+                        f"the two sides have different shapes ({_shape_text(left)} and {_shape_text(right)})"
+                    )
+            results.append(left - right)
+        return results
+
+    def solve(
+        self, equation: tuple[Any, Any], unknown: Any, index: int, resolve: Callable
+    ) -> np.ndarray | None:
+        """The unique solution for ``unknown`` at point ``index`` of an affine equation."""
+        point = self.evaluator.points[index]
+        base = point.get(unknown)
+        if base is None:
+            return None
+        base = np.asarray(base, dtype=float)
+        shape = base.shape
+
+        def residual(value: np.ndarray) -> np.ndarray:
+            extra = {unknown: value if shape else float(value)}
+            return np.ravel(self.residuals(equation, resolve, extra, points=[index])[0])
+
+        r0 = residual(np.zeros(shape))
+        columns = []
+        for flat in range(max(1, base.size)):
+            unit = np.zeros(base.size)
+            unit[flat] = 1.0
+            columns.append(residual(unit.reshape(shape)) - r0)
+        matrix = np.stack(columns, axis=1)
+        probe = base
+        if not _close(residual(probe), r0 + matrix @ np.ravel(probe)):
+            return None  # not affine in the unknown
+        if np.linalg.matrix_rank(matrix) < base.size:
+            return None
+        solution, *_ = np.linalg.lstsq(matrix, -r0, rcond=None)
+        if not _close(matrix @ solution, -r0):
+            return None
+        return solution.reshape(shape)
+
+    def equation_verdict(
+        self,
+        current: tuple[Any, Any],
+        reference: tuple[Any, Any],
+        unknown: Any,
+        *,
+        both_ways: bool,
+        reference_mode: str = "student",
+    ) -> _Verdict:
+        """``reference => current`` (and ``<=`` when ``both_ways``) as solution sets."""
+        student = self.resolver("student")
+        ref_resolve = self.resolver(reference_mode)
+        try:
+            mine = self.residuals(current, student)
+        except MatrixDivision as error:
+            return _Verdict("not_equal", "matrix_division", str(error))
+        except ShapeMismatch as error:
+            return _Verdict("not_equal", "shape_mismatch", str(error))
+        except EvaluationError as error:
+            return _Verdict("undetermined", None, str(error))
+        try:
+            theirs = self.residuals(reference, ref_resolve)
+        except EvaluationError as error:
+            return _Verdict(
+                "undetermined", None, f"the previous equation cannot be evaluated: {error}"
+            )
+        if _common_factor(mine, theirs) is not None:
+            return _Verdict("equal")
+        if unknown is None:
+            return _Verdict("not_equal", "different", "not the same equation")
+        try:
+            for index in range(len(self.evaluator.points)):
+                solution = self.solve(reference, unknown, index, ref_resolve)
+                if solution is None:
+                    return _Verdict("undetermined", None, "cannot solve the previous equation")
+                extra = {unknown: solution if solution.shape else float(solution)}
+                at_solution = self.residuals(current, student, extra, points=[index])[0]
+                scale = max(float(np.max(np.abs(solution), initial=1.0)), 1.0)
+                if not np.all(np.abs(at_solution) <= 1e-6 * scale * 10):
+                    mine_solution = self.solve(current, unknown, index, student)
+                    if mine_solution is None:
+                        return _Verdict("not_equal", "different", "does not follow")
+                    verdict = _compare_values([_as_array(mine_solution)], [_as_array(solution)])
+                    verdict.reason = f"gives a different solution ({verdict.reason})"
+                    return verdict
+                if both_ways:
+                    mine_solution = self.solve(current, unknown, index, student)
+                    if mine_solution is None:
+                        return _Verdict("undetermined", None, f"does not determine {unknown}")
+            return _Verdict("equal")
+        except MatrixDivision as error:
+            return _Verdict("not_equal", "matrix_division", str(error))
+        except ShapeMismatch as error:
+            return _Verdict("not_equal", "shape_mismatch", str(error))
+        except EvaluationError as error:
+            return _Verdict("undetermined", None, str(error))
+        except np.linalg.LinAlgError as error:
+            return _Verdict("undetermined", None, f"linear algebra failed: {error}")
+
+    def apply(self, outcome: _Outcome) -> None:
+        step = outcome.step
+        for quantity, expr in outcome.values:
+            self.values.setdefault(quantity, []).append((step.line_no, expr))
+        for quantity, record in outcome.value_records:
+            self.records.setdefault(quantity, []).append({**record, "step": step})
+        self.new_names.update(outcome.new_names)
+        if not outcome.keep_main:
+            self.main_quantity = outcome.main_quantity
+        if outcome.equation is not None:
+            self.equation = outcome.equation
+        elif step.kind in ("definition", "rewrite", "differentiation") and step.role == "main":
+            self.equation = None
+        if step.quantity and _split_quantity(step.quantity) and step.kind == "differentiation":
+            self.last_wrt = _split_quantity(step.quantity)[1]
 
     # --- OCR: an unknown name that a constant would make right -------------
 
@@ -879,7 +1114,9 @@ def _check_statement(checker: _Checker, statement: _Statement) -> _Outcome:
     if quantity is not None and _split_quantity(quantity) is not None:
         of, wrt = _split_quantity(quantity)
         if checker.graph.is_local(of, wrt) or not checker.knows(of):
-            return _check_local(checker, outcome, quantity, terms[1:], local=checker.graph.is_local(of, wrt))
+            return _check_local(
+                checker, outcome, quantity, terms[1:], local=checker.graph.is_local(of, wrt)
+            )
     if source.role == "side_note" and not continues:
         if quantity is not None and len(terms) > 1:
             return _check_values(checker, outcome, quantity, terms[1:], unknown, side_note=True)
@@ -887,7 +1124,14 @@ def _check_statement(checker: _Checker, statement: _Statement) -> _Outcome:
 
     if continues:
         if checker.equation is not None and checker.main_quantity is None:
-            return _check_equation(checker, outcome, [checker.equation["rhs"], *terms], relation, unknown, continues=True)
+            return _check_equation(
+                checker,
+                outcome,
+                [checker.equation["rhs"], *terms],
+                relation,
+                unknown,
+                continues=True,
+            )
         if checker.main_quantity is None:
             step.kind = "rewrite"
             step.message = "continues a line that states no quantity (not checked)"
@@ -1013,20 +1257,27 @@ def _check_values(
         if gradient is not None and split is not None:
             _record_gradient_argument(checker, outcome, split[0], gradient[0])
         truth_verdict = (
-            checker.compare(value, truth, student_mode="student")
-            if truth is not None
-            else None
+            checker.compare(value, truth, student_mode="student") if truth is not None else None
         )
         if previous is not None:
             prev_verdict = checker.compare(
                 value, previous, student_mode="student", reference_mode="student"
             )
         elif ecf is not None:
-            prev_verdict = checker.compare(value, ecf, student_mode="student", reference_mode="student")
+            prev_verdict = checker.compare(
+                value, ecf, student_mode="student", reference_mode="student"
+            )
         else:
             prev_verdict = None
-        if truth_verdict is not None and not truth_verdict.equal and ecf is not None and previous is not None:
-            via_graph = checker.compare(value, ecf, student_mode="student", reference_mode="student")
+        if (
+            truth_verdict is not None
+            and not truth_verdict.equal
+            and ecf is not None
+            and previous is not None
+        ):
+            via_graph = checker.compare(
+                value, ecf, student_mode="student", reference_mode="student"
+            )
             if via_graph.equal:
                 prev_verdict = via_graph
         if truth_verdict is not None and truth_verdict.verdict == "undetermined" and unknown:
@@ -1137,7 +1388,9 @@ def _worst(verdicts: list[str]) -> str | None:
     return None
 
 
-def _fit_ocr(checker: _Checker, value: Any, truth: Any, unknown: list[str]) -> tuple[str, Any] | None:
+def _fit_ocr(
+    checker: _Checker, value: Any, truth: Any, unknown: list[str]
+) -> tuple[str, Any] | None:
     """("'f' read where 1/2 makes the line right", the repaired value), or None."""
     for name in unknown:
         constant = checker.fit_constant(value, name, truth)
@@ -1193,7 +1446,9 @@ def _garbled_check(checker: _Checker, outcome: _Outcome, terms: list[Any]) -> _O
     return outcome
 
 
-def _check_aside(checker: _Checker, outcome: _Outcome, terms: list[Any], claim: str | None) -> _Outcome:
+def _check_aside(
+    checker: _Checker, outcome: _Outcome, terms: list[Any], claim: str | None
+) -> _Outcome:
     """``\\therefore A = B = \\text{scalar}``: garbled or nonsense -> OCR suspect."""
     step = outcome.step
     step.kind = "side_note"
@@ -1212,7 +1467,7 @@ def _check_aside(checker: _Checker, outcome: _Outcome, terms: list[Any], claim: 
             if found is not None and found[0].ndim != 0:
                 problems.append(f"{_plain(term)} is {_shape_text(found[0])}, not a scalar")
     known = [v for v in values if v is not None]
-    for first, second in zip(known, known[1:]):
+    for first, second in zip(known, known[1:], strict=False):
         if not _compare_values(second, first).equal:
             problems.append("its sides are not equal")
             break
@@ -1234,7 +1489,7 @@ def _check_expression_rewrite(
     step.kind = "rewrite"
     verdicts = [identity] + [
         checker.compare(b, a, student_mode="student", reference_mode="student")
-        for a, b in zip(terms[1:], terms[2:])
+        for a, b in zip(terms[1:], terms[2:], strict=False)
     ]
     step.vs_previous = _worst([v.verdict for v in verdicts])
     step.vs_truth = step.vs_previous
@@ -1251,7 +1506,9 @@ def _check_expression_rewrite(
 # --------------------------------------------------------------------------- equations
 
 
-def _is_stationarity(checker: _Checker, terms: list[Any], relation: str, *, continues: bool) -> bool:
+def _is_stationarity(
+    checker: _Checker, terms: list[Any], relation: str, *, continues: bool
+) -> bool:
     """``E = 0`` right after a gradient: the gradient set to zero."""
     if continues or len(terms) != 2 or checker.main_quantity is None:
         return False
@@ -1273,7 +1530,9 @@ def _check_stationarity(
     wrt = checker.graph.symbols.get(wrt_name)
     truth = checker.truth_expr(quantity)
     previous = checker.student_expr(quantity)
-    as_value = checker.compare(expression, truth, student_mode="student") if truth is not None else None
+    as_value = (
+        checker.compare(expression, truth, student_mode="student") if truth is not None else None
+    )
     follows = (
         checker.compare(expression, previous, student_mode="student", reference_mode="student")
         if previous is not None
@@ -1355,7 +1614,9 @@ def _check_equation(
     else:
         follows = None
     if truth is not None:
-        right = checker.equation_verdict((lhs, rhs), truth, unknown, both_ways=True, reference_mode="truth")
+        right = checker.equation_verdict(
+            (lhs, rhs), truth, unknown, both_ways=True, reference_mode="truth"
+        )
         step.vs_truth = right.verdict
     else:
         right = None
@@ -1364,7 +1625,7 @@ def _check_equation(
         problem = follows
     extra = [
         checker.compare(b, a, student_mode="student", reference_mode="student")
-        for a, b in zip(terms[1:], terms[2:])
+        for a, b in zip(terms[1:], terms[2:], strict=False)
     ]
     bad_extra = next((v for v in extra if not v.equal), None)
     if bad_extra is not None:
@@ -1392,240 +1653,6 @@ def _check_equation(
 
 
 # --------------------------------------------------------------------------- checker helpers
-
-
-def _checker_methods() -> None:  # pragma: no cover - namespace marker only
-    """Methods below are attached to :class:`_Checker` (kept next to their use)."""
-
-
-def _quantity_of(self: _Checker, term: Any) -> str | None:
-    if not isinstance(term, (sp.Symbol, MatrixSymbol)):
-        return None
-    name = term.name
-    if _split_quantity(name) is not None:
-        return name
-    if self.knows(name):
-        return name
-    return None
-
-
-def _knows(self: _Checker, name: str) -> bool:
-    return (
-        name in self.graph.definitions
-        or name in self.references
-        or name in self.values
-        or name in self.new_names
-    )
-
-
-def _is_new_name(self: _Checker, term: Any) -> bool:
-    if not isinstance(term, (sp.Symbol, MatrixSymbol)):
-        return False
-    name = term.name
-    return (
-        _split_quantity(name) is None
-        and name not in self.graph.symbols
-        and name not in self.known_names
-    )
-
-
-def _is_unknown_symbol(self: _Checker, term: Any) -> bool:
-    if not isinstance(term, (sp.Symbol, MatrixSymbol)):
-        return False
-    return term.name in self.graph.symbols and term.name not in self.graph.definitions
-
-
-def _gradient_quantity(self: _Checker, gradient: tuple[Any, Any]) -> str:
-    inner, wrt = gradient
-    if wrt is None and self.last_wrt is not None:
-        wrt = self.graph.symbols.get(self.last_wrt)
-    wrt_name = getattr(wrt, "name", None) or "?"
-    of = inner.name if isinstance(inner, (sp.Symbol, MatrixSymbol)) else _plain(inner)
-    quantity = f"d({of})/d({wrt_name})"
-    if quantity not in self.references and wrt is not None and not self.knows(of):
-        from grader.math._nodes import Gradient
-
-        self.references[quantity] = Gradient(inner, wrt)
-    return quantity
-
-
-def _ecf_expr(self: _Checker, quantity: str) -> Any | None:
-    """What the right local derivatives give from the student's own earlier values."""
-    split = _split_quantity(quantity)
-    if split is None:
-        return None
-    of, wrt = split
-    graph = self.graph
-    wrt_symbol = graph.symbols.get(wrt)
-    if wrt_symbol is None:
-        return None
-    if of in graph.definitions and graph._all_scalar(of, wrt):
-        stated = False
-
-        def through(node: str, depth: int = 0) -> Any:
-            nonlocal stated
-            total = 0
-            for child in graph.children(node):
-                if child != of and not graph.depends_on(of, child):
-                    continue
-                name = f"d({of})/d({child})"
-                if child == of:
-                    upstream: Any = 1
-                elif name in self.values and depth < 12:
-                    upstream = sp.Symbol(name, real=True)
-                    stated = True
-                else:
-                    upstream = through(child, depth + 1)
-                total += upstream * graph.local(child, node)
-            return total
-
-        value = through(wrt)
-        if stated:
-            return value
-    own = self.student_expr(of)
-    if own is not None:
-        from grader.math._nodes import Gradient
-
-        return Gradient(own, wrt_symbol)
-    return None
-
-
-def _equation_unknown(self: _Checker, lhs: Any, rhs: Any) -> Any | None:
-    if self.equation is not None and self.equation.get("unknown") is not None:
-        return self.equation["unknown"]
-    for side in (lhs, rhs):
-        if self.is_unknown_symbol(side):
-            return side
-    if self.last_wrt is not None:
-        return self.graph.symbols.get(self.last_wrt)
-    return None
-
-
-def _residuals(
-    self: _Checker, equation: tuple[Any, Any], resolve: Callable, extra: dict | None = None,
-    points: Sequence[int] | None = None,
-) -> list[np.ndarray]:
-    lhs, rhs = equation
-    results = []
-    for index in points if points is not None else range(len(self.evaluator.points)):
-        point = self.evaluator.points[index]
-        if extra:
-            point = {**point, **extra}
-        with np.errstate(all="ignore"):
-            left = _as_array(self.evaluator.value(lhs, point, resolve))
-            right = _as_array(self.evaluator.value(rhs, point, resolve))
-        if left.shape != right.shape:
-            if right.ndim == 0 and right == 0:
-                right = np.zeros_like(left)
-            elif left.ndim == 0 and left == 0:
-                left = np.zeros_like(right)
-            else:
-                raise ShapeMismatch(
-                    f"the two sides have different shapes ({_shape_text(left)} and {_shape_text(right)})"
-                )
-        results.append(left - right)
-    return results
-
-
-def _solve(self: _Checker, equation: tuple[Any, Any], unknown: Any, index: int, resolve: Callable) -> np.ndarray | None:
-    """The unique solution for ``unknown`` at point ``index`` of an affine equation."""
-    point = self.evaluator.points[index]
-    base = point.get(unknown)
-    if base is None:
-        return None
-    base = np.asarray(base, dtype=float)
-    shape = base.shape
-
-    def residual(value: np.ndarray) -> np.ndarray:
-        extra = {unknown: value if shape else float(value)}
-        return np.ravel(self.residuals(equation, resolve, extra, points=[index])[0])
-
-    r0 = residual(np.zeros(shape))
-    columns = []
-    for flat in range(max(1, base.size)):
-        unit = np.zeros(base.size)
-        unit[flat] = 1.0
-        columns.append(residual(unit.reshape(shape)) - r0)
-    matrix = np.stack(columns, axis=1)
-    probe = base
-    if not _close(residual(probe), r0 + matrix @ np.ravel(probe)):
-        return None  # not affine in the unknown
-    if np.linalg.matrix_rank(matrix) < base.size:
-        return None
-    solution, *_ = np.linalg.lstsq(matrix, -r0, rcond=None)
-    if not _close(matrix @ solution, -r0):
-        return None
-    return solution.reshape(shape)
-
-
-def _equation_verdict(
-    self: _Checker,
-    current: tuple[Any, Any],
-    reference: tuple[Any, Any],
-    unknown: Any,
-    *,
-    both_ways: bool,
-    reference_mode: str = "student",
-) -> _Verdict:
-    """``reference => current`` (and ``<=`` when ``both_ways``) as solution sets."""
-    student = self.resolver("student")
-    ref_resolve = self.resolver(reference_mode)
-    try:
-        mine = self.residuals(current, student)
-    except MatrixDivision as error:
-        return _Verdict("not_equal", "matrix_division", str(error))
-    except ShapeMismatch as error:
-        return _Verdict("not_equal", "shape_mismatch", str(error))
-    except EvaluationError as error:
-        return _Verdict("undetermined", None, str(error))
-    try:
-        theirs = self.residuals(reference, ref_resolve)
-    except EvaluationError as error:
-        return _Verdict("undetermined", None, f"the previous equation cannot be evaluated: {error}")
-    if _common_factor(mine, theirs) is not None:
-        return _Verdict("equal")
-    if unknown is None:
-        return _Verdict("not_equal", "different", "not the same equation")
-    try:
-        for index in range(len(self.evaluator.points)):
-            solution = self.solve(reference, unknown, index, ref_resolve)
-            if solution is None:
-                return _Verdict("undetermined", None, "cannot solve the previous equation")
-            extra = {unknown: solution if solution.shape else float(solution)}
-            at_solution = self.residuals(current, student, extra, points=[index])[0]
-            scale = max(float(np.max(np.abs(solution), initial=1.0)), 1.0)
-            if not np.all(np.abs(at_solution) <= 1e-6 * scale * 10):
-                mine_solution = self.solve(current, unknown, index, student)
-                if mine_solution is None:
-                    return _Verdict("not_equal", "different", "does not follow")
-                verdict = _compare_values([_as_array(mine_solution)], [_as_array(solution)])
-                verdict.reason = f"gives a different solution ({verdict.reason})"
-                return verdict
-            if both_ways:
-                mine_solution = self.solve(current, unknown, index, student)
-                if mine_solution is None:
-                    return _Verdict("undetermined", None, f"does not determine {unknown}")
-        return _Verdict("equal")
-    except MatrixDivision as error:
-        return _Verdict("not_equal", "matrix_division", str(error))
-    except ShapeMismatch as error:
-        return _Verdict("not_equal", "shape_mismatch", str(error))
-    except EvaluationError as error:
-        return _Verdict("undetermined", None, str(error))
-    except np.linalg.LinAlgError as error:
-        return _Verdict("undetermined", None, f"linear algebra failed: {error}")
-
-
-_Checker.quantity_of = _quantity_of  # type: ignore[attr-defined]
-_Checker.knows = _knows  # type: ignore[attr-defined]
-_Checker.is_new_name = _is_new_name  # type: ignore[attr-defined]
-_Checker.is_unknown_symbol = _is_unknown_symbol  # type: ignore[attr-defined]
-_Checker.gradient_quantity = _gradient_quantity  # type: ignore[attr-defined]
-_Checker.ecf_expr = _ecf_expr  # type: ignore[attr-defined]
-_Checker.equation_unknown = _equation_unknown  # type: ignore[attr-defined]
-_Checker.residuals = _residuals  # type: ignore[attr-defined]
-_Checker.solve = _solve  # type: ignore[attr-defined]
-_Checker.equation_verdict = _equation_verdict  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- the driver
@@ -1727,7 +1754,15 @@ def _run_step(checker: _Checker, statement: _Statement, time_limit: float | None
         reason = f"the check {error}"
     except WorkerCrashed:
         reason = "the check crashed (out of memory?)"
-    except (EvaluationError, ArithmeticError, TypeError, ValueError, AttributeError, KeyError, RecursionError) as error:
+    except (
+        EvaluationError,
+        ArithmeticError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        KeyError,
+        RecursionError,
+    ) as error:
         reason = f"the check failed: {type(error).__name__}: {error}"
     source = statement.source
     step = DerivationStep(
@@ -1781,26 +1816,6 @@ def _derive_all(graph: Graph) -> dict:
     return dict(graph._partials)
 
 
-def _apply(self: _Checker, outcome: _Outcome) -> None:
-    step = outcome.step
-    for quantity, expr in outcome.values:
-        self.values.setdefault(quantity, []).append((step.line_no, expr))
-    for quantity, record in outcome.value_records:
-        self.records.setdefault(quantity, []).append({**record, "step": step})
-    self.new_names.update(outcome.new_names)
-    if not outcome.keep_main:
-        self.main_quantity = outcome.main_quantity
-    if outcome.equation is not None:
-        self.equation = outcome.equation
-    elif step.kind in ("definition", "rewrite", "differentiation") and step.role == "main":
-        self.equation = None
-    if step.quantity and _split_quantity(step.quantity) and step.kind == "differentiation":
-        self.last_wrt = _split_quantity(step.quantity)[1]
-
-
-_Checker.apply = _apply  # type: ignore[attr-defined]
-
-
 # --------------------------------------------------------------------------- milestones
 
 
@@ -1850,7 +1865,9 @@ def _milestone_references(
         try:
             line = parse_math(milestone.statement, context)
         except MathParseError as error:
-            specs.append(_MilestoneSpec(milestone, quantity, None, f"cannot read the statement: {error}"))
+            specs.append(
+                _MilestoneSpec(milestone, quantity, None, f"cannot read the statement: {error}")
+            )
             continue
         terms = list(getattr(line, "terms", []) or [])
         reference: Any = None
@@ -1887,7 +1904,9 @@ def _milestone_result(
     if milestone.kind == "equation":
         return _equation_milestone(checker, spec, candidates)
     if spec.quantity is None:
-        return MilestoneResult(milestone.id, "undetermined", message="the milestone names no quantity")
+        return MilestoneResult(
+            milestone.id, "undetermined", message="the milestone names no quantity"
+        )
     records = [r for r in checker.records.get(spec.quantity, []) if not r.get("side_note")]
     if milestone.kind == "form":
         return _form_milestone(checker, spec, records)
@@ -1903,9 +1922,13 @@ def _value_milestone(milestone: Milestone, records: list[dict]) -> MilestoneResu
     last = explicit[-1]
     line = last["line_no"]
     if last["status"] == "ocr":
-        return MilestoneResult(milestone.id, "ocr_suspect", line, message="the line looks misread; check by hand")
+        return MilestoneResult(
+            milestone.id, "ocr_suspect", line, message="the line looks misread; check by hand"
+        )
     if last["status"] in ("undetermined", "unknown"):
-        return MilestoneResult(milestone.id, "undetermined", line, message=last.get("message") or "could not decide")
+        return MilestoneResult(
+            milestone.id, "undetermined", line, message=last.get("message") or "could not decide"
+        )
     if last["status"] == "right":
         for index, record in enumerate(explicit[:-1]):
             if record["status"] == "wrong":
@@ -1934,25 +1957,39 @@ def _value_milestone(milestone: Milestone, records: list[dict]) -> MilestoneResu
     )
 
 
-def _form_milestone(checker: _Checker, spec: _MilestoneSpec, records: list[dict]) -> MilestoneResult:
+def _form_milestone(
+    checker: _Checker, spec: _MilestoneSpec, records: list[dict]
+) -> MilestoneResult:
     """A value of the quantity that is right and expanded (see Milestone)."""
     milestone = spec.milestone
     expanded = [r for r in records if _is_expanded(r["expr"])]
     for record in expanded:
         if record["status"] == "right":
-            return MilestoneResult(milestone.id, "correct", record["line_no"], lines=[record["line_no"]])
+            return MilestoneResult(
+                milestone.id, "correct", record["line_no"], lines=[record["line_no"]]
+            )
     for record in expanded:
         if record["status"] == "ocr":
-            return MilestoneResult(milestone.id, "ocr_suspect", record["line_no"], message="misread?")
+            return MilestoneResult(
+                milestone.id, "ocr_suspect", record["line_no"], message="misread?"
+            )
     if expanded:
         record = expanded[-1]
-        status = {"carried": "carried_forward", "wrong": "wrong"}.get(record["status"], "undetermined")
+        status = {"carried": "carried_forward", "wrong": "wrong"}.get(
+            record["status"], "undetermined"
+        )
         return MilestoneResult(
-            milestone.id, status, record["line_no"], record["diagnosis"], record.get("message", ""),
+            milestone.id,
+            status,
+            record["line_no"],
+            record["diagnosis"],
+            record.get("message", ""),
             [record["line_no"]],
         )
     if records:
-        return MilestoneResult(milestone.id, "missing", message=f"{spec.quantity} is never written out expanded")
+        return MilestoneResult(
+            milestone.id, "missing", message=f"{spec.quantity} is never written out expanded"
+        )
     return MilestoneResult(milestone.id, "missing", message="not stated")
 
 
@@ -1964,7 +2001,9 @@ def _equation_milestone(
     """A line stating the equation (difference of sides equal up to a constant factor)."""
     milestone = spec.milestone
     if spec.reference is None:
-        return MilestoneResult(milestone.id, "undetermined", message="the statement is not an equation")
+        return MilestoneResult(
+            milestone.id, "undetermined", message="the statement is not an equation"
+        )
     matched = None
     for step, lhs, rhs in candidates:
         if step.kind in ("unreadable", "text"):
@@ -1973,7 +2012,9 @@ def _equation_milestone(
             matched = step
     if matched is not None:
         if matched.ocr_suspect:
-            return MilestoneResult(milestone.id, "ocr_suspect", matched.line_no, message=matched.ocr_note or "")
+            return MilestoneResult(
+                milestone.id, "ocr_suspect", matched.line_no, message=matched.ocr_note or ""
+            )
         return MilestoneResult(milestone.id, "correct", matched.line_no, lines=[matched.line_no])
     reference_lhs = spec.reference[0]
     bare = isinstance(reference_lhs, (sp.Symbol, MatrixSymbol))
@@ -1994,22 +2035,23 @@ def _equation_milestone(
         "undetermined": "undetermined",
     }.get(step.status, "wrong")
     return MilestoneResult(
-        milestone.id, status, step.line_no, step.diagnosis, step.message or "not the expected equation",
+        milestone.id,
+        status,
+        step.line_no,
+        step.diagnosis,
+        step.message or "not the expected equation",
         [step.line_no],
     )
 
 
-def _same_equation(checker: _Checker, equation: tuple[Any, Any], reference: tuple[Any, Any]) -> bool:
+def _same_equation(
+    checker: _Checker, equation: tuple[Any, Any], reference: tuple[Any, Any]
+) -> bool:
     """Same equation up to a nonzero constant factor; names outside the graph
     (derivative quantities, new names) are opaque: same name, same random value."""
     points = checker.evaluator.points
     opaque = sorted(
-        {
-            s
-            for side in (*equation, *reference)
-            for s in _free_symbols(side)
-            if s not in points[0]
-        },
+        {s for side in (*equation, *reference) for s in _free_symbols(side) if s not in points[0]},
         key=str,
     )
     rng = np.random.default_rng(12345)
@@ -2028,3 +2070,93 @@ def _same_equation(checker: _Checker, equation: tuple[Any, Any], reference: tupl
     if any(r.shape != t.shape for r, t in zip(mine, theirs, strict=True)):
         return False
     return _common_factor(mine, theirs) is not None
+
+
+# --------------------------------------------------------------------------- files and text
+
+
+def check_derivation_file(
+    path: str,
+    context_path: str | None = None,
+    *,
+    milestones: Iterable[Milestone] = (),
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+) -> DerivationResult:
+    """Check the derivation in a Markdown/LaTeX/text file (``grader derivation``).
+
+    Raises ``InputError`` for a missing, binary or non-UTF-8 file and
+    ``ContextError`` for an invalid context file.
+    """
+    from pathlib import Path
+
+    from grader.errors import InputError
+    from grader.math.context import load_context
+
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", path=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", path=str(path)) from None
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror}", path=str(path)) from None
+    if b"\x00" in data[:8192]:
+        raise InputError("a binary file, not text", path=str(path))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"not UTF-8 text (byte {error.start})", path=str(path)) from None
+    context = load_context(context_path) if context_path else None
+    return check_derivation(text, context, milestones=milestones, time_limit=time_limit)
+
+
+_STATUS_MARK = {
+    "correct": "ok",
+    "carried_forward": "ecf",
+    "wrong": "WRONG",
+    "review": "REVIEW",
+    "undetermined": "?",
+    "unchecked": "-",
+}
+
+
+def format_derivation(result: DerivationResult) -> str:
+    """A text table: one row per step (line, kind, verdict, read as, note), then milestones."""
+    rows = [("line", "kind", "status", "read as", "note")]
+    for step in result.steps:
+        if step.kind == "text":
+            continue
+        status = _STATUS_MARK.get(step.status, step.status)
+        if step.diagnosis and step.status in ("wrong", "carried_forward"):
+            status += f" ({step.diagnosis})"
+        kind = step.kind if step.role == "main" else f"{step.kind}*"
+        read_as = step.read_as or step.source
+        if len(read_as) > 48:
+            read_as = read_as[:45] + "..."
+        rows.append((str(step.line_no), kind, status, read_as, step.message))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
+        + ("  " + row[4] if row[4] else "")
+        for row in rows
+    ]
+    lines = [line.rstrip() for line in lines]
+    if any(step.role != "main" for step in result.steps):
+        lines.append("(* a side note set apart in the line)")
+    if result.milestones:
+        lines.append("")
+        lines.append("milestones:")
+        for milestone in result.milestones:
+            where = ""
+            if milestone.lines:
+                where = " (line" + ("s " if len(milestone.lines) > 1 else " ")
+                where += ", ".join(str(n) for n in milestone.lines) + ")"
+            elif milestone.line_no:
+                where = f" (line {milestone.line_no})"
+            diagnosis = f" [{milestone.diagnosis}]" if milestone.diagnosis else ""
+            note = f": {milestone.message}" if milestone.message else ""
+            lines.append(f"  {milestone.id}: {milestone.status}{diagnosis}{where}{note}")
+    for reason in result.review_reasons:
+        lines.append(f"review: {reason}")
+    return "\n".join(lines)
