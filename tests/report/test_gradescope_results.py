@@ -137,7 +137,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("files", "expect_tests"),
     [
         ({"answers.md": (ROOT / "submissions" / "seed-student-ocr.md").read_bytes()}, True),
-        ({"answers.md": b"\xff\xfe\x00binary\x00"}, False),
+        ({"answers.md": b"\x00\x01\x02binary\x00"}, False),
     ],
     ids=["sample-sheet", "unreadable"],
 )
