@@ -331,6 +331,7 @@ class _Outcome:
     main_quantity: str | None = None
     keep_main: bool = False
     continues: bool = False
+    lhs: Any = None  # left side of a meaningless line that did not parse
     equation: dict | None = None
     end_equations: bool = False
 
@@ -349,6 +350,7 @@ class _Checker:
         self.main_quantity: str | None = None
         self.equation: dict | None = None  # the last equation: lhs, rhs, unknown, truth
         self.last_wrt: str | None = None
+        self.last_gradient: str | None = None
         self.known_names = frozenset(getattr(context, "known_names", ()) or ())
 
     # --- resolving names to values ---------------------------------------
@@ -497,6 +499,36 @@ class _Checker:
             )
         return verdict
 
+    def ill_formed(self, terms: list[Any]) -> bool:
+        """Some term has shapes that do not agree (or divides by a matrix)."""
+        for term in terms:
+            try:
+                self.values_of(term, self.resolver("student"))
+            except (ShapeMismatch, MatrixDivision):
+                return True
+            except EvaluationError:
+                continue
+        return False
+
+    def student_form(self, expr: Any, depth: int = 0) -> Any:
+        """``expr`` with derivative quantities and new names replaced by what the
+        student wrote for them (for naming a missing factor)."""
+        if not isinstance(expr, sp.Basic) or depth > 6:
+            return expr
+        replacements = {}
+        for symbol in _free_symbols(expr):
+            name = getattr(symbol, "name", "")
+            own = self.new_names.get(name)
+            if own is None and _split_quantity(name):
+                own = self.student_expr(name)
+                if own is None:
+                    split = _split_quantity(name)
+                    if split[0] in self.graph.definitions and split[1] in self.graph.symbols:
+                        own = self.truth_expr(name)
+            if own is not None and not _mentions(own, name):
+                replacements[symbol] = self.student_form(own, depth + 1)
+        return expr.xreplace(replacements) if replacements else expr
+
     # --- classification, ECF, equations ---------------------------------
 
     def quantity_of(self, term: Any) -> str | None:
@@ -584,6 +616,24 @@ class _Checker:
 
             return Gradient(own, wrt_symbol)
         return None
+
+    def gradient_equation(self) -> dict | None:
+        """An equation right after a gradient starts from the gradient set to zero."""
+        if self.last_gradient is None:
+            return None
+        quantity = self.last_gradient
+        wrt = self.graph.symbols.get(_split_quantity(quantity)[1])
+        own = self.student_expr(quantity)
+        truth = self.truth_expr(quantity)
+        if own is None or wrt is None:
+            return None
+        return {
+            "lhs": own,
+            "rhs": sp.S.Zero,
+            "unknown": wrt,
+            "truth": (truth, sp.S.Zero) if truth is not None else None,
+            "line_no": None,
+        }
 
     def equation_unknown(self, lhs: Any, rhs: Any) -> Any | None:
         if self.equation is not None and self.equation.get("unknown") is not None:
@@ -729,6 +779,9 @@ class _Checker:
             self.equation = None
         if step.quantity and _split_quantity(step.quantity) and step.kind == "differentiation":
             self.last_wrt = _split_quantity(step.quantity)[1]
+            self.last_gradient = step.quantity
+        elif step.kind in ("definition", "rewrite") and step.role == "main":
+            self.last_gradient = None
 
     # --- OCR: an unknown name that a constant would make right -------------
 
@@ -924,7 +977,19 @@ def _plain(expr: Any) -> str:
     if gradient is not None:
         inner, wrt = gradient
         return f"grad_{_plain(wrt) if wrt is not None else ''}({_plain(inner)})"
+    if isinstance(expr, sp.Subs) and isinstance(expr.expr, sp.Derivative):
+        # SymPy's sigma'(w1 x + b1): Subs(Derivative(sigma(_xi), _xi), _xi, w1 x + b1)
+        inner = expr.expr
+        if len(expr.variables) == 1 and isinstance(inner.expr, sp.Function):
+            name = inner.expr.func.__name__
+            return f"{name}'({_plain(expr.point[0])})"
     if isinstance(expr, sp.Derivative):
+        if (
+            len(expr.variables) == 1
+            and isinstance(expr.expr, sp.Function)
+            and expr.expr.args == (expr.variables[0],)
+        ):
+            return f"{expr.expr.func.__name__}'({_plain(expr.variables[0])})"
         variables = "".join(_plain(v) for v in expr.variables)
         return f"d/d{variables}({_plain(expr.expr)})"
     if isinstance(expr, sp.Function):
@@ -969,9 +1034,10 @@ _CLAIM_RE = re.compile(r"=\s*\\text\s*\{([^{}]*)\}\s*\.?\s*$")
 _THEREFORE_RE = re.compile(r"^\s*(\\therefore|∴)")
 
 
-def _read(source: MathSource, context: Any) -> _Statement:
-    """Parse one statement; a trailing ``= \\text{...}`` claim is kept aside."""
-    from grader.math.parse import MathParseError, parse_math
+def _read(source: MathSource, context: Any) -> list[_Statement]:
+    """Parse one statement (or the several the parser splits it into: ``A = 0
+    \\Rightarrow B = C``); a trailing ``= \text{...}`` claim is kept aside."""
+    from grader.math.parse import MathParseError, parse_math, split_statements_detailed
 
     text = source.text
     claim = None
@@ -979,10 +1045,30 @@ def _read(source: MathSource, context: Any) -> _Statement:
     if match:
         claim = match.group(1).strip()
         text = text[: match.start()].rstrip()
-    try:
-        return _Statement(source, parse_math(text, context), claim=claim)
-    except MathParseError as error:
-        return _Statement(source, None, error=error, claim=claim)
+    pieces = split_statements_detailed(text) if text else []
+    if len(pieces) <= 1:
+        pieces_list = [(text, source.role, 0)]
+    else:
+        pieces_list = [(p.text, p.role, p.offset) for p in pieces]
+    statements = []
+    for index, (piece, role, offset) in enumerate(pieces_list):
+        sub = source
+        if len(pieces_list) > 1:
+            sub = MathSource(
+                line_no=source.line_no,
+                text=piece,
+                origin=source.origin,
+                role="side_note" if "side_note" in (role, source.role) else "main",
+                column=source.column + offset,
+                in_prose=source.in_prose,
+                marker=source.marker,
+            )
+        piece_claim = claim if index == len(pieces_list) - 1 else None
+        try:
+            statements.append(_Statement(sub, parse_math(piece, context), claim=piece_claim))
+        except MathParseError as error:
+            statements.append(_Statement(sub, None, error=error, claim=piece_claim))
+    return statements
 
 
 def _read_as(line: Any) -> str | None:
@@ -1087,6 +1173,9 @@ def _check_statement(checker: _Checker, statement: _Statement) -> _Outcome:
     )
     outcome = _Outcome(step, keep_main=True)
     if line is None:
+        reason = getattr(statement.error, "reason", "") or ""
+        if any(reason.startswith(known) for known in _MEANINGLESS):
+            return _meaningless(checker, outcome, statement, reason)
         return _unreadable(outcome, statement)
     kind = getattr(line, "kind", "expression")
     terms = list(getattr(line, "terms", []) or [])
@@ -1140,6 +1229,13 @@ def _check_statement(checker: _Checker, statement: _Statement) -> _Outcome:
             return _check_stationarity(checker, outcome, terms, unknown)
         return _check_values(checker, outcome, checker.main_quantity, terms, unknown)
 
+    if (
+        quantity is not None
+        and _split_quantity(quantity) is not None
+        and len(terms) == 2
+        and _is_zero(terms[1])
+    ):
+        return _check_stationarity(checker, outcome, terms, unknown, quantity=quantity)
     if quantity is not None:
         if len(terms) == 1:
             step.kind = "rewrite"
@@ -1178,9 +1274,63 @@ def _check_statement(checker: _Checker, statement: _Statement) -> _Outcome:
     if relation == "=>" or checker.equation is not None or checker.is_unknown_symbol(head):
         return _check_equation(checker, outcome, terms, relation, unknown)
     identity = checker.compare(terms[1], terms[0], student_mode="student", reference_mode="student")
-    if identity.equal or identity.verdict == "undetermined":
+    if identity.equal or (identity.verdict == "undetermined" and not checker.ill_formed(terms)):
         return _check_expression_rewrite(checker, outcome, terms, identity)
     return _check_equation(checker, outcome, terms, relation, unknown)
+
+
+# Parse errors that are the student's mistake, not the reader's: the line is
+# read, and it is meaningless (the same list as grader.math.equivalence).
+_MEANINGLESS = {
+    "division by a matrix": "matrix_division",
+    "square root of a matrix": "shape_mismatch",
+}
+
+
+def _meaningless(
+    checker: _Checker, outcome: _Outcome, statement: _Statement, reason: str
+) -> _Outcome:
+    """A line that reads but means nothing (``beta = X^T y / X^T X``): wrong, never ECF."""
+    from grader.math.parse import MathParseError, parse_math
+
+    step = outcome.step
+    text = statement.source.text
+    continues = text.lstrip().startswith("=")
+    step.diagnosis = next(d for known, d in _MEANINGLESS.items() if reason.startswith(known))
+    step.vs_truth = "not_equal"
+    step.status = "wrong"
+    step.message = reason.split(" at column")[0]
+    step.details = {"position": getattr(statement.error, "position", None), "reason": reason}
+    if continues and checker.main_quantity is not None:
+        step.kind = "differentiation" if _split_quantity(checker.main_quantity) else "rewrite"
+        step.quantity = checker.main_quantity
+        outcome.value_records.append(
+            (
+                checker.main_quantity,
+                {
+                    "line_no": step.line_no,
+                    "status": "wrong",
+                    "diagnosis": step.diagnosis,
+                    "message": step.message,
+                    "expr": None,
+                    "unevaluated": False,
+                    "ocr": False,
+                    "side_note": False,
+                },
+            )
+        )
+        return outcome
+    step.kind = "equation"
+    left = text.split("=", 1)[0] if "=" in text else ""
+    if left.strip():
+        try:
+            terms = parse_math(left, checker.context).terms
+            outcome.lhs = terms[0] if len(terms) == 1 else None
+        except MathParseError:
+            outcome.lhs = None
+    outcome.keep_main = False
+    outcome.main_quantity = None
+    return outcome
 
 
 def _unreadable(outcome: _Outcome, statement: _Statement) -> _Outcome:
@@ -1296,6 +1446,17 @@ def _check_values(
         vs_previous_all.append(prev_verdict.verdict if prev_verdict else "none")
         record_status = _record_status(truth_verdict, prev_verdict, step.ocr_suspect)
         problem = truth_verdict if truth_verdict is not None and not truth_verdict.equal else None
+        if problem is not None and prev_verdict is not None and not prev_verdict.equal:
+            own_reference = ecf if ecf is not None else previous
+            if own_reference is not None:
+                own = checker.compare(
+                    checker.student_form(value),
+                    checker.student_form(own_reference),
+                    student_mode="student",
+                    reference_mode="student",
+                )
+                if own.diagnosis not in (None, "different") and own.verdict == "not_equal":
+                    problem = own  # name the new error against the student's own work
         if problem is not None and first_problem is None:
             first_problem = problem
         outcome.values.append((quantity, value))
@@ -1518,10 +1679,17 @@ def _is_stationarity(
 
 
 def _check_stationarity(
-    checker: _Checker, outcome: _Outcome, terms: list[Any], unknown: list[str]
+    checker: _Checker,
+    outcome: _Outcome,
+    terms: list[Any],
+    unknown: list[str],
+    *,
+    quantity: str | None = None,
 ) -> _Outcome:
+    """``E = 0`` after a gradient, or ``\nabla J = 0`` (then E is the student's gradient)."""
     step = outcome.step
-    quantity = checker.main_quantity
+    named = quantity is not None
+    quantity = quantity or checker.main_quantity
     assert quantity is not None
     expression = terms[1] if _is_zero(terms[0]) else terms[0]
     step.kind = "equation"
@@ -1549,22 +1717,23 @@ def _check_stationarity(
         step.message = "the gradient set to zero"
     _judge(step)
     record_status = _record_status(as_value, follows, False)
-    outcome.value_records.append(
-        (
-            quantity,
-            {
-                "line_no": step.line_no,
-                "status": record_status,
-                "diagnosis": as_value.diagnosis if as_value and not as_value.equal else None,
-                "message": as_value.reason if as_value and not as_value.equal else "",
-                "expr": expression,
-                "unevaluated": False,
-                "ocr": False,
-                "side_note": False,
-                "stationarity": True,
-            },
+    if not named:  # "grad J = 0" states no new value of the gradient
+        outcome.value_records.append(
+            (
+                quantity,
+                {
+                    "line_no": step.line_no,
+                    "status": record_status,
+                    "diagnosis": as_value.diagnosis if as_value and not as_value.equal else None,
+                    "message": as_value.reason if as_value and not as_value.equal else "",
+                    "expr": expression,
+                    "unevaluated": False,
+                    "ocr": False,
+                    "side_note": False,
+                    "stationarity": True,
+                },
+            )
         )
-    )
     zero = _zero_like(expression)
     outcome.equation = {
         "lhs": expression,
@@ -1602,7 +1771,7 @@ def _check_equation(
     """An equation step: previous equation => this one; true equation <=> this one."""
     step = outcome.step
     step.kind = "equation"
-    previous = checker.equation
+    previous = checker.equation or checker.gradient_equation()
     lhs, rhs = terms[0], terms[1]
     unknown = checker.equation_unknown(lhs, rhs)
     truth = previous.get("truth") if previous else None
@@ -1704,16 +1873,18 @@ def _check_all(
     steps: list[DerivationStep] = []
     candidates: list[tuple[DerivationStep, Any, Any]] = []
     for source in sources:
-        statement = _read(source, context)
-        outcome = _run_step(checker, statement, step_limit)
-        checker.apply(outcome)
-        steps.append(outcome.step)
-        line = statement.line
-        terms = list(getattr(line, "terms", []) or []) if line is not None else []
-        if len(terms) >= 2 and not getattr(line, "continues_previous", False):
-            candidates.append((outcome.step, terms[0], terms[1]))
-        elif terms and outcome.step.kind == "equation" and checker.equation is not None:
-            candidates.append((outcome.step, checker.equation["lhs"], checker.equation["rhs"]))
+        for statement in _read(source, context):
+            outcome = _run_step(checker, statement, step_limit)
+            checker.apply(outcome)
+            steps.append(outcome.step)
+            line = statement.line
+            terms = list(getattr(line, "terms", []) or []) if line is not None else []
+            if len(terms) >= 2 and not getattr(line, "continues_previous", False):
+                candidates.append((outcome.step, terms[0], terms[1]))
+            elif terms and outcome.step.kind == "equation" and checker.equation is not None:
+                candidates.append((outcome.step, checker.equation["lhs"], checker.equation["rhs"]))
+            elif outcome.lhs is not None:
+                candidates.append((outcome.step, outcome.lhs, None))
     results = [_milestone_result(checker, spec, candidates, steps) for spec in milestone_specs]
     return DerivationResult(steps=steps, milestones=results)
 
@@ -1962,7 +2133,7 @@ def _form_milestone(
 ) -> MilestoneResult:
     """A value of the quantity that is right and expanded (see Milestone)."""
     milestone = spec.milestone
-    expanded = [r for r in records if _is_expanded(r["expr"])]
+    expanded = [r for r in records if r["expr"] is not None and _is_expanded(r["expr"])]
     for record in expanded:
         if record["status"] == "right":
             return MilestoneResult(
