@@ -113,6 +113,9 @@ _CONTRACTED_NAMES: dict[tuple[str, ...], str] = {
     ("convolutional", "neural", "network"): "cnn",
     ("convolutional", "neural", "networks"): "cnn",
 }
+_FOLD_STARTS = frozenset(
+    [words[0] for words in _CONTRACTED_NAMES] + [pair[0] for pair in _NEGATION_PAIRS]
+)
 _PLURAL_NAMES = {"rnns": "rnn", "anns": "ann", "lstms": "lstm", "cnns": "cnn", "nns": "nn"}
 
 _GREEK_UNICODE = {
@@ -363,7 +366,7 @@ def _fold_names_and_negations(raw: list[_Raw]) -> list[_Raw]:
     n = len(raw)
     while i < n:
         token = raw[i]
-        if token.kind == "word":
+        if token.kind == "word" and token.word in _FOLD_STARTS:
             folded = False
             for length in (4, 3, 2):
                 if i + length > n:
@@ -382,8 +385,8 @@ def _fold_names_and_negations(raw: list[_Raw]) -> list[_Raw]:
                     break
             if folded:
                 continue
-            if token.word in _NEGATION_WORDS:
-                token = _Raw(NEGATION, token.line_no, token.start, token.end, "word")
+        if token.kind == "word" and token.word in _NEGATION_WORDS:
+            token = _Raw(NEGATION, token.line_no, token.start, token.end, "word")
         out.append(token)
         i += 1
     return out

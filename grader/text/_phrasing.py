@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import product
 
 from grader.text._normalize import NEGATION, Token, _normal_words, phrase_words
@@ -221,22 +222,34 @@ def parse_phrasing(text: str) -> Phrasing:
     return Phrasing(text, tuple(steps))
 
 
+@lru_cache(maxsize=262144)
 def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (transpositions count 1), or limit+1 if above."""
+    """Optimal-string-alignment distance (transpositions count 1), or limit+1 if above.
+
+    Cached: a batch sees the same word pairs on every sheet.
+    """
     if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    # each edit changes at most two letters of the letter sets' difference
+    if len(set(a) ^ set(b)) > 2 * limit:
         return limit + 1
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
     for i in range(1, len(a) + 1):
         current = [i] + [0] * len(b)
-        best = current[0]
+        best = i
         for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            value = previous[j - 1] + (a[i - 1] != b[j - 1])
+            if previous[j] + 1 < value:
+                value = previous[j] + 1
+            if current[j - 1] + 1 < value:
+                value = current[j - 1] + 1
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                value = min(value, previous2[j - 2] + 1)
+                if previous2[j - 2] + 1 < value:
+                    value = previous2[j - 2] + 1
             current[j] = value
-            best = min(best, value)
+            if value < best:
+                best = value
         if best > limit:
             return limit + 1
         previous2, previous = previous, current
@@ -285,10 +298,16 @@ class AnswerIndex:
     _by_stem: dict[str, list[int]] = field(default_factory=dict)
     _by_initial: dict[str, list[int]] = field(default_factory=dict)
     _ocr: dict[str, list[int]] = field(default_factory=dict)
+    _pairs: dict[str, list[int]] = field(default_factory=dict)
     _cache: dict[str, list[tuple[int, str | None]]] = field(default_factory=dict)
+    _spans: dict[tuple[str, ...], list[tuple[int, int, tuple[str, ...]]]] = field(
+        default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         for i, token in enumerate(self.tokens):
+            if i + 1 < len(self.tokens) and self.tokens[i + 1].clause == token.clause:
+                self._pairs.setdefault(token.word + self.tokens[i + 1].word, []).append(i)
             self._by_word.setdefault(token.word, []).append(i)
             self._by_stem.setdefault(token.stem, []).append(i)
             if len(token.word) >= FUZZY_MIN_LENGTH - 1 and token.word.isalpha():
@@ -348,6 +367,15 @@ def _sequence_spans(
     index: AnswerIndex, words: tuple[str, ...]
 ) -> list[tuple[int, int, tuple[str, ...]]]:
     """Spans (start, end exclusive, repairs) of consecutive tokens in one clause reading as ``words``."""
+    cached = index._spans.get(words)
+    if cached is None:
+        cached = index._spans[words] = _find_sequence(index, words)
+    return cached
+
+
+def _find_sequence(
+    index: AnswerIndex, words: tuple[str, ...]
+) -> list[tuple[int, int, tuple[str, ...]]]:
     tokens = index.tokens
     spans: list[tuple[int, int, tuple[str, ...]]] = []
 
@@ -376,11 +404,9 @@ def _sequence_spans(
 
     first = words[0]
     starts = {i for i, _ in index.word_positions(first)}
-    for i, token in enumerate(tokens):
-        if first.startswith(token.word) and len(token.word) < len(first):
-            starts.add(i)  # a compound split in the answer
-        if len(words) > 1 and token.word == first + words[1]:
-            starts.add(i)
+    starts.update(index._pairs.get(first, ()))  # a compound split in the answer
+    if len(words) > 1:
+        starts.update(index._by_word.get(first + words[1], ()))  # a compound joined
     for start in sorted(starts):
         extend(start, 0, (), start)
     return spans

@@ -15,6 +15,7 @@ grades it (``grader.text.similarity``).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from grader.text._normalize import tokenize
@@ -62,6 +63,12 @@ class ConceptResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@lru_cache(maxsize=64)
+def _answer_index(text: str, first_line: int) -> AnswerIndex:
+    """One index per answer, shared by the part's checks (and by repeated grading)."""
+    return AnswerIndex(tokenize(text, first_line=first_line), text.split("\n"), first_line)
 
 
 def _best(matches: list[Match]) -> Match | None:
@@ -113,8 +120,7 @@ def grade_concepts(
 
         return similarity_grade(text, spec.reference or "", max_marks=spec.max_score).as_concepts()
 
-    lines = text.split("\n")
-    index = AnswerIndex(tokenize(text, first_line=first_line), lines, first_line)
+    index = _answer_index(text, first_line)
 
     found: dict[str, IdeaMatch] = {}
     negated: list[IdeaMatch] = []
