@@ -307,6 +307,7 @@ class Parser:
         """Parse tokens ``[start, end)`` as one expression, then continue at ``resume``."""
         self.pos = start
         self.limits.append(end)
+        self.enter()
         try:
             if start >= end:
                 raise self.fail(
@@ -317,6 +318,7 @@ class Parser:
                 raise self.unexpected()
         finally:
             self.limits.pop()
+            self.leave()
         self.pos = resume
         return value
 
@@ -1105,8 +1107,6 @@ class Parser:
         (top_at, top_split), (bottom_at, bottom_split) = top, bottom
         n_start, n_end, _ = numerator
         d_start, d_end, d_resume = denominator
-        if not self.is_single_name(d_start if bottom_split else bottom_at, d_end):
-            return None
         if (
             not top_split
             and top_at < n_end
@@ -1116,6 +1116,8 @@ class Parser:
             raise self.fail(
                 f"higher-order derivatives are not supported (column {token.pos})", token
             )
+        if not self.is_single_name(d_start if bottom_split else bottom_at, d_end):
+            return None
         # Committed: split plain words ("dL" -> "d" "L"), the later one first.
         if bottom_split:
             self.split_differential(d_start)

@@ -106,6 +106,8 @@ _SPLIT_TOKEN = re.compile(
     r"\\begin\s*\{[^{}]*\}|\\end\s*\{[^{}]*\}|\\\\|\\(?:leftarrow|longleftarrow|Leftarrow|Longleftarrow|gets)(?![A-Za-z])"
     r"|\\(?:Rightarrow|implies|Longrightarrow|therefore)(?![A-Za-z])|\\q?quad(?![A-Za-z])|\\[A-Za-z]+|\\.|:=|[{}:;]"
 )
+_EDGE_SPACING_START = re.compile(r"^(?:\s|\\q?quad(?![A-Za-z])|\\[,;!: ]|~)+")
+_EDGE_SPACING_END = re.compile(r"(?:\s|\\q?quad(?![A-Za-z])|\\[,;! ]|~)+$")
 _RELATION = re.compile(r"(?<![<>!:])=|\\in(?![A-Za-z])")
 
 
@@ -185,6 +187,11 @@ def split_statements_detailed(text: str) -> list[Statement]:
         merged.append((begin, end, piece_role))
     for begin, end, piece_role in merged:
         body = text[begin:end]
+        leading = _EDGE_SPACING_START.match(body)
+        if leading:
+            begin += leading.end()
+            body = body[leading.end() :]
+        body = _EDGE_SPACING_END.sub("", body)
         stripped = body.strip()
         if not stripped or stripped in ("$$", "$"):
             continue
@@ -261,8 +268,7 @@ def _parse_uncached(text: str, context: MathContext | None) -> MathLine:
     if len(statements) > 1:
         first = statements[0]
         rest = [statement.text for statement in statements[1:]]
-        clean = clean[: statements[1].offset].rstrip() if first.offset == 0 else first.text
-        clean = _strip_trailing_separator(clean)
+        clean = first.text
     try:
         line = _parse_statement(clean, context)
     except MathParseError as error:
@@ -277,14 +283,6 @@ def _parse_uncached(text: str, context: MathContext | None) -> MathLine:
     line.repairs = normalized.messages
     line.rest = rest
     return line
-
-
-def _strip_trailing_separator(text: str) -> str:
-    text = text.rstrip()
-    for ending in ("\\\\", "\\leftarrow", ":", ";", "\\quad", "\\qquad"):
-        if text.endswith(ending):
-            text = text[: -len(ending)].rstrip()
-    return text
 
 
 def _prepare_tokens(tokens: list[Token], context: MathContext | None, latex: bool) -> list[Token]:

@@ -1,0 +1,277 @@
+"""MathContext: building from mappings and files, shapes, aliases, merging,
+definitions, and the errors a rubric author sees."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+import sympy
+from sympy import Function, Integer, Lambda, MatrixSymbol, Symbol
+
+from grader.errors import ContextError
+from grader.math import MathContext, canonical_name, load_context, parse_shape
+
+n = Symbol("n", integer=True, positive=True)
+d = Symbol("d", integer=True, positive=True)
+p = Symbol("p", integer=True, positive=True)
+
+ML_EXAM = {
+    "symbols": {"X": "n x (d+1)", "y": "n x 1", "beta": "(d+1) x 1", "alpha": "scalar"},
+    "functions": ["sigma"],
+    "aliases": {"B": "beta", "x": "X", "q_2": "a2"},
+    "definitions": {
+        "z1": "w1 x + b1",
+        "a1": "sigma(z1)",
+        "L": "-(y log(a2) + (1 - y) log(1 - a2))",
+    },
+    "function_derivatives": {"sigma": "sigma(u) (1 - sigma(u))"},
+}
+
+SHAPES = [
+    ("n x (d+1)", (n, d + 1)),
+    ("n x 1", (n, Integer(1))),
+    ("n×p", (n, p)),
+    ("n \\times p", (n, p)),
+    ("(d+1) x 1", (d + 1, Integer(1))),
+    ("3x4", (Integer(3), Integer(4))),
+    ("2n x n-1", (2 * n, n - 1)),
+    ("n", (n, Integer(1))),
+    ("d + 1 x 1", (d + 1, Integer(1))),
+]
+
+
+@pytest.mark.parametrize(("text", "shape"), SHAPES, ids=[s for s, _ in SHAPES])
+def test_parse_shape(text, shape):
+    assert parse_shape(text) == shape
+
+
+BAD_SHAPES = [
+    ("n by p", "write 'rows x cols'"),
+    ("n x p x q", "expected 'rows x cols'"),
+    ("n x (d+1", "missing ')'"),
+    ("n x 0", "not positive"),
+    ("n x ?", "unexpected '?'"),
+    ("", "empty"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), BAD_SHAPES, ids=[s or "empty" for s, _ in BAD_SHAPES])
+def test_parse_shape_errors(text, reason):
+    with pytest.raises(ValueError, match=None) as caught:
+        parse_shape(text)
+    assert reason in str(caught.value)
+
+
+def test_dimension_symbols_are_positive_integers():
+    rows, cols = parse_shape("n x (d+1)")
+    assert rows.is_integer and rows.is_positive
+    assert (cols - 1).is_positive
+
+
+CANONICAL = [
+    ("w_1", "w1"),
+    ("w_{1}", "w1"),
+    ("w1", "w1"),
+    (r"\beta", "beta"),
+    (r"\hat{y}", "yhat"),
+    (r"\hat y", "yhat"),
+    (r"\mathbf{X}", "X"),
+    (r"\boldsymbol\beta", "beta"),
+    (r"\bm{\beta}", "beta"),
+    ("w_1'", "w1'"),
+    (r"\alpha_1", "alpha1"),
+    ("x_i", "x_i"),
+    ("x_{ij}", "x_ij"),
+    (r"\varepsilon", "epsilon"),
+]
+
+
+@pytest.mark.parametrize(("written", "canonical"), CANONICAL, ids=[w for w, _ in CANONICAL])
+def test_canonical_names(written, canonical):
+    assert canonical_name(written) == canonical
+
+
+def test_from_mapping_builds_the_symbol_table():
+    context = MathContext.from_mapping(ML_EXAM)
+    assert context.shape_of("X") == (n, d + 1)
+    assert context.shape_of("x") == (n, d + 1)  # alias
+    assert context.shape_of("alpha") is None
+    assert context.shape_of("undeclared") is None
+    assert context.matrix("X") == MatrixSymbol("X", n, d + 1)
+    assert context.matrix("B") == MatrixSymbol("beta", d + 1, 1)
+    assert context.scalar("alpha") == Symbol("alpha", real=True)
+    assert context.symbol("beta") == MatrixSymbol("beta", d + 1, 1)
+    assert context.symbol("t") == Symbol("t", real=True)
+    assert context.is_function("sigma") and context.is_function("exp")
+    assert not context.is_function("alpha")
+    assert context.resolve_alias("B") == "beta"
+    assert context.resolve_alias("q2") == "a2"  # keys are canonical: q_2 -> q2
+    assert context.resolve_alias("beta") == "beta"
+    assert set(context.dimensions) == {"n", "d"}
+
+
+def test_matrix_of_a_scalar_is_an_error():
+    with pytest.raises(ContextError, match="not declared with a shape"):
+        MathContext.from_mapping(ML_EXAM).matrix("alpha")
+
+
+def test_definitions_are_parsed_in_order():
+    context = MathContext.from_mapping(ML_EXAM)
+    definitions = context.definitions
+    assert list(definitions) == ["z1", "a1", "L"]
+    w1, x_, b1 = (Symbol(k, real=True) for k in ("w1", "x", "b1"))
+    # x is an alias of the matrix X in this context: the definition reads it so
+    assert definitions["a1"] == Function("sigma")(Symbol("z1", real=True))
+    assert context.definitions is definitions  # parsed once
+    scalar_x = MathContext.from_mapping({**ML_EXAM, "aliases": {}})
+    assert scalar_x.definitions["z1"] == w1 * x_ + b1
+
+
+def test_function_derivatives():
+    context = MathContext.from_mapping(ML_EXAM)
+    derivative = context.function_derivatives["sigma"]
+    u = Symbol("u", real=True)
+    sigma = Function("sigma")
+    assert isinstance(derivative, Lambda)
+    assert derivative(u) == sigma(u) * (1 - sigma(u))
+    z = Symbol("z", real=True)
+    assert sympy.expand(derivative(z) - (sigma(z) - sigma(z) ** 2)) == 0
+
+
+def test_merged_question_over_exam():
+    exam = MathContext.from_mapping(ML_EXAM)
+    question = MathContext.from_mapping(
+        {"symbols": {"x": "scalar", "W": "n x n"}, "aliases": {"B": "b"}}
+    )
+    merged = exam.merged(question)
+    assert merged.resolve_alias("x") == "x"  # Q2 declares x: the exam's alias x -> X is gone
+    assert merged.shape_of("x") is None
+    assert merged.shape_of("W") == (n, n)
+    assert merged.shape_of("X") == (n, d + 1)
+    assert merged.resolve_alias("B") == "b"
+    assert merged.is_function("sigma")
+    assert list(merged.definition_sources) == ["z1", "a1", "L"]
+    assert exam.merged(None) is exam
+    # the exam context is unchanged
+    assert exam.resolve_alias("x") == "X"
+
+
+BAD_MAPPINGS = [
+    ({"symbols": {"X": "n by p"}}, "symbol 'X': cannot read shape 'n by p'"),
+    ({"aliases": {"a": "b", "b": "a"}}, "alias loop: a -> b -> a"),
+    ({"aliases": {"a": "b", "b": "c", "c": "a"}}, "alias loop: a -> b -> c -> a"),
+    ({"symbol": {"X": "n x p"}}, "unknown context section 'symbol'"),
+    ({"symbols": ["X"]}, "'symbols' must be a mapping"),
+    ({"symbols": {"X": 3.5}}, "shape must be text"),
+    ({"symbols": {"1x": "scalar"}}, "cannot read '1x' as a name"),
+    ({"functions": {"sigma": 1}}, "'functions' must be a list"),
+    ({"symbols": {"f": "n x 1"}, "functions": ["f"]}, "both as a function and with a shape"),
+    ({"definitions": {"z": ["w"]}}, "must be an expression"),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), BAD_MAPPINGS, ids=[m for _, m in BAD_MAPPINGS])
+def test_bad_mappings(data, message):
+    with pytest.raises(ContextError) as caught:
+        MathContext.from_mapping(data, source="rubric.yaml")
+    assert message in str(caught.value)
+    assert str(caught.value).startswith("rubric.yaml")
+
+
+def test_bad_definition_names_the_key():
+    context = MathContext.from_mapping(
+        {"definitions": {"z1": "w1 x +"}}, source="ctx.yaml", lines={"definitions.z1": 7}
+    )
+    with pytest.raises(ContextError) as caught:
+        _ = context.definitions
+    assert str(caught.value).startswith("ctx.yaml:7: definition of 'z1':")
+
+
+def test_load_yaml_with_line_numbers(tmp_path):
+    path = tmp_path / "context.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            symbols:
+              X: n x (d+1)
+              y: n by 1
+            """
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ContextError) as caught:
+        load_context(path)
+    assert str(caught.value).startswith(f"{path}:3: symbol 'y'")
+
+
+def test_load_yaml_and_json(tmp_path):
+    yaml_path = tmp_path / "ml.yaml"
+    yaml_path.write_text(
+        textwrap.dedent(
+            """\
+            symbols:
+              X: n x (d+1)
+              y: n x 1
+              beta: (d+1) x 1
+            functions: [sigma]
+            aliases:
+              B: beta
+            definitions:
+              z1: w1 x + b1
+              a1: sigma(z1)
+            """
+        ),
+        encoding="utf-8",
+    )
+    from_yaml = load_context(yaml_path)
+    json_path = tmp_path / "ml.json"
+    json_path.write_text(
+        json.dumps(
+            {
+                "symbols": {"X": "n x (d+1)", "y": "n x 1", "beta": "(d+1) x 1"},
+                "functions": ["sigma"],
+                "aliases": {"B": "beta"},
+                "definitions": [{"z1": "w1 x + b1"}, {"a1": "sigma(z1)"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    from_json = load_context(json_path)
+    assert from_yaml.aliases == from_json.aliases == {"B": "beta"}
+    assert from_yaml.functions == from_json.functions
+    assert from_yaml.shapes == from_json.shapes
+    assert from_yaml.definitions == from_json.definitions
+    assert from_yaml.source == str(yaml_path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("symbols: [", "expected"), ("- a\n- b\n", "must hold a mapping")],
+    ids=["broken-yaml", "not-a-mapping"],
+)
+def test_load_errors(tmp_path, content, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ContextError) as caught:
+        load_context(path)
+    assert message in str(caught.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ContextError, match="cannot read context file"):
+        load_context(tmp_path / "nope.yaml")
+
+
+def test_empty_context_is_fine(tmp_path):
+    path = tmp_path / "empty.yaml"
+    path.write_text("", encoding="utf-8")
+    context = load_context(path)
+    assert context.shapes == {} and context.definitions == {}
+
+
+def test_from_symbols_for_the_cli():
+    context = MathContext.from_symbols({"X": "n x p", "t": "scalar"})
+    assert context.shape_of("X") == (n, p)
+    assert "t" in context.scalars

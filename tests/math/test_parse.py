@@ -1,0 +1,459 @@
+"""The parser, as tables of examples: GOOD pairs (text -> the SymPy value it
+means), BAD strings (text -> MathParseError at a column), and the line-level
+readings (kinds, relations, shapes, notes)."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+from sympy import E, Function, MatrixSymbol, Rational, Symbol, exp, log, sqrt
+
+from grader.errors import GraderError
+from grader.math import (
+    Gradient,
+    MathContext,
+    MathParseError,
+    derivative_symbol,
+    parse_math,
+    split_derivative_symbol,
+    split_statements,
+    split_statements_detailed,
+)
+
+n = Symbol("n", integer=True, positive=True)
+p = Symbol("p", integer=True, positive=True)
+d = Symbol("d", integer=True, positive=True)
+X = MatrixSymbol("X", n, p)
+beta = MatrixSymbol("beta", p, 1)
+yv = MatrixSymbol("y", n, 1)
+v = MatrixSymbol("v", n, 1)
+A = MatrixSymbol("A", n, n)
+
+x, y, z, w, a, b, f, t = (Symbol(k, real=True) for k in "xyzwabft")
+a1, w1, w2, z1 = (Symbol(k, real=True) for k in ("a1", "w1", "w2", "z1"))
+alpha, beta_s, eta, theta, sigma_s = (
+    Symbol(k, real=True) for k in ("alpha", "beta", "eta", "theta", "sigma")
+)
+sigma = Function("sigma")
+
+CTX = MathContext.from_mapping(
+    {
+        "symbols": {
+            "X": "n x p",
+            "beta": "p x 1",
+            "y": "n x 1",
+            "v": "n x 1",
+            "A": "n x n",
+            "a_1": "scalar",
+        },
+        "functions": ["sigma"],
+        "aliases": {"B": "beta"},
+    }
+)
+
+
+def value(text: str, context: MathContext | None = CTX):
+    line = parse_math(text, context)
+    assert line.kind == "expression", (line.kind, [str(t) for t in line.terms])
+    return line.terms[0]
+
+
+def _explicit(expr):
+    expr = sympy.sympify(expr).subs({n: 3, p: 2, d: 2})
+    replacements = {}
+    for matrix in expr.atoms(MatrixSymbol):
+        rows, cols = (int(k) for k in matrix.shape)
+        seed = sum(ord(ch) for ch in matrix.name)
+        replacements[matrix] = sympy.ImmutableMatrix(
+            rows, cols, [((seed * 7 + 3 * i) % 11) - 5 for i in range(rows * cols)]
+        )
+    result = expr.xreplace(replacements).doit()
+    return result.as_explicit() if isinstance(result, sympy.MatrixExpr) else result
+
+
+def same(got, want) -> bool:
+    if isinstance(got, Gradient) or isinstance(want, Gradient):
+        return type(got) is type(want) and got.wrt == want.wrt and same(got.expr, want.expr)
+    if isinstance(got, sympy.MatrixExpr) != isinstance(want, sympy.MatrixExpr):
+        return False
+    if isinstance(got, sympy.MatrixExpr) and got.shape != want.shape:
+        return False
+    difference = _explicit(got) - _explicit(want)
+    if isinstance(difference, sympy.MatrixBase):
+        return all(sympy.simplify(entry) == 0 for entry in difference)
+    return sympy.simplify(difference) == 0
+
+
+# text -> value, read with SCALARS (sigma a function, a_1 a scalar, nothing else declared)
+SCALARS = MathContext.from_mapping({"symbols": {"a_1": "scalar"}, "functions": ["sigma"]})
+
+SCALAR_PAIRS = [
+    ("x^2 + 2*x", x**2 + 2 * x),
+    ("x**2", x**2),
+    ("sqrt(2)/2", sqrt(2) / 2),
+    ("exp(-z)", exp(-z)),
+    ("1/(1 + exp(-z))", 1 / (1 + exp(-z))),
+    ("log(x) - ln(y)", log(x) - log(y)),
+    ("2x", 2 * x),
+    ("0.5 x", x / 2),
+    ("1/2 x", x / 2),
+    ("-x^2", -(x**2)),
+    ("2^-1", Rational(1, 2)),
+    ("a_1(1-a_1)", a1 * (1 - a1)),
+    ("a1 (1 - a1)", a1 * (1 - a1)),
+    ("sigma(z)", sigma(z)),
+    ("sigma(z)(1 - sigma(z))", sigma(z) * (1 - sigma(z))),
+    ("|x - 1|", sympy.Abs(x - 1)),
+    ("3!", 6),
+    ("w_1 + w1", 2 * w1),
+    ("dL/dw1", derivative_symbol(of="L", wrt="w1")),
+    ("d/dx (x^2)", Gradient(x**2, x)),
+    (r"\frac{1}{2}", Rational(1, 2)),
+    (r"\frac12 x", x / 2),
+    (r"\dfrac{x}{y}", x / y),
+    (r"\frac{1}{1+e^{-z}}", 1 / (1 + exp(-z))),
+    (r"e^{x}", exp(x)),
+    (r"e^x e^{-x}", 1),
+    (r"x \cdot y", x * y),
+    (r"x \times y", x * y),
+    (r"\left( x + 1 \right)^2", (x + 1) ** 2),
+    (r"\left[ x + 1 \right] y", (x + 1) * y),
+    (r"\{ x + 1 \} y", (x + 1) * y),
+    (r"\sqrt{x}", sqrt(x)),
+    (r"\sqrt[3]{x}", sympy.root(x, 3)),
+    (r"\sqrt 2", sqrt(2)),
+    (r"\log x", log(x)),
+    (r"\log(x y)", log(x * y)),
+    (r"\ln x^2", log(x**2)),
+    (r"\log_2 x", log(x, 2)),
+    (r"\exp(-z)", exp(-z)),
+    (r"\exp\left(-z\right)", exp(-z)),
+    (r"\sin^2 x + \cos^2 x", sympy.sin(x) ** 2 + sympy.cos(x) ** 2),
+    (r"a_1(1-a_1)", a1 * (1 - a1)),
+    (r"a_{1}(1-a_{1})", a1 * (1 - a1)),
+    (r"\sigma(z_1)", sigma(z1)),
+    (r"\sigma(z_1)(1 - \sigma(z_1))", sigma(z1) * (1 - sigma(z1))),
+    (r"\sigma'(z)", sympy.Subs(sympy.Derivative(sigma(Symbol("u")), Symbol("u")), Symbol("u"), z)),
+    (r"w_1'", Symbol("w1'", real=True)),
+    (r"w_{1}' - w_1", Symbol("w1'", real=True) - w1),
+    (r"x_{i}", Symbol("x_i", real=True)),
+    (r"\hat y - \hat{y}", 0),
+    (r"\bar{x}", Symbol("xbar", real=True)),
+    (r"0.5", Rational(1, 2)),
+    (r"2.50", Rational(5, 2)),
+    (r"2 \, x \; y \! z \quad", 2 * x * y * z),
+    (r"\frac{\partial L}{\partial w_1}", derivative_symbol(of="L", wrt="w1")),
+    (r"\frac{dL}{dw_1}", derivative_symbol(of="L", wrt="w1")),
+    (r"\frac{d L}{d w_{1}}", derivative_symbol(of="L", wrt="w1")),
+    (r"\frac{\mathrm{d} L}{\mathrm{d} w_1}", derivative_symbol(of="L", wrt="w1")),
+    (r"\partial L / \partial w_1", derivative_symbol(of="L", wrt="w1")),
+    (
+        r"\frac{\partial L}{\partial w_1} \cdot \frac{\partial z}{\partial w}",
+        derivative_symbol(of="L", wrt="w1") * derivative_symbol(of="z", wrt="w"),
+    ),
+    (r"\frac{d}{dx} x^2", Gradient(x**2, x)),
+    (r"\nabla J", Gradient(Symbol("J", real=True))),
+    (r"\nabla (x^2)", Gradient(x**2)),
+    (r"\text{} x", x),
+]
+
+# text -> value, read with CTX (X: n x p, beta: p x 1, y, v: n x 1, A: n x n, B -> beta)
+MATRIX_PAIRS = [
+    ("X^T X beta", X.T * X * beta),
+    ("X X^T", X * X.T),
+    ("f(y - X B)", f * (yv - X * beta)),
+    ("(X^T X)^(-1) X^T y", (X.T * X).I * X.T * yv),
+    ("||v||^2", v.T * v),
+    ("Xbeta", X * beta),
+    ("dL/dbeta", derivative_symbol(of="L", wrt=beta)),
+    (r"X^T X", X.T * X),
+    (r"X^\top X", X.T * X),
+    (r"X^{T} X", X.T * X),
+    (r"X^{\top}y", X.T * yv),
+    (r"(X^T X)^{-1} X^T y", (X.T * X).I * X.T * yv),
+    (r"A^2", A**2),
+    (r"XB", X * beta),
+    (r"X\beta", X * beta),
+    (r"\mathbf{X}\boldsymbol\beta", X * beta),
+    (r"\mathbf{X} \bm{\beta}", X * beta),
+    (r"\|y - X\beta\|^2", (yv - X * beta).T * (yv - X * beta)),
+    (r"\left\| y - X\beta \right\|^{2}", (yv - X * beta).T * (yv - X * beta)),
+    (r"\frac{1}{2} \|y - XB\|^2", Rational(1, 2) * (yv - X * beta).T * (yv - X * beta)),
+    (r"\alpha \beta_1 \eta \theta", alpha * Symbol("beta1", real=True) * eta * theta),
+    (r"-\frac{1}{2}(-2 X^T y)", X.T * yv),
+    (r"\frac{\partial J}{\partial \beta}", derivative_symbol(of="J", wrt=beta)),
+    (r"\frac{\partial (X \beta)}{\partial \beta}", Gradient(X * beta, beta)),
+    (r"\nabla J(\beta)", derivative_symbol(of="J", wrt=beta)),
+    (r"\nabla_\beta J", derivative_symbol(of="J", wrt=beta)),
+    (r"\nabla_{\beta} J", derivative_symbol(of="J", wrt=beta)),
+    (r"\nabla_\beta \left( \beta^T \beta \right)", Gradient(beta.T * beta, beta)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SCALAR_PAIRS, ids=[t for t, _ in SCALAR_PAIRS])
+def test_scalar_pairs(text, expected):
+    got = value(text, SCALARS)
+    assert same(got, expected), f"{text!r} read as {got}, expected {expected}"
+
+
+@pytest.mark.parametrize(("text", "expected"), MATRIX_PAIRS, ids=[t for t, _ in MATRIX_PAIRS])
+def test_matrix_pairs(text, expected):
+    got = value(text)
+    assert same(got, expected), f"{text!r} read as {got}, expected {expected}"
+
+
+def test_inverse_transpose():
+    assert value(r"A^{-T}") == A.T.I
+
+
+def test_matrix_products_keep_their_order():
+    assert not same(value("X^T X"), value("X X^T"))
+    assert value("X^T X").shape == (p, p)
+    assert value("X X^T").shape == (n, n)
+    assert isinstance(value(r"X^T X \beta"), sympy.MatMul)
+
+
+def test_a_declared_function_is_called_an_undeclared_name_multiplies():
+    assert value("a_1(1-a_1)") == a1 * (1 - a1)
+    functions = MathContext.from_mapping({"functions": ["a_1"]})
+    assert value("a_1(1-a_1)", functions) == Function("a1")(1 - Symbol("a1", real=True))
+    line = parse_math("f(y - X B)", CTX)
+    assert line.unknown_names == ["f"]
+    assert parse_math(r"\sigma(z)", None).terms[0] == sigma_s * z  # no context: sigma is a name
+
+
+def test_derivative_quantity_is_a_symbol_not_a_fraction():
+    quantity = value(r"\frac{\partial L}{\partial w_1}")
+    assert isinstance(quantity, Symbol)
+    assert split_derivative_symbol(quantity) == ("L", "w1")
+    assert split_derivative_symbol(value(r"\nabla_\beta J")) == ("J", "beta")
+    assert value(r"\nabla_\beta J").shape == (p, 1)
+    assert split_derivative_symbol(x) is None
+    assert split_derivative_symbol("d(L)/d(w1)") == ("L", "w1")
+
+
+def test_derivative_shapes_follow_the_variable():
+    assert derivative_symbol(of="J", wrt="beta", context=CTX).shape == (p, 1)
+    assert isinstance(derivative_symbol(of="L", wrt="w1", context=CTX), Symbol)
+    assert derivative_symbol(of=X, wrt="t").shape == (n, p)
+
+
+def test_e_is_euler_unless_declared():
+    assert value("e") == E
+    declared = MathContext.from_mapping({"symbols": {"e": "scalar"}})
+    assert value("e^x", declared) == Symbol("e", real=True) ** x
+
+
+def test_transpose_letter_can_be_a_declared_symbol():
+    declared = MathContext.from_mapping({"symbols": {"T": "scalar"}})
+    assert value("x^T", declared) == x ** Symbol("T", real=True)
+    assert value("x^T", None) == x  # transpose of a scalar
+
+
+# Lines: kind, relation, continues_previous, number of terms
+LINES = [
+    ("x = 1", "equation", "=", False, 2),
+    ("A = B = C", "chain", "=", False, 3),
+    ("= x + 1", "equation", "=", True, 1),
+    ("= x = y", "chain", "=", True, 2),
+    (r"\Rightarrow x = 1", "equation", "=>", False, 2),
+    (r"\implies x = 1", "equation", "=>", False, 2),
+    (r"\therefore x = 2", "equation", "=>", False, 2),
+    (r"\to x = 2", "equation", "=>", False, 2),
+    (r"\Rightarrow = x", "equation", "=>", True, 1),
+    ("x = 1.", "equation", "=", False, 2),
+    ("x + y", "expression", "=", False, 1),
+    (r"x = y = \text{scalar}", "equation", "=", False, 2),
+    (r"\text{scalar}", "text", "=", False, 0),
+    ("$$ x = 1 $$", "equation", "=", False, 2),
+    ("we see that the loss is small", "text", "=", False, 0),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "relation", "continues", "count"), LINES, ids=[c[0] for c in LINES]
+)
+def test_line_kinds(text, kind, relation, continues, count):
+    line = parse_math(text, None)
+    assert (line.kind, line.relation, line.continues_previous, len(line.terms)) == (
+        kind,
+        relation,
+        continues,
+        count,
+    )
+
+
+SHAPE_LINES = [
+    (r"x \in \mathbb{R}^{n \times (d+1)}", {"x": (n, d + 1)}),
+    (r"x \in \mathbb{R}^{n \times d+1}", {"x": (n, d + 1)}),
+    (r"x = R^{n \times d+1}", {"x": (n, d + 1)}),
+    (r"\beta = R^{d+1 \times 1}", {"beta": (d + 1, 1)}),
+    (r"x \in \mathbb{R}^d", {"x": (d, 1)}),
+    (r"t \in \mathbb{R}", {"t": None}),
+    (r"Y = \begin{bmatrix} y_1 \\ \vdots \\ y_n \end{bmatrix}", {"Y": (n, 1)}),
+    (r"Y = \begin{bmatrix} y_1 & \cdots & y_n \end{bmatrix}", {"Y": (1, n)}),
+    (r"W = \begin{bmatrix} w_1 \\ \vdots \\ w_{d+1} \end{bmatrix}", {"W": (d + 1, 1)}),
+]
+
+
+@pytest.mark.parametrize(("text", "shapes"), SHAPE_LINES, ids=[c[0] for c in SHAPE_LINES])
+def test_shape_statements(text, shapes):
+    line = parse_math(text, None)
+    assert line.kind == "shape_statement"
+    assert line.shapes == shapes
+
+
+def test_aliases_apply_and_are_reported():
+    context = MathContext.from_mapping(
+        {"symbols": {"beta": "p x 1"}, "aliases": {"B": "beta", "q_2": "a2"}}
+    )
+    line = parse_math("B + q_2 B", context)
+    assert line.aliases_used == {"B": "beta", "q2": "a2"}
+    assert same(line.terms[0], beta + Symbol("a2", real=True) * beta)
+
+
+def test_explicit_matrix():
+    line = parse_math(r"M = \begin{bmatrix} 1 & 2 \\ 3 & x \end{bmatrix}", None)
+    assert line.terms[1] == sympy.ImmutableMatrix([[1, 2], [3, x]])
+
+
+def test_gradient_variable_comes_from_the_other_side():
+    line = parse_math(r"\nabla J(\beta) = \nabla \left( \beta^T \beta \right)", CTX)
+    left, right = line.terms
+    assert split_derivative_symbol(left) == ("J", "beta")
+    assert isinstance(right, Gradient) and right.wrt == beta
+    assert right.shape == (p, 1)
+
+
+def test_zero_on_one_side_of_a_matrix_equation_is_a_zero_matrix():
+    line = parse_math(r"X^T X \beta - X^T y = 0", CTX)
+    assert line.terms[1] == sympy.ZeroMatrix(p, 1)
+
+
+def test_shape_problems_are_reported_not_raised():
+    line = parse_math(r"\beta \beta", MathContext.from_mapping({"symbols": {"beta": "(d+1) x 1"}}))
+    assert line.shape_problems and "multiplies" in line.shape_problems[0]
+    line = parse_math(r"y + 1", CTX)
+    assert line.shape_problems and "scalar" in line.shape_problems[0]
+
+
+def test_scalar_plus_one_by_one_matrix_is_fine():
+    line = parse_math(r"y^T y + 1", CTX)
+    assert line.shape_problems == []
+    assert line.terms[0].shape == (1, 1)
+
+
+# BAD strings: (text, column of the error, words in the reason)
+BAD_STRINGS = [
+    ("x + }", 4, "unexpected '}'"),
+    ("x + {", 4, "unclosed '{'"),
+    (r"\foo x", 0, "unknown command \\foo"),
+    ("(x + 1", 0, "missing ')'"),
+    ("x + 1)", 5, "unexpected ')'"),
+    ("x +", 3, "unexpected end of line"),
+    ("= ", 1, "nothing after '='"),
+    ("", 0, "empty"),
+    ("x = = y", 4, "unexpected '='"),
+    ("x ? y", 2, "unexpected '?'"),
+    (r"\frac{1}", 8, "missing argument"),
+    (r"\sum_{i=1}^n x_i", 0, "sums"),
+    (r"x \le y", 2, "inequalities"),
+    (r"|x", 0, "missing closing '|'"),
+    (r"\|x", 0, "missing closing norm"),
+    (r"\begin{cases} x \end{cases}", 0, "environment 'cases'"),
+    ("2^{99999999}", 1, "number too large"),
+    ("10^{10^{10}}", 2, "number too large"),
+    ("1" * 150, 0, "number too long"),
+    ("5000!", 4, "number too large"),
+    (r"x \in y", 0, "space"),
+    (r"\frac{\partial^2 L}{\partial w^2}", 0, "higher-order"),
+    ("exp", 0, "needs an argument"),
+    (r"X / X", 2, "division by a matrix"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "reason"), BAD_STRINGS, ids=[c[0][:30] for c in BAD_STRINGS]
+)
+def test_bad_strings(text, column, reason):
+    with pytest.raises(MathParseError) as caught:
+        parse_math(text, CTX)
+    error = caught.value
+    assert reason in error.reason
+    assert error.position == column
+    assert error.source == text
+    assert isinstance(error, GraderError)
+    assert "\n" not in error.reason
+
+
+def test_abuse_is_bounded():
+    with pytest.raises(MathParseError, match="longer than"):
+        parse_math("x+" * 10_001 + "x")
+    with pytest.raises(MathParseError, match="nesting deeper"):
+        parse_math("(" * 500 + "x" + ")" * 500)
+    with pytest.raises(MathParseError, match="nesting deeper"):
+        parse_math(r"\frac{" * 300 + "1" + "}{2}" * 300)
+    # deep but allowed
+    assert parse_math("(" * 60 + "x" + ")" * 60).terms[0] == x
+    # big symbolic exponents stay symbolic
+    assert parse_math("x^{99999999}").terms[0] == x**99999999
+    assert parse_math("2^{100}").terms[0] == 2**100
+
+
+def test_split_statements():
+    block = r"\frac{\partial L}{\partial w_2} = a \quad : \quad z_2 = w_2 a_1 + b_2 \\ \frac{\partial z_2}{\partial w_2} = a_1 \\ = (q_2 - y) a_1"
+    assert split_statements(block) == [
+        r"\frac{\partial L}{\partial w_2} = a",
+        r"z_2 = w_2 a_1 + b_2",
+        r"\frac{\partial z_2}{\partial w_2} = a_1",
+        r"= (q_2 - y) a_1",
+    ]
+    roles = [s.role for s in split_statements_detailed(block)]
+    assert roles == ["main", "side_note", "main", "main"]
+
+
+SPLITS = [
+    (r"a = b \leftarrow c = d \\ = e", ["a = b", "c = d", "= e"]),
+    (
+        r"Y = \begin{bmatrix} y_1 \\ y_2 \end{bmatrix} \quad x = 1",
+        [r"Y = \begin{bmatrix} y_1 \\ y_2 \end{bmatrix}", "x = 1"],
+    ),
+    (r"x = y \quad \text{so}", [r"x = y \quad \text{so}"]),
+    (r"a = b \Rightarrow c = d", ["a = b", r"\Rightarrow c = d"]),
+    (r"\Rightarrow c = d", [r"\Rightarrow c = d"]),
+    (r"x := 1", ["x := 1"]),
+    (r"f_{a:b} = 1", [r"f_{a:b} = 1"]),
+]
+
+
+@pytest.mark.parametrize(("block", "pieces"), SPLITS, ids=[c[0] for c in SPLITS])
+def test_split_rules(block, pieces):
+    assert split_statements(block) == pieces
+
+
+def test_parse_math_keeps_the_rest_of_a_block():
+    line = parse_math(r"a = b \leftarrow c = d \\ = e")
+    assert line.rest == ["c = d", "= e"]
+    assert len(line.terms) == 2
+
+
+def test_repairs_are_reported():
+    line = parse_math(r"$$(b). x = \cancel{y} + ~~z~~ w − 1$$")
+    assert line.terms[1] == y + w - 1
+    joined = " | ".join(line.repairs)
+    assert "label" in joined and "cancel" in joined and "deleted" in joined and "'−'" in joined
+    assert "delimiters" not in joined  # cosmetic repairs are not listed
+
+
+def test_cached_results_are_copies():
+    first = parse_math("x + 1 = y")
+    first.terms.append("junk")
+    first.repairs.append("junk")
+    again = parse_math("x + 1 = y")
+    assert len(again.terms) == 2 and again.repairs == []
+
+
+def test_unicode_greek_and_operators():
+    assert value("β", None) == beta_s
+    assert value("x · y − 2", None) == x * y - 2
+    assert value("σ(z)", CTX) == sigma(z)
