@@ -69,8 +69,9 @@ MAX_EXPRESSION_CHARS = 20_000  # longer input is not parsed (no exam answer is t
 MIN_VALID_POINTS = 3
 FIRST_POINTS = 16  # points in the first draw (vectorised: 16 cost about what 1 does)
 RETRY_POINTS = 64  # a second draw when too few points fell inside the domains
-CLOSE = 1e-11  # relative difference under which two values agree
+CLOSE = 5e-13  # relative difference under which two values agree (rounding is ~1e-15)
 APART = 1e-6  # relative difference above which two values differ
+PRECISE = 10**6  # a number with a denominator above this (0.333333333333) is checked exactly
 # In between: the numbers cannot tell (rounding, or a float answer close to an
 # exact one) and SymPy decides.
 
@@ -408,6 +409,15 @@ def _compare_expressions(
     gap = _relative_gap(va[valid], vb[valid])
     apart = gap > APART
     if not apart.any() and (gap <= CLOSE).all():
+        if _has_precise_number(a) or _has_precise_number(b):
+            # Floats agree to 1e-13, not to the last digit of a 12-digit decimal.
+            return _symbolic_or_undetermined(
+                a,
+                b,
+                context,
+                time_limit,
+                "equal to rounding, but a very small, large or long number needs an exact check",
+            )
         return Equivalence(
             EQUAL,
             f"equal at {int(valid.sum())} random points",
@@ -427,6 +437,26 @@ def _compare_expressions(
         time_limit,
         f"the numbers agree only roughly (largest relative difference {gap.max():.1e})",
     )
+
+
+def _has_precise_number(expr: sp.Basic) -> bool:
+    """Numbers that float arithmetic cannot tell apart from a neighbour: a long
+    decimal (0.333333333333), or a constant far from 1 (``e^{-30}``, which
+    added to ``x`` changes it by less than rounding)."""
+    for node in sp.preorder_traversal(expr):
+        if node.is_Atom:
+            if node.is_Float or (
+                node.is_Rational and (node.q > PRECISE or abs(node.p) > PRECISE**2)
+            ):
+                return True
+        elif getattr(node, "is_number", False) and not node.is_Rational:
+            try:
+                size = abs(complex(node.evalf(15)))
+            except (TypeError, ValueError, OverflowError):
+                return True
+            if size != 0 and not 1e-6 <= size <= 1e6:
+                return True
+    return False
 
 
 def _is_number(expr: sp.Basic) -> bool:
@@ -854,19 +884,31 @@ def _flat(value: np.ndarray) -> np.ndarray:
 
 
 def _symbolic_difference_is_zero(a: sp.Basic, b: sp.Basic, definitions: dict) -> bool | None:
-    """Runs in the worker process. True: shown equal; None: SymPy could not tell."""
-    difference = (a - b).xreplace(definitions) if definitions else a - b
+    """Runs in the worker process. True: shown equal; False: shown different;
+    None: SymPy could not tell."""
+    difference = a - b
+    for _ in range(len(definitions)):  # definitions may use earlier definitions
+        replaced = difference.xreplace(definitions)
+        if replaced == difference:
+            break
+        difference = replaced
     if isinstance(difference, MatrixExpr):
-        difference = difference.doit()
-        if isinstance(difference, MatrixExpr) and not difference.is_ZeroMatrix:
-            simplified = sp.simplify(difference)
-            return True if getattr(simplified, "is_ZeroMatrix", False) else None
-        return True
+        simplified = sp.simplify(difference.doit())
+        if getattr(simplified, "is_ZeroMatrix", False):
+            return True
+        if isinstance(simplified, sp.MatrixBase) and all(e == 0 for e in simplified):
+            return True
+        return None
     simplified = sp.simplify(difference)
     if simplified == 0:
         return True
     if simplified.is_number and simplified.is_zero is False:
         return False
+    try:  # a non-zero polynomial (0.333333333333 x - x/3) is not identically zero
+        if not sp.Poly(sp.expand(simplified), *sorted(simplified.free_symbols, key=str)).is_zero:
+            return False
+    except (sp.PolynomialError, sp.GeneratorsNeeded, ValueError, TypeError):
+        pass
     return None
 
 

@@ -246,3 +246,26 @@ def test_jsonl_invalid_line_is_undetermined_and_others_answered():
 def test_equivalence_is_a_plain_result():
     result = Equivalence("equal", "same")
     assert result.is_equal and result.diagnosis is None and result.details == {}
+
+
+def test_symbolic_step_out_of_time_is_undetermined_with_the_limit():
+    # never real anywhere, so the numbers cannot decide and SymPy is asked;
+    # a limit far below what simplify needs makes it run out of time
+    a = sp.log(-((x + 1) ** 2) - 1)
+    b = sp.log(-(x**2) - 2 * x - 2)
+    result = equivalent(a, b, time_limit=1e-4)
+    assert result.verdict == "undetermined"
+    assert result.reason.endswith("the symbolic check timed out after 0.0001s")
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        (sp.Rational(333333333333, 10**12) * x, x / 3),
+        (x + sp.exp(-30), x),
+        (sp.Rational(5000000000001, 10**13) * x, x / 2),
+    ],
+    ids=["twelve-threes", "tiny-constant", "13th-digit"],
+)
+def test_differences_below_rounding_are_never_equal(a, b):
+    assert equivalent(a, b, time_limit=10).verdict == "not_equal"
