@@ -350,6 +350,11 @@ class _QuestionParts:
     # -- the main steps
 
     def run(self) -> _QuestionResult:
+        self.prepare()
+        return self.fill(set())
+
+    def prepare(self) -> set[int]:
+        """Find the labelled parts (anchors); return the parts anchored here."""
         candidates = self._candidates()
         family = self._primary_family(candidates)
         custom = self._custom_labels()
@@ -401,10 +406,15 @@ class _QuestionParts:
             )
         for owner in owners.values():
             owner.parts.sort()
-
         self._note_order(chosen)
+        self._state = (owners, chosen, leftovers, family, main_prefix, main_style)
+        return set(chosen)
+
+    def fill(self, elsewhere: set[int]) -> _QuestionResult:
+        """Place the unlabelled parts (not those anchored ``elsewhere``) and cut the text."""
+        owners, chosen, leftovers, family, main_prefix, main_style = self._state
         lines = sorted(owners)
-        placed: set[int] = set(chosen)
+        placed: set[int] = set(chosen) | elsewhere
         content_start = self._content_start()
         # The gap before the first label, then one gap per owner.
         gaps: list[tuple[_Owner | None, int, int]] = []
@@ -707,44 +717,41 @@ def find_parts(sheet: Sheet, layout: Sequence[QuestionLayout]) -> PartFinding:
     """Find each layout part's answer on ``sheet`` (see the module docstring)."""
     scan = _Scan.of(sheet)
     anchors = _choose_question_anchors(scan, layout)
-    total = len(sheet.lines)
     warnings: list[str] = []
     unassigned: list[UnassignedSpan] = []
     questions: dict[str, QuestionSpan] = {}
     parts: dict[str, PartAnswer] = {}
 
-    ordered = sorted(anchors.items(), key=lambda item: item[1].line)
-    regions: dict[int, tuple[int, int]] = {}
-    for i, (q, candidate) in enumerate(ordered):
-        end = ordered[i + 1][1].line - 1 if i + 1 < len(ordered) else total
-        regions[q] = (candidate.line, end)
-    first_anchor = ordered[0][1].line if ordered else total + 1
+    chunks = _question_chunks(scan, layout, anchors, warnings, unassigned)
+    first_chunk = min((c[0] for cs in chunks.values() for c in cs), default=len(sheet.lines) + 1)
 
     # Text before the first question label: unassigned, unless it holds the part labels
     # of a leading question whose own label is missing (then it is that question's).
     leading = [
-        q for q in range(len(layout)) if q not in anchors and (not ordered or q < ordered[0][0])
+        q for q in range(len(layout)) if q not in chunks and (not anchors or q < min(anchors))
     ]
-    preamble_end = first_anchor - 1
+    preamble_end = first_chunk - 1
     if len(leading) == 1 and preamble_end >= 1:
-        label_lines = [n for n in range(1, preamble_end + 1) if n in scan.labels]
-        part_lines = [n for n in label_lines if scan.labels[n].tokens[0].kind == "part"]
+        part_lines = [
+            n
+            for n in range(1, preamble_end + 1)
+            if n in scan.labels and scan.labels[n].tokens[0].kind == "part"
+        ]
         if part_lines:
-            regions[leading[0]] = (part_lines[0], preamble_end)
-            preamble_end = part_lines[0] - 1
+            chunks[leading[0]] = [(part_lines[0], preamble_end, None)]
             warnings.append(
                 f"{layout[leading[0]].id}: no question label found; its parts were found "
-                f"before the next question (lines {part_lines[0]}-{regions[leading[0]][1]})"
+                f"before the next question (lines {part_lines[0]}-{preamble_end})"
             )
+            preamble_end = part_lines[0] - 1
     if preamble_end >= 1:
         span = scan.nonblank_span(1, preamble_end)
         if span:
             unassigned.append(_unassigned(sheet, span, "before the first question label"))
 
     for q, question in enumerate(layout):
-        region = regions.get(q)
-        anchor = anchors.get(q)
-        if region is None:
+        pieces = sorted(chunks.get(q, []))
+        if not pieces:
             questions[question.id] = QuestionSpan(question.id, None, None)
             warnings.append(f"{question.id}: no label for this question found on the sheet")
             for part in question.parts:
@@ -752,27 +759,90 @@ def find_parts(sheet: Sheet, layout: Sequence[QuestionLayout]) -> PartFinding:
                     part, f"question {question.id} was not found on the sheet"
                 )
             continue
+        main = pieces[0]
         questions[question.id] = QuestionSpan(
             question.id,
-            region[0],
-            region[1],
-            label=anchor.label.tokens[0].raw.strip() if anchor else None,
-            how_found="label" if anchor else "position",
+            main[0],
+            main[1],
+            label=main[2].tokens[0].raw.strip() if main[2] else None,
+            how_found="label" if main[2] else "position",
         )
-        finder = _QuestionParts(
-            scan,
-            question,
-            question.number if question.number is not None else q + 1,
-            region[0],
-            region[1],
-            anchor.label if anchor else None,
-        )
-        result = finder.run()
-        warnings.extend(finder.warnings)
-        parts.update(_assemble(scan, question, result, region, unassigned))
+        if len(pieces) > 1:
+            where = ", ".join(f"{a}-{b}" for a, b, _ in pieces)
+            warnings.append(f"{question.id}: answered in {len(pieces)} places (lines {where})")
+        number = question.number if question.number is not None else q + 1
+        finders = [_QuestionParts(scan, question, number, a, b, label) for a, b, label in pieces]
+        anchored = [finder.prepare() for finder in finders]
+        result = _QuestionResult()
+        for i, finder in enumerate(finders):
+            elsewhere = (
+                set().union(*(anchored[:i] + anchored[i + 1 :])) if len(finders) > 1 else set()
+            )
+            # a part found in an earlier chunk is not looked for again in a later one
+            elsewhere |= {k for r in [result] for p in r.pieces if p.owner for k in p.owner.parts}
+            part_result = finder.fill(elsewhere)
+            result.pieces.extend(part_result.pieces)
+            for k, notes in part_result.notes.items():
+                result.notes.setdefault(k, []).extend(notes)
+            for k, problems in part_result.problems.items():
+                result.problems.setdefault(k, []).extend(problems)
+            warnings.extend(finder.warnings)
+        parts.update(_assemble(scan, question, result, (main[0], pieces[-1][1]), unassigned))
 
     unassigned.sort(key=lambda u: u.start_line)
     return PartFinding(parts=parts, questions=questions, unassigned=unassigned, warnings=warnings)
+
+
+def _question_chunks(
+    scan: _Scan,
+    layout: Sequence[QuestionLayout],
+    anchors: dict[int, _QuestionCandidate],
+    warnings: list[str],
+    unassigned: list[UnassignedSpan],
+) -> dict[int, list[tuple[int, int, LabelLine | None]]]:
+    """Question index -> its stretches of lines ``(start, end, label line)``.
+
+    A question's answer runs from its anchor to the next cut. Cuts are the
+    anchors and every strong question label (``Q2``, ``## 2``, ``2(a)``) that
+    names another question than the one whose text it sits in: a question
+    answered out of order, or in two places. A strong label of a question the
+    layout does not have starts text reported as unassigned.
+    """
+    numbers = {
+        (question.number if question.number is not None else i + 1): i
+        for i, question in enumerate(layout)
+    }
+    chosen = {candidate.line: q for q, candidate in anchors.items()}
+    cuts: list[tuple[int, int | None, LabelLine]] = []
+    current: int | None = None
+    for candidate in _question_candidates(scan):
+        if candidate.line in chosen:
+            current = chosen[candidate.line]
+            cuts.append((candidate.line, current, candidate.label))
+            continue
+        if candidate.strength < 2.5:
+            continue
+        named = numbers.get(candidate.number)
+        if named != current:
+            current = named
+            cuts.append((candidate.line, named, candidate.label))
+    total = len(scan.sheet.lines)
+    chunks: dict[int, list[tuple[int, int, LabelLine | None]]] = {}
+    for i, (line, q, label) in enumerate(cuts):
+        end = cuts[i + 1][0] - 1 if i + 1 < len(cuts) else total
+        if q is None:
+            raw = label.tokens[0].raw.strip()
+            warnings.append(
+                f"line {line}: {raw!r} names no question of the rubric; its text is not graded"
+            )
+            span = scan.nonblank_span(line, end)
+            if span:
+                unassigned.append(
+                    _unassigned(scan.sheet, span, f"under {raw!r}, not a question of the rubric")
+                )
+            continue
+        chunks.setdefault(q, []).append((line, end, label))
+    return chunks
 
 
 def _unassigned(sheet: Sheet, span: tuple[int, int], reason: str) -> UnassignedSpan:

@@ -257,3 +257,39 @@ def test_default_labels_come_from_ids():
     question = QuestionLayout("q3", parts=[PartLayout("q3.a"), PartLayout("q3.b")])
     assert question.labels == ["3", "Q3"]
     assert question.parts[1].labels == ["b", "ii", "②", "2"]
+
+
+QUESTION_ORDER = [
+    (
+        "questions-out-of-order",
+        "Q2\n(a) x\n(b) y\nQ1\n(a) foo\n(b) bar\n(c) baz\n",
+        {"q1.a": [(5, 5)], "q1.b": [(6, 6)], "q1.c": [(7, 7)], "q2.a": [(2, 2)], "q2.b": [(3, 3)]},
+    ),
+    (
+        "a-question-continued-later",
+        "## Q1 (a)\nfoo\n## Q1 (b)\nbar\n## Q2 (a)\nx\n## Q2 (b)\ny\n## Q1 (c)\nbaz\n",
+        {"q1.a": [(1, 2)], "q1.b": [(3, 4)], "q1.c": [(9, 10)], "q2.a": [(5, 6)], "q2.b": [(7, 8)]},
+    ),
+    (
+        "combined-labels-out-of-order",
+        "2(a) x\n1(a) foo\n1(b) bar\n2(b) y\n1(c) baz\n",
+        {"q1.a": [(2, 2)], "q1.b": [(3, 3)], "q1.c": [(5, 5)], "q2.a": [(1, 1)], "q2.b": [(4, 4)]},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [s[1:] for s in QUESTION_ORDER], ids=[s[0] for s in QUESTION_ORDER]
+)
+def test_questions_out_of_order_or_in_two_places(text, expected):
+    assert spans(text) == expected
+
+
+def test_a_question_the_layout_does_not_have_is_unassigned():
+    finding = find_parts(
+        Sheet.from_text("Q1\n(a) foo\n(b) bar\n(c) baz\nQ5\nextra work\nQ2\n(a) x\n(b) y\n"), LAYOUT
+    )
+    assert finding.parts["q1.c"].spans == [(4, 4)]
+    assert finding.parts["q2.a"].spans == [(8, 8)]
+    assert [(u.start_line, u.end_line) for u in finding.unassigned] == [(5, 6)]
+    assert "not a question of the rubric" in finding.unassigned[0].reason
