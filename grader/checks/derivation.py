@@ -89,6 +89,11 @@ class DerivationAdapter:
                     f"{_where(item)}could not decide the step {spec.title or spec.id!r}"
                 )
             outcome.items.append(item)
+        # a line that matched a known mistake was understood: not a reason to review
+        explained = {f"line {i.line_no}: could not read" for i in outcome.items if i.mistake}
+        outcome.review_reasons = [
+            r for r in outcome.review_reasons if not any(r.startswith(e) for e in explained)
+        ]
         outcome.details = {"steps": [_step_dict(s) for s in result.steps]}
         return outcome
 

@@ -67,7 +67,10 @@ def matches(candidate: MathCandidate, target: str, context: GradingContext) -> t
     if _is_expression(target, context):
         # a value (``(a2 - y) w2``) is matched by the value a line gives:
         # ``dL/dz1 = ... = (a2 - y) w2`` or a line ``= (a2 - y) w2``
+        reading = _reading_of(target, context)
         for term in reversed(_terms(candidate)):
+            if reading is not None and str(term) == reading:
+                return True, verdict  # the same (even meaningless) expression
             value = _compare_term(term, target, context)
             if value is not None and value.verdict == "equal":
                 return True, value
@@ -80,6 +83,16 @@ def _terms(candidate: MathCandidate) -> list[Any]:
     if len(terms) < 2 and not getattr(parsed, "continues_previous", False):
         return []
     return terms
+
+
+def _reading_of(target: str, context: GradingContext) -> str | None:
+    from grader.math import MathParseError, parse_math
+
+    try:
+        terms = parse_math(target, context.math_context).terms
+    except MathParseError:
+        return None
+    return str(terms[0]) if len(terms) == 1 else None
 
 
 def _is_expression(target: str, context: GradingContext) -> bool:
