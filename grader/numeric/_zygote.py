@@ -114,7 +114,6 @@ _MS_BIND = 4096
 _MS_REC = 16384
 _MS_PRIVATE = 1 << 18
 _MNT_DETACH = 2
-_PR_SET_PDEATHSIG = 1
 _PR_SET_NO_NEW_PRIVS = 38
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -233,6 +232,24 @@ def _encode(value, blobs: list[bytes], depth: int = 0):
     return {"unsupported": type(value).__name__}
 
 
+def _pick(value, path: list):
+    """Only the part of a result the grader needs (e.g. the loss of a dict);
+    the whole value when the path does not fit, for the grader to explain."""
+    if not path:
+        return value, False
+    whole = value
+    try:
+        for key in path:
+            if isinstance(key, str) and not isinstance(value, dict):
+                return whole, False
+            if isinstance(key, int) and not isinstance(value, (tuple, list)):
+                return whole, False
+            value = value[key]
+    except (KeyError, IndexError, TypeError):
+        return whole, False
+    return value, True
+
+
 def _decode_input(item, blobs: list):
     if "blob" in item:
         return blobs[item["blob"]].copy()  # a fresh copy per call: in-place edits stay local
@@ -260,7 +277,8 @@ def _run_child(job: dict, blobs: list, student_path: str, result_fd: int) -> Non
                 start = time.perf_counter()
                 try:
                     value = function(*args, **kwargs)
-                    entry = {"ok": True, "value": _encode(value, out_blobs)}
+                    value, picked = _pick(value, call.get("pick") or [])
+                    entry = {"ok": True, "value": _encode(value, out_blobs), "picked": picked}
                 except BaseException as exc:  # noqa: BLE001 - SystemExit counts too
                     entry = {"ok": False, "error": _describe_exception(exc, student_path)}
                 entry["seconds"] = time.perf_counter() - start
@@ -390,6 +408,7 @@ class Zygote:
     def run_job(self, job: dict, raw_blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         import numpy as np
 
+        began = time.monotonic()
         blobs = [np.load(io.BytesIO(b), allow_pickle=False) for b in raw_blobs[1:]]
         source = raw_blobs[0]
         self.counter += 1
@@ -426,7 +445,9 @@ class Zygote:
             _child_main(job, blobs, job_dir, student_path, write_fd, out_fd, uid, vsize)
         os.close(write_fd)
         os.close(out_fd)
+        forked = time.monotonic()
         response, data = self._collect(pid, read_fd, start, job["limits"], uid)
+        collected = time.monotonic()
         os.close(read_fd)
         try:
             with open(out_path, "rb") as handle:
@@ -439,6 +460,13 @@ class Zygote:
         if self.isolated:
             _umount(job_dir)
         __import__("shutil").rmtree(job_dir, ignore_errors=True)
+        # Where the time went (for bench/sandbox.py): set-up, fork, child, clean-up.
+        response["phases_ms"] = {
+            "setup": (start - began) * 1e3,
+            "fork": (forked - start) * 1e3,
+            "child": (collected - forked) * 1e3,
+            "cleanup": (time.monotonic() - collected) * 1e3,
+        }
         return response, [data]
 
     def _collect(self, pid, read_fd, start, limits, uid) -> tuple[dict, bytes]:
@@ -479,7 +507,7 @@ class Zygote:
                     except BlockingIOError:
                         pass
                     eof = True
-        self._kill(pid, uid)
+        self._kill(pid, uid, int(limits["processes"]))
         _, wait_status, usage = os.wait4(pid, 0)
         os.close(pidfd)
         wall = time.monotonic() - start
@@ -493,7 +521,7 @@ class Zygote:
         }
         return response, b"".join(chunks) if status == "finished" else b""
 
-    def _kill(self, pid: int, uid: int | None) -> None:
+    def _kill(self, pid: int, uid: int | None, processes: int) -> None:
         for target in (
             lambda: os.killpg(pid, signal.SIGKILL),
             lambda: os.kill(pid, signal.SIGKILL),
@@ -502,8 +530,9 @@ class Zygote:
                 target()
             except (ProcessLookupError, PermissionError):
                 pass
-        if uid is not None:
-            # Anything else that uid owns (there should be nothing): kill(-1) as that uid.
+        if uid is not None and processes > 1:
+            # Anything else that uid owns: kill(-1) as that uid. (With NPROC=1 the
+            # child could not fork, so there is nothing else and no helper to pay for.)
             helper = os.fork()
             if helper == 0:
                 try:
@@ -538,7 +567,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--isolate", choices=["auto", "on", "off"], default="auto")
     parser.add_argument("--jail-root", default=None)
     options = parser.parse_args(argv)
-    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    # No PR_SET_PDEATHSIG: it fires when the *thread* that started us ends (a
+    # worker thread of the grader). The socket closing when the grader exits
+    # ends the loop instead.
     sys.dont_write_bytecode = True
     import importlib.util  # noqa: F401 - children need these; load them once here
     import resource  # noqa: F401

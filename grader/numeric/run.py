@@ -271,7 +271,7 @@ def _difference_calls(test: CodeTestSpec, params: dict, inputs: dict, calls: lis
         for moved in (plus, minus):
             args, kwargs = _call_arguments(test, {**inputs, wrt: moved})
             indices.append(len(calls))
-            calls.append(Call(args, kwargs))
+            calls.append(Call(args, kwargs, pick=params["loss_output"]))
         pairs.append((indices[0], indices[1]))
     return pairs
 
@@ -585,9 +585,8 @@ def _property(spec, test, plan, index, prop, outputs, run, refs, label, sizes) -
                         f"{spec.function} raised "
                         f"{outcome.error.describe(spec.file)} on a nearby input",
                     )
-                value, problem = _select(
-                    outcome.value, params["loss_output"], f"the result of {spec.function}"
-                )
+                path = () if outcome.picked else params["loss_output"]
+                value, problem = _select(outcome.value, path, f"the result of {spec.function}")
                 scalar = _scalar(value) if problem is None else None
                 if scalar is None:
                     return Finding(False, problem or "the loss is not a single number")

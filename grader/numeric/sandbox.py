@@ -71,6 +71,7 @@ class Call:
 
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
+    pick: tuple[str | int, ...] = ()  # send back only this part of the result (a key path)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class CallOutcome:
     value: Any = None  # ndarray | tuple | list | dict | Unsupported
     error: StudentError | None = None
     seconds: float = 0.0
+    picked: bool = False  # value is already the part named by Call.pick
 
 
 @dataclass
@@ -121,6 +123,7 @@ class SandboxRun:
     printed: str = ""
     printed_bytes: int = 0
     detail: str = ""
+    phases_ms: dict[str, float] = field(default_factory=dict)  # zygote-side timings
 
 
 # ----------------------------------------------------------------- encoding
@@ -156,6 +159,7 @@ def _encode_calls(calls: list[Call]) -> tuple[list[dict], list[bytes]]:
         {
             "args": [encode(a) for a in call.args],
             "kwargs": {k: encode(v) for k, v in call.kwargs.items()},
+            "pick": list(call.pick),
         }
         for call in calls
     ]
@@ -230,7 +234,8 @@ def decode_result(data: bytes, n_calls: int) -> SandboxRun:
         seconds = float(seconds) if isinstance(seconds, int | float) else 0.0
         if entry.get("ok") is True:
             value = _decode_value(entry.get("value"), blobs, budget)
-            run.calls.append(CallOutcome(ok=True, value=value, seconds=seconds))
+            picked = entry.get("picked") is True
+            run.calls.append(CallOutcome(ok=True, value=value, seconds=seconds, picked=picked))
         else:
             run.calls.append(
                 CallOutcome(ok=False, error=_student_error(entry.get("error")), seconds=seconds)
@@ -402,6 +407,9 @@ class Sandbox:
         run.signal = response.get("signal")
         run.printed = str(response.get("printed", ""))
         run.printed_bytes = int(response.get("printed_bytes", 0))
+        phases = response.get("phases_ms")
+        if isinstance(phases, dict):
+            run.phases_ms = {str(k): float(v) for k, v in phases.items()}
         return run
 
 
