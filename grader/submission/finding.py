@@ -723,6 +723,8 @@ def find_parts(sheet: Sheet, layout: Sequence[QuestionLayout]) -> PartFinding:
     parts: dict[str, PartAnswer] = {}
 
     chunks = _question_chunks(scan, layout, anchors, warnings, unassigned)
+    if not chunks and len(layout) > 1:
+        chunks = _chunks_from_restarts(scan, layout, warnings)
     first_chunk = min((c[0] for cs in chunks.values() for c in cs), default=len(sheet.lines) + 1)
 
     # Text before the first question label: unassigned, unless it holds the part labels
@@ -791,6 +793,43 @@ def find_parts(sheet: Sheet, layout: Sequence[QuestionLayout]) -> PartFinding:
 
     unassigned.sort(key=lambda u: u.start_line)
     return PartFinding(parts=parts, questions=questions, unassigned=unassigned, warnings=warnings)
+
+
+def _chunks_from_restarts(
+    scan: _Scan, layout: Sequence[QuestionLayout], warnings: list[str]
+) -> dict[int, list[tuple[int, int, LabelLine | None]]]:
+    """No question labels at all: questions told apart by part labels starting again.
+
+    Taken only when the first part label starts a sequence (``(a)``, ``①``, ``i)``)
+    and it starts again at most once per question: ``(a) (b) (c) (a) (b)`` is two
+    questions. The restarts use the first label's family and style, so sub-points
+    in another style do not count.
+    """
+    part_lines = [n for n in sorted(scan.labels) if scan.labels[n].tokens[0].kind == "part"]
+    if not part_lines:
+        return {}
+    first = scan.labels[part_lines[0]].tokens[0]
+    first_readings = [r for r in first.readings if r[1] == 1]
+    if not first_readings:
+        return {}
+    family = first_readings[0][0]
+    starts = [
+        n
+        for n in part_lines
+        if scan.labels[n].tokens[0].style == first.style
+        and (family, 1) in scan.labels[n].tokens[0].readings
+    ]
+    if not 1 < len(starts) <= len(layout):
+        return {}
+    total = len(scan.sheet.lines)
+    warnings.append(
+        f"no question labels found: questions told apart by part labels starting again "
+        f"(lines {', '.join(map(str, starts))})"
+    )
+    return {
+        q: [(start, starts[q + 1] - 1 if q + 1 < len(starts) else total, None)]
+        for q, start in enumerate(starts)
+    }
 
 
 def _question_chunks(

@@ -293,3 +293,20 @@ def test_a_question_the_layout_does_not_have_is_unassigned():
     assert finding.parts["q2.a"].spans == [(8, 8)]
     assert [(u.start_line, u.end_line) for u in finding.unassigned] == [(5, 6)]
     assert "not a question of the rubric" in finding.unassigned[0].reason
+
+
+def test_without_question_labels_questions_are_told_apart_by_restarting_part_labels():
+    finding = find_parts(
+        Sheet.from_text("Name: Ann\n(a) foo\n(b) bar\n(c) baz\n(a) x\n(i) sub\n(b) y\n"), LAYOUT
+    )
+    assert {k: a.spans for k, a in finding.parts.items()} == {
+        "q1.a": [(2, 2)],
+        "q1.b": [(3, 3)],
+        "q1.c": [(4, 4)],
+        "q2.a": [(5, 6)],
+        "q2.b": [(7, 7)],
+    }
+    assert [(u.start_line, u.reason) for u in finding.unassigned] == [
+        (1, "before the first question label")
+    ]
+    assert "starting again" in finding.warnings[0]
