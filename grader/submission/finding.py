@@ -12,9 +12,13 @@ instead of trusting any one label. In three steps:
    programme picks at most one anchor per question, in sheet order, maximising
    the total strength; a bare number that continues a numbered list begun
    after the previous question's label (``1.``, ``2.`` inside question 1) is
-   taken as a list item, not the next question. A question's
-   answer runs from its anchor to the next question's anchor. Text before the
-   first anchor is reported as unassigned.
+   taken as a list item, not the next question. A question's answer runs
+   from its anchor to the next cut: the next anchor, or a strong question
+   label (``Q2``, ``## 2``, ``2(a)``) naming another question, so questions
+   answered out of order or in two places are found (a label naming a
+   question the layout does not have starts unassigned text). With no
+   question label at all, part labels starting again (``(a)`` after ``(c)``)
+   tell the questions apart. Text before the first question is unassigned.
 2. **Labelled parts.** Inside a question, each line's first part label is a
    candidate (after the question label on the same line, if any). The
    *primary family* (letters, roman numerals, numbers or circled digits) is
