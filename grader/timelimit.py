@@ -97,12 +97,24 @@ def shutdown_workers() -> None:
 # --------------------------------------------------------------------------- workers
 
 _local = threading.local()
+# The parent's ends of every live worker's pipes. A newly forked worker closes
+# its copies, so that when the parent exits each worker sees end-of-file at
+# once instead of waiting for a sibling that happens to hold its pipe open.
+_parent_fds: set[int] = set()
+_fds_lock = threading.Lock()
 
 
 def _forget_workers_in_child() -> None:
     # A forked child must not talk to (or kill) its parent's workers.
-    global _local
+    global _local, _fds_lock
     _local = threading.local()
+    _fds_lock = threading.Lock()  # another thread may have held it at fork time
+    for fd in list(_parent_fds):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _parent_fds.clear()
 
 
 if hasattr(os, "register_at_fork"):
@@ -130,6 +142,8 @@ class _Worker:
             _serve(to_child_read, from_child_write)  # never returns
         os.close(to_child_read)
         os.close(from_child_write)
+        with _fds_lock:
+            _parent_fds.update((to_child_write, from_child_read))
         self.pid = pid
         self._write_fd = to_child_write
         self._read_fd = from_child_read
@@ -155,6 +169,8 @@ class _Worker:
         if self._stopped:
             return
         self._stopped = True
+        with _fds_lock:
+            _parent_fds.difference_update((self._write_fd, self._read_fd))
         for fd in (self._write_fd, self._read_fd):
             try:
                 os.close(fd)

@@ -44,11 +44,16 @@ def nested() -> int:
 
 
 def _process_exists(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie waits for init, which may be slow)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 def test_returns_the_result_with_args_and_kwargs():
@@ -137,3 +142,30 @@ def test_nested_calls():
 def test_rejects_a_non_positive_limit(seconds):
     with pytest.raises(ValueError):
         run_with_time_limit(add, 1, 2, seconds=seconds)
+
+
+def test_workers_exit_when_their_parent_does():
+    # Two threads, two workers; the parent exits without stopping them: each
+    # worker sees end-of-file on its pipe (no sibling holds it open) and exits.
+    import subprocess
+    import sys
+
+    code = (
+        "import os, threading\n"
+        "from grader.timelimit import run_with_time_limit\n"
+        "pids = []\n"
+        "def go():\n"
+        "    pids.append(run_with_time_limit(os.getpid, seconds=10))\n"
+        "threads = [threading.Thread(target=go) for _ in range(2)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "pids.append(run_with_time_limit(os.getpid, seconds=10))\n"
+        "print(' '.join(map(str, pids)))\n"
+        "os._exit(0)\n"  # no cleanup at all: workers are left to notice
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(set(pids)) == 3
+    deadline = time.monotonic() + 20
+    while any(_process_exists(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_process_exists(pid) for pid in pids)
