@@ -1940,13 +1940,28 @@ def _run_step(checker: _Checker, statement: _Statement, time_limit: float | None
         line_no=source.line_no,
         source=source.text,
         read_as=_read_as(statement.line),
-        kind="unreadable" if statement.line is None else "text",
+        kind=_rough_kind(statement.line),
         role=source.role,
         column=source.column,
         status="undetermined",
         message=reason,
     )
     return _Outcome(step, keep_main=True)
+
+
+def _rough_kind(line: Any) -> str:
+    """The kind of a step whose check did not finish, from its shape alone."""
+    if line is None:
+        return "unreadable"
+    terms = list(getattr(line, "terms", []) or [])
+    if not terms or getattr(line, "kind", "") == "text":
+        return "text"
+    if getattr(line, "continues_previous", False):
+        return "rewrite"
+    head = terms[0]
+    if _split_quantity(getattr(head, "name", "") or "") or _gradient_node(head) is not None:
+        return "differentiation"
+    return "equation" if len(terms) > 1 else "text"
 
 
 def _prepare_truths(checker: _Checker, time_limit: float | None) -> None:
@@ -2296,7 +2311,7 @@ def format_derivation(result: DerivationResult) -> str:
     """A text table: one row per step (line, kind, verdict, read as, note), then milestones."""
     rows = [("line", "kind", "status", "read as", "note")]
     for step in result.steps:
-        if step.kind == "text":
+        if step.kind == "text" and step.status == "unchecked":
             continue
         status = _STATUS_MARK.get(step.status, step.status)
         if step.diagnosis and step.status in ("wrong", "carried_forward"):
