@@ -111,9 +111,9 @@ def grade_concepts(
 ) -> ConceptResult:
     """Grade ``text`` (one part's answer, its first line numbered ``first_line``).
 
-    ``proposer``: optional object with ``propose(text, spec, result) ->
-    list[dict]`` (see ``grader.text.embeddings``); its proposals are attached
-    for review and never change the score.
+    ``proposer``: optional object with ``propose(text, spec, result, *,
+    first_line) -> list[dict]`` (``grader.text.embeddings.EmbeddingProposer``);
+    its proposals are attached for review and never change the score.
     """
     if not spec.ideas:
         from grader.text.similarity import similarity_grade
@@ -219,7 +219,7 @@ def grade_concepts(
         cancelled=sorted(i for i in cancelled if i in found),
     )
     if proposer is not None and score < max_score:
-        result.proposed = list(proposer.propose(text, spec, result))
+        result.proposed = list(proposer.propose(text, spec, result, first_line=first_line))
         for proposal in result.proposed:
             review.append(
                 f"idea {proposal['id']!r} may be present (similarity {proposal['similarity']:.2f} "
