@@ -10,6 +10,7 @@ import importlib
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,6 +29,7 @@ FAKE_GRADER = """
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -340,3 +342,60 @@ def test_hashes_follow_content_not_time(tmp_path):
     first = rubric_sha256(rubric)
     (tmp_path / "refs.py").write_text("A = 2\n")  # a named file next to the rubric counts
     assert rubric_sha256(rubric) != first
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal(fake, tmp_path, rubric):
+    sheets = make_sheets(tmp_path / "subs", 4, {"broken.md": "broken\n"})
+    stream = _Terminal()
+    run(fake, sheets, rubric, tmp_path / "out", progress=stream)
+    text = stream.getvalue()
+    assert "\r[" in text and "] 5/5 " in text
+    assert re.search(r"\d+\.\d sheets/s, \d+:\d\d left, 1 failed", text)
+    assert "failed: broken: " in text
+    assert text.endswith("\n")
+
+
+CTRL_C_SCRIPT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import fake_batch_grader as fake
+from grader.batch import BatchInterrupted, grade_batch
+try:
+    grade_batch([sys.argv[2]], sys.argv[3], out_dir=sys.argv[4], jobs=2,
+                grade_fn=fake.grade, load_rubric=fake.load_rubric, progress=None)
+except BatchInterrupted as error:
+    print(error.format())
+    sys.exit(error.exit_code)
+"""
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_finished_results(fake, tmp_path, rubric):
+    sheets = make_sheets(tmp_path / "subs", 30)
+    out = tmp_path / "out"
+    child = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_SCRIPT, str(fake.folder), str(sheets), str(rubric), str(out)],
+        env={**os.environ, "FAKE_GRADER_DELAY": "0.05"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120  # a safety net only
+    while time.monotonic() < deadline and child.poll() is None:
+        if (out / "results").is_dir() and len(list((out / "results").glob("*.json"))) >= 5:
+            break
+        time.sleep(0.01)
+    child.send_signal(signal.SIGINT)
+    stdout, _ = child.communicate(timeout=60)
+    assert child.returncode == 130
+    assert stdout.startswith("interrupted: ") and "run the same command again" in stdout
+    kept = list((out / "results").glob("*.json"))
+    assert 0 < len(kept) < 30
+    for path in kept:
+        assert json.loads(path.read_text())["status"] == "graded"
+    fake.log.unlink(missing_ok=True)
+    resumed = run(fake, sheets, rubric, out)
+    assert resumed.reused == len(kept) and resumed.stats.graded == 30
