@@ -173,6 +173,16 @@ def _shape_mismatch(actual, expected, *, rtol, atol, label, details) -> Finding:
     return Finding(False, f"{label} has shape {got}, expected {want}", details)
 
 
+def _stack(items: tuple | list) -> np.ndarray | None:
+    if (
+        not items
+        or not all(isinstance(i, np.ndarray) and i.dtype.kind in "biufc" for i in items)
+        or len({i.shape for i in items}) != 1
+    ):
+        return None
+    return np.stack(items)
+
+
 def compare_values(
     *,
     actual: Any,
@@ -229,6 +239,11 @@ def compare_values(
             if not found.passed:
                 return found
         return Finding(True)
+    if isinstance(actual, tuple | list):
+        # A list of numbers (or of equal-length rows) where an array is wanted is fine.
+        stacked = _stack(actual)
+        if stacked is not None:
+            actual = stacked
     if isinstance(actual, Unsupported):
         return Finding(False, f"{label} is not numbers: {describe_value(actual)}")
     if not isinstance(actual, np.ndarray):

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from grader.errors import RubricError
-from grader.numeric.compare import Finding, compare_values, describe_value
+from grader.numeric.compare import Finding, _stack, compare_values, describe_value
 from grader.numeric.inputs import generate_inputs
 from grader.numeric.properties import (
     central_difference,
@@ -444,6 +444,8 @@ def _judge_seed(
         value, problem = _select(outcome.value, test.output, f"the result of {spec.function}")
         if problem:
             return [], problem
+        if isinstance(value, list):
+            value = _stack(value) if _stack(value) is not None else value
         outputs.append(value)
     findings: list[tuple[str, Finding]] = []
     sizes = _sizes(plan.inputs)
