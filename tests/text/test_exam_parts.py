@@ -384,3 +384,41 @@ def test_feedback_never_quotes_an_answer_or_a_phrasing(exam_specs):
             result = grade_concepts(MISCONCEPTION_ANSWERS[part], spec)
             hints = {i.feedback for i in spec.ideas} | {m.feedback for m in spec.misconceptions}
             assert set(result.feedback) <= hints
+
+
+# The typed example sheets (submissions/typed-*/sheet.md, free-text parts copied
+# to tests/text/files/typed-sheets.yaml). Marks from submissions/README.md, which
+# computes them by hand from the marking scheme: free-text parts only, of 16.
+TYPED_SHEETS = Path(__file__).parent / "files" / "typed-sheets.yaml"
+TYPED_FREE_TEXT_MARKS = {
+    "typed-perfect": 16.0,
+    "typed-mistakes": 16.0,  # its mistakes are all in the math parts
+    "typed-misconceptions": 13.5,  # Q2(a) 0.5, Q3(b) 0, Q3(c) 1
+}
+TYPED_LOST = {
+    "typed-misconceptions": {
+        ("q2.a", "backprop"): (0.5, {"forward_pass"}),
+        ("q3.b", "long-term"): (0.0, set()),  # "exploding gradients" alone
+        ("q3.c", "lstm-gates"): (1.0, {"forget_gate_stores", "input_gate_discards"}),
+    }
+}
+
+
+@pytest.mark.parametrize("sheet", list(TYPED_FREE_TEXT_MARKS))
+def test_typed_sheets_get_their_marks(exam_specs, sheet):
+    import yaml
+
+    answers = yaml.safe_load(TYPED_SHEETS.read_text(encoding="utf-8"))[sheet]
+    total = 0.0
+    for part, answer in answers.items():
+        for check_id, spec in exam_specs[part]:
+            result = grade_concepts(answer["text"], spec, first_line=answer["first_line"])
+            total += result.score
+            expected = TYPED_LOST.get(sheet, {}).get((part, check_id))
+            if expected is None:
+                assert result.score == spec.max_score, (sheet, part, check_id, result.missing)
+                assert not result.misconceptions
+            else:
+                assert result.score == expected[0]
+                assert {m.id for m in result.misconceptions} == expected[1]
+    assert total == TYPED_FREE_TEXT_MARKS[sheet]
