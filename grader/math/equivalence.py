@@ -711,9 +711,82 @@ def _compare_equations(
         return Equivalence(
             EQUAL, f"the residuals are proportional (factor {factor})", details={"factor": factor}
         )
+    different_root = _root_of_one_only(a, b, setup, seed)
+    if different_root is not None:
+        return different_root
     return _symbolic_equations_or_undetermined(
         a, b, time_limit, "could not compare the equations' solution sets"
     )
+
+
+ROOT_INTERVAL = (-10.0, 10.0)
+ROOT_GRID = 2001
+
+
+def _root_of_one_only(a: _Side, b: _Side, setup: _Setup, seed: int) -> Equivalence | None:
+    """For two scalar equations in one unknown: a real root of one residual (found
+    by sign changes on a grid over ROOT_INTERVAL, refined by bisection) at which
+    the other residual is clearly not zero shows the solution sets differ
+    (``sin(x) = 0`` vs ``x = 0``). Finding no such root proves nothing, so this
+    only ever answers ``not_equal``."""
+    unknowns = set()
+    for term in (*a.terms, *b.terms):
+        if isinstance(term, MatrixExpr):
+            return None
+        unknowns |= _symbols(term)
+    unknowns = {u for u in unknowns if not _is_dimension(u)}
+    if len(unknowns) != 1 or setup.dims or setup.definitions:
+        return None
+    (unknown,) = unknowns
+    if not isinstance(unknown, sp.Symbol):
+        return None
+    residuals = [a.terms[0] - a.terms[1], b.terms[0] - b.terms[1]]
+
+    def values(index: int, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        evaluator = Evaluator(
+            points=u.shape[0],
+            seed=seed,
+            functions=setup.functions,
+            overrides={unknown: u.astype(complex)},
+        )
+        value = evaluator.evaluate(residuals[index])
+        ok = evaluator.valid & np.isfinite(value) & (np.abs(value.imag) <= 1e-9)
+        return value.real, ok
+
+    # shifted off round numbers, so a root is inside a bracket, not on a grid point
+    grid = np.linspace(*ROOT_INTERVAL, ROOT_GRID) + 0.001234567
+    try:
+        for index in (0, 1):
+            value, ok = values(index, grid)
+            bracket = ok[:-1] & ok[1:] & (np.sign(value[:-1]) * np.sign(value[1:]) < 0)
+            lo, hi = grid[:-1][bracket], grid[1:][bracket]
+            if lo.size == 0 or lo.size > 200:
+                continue
+            f_lo, _ = values(index, lo)
+            for _ in range(50):  # bisection, all brackets at once
+                mid = (lo + hi) / 2
+                f_mid, _ = values(index, mid)
+                left = np.sign(f_mid) == np.sign(f_lo)
+                lo, f_lo = np.where(left, mid, lo), np.where(left, f_mid, f_lo)
+                hi = np.where(left, hi, mid)
+            roots = (lo + hi) / 2
+            at_root, ok_root = values(index, roots)
+            other, ok_other = values(1 - index, roots)
+            scale = np.maximum(1.0, np.abs(other))
+            real_root = ok_root & (np.abs(at_root) <= 1e-8)  # not a pole's sign change
+            clear = real_root & ok_other & (np.abs(other) > 1e-6 * scale)
+            if clear.any():
+                root = round(float(roots[clear][0]), 9) + 0.0  # -6e-17 is 0
+                which, other_label = ("a", "b") if index == 0 else ("b", "a")
+                return Equivalence(
+                    NOT_EQUAL,
+                    f"{unknown} = {root:.6g} solves {which} but not {other_label}",
+                    "different",
+                    {"unknown": str(unknown), "root": f"{root:.6g}", "solves": which},
+                )
+    except EvaluationError:
+        return None
+    return None
 
 
 def _is_quantity(expr: sp.Basic) -> bool:
