@@ -54,7 +54,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from grader.submission.content import Block, fit
-from grader.submission.labels import LabelLine, LabelToken, parse_label_line
+from grader.submission.labels import (
+    LabelLine,
+    LabelToken,
+    parse_heading_question,
+    parse_label_line,
+)
 from grader.submission.models import (
     PartAnswer,
     PartFinding,
@@ -108,7 +113,7 @@ class _Scan:
             opens_fence = stripped.startswith(("```", "~~~"))
             inside = in_fence or in_display
             if not inside:
-                parsed = parse_label_line(number, line)
+                parsed = parse_label_line(number, line) or parse_heading_question(number, line)
                 if parsed is not None:
                     labels[number] = parsed
                 starts_math = stripped.startswith(("$$", "\\[", "\\begin"))
@@ -168,7 +173,7 @@ def _question_candidates(scan: _Scan) -> list[_QuestionCandidate]:
             combined = len(label.tokens) > 1 and first.style == "x"  # "1(a)", "1a)"
             if label.prefix == "heading" or combined:
                 strength = 2.5
-            elif label.prefix in ("plain", "emphasis"):
+            elif label.prefix in ("plain", "emphasis") and label.indent < 2:
                 strength = 1.5 if first.style in ("x.", "x:") else 1.0
                 line_text = scan.sheet.line(line)
                 if len(label.tokens) == 1 and not label.text_without(line_text, 1).strip():
@@ -339,7 +344,8 @@ class _QuestionParts:
             if index >= len(tokens):
                 continue
             token = tokens[index]
-            found.append(_PartCandidate(line, token, index, label.prefix, label))
+            prefix = label.prefix + ("+indented" if label.indent >= 2 else "")
+            found.append(_PartCandidate(line, token, index, prefix, label))
         return found
 
     def _custom_labels(self) -> list[set[str]]:

@@ -56,12 +56,13 @@ _DECORATIONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\$\$[ \t]*"), "math"),
     (re.compile(r"\\\[[ \t]*"), "math"),
     (re.compile(r"(?:\*\*|__)[ \t]*"), "emphasis"),
+    (re.compile(r"[*_](?=[(\w①-⑳])"), "emphasis"),
     (re.compile(r"\\textbf\{[ \t]*"), "emphasis"),
     (re.compile(r"\\noindent[ \t]*"), "plain"),
 ]
 
 _QUESTION_WORD = re.compile(
-    r"(?:question|problem|exercise|task|answer|aufgabe|frage|ques|ans|qu|q)[ \t]*\.?[ \t]*(?P<n>\d{1,2})(?![\d.,]\d)",
+    r"(?:question|problem|exercise|task|answer|aufgabe|frage|ques|ans|qu|q)[ \t]*[.\-#]?[ \t]*(?P<n>\d{1,2})(?![\d.,]\d)",
     re.IGNORECASE,
 )
 # A bare number: "3." "3)" "3:" or "3" directly followed by a part ("3(a)", "3a)", "3.b").
@@ -114,6 +115,7 @@ class LabelLine:
     tokens: tuple[LabelToken, ...]
     ends: tuple[int, ...]  # column after each token (and the spaces after it)
     keep: str  # decoration to keep in front of the text (math delimiters)
+    indent: int = 0  # leading spaces (a tab counts 4): sub-points are often indented
 
     def text_without(self, line: str, count: int) -> str:
         """``line`` with its first ``count`` labels (and decoration) taken off."""
@@ -190,6 +192,11 @@ def _skip_after_label(line: str, pos: int) -> int:
         if line.startswith(("**", "__"), pos):
             pos += 2
             continue
+        if line.startswith(("*", "_"), pos) and (
+            pos + 1 == len(line) or not line[pos + 1].isalnum()
+        ):
+            pos += 1
+            continue
         return pos
 
 
@@ -197,7 +204,9 @@ def parse_label_line(line_no: int, line: str) -> LabelLine | None:
     """The labels ``line`` starts with, or None when it starts with none."""
     pos = 0
     length = len(line)
+    indent = 0
     while pos < length and line[pos] in " \t":
+        indent += 4 if line[pos] == "\t" else 1
         pos += 1
     prefix = "plain"
     keep = ""
@@ -254,4 +263,25 @@ def parse_label_line(line_no: int, line: str) -> LabelLine | None:
         ends.append(pos)
     if not tokens:
         return None
-    return LabelLine(line_no, prefix, tuple(tokens), tuple(ends), keep)
+    return LabelLine(line_no, prefix, tuple(tokens), tuple(ends), keep, indent)
+
+
+_HEADING = re.compile(r"[ \t]*(?:#{1,6}[ \t]|\\(?:sub)*section\*?\{)")
+_QUESTION_IN_HEADING = re.compile(
+    r"\b(?:question|problem|exercise|task)[ \t]*[.\-#]?[ \t]*(?P<n>\d{1,2})\b", re.IGNORECASE
+)
+
+
+def parse_heading_question(line_no: int, line: str) -> LabelLine | None:
+    """A heading naming a question anywhere in it: ``## Answer to Question 2``.
+
+    The whole heading counts as the label (its text is a title, not an answer).
+    """
+    if not _HEADING.match(line):
+        return None
+    match = _QUESTION_IN_HEADING.search(line)
+    if match is None:
+        return None
+    readings = (("number", int(match.group("n"))),)
+    token = LabelToken("question", match.group().strip(), (readings,), "Q")
+    return LabelLine(line_no, "heading", (token,), (len(line),), "")

@@ -79,6 +79,16 @@ STYLES = [
         },
     ),
     (
+        "headings-naming-the-question",
+        "# Answer to Question 1\n*(a)* foo\n*(b)* bar\n*(c)* baz\n# Solution of problem 2\n(a) x\n(b) y\n",
+        {"q1.a": [(2, 2)], "q1.b": [(3, 3)], "q1.c": [(4, 4)], "q2.a": [(6, 6)], "q2.b": [(7, 7)]},
+    ),
+    (
+        "Q-dash-and-indented-sub-points",
+        "Q-1\n(a) foo\n  (a) sub-point\n(b) bar\n(c) baz\nQ-2\n(a) x\n(b) y\n",
+        {"q1.a": [(2, 3)], "q1.b": [(4, 4)], "q1.c": [(5, 5)], "q2.a": [(7, 7)], "q2.b": [(8, 8)]},
+    ),
+    (
         "crlf-line-endings",
         "1(a) foo\r\n1(b) bar\r\n1(c) baz\r\n2(a) x\r\n2(b) y\r\n",
         ALL_FOUND,
