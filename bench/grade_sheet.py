@@ -1,0 +1,95 @@
+"""How fast one sheet is graded end to end (prints figures; not a test).
+
+    python bench/grade_sheet.py [--repeat N] [--sheet PATH] [--rubric PATH]
+
+Figures, against the targets of issue 3:
+
+- cold: ``grader grade SHEET --rubric R --format json`` in a fresh process,
+  from the command line (target: under 1.5 s);
+- warm: ``grader.api.grade`` in-process, the rubric loaded and the engines
+  warmed up by a first sheet (target: under 150 ms per sheet);
+- help: ``grader --help`` (target: under 0.3 s).
+
+Each figure is the median of ``--repeat`` runs (min and max shown too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {"cold": 1.5, "warm": 0.150, "help": 0.3}
+
+
+def _time_command(args: list[str], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(args, check=True, capture_output=True, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _time_warm(sheet: Path, rubric_path: Path, repeat: int) -> tuple[list[float], float]:
+    from grader import api
+
+    rubric = api.load_rubric(rubric_path)
+    start = time.perf_counter()
+    api.grade(sheet, rubric)  # imports, contexts, engine workers
+    first = time.perf_counter() - start
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        api.grade(sheet, rubric)
+        times.append(time.perf_counter() - start)
+    return times, first
+
+
+def _line(name: str, times: list[float]) -> str:
+    median = statistics.median(times)
+    target = TARGETS[name]
+    verdict = "ok" if median < target else "over"
+    return (
+        f"{name:<5} median {median * 1000:7.0f} ms  (min {min(times) * 1000:.0f}, "
+        f"max {max(times) * 1000:.0f}; target {target * 1000:.0f} ms: {verdict})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--sheet", type=Path, default=ROOT / "submissions" / "seed-student-ocr.md")
+    parser.add_argument("--rubric", type=Path, default=ROOT / "rubrics" / "ml-exam.yaml")
+    options = parser.parse_args()
+    grader_cmd = [sys.executable, "-m", "grader.cli"]
+    if (Path(sys.executable).parent / "grader").exists():
+        grader_cmd = [str(Path(sys.executable).parent / "grader")]
+
+    print(f"sheet {options.sheet.relative_to(ROOT)}, rubric {options.rubric.relative_to(ROOT)}")
+    help_times = _time_command([*grader_cmd, "--help"], options.repeat)
+    cold = _time_command(
+        [
+            *grader_cmd,
+            "grade",
+            str(options.sheet),
+            "--rubric",
+            str(options.rubric),
+            "--format",
+            "json",
+        ],
+        options.repeat,
+    )
+    warm, first = _time_warm(options.sheet, options.rubric, max(options.repeat, 10))
+    print(_line("help", help_times))
+    print(_line("cold", cold))
+    print(_line("warm", warm))
+    print(f"first in-process sheet (imports, contexts, engine workers): {first * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
