@@ -94,3 +94,12 @@ def test_a_code_only_submission_has_every_part_missing(tmp_path):
     (tmp_path / "linreg.py").write_text("x = 1\n")
     finding = find_answers(read_submission(tmp_path / "linreg.py"), LAYOUT)
     assert finding.missing == ["q1.a", "q1.b", "q1.c", "q2.a", "q2.b"]
+
+
+def test_json_spans_point_at_the_file_lines(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_text('{\n  "q1.a": "x",\n  "q2": {"a": "y",\n         "b": "z"}\n}\n')
+    submission = read_submission(path)
+    assert submission.answer_spans == {"q1.a": (2, 2), "q2.a": (3, 3), "q2.b": (4, 4)}
+    finding = find_answers(submission, LAYOUT)
+    assert finding.parts["q2.b"].lines == [(4, "z")]
