@@ -273,6 +273,9 @@ class Evaluator:
 
     def __post_init__(self) -> None:
         self.valid = np.ones(self.points, dtype=bool)
+        # Per point, the largest condition number of a matrix inverted: rounding
+        # errors grow with it, so comparisons allow for it.
+        self.condition = np.ones(self.points)
 
     # -- public
 
@@ -490,6 +493,7 @@ class Evaluator:
         condition = np.linalg.cond(safe)
         bad = ~finite | ~np.isfinite(condition) | (condition > _CONDITION_LIMIT)
         self.invalidate(bad)
+        self.condition = np.maximum(self.condition, np.where(bad, 1.0, condition))
         safe = np.where(bad[:, None, None], np.eye(value.shape[1]), safe)
         return np.linalg.inv(safe)
 
