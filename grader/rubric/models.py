@@ -418,7 +418,7 @@ class Example(_Model):
     """An example answer to a part and what grading it must give; `grader
     validate` runs them like unit tests."""
 
-    id: Identifier
+    id: Identifier = Field(..., description="Names the example in `grader validate` output.")
     answer: str = Field(..., description="The answer text, as it would appear on a sheet.")
     score: float | None = Field(
         None, ge=0, description="The part score it must get (default: not checked)."
@@ -437,6 +437,9 @@ class Example(_Model):
 
 
 class Part(_Model):
+    """One part of a question (`(b)`): its points, how to find its answer on a
+    sheet, the checks that judge it, and examples that test the rubric."""
+
     id: Identifier = Field(..., description="Part id within its question, e.g. `b` (-> `q1.b`).")
     title: str = Field("", description="What the part asks, in a few words.")
     labels: list[Label] = Field(
@@ -483,6 +486,8 @@ class Part(_Model):
 
 
 class Question(_Model):
+    """A question of the exam: its parts, and math context entries of its own."""
+
     id: Identifier = Field(..., description="Question id, e.g. `q1`.")
     title: str = Field("", description="The question's topic.")
     labels: list[Label] = Field(
@@ -496,7 +501,7 @@ class Question(_Model):
         None,
         description="Math context entries that override the exam's for this question.",
     )
-    parts: list[Part] = Field(..., min_length=1)
+    parts: list[Part] = Field(..., min_length=1, description="The question's parts, in order.")
 
     @model_validator(mode="after")
     def _points(self) -> Question:
@@ -533,7 +538,9 @@ class Rubric(_Model):
         5.0, gt=0, description="Default seconds per check; a check that runs out goes to review."
     )
     seed: int = Field(0, description="Seed for random-point evaluation (grading is deterministic).")
-    questions: list[Question] = Field(..., min_length=1)
+    questions: list[Question] = Field(
+        ..., min_length=1, description="The exam's questions, in order."
+    )
 
     # Where the rubric came from (set by the loader): reports carry the hash.
     _source_path: Path | None = PrivateAttr(None)
