@@ -39,7 +39,9 @@ def main() -> None:
             part(11, 31),
             load_context(FILES / "q1-context.yaml"),
             [
-                Milestone("expansion", "1/2 (y^T y - 2 beta^T X^T y + beta^T X^T X beta)", "form", "J"),
+                Milestone(
+                    "expansion", "1/2 (y^T y - 2 beta^T X^T y + beta^T X^T X beta)", "form", "J"
+                ),
                 Milestone("gradient", "d(J)/d(beta) = X^T X beta - X^T y", "value", "d(J)/d(beta)"),
                 Milestone("normal", "X^T X beta = X^T y", "equation"),
                 Milestone("solution", "beta = (X^T X)^{-1} X^T y", "equation"),
@@ -48,7 +50,10 @@ def main() -> None:
         "Q2(c) partials (lines 47-69)": (
             part(47, 69),
             load_context(FILES / "q2-context.yaml"),
-            [Milestone(q, q, "value", q) for q in ("dL/dz2", "dL/dw2", "dL/db2", "dL/dz1", "dL/dw1", "dL/db1")],
+            [
+                Milestone(q, q, "value", q)
+                for q in ("dL/dz2", "dL/dw2", "dL/db2", "dL/dz1", "dL/dw1", "dL/db1")
+            ],
         ),
     }
     for name, (answer, context, milestones) in cases.items():

@@ -524,6 +524,8 @@ class _Walker:
         self.resolve = resolve
 
     def walk(self, expr: Any) -> Any:
+        if expr is None:
+            raise EvaluationError("nothing to evaluate")
         if isinstance(expr, (int, float, complex)):
             return expr
         if isinstance(expr, np.ndarray):

@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import functools
 import re
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -332,6 +333,7 @@ class _Outcome:
     keep_main: bool = False
     continues: bool = False
     lhs: Any = None  # left side of a meaningless line that did not parse
+    names: set[str] = field(default_factory=set)  # names the line uses
     equation: dict | None = None
     end_equations: bool = False
 
@@ -351,6 +353,7 @@ class _Checker:
         self.equation: dict | None = None  # the last equation: lhs, rhs, unknown, truth
         self.last_wrt: str | None = None
         self.last_gradient: str | None = None
+        self.seen_names: set[str] = set()  # names used in earlier lines
         self.known_names = frozenset(getattr(context, "known_names", ()) or ())
 
     # --- resolving names to values ---------------------------------------
@@ -411,11 +414,26 @@ class _Checker:
             self.value_cache[expr] = results
         return results
 
+    def _register_free_names(self, expr: Any) -> None:
+        """Names the context does not declare are scalars: give them random values."""
+        points = self.evaluator.points
+        for symbol in _free_symbols(expr):
+            if (
+                isinstance(symbol, sp.Symbol)
+                and symbol not in points[0]
+                and _split_quantity(symbol.name) is None
+                and symbol.name not in self.new_names
+            ):
+                rng = np.random.default_rng(zlib.crc32(symbol.name.encode()))
+                for point in points:
+                    point[symbol] = float(rng.uniform(0.2, 1.2))
+
     def _self_contained(self, expr: Any) -> bool:
         point = self.evaluator.points[0]
         return all(s in point for s in _free_symbols(expr)) and _gradient_free(expr)
 
     def _values_of(self, expr: Any, resolve: Callable, extra: dict | None = None) -> list[Any]:
+        self._register_free_names(expr)
         results = []
         for point in self.evaluator.points:
             if extra:
@@ -557,6 +575,7 @@ class _Checker:
             _split_quantity(name) is None
             and name not in self.graph.symbols
             and name not in self.known_names
+            and name not in self.seen_names
         )
 
     def is_unknown_symbol(self, term: Any) -> bool:
@@ -766,6 +785,7 @@ class _Checker:
 
     def apply(self, outcome: _Outcome) -> None:
         step = outcome.step
+        self.seen_names |= outcome.names
         for quantity, expr in outcome.values:
             self.values.setdefault(quantity, []).append((step.line_no, expr))
         for quantity, record in outcome.value_records:
@@ -1195,6 +1215,7 @@ def _check_statement(checker: _Checker, statement: _Statement) -> _Outcome:
 
     continues = bool(getattr(line, "continues_previous", False))
     outcome.continues = continues
+    outcome.names = {getattr(s, "name", "") for t in terms for s in _free_symbols(t)}
     relation = getattr(line, "relation", "=")
     head = terms[0]
     quantity = None if continues else checker.quantity_of(head)
@@ -1430,7 +1451,7 @@ def _check_values(
             )
             if via_graph.equal:
                 prev_verdict = via_graph
-        if truth_verdict is not None and truth_verdict.verdict == "undetermined" and unknown:
+        if truth_verdict is not None and not truth_verdict.equal and unknown:
             fitted = _fit_ocr(checker, value, truth, unknown)
             if fitted is not None:
                 step.ocr_suspect = True
@@ -2130,6 +2151,18 @@ def _value_milestone(milestone: Milestone, records: list[dict]) -> MilestoneResu
                     [record["line_no"], nxt["line_no"] if immediate else line],
                 )
         return MilestoneResult(milestone.id, "correct", line, lines=[line])
+    own_error = next((r for r in explicit if r["status"] == "wrong"), None)
+    if last["status"] == "carried" and own_error is not None:
+        # the error was made in this quantity's own lines and carried on: wrong
+        return MilestoneResult(
+            milestone.id,
+            "wrong",
+            own_error["line_no"],
+            own_error["diagnosis"],
+            f"line {own_error['line_no']}: {own_error.get('message') or 'wrong'}, carried on to "
+            f"line {line}",
+            [own_error["line_no"], line],
+        )
     if last["status"] == "carried":
         return MilestoneResult(
             milestone.id,
@@ -2192,7 +2225,7 @@ def _equation_milestone(
         )
     matched = None
     for step, lhs, rhs in candidates:
-        if step.kind in ("unreadable", "text"):
+        if step.kind in ("unreadable", "text") or rhs is None:
             continue
         if _same_equation(checker, (lhs, rhs), spec.reference):
             matched = step

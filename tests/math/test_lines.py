@@ -45,16 +45,17 @@ CASES = [
     ),
     (r"\[ a = b \]", [(1, "main", "a = b")]),
     ("$$(b). J = 1$$", [(1, "main", "J = 1")]),
-    ("dL/dz2 = a2 - y\n\ndL/dw2 = (a2 - y) a1", [(1, "main", "dL/dz2 = a2 - y"), (3, "main", "dL/dw2 = (a2 - y) a1")]),
+    (
+        "dL/dz2 = a2 - y\n\ndL/dw2 = (a2 - y) a1",
+        [(1, "main", "dL/dz2 = a2 - y"), (3, "main", "dL/dw2 = (a2 - y) a1")],
+    ),
     ("- (b). beta = (X^T X)^{-1} X^T y", [(1, "main", "beta = (X^T X)^{-1} X^T y")]),
     ("The gradient is what we want here, so set it to zero.", []),
     ("$y = 1$", [(1, "main", "y = 1")]),
 ]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"), CASES, ids=[f"case{i}" for i in range(len(CASES))]
-)
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[f"case{i}" for i in range(len(CASES))])
 def test_find_math_lines(text: str, expected: list) -> None:
     assert _main(text) == expected
 
