@@ -29,7 +29,7 @@ from grader.text.spec import ConceptSpec
 
 __all__ = ["EmbeddingProposer", "available", "phrasing_to_sentence"]
 
-DEFAULT_THRESHOLD = 0.6
+DEFAULT_THRESHOLD = 0.65
 
 Encoder = Callable[[Sequence[str]], Any]  # texts -> array (n, d) of unit vectors
 

@@ -422,3 +422,29 @@ def test_typed_sheets_get_their_marks(exam_specs, sheet):
                 assert result.score == expected[0]
                 assert {m.id for m in result.misconceptions} == expected[1]
     assert total == TYPED_FREE_TEXT_MARKS[sheet]
+
+
+# A second full-marks answer in other words (abbreviations, "w.r.t.", "too low",
+# "bounces", "collinear", an example without the word "subject"): the specs must
+# not depend on the marking scheme's own wording.
+PARAPHRASED_ANSWERS = {
+    "q1.a": "Linear regression learns from labeled examples (so it's supervised) and outputs a real-valued number. The model assumes y is linearly related to x. The coefficients are picked to minimize the sum of squared residuals. Squaring punishes big mistakes much more, the function is smooth so derivatives exist, and the sign of each error is removed so errors don't cancel out.",
+    "q1.d": "For a large number of features the inversion of X^T X is too slow (O(p^3)) and uses lots of memory. Also if features are collinear the matrix is not invertible. GD just updates the weights iteratively with cheap steps and avoids computing any inverse.",
+    "q2.a": "Backprop goes backwards through the network, layer by layer, using the chain rule to get the derivative of the loss w.r.t. each parameter.",
+    "q2.b": "It lets us multiply the local gradients of each layer together to get the gradient for weights deep inside the network.",
+    "q2.d": "alpha is the learning rate. Too low: it takes forever to converge. Too high: it bounces around the minimum and can diverge.",
+    "q3.a": "Unlike a feedforward net, an RNN has a loop: it reads the input one time step at a time and feeds its hidden state back in, so the current output also depends on previous inputs.",
+    "q3.b": "During backpropagation through time the gradient gets multiplied by the recurrent weight matrix at every time step; if its values are smaller than one the gradient decays exponentially and vanishes.",
+    "q3.c": "Forget gate: chooses what to remove from the cell state. Input gate: chooses which new values get written into the cell. Output gate: controls what part of the cell is passed on as the hidden state. Since the cell state is changed only by addition, the gradient can flow back through many steps without vanishing.",
+    "q3.d": "A plain ANN can be used for image classification, an RNN for sentiment analysis of short texts, and an LSTM for speech recognition.",
+    "q4.a": "In 'I grew up in France ... so I speak fluent French', the word French depends on France from much earlier. A vanilla RNN has trouble since by the time it reaches the end, the early information has been lost; gradients vanish over many steps.",
+    "q4.b": "LSTMs keep a separate cell state that can hold information over long periods, and gates control what is written to it, erased from it, and read from it, so important context is not overwritten.",
+}
+
+
+@pytest.mark.parametrize(("part", "check_id"), list(SAMPLE_MARKS), ids=lambda v: str(v))
+def test_paraphrased_answer_gets_full_marks(exam_specs, part, check_id):
+    spec = _check(exam_specs, part, check_id)
+    result = grade_concepts(PARAPHRASED_ANSWERS[part], spec)
+    assert result.score == spec.max_score, (result.matched, result.missing, result.negated)
+    assert not result.misconceptions
