@@ -160,9 +160,7 @@ def _read_side(value: Any, label: str, context: Any) -> _Side:
         raise _undetermined(f"{label} is an inequality ({value}); only = is compared")
     if isinstance(value, (int, float)):
         value = sp.nsimplify(value) if isinstance(value, float) else sp.Integer(value)
-    if isinstance(value, sp.Basic):
-        return _Side("expression", (value,), str(value))
-    raise TypeError(f"{label} must be text, a SymPy expression or a MathLine, not {type(value)}")
+    return _Side("expression", (value,), str(value))
 
 
 def _parse_side(text: str, label: str, context: Any) -> _Side:
@@ -1087,7 +1085,13 @@ def equivalent(
     random points (same input, same seed: same verdict).
 
     Never raises for a student's input: unreadable text is ``undetermined``.
+    Raises ``TypeError`` for arguments of the wrong type (a programming error).
     """
+    for label, value in (("a", a), ("b", b)):
+        if not isinstance(value, (str, int, float, sp.Basic)) and not hasattr(value, "terms"):
+            raise TypeError(
+                f"{label} must be text, a SymPy expression or a MathLine, not {type(value).__name__}"
+            )
     try:
         context = _as_context(context)
         side_a = _read_side(a, "a", context)
