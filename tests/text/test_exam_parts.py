@@ -448,3 +448,26 @@ def test_paraphrased_answer_gets_full_marks(exam_specs, part, check_id):
     result = grade_concepts(PARAPHRASED_ANSWERS[part], spec)
     assert result.score == spec.max_score, (result.matched, result.missing, result.negated)
     assert not result.misconceptions
+
+
+# Answers that use the topic's words without making the points: they earn nothing.
+WEAK_ANSWERS = {
+    "q1.a": "Linear regression draws a line through the data. Squaring is a common operation.",
+    "q1.d": "The normal equation is easy and fast; gradient descent is another algorithm.",
+    "q2.a": "Backpropagation is an algorithm used in neural networks.",
+    "q2.b": "The chain rule is a rule from calculus.",
+    "q2.d": "The learning rate should be chosen carefully, neither too small nor too large.",
+    "q3.a": "An RNN is recurrent and an ANN is artificial.",
+    "q3.b": "Standard RNNs are just not good at long sequences.",
+    "q3.c": "An LSTM has three gates: forget, input and output.",
+    "q3.d": "ANN, RNN and LSTM are all neural networks.",
+    "q4.a": "Long-range dependencies are hard for a standard RNN.",
+    "q4.b": "An LSTM is better than an RNN at this.",
+}
+
+
+@pytest.mark.parametrize(("part", "check_id"), list(SAMPLE_MARKS), ids=lambda v: str(v))
+def test_weak_answer_earns_nothing(exam_specs, part, check_id):
+    result = grade_concepts(WEAK_ANSWERS[part], _check(exam_specs, part, check_id))
+    assert result.score == 0.0, result.matched
+    assert result.feedback
