@@ -735,6 +735,7 @@ def find_parts(sheet: Sheet, layout: Sequence[QuestionLayout]) -> PartFinding:
     chunks = _question_chunks(scan, layout, anchors, warnings, unassigned)
     if not chunks and len(layout) > 1:
         chunks = _chunks_from_restarts(scan, layout, warnings)
+    _split_for_unlabelled_questions(scan, layout, chunks, warnings)
     first_chunk = min((c[0] for cs in chunks.values() for c in cs), default=len(sheet.lines) + 1)
 
     # Text before the first question label: unassigned, unless it holds the part labels
@@ -840,6 +841,39 @@ def _chunks_from_restarts(
         q: [(start, starts[q + 1] - 1 if q + 1 < len(starts) else total, None)]
         for q, start in enumerate(starts)
     }
+
+
+def _split_for_unlabelled_questions(
+    scan: _Scan,
+    layout: Sequence[QuestionLayout],
+    chunks: dict[int, list[tuple[int, int, LabelLine | None]]],
+    warnings: list[str],
+) -> None:
+    """A question whose label was lost (OCR, or never written) after a labelled one:
+    its parts start again inside the previous question's text (``(d)`` then
+    ``(a)``). Cut the previous question's last stretch there and give the rest
+    to the unlabelled question."""
+    for q in range(1, len(layout)):
+        if q in chunks or q - 1 not in chunks:
+            continue
+        start, end, label = max(chunks[q - 1])
+        highest: dict[str, int] = {}
+        for line in range(start + 1, end + 1):
+            parsed = scan.labels.get(line)
+            if parsed is None or parsed.tokens[0].kind != "part":
+                continue
+            readings = parsed.tokens[0].readings
+            if any(ordinal == 1 and highest.get(family, 0) > 1 for family, ordinal in readings):
+                chunks[q - 1].remove((start, end, label))
+                chunks[q - 1].append((start, line - 1, label))
+                chunks[q] = [(line, end, None)]
+                warnings.append(
+                    f"{layout[q].id}: no question label found; taken to start at line {line}, "
+                    "where the part labels start again"
+                )
+                break
+            for family, ordinal in readings:
+                highest[family] = max(highest.get(family, 0), ordinal)
 
 
 def _question_chunks(

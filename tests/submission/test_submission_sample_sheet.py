@@ -105,3 +105,47 @@ def test_the_only_unassigned_text_is_the_subtitle_before_q4_a(finding):
     assert [(u.start_line, u.end_line, u.text) for u in finding.unassigned] == [
         (110, 110, "Example of long range dependency")
     ]
+
+
+def _mutate(old: str, new: str, line: int | None = None):
+    def apply(lines: list[str]) -> list[str]:
+        out = list(lines)
+        for i, text in enumerate(out):
+            if line is None or i + 1 == line:
+                out[i] = text.replace(old, new)
+        return out
+
+    return apply
+
+
+# Variations of the sample sheet: other OCR readings of its labels, or a label lost.
+# (id, change, part id -> how_found expected where it differs from the original)
+VARIATIONS = [
+    (
+        "circled-as-paren-numbers",
+        [_mutate("①", "(1)"), _mutate("②", "(2)"), _mutate("③", "(3)")],
+        {},
+    ),
+    ("circled-4-read-right", [_mutate("(Q)", "④", 104)], {"q3.d": "label"}),
+    ("q2-d-labelled-(d)", [_mutate("④", "(d).", 71)], {"q2.d": "label"}),
+    ("q1-b-label-lost", [_mutate("(b). ", "", 11)], {"q1.b": "content"}),
+    ("question-2-label-lost", [_mutate("2.", "", 41)], {}),
+    ("question-3-heading-plain", [_mutate("### Q3.", "3.", 89)], {}),
+    ("crlf", [], {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "how"), [v[1:] for v in VARIATIONS], ids=[v[0] for v in VARIATIONS]
+)
+def test_variations_of_the_sample_sheet(ml_layout, changes, how, tmp_path):
+    lines = SAMPLE.read_text(encoding="utf-8").split("\n")
+    for change in changes:
+        lines = change(lines)
+    path = tmp_path / "sheet.md"
+    path.write_bytes("\r\n".join(lines).encode())
+    finding = find_parts(read_submission(path).sheet, ml_layout)
+    for part_id, (start, end, expected_how, _) in EXPECTED.items():
+        answer = finding.parts[part_id]
+        assert (answer.start_line, answer.end_line) == (start, end), part_id
+        assert answer.how_found == how.get(part_id, expected_how), part_id
