@@ -18,7 +18,9 @@ instead of trusting any one label. In three steps:
    answered out of order or in two places are found (a label naming a
    question the layout does not have starts unassigned text). With no
    question label at all, part labels starting again (``(a)`` after ``(c)``)
-   tell the questions apart. Text before the first question is unassigned.
+   tell the questions apart; likewise a question whose own label is lost
+   starts where the previous question's part labels start again. Text
+   before the first question is unassigned.
 2. **Labelled parts.** Inside a question, each line's first part label is a
    candidate (after the question label on the same line, if any). The
    *primary family* (letters, roman numerals, numbers or circled digits) is
