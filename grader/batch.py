@@ -178,9 +178,13 @@ def result_key(submission_hash: str, rubric_hash: str, version: str = __version_
 # --- writing files safely ----------------------------------------------------
 
 
-def write_atomic(path: Path, data: str | bytes, *, fsync: bool = True) -> None:
+def write_atomic(
+    path: Path, data: str | bytes, *, fsync: bool = True, sync_dir: bool | None = None
+) -> None:
     """Write ``path`` so that it is either the old file or the whole new one,
-    never half-written: a temp file in the same folder, fsync, ``os.replace``."""
+    never half-written: a temp file in the same folder, fsync, ``os.replace``,
+    then (``sync_dir``, default: as ``fsync``) fsync of the folder so that the
+    rename itself survives a power cut."""
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
@@ -197,18 +201,22 @@ def write_atomic(path: Path, data: str | bytes, *, fsync: bool = True) -> None:
         except FileNotFoundError:
             pass
         raise
-    if fsync:
-        # The rename itself must reach the disk for the result to survive a crash.
-        try:
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
-        finally:
-            os.close(dir_fd)
+    if fsync if sync_dir is None else sync_dir:
+        fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (renames) to disk, where the OS allows it."""
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
 
 
 def _remove_temp_files(out_dir: Path) -> None:
@@ -318,26 +326,40 @@ def _render_outputs(report, formats: frozenset[str], elapsed: float) -> dict[str
     return rendered
 
 
-def _grade_one(grade_fn, rubric, path: str, time_limit, formats) -> tuple:
+_OUTPUT_FILES = {
+    "md": ("feedback", ".md"),
+    "html": ("feedback", ".html"),
+    "gradescope": ("gradescope", ".json"),
+}
+
+
+def _grade_one(grade_fn, rubric, task: tuple, time_limit, formats, out_dir) -> tuple:
+    """Grade one sheet; write its per-student files (in the worker, so that the
+    batch's file writing runs in parallel); return what the parent records."""
+    _, path, name = task
     started = time.perf_counter()
     try:
         report = grade_fn(Path(path), rubric, time_limit=time_limit)
         elapsed = time.perf_counter() - started
         report_data = report.to_json_dict()
     except GraderError as error:
-        return ("failed", None, {}, error.format(), time.perf_counter() - started)
+        return ("failed", None, "", error.format(), time.perf_counter() - started)
     except Exception as error:  # a bug in the grader must cost one sheet, not the batch
         reason = f"internal error: {type(error).__name__}: {error}".strip()
-        return ("failed", None, {}, reason.splitlines()[0], time.perf_counter() - started)
-    try:
-        rendered = _render_outputs(report, formats, elapsed) if formats else {}
-    except Exception as error:
-        # The grade stands; a renderer's bug only costs that sheet's feedback files.
-        rendered = {"error": f"rendering failed: {type(error).__name__}: {error}"}
-    return ("graded", report_data, rendered, "", elapsed)
+        return ("failed", None, "", reason.splitlines()[0], time.perf_counter() - started)
+    warning = ""
+    if formats and out_dir is not None:
+        try:
+            for kind, text in _render_outputs(report, formats, elapsed).items():
+                folder, suffix = _OUTPUT_FILES[kind]
+                write_atomic(Path(out_dir) / folder / f"{name}{suffix}", text, fsync=False)
+        except Exception as error:
+            # The grade stands; a renderer's bug only costs that sheet's feedback files.
+            warning = f"feedback files not written: {type(error).__name__}: {error}"
+    return ("graded", report_data, warning, "", elapsed)
 
 
-def _worker_main(conn, grade_fn, rubric, time_limit, formats) -> None:
+def _worker_main(conn, grade_fn, rubric, time_limit, formats, out_dir) -> None:
     # Ctrl-C goes to the whole process group: the parent decides what to do.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
@@ -353,10 +375,9 @@ def _worker_main(conn, grade_fn, rubric, time_limit, formats) -> None:
             return
         if task is None:
             return
-        index, path = task
-        outcome = _grade_one(grade_fn, rubric, path, time_limit, formats)
+        outcome = _grade_one(grade_fn, rubric, task, time_limit, formats, out_dir)
         try:
-            conn.send((index, *outcome))
+            conn.send((task[0], *outcome))
         except (BrokenPipeError, OSError):
             return
 
@@ -415,24 +436,24 @@ class _Pool:
 
 
 def _run_pool(
-    tasks: Sequence[tuple[int, str]],
+    tasks: Sequence[tuple[int, str, str]],
     *,
     jobs: int,
     target_args: tuple,
     sheet_time_limit: float | None,
     on_done: Callable[[int, str, dict | None, dict, str, float], None],
 ) -> None:
-    """Grade ``tasks`` (index, path) and call ``on_done(index, status, report,
-    rendered, reason, elapsed)`` for each as it finishes."""
+    """Grade ``tasks`` (index, path, name) and call ``on_done(index, status,
+    report, warning, reason, elapsed)`` for each as it finishes."""
     pending = deque(tasks)
     pool = _Pool(max(1, min(jobs, len(tasks))), target_args)
     try:
         while True:
             for worker in pool.workers:
                 if worker.task is None and pending:
-                    index, path = pending.popleft()
-                    worker.conn.send((index, path))
-                    worker.task, worker.started = index, time.monotonic()
+                    task = pending.popleft()
+                    worker.conn.send(task)
+                    worker.task, worker.started = task[0], time.monotonic()
             busy = [w for w in pool.workers if w.task is not None]
             if not busy:
                 break
@@ -446,12 +467,12 @@ def _run_pool(
             for worker in busy:
                 if worker.conn in ready or worker.conn.poll():
                     try:
-                        index, status, report, rendered, reason, elapsed = worker.conn.recv()
+                        index, status, report, warning, reason, elapsed = worker.conn.recv()
                     except (EOFError, OSError):
                         index, status = worker.task, None
                     if status is not None:
                         worker.task = None
-                        on_done(index, status, report, rendered, reason, elapsed)
+                        on_done(index, status, report, warning, reason, elapsed)
                         continue
                 if worker.task is not None and (
                     worker.process.sentinel in ready or not worker.process.is_alive()
@@ -464,7 +485,7 @@ def _run_pool(
                     elapsed = time.monotonic() - worker.started
                     index, worker.task = worker.task, None
                     pool.replace(worker)
-                    on_done(index, "failed", None, {}, f"the worker process died ({how})", elapsed)
+                    on_done(index, "failed", None, "", f"the worker process died ({how})", elapsed)
                     continue
                 if (
                     worker.task is not None
@@ -477,7 +498,7 @@ def _run_pool(
                         index,
                         "failed",
                         None,
-                        {},
+                        "",
                         f"took longer than the per-sheet limit of {sheet_time_limit:g} s",
                         sheet_time_limit,
                     )
@@ -631,26 +652,23 @@ def grade_batch(
 
             copy_assets(out / "assets")
 
-    todo = [(index, str(item.path)) for index, item in enumerate(items) if outcomes[index] is None]
+    todo = [
+        (index, str(item.path), item.name)
+        for index, item in enumerate(items)
+        if outcomes[index] is None
+    ]
     reused = len(items) - len(todo)
     bar = Progress(len(items), stream=progress, already_done=reused)
     if reused:
         bar.note(f"reusing {reused} results from an earlier run in {out}")
 
-    def on_done(index, status, report, rendered, reason, elapsed) -> None:
+    last_dir_sync = [time.monotonic()]
+
+    def on_done(index, status, report, warning, reason, elapsed) -> None:
         item = items[index]
+        if warning:
+            bar.note(f"warning: {item.id}: {warning}")
         if out is not None:
-            if status == "graded":
-                render_error = rendered.pop("error", None)
-                if render_error:
-                    bar.note(f"warning: {item.id}: {render_error}")
-                for kind, text in rendered.items():
-                    folder, suffix = {
-                        "md": ("feedback", ".md"),
-                        "html": ("feedback", ".html"),
-                        "gradescope": ("gradescope", ".json"),
-                    }[kind]
-                    write_atomic(out / folder / f"{item.name}{suffix}", text, fsync=False)
             record = {
                 "schema": RECORD_SCHEMA,
                 "submission": {"id": item.id, "path": str(item.path)},
@@ -661,9 +679,18 @@ def grade_batch(
                 "elapsed": round(elapsed, 4),
                 "report": report,
             }
-            # The result goes last: once it is on disk, everything it implies is.
+            # The worker wrote the feedback files first: once the result is on
+            # disk, everything it implies is. Its data is fsynced every time; the
+            # folder (the rename) at most once a second and at the end - a rename
+            # lost to a power cut only means that sheet is graded again.
+            now = time.monotonic()
+            sync_dir = now - last_dir_sync[0] >= 1.0
+            if sync_dir:
+                last_dir_sync[0] = now
             write_atomic(
-                out / "results" / f"{item.name}.json", json.dumps(record, ensure_ascii=False)
+                out / "results" / f"{item.name}.json",
+                json.dumps(record, ensure_ascii=False),
+                sync_dir=sync_dir,
             )
         outcomes[index] = Outcome(
             item=item,
@@ -681,11 +708,13 @@ def grade_batch(
             _run_pool(
                 todo,
                 jobs=jobs,
-                target_args=(grade_fn, rubric, time_limit, formats),
+                target_args=(grade_fn, rubric, time_limit, formats, out),
                 sheet_time_limit=sheet_time_limit,
                 on_done=on_done,
             )
         except KeyboardInterrupt:
+            if out is not None:
+                fsync_dir(out / "results")
             bar.draw(final=True)
             done = sum(o is not None for o in outcomes)
             raise BatchInterrupted(
@@ -693,6 +722,8 @@ def grade_batch(
                 + (f" in {out}; run the same command again to grade the rest" if out else "")
             ) from None
     bar.draw(final=True)
+    if out is not None and (out / "results").is_dir():
+        fsync_dir(out / "results")
 
     final = [o for o in outcomes if o is not None]
     result = BatchResult(
