@@ -948,6 +948,7 @@ class Parser:
         if not (self.at("SYM", "|") or self.at("CMD", "rvert")):
             raise self.fail(f"missing closing '|' for '|' at column {open_token.pos}", open_token)
         self.advance()
+        self.check_value(value, open_token)
         if is_matrix(value):
             return self.norm_value(value, open_token)
         return sympy.Abs(value)
@@ -977,6 +978,7 @@ class Parser:
 
     def norm_value(self, value: Any, token: Token) -> Any:
         """``\\|v\\|^2`` -> ``v.T * v``; ``\\|v\\|`` -> its square root; scalars -> ``Abs``."""
+        self.check_value(value, token)
         squared = False
         if self.at("SYM", "^"):
             start, end, resume = (-1, -1, -1)
@@ -1014,6 +1016,9 @@ class Parser:
         radicand = self.parse_range(start, end, resume) if start != end else None
         if radicand is None:
             raise self.fail(f"\\sqrt needs an argument (column {token.pos})", token)
+        self.check_value(radicand, token)
+        if index is not None:
+            self.check_value(index, token)
         if is_matrix(radicand):
             if _is_one_by_one(radicand):
                 return sympy.MatPow(radicand, sympy.S.Half if index is None else 1 / index)

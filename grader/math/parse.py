@@ -278,6 +278,11 @@ def _parse_uncached(text: str, context: MathContext | None) -> MathLine:
         raise MathParseError(
             "expression nested too deeply", position=0, text=clean, source=text
         ) from None
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError, ArithmeticError) as error:
+        # A SymPy constructor refused what the grammar accepted: report the
+        # line as unreadable rather than crash a whole grading run.
+        reason = f"internal error reading this line ({type(error).__name__}: {error})"
+        raise MathParseError(reason.splitlines()[0], position=0, text=clean, source=text) from error
     line.source = text
     line.normalized = clean
     line.repairs = normalized.messages
@@ -580,6 +585,24 @@ class _PlainPrinter(StrPrinter):
 
     def _print_Exp1(self, expr: Any) -> str:
         return "e"
+
+    def _print_ImaginaryUnit(self, expr: Any) -> str:
+        return "sqrt(-1)"
+
+    def _print_Abs(self, expr: Any) -> str:
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_Trace(self, expr: Any) -> str:
+        return f"tr({self._print(expr.arg)})"
+
+    def _print_Determinant(self, expr: Any) -> str:
+        return f"det({self._print(expr.arg)})"
+
+    def _print_Max(self, expr: Any) -> str:
+        return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Min(self, expr: Any) -> str:
+        return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
     def _print_Pow(self, expr: Any, rational: bool = False) -> str:
         text = super()._print_Pow(expr, rational)
