@@ -176,7 +176,6 @@ def build_jail(root: str) -> list[str]:
             _mount(src, dst, None, _MS_BIND, None)
     os.makedirs(root + "/jobs", mode=0o711)
     os.chmod(root + "/jobs", 0o711)
-    os.makedirs(root + "/outputs", mode=0o700)
     os.chroot(root)
     os.chdir("/")
     return bound
@@ -303,17 +302,24 @@ def _count_processes(uid: int) -> int:
     return count
 
 
-def _child_main(job, blobs, job_dir, student_path, result_fd, out_fd, uid, vsize) -> None:
+def _child_main(job, blobs, job_dir, student_path, fds, uid, vsize) -> None:
+    import fcntl
     import resource
 
     try:
         os.setsid()
+        result_fd, source_fd, output_fd = fds
         null = os.open("/dev/null", os.O_RDONLY)
+        # Copy the three to 10+ first so the dup2s below cannot clobber one.
+        result_fd, source_fd, output_fd = (
+            fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (result_fd, source_fd, output_fd)
+        )
         os.dup2(null, 0)
-        os.dup2(out_fd, 1)
-        os.dup2(out_fd, 2)
+        os.dup2(output_fd, 1)
+        os.dup2(output_fd, 2)
         os.dup2(result_fd, 3)
-        os.closerange(4, 1 << 16)
+        os.dup2(source_fd, 4)
+        os.closerange(5, 1 << 16)
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
         # Writing past RLIMIT_FSIZE then fails with EFBIG instead of killing us.
@@ -340,6 +346,14 @@ def _child_main(job, blobs, job_dir, student_path, result_fd, out_fd, uid, vsize
             resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
         os.chdir(job_dir)
+        # The student's own copy of the file, written as the student's uid.
+        source, offset = [], 0
+        while chunk := os.pread(4, 1 << 20, offset):
+            source.append(chunk)
+            offset += len(chunk)
+        os.close(4)
+        with open(student_path, "wb") as handle:
+            handle.write(b"".join(source))
         sys.path[:] = [p for p in sys.path if p and os.path.isabs(p)]
         sys.argv[:] = [student_path]
         _run_child(job, blobs, student_path, 3)
@@ -387,9 +401,8 @@ class Zygote:
             self.notes.append("not root: network, filesystem and uid isolation unavailable")
         if not self.isolated:
             self.jobs_root = __import__("tempfile").mkdtemp(prefix="grader-jobs-")
-            self.outputs_root = self.jobs_root
         else:
-            self.jobs_root, self.outputs_root = "/jobs", "/outputs"
+            self.jobs_root = "/jobs"
 
     def hello(self) -> dict:
         return {
@@ -405,58 +418,37 @@ class Zygote:
         pages = int(os.pread(self.statm, 64, 0).split()[0])
         return pages * os.sysconf("SC_PAGE_SIZE")
 
-    def run_job(self, job: dict, raw_blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+    def run_job(self, job: dict, raw_blobs: list[bytes], fds: list[int]) -> dict:
+        """Fork a child for ``job``. ``fds``: the result pipe's write end, a
+        memfd holding the student's source, a memfd for printed output -- all
+        from the grader, so this process never holds a student's code or results
+        (a later child, forked from here, could otherwise find them in memory)."""
         import numpy as np
 
         began = time.monotonic()
-        blobs = [np.load(io.BytesIO(b), allow_pickle=False) for b in raw_blobs[1:]]
-        source = raw_blobs[0]
+        result_fd, source_fd, output_fd = fds
+        blobs = [np.load(io.BytesIO(b), allow_pickle=False) for b in raw_blobs]
         self.counter += 1
         name = f"j{os.getpid()}-{self.counter}"
         job_dir = os.path.join(self.jobs_root, name)
         uid = None
+        os.mkdir(job_dir, 0o700)
         if self.isolated:
             uid = 1_000_000 + int.from_bytes(os.urandom(4), "little") % 1_000_000_000
-            os.mkdir(job_dir, 0o700)
-            _mount(
-                "tmpfs",
-                job_dir,
-                "tmpfs",
-                _MS_NOSUID | _MS_NODEV,
-                f"size={int(job['limits']['disk_mb'])}m,mode=700,uid={uid},gid={uid}",
-            )
-        else:
-            os.mkdir(job_dir, 0o700)
+            disk = int(job["limits"]["disk_mb"])
+            options = f"size={disk}m,mode=700,uid={uid},gid={uid}"
+            _mount("tmpfs", job_dir, "tmpfs", _MS_NOSUID | _MS_NODEV, options)
         student_path = os.path.join(job_dir, os.path.basename(job["filename"]))
-        with open(student_path, "wb") as handle:
-            handle.write(source)
-        if uid is not None:
-            os.chown(student_path, uid, uid)
-        out_path = os.path.join(self.outputs_root, name + ".out")
-        out_fd = os.open(out_path, os.O_CREAT | os.O_RDWR | os.O_EXCL, 0o600)
-        if uid is not None:
-            os.fchown(out_fd, uid, uid)
-        read_fd, write_fd = os.pipe()
         vsize = self._vsize()
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
-            os.close(read_fd)
-            _child_main(job, blobs, job_dir, student_path, write_fd, out_fd, uid, vsize)
-        os.close(write_fd)
-        os.close(out_fd)
+            _child_main(job, blobs, job_dir, student_path, fds, uid, vsize)
+        for fd in (result_fd, source_fd, output_fd):
+            os.close(fd)  # the grader sees EOF on the result pipe once the child is gone
         forked = time.monotonic()
-        response, data = self._collect(pid, read_fd, start, job["limits"], uid)
-        collected = time.monotonic()
-        os.close(read_fd)
-        try:
-            with open(out_path, "rb") as handle:
-                printed = handle.read(4096)
-            response["printed"] = printed.decode("utf-8", "replace")
-            response["printed_bytes"] = os.path.getsize(out_path)
-            os.unlink(out_path)
-        except OSError:
-            response["printed"] = ""
+        response = self._wait(pid, start, job["limits"], uid)
+        waited = time.monotonic()
         if self.isolated:
             _umount(job_dir)
         __import__("shutil").rmtree(job_dir, ignore_errors=True)
@@ -464,62 +456,30 @@ class Zygote:
         response["phases_ms"] = {
             "setup": (start - began) * 1e3,
             "fork": (forked - start) * 1e3,
-            "child": (collected - forked) * 1e3,
-            "cleanup": (time.monotonic() - collected) * 1e3,
+            "child": (waited - forked) * 1e3,
+            "cleanup": (time.monotonic() - waited) * 1e3,
         }
-        return response, [data]
+        return response
 
-    def _collect(self, pid, read_fd, start, limits, uid) -> tuple[dict, bytes]:
+    def _wait(self, pid: int, start: float, limits: dict, uid: int | None) -> dict:
+        """Wait for the child to end, or kill it at the wall-time limit."""
         deadline = start + float(limits["wall_seconds"])
-        cap = int(limits["result_bytes"])
         pidfd = os.pidfd_open(pid)
-        chunks, size, eof, exited, status = [], 0, False, False, "finished"
-        while not (eof and exited):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                status = "timeout"
-                break
-            waiting = ([] if eof else [read_fd]) + ([] if exited else [pidfd])
-            ready, _, _ = select.select(waiting, [], [], remaining)
-            if read_fd in ready:
-                chunk = os.read(read_fd, 1 << 20)
-                if not chunk:
-                    eof = True
-                else:
-                    size += len(chunk)
-                    if size > cap:
-                        status = "result_too_large"
-                        break
-                    chunks.append(chunk)
-            if pidfd in ready:
-                exited = True
-                if not eof:
-                    # Drain what the dead child left in the pipe, then stop: a
-                    # writer that outlives the child would only be a grandchild.
-                    os.set_blocking(read_fd, False)
-                    try:
-                        while chunk := os.read(read_fd, 1 << 20):
-                            size += len(chunk)
-                            if size > cap:
-                                status = "result_too_large"
-                                break
-                            chunks.append(chunk)
-                    except BlockingIOError:
-                        pass
-                    eof = True
+        status = "finished"
+        ready, _, _ = select.select([pidfd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            status = "timeout"
         self._kill(pid, uid, int(limits["processes"]))
         _, wait_status, usage = os.wait4(pid, 0)
         os.close(pidfd)
-        wall = time.monotonic() - start
-        response = {
+        return {
             "status": status,
-            "wall_seconds": wall,
+            "wall_seconds": time.monotonic() - start,
             "cpu_seconds": usage.ru_utime + usage.ru_stime,
             "max_rss_kb": usage.ru_maxrss,
             "exit_code": os.WEXITSTATUS(wait_status) if os.WIFEXITED(wait_status) else None,
             "signal": os.WTERMSIG(wait_status) if os.WIFSIGNALED(wait_status) else None,
         }
-        return response, b"".join(chunks) if status == "finished" else b""
 
     def _kill(self, pid: int, uid: int | None, processes: int) -> None:
         for target in (
@@ -544,19 +504,34 @@ class Zygote:
             os.waitpid(helper, 0)
 
     def serve(self) -> None:
+        import socket
+
+        sock = socket.socket(fileno=self.sock_fd)
         send_framed(self.sock_fd, pack_message(self.hello(), []))
         while True:
-            payload = recv_framed(self.sock_fd)
-            if payload is None:
+            head, fds, _, _ = socket.recv_fds(sock, 8, 3)
+            if not head:
+                for fd in fds:
+                    os.close(fd)
                 if not self.isolated:
                     __import__("shutil").rmtree(self.jobs_root, ignore_errors=True)
                 return
+            if len(head) < 8:
+                head += _read_exact(self.sock_fd, 8 - len(head)) or b""
+            payload = _read_exact(self.sock_fd, struct.unpack("<Q", head)[0])
             try:
+                if payload is None or len(fds) != 3:
+                    raise ValueError("a job needs a payload and three descriptors")
                 job, blobs = unpack_message(payload)
-                response, out = self.run_job(job, blobs)
+                response = self.run_job(job, blobs, fds)
             except Exception as exc:  # noqa: BLE001 - report, keep serving
-                response, out = {"status": "sandbox_error", "error": repr(exc)[:500]}, [b""]
-            send_framed(self.sock_fd, pack_message(response, out))
+                for fd in fds:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+                response = {"status": "sandbox_error", "error": repr(exc)[:500]}
+            send_framed(self.sock_fd, pack_message(response, []))
 
 
 def main(argv: list[str]) -> None:
@@ -571,7 +546,8 @@ def main(argv: list[str]) -> None:
     # worker thread of the grader). The socket closing when the grader exits
     # ends the loop instead.
     sys.dont_write_bytecode = True
-    import importlib.util  # noqa: F401 - children need these; load them once here
+    import fcntl  # noqa: F401 - children need these; load them once here
+    import importlib.util  # noqa: F401
     import resource  # noqa: F401
     import traceback  # noqa: F401
 

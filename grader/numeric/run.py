@@ -40,7 +40,7 @@ from grader.numeric.spec import CodeCheckSpec, CodeTestSpec, KeyPath
 
 __all__ = ["run_code_check"]
 
-MAX_SOURCE_BYTES = 1_000_000
+MAX_SOURCE_BYTES = 500_000  # below the file-size limit the child writes it under
 
 
 def run_code_check(

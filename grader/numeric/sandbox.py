@@ -20,12 +20,15 @@ import atexit
 import io
 import json
 import os
+import selectors
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -381,36 +384,98 @@ class Sandbox:
             "calls": encoded,
             "limits": limits.to_dict(),
         }
-        message = _zygote.pack_message(job, [source, *blobs])
+        message = _zygote.pack_message(job, blobs)
         with self._lock:
             for attempt in (1, 2):
                 try:
                     self.start()
-                    _zygote.send_framed(self._socket.fileno(), message)
-                    reply = _zygote.recv_framed(self._socket.fileno())
-                    if reply is None:
-                        raise OSError("the sandbox closed its connection")
+                    reply, data, printed, printed_bytes = self._exchange(message, source, limits)
                     break
                 except OSError as exc:
                     self.close()
                     if attempt == 2:
                         raise SandboxError(f"the sandbox failed: {exc}") from exc
-        response, (data,) = _zygote.unpack_message(reply)
+        response, _ = _zygote.unpack_message(reply)
         status = response.get("status")
         if status == "sandbox_error":
             raise SandboxError(f"the sandbox failed: {response.get('error', '')}")
+        if data is None:
+            status = "result_too_large"
         run = decode_result(data, len(calls)) if status == "finished" else SandboxRun(status=status)
         run.wall_seconds = float(response.get("wall_seconds", 0.0))
         run.cpu_seconds = float(response.get("cpu_seconds", 0.0))
         run.max_rss_kb = int(response.get("max_rss_kb", 0))
         run.exit_code = response.get("exit_code")
         run.signal = response.get("signal")
-        run.printed = str(response.get("printed", ""))
-        run.printed_bytes = int(response.get("printed_bytes", 0))
+        run.printed = printed
+        run.printed_bytes = printed_bytes
         phases = response.get("phases_ms")
         if isinstance(phases, dict):
             run.phases_ms = {str(k): float(v) for k, v in phases.items()}
         return run
+
+    def _exchange(
+        self, message: bytes, source: bytes, limits: SandboxLimits
+    ) -> tuple[bytes, bytes | None, str, int]:
+        """Send one job; collect the zygote's reply and, straight from the child,
+        its result bytes (None when over the limit) and printed text."""
+        read_fd, write_fd = os.pipe()
+        source_fd = os.memfd_create("student-source", os.MFD_CLOEXEC)
+        output_fd = os.memfd_create("student-output", os.MFD_CLOEXEC)
+        try:
+            view = memoryview(source)
+            while view:
+                view = view[os.write(source_fd, view) :]
+            head = struct.pack("<Q", len(message))
+            socket.send_fds(self._socket, [head], [write_fd, source_fd, output_fd])
+            self._socket.sendall(message)
+            os.close(write_fd)
+            write_fd = -1
+            chunks, size, too_large, reply = [], 0, False, None
+            selector = selectors.DefaultSelector()
+            selector.register(read_fd, selectors.EVENT_READ)
+            selector.register(self._socket, selectors.EVENT_READ)
+            # The zygote kills the child at the wall limit; this is only a backstop.
+            deadline = time.monotonic() + limits.wall_seconds + 30
+            while reply is None:
+                events = selector.select(max(0.0, deadline - time.monotonic()))
+                if not events:
+                    raise OSError("the sandbox did not answer")
+                for key, _ in events:
+                    if key.fileobj == read_fd:
+                        chunk = os.read(read_fd, 1 << 20)
+                        size += len(chunk)
+                        if not chunk or size > limits.result_bytes:
+                            # Closing our end makes a child that keeps writing fail (EPIPE).
+                            too_large = too_large or bool(chunk)
+                            selector.unregister(read_fd)
+                        else:
+                            chunks.append(chunk)
+                    else:
+                        reply = _zygote.recv_framed(self._socket.fileno())
+                        if reply is None:
+                            raise OSError("the sandbox closed its connection")
+            selector.close()
+            if not too_large:
+                # The child is gone; read what it left (a grandchild would hold the
+                # pipe open, so do not wait for EOF).
+                os.set_blocking(read_fd, False)
+                try:
+                    while chunk := os.read(read_fd, 1 << 20):
+                        size += len(chunk)
+                        if size > limits.result_bytes:
+                            too_large = True
+                            break
+                        chunks.append(chunk)
+                except BlockingIOError:
+                    pass
+            printed = os.pread(output_fd, 4096, 0).decode("utf-8", "replace")
+            printed_bytes = os.fstat(output_fd).st_size
+            return reply, None if too_large else b"".join(chunks), printed, printed_bytes
+        finally:
+            for fd in (read_fd, write_fd, source_fd, output_fd):
+                if fd >= 0:
+                    os.close(fd)
 
 
 _default: Sandbox | None = None

@@ -157,3 +157,35 @@ def test_nested_values_round_trip():
 @given(st.binary(max_size=300))
 def test_random_bytes_never_crash_the_decoder(data):
     assert decode_result(b"GRD1" + data, n_calls=1).status in {"bad_result", "finished"}
+
+
+def test_no_trace_of_an_earlier_students_code_results_or_output(fallback_sandbox):
+    """The zygote never holds a student's source, results or printed text (they
+    travel in descriptors between the grader and the child), so a later child,
+    forked from the zygote, cannot find them in its memory. Needs /proc, so it
+    runs in the fallback sandbox; the positive control shows the scan works."""
+    marker = b"SECRET-ANSWER-" + os.urandom(8).hex().encode()
+    halves = (np.frombuffer(marker[:12], np.uint8), np.frombuffer(marker[12:], np.uint8))
+    secret = (
+        "import numpy as np\n"
+        f"SECRET = {marker!r}\n"
+        "def answer():\n"
+        "    print(SECRET.decode())\n"
+        "    return np.frombuffer(SECRET, np.uint8)\n"
+    ).encode()
+    scanner = (FILES / "students" / "memory_scan.py").read_bytes()
+    limits = SandboxLimits(wall_seconds=20, cpu_seconds=20)
+
+    def run(source: bytes, function: str, args=()):
+        return fallback_sandbox.run(
+            source=source, filename="s.py", function=function, calls=[Call(args)], limits=limits
+        )
+
+    earlier = run(secret, "answer")
+    assert marker.decode() in earlier.printed
+    assert bytes(earlier.calls[0].value) == marker
+    later = run(scanner, "scan", halves)
+    assert later.calls[0].ok, later.calls[0].error
+    assert float(later.calls[0].value) == 0.0
+    control = run(scanner + f"\nSECRET = {marker!r}\n".encode(), "scan", halves)
+    assert float(control.calls[0].value) == 1.0
