@@ -177,7 +177,6 @@ def grade(paths, rubric, fmt, out, min_score, time_limit, jobs, sheet_time_limit
     With --out DIR every format is written under DIR (results/, feedback/,
     gradescope/, gradebook.csv, junit.xml, review-queue.csv, summary.*), in
     parallel, and a second run grades only what is missing or changed."""
-    from pathlib import Path
 
     from grader import api
 
@@ -199,12 +198,9 @@ def grade(paths, rubric, fmt, out, min_score, time_limit, jobs, sheet_time_limit
             )
         )
     loaded = api.load_rubric(rubric)
-    targets = list(api.expand_paths(paths))
-    single = len(targets) == 1
+    single = len(list(api.expand_paths(paths))) == 1
     render = _renderer(fmt)
-    failed = below = False
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
+    failed = below = shown_one = False
     for outcome in api.grade_paths(paths, loaded, time_limit=time_limit, strict=True):
         if outcome.report is None:
             failed = True
@@ -214,22 +210,12 @@ def grade(paths, rubric, fmt, out, min_score, time_limit, jobs, sheet_time_limit
             continue
         report = outcome.report
         below = below or _below(report, threshold)
-        if fmt == "json":
-            text = render(report, indent=2 if single or out else None)
-        else:
-            text = render(report)
-        if out:
-            from grader.report._common import safe_name
-
-            target = Path(out) / (safe_name(report.submission.id) + REPORT_FORMATS[fmt][1])
-            target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-            click.echo(
-                f"{report.submission.id}: {report.score:g} / {report.max_score:g} -> {target}"
-            )
-        else:
-            click.echo(text.rstrip("\n"))
-            if fmt == "md" and not single:
-                click.echo("\n---\n")
+        # one submission as JSON: its report; several: JSON Lines
+        text = render(report, indent=2 if single else None) if fmt == "json" else render(report)
+        if shown_one and fmt != "json":
+            click.echo("\n---\n" if fmt == "md" else "")
+        click.echo(text.rstrip("\n"))
+        shown_one = True
     if failed:
         sys.exit(2)
     if below:

@@ -23,6 +23,7 @@ math, an OCR repair, a timeout, a part not found, a kind with no engine) sets
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -298,7 +299,7 @@ def score_check(check: Any, outcome: CheckOutcome) -> CheckReport:
         feedback=feedback,
         needs_review=bool(review) or verdict == "undetermined",
         review_reasons=_dedupe(review),
-        evidence=[_evidence(e) for e in outcome.evidence],
+        evidence=[_evidence(e) for e in outcome.evidence] + _lines_of(feedback),
         details=dict(outcome.details),
     )
 
@@ -310,6 +311,22 @@ def _evidence(data: dict[str, Any]) -> Evidence:
         lines=LineSpan(start=line, end=line) if isinstance(line, int) and line > 0 else None,
         note=data.get("note"),
     )
+
+
+_LINE_PREFIX = re.compile(r"^line (\d+): (.*)$")
+
+
+def _lines_of(feedback: list[str]) -> list[Evidence]:
+    """Evidence for feedback that points at a line: where the marks were lost."""
+    found = []
+    for text in feedback:
+        match = _LINE_PREFIX.match(text)
+        if match:
+            line = int(match.group(1))
+            found.append(
+                Evidence(text=match.group(2), lines=LineSpan(start=line, end=line), note=text)
+            )
+    return found
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:

@@ -98,10 +98,14 @@ def parse_candidates(lines: list[tuple[int, str]], context: Any) -> list[MathCan
 
 
 def read_as_text(parsed: Any) -> str:
-    """How a parsed line reads, for the student's view."""
+    """How a parsed line reads, for the student's view (``3 x^2 - 2``, not SymPy's ``3*x**2``)."""
+    try:
+        from grader.math import to_plain_text
+    except ImportError:  # pragma: no cover - the parser and its printer come together
+        to_plain_text = str
     terms = getattr(parsed, "terms", None)
     if terms:
         relation = f" {getattr(parsed, 'relation', '=') or '='} "
-        text = relation.join(str(t) for t in terms)
+        text = relation.join(to_plain_text(t) for t in terms)
         return ("= " + text) if getattr(parsed, "continues_previous", False) else text
     return str(parsed)
