@@ -182,8 +182,6 @@ class _SpecReader:
             raise self.fail(where, "at least one phrasing is needed")
         for i, phrasing in enumerate(phrasings):
             try:
-                from grader.text._phrasing import parse_phrasing
-
                 parse_phrasing(phrasing)
             except PhrasingError as error:
                 raise self.fail(f"{where}[{i}]", str(error)) from None

@@ -5,14 +5,18 @@ their line numbers in tests/files/seed-student-ocr.md), a typed answer that
 makes every point, and a typed answer with the misconceptions the marking
 scheme lists (swapped gates, "exploding gradients" alone, "backpropagation is
 the forward pass") and a few more. Expected marks are the marking scheme's
-(rubrics/ml-exam.md).
+(rubrics/ml-exam.md). Properties (hypothesis) at the end: dropping sentences
+never raises a score, case does not matter, evidence lines follow first_line.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.text import grade_concepts
 
@@ -471,3 +475,48 @@ def test_weak_answer_earns_nothing(exam_specs, part, check_id):
     result = grade_concepts(WEAK_ANSWERS[part], _check(exam_specs, part, check_id))
     assert result.score == 0.0, result.matched
     assert result.feedback
+
+
+# Properties over the specs and answers above (hypothesis).
+CHECKS = sorted(SAMPLE_MARKS)
+ANSWERS = [("perfect", PERFECT_ANSWERS), ("paraphrased", PARAPHRASED_ANSWERS)]
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.;])\s+", text) if s]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(CHECKS), st.sampled_from(ANSWERS), st.data())
+def test_dropping_sentences_never_raises_the_score(exam_specs, check, answers, data):
+    part, check_id = check
+    spec = dict(exam_specs[part])[check_id]
+    text = answers[1][part]
+    pieces = sentences(text)
+    kept = data.draw(st.lists(st.sampled_from(range(len(pieces))), unique=True))
+    subset = " ".join(pieces[i] for i in sorted(kept))
+    assert grade_concepts(subset, spec).score <= grade_concepts(text, spec).score
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(CHECKS), st.sampled_from(ANSWERS))
+def test_case_does_not_matter(exam_specs, check, answers):
+    part, check_id = check
+    spec = dict(exam_specs[part])[check_id]
+    text = answers[1][part]
+    if "\\" in text:  # LaTeX commands are case-sensitive (\alpha, not \ALPHA)
+        return
+    assert grade_concepts(text.upper(), spec).score == grade_concepts(text, spec).score
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(CHECKS), st.integers(min_value=1, max_value=500))
+def test_line_numbers_shift_with_first_line(exam_specs, check, first_line):
+    part, check_id = check
+    spec = dict(exam_specs[part])[check_id]
+    base = grade_concepts(PERFECT_ANSWERS[part], spec)
+    shifted = grade_concepts(PERFECT_ANSWERS[part], spec, first_line=first_line)
+    assert shifted.score == base.score
+    assert [m.line_no - first_line + 1 for m in shifted.matched] == [
+        m.line_no for m in base.matched
+    ]
