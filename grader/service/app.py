@@ -8,7 +8,8 @@ contents: ``grader.api.check`` builds the student view, and
 ``student_exam_summary`` lists only ids, titles and points.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: FastAPI reads the route signatures,
+# whose dependencies are local functions it could not resolve from strings.
 
 import asyncio
 import re
@@ -125,23 +126,19 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 def student_exam_summary(exam_id: str, rubric: Any) -> ExamSummary:
     """What a student may know of an exam: ids, titles, points, check kinds."""
-    parts = []
-    for question in rubric.questions:
-        for part in question.parts:
-            kinds = [check.kind for check in part.checks]
-            files = sorted({check.file for check in part.checks if getattr(check, "file", None)})
-            parts.append(
-                PartSummary(
-                    id=part.id,
-                    title=getattr(part, "title", "") or "",
-                    max_score=float(part.points),
-                    kinds=kinds,
-                    files=files,
-                )
-            )
+    parts = [
+        PartSummary(
+            id=f"{question.id}.{part.id}",
+            title=part.title or "",
+            max_score=float(part.points),
+            kinds=[check.kind for check in part.checks],
+            files=sorted({check.file for check in part.checks if getattr(check, "file", None)}),
+        )
+        for question, part in rubric.iter_parts()
+    ]
     return ExamSummary(
         id=exam_id,
-        title=getattr(rubric, "title", "") or "",
+        title=rubric.title or "",
         max_score=float(sum(part.max_score for part in parts)),
         parts=parts,
     )

@@ -8,7 +8,7 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis")
 pytest.importorskip("uvicorn")
 
-from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 
 def test_no_server_error_and_no_leak(live_server, reference_strings, assert_no_reference):
@@ -24,7 +24,7 @@ def test_no_server_error_and_no_leak(live_server, reference_strings, assert_no_r
             derandomize=True,
             suppress_health_check=list(HealthCheck),
         )
-        @schemathesis.given(case=operation.as_strategy())
+        @given(case=operation.as_strategy())
         def run(case):
             response = case.call(base_url=live_server, timeout=60)
             if response.status_code >= 500:
