@@ -11,7 +11,8 @@ for how parts are found.
 
 from __future__ import annotations
 
-from grader.submission.finding import find_answers, find_parts
+from grader.submission._answers import find_answers
+from grader.submission.finding import find_parts
 from grader.submission.models import (
     PartAnswer,
     PartFinding,
