@@ -10,6 +10,7 @@ Target (issue 2): the whole Q1(b) chain under 100 ms warm.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from pathlib import Path
@@ -63,18 +64,27 @@ def main() -> None:
             result = check_derivation(answer, context, milestones=milestones, time_limit=limit)
             cold = time.perf_counter() - started
             times = []
+            cpu = []
             for _ in range(args.repeat):
                 started = time.perf_counter()
+                started_cpu = time.process_time()
                 check_derivation(answer, context, milestones=milestones, time_limit=limit)
                 times.append(time.perf_counter() - started)
+                cpu.append(time.process_time() - started_cpu)
             steps = len(result.steps)
+            # CPU time of this process: meaningful without the worker (limit off),
+            # and steadier than wall time on a loaded machine.
+            cpu_note = (
+                f", CPU median {1000 * statistics.median(cpu):.1f} ms" if limit is None else ""
+            )
             print(
                 f"{label}: {steps} steps, first call {1000 * cold:.0f} ms, warm median "
                 f"{1000 * statistics.median(times):.1f} ms (min {1000 * min(times):.1f}, "
-                f"max {1000 * max(times):.1f}) over {args.repeat}"
+                f"max {1000 * max(times):.1f}) over {args.repeat}{cpu_note}"
             )
         summary = ", ".join(f"{m.id}={m.status}" for m in result.milestones)
         print(f"  milestones: {summary}")
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":

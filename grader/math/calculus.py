@@ -409,6 +409,7 @@ class Evaluator:
         self.graph = graph
         self.functions = dict(functions or {})
         self.dims = _choose_sizes(graph.symbols.values())
+        self._sizes: dict[Any, tuple[int, int]] = {}
         rng = np.random.default_rng(seed)
         self.points: list[dict[Any, Any]] = []
         for _ in range(points):
@@ -435,9 +436,16 @@ class Evaluator:
 
     def random_value(self, obj: Any, rng: np.random.Generator) -> Any:
         if isinstance(obj, MatrixSymbol):
-            rows, cols = (int(sp.sympify(d).subs(self.dims)) for d in obj.shape)
-            return rng.standard_normal((rows, cols))
+            return rng.standard_normal(self.size(obj))
         return rng.uniform(_SCALAR_LOW, _SCALAR_HIGH)
+
+    def size(self, obj: MatrixSymbol) -> tuple[int, int]:
+        """The concrete (rows, cols) of a matrix symbol at the points."""
+        found = self._sizes.get(obj)
+        if found is None:
+            found = tuple(int(sp.sympify(d).subs(self.dims)) for d in obj.shape)
+            self._sizes[obj] = found
+        return found
 
     def gradient_value(
         self,

@@ -430,7 +430,7 @@ class _Checker:
 
     def _self_contained(self, expr: Any) -> bool:
         point = self.evaluator.points[0]
-        return all(s in point for s in _free_symbols(expr)) and _gradient_free(expr)
+        return all(s in point for s in _free_symbols(expr))
 
     def _values_of(self, expr: Any, resolve: Callable, extra: dict | None = None) -> list[Any]:
         self._register_free_names(expr)
@@ -673,13 +673,24 @@ class _Checker:
     ) -> list[np.ndarray]:
         lhs, rhs = equation
         results = []
-        for index in points if points is not None else range(len(self.evaluator.points)):
-            point = self.evaluator.points[index]
-            if extra:
-                point = {**point, **extra}
-            with np.errstate(all="ignore"):
-                left = _as_array(self.evaluator.value(lhs, point, resolve))
-                right = _as_array(self.evaluator.value(rhs, point, resolve))
+        if not extra and points is None:  # all points: values may come from the cache
+            pairs = list(
+                zip(self.values_of(lhs, resolve), self.values_of(rhs, resolve), strict=True)
+            )
+        else:
+            pairs = []
+            for index in points if points is not None else range(len(self.evaluator.points)):
+                point = self.evaluator.points[index]
+                if extra:
+                    point = {**point, **extra}
+                with np.errstate(all="ignore"):
+                    pairs.append(
+                        (
+                            _as_array(self.evaluator.value(lhs, point, resolve)),
+                            _as_array(self.evaluator.value(rhs, point, resolve)),
+                        )
+                    )
+        for left, right in pairs:
             if left.shape != right.shape:
                 if right.ndim == 0 and right == 0:
                     right = np.zeros_like(left)
@@ -2280,7 +2291,10 @@ def _same_equation(
 
     mine, theirs = [], []
     try:
-        for index in range(len(points)):
+        if not opaque:
+            mine = checker.residuals(equation, nothing)
+            theirs = checker.residuals(reference, nothing)
+        for index in range(len(points) if opaque else 0):
             extra = {s: checker.evaluator.random_value(s, rng) for s in opaque}
             mine.append(checker.residuals(equation, nothing, extra, points=[index])[0])
             theirs.append(checker.residuals(reference, nothing, extra, points=[index])[0])
