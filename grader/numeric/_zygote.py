@@ -306,6 +306,7 @@ def _child_main(job, blobs, job_dir, student_path, fds, uid, vsize) -> None:
     import fcntl
     import resource
 
+    result_fd = fds[0]
     try:
         os.setsid()
         result_fd, source_fd, output_fd = fds
@@ -320,6 +321,7 @@ def _child_main(job, blobs, job_dir, student_path, fds, uid, vsize) -> None:
         os.dup2(result_fd, 3)
         os.dup2(source_fd, 4)
         os.closerange(5, 1 << 16)
+        result_fd = 3
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
         # Writing past RLIMIT_FSIZE then fails with EFBIG instead of killing us.
@@ -329,8 +331,6 @@ def _child_main(job, blobs, job_dir, student_path, fds, uid, vsize) -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         memory = vsize + int(limits["memory_mb"]) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        size = int(limits["output_bytes"])
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
         if uid is not None:
@@ -354,8 +354,18 @@ def _child_main(job, blobs, job_dir, student_path, fds, uid, vsize) -> None:
         os.close(4)
         with open(student_path, "wb") as handle:
             handle.write(b"".join(source))
+        # From here on, no file (nor the printed output) may grow past this.
+        size = int(limits["output_bytes"])
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
         sys.path[:] = [p for p in sys.path if p and os.path.isabs(p)]
         sys.argv[:] = [student_path]
+    except BaseException as exc:  # noqa: BLE001 - the sandbox's own failure, not the student's
+        try:
+            os.write(result_fd, pack_message({"harness_error": repr(exc)[:300]}, []))
+        except BaseException:  # noqa: BLE001
+            pass
+        os._exit(0)
+    try:
         _run_child(job, blobs, student_path, 3)
     except BaseException:  # noqa: BLE001 - never return into the zygote's loop
         pass

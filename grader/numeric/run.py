@@ -386,6 +386,12 @@ def _run_failure(
         return "failed", f"{spec.function} returned far more data than expected", ""
     if run.status == "no_result":
         return "crashed", _crash_message(spec, run, limits), ""
+    if run.status == "harness_error":
+        return (
+            "sandbox_error",
+            "this test could not be run (not your fault); a person will look at it",
+            f"test {test.id}: the sandbox could not set up the child: {run.detail}",
+        )
     if run.status == "bad_result":
         return (
             "failed",

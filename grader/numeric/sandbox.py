@@ -114,7 +114,7 @@ class CallOutcome:
 class SandboxRun:
     """What happened to one job, as observed from outside the child."""
 
-    status: str  # finished | timeout | result_too_large | no_result | bad_result | sandbox_error
+    status: str  # finished | timeout | result_too_large | no_result | bad_result | harness_error
     calls: list[CallOutcome] = field(default_factory=list)
     import_error: StudentError | None = None
     missing_function: bool = False
@@ -219,6 +219,9 @@ def decode_result(data: bytes, n_calls: int) -> SandboxRun:
     except (ValueError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         return SandboxRun(status="bad_result", detail=str(exc))
     run = SandboxRun(status="finished")
+    if header.get("harness_error"):
+        # Set-up failed before any student code ran (or the code forged this).
+        return SandboxRun(status="harness_error", detail=str(header["harness_error"])[:300])
     if header.get("import_error"):
         info = header["import_error"]
         if isinstance(info, dict) and info.get("type") == "MissingFunction":

@@ -242,3 +242,21 @@ def test_references_under_a_visible_path_are_flagged(sandbox, tmp_path, monkeypa
         sandbox=sandbox,
     )
     assert result.needs_review and "readable inside the sandbox" in result.review_reasons[0]
+
+
+def test_set_up_failure_flags_review(sandbox, tmp_path):
+    import dataclasses
+
+    from grader.numeric import SandboxLimits
+
+    spec = _spec()
+    broken = SandboxLimits(output_bytes=-5)
+    spec = dataclasses.replace(
+        spec, tests=tuple(dataclasses.replace(t, limits=broken) for t in spec.tests)
+    )
+    result = run_code_check(
+        spec, submission_with(tmp_path, MIXED, "mixed.py"), references=REFS, sandbox=sandbox
+    )
+    assert result.needs_review and result.score == 0
+    assert [t.status for t in result.tests] == ["sandbox_error", "sandbox_error"]
+    assert "could not set up" in result.review_reasons[0]

@@ -189,3 +189,8 @@ def test_no_trace_of_an_earlier_students_code_results_or_output(fallback_sandbox
     assert float(later.calls[0].value) == 0.0
     control = run(scanner + f"\nSECRET = {marker!r}\n".encode(), "scan", halves)
     assert float(control.calls[0].value) == 1.0
+
+
+def test_a_set_up_failure_is_the_sandboxs_not_the_students(sandbox):
+    run = _run(sandbox, "shout", [Call((1,))], output_bytes=-5)  # setrlimit rejects it
+    assert run.status == "harness_error" and "ValueError" in run.detail
