@@ -138,7 +138,7 @@ class QuestionParts:
         return found
 
     def _custom_labels(self) -> list[set[str]]:
-
+        """Labels the layout gives beyond the defaults (``Part A``, ``1a``): exact matches."""
         result = []
         for part, ordinal in zip(self.parts, self.ordinals, strict=True):
             defaults = {_normal_label(x) for x in default_part_labels(ordinal, part.letter)}
