@@ -184,8 +184,12 @@ def _is_one_by_one(value: Any) -> bool:
 
 
 def _definitely_different(a: Any, b: Any) -> bool:
-    difference = sympy.simplify(a - b) if not (isinstance(a, int) and isinstance(b, int)) else a - b
-    return getattr(difference, "is_zero", None) is False
+    """Whether two dimensions differ for every value of their symbols
+    (``d + 1`` vs ``1``: yes; ``n`` vs ``d + 1``: not provably)."""
+    if a == b:
+        return False
+    difference = sympy.sympify(a) - sympy.sympify(b)  # linear: SymPy collects terms itself
+    return difference.is_zero is False
 
 
 class Parser:
@@ -443,10 +447,107 @@ class Parser:
                 power, operator = self.infix_power(token)
                 if power <= rbp:
                     break
-                left = self.infix(left, operator, token)
+                if operator in ("+", "-"):
+                    left = self.sum_chain(left, rbp)
+                elif operator in ("*", "/", "implicit"):
+                    left = self.product_chain(left, rbp)
+                else:
+                    left = self.infix(left, operator, token)
             return left
         finally:
             self.leave()
+
+    def sum_chain(self, first: Any, rbp: int) -> Any:
+        """``a + b - c + ...`` built at once: one ``Add``, not a growing chain
+        (which costs quadratic time on long input)."""
+        terms = [(first, self.peek())]
+        while True:
+            token = self.peek()
+            power, operator = self.infix_power(token)
+            if operator not in ("+", "-") or power <= rbp:
+                break
+            self.advance()
+            right = self.expression(10)
+            terms.append((self.negate(right) if operator == "-" else right, token))
+        return self.add_all(terms)
+
+    def add_all(self, terms: list[tuple[Any, Token]]) -> Any:
+        for value, token in terms:
+            self.check_value(value, token)
+        scalars = [value for value, _ in terms if not is_matrix(value)]
+        matrices = [(value, token) for value, token in terms if is_matrix(value)]
+        if not matrices:
+            return sympy.Add(*scalars)
+        first = matrices[0][0]
+        mismatched = False
+        for value, token in matrices[1:]:
+            if value.shape != first.shape and any(
+                _definitely_different(a, b) for a, b in zip(first.shape, value.shape, strict=True)
+            ):
+                mismatched = True
+                self.state.shape_problems.append(
+                    f"adds matrices of shapes {self.shape_text(first)} and {self.shape_text(value)} (column {token.pos})"
+                )
+        values = [value for value, _ in matrices]
+        total = sympy.MatAdd(*values) if mismatched else matadd(*values)
+        if scalars:
+            scalar_token = next(token for value, token in terms if not is_matrix(value))
+            total = self.add(total, sympy.Add(*scalars), scalar_token)
+        return total
+
+    def product_chain(self, first: Any, rbp: int) -> Any:
+        """``a b / c * d ...`` built at once, in the order written."""
+        self.check_value(first, self.peek())
+        factors = [first]
+        while True:
+            token = self.peek()
+            power, operator = self.infix_power(token)
+            if operator not in ("*", "/", "implicit") or power <= rbp:
+                break
+            if operator != "implicit":
+                self.advance()
+            right = self.expression(20)
+            self.check_value(right, token)
+            if operator == "/":
+                right = self.reciprocal(right, token)
+            factors.append(right)
+            self.check_conformable(factors, token)
+        if not any(is_matrix(factor) for factor in factors):
+            return sympy.Mul(*factors)
+        return matmul(*factors)
+
+    def check_conformable(self, factors: list[Any], token: Token) -> None:
+        """The newest factor against the last matrix before it. A 1x1 matrix
+        that does not fit is the number it holds (``(y^T y) X^T y``)."""
+        right = factors[-1]
+        if not is_matrix(right):
+            return
+        for index in range(len(factors) - 2, -1, -1):
+            left = factors[index]
+            if not is_matrix(left):
+                continue
+            if not _definitely_different(left.shape[1], right.shape[0]):
+                return
+            if _is_one_by_one(left):
+                factors[index] = sympy.Trace(left)
+                continue
+            if _is_one_by_one(right):
+                factors[-1] = sympy.Trace(right)
+                return
+            self.state.shape_problems.append(
+                f"multiplies a {self.shape_text(left)} matrix by a {self.shape_text(right)} matrix (column {token.pos})"
+            )
+            return
+
+    def reciprocal(self, value: Any, token: Token) -> Any:
+        if is_matrix(value):
+            if _is_one_by_one(value):
+                value = sympy.Trace(value)  # a 1x1 matrix is the number it holds
+            else:
+                raise self.fail(f"division by a matrix at column {token.pos}", token)
+        if value == 0:
+            return sympy.Pow(value, -1, evaluate=False)
+        return sympy.Pow(value, -1)
 
     def infix_power(self, token: Token) -> tuple[int, str]:
         kind, text = token.kind, token.text
