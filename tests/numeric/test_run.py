@@ -250,7 +250,7 @@ def test_set_up_failure_flags_review(sandbox, tmp_path):
     from grader.numeric import SandboxLimits
 
     spec = _spec()
-    broken = SandboxLimits(output_bytes=-5)
+    broken = SandboxLimits(output_bytes=10**30)  # setrlimit rejects it
     spec = dataclasses.replace(
         spec, tests=tuple(dataclasses.replace(t, limits=broken) for t in spec.tests)
     )

@@ -192,5 +192,5 @@ def test_no_trace_of_an_earlier_students_code_results_or_output(fallback_sandbox
 
 
 def test_a_set_up_failure_is_the_sandboxs_not_the_students(sandbox):
-    run = _run(sandbox, "shout", [Call((1,))], output_bytes=-5)  # setrlimit rejects it
-    assert run.status == "harness_error" and "ValueError" in run.detail
+    run = _run(sandbox, "shout", [Call((1,))], output_bytes=10**30)  # setrlimit rejects it
+    assert run.status == "harness_error" and "OverflowError" in run.detail
