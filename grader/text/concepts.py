@@ -65,6 +65,16 @@ class ConceptResult:
         return asdict(self)
 
 
+def _idea_match(index: AnswerIndex, idea_id: str, match: Match) -> IdeaMatch:
+    return IdeaMatch(
+        idea_id,
+        index.evidence(match.first, match.last),
+        index.tokens[match.first].line_no,
+        match.phrasing,
+        list(match.repairs),
+    )
+
+
 @lru_cache(maxsize=64)
 def _answer_index(text: str, first_line: int) -> AnswerIndex:
     """One index per answer, shared by the part's checks (and by repeated grading)."""
@@ -128,22 +138,9 @@ def grade_concepts(
     for idea in spec.ideas:
         match, negated_match = _find(index, idea)
         if match is not None:
-            found[idea.id] = IdeaMatch(
-                idea.id,
-                index.evidence(match.first, match.last),
-                index.tokens[match.first].line_no,
-                match.phrasing,
-                list(match.repairs),
-            )
+            found[idea.id] = _idea_match(index, idea.id, match)
         elif negated_match is not None:
-            evidence = IdeaMatch(
-                idea.id,
-                index.evidence(negated_match.first, negated_match.last),
-                index.tokens[negated_match.first].line_no,
-                negated_match.phrasing,
-                list(negated_match.repairs),
-            )
-            negated.append(evidence)
+            negated.append(_idea_match(index, idea.id, negated_match))
 
     misconceptions: list[MisconceptionMatch] = []
     cancelled: set[str] = set()
@@ -169,19 +166,15 @@ def grade_concepts(
             )
 
     credited = [idea for idea in spec.ideas if idea.id in found and idea.id not in cancelled]
-    score = _score(spec, credited)
+    earned = _score(spec, credited)
     penalty = sum(m.penalty for m in misconceptions)
-    score = max(0.0, score - penalty)
+    score = max(0.0, earned - penalty)
     max_score = spec.max_score
 
     feedback: list[str] = []
-    missing: list[str] = []
-    for idea in spec.ideas:
-        if idea in credited:
-            continue
-        missing.append(idea.id)
-    # feedback for missing ideas only where they would have raised the score
-    if score + penalty < max_score:
+    missing = [idea.id for idea in spec.ideas if idea not in credited]
+    # hints for missing ideas only when marks were lost for want of them
+    if earned < max_score:
         for idea in spec.ideas:
             if idea.id in missing and idea.id not in cancelled and idea.feedback:
                 feedback.append(idea.feedback)
@@ -200,11 +193,10 @@ def grade_concepts(
             )
     if score < max_score:
         for item in negated:
-            if item.id not in found:
-                review.append(
-                    f"idea {item.id!r} appears only negated (line {item.line_no}: "
-                    f"{item.text!r}); check the negation was read right"
-                )
+            review.append(
+                f"idea {item.id!r} appears only negated (line {item.line_no}: "
+                f"{item.text!r}); check the negation was read right"
+            )
 
     result = ConceptResult(
         score=round(score, 6),

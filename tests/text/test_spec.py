@@ -192,3 +192,11 @@ def test_result_to_dict_is_plain_data():
     data = result.to_dict()
     assert data["matched"][0]["id"] == "a"
     assert yaml.safe_dump(data)  # only plain types
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n", "$$x^2$$", "~~all struck out~~"], ids=repr)
+def test_empty_or_unreadable_answer_scores_zero(text):
+    result = grade_concepts(text, _spec(max_marks=2))
+    assert (result.score, result.matched) == (0.0, [])
+    assert result.missing == ["a", "b", "c", "d"]
+    assert result.feedback == ["Say A.", "Say B.", "Say C.", "Say D."]
