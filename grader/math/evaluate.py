@@ -88,14 +88,21 @@ def format_shape(shape: tuple) -> str:
     return " x ".join(parts)
 
 
-def _dimension_symbols(dims: set[sp.Expr]) -> list[sp.Symbol]:
-    found: set[sp.Symbol] = set()
+_LARGEST_LITERAL_SIZE = 24  # a literal size above this (1000 x 500) is stood in for
+
+
+def _dimension_symbols(dims: set[sp.Expr]) -> list[sp.Basic]:
+    """The dimension symbols, and literal sizes too large to evaluate with: each
+    large literal gets a small stand-in size of its own (only the pattern of
+    equal and different sizes matters for a comparison)."""
+    found: set[sp.Basic] = set()
     for dim in dims:
         found |= {s for s in dim.free_symbols if isinstance(s, sp.Symbol)}
-    return sorted(found, key=lambda s: s.name)
+        found |= {i for i in dim.atoms(sp.Integer) if i > _LARGEST_LITERAL_SIZE}
+    return sorted(found, key=str)
 
 
-def choose_sizes(dims: set[sp.Expr], seed: int = 0) -> dict[sp.Symbol, int]:
+def choose_sizes(dims: set[sp.Expr], seed: int = 0) -> dict[sp.Basic, int]:
     """Concrete sizes for dimension symbols so that every different dimension
     expression gets a different size, none of them 1 (so a column vector is
     never mistaken for a scalar), all small (cheap to evaluate).
@@ -114,8 +121,11 @@ def _choose_sizes(dims: frozenset, seed: int) -> tuple:
     if not symbols:
         return ()
     rng = np.random.default_rng([seed, 7919])
-    symbolic_dims = [d for d in dims if d.free_symbols]
-    constant_sizes = {int(d) for d in dims if not d.free_symbols and d.is_Integer}
+    stand_ins = set(symbols)
+    symbolic_dims = [d for d in dims if d.free_symbols or d in stand_ins]
+    constant_sizes = {
+        int(d) for d in dims if not d.free_symbols and d.is_Integer and d not in stand_ins
+    }
     candidates = np.arange(2, 10 + 2 * len(symbols))
     for attempt in range(200):
         values = rng.choice(candidates, size=len(symbols), replace=False)
@@ -138,10 +148,10 @@ def _choose_sizes(dims: frozenset, seed: int) -> tuple:
     raise EvaluationError("could not choose distinct matrix sizes for the dimension symbols")
 
 
-def _integer_size(dim: sp.Expr, sizes: Mapping[sp.Symbol, int]) -> int | None:
+def _integer_size(dim: sp.Expr, sizes: Mapping[sp.Basic, int]) -> int | None:
     """Evaluate a small integer expression of dimension symbols without SymPy's subs."""
     if dim.is_Integer:
-        return int(dim)
+        return sizes.get(dim, int(dim))
     if dim.is_Symbol:
         return sizes.get(dim)
     if dim.is_Add or dim.is_Mul:

@@ -269,3 +269,15 @@ def test_symbolic_step_out_of_time_is_undetermined_with_the_limit():
 )
 def test_differences_below_rounding_are_never_equal(a, b):
     assert equivalent(a, b, time_limit=10).verdict == "not_equal"
+
+
+def test_large_literal_sizes_get_small_stand_ins():
+    big = sp.MatrixSymbol("G", 1000, 500)
+    other = sp.MatrixSymbol("H", 500, 3)
+    result = equivalent(big.T * big, big * big.T)
+    assert result.diagnosis == "shape_mismatch"
+    assert result.details == {"a_shape": "500 x 500", "b_shape": "1000 x 1000"}
+    assert equivalent((big * other).T, other.T * big.T).verdict == "equal"
+    sizes = choose_sizes({sp.Integer(1000), sp.Integer(500), sp.Integer(3)})
+    assert set(sizes) == {sp.Integer(500), sp.Integer(1000)}
+    assert len({sizes[sp.Integer(500)], sizes[sp.Integer(1000)], 3}) == 3
