@@ -42,6 +42,7 @@ from sympy.matrices.expressions import (
     MatPow,
     MatrixExpr,
     MatrixSymbol,
+    OneMatrix,
     Transpose,
     ZeroMatrix,
 )
@@ -583,6 +584,9 @@ class _Walker:
         if isinstance(expr, Identity):
             size = int(sp.sympify(expr.shape[0]).subs(self.evaluator.dims))
             return np.eye(size)
+        if isinstance(expr, OneMatrix):
+            rows, cols = (int(sp.sympify(d).subs(self.evaluator.dims)) for d in expr.shape)
+            return np.ones((rows, cols))
         if isinstance(expr, ZeroMatrix):
             rows, cols = (int(sp.sympify(d).subs(self.evaluator.dims)) for d in expr.shape)
             return np.zeros((rows, cols))

@@ -285,6 +285,8 @@ def _compare_values(student: list[np.ndarray], reference: list[np.ndarray]) -> _
 
 
 def _common_factor(student: list[np.ndarray], reference: list[np.ndarray]) -> complex | None:
+    if any(x.shape != y.shape for x, y in zip(student, reference, strict=True)):
+        return None
     a = np.concatenate([np.ravel(x) for x in student])
     b = np.concatenate([np.ravel(x) for x in reference])
     denominator = np.vdot(b, b)
@@ -822,7 +824,7 @@ class _Checker:
         if symbol is None or isinstance(symbol, MatrixSymbol):
             return None
         try:
-            target = self.values_of(reference, self.resolver("truth"))
+            target = self.values_of(reference, self.resolver("student"))
             at0 = self.values_of(expr, self.resolver("student"), {symbol: 0.0})
             at1 = self.values_of(expr, self.resolver("student"), {symbol: 1.0})
             at2 = self.values_of(expr, self.resolver("student"), {symbol: 2.0})
@@ -1298,6 +1300,7 @@ def _check_statement(checker: _Checker, statement: _Statement) -> _Outcome:
         step.quantity = head.name
         step.message = f"defines the new name {head.name}"
         outcome.new_names[head.name] = terms[1]
+        outcome.values.append((head.name, terms[1]))
         outcome.main_quantity = head.name
         outcome.keep_main = False
         return outcome
@@ -1462,14 +1465,17 @@ def _check_values(
             )
             if via_graph.equal:
                 prev_verdict = via_graph
-        if truth_verdict is not None and not truth_verdict.equal and unknown:
-            fitted = _fit_ocr(checker, value, truth, unknown)
+        target = truth if truth is not None else previous
+        deciding = truth_verdict if truth is not None else prev_verdict
+        if deciding is not None and not deciding.equal and unknown and target is not None:
+            fitted = _fit_ocr(checker, value, target, unknown)
             if fitted is not None:
                 step.ocr_suspect = True
                 step.ocr_note, repaired = fitted
                 step.details["read_as_repaired"] = _plain(repaired)
                 value = repaired  # later lines are compared with the repaired reading
-                truth_verdict = checker.compare(value, truth, student_mode="student")
+                if truth is not None:
+                    truth_verdict = checker.compare(value, truth, student_mode="student")
                 if previous is not None:
                     prev_verdict = checker.compare(
                         value, previous, student_mode="student", reference_mode="student"
@@ -1510,6 +1516,10 @@ def _check_values(
         previous = value
         if problem is not None and problem.reason:
             messages.append(problem.reason)
+        elif truth_verdict is None and prev_verdict is not None and not prev_verdict.equal:
+            messages.append(f"does not follow from the previous line ({prev_verdict.reason})")
+        elif truth_verdict is not None and truth_verdict.verdict == "undetermined":
+            messages.append(truth_verdict.reason)
     step.vs_truth = _worst(vs_truth_all)
     step.vs_previous = _worst(vs_previous_all)
     if first_problem is not None:
