@@ -460,7 +460,8 @@ def _follows(index: AnswerIndex, previous_last: int, first: int, gap: str) -> bo
 
 
 def _is_negated(index: AnswerIndex, indices: tuple[int, ...]) -> bool:
-    """A negation cue inside the match (not one the phrasing asked for) or just before it."""
+    """A negation cue inside the match (not one the phrasing asked for), just before
+    it, or a negated verb right after it."""
     tokens = index.tokens
     used = set(indices)
     first, last = indices[0], indices[-1]
@@ -470,7 +471,39 @@ def _is_negated(index: AnswerIndex, indices: tuple[int, ...]) -> bool:
     for i in range(max(0, first - NEGATION_REACH), first):
         if tokens[i].is_negation and tokens[i].clause == tokens[first].clause:
             return True
-    return False
+    return _negated_after(index, last)
+
+
+# "X is not ...", "X isn't ...": a verb straight after the statement, negated
+_AUXILIARY_THEN_NOT_RE = re.compile(
+    r"^\s*(?:is|are|was|were|does|do|did|has|have|had|can|could|will|would|should|may|"
+    r"might|must)\s*$",
+    re.IGNORECASE,
+)
+_NEGATED_AUXILIARY_RE = re.compile(
+    r"^(?:isn|aren|wasn|weren|doesn|don|didn|hasn|haven|hadn|can|couldn|won|wouldn|"
+    r"shouldn|mustn)['’]t$|^cannot$",
+    re.IGNORECASE,
+)
+
+
+def _negated_after(index: AnswerIndex, last: int) -> bool:
+    """The statement's subject is followed by a negated verb ("overfitting is not the cause").
+
+    Only a negation right after the match, through an auxiliary verb, counts:
+    "vanishing gradients, not exploding ones" is not negated.
+    """
+    tokens = index.tokens
+    if last + 1 >= len(tokens):
+        return False
+    a, b = tokens[last], tokens[last + 1]
+    if not b.is_negation or a.line_no != b.line_no or a.clause != b.clause:
+        return False
+    line = index.lines[a.line_no - index.first_line]
+    between, cue = line[a.end : b.start], line[b.start : b.end]
+    if _NEGATED_AUXILIARY_RE.match(cue):
+        return not between.strip()
+    return bool(_AUXILIARY_THEN_NOT_RE.match(between)) and cue.lower() in ("not", "never")
 
 
 def find_matches(index: AnswerIndex, phrasing: Phrasing) -> list[Match]:

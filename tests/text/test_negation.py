@@ -65,6 +65,20 @@ NEGATION = [
         True,
     ),
     ("no-memory", Idea("memory", ["memory"]), "A feed-forward ANN has no memory.", False),
+    (
+        "negated-verb-after",
+        Idea("overfit", ["overfitting"]),
+        "Overfitting is not the reason.",
+        False,
+    ),
+    (
+        "negated-contraction-after",
+        Idea("overfit", ["overfitting"]),
+        "Overfitting isn't the problem here.",
+        False,
+    ),
+    ("not-after-without-verb", VANISHING, "Vanishing gradients not exploding gradients.", True),
+    ("not-after-comma", VANISHING, "Vanishing gradients, not exploding ones.", True),
 ]
 
 
@@ -206,3 +220,14 @@ def test_penalty_is_subtracted_and_floored_at_zero():
     assert grade_concepts("alpha and beta", spec).score == 2.0
     assert grade_concepts("alpha and beta and gamma", spec).score == 0.5
     assert grade_concepts("alpha and gamma", spec).score == 0.0
+
+
+def test_negated_misconception_after_its_subject_does_not_fire():
+    spec = ConceptSpec(
+        ideas=[VANISHING],
+        misconceptions=[Misconception("overfitting", ["overfitting"], feedback="Not overfitting.")],
+    )
+    result = grade_concepts("Overfitting is not the reason; the gradients vanish.", spec)
+    assert result.misconceptions == [] and result.score == 0.5
+    result = grade_concepts("It is overfitting.", spec)
+    assert [m.id for m in result.misconceptions] == ["overfitting"]
