@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from grader.submission._scan import Scan
 from grader.submission.content import Block, fit
-from grader.submission.labels import LabelLine, LabelToken
+from grader.submission.labels import LabelLine, LabelToken, parse_custom_label
 from grader.submission.models import PartLayout, QuestionLayout, default_part_labels
 
 _OTHER_FORM_BONUS = 3.0  # a label of another family with the right number: "④" for (d)
@@ -106,7 +106,20 @@ class QuestionParts:
 
     def _candidates(self) -> list[_PartCandidate]:
         found = []
+        custom = {
+            label.strip().lower(): ordinal
+            for labels, ordinal in zip(self._custom_labels_raw(), self.ordinals, strict=True)
+            for label in labels
+        }
         for line in range(self.start, self.end + 1):
+            if custom and not self.scan.blank[line]:
+                own = parse_custom_label(line, self.scan.sheet.line(line), custom)
+                if own is not None:
+                    # the layout's own label is the better reading of this line, for
+                    # every later step (taking the label off the answer's first line)
+                    self.scan.labels[line] = own
+                    found.append(_PartCandidate(line, own.tokens[0], 0, own.prefix, own))
+                    continue
             label = self.scan.labels.get(line)
             if label is None:
                 continue
@@ -137,13 +150,18 @@ class QuestionParts:
             found.append(_PartCandidate(line, token, index, prefix, label))
         return found
 
-    def _custom_labels(self) -> list[set[str]]:
-        """Labels the layout gives beyond the defaults (``Part A``, ``1a``): exact matches."""
+    def _custom_labels_raw(self) -> list[list[str]]:
+        """Labels the layout gives beyond the defaults (``Task 2.1``, ``Part A``)."""
         result = []
         for part, ordinal in zip(self.parts, self.ordinals, strict=True):
             defaults = {_normal_label(x) for x in default_part_labels(ordinal, part.letter)}
-            result.append({_normal_label(x) for x in part.labels} - defaults)
+            result.append(
+                [x for x in part.labels if _normal_label(x) not in defaults and x.strip()]
+            )
         return result
+
+    def _custom_labels(self) -> list[set[str]]:
+        return [{_normal_label(x) for x in labels} for labels in self._custom_labels_raw()]
 
     # -- the main steps
 

@@ -200,8 +200,8 @@ def _skip_after_label(line: str, pos: int) -> int:
         return pos
 
 
-def parse_label_line(line_no: int, line: str) -> LabelLine | None:
-    """The labels ``line`` starts with, or None when it starts with none."""
+def _skip_decoration(line: str) -> tuple[int, str, str, int]:
+    """(position after decoration, prefix style, decoration to keep, indent)."""
     pos = 0
     length = len(line)
     indent = 0
@@ -222,7 +222,32 @@ def parse_label_line(line_no: int, line: str) -> LabelLine | None:
                 break
         else:
             break
+    return pos, prefix, keep, indent
 
+
+def parse_custom_label(line_no: int, line: str, labels: dict[str, int]) -> LabelLine | None:
+    """A label the layout names itself (``Task 2.1``, ``Part A``) at the start of ``line``.
+
+    ``labels`` maps each label (lowercase) to the ordinal it stands for; the
+    token's family is ``custom``.
+    """
+    pos, prefix, keep, indent = _skip_decoration(line)
+    rest = line[pos:].lower()
+    for label in sorted(labels, key=len, reverse=True):
+        if rest.startswith(label) and (len(rest) == len(label) or not rest[len(label)].isalnum()):
+            end = pos + len(label)
+            token = LabelToken("part", line[pos:end], ((("custom", labels[label]),),), "custom")
+            after = end + 1 if line[end : end + 1] in (".", ":", ")") else end
+            return LabelLine(
+                line_no, prefix, (token,), (_skip_after_label(line, after),), keep, indent
+            )
+    return None
+
+
+def parse_label_line(line_no: int, line: str) -> LabelLine | None:
+    """The labels ``line`` starts with, or None when it starts with none."""
+    length = len(line)
+    pos, prefix, keep, indent = _skip_decoration(line)
     tokens: list[LabelToken] = []
     ends: list[int] = []
     first = _question_or_number(line, pos)

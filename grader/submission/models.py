@@ -136,7 +136,10 @@ class QuestionLayout:
 
 def default_part_labels(position: int, letter: str | None = None) -> list[str]:
     """Labels a part at ``position`` (1-based) may carry: ``b``, ``ii``, ``②``, ``2``."""
-    labels = [letter or chr(ord("a") + position - 1)]
+    # the id's own letter ("b", "ii", "2") when it reads as a label; a word id ("proof") is
+    # not one, or any line starting with that word would be taken for the part
+    plain = letter if letter and re.fullmatch(r"[a-z]|[ivx]+|\d+", letter.lower()) else None
+    labels = [plain or chr(ord("a") + position - 1)]
     if position <= len(_ROMAN):
         labels.append(_ROMAN[position - 1])
     if position <= len(_CIRCLED):

@@ -320,3 +320,23 @@ def test_without_question_labels_questions_are_told_apart_by_restarting_part_lab
         (1, "before the first question label")
     ]
     assert "starting again" in finding.warnings[0]
+
+
+def test_labels_the_layout_names_itself():
+    layout = [
+        QuestionLayout(
+            "q2",
+            labels=["2", "Task 2"],
+            parts=[
+                PartLayout("q2.setup", labels=["Task 2.1"]),
+                PartLayout("q2.proof", labels=["Task 2.2", "Proof"]),
+            ],
+        )
+    ]
+    text = "Task 2\nTask 2.1: the setup\nmore setup\n**Proof.** it follows\n"
+    finding = find_parts(Sheet.from_text(text), layout)
+    assert finding.parts["q2.setup"].spans == [(2, 3)]
+    assert finding.parts["q2.setup"].lines[0] == (2, "the setup")
+    assert finding.parts["q2.proof"].spans == [(4, 4)]
+    assert finding.parts["q2.proof"].label == "Proof"
+    assert finding.parts["q2.proof"].lines == [(4, "it follows")]
