@@ -498,8 +498,9 @@ def _malformed(
     evaluator = Evaluator(points=2, seed=seed, sizes=choose_sizes(setup.dims, seed))
     evaluator.definitions = setup.definitions
     evaluator.functions = setup.functions
+    other_shape = None
     try:
-        evaluator.evaluate(other)
+        other_shape = _shape_text(other, evaluator.evaluate(other))
     except ShapeError as other_error:
         raise _undetermined(
             f"neither side is well formed: a: {error.error}; b: {other_error}"
@@ -508,11 +509,12 @@ def _malformed(
         ) from None
     except EvaluationError:
         pass
+    details = {"malformed": error.label, "problem": str(error.error)}
+    details[f"{error.label}_shape"] = "not well formed"
+    if other_shape is not None:
+        details[f"{other_label}_shape"] = other_shape
     return Equivalence(
-        NOT_EQUAL,
-        f"{error.label} is not well formed: {error.error}",
-        "shape_mismatch",
-        {"malformed": error.label, "problem": str(error.error), "well_formed": other_label},
+        NOT_EQUAL, f"{error.label} is not well formed: {error.error}", "shape_mismatch", details
     )
 
 
@@ -1147,9 +1149,10 @@ def _compare_malformed(side_a: _Side, side_b: _Side, context: Any, seed: int) ->
         functions=setup.functions,
         opaque=setup.opaque,
     )
+    good_shape = None
     try:
-        for term in good.terms:
-            evaluator.evaluate(term)
+        shapes = [_shape_text(term, evaluator.evaluate(term)) for term in good.terms]
+        good_shape = shapes[-1]
     except ShapeError as error:
         raise _undetermined(
             f"neither side is well formed: {'; '.join(bad.problems)}; {error}"
@@ -1157,13 +1160,16 @@ def _compare_malformed(side_a: _Side, side_b: _Side, context: Any, seed: int) ->
     except EvaluationError:
         pass
     problem = "; ".join(bad.problems)
+    details = {"malformed": label, "problem": problem, f"{label}_shape": "not well formed"}
+    if good_shape is not None:
+        details[f"{'b' if label == 'a' else 'a'}_shape"] = good_shape
     return Equivalence(
         NOT_EQUAL,
         f"{label} is not well formed: it {problem}"
         if not problem.startswith(_MEANINGLESS_PARSE_ERRORS)
         else f"{label} is not well formed: {problem}",
         "shape_mismatch",
-        {"malformed": label, "problem": problem},
+        details,
         method="structure",
     )
 
