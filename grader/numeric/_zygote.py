@@ -135,6 +135,22 @@ def _umount(target: str) -> None:
 
 
 # ---------------------------------------------------------------- the jail
+def _world_traversable(path: str) -> bool:
+    """Every directory from / down to ``path`` can be entered by any user."""
+    import stat
+
+    path = os.path.realpath(path)
+    while True:
+        try:
+            if not os.stat(path).st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+        if path == "/":
+            return True
+        path = os.path.dirname(path)
+
+
 def _bind_sources() -> list[str]:
     """System and Python directories the children may read (nothing else)."""
     import numpy
@@ -387,30 +403,39 @@ class Zygote:
         self.isolation: list[str] = ["process", "rlimits", "clean-env", "temp-cwd", "process-group"]
         self.bound: list[str] = []
         self.isolated = False
+        self.drop_uid = False  # run each child as a fresh unprivileged uid
         # Opened before any chroot: it keeps reporting this process's size.
         self.statm = os.open("/proc/self/statm", os.O_RDONLY)
-        want = isolate == "on" or (isolate == "auto" and os.geteuid() == 0)
-        if want and os.geteuid() != 0:
+        root = os.geteuid() == 0
+        want = isolate == "on" or (isolate == "auto" and root)
+        if want and not root:
             self.notes.append("isolation requested but not running as root")
         elif want and jail_root:
             try:
                 self.bound = build_jail(jail_root)
-                self.isolated = True
-                self.isolation += [
-                    "no-network",
-                    "private-root",
-                    "read-only-system",
-                    "unprivileged-uid",
-                    "no-subprocesses",
-                ]
+                self.isolated = self.drop_uid = True
+                self.isolation += ["no-network", "private-root", "read-only-system"]
             except OSError as exc:
                 self.notes.append(
-                    f"namespaces unavailable ({exc}); no network/filesystem isolation"
+                    f"namespaces unavailable ({exc}): no network/filesystem isolation"
                 )
-        elif not want:
-            self.notes.append("not root: network, filesystem and uid isolation unavailable")
+        elif not root:
+            self.notes.append("not root: no network, filesystem or uid isolation")
+        else:
+            self.notes.append("isolation turned off: no network or filesystem isolation")
+        if root and not self.isolated:
+            # Still never run student code as root when a fresh uid can use Python.
+            if all(_world_traversable(p) for p in _bind_sources() if not os.path.islink(p)):
+                self.drop_uid = True
+            else:
+                self.notes.append(
+                    "children run as root: the Python installation is not readable by other users"
+                )
+        if self.drop_uid:
+            self.isolation += ["unprivileged-uid", "no-subprocesses"]
         if not self.isolated:
             self.jobs_root = __import__("tempfile").mkdtemp(prefix="grader-jobs-")
+            os.chmod(self.jobs_root, 0o711)
         else:
             self.jobs_root = "/jobs"
 
@@ -442,9 +467,12 @@ class Zygote:
         name = f"j{os.getpid()}-{self.counter}"
         job_dir = os.path.join(self.jobs_root, name)
         uid = None
-        os.mkdir(job_dir, 0o700)
-        if self.isolated:
+        if self.drop_uid:
             uid = 1_000_000 + int.from_bytes(os.urandom(4), "little") % 1_000_000_000
+        os.mkdir(job_dir, 0o700)
+        if uid is not None and not self.isolated:
+            os.chown(job_dir, uid, uid)
+        if self.isolated:
             disk = int(job["limits"]["disk_mb"])
             options = f"size={disk}m,mode=700,uid={uid},gid={uid}"
             _mount("tmpfs", job_dir, "tmpfs", _MS_NOSUID | _MS_NODEV, options)

@@ -194,3 +194,53 @@ def test_no_trace_of_an_earlier_students_code_results_or_output(fallback_sandbox
 def test_a_set_up_failure_is_the_sandboxs_not_the_students(sandbox):
     run = _run(sandbox, "shout", [Call((1,))], output_bytes=10**30)  # setrlimit rejects it
     assert run.status == "harness_error" and "OverflowError" in run.detail
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+def test_root_without_namespaces_still_drops_to_a_fresh_uid():
+    """Root without CAP_SYS_ADMIN (a default Docker container): no jail, but the
+    child still runs as a fresh uid that cannot fork. The zygote runs in a fork
+    of this process, told the Python installation is world-readable (here it is
+    under /root, mode 700, so a real zygote keeps root and says so)."""
+    import socket as sockets
+
+    ours, theirs = sockets.socketpair()
+    pid = os.fork()
+    if pid == 0:  # the zygote
+        ours.close()
+        _zygote._world_traversable = lambda path: True
+        try:
+            _zygote.Zygote(theirs.fileno(), "off", None).serve()
+        finally:
+            os._exit(0)
+    theirs.close()
+
+    class _Forked:  # the Popen-like handle Sandbox keeps
+        stderr = None
+
+        def poll(self):
+            return None
+
+        def wait(self, timeout=None):
+            os.waitpid(pid, 0)
+
+    box = Sandbox(isolate=False)
+    box._socket, box._process = ours, _Forked()
+    box.info, _ = _zygote.unpack_message(_zygote.recv_framed(ours.fileno()))
+    try:
+        assert "unprivileged-uid" in box.info["isolation"]
+        facts = _facts(box)
+        assert facts["uid"] >= 1_000_000
+        assert facts["can_fork"] == facts["can_thread"] == 0
+        assert facts["can_write_here"] == 1 and facts["files_here"] == 1
+    finally:
+        box.close()
+
+
+def test_world_traversable(tmp_path):
+    inner = tmp_path / "a" / "b"
+    inner.mkdir(parents=True)
+    (tmp_path / "a").chmod(0o755)
+    assert _zygote._world_traversable(str(inner)) is _zygote._world_traversable(str(tmp_path))
+    (tmp_path / "a").chmod(0o700)
+    assert not _zygote._world_traversable(str(inner))
