@@ -10,6 +10,7 @@ reports: the pipeline maps results to points.
 
 from __future__ import annotations
 
+from grader.text._phrasing import PhrasingError, parse_phrasing
 from grader.text.concepts import ConceptResult, IdeaMatch, MisconceptionMatch, grade_concepts
 from grader.text.similarity import SimilarityResult, similarity_grade
 from grader.text.spec import ConceptSpec, Idea, Misconception
@@ -21,7 +22,19 @@ __all__ = [
     "IdeaMatch",
     "Misconception",
     "MisconceptionMatch",
+    "PhrasingError",
     "SimilarityResult",
     "grade_concepts",
+    "parse_phrasing",
     "similarity_grade",
+    "validate_phrasing",
 ]
+
+
+def validate_phrasing(text: str) -> str | None:
+    """Why ``text`` is not a valid phrasing, or None when it is (for rubric validators)."""
+    try:
+        parse_phrasing(text)
+    except PhrasingError as error:
+        return str(error)
+    return None

@@ -132,9 +132,17 @@ def _unordered_parts(run: list[str]) -> list[Slot]:
 
 
 def parse_phrasing(text: str) -> Phrasing:
-    """Read one phrasing; raises PhrasingError with the reason."""
+    """Read one phrasing; raises PhrasingError with the reason.
+
+    Cached: a rubric's checks may be turned into specs again for every sheet.
+    """
     if not isinstance(text, str) or not text.strip():
         raise PhrasingError("a phrasing must be a non-empty string")
+    return _parse_phrasing(text)
+
+
+@lru_cache(maxsize=16384)
+def _parse_phrasing(text: str) -> Phrasing:
     pieces = _lex(text)
     steps: list[Step] = []
     gap = "adjacent"

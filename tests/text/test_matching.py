@@ -168,3 +168,10 @@ def test_tokens_keep_columns_of_the_original_line():
     tokens = tokenize(text)
     assert [t.word for t in tokens] == ["ensure", "function", "differentiable"]
     assert [text[t.start : t.end] for t in tokens] == ["Ensure", "fn", "differentiable"]
+
+
+def test_validate_phrasing_for_rubric_validators():
+    from grader.text import validate_phrasing
+
+    assert validate_phrasing("forget gate .. discard") is None
+    assert validate_phrasing("(throw away|discard") == "'(' without ')'"
