@@ -281,3 +281,29 @@ def test_large_literal_sizes_get_small_stand_ins():
     sizes = choose_sizes({sp.Integer(1000), sp.Integer(500), sp.Integer(3)})
     assert set(sizes) == {sp.Integer(500), sp.Integer(1000)}
     assert len({sizes[sp.Integer(500)], sizes[sp.Integer(1000)], 3}) == 3
+
+
+SIGMA_DECLARED = {
+    "symbols": {"sigma": "function"},
+    "function_derivatives": {"sigma": "sigma(u) (1 - sigma(u))"},
+}
+
+
+@pytest.mark.parametrize(
+    "a, b, context, verdict",
+    [
+        (r"\sigma'(z_1)", r"\sigma(z_1)(1 - \sigma(z_1))", SIGMA_DECLARED, "equal"),
+        (r"\sigma'(z_1)", r"\sigma(z_1) - \sigma(z_1)^2", SIGMA_DECLARED, "equal"),
+        (r"\sigma'(z_1)", r"\sigma(z_1)", SIGMA_DECLARED, "not_equal"),
+        # without the declaration sigma is any function: sigma' is not sigma (1 - sigma)
+        (
+            r"\sigma'(z_1)",
+            r"\sigma(z_1)(1 - \sigma(z_1))",
+            {"symbols": {"sigma": "function"}},
+            "not_equal",
+        ),
+    ],
+    ids=["declared", "declared-expanded", "declared-wrong", "undeclared"],
+)
+def test_function_derivatives_from_the_context(a, b, context, verdict):
+    assert equivalent(a, b, context).verdict == verdict
