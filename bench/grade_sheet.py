@@ -16,6 +16,8 @@ Each figure is the median of ``--repeat`` runs (min and max shown too).
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,37 +28,52 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"cold": 1.5, "warm": 0.150, "help": 0.3}
 
 
-def _time_command(args: list[str], repeat: int) -> list[float]:
-    times = []
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _time_command(args: list[str], repeat: int) -> tuple[list[float], list[float]]:
+    """Wall times and CPU times (the command and the children it waited for)."""
+    times, cpu = [], []
     for _ in range(repeat):
+        cpu_start = _children_cpu()
         start = time.perf_counter()
         subprocess.run(args, check=True, capture_output=True, cwd=ROOT)
         times.append(time.perf_counter() - start)
-    return times
+        cpu.append(_children_cpu() - cpu_start)
+    return times, cpu
 
 
-def _time_warm(sheet: Path, rubric_path: Path, repeat: int) -> tuple[list[float], float]:
+def _time_warm(
+    sheet: Path, rubric_path: Path, repeat: int
+) -> tuple[list[float], list[float], float]:
+    """Wall and CPU times per sheet, in-process (CPU: this process only; engine
+    work done in a time-limit worker process is not in it)."""
     from grader import api
 
     rubric = api.load_rubric(rubric_path)
     start = time.perf_counter()
     api.grade(sheet, rubric)  # imports, contexts, engine workers
     first = time.perf_counter() - start
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
+        cpu_start = time.process_time()
         start = time.perf_counter()
         api.grade(sheet, rubric)
         times.append(time.perf_counter() - start)
-    return times, first
+        cpu.append(time.process_time() - cpu_start)
+    return times, cpu, first
 
 
-def _line(name: str, times: list[float]) -> str:
+def _line(name: str, times: list[float], cpu: list[float]) -> str:
     median = statistics.median(times)
     target = TARGETS[name]
     verdict = "ok" if median < target else "over"
     return (
         f"{name:<5} median {median * 1000:7.0f} ms  (min {min(times) * 1000:.0f}, "
-        f"max {max(times) * 1000:.0f}; target {target * 1000:.0f} ms: {verdict})"
+        f"max {max(times) * 1000:.0f}; target {target * 1000:.0f} ms: {verdict}); "
+        f"CPU median {statistics.median(cpu) * 1000:.0f} ms"
     )
 
 
@@ -71,6 +88,9 @@ def main() -> None:
         grader_cmd = [str(Path(sys.executable).parent / "grader")]
 
     print(f"sheet {options.sheet.relative_to(ROOT)}, rubric {options.rubric.relative_to(ROOT)}")
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times grow with it)"
+    )
     help_times = _time_command([*grader_cmd, "--help"], options.repeat)
     cold = _time_command(
         [
@@ -84,10 +104,10 @@ def main() -> None:
         ],
         options.repeat,
     )
-    warm, first = _time_warm(options.sheet, options.rubric, max(options.repeat, 10))
-    print(_line("help", help_times))
-    print(_line("cold", cold))
-    print(_line("warm", warm))
+    warm, warm_cpu, first = _time_warm(options.sheet, options.rubric, max(options.repeat, 10))
+    print(_line("help", *help_times))
+    print(_line("cold", *cold))
+    print(_line("warm", warm, warm_cpu))
     print(f"first in-process sheet (imports, contexts, engine workers): {first * 1000:.0f} ms")
 
 
