@@ -519,6 +519,20 @@ class _Checker:
             )
         return verdict
 
+    def unwrap_call(self, head: Any) -> Any:
+        """``J(\beta)`` read as the product ``J beta`` (J declared a scalar, not a
+        function) is the quantity J written with its argument."""
+        if isinstance(head, (sp.Mul, sp.matrices.expressions.MatMul)) and len(head.args) == 2:
+            first, second = head.args
+            if (
+                isinstance(first, sp.Symbol)
+                and self.knows(first.name)
+                and isinstance(second, (sp.Symbol, MatrixSymbol))
+                and second.name in self.graph.symbols
+            ):
+                return first
+        return head
+
     def ill_formed(self, terms: list[Any]) -> bool:
         """Some term has shapes that do not agree (or divides by a matrix)."""
         for term in terms:
@@ -1230,7 +1244,7 @@ def _check_statement(checker: _Checker, statement: _Statement) -> _Outcome:
     outcome.continues = continues
     outcome.names = {getattr(s, "name", "") for t in terms for s in _free_symbols(t)}
     relation = getattr(line, "relation", "=")
-    head = terms[0]
+    head = terms[0] = checker.unwrap_call(terms[0]) if not continues else terms[0]
     quantity = None if continues else checker.quantity_of(head)
 
     # a local derivative, a restated definition written as a side note, another quantity
