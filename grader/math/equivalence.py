@@ -809,11 +809,14 @@ def _all_zero(R: np.ndarray) -> bool:
     return bool((np.abs(R).max(axis=(1, 2)) <= 1e-10).all())
 
 
-def _residual_values(l1, r1, l2, r2, setup: _Setup, seed: int, overrides: dict, points: int = 8):
+def _residual_values(
+    l1, r1, l2, r2, setup: _Setup, seed: int, overrides: dict, points: int = 8, tile: int = 1
+):
     sizes = choose_sizes(setup.dims, seed)
     evaluator = Evaluator(
         points=points,
         seed=seed,
+        tile=tile,
         sizes=sizes,
         definitions=setup.definitions,
         functions=setup.functions,
@@ -903,10 +906,28 @@ def _compare_by_solution(unknown, l1, r1, l2, r2, setup: _Setup, seed: int) -> E
             step[j] = 1.0
             samples.append(base + step.reshape(shape[1:]) if len(shape) > 1 else base + 1.0)
         samples.append(probe)
-        evaluated = []
-        for value in samples:
-            R1, R2, valid = _residual_values(l1, r1, l2, r2, setup, seed, {unknown: value}, points)
-            evaluated.append((_flat(R1), _flat(R2), valid))
+        # all samples in one evaluation: the other symbols repeat across the copies
+        copies = len(samples)
+        R1, R2, ok = _residual_values(
+            l1,
+            r1,
+            l2,
+            r2,
+            setup,
+            seed,
+            {unknown: np.concatenate(samples)},
+            points * copies,
+            tile=copies,
+        )
+        R1, R2 = _flat(R1), _flat(R2)
+        evaluated = [
+            (
+                R1[i * points : (i + 1) * points],
+                R2[i * points : (i + 1) * points],
+                ok[i * points : (i + 1) * points],
+            )
+            for i in range(copies)
+        ]
     except (EvaluationError, _SideShapeError):
         return None
     valid = np.logical_and.reduce([v for _, _, v in evaluated])

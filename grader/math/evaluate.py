@@ -269,6 +269,9 @@ class Evaluator:
     points: int = 16
     seed: int = 0
     draw: int = 0  # which draw of random values (a retry uses another)
+    # The points are `tile` copies of the same points: random values repeat
+    # (the equation checker varies one unknown across the copies, all else equal).
+    tile: int = 1
     sizes: dict[sp.Symbol, int] = field(default_factory=dict)
     definitions: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
     functions: Mapping[str, NumericFunction] = field(default_factory=dict)
@@ -329,7 +332,7 @@ class Evaluator:
             if isinstance(expr, sp.MatrixExpr) and shape is not None:
                 dims = (self.points, self.size(shape[0]), self.size(shape[1]))
                 return self._draw(f"Q:{sp.srepr(expr)}", dims)
-            return _draw_scalars(self.seed, self.draw, f"Q:{sp.srepr(expr)}", self.points)
+            return self._scalars(f"Q:{sp.srepr(expr)}")
         if expr.is_Number:
             return self._number(expr)
         if isinstance(expr, MatrixSymbol):
@@ -394,7 +397,16 @@ class Evaluator:
         return self._scalar_constant(value)
 
     def _draw(self, key: str, shape: tuple[int, ...]) -> np.ndarray:
-        return _draw_values(self.seed, self.draw, key, shape)
+        if self.tile == 1:
+            return _draw_values(self.seed, self.draw, key, shape)
+        one = _draw_values(self.seed, self.draw, key, (shape[0] // self.tile, *shape[1:]))
+        return np.concatenate([one] * self.tile)
+
+    def _scalars(self, name: str) -> np.ndarray:
+        if self.tile == 1:
+            return _draw_scalars(self.seed, self.draw, name, self.points)
+        one = _draw_scalars(self.seed, self.draw, name, self.points // self.tile)
+        return np.concatenate([one] * self.tile)
 
     def _symbol(self, symbol: sp.Symbol) -> np.ndarray:
         definition = self.definitions.get(symbol)
@@ -406,7 +418,7 @@ class Evaluator:
                 return self._eval(definition)
             finally:
                 self._defining.discard(symbol)
-        return _draw_scalars(self.seed, self.draw, symbol.name, self.points)
+        return self._scalars(symbol.name)
 
     def _matrix_symbol(self, symbol: MatrixSymbol) -> np.ndarray:
         definition = self.definitions.get(symbol)
