@@ -294,6 +294,8 @@ class Sandbox:
     def start(self) -> None:
         if self._process is not None and self._process.poll() is None:
             return
+        if self._process is not None:
+            self.close()  # a zygote that died: release its socket and folder first
         self._owner_pid = os.getpid()
         parent_end, child_end = socket.socketpair()
         mode = {None: "auto", True: "on", False: "off"}[self.isolate]
