@@ -236,6 +236,12 @@ def main() -> int:
         reasons[key] = reasons.get(key, 0) + 1
     for reason, count in sorted(reasons.items()):
         print(f"    {count:3d} x {reason}")
+    # Broken sheets the reader still accepts (empty, blank, odd bytes) are graded
+    # as blank answers: show that their result says so.
+    for name in sorted(broken - set(failed))[:5]:
+        report = records[name]["report"]
+        note = (report["warnings"] or ["(no warning)"])[0]
+        print(f"    graded {kinds[name]}: {name} scored {report['score']:g}; first warning: {note}")
     summary = json.loads((out2 / "summary.json").read_text())
     print(f"  needing review: {summary['needing_review']}; total mean {summary['total']['mean']}")
     print("  " + "\n  ".join(stdout.strip().splitlines()[:6]))

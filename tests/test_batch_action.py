@@ -14,6 +14,29 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 
+# A one-part free-text rubric (fast: no SymPy); the sheet earns 1 of 2.
+RUBRIC = """
+id: mini
+title: Mini exam
+total: 2
+questions:
+  - id: q1
+    points: 2
+    parts:
+      - id: a
+        answer_kind: text
+        keywords: [regression]
+        points: 2
+        checks:
+          - kind: concepts
+            id: model
+            points: 2
+            max_marks: 2
+            ideas:
+              - {id: supervised, phrasings: ["supervised"], feedback: "Say what kind of learning."}
+              - {id: continuous, phrasings: ["continuous"], feedback: "Say what it predicts."}
+"""
+
 
 def test_action_is_composite_with_documented_inputs():
     assert ACTION["runs"]["using"] == "composite"
@@ -30,25 +53,28 @@ def test_action_is_composite_with_documented_inputs():
 )
 def test_grade_step_writes_summary_annotations_and_exit_code(tmp_path, min_score, exit_code):
     (step,) = [s for s in ACTION["runs"]["steps"] if s.get("id") == "grade"]
+    repo = tmp_path / "repo"
+    (repo / "rubric").mkdir(parents=True)
+    (repo / "rubric" / "mini.yaml").write_text(RUBRIC)
+    (repo / "answers.md").write_text("# Q1\n\n(a) Linear regression is supervised learning.\n")
     output, summary = tmp_path / "output", tmp_path / "summary.md"
     env = {
         **os.environ,
         "GITHUB_ACTIONS": "true",
         "GITHUB_OUTPUT": str(output),
         "GITHUB_STEP_SUMMARY": str(summary),
-        "GITHUB_WORKSPACE": str(ROOT),
-        "RUBRIC": "rubrics/ml-exam.yaml",
-        "SUBMISSION": "submissions/seed-student-ocr.md",
+        "GITHUB_WORKSPACE": str(repo),
+        "RUBRIC": "rubric/mini.yaml",
+        "SUBMISSION": "answers.md",
         "MIN_SCORE": min_score,
         "TIME_LIMIT": "",
     }
     done = subprocess.run(
-        ["bash", "-e", "-c", step["run"]], cwd=ROOT, env=env, capture_output=True, text=True
+        ["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True
     )
     assert done.returncode == exit_code, done.stderr
     assert output.read_text() == f"exit-code={exit_code}\n"
-    assert summary.read_text().startswith("## ")
-    assert any(
-        line.startswith("::warning file=submissions/seed-student-ocr.md,line=")
-        for line in done.stdout.splitlines()
+    assert summary.read_text().startswith("## Mini exam: 1 / 2")
+    assert "::warning file=answers.md,line=3,endLine=3,title=q1.a (1/2)::Say what it predicts." in (
+        done.stdout.splitlines()
     )

@@ -15,10 +15,47 @@ from grader.ci import Annotation, annotations, job_summary, sheet_file
 from grader.cli import main
 from grader.report.models import GradeReport
 
-ROOT = Path(__file__).resolve().parents[1]
 FILES = Path(__file__).parent / "report" / "files" / "batch"
-RUBRIC = ROOT / "rubrics" / "ml-exam.yaml"
-SHEET = ROOT / "submissions" / "seed-student-ocr.md"
+
+# A one-part rubric on free text: fast to grade (no SymPy), and the sheet
+# below earns 1 of 2, so there is a line that lost marks.
+MINI_RUBRIC = """
+id: mini
+title: Mini exam
+total: 2
+questions:
+  - id: q1
+    title: Regression
+    points: 2
+    parts:
+      - id: a
+        title: What linear regression is
+        answer_kind: text
+        keywords: [regression]
+        points: 2
+        checks:
+          - kind: concepts
+            id: model
+            points: 2
+            max_marks: 2
+            ideas:
+              - id: supervised
+                phrasings: ["supervised"]
+                feedback: "Say what kind of learning it is."
+              - id: continuous
+                phrasings: ["continuous"]
+                feedback: "Say what kind of quantity it predicts."
+"""
+MINI_SHEET = "# Q1\n\n(a) Linear regression is supervised learning.\n"
+
+
+@pytest.fixture
+def mini(tmp_path, monkeypatch):
+    """(rubric, sheet) in tmp_path, which is also the working directory."""
+    (tmp_path / "rubric.yaml").write_text(MINI_RUBRIC)
+    (tmp_path / "sheet.md").write_text(MINI_SHEET)
+    monkeypatch.chdir(tmp_path)
+    return "rubric.yaml", "sheet.md"
 
 
 def load(name: str) -> GradeReport:
@@ -69,69 +106,72 @@ def test_sheet_file_prefers_the_answer_sheet():
     assert sheet_file(report) == "alice/answers.md"
 
 
-def test_ci_command_on_github_actions(tmp_path, monkeypatch):
+def test_ci_command_on_github_actions(tmp_path, monkeypatch, mini):
+    rubric, sheet = mini
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    monkeypatch.setenv("GITHUB_WORKSPACE", str(ROOT))
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
     runner = CliRunner()
-    ok = runner.invoke(main, ["ci", str(SHEET), "--rubric", str(RUBRIC), "--min-score", "0"])
+    ok = runner.invoke(main, ["ci", sheet, "--rubric", rubric, "--min-score", "1"])
     assert ok.exit_code == 0, ok.output
-    assert summary.read_text().startswith("## ")
+    assert summary.read_text().startswith("## Mini exam: 1 / 2")
     commands = [line for line in ok.output.splitlines() if line.startswith("::")]
-    assert commands and all("file=submissions/seed-student-ocr.md" in c for c in commands)
-    below = runner.invoke(main, ["ci", str(SHEET), "--rubric", str(RUBRIC), "--min-score", "100%"])
+    assert commands == [
+        "::warning file=sheet.md,line=3,endLine=3,title=q1.a (1/2)::"
+        "Say what kind of quantity it predicts."
+    ]
+    below = runner.invoke(main, ["ci", sheet, "--rubric", rubric, "--min-score", "60%"])
     assert below.exit_code == 1
-    assert "below --min-score 100%" in below.output
+    assert "below --min-score 60%" in below.output
 
 
-def test_ci_command_without_github_prints_no_workflow_commands(monkeypatch):
+def test_ci_command_without_github_prints_no_workflow_commands(monkeypatch, mini):
+    rubric, sheet = mini
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    result = CliRunner().invoke(main, ["ci", str(SHEET), "--rubric", str(RUBRIC)])
+    result = CliRunner().invoke(main, ["ci", sheet, "--rubric", rubric])
     assert result.exit_code == 0
     assert not [line for line in result.output.splitlines() if line.startswith("::")]
 
 
-def test_ci_bad_input_exits_2(tmp_path):
-    result = CliRunner().invoke(main, ["ci", str(SHEET), "--rubric", str(tmp_path / "none.yaml")])
+def test_ci_bad_input_exits_2(mini):
+    result = CliRunner().invoke(main, ["ci", mini[1], "--rubric", "none.yaml"])
     assert result.exit_code == 2
     assert result.output.startswith("error: ")
 
 
-def test_grade_out_writes_every_format(tmp_path):
+def test_grade_out_writes_every_format(tmp_path, mini):
+    rubric, sheet = mini
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        main, ["grade", str(SHEET), "--rubric", str(RUBRIC), "--out", str(out), "--jobs", "1"]
+        main, ["grade", sheet, "--rubric", rubric, "--out", "out", "--jobs", "1"]
     )
     assert result.exit_code == 0, result.output
     assert "graded 1, failed 0" in result.output
     for name in (
-        "results/seed-student-ocr.json",
-        "feedback/seed-student-ocr.html",
-        "feedback/seed-student-ocr.md",
-        "gradescope/seed-student-ocr.json",
+        "results/sheet.json",
+        "feedback/sheet.html",
+        "feedback/sheet.md",
+        "gradescope/sheet.json",
         "gradebook.csv",
         "junit.xml",
         "review-queue.csv",
         "summary.html",
     ):
         assert (out / name).is_file(), name
-    again = CliRunner().invoke(
-        main, ["grade", str(SHEET), "--rubric", str(RUBRIC), "--out", str(out), "--jobs", "1"]
-    )
+    again = CliRunner().invoke(main, ["grade", sheet, "--rubric", rubric, "--out", "out"])
     assert "1 reused from an earlier run" in again.output
 
 
 @pytest.mark.parametrize("fmt", ["csv", "gradescope", "junit", "html"])
-def test_grade_batch_formats_to_stdout(fmt):
-    result = CliRunner().invoke(
-        main, ["grade", str(SHEET), "--rubric", str(RUBRIC), "--format", fmt, "--jobs", "1"]
-    )
+def test_grade_batch_formats_to_stdout(fmt, mini):
+    rubric, sheet = mini
+    result = CliRunner().invoke(main, ["grade", sheet, "--rubric", rubric, "--format", fmt])
     assert result.exit_code == 0, result.output
     text = result.stdout  # the progress line goes to stderr
     if fmt == "csv":
         (row,) = list(csv.DictReader(io.StringIO(text)))
-        assert row["Student"] == "seed-student-ocr"
+        assert (row["Student"], row["Regression (q1)"], row["Total"]) == ("sheet", "1", "1")
     elif fmt == "gradescope":
         assert "tests" in json.loads(text)
     elif fmt == "junit":

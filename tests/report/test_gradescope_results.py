@@ -130,27 +130,45 @@ def test_schema_model_rejects_undocumented_keys():
 
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "gradescope"
-ROOT = Path(__file__).resolve().parents[2]
+# A one-part free-text rubric: fast to grade; the sheet above earns 1 of 2.
+MINI_RUBRIC = """
+id: mini
+total: 2
+questions:
+  - id: q1
+    points: 2
+    parts:
+      - id: a
+        answer_kind: text
+        keywords: [regression]
+        points: 2
+        checks:
+          - kind: concepts
+            id: model
+            points: 2
+            max_marks: 2
+            ideas:
+              - {id: supervised, phrasings: ["supervised"], feedback: "Say what kind of learning."}
+              - {id: continuous, phrasings: ["continuous"], feedback: "Say what it predicts."}
+"""
 
 
 @pytest.mark.parametrize(
     ("files", "expect_tests"),
     [
-        ({"answers.md": (ROOT / "submissions" / "seed-student-ocr.md").read_bytes()}, True),
+        ({"answers.md": b"# Q1\n\n(a) Linear regression is supervised learning.\n"}, True),
         ({"answers.md": b"\x00\x01\x02binary\x00"}, False),
     ],
     ids=["sample-sheet", "unreadable"],
 )
 def test_run_autograder_writes_valid_results(tmp_path, files, expect_tests):
     import os
-    import shutil
     import subprocess
     import sys
 
     rubric = tmp_path / "source" / "rubric"
     rubric.mkdir(parents=True)
-    shutil.copy(ROOT / "rubrics" / "ml-exam.yaml", rubric / "rubric.yaml")
-    shutil.copy(ROOT / "rubrics" / "ml-exam-references.py", rubric / "ml-exam-references.py")
+    (rubric / "rubric.yaml").write_text(MINI_RUBRIC)
     submission = tmp_path / "submission"
     submission.mkdir()
     for name, data in files.items():
@@ -164,5 +182,8 @@ def test_run_autograder_writes_valid_results(tmp_path, files, expect_tests):
         (tmp_path / "results" / "results.json").read_text()
     )
     assert bool(results.tests) is expect_tests
+    if expect_tests:
+        (test,) = results.tests
+        assert (test.number, test.score, test.max_score, test.status) == ("q1.a", 1, 2, "failed")
     if not expect_tests:
         assert results.score == 0 and "could not grade" in results.output
