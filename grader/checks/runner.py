@@ -18,6 +18,9 @@ from grader.report.models import AnswerView, GradeReport, LineSpan, PartReport, 
 
 Adapters = dict[str, CheckAdapter]
 
+# Check kinds that read answers with a math context.
+MATH_KINDS = frozenset({"expression", "derivation", "shapes"})
+
 
 # --------------------------------------------------------------------------
 # math contexts (exam's, merged with each question's), cached on the rubric
@@ -122,10 +125,12 @@ def grade_answer(
     """Grade one part's answer with all its checks -> ``PartReport``."""
     from grader.scoring import score_check, score_part
 
-    try:
-        context_math = math_context(rubric, question)
-    except GraderError as error:
-        raise RubricError(error.message, path=error.path, line=error.line) from None
+    context_math = None
+    if any(check.kind in MATH_KINDS for check in part.checks):
+        try:
+            context_math = math_context(rubric, question)
+        except GraderError as error:
+            raise RubricError(error.message, path=error.path, line=error.line) from None
     check_reports = []
     read_as: list[str] = []
     repairs: list[str] = []
