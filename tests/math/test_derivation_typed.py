@@ -268,3 +268,26 @@ def test_lines_as_numbered_pairs(q2_context) -> None:
 def test_without_a_context(text: str, statuses: list[str]) -> None:
     result = check_derivation(text, None, time_limit=None)
     assert [s.status for s in result.steps] == statuses
+
+
+def test_rubric_style_context_takes_references_from_milestones() -> None:
+    """The exam rubric's Q1 context declares J a scalar without defining it: the
+    milestones' statements are then the references, and J(beta) is J."""
+    from grader.math.context import MathContext
+
+    context = MathContext.from_mapping(
+        {
+            "symbols": {"X": "n x (d+1)", "y": "n x 1", "beta": "(d+1) x 1", "J": "scalar"},
+            "aliases": {"B": "beta", "x": "X"},
+        }
+    )
+    text = (
+        (FILES / "q1-typed-perfect.md")
+        .read_text(encoding="utf-8")
+        .replace("$$J = ", "$$J(\\beta) = ")
+    )
+    result = check_derivation(text, context, milestones=Q1_MILESTONES, time_limit=None)
+    assert {m.id: m.status for m in result.milestones} == dict.fromkeys(
+        ("expansion", "gradient", "normal", "solution"), "correct"
+    )
+    assert result.steps[1].quantity == "J"

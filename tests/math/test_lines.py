@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.math.lines import find_math_lines, strip_label
 
@@ -101,3 +103,25 @@ def test_sample_sheet_statements_keep_their_line_numbers() -> None:
     assert by_line[61][1] == ("side_note", r"\frac{\partial q_1}{\partial z_1} = q_1(1-q_1)")
     assert by_line[61][2] == ("main", "= (q_2 - y) w_2")
     assert 3 not in by_line and 43 not in by_line  # prose
+
+
+_STATEMENT = st.from_regex(r"[a-z] = [a-z0-9 +\-]{1,12}", fullmatch=True)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    blocks=st.lists(st.lists(_STATEMENT, min_size=1, max_size=3), min_size=1, max_size=4),
+    gaps=st.lists(st.integers(min_value=1, max_value=3), min_size=4, max_size=4),
+)
+def test_every_statement_is_found_on_its_line(blocks, gaps) -> None:
+    """Display blocks joined by blank lines: each row of each block comes back,
+    in order, with the line number of its block."""
+    text = ""
+    expected = []
+    line = 1
+    for block, gap in zip(blocks, gaps, strict=False):
+        text += "\n" * gap
+        line += gap
+        text += "$$" + r" \\ ".join(block) + "$$"
+        expected += [(line, "main", row.strip()) for row in block]
+    assert _main(text) == expected
