@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sympy
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from grader.math._lexer import MathParseError, Token
@@ -297,7 +298,7 @@ class Parser:
             if end > self.limits[-1]:
                 raise self.unexpected()
             return self.pos + 1, end, end + 1
-        if token.kind == "NUM" and len(token.text) > 1 and self.latex:
+        if token.kind == "NUM" and len(token.text) > 1 and token.text.isdigit() and self.latex:
             # \frac12 is \frac{1}{2}: one digit per argument.
             rest = Token("NUM", token.text[1:], token.pos + 1, False)
             self.tokens[self.pos] = Token("NUM", token.text[0], token.pos, token.space_before)
@@ -526,13 +527,15 @@ class Parser:
             left = factors[index]
             if not is_matrix(left):
                 continue
-            if not _definitely_different(left.shape[1], right.shape[0]):
+            if left.shape[1] == right.shape[0]:
                 return
             if _is_one_by_one(left):
                 factors[index] = sympy.Trace(left)
                 continue
             if _is_one_by_one(right):
                 factors[-1] = sympy.Trace(right)
+                return
+            if not _definitely_different(left.shape[1], right.shape[0]):
                 return
             self.state.shape_problems.append(
                 f"multiplies a {self.shape_text(left)} matrix by a {self.shape_text(right)} matrix (column {token.pos})"
@@ -717,6 +720,8 @@ class Parser:
 
     def factorial(self, value: Any, token: Token) -> Any:
         self.check_value(value, token)
+        if is_matrix(value):
+            raise self.fail(f"factorial of a matrix at column {token.pos}", token)
         if value.is_Integer and value > MAX_FACTORIAL:
             raise self.fail(f"number too large: {value}! (column {token.pos})", token)
         return sympy.factorial(value)
@@ -1491,39 +1496,49 @@ class Parser:
         return value
 
     def call(self, name: str, arguments: list[Any], primes: int, base_of_log: Any) -> Any:
-        if name in _FUNCTIONS and not (self.context is not None and name in self.context.functions):
-            function = _FUNCTIONS[name]
-            if primes:
-                variable = sympy.Dummy("u", real=True)
-                derivative = function(variable).diff(variable, primes)
-                return derivative.subs(variable, arguments[0])
-            if name == "log" and base_of_log is not None:
-                return sympy.log(arguments[0], base_of_log)
-            if name in ("max", "min"):
-                return function(*arguments)
+        builtin = name in _FUNCTIONS and not (
+            self.context is not None and name in self.context.functions
+        )
+        if builtin and name in ("tr", "det"):
+            if len(arguments) != 1 or primes:
+                raise ValueError(f"{name} takes one matrix")
+            if not is_matrix(arguments[0]):
+                return arguments[0]  # the trace/determinant of a number is the number
+            return _FUNCTIONS[name](arguments[0])
+        if builtin and name in ("max", "min"):
+            return _FUNCTIONS[name](*[self.as_scalar(a) for a in arguments])
+        if builtin and name == "log" and base_of_log is not None:
+            if is_matrix(arguments[0]) and not _is_one_by_one(arguments[0]):
+                raise ValueError("the argument is a matrix")
+            return sympy.log(self.as_scalar(arguments[0]), self.as_scalar(base_of_log))
+        function = _FUNCTIONS[name] if builtin else sympy.Function(name)
+        if primes or any(is_matrix(a) and not _is_one_by_one(a) for a in arguments):
             if len(arguments) != 1:
-                raise ValueError(f"{name} takes one argument")
-            argument = arguments[0]
-            if is_matrix(argument) and name not in ("tr", "det"):
-                if _is_one_by_one(argument):
-                    argument = sympy.Trace(argument)
-                else:
-                    raise ValueError("the argument is a matrix")
-            return function(argument)
-        function = sympy.Function(name)
-        if primes:
-            if len(arguments) != 1:
-                raise ValueError("a derivative of a function of several arguments")
+                raise ValueError(
+                    "only a function of one argument can be differentiated or applied to a matrix"
+                )
             variable = sympy.Dummy("u", real=True)
-            return sympy.Subs(
-                sympy.Derivative(function(variable), (variable, primes)), variable, arguments[0]
-            )
-        converted = []
-        for argument in arguments:
-            if is_matrix(argument) and _is_one_by_one(argument):
-                argument = sympy.Trace(argument)
-            converted.append(argument)
-        return function(*converted)
+            body = function(variable)
+            if primes:
+                body = body.diff(variable, primes)
+            argument = arguments[0]
+            if is_matrix(argument) and not _is_one_by_one(argument):
+                # sigma(X beta): applied to each entry
+                return ElementwiseApplyFunction(sympy.Lambda(variable, body), argument)
+            argument = self.as_scalar(argument)
+            if not primes:
+                return function(argument)
+            if builtin:
+                return body.subs(variable, argument)
+            return sympy.Subs(body, variable, argument)
+        return function(*[self.as_scalar(a) for a in arguments])
+
+    @staticmethod
+    def as_scalar(value: Any) -> Any:
+        """A 1x1 matrix as the number it holds (``Trace``), anything else unchanged."""
+        if is_matrix(value) and _is_one_by_one(value):
+            return sympy.Trace(value)
+        return value
 
     # ----------------------------------------------------------- environments
 

@@ -278,7 +278,15 @@ def _parse_uncached(text: str, context: MathContext | None) -> MathLine:
         raise MathParseError(
             "expression nested too deeply", position=0, text=clean, source=text
         ) from None
-    except (TypeError, ValueError, AttributeError, IndexError, KeyError, ArithmeticError) as error:
+    except (
+        TypeError,
+        ValueError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        ArithmeticError,
+        NotImplementedError,
+    ) as error:
         # A SymPy constructor refused what the grammar accepted: report the
         # line as unreadable rather than crash a whole grading run.
         reason = f"internal error reading this line ({type(error).__name__}: {error})"

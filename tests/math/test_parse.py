@@ -337,6 +337,23 @@ def test_shape_problems_are_reported_not_raised():
     assert line.shape_problems and "scalar" in line.shape_problems[0]
 
 
+def test_functions_of_a_matrix_apply_to_each_entry():
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+    applied = value(r"\sigma(X \beta)")
+    assert isinstance(applied, ElementwiseApplyFunction)
+    assert applied.shape == (n, 1)
+    assert value(r"\exp(X\beta)").shape == (n, 1)
+    assert value(r"X^T (y - \sigma(X \beta))").shape == (p, 1)
+    assert value(r"\sigma(y^T y)") == sigma(sympy.Trace(yv.T * yv))  # 1x1: a number
+
+
+def test_one_by_one_matrix_times_a_vector_is_a_scaling():
+    line = parse_math(r"(\beta^T \beta) \beta", CTX)
+    assert line.shape_problems == []
+    assert line.terms[0].shape == (p, 1)
+
+
 def test_scalar_plus_one_by_one_matrix_is_fine():
     line = parse_math(r"y^T y + 1", CTX)
     assert line.shape_problems == []
@@ -369,6 +386,8 @@ BAD_STRINGS = [
     (r"\frac{\partial^2 L}{\partial w^2}", 0, "higher-order"),
     ("exp", 0, "needs an argument"),
     (r"X / X", 2, "division by a matrix"),
+    ("X!", 1, "factorial of a matrix"),
+    (r"\log_2 X", 0, "cannot apply log"),
 ]
 
 
