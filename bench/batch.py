@@ -127,6 +127,28 @@ def generate(folder: Path, count: int, seed: int = 7) -> dict[str, str]:
     return kinds
 
 
+# The code and rubric the bench runs: a snapshot taken at the start, so that
+# edits to the working tree during a long bench cannot make two runs differ.
+SNAPSHOT: Path | None = None
+
+
+def take_snapshot(work: Path) -> Path:
+    global RUBRIC, SNAPSHOT
+    snapshot = work / "snapshot"
+    shutil.rmtree(snapshot, ignore_errors=True)
+    shutil.copytree(
+        ROOT / "grader", snapshot / "grader", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(ROOT / "rubrics", snapshot / "rubrics")
+    RUBRIC = snapshot / "rubrics" / "ml-exam.yaml"
+    SNAPSHOT = snapshot
+    return snapshot
+
+
+def grader_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(SNAPSHOT or ROOT)}
+
+
 def grader_command(sheets: Path, out: Path, jobs: int) -> list[str]:
     return [
         sys.executable,
@@ -173,7 +195,7 @@ def run_grader(sheets: Path, out: Path, jobs: int, *, sample_memory: bool = Fals
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=grader_env(),
     )
     peak = 0
     while process.poll() is None:
@@ -207,6 +229,15 @@ def main() -> int:
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="grader-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    snapshot = take_snapshot(work)
+    where = subprocess.run(
+        [sys.executable, "-c", "import grader; print(grader.__file__)"],
+        env=grader_env(),
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    print(f"grading with the snapshot in {snapshot} (grader from {where})")
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     sheets = work / "sheets"
     shutil.rmtree(sheets, ignore_errors=True)
     kinds = generate(sheets, args.sheets)
@@ -268,7 +299,7 @@ def main() -> int:
             grader_command(sheets, outk, 2),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env=grader_env(),
         )
         while process.poll() is None:
             done = (
@@ -281,15 +312,20 @@ def main() -> int:
         process.wait()
         time.sleep(1.5)  # orphaned workers notice and exit
         before = {p.stem for p in (outk / "results").glob("*.json")}
+        stamps = {p.stem: p.stat().st_mtime_ns for p in (outk / "results").glob("*.json")}
         code_k, elapsed_k, _, _ = run_grader(sheets, outk, 2)
         resumed = json.loads((outk / "summary.json").read_text())
         same = results_snapshot(outk) == results_snapshot(out2)
+        rewritten = [
+            n for n, t in stamps.items() if (outk / "results" / f"{n}.json").stat().st_mtime_ns != t
+        ]
         print(
             f"\nkill -9 after {len(before)} results; restart graded {resumed['graded_now']}, "
             f"reused {resumed['reused']} (expected {len(kinds) - len(before)} / {len(before)}) "
             f"in {elapsed_k:.1f} s"
         )
         print(f"  final results identical to the uninterrupted run: {same}")
+        print(f"  results from before the kill rewritten by the restart: {len(rewritten)}")
         print(
             f"  gradebook identical: {(outk / 'gradebook.csv').read_text() == (out2 / 'gradebook.csv').read_text()}"
         )
