@@ -158,6 +158,8 @@ def _read_side(value: Any, label: str, context: Any) -> _Side:
         raise _undetermined(f"{label} is the constant {value}, not a formula")
     if isinstance(value, sp.core.relational.Relational):
         raise _undetermined(f"{label} is an inequality ({value}); only = is compared")
+    if isinstance(value, sp.MatrixBase) and not isinstance(value, sp.Basic):
+        value = sp.ImmutableMatrix(value)  # a mutable Matrix is not a SymPy expression
     if isinstance(value, (int, float)):
         value = sp.nsimplify(value) if isinstance(value, float) else sp.Integer(value)
     return _Side("expression", (value,), str(value))
@@ -1111,7 +1113,9 @@ def equivalent(
     Raises ``TypeError`` for arguments of the wrong type (a programming error).
     """
     for label, value in (("a", a), ("b", b)):
-        if not isinstance(value, (str, int, float, sp.Basic)) and not hasattr(value, "terms"):
+        if not isinstance(value, (str, int, float, sp.Basic, sp.MatrixBase)) and not hasattr(
+            value, "terms"
+        ):
             raise TypeError(
                 f"{label} must be text, a SymPy expression or a MathLine, not {type(value).__name__}"
             )

@@ -357,9 +357,9 @@ class Evaluator:
         if expr.is_Pow:
             return self._power(expr)
         if isinstance(expr, Trace):
-            return np.trace(self._matrix(expr.arg), axis1=1, axis2=2).astype(complex)
+            return np.trace(self._square(expr.arg, "a trace"), axis1=1, axis2=2).astype(complex)
         if isinstance(expr, Determinant):
-            return np.linalg.det(self._matrix(expr.arg)).astype(complex)
+            return np.linalg.det(self._square(expr.arg, "a determinant")).astype(complex)
         if isinstance(expr, AppliedUndef):
             return self._undefined_function(expr)
         if isinstance(expr, sp.Derivative):
@@ -454,6 +454,15 @@ class Evaluator:
         value = self._eval(expr)
         if value.ndim == 1:
             return value[:, None, None]
+        return value
+
+    def _square(self, expr: sp.Basic, what: str) -> np.ndarray:
+        value = self._matrix(expr)
+        if value.shape[1] != value.shape[2]:
+            raise ShapeError(
+                f"{_show(expr)} is {format_shape(_shape_of(expr, value))}, not square, "
+                f"so it has no {what.split(' ', 1)[1]}"
+            )
         return value
 
     def _product(self, factors: tuple[sp.Basic, ...]) -> np.ndarray:

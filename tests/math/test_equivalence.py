@@ -307,3 +307,31 @@ SIGMA_DECLARED = {
 )
 def test_function_derivatives_from_the_context(a, b, context, verdict):
     assert equivalent(a, b, context).verdict == verdict
+
+
+P = sp.MatrixSymbol("P", n, p)
+Q = sp.MatrixSymbol("Q", p, n)
+
+EVALUATOR_CASES = [
+    (sp.Trace(P * Q), sp.Trace(Q * P), "equal"),
+    (sp.Trace(P * Q), sp.Trace(P) * sp.Trace(Q), "not_equal"),  # P is not square: no trace
+    (sp.Determinant(A * B), sp.Determinant(A) * sp.Determinant(B), "equal"),
+    (sp.Determinant(A + B), sp.Determinant(A) + sp.Determinant(B), "not_equal"),
+    (A * sp.Identity(n), A, "equal"),
+    (sp.Matrix([[x, 1], [0, x]]) ** 2, sp.Matrix([[x**2, 2 * x], [0, x**2]]), "equal"),
+    (sp.Matrix([[x, 1], [0, x]]), sp.Matrix([[x, 0], [1, x]]), "not_equal"),
+    (sp.Max(x, t), -sp.Min(-x, -t), "equal"),
+    (sp.log(x, 2), sp.log(x) / sp.log(2), "equal"),
+    (sp.asin(sp.sin(x)), x, "not_equal"),
+    (sp.atan(sp.tan(x)), x, "not_equal"),
+    (sp.exp(sp.log(x)), x, "equal"),
+]
+
+
+@pytest.mark.parametrize(
+    "a, b, verdict",
+    EVALUATOR_CASES,
+    ids=[f"{i}-{v}" for i, (_, _, v) in enumerate(EVALUATOR_CASES)],
+)
+def test_evaluator_constructs(a, b, verdict):
+    assert equivalent(a, b, time_limit=5).verdict == verdict
