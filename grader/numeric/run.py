@@ -190,7 +190,10 @@ class _SeedPlan:
 
 
 def _resolve(value: Any, inputs: dict[str, Any]) -> Any:
-    """An input name becomes the input; anything else is a literal."""
+    """An input name becomes the input; ``{value: x}`` is the literal x; anything
+    else is a literal."""
+    if isinstance(value, dict) and set(value) == {"value"}:
+        return value["value"]
     if isinstance(value, str) and value in inputs:
         return inputs[value]
     if isinstance(value, list):
@@ -246,7 +249,10 @@ def _plan_calls(test: CodeTestSpec, refs: References | None) -> tuple[list[_Seed
         inputs = generate_inputs(test, seed, refs)
         for name in [*test.args, *test.kwargs.values()]:
             if isinstance(name, str) and name.isidentifier() and name not in inputs:
-                raise RubricError(f"test {test.id}: {name!r} is not an input of the test")
+                raise RubricError(
+                    f"test {test.id}: {name!r} is not an input of the test (for a literal "
+                    f"string write {{value: {name}}})"
+                )
         plan = _SeedPlan(seed, inputs)
         args, kwargs = _call_arguments(test, inputs)
         values = test.sweep[1] if test.sweep else (None,)

@@ -41,6 +41,7 @@ CONTAINED_EVERYWHERE = [
     ("big_print", "error", ["MemoryError", "linreg.py:5"]),
     ("print_flood", "error", ["File too large", "linreg.py:9"]),
     ("forge_result", "failed", ["could not be read back"]),
+    ("segfault", "crashed", ["killed by signal SIGSEGV"]),
 ]
 # These need the isolated sandbox (root: namespaces, a private root, a fresh uid).
 CONTAINED_WHEN_ISOLATED = [

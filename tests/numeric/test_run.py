@@ -260,3 +260,21 @@ def test_set_up_failure_flags_review(sandbox, tmp_path):
     assert result.needs_review and result.score == 0
     assert [t.status for t in result.tests] == ["sandbox_error", "sandbox_error"]
     assert "could not set up" in result.review_reasons[0]
+
+
+def test_literal_string_argument(sandbox, tmp_path):
+    tests = [
+        {
+            "id": "t",
+            "generator": "positive_vector",
+            "args": ["x", {"value": "double"}],
+            "compare": {"reference": "double", "args": ["x"]},
+        }
+    ]
+    result = run_code_check(
+        _spec("scaled", tests),
+        submission_with(tmp_path, MIXED, "mixed.py"),
+        references=REFS,
+        sandbox=sandbox,
+    )
+    assert result.score == 1, result.tests[0].diagnostic

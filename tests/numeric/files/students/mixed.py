@@ -14,3 +14,7 @@ def double_sometimes(x):
 
 def broken(x):
     return undefined_name * x  # noqa: F821
+
+
+def scaled(x, mode):
+    return 2 * x if mode == "double" else x
