@@ -74,7 +74,9 @@ from grader.math.calculus import (
     Graph,
     MatrixDivision,
     ShapeMismatch,
+    expression_shape,
     nice_number,
+    plain,
 )
 from grader.math.lines import MathSource, find_math_lines
 
@@ -465,7 +467,7 @@ class _Checker:
         except MatrixDivision as error:
             return _Verdict("not_equal", "matrix_division", str(error))
         except ShapeMismatch as error:
-            return _Verdict("not_equal", "shape_mismatch", str(error))
+            return _Verdict("not_equal", "shape_mismatch", _shape_reason(student, error))
         except EvaluationError as error:
             return _Verdict("undetermined", None, str(error))
         verdict = _compare_values(values, ref_values)
@@ -488,15 +490,15 @@ class _Checker:
                 return _Verdict(
                     "not_equal",
                     "missing_factor",
-                    f"a factor {_plain(ratio)} is missing",
-                    {"factor": _plain(ratio)},
+                    f"a factor {plain(ratio)} is missing",
+                    {"factor": plain(ratio)},
                 )
             if numerator == 1:
                 return _Verdict(
                     "not_equal",
                     "extra_factor",
-                    f"an extra factor {_plain(denominator)}",
-                    {"factor": _plain(denominator)},
+                    f"an extra factor {plain(denominator)}",
+                    {"factor": plain(denominator)},
                 )
         try:
             difference = sp.expand(sp.sympify(reference) - sp.sympify(student))
@@ -508,14 +510,14 @@ class _Checker:
                 return _Verdict(
                     "not_equal",
                     "missing_term",
-                    f"the term {_plain(difference)} is missing",
-                    {"term": _plain(difference)},
+                    f"the term {plain(difference)} is missing",
+                    {"term": plain(difference)},
                 )
             return _Verdict(
                 "not_equal",
                 "extra_term",
-                f"an extra term {_plain(-difference)}",
-                {"term": _plain(-difference)},
+                f"an extra term {plain(-difference)}",
+                {"term": plain(-difference)},
             )
         return verdict
 
@@ -604,7 +606,7 @@ class _Checker:
         if wrt is None and self.last_wrt is not None:
             wrt = self.graph.symbols.get(self.last_wrt)
         wrt_name = getattr(wrt, "name", None) or "?"
-        of = inner.name if isinstance(inner, (sp.Symbol, MatrixSymbol)) else _plain(inner)
+        of = inner.name if isinstance(inner, (sp.Symbol, MatrixSymbol)) else plain(inner)
         quantity = f"d({of})/d({wrt_name})"
         if quantity not in self.references and wrt is not None and not self.knows(of):
             from grader.math._nodes import Gradient
@@ -768,7 +770,7 @@ class _Checker:
         except MatrixDivision as error:
             return _Verdict("not_equal", "matrix_division", str(error))
         except ShapeMismatch as error:
-            return _Verdict("not_equal", "shape_mismatch", str(error))
+            return _Verdict("not_equal", "shape_mismatch", _shape_reason(current, error))
         except EvaluationError as error:
             return _Verdict("undetermined", None, str(error))
         try:
@@ -804,7 +806,7 @@ class _Checker:
         except MatrixDivision as error:
             return _Verdict("not_equal", "matrix_division", str(error))
         except ShapeMismatch as error:
-            return _Verdict("not_equal", "shape_mismatch", str(error))
+            return _Verdict("not_equal", "shape_mismatch", _shape_reason(current, error))
         except EvaluationError as error:
             return _Verdict("undetermined", None, str(error))
         except np.linalg.LinAlgError as error:
@@ -873,6 +875,20 @@ def _as_written(ratio: Any, reference: Any, student: Any) -> Any:
         if left and sp.cancel(1 / product - ratio) == 0:
             return 1 / product
     return ratio
+
+
+def _shape_reason(expr: Any, error: Exception) -> str:
+    """Say what does not fit in the student's own dimensions (``n x n`` by
+    ``d + 1 x 1``) rather than the sizes of the test points."""
+    parts = expr if isinstance(expr, tuple) else (expr,)
+    for part in parts:
+        try:
+            expression_shape(part)
+        except ShapeMismatch as symbolic:
+            return str(symbolic)
+        except Exception:  # noqa: BLE001 - the numeric reason is still right
+            continue
+    return str(error)
 
 
 def _mentions(expr: Any, name: str) -> bool:
@@ -956,124 +972,6 @@ def _graph_from_context(context: Any) -> Graph:
     return Graph(symbols, definitions, rules)
 
 
-# --------------------------------------------------------------------------- printing
-
-
-def _plain(expr: Any) -> str:
-    """Plain text for an expression, as a student would write it
-    (``X^T X beta - X^T y``, ``a1 w2 (1 - a1)``).
-
-    SymPy's own printer is avoided: printing a matrix product asks SymPy
-    whether it can extract a minus sign, which evaluates the product
-    (milliseconds per line, most of a derivation's checking time).
-    """
-    from sympy.matrices.expressions import Inverse, MatAdd, MatMul, MatPow, Transpose
-
-    if expr is None:
-        return ""
-    if isinstance(expr, (int, float)):
-        return f"{expr:g}" if isinstance(expr, float) else str(expr)
-    if isinstance(expr, (sp.Symbol, MatrixSymbol)):
-        return str(expr.name)
-    if not isinstance(expr, sp.Basic):
-        return str(expr)
-    if expr.is_Rational:
-        return str(expr.p) if expr.q == 1 else f"{expr.p}/{expr.q}"
-    if expr.is_Number:
-        return f"{float(expr):g}"
-    if isinstance(expr, (sp.Add, MatAdd)):
-        text = ""
-        for index, term in enumerate(_ordered_terms(expr)):
-            piece = _plain(term)
-            if index == 0:
-                text = piece
-            elif piece.startswith("-"):
-                text += " - " + piece[1:].lstrip()
-            else:
-                text += " + " + piece
-        return text
-    if isinstance(expr, (sp.Mul, MatMul)):
-        args = list(expr.args)
-        coefficient = sp.S.One
-        rest = []
-        for arg in args:
-            if isinstance(arg, sp.Basic) and arg.is_Number:
-                coefficient *= arg
-            else:
-                rest.append(arg)
-        pieces = [_plain_factor(arg) for arg in rest]
-        body = " ".join(pieces)
-        if coefficient == 1:
-            return body
-        if coefficient == -1:
-            return "-" + body
-        return f"{_plain(coefficient)} {body}" if body else _plain(coefficient)
-    if isinstance(expr, Transpose):
-        return f"{_plain_factor(expr.arg, strict=True)}^T"
-    if isinstance(expr, Inverse):
-        return f"{_plain_factor(expr.arg, strict=True)}^-1"
-    if isinstance(expr, (sp.Pow, MatPow)):
-        base, exponent = expr.args
-        if exponent == -1 and not isinstance(base, MatrixExpr):
-            return f"1/{_plain_factor(base, strict=True)}"
-        power = _plain(exponent)
-        if not (isinstance(exponent, sp.Basic) and exponent.is_Integer and exponent >= 0):
-            power = f"({power})"
-        return f"{_plain_factor(base, strict=True)}^{power}"
-    gradient = _gradient_node(expr)
-    if gradient is not None:
-        inner, wrt = gradient
-        return f"grad_{_plain(wrt) if wrt is not None else ''}({_plain(inner)})"
-    if isinstance(expr, sp.Subs) and isinstance(expr.expr, sp.Derivative):
-        # SymPy's sigma'(w1 x + b1): Subs(Derivative(sigma(_xi), _xi), _xi, w1 x + b1)
-        inner = expr.expr
-        if len(expr.variables) == 1 and isinstance(inner.expr, sp.Function):
-            name = inner.expr.func.__name__
-            return f"{name}'({_plain(expr.point[0])})"
-    if isinstance(expr, sp.Derivative):
-        if (
-            len(expr.variables) == 1
-            and isinstance(expr.expr, sp.Function)
-            and expr.expr.args == (expr.variables[0],)
-        ):
-            return f"{expr.expr.func.__name__}'({_plain(expr.variables[0])})"
-        variables = "".join(_plain(v) for v in expr.variables)
-        return f"d/d{variables}({_plain(expr.expr)})"
-    if isinstance(expr, sp.Function):
-        return f"{expr.func.__name__}({', '.join(_plain(a) for a in expr.args)})"
-    return sp.sstr(expr)
-
-
-def _ordered_terms(expr: Any) -> list[Any]:
-    """Positive terms first, so ``-X^T y + X^T X beta`` prints as ``X^T X beta - X^T y``."""
-    terms = list(expr.args)
-    return sorted(terms, key=lambda t: _is_negative_term(t))
-
-
-def _is_negative_term(term: Any) -> bool:
-    if isinstance(term, sp.Basic) and term.is_Number:
-        return bool(term < 0)
-    if isinstance(term, (sp.Mul, sp.matrices.expressions.MatMul)):
-        first = term.args[0]
-        return isinstance(first, sp.Basic) and first.is_Number and bool(first < 0)
-    return False
-
-
-def _plain_factor(expr: Any, *, strict: bool = False) -> str:
-    """A factor, in parentheses when it is a sum (or, ``strict``, anything compound)."""
-    from sympy.matrices.expressions import MatAdd, MatMul
-
-    text = _plain(expr)
-    compound = isinstance(expr, (sp.Add, MatAdd)) or (
-        strict and isinstance(expr, (sp.Mul, MatMul, sp.Pow))
-    )
-    if compound or (strict and text.startswith("-")):
-        return f"({text})"
-    if isinstance(expr, sp.Basic) and expr.is_Rational and expr.q != 1:
-        return f"({text})"
-    return text
-
-
 # --------------------------------------------------------------------------- reading
 
 
@@ -1121,7 +1019,7 @@ def _read(source: MathSource, context: Any) -> list[_Statement]:
 def _read_as(line: Any) -> str | None:
     if line is None:
         return None
-    terms = [_plain(t) for t in getattr(line, "terms", [])]
+    terms = [plain(t) for t in getattr(line, "terms", [])]
     if not terms:
         return getattr(line, "source", None)
     joined = " = ".join(terms)
@@ -1486,7 +1384,7 @@ def _check_values(
             if fitted is not None:
                 step.ocr_suspect = True
                 step.ocr_note, repaired = fitted
-                step.details["read_as_repaired"] = _plain(repaired)
+                step.details["read_as_repaired"] = plain(repaired)
                 value = repaired  # later lines are compared with the repaired reading
                 if truth is not None:
                     truth_verdict = checker.compare(value, truth, student_mode="student")
@@ -1540,7 +1438,7 @@ def _check_values(
         step.diagnosis = first_problem.diagnosis
         step.details.update(first_problem.details)
     if truth is not None:
-        step.details["expected"] = _plain(truth)
+        step.details["expected"] = plain(truth)
     _judge(step)
     if step.ocr_suspect:
         step.message = step.ocr_note or ""
@@ -1633,7 +1531,7 @@ def _check_local(
     verdicts = [checker.compare(v, truth, student_mode="student") for v in values]
     worst = next((v for v in verdicts if not v.equal), None)
     step.vs_truth = _worst([v.verdict for v in verdicts])
-    step.details["expected"] = _plain(truth)
+    step.details["expected"] = plain(truth)
     for value in values:
         outcome.values.append((quantity, value))
     if worst is not None and worst.diagnosis == "shape_mismatch":
@@ -1682,7 +1580,7 @@ def _check_aside(
     if claim is not None and claim.lower() in ("scalar", "a scalar", "const", "constant"):
         for term, found in zip(terms, values, strict=True):
             if found is not None and found[0].ndim != 0:
-                problems.append(f"{_plain(term)} is {_shape_text(found[0])}, not a scalar")
+                problems.append(f"{plain(term)} is {_shape_text(found[0])}, not a scalar")
     known = [v for v in values if v is not None]
     for first, second in zip(known, known[1:], strict=False):
         if not _compare_values(second, first).equal:
