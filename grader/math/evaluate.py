@@ -44,6 +44,7 @@ from sympy.matrices.expressions import (
     Trace,
     Transpose,
 )
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 __all__ = [
     "Evaluator",
@@ -362,6 +363,8 @@ class Evaluator:
             return np.linalg.det(self._square(expr.arg, "a determinant")).astype(complex)
         if isinstance(expr, AppliedUndef):
             return self._undefined_function(expr)
+        if isinstance(expr, ElementwiseApplyFunction):
+            return self._elementwise(expr)
         if isinstance(expr, sp.Derivative):
             return self._derivative(expr)
         if isinstance(expr, sp.Subs):
@@ -590,6 +593,26 @@ class Evaluator:
     def _function_for(self, name: str) -> NumericFunction:
         known = self.functions.get(name)
         return known if known is not None else random_smooth_function(name, self.seed)
+
+    def _elementwise(self, expr: ElementwiseApplyFunction) -> np.ndarray:
+        """``sigma(X beta)``: a scalar function applied to every entry of a matrix."""
+        matrix = self._matrix(expr.expr)
+        function = expr.function
+        variables = getattr(function, "variables", ())
+        if len(variables) != 1 or function.expr.free_symbols - set(variables):
+            raise Unsupported(f"cannot apply {function} entry by entry")
+        entries = Evaluator(
+            points=matrix.size,
+            seed=self.seed,
+            draw=self.draw,
+            functions=self.functions,
+            overrides={variables[0]: matrix.reshape(-1)},
+        )
+        values = entries.evaluate(function.expr)
+        if values.ndim != 1:
+            raise ShapeError(f"{function} gives a matrix for a single entry")
+        self.invalidate(~entries.valid.reshape(matrix.shape[0], -1).all(axis=1))
+        return values.reshape(matrix.shape)
 
     def _undefined_function(self, expr: AppliedUndef) -> np.ndarray:
         if len(expr.args) != 1:

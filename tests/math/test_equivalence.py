@@ -335,3 +335,21 @@ EVALUATOR_CASES = [
 )
 def test_evaluator_constructs(a, b, verdict):
     assert equivalent(a, b, time_limit=5).verdict == verdict
+
+
+LOGISTIC = {"symbols": {"X": "n x p", "beta": "p x 1", "y": "n x 1", "sigma": "function"}}
+
+
+@pytest.mark.parametrize(
+    "a, b, verdict, diagnosis",
+    [
+        (r"X^T (\sigma(X \beta) - y)", r"X^T \sigma(X \beta) - X^T y", "equal", None),
+        (r"X^T (\sigma(X \beta) - y)", r"X^T (y - \sigma(X \beta))", "not_equal", "sign_flip"),
+        (r"\exp(X \beta)", r"\exp(\beta^T X^T)", "not_equal", "shape_mismatch"),
+        (r"\log(\exp(X \beta))", r"X \beta", "equal", None),
+    ],
+    ids=["logistic-gradient", "logistic-sign", "row-vs-column", "log-exp"],
+)
+def test_functions_applied_to_every_entry(a, b, verdict, diagnosis):
+    result = equivalent(a, b, LOGISTIC)
+    assert (result.verdict, result.diagnosis) == (verdict, diagnosis), result.reason
