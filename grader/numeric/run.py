@@ -325,9 +325,9 @@ def _run_test(
             status = "error"
             continue
         required_failed = [
-            f for (name, f), req in findings_required(findings, test) if req and not f.passed
+            f for (name, f), req in _findings_required(findings, test) if req and not f.passed
         ]
-        for (name, found), req in findings_required(findings, test):
+        for (name, found), req in _findings_required(findings, test):
             if not req and not found.passed and name not in noted:
                 noted.add(name)  # one note per property: the first seed that shows it
                 notes.append(found.message)
@@ -364,7 +364,7 @@ def _run_test(
     )
 
 
-def findings_required(findings: list[tuple[str, Finding]], test: CodeTestSpec):
+def _findings_required(findings: list[tuple[str, Finding]], test: CodeTestSpec):
     """Pair each finding with whether it counts ('shape'/'compare' always do)."""
     required = {f"property:{i}": p.required for i, p in enumerate(test.properties)}
     return [((name, f), required.get(name, True)) for name, f in findings]
@@ -448,9 +448,7 @@ def _judge_seed(
         outcome = run.calls[index]
         if not outcome.ok:
             where = (
-                f" (with {test.sweep[0]}={run_sweep_value(test, plan, index)})"
-                if test.sweep
-                else ""
+                f" (with {test.sweep[0]}={_sweep_value(test, plan, index)})" if test.sweep else ""
             )
             return [], f"{spec.function} raised {outcome.error.describe(spec.file)}{where}"
         value, problem = _select(outcome.value, test.output, f"the result of {spec.function}")
@@ -484,7 +482,7 @@ def _judge_seed(
     return findings, ""
 
 
-def run_sweep_value(test: CodeTestSpec, plan: _SeedPlan, index: int) -> Any:
+def _sweep_value(test: CodeTestSpec, plan: _SeedPlan, index: int) -> Any:
     return test.sweep[1][plan.base.index(index)]
 
 
