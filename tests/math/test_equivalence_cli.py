@@ -159,3 +159,19 @@ def test_equiv_help_does_not_import_sympy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_context_file_with_definitions(tmp_path):
+    context = tmp_path / "q2.yaml"
+    context.write_text(
+        "symbols: {sigma: function}\n"
+        "definitions:\n  z1: w1 x + b1\n  a1: sigma(z1)\n"
+        "function_derivatives:\n  sigma: sigma(u) (1 - sigma(u))\n",
+        encoding="utf-8",
+    )
+    result = run(r"\sigma(z_1)(1 - \sigma(z_1))", "a_1 - a_1^2", "--context", str(context))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("equal: ")
+    missing = run("--context", str(tmp_path / "missing.yaml"), "x", "x")
+    assert missing.exit_code == 2
+    assert missing.output.startswith("error: ")
