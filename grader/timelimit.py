@@ -163,6 +163,11 @@ class _Worker:
         except (OSError, EOFError) as error:
             self.stop()
             raise WorkerCrashed(f"the worker process died: {error}") from None
+        except BaseException:
+            # Interrupted (Ctrl-C) mid-call: the worker may still answer this
+            # request later, which the next call would take for its own reply.
+            self.stop()
+            raise
         return _unpack_reply(reply)
 
     def stop(self) -> None:

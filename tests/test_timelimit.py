@@ -169,3 +169,24 @@ def test_workers_exit_when_their_parent_does():
     while any(_process_exists(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_process_exists(pid) for pid in pids)
+
+
+def test_an_interrupted_call_does_not_leave_a_stale_reply(monkeypatch):
+    import grader.timelimit as timelimit
+
+    pid = run_with_time_limit(whoami, seconds=10)
+    real_read = timelimit._read_message
+    calls = {"n": 0}
+
+    def interrupted_read(fd, deadline):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise KeyboardInterrupt
+        return real_read(fd, deadline)
+
+    monkeypatch.setattr(timelimit, "_read_message", interrupted_read)
+    with pytest.raises(KeyboardInterrupt):
+        run_with_time_limit(sleep_for, 0.2, seconds=10)
+    # the interrupted worker is gone; the next call gets its own answer
+    assert run_with_time_limit(add, 2, 2, seconds=10) == 4
+    assert not _process_exists(pid)
