@@ -399,10 +399,24 @@ class Parser:
         return base
 
     def read_primes(self) -> str:
+        """``'``, ``''``, ``^\\prime``, ``^{\\prime\\prime}`` after a name."""
         primes = ""
-        while self.at("SYM", "'"):
-            self.advance()
-            primes += "'"
+        while True:
+            if self.at("SYM", "'"):
+                self.advance()
+                primes += "'"
+            elif self.at("SYM", "^") and self.at("CMD", "prime", 1):
+                self.pos += 2
+                primes += "'"
+            elif self.at("SYM", "^") and self.at("SYM", "{", 1) and self.at("CMD", "prime", 2):
+                end = self.group_end(self.pos + 1)
+                inner = self.tokens[self.pos + 2 : end]
+                if not all(t.kind == "CMD" and t.text == "prime" for t in inner):
+                    break
+                primes += "'" * len(inner)
+                self.pos = end + 1
+            else:
+                break
         return primes
 
     def resolve(self, written: str) -> str:
@@ -1245,8 +1259,16 @@ class Parser:
         if top_at >= n_end:  # operator form: \frac{d}{dx} (...)
             self.pos = d_resume
             return self.gradient(self.expression(19), wrt)
-        if self.is_single_name(top_at, n_end):
-            _, of = self.read_name_in(top_at, n_end)
+        name_end = self.name_extent(top_at)
+        if name_end == n_end or (
+            name_end < n_end
+            and self.tokens[name_end].kind == "SYM"
+            and self.tokens[name_end].text == "("
+            and self.matching_paren_in(name_end, n_end) == n_end - 1
+            and self.arguments_are_names(name_end + 1, n_end - 1)
+        ):
+            # \partial L, or \partial J(\beta): J written with its variables
+            _, of = self.read_name_in(top_at, name_end)
             self.pos = d_resume
             return derivative_symbol(of=of, wrt=wrt, context=self.context)
         of = self.parse_range(top_at, n_end, d_resume)
@@ -1377,6 +1399,13 @@ class Parser:
                 return Gradient(value, None)
             return derivative_symbol(of=value, wrt=wrt, context=self.context)
         return self.gradient(self.expression(29), wrt)
+
+    def matching_paren_in(self, index: int, end: int) -> int | None:
+        self.limits.append(end)
+        try:
+            return self.matching_paren(index)
+        finally:
+            self.limits.pop()
 
     def matching_paren(self, index: int) -> int | None:
         depth = 0

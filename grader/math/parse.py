@@ -574,8 +574,14 @@ def _zero_matrices(terms: list[Any]) -> list[Any]:
 # ------------------------------------------------------------------ printing
 
 
+def _one_letter(name: str) -> bool:
+    return len(name.rstrip("'").rstrip("0123456789")) == 1
+
+
 class _PlainPrinter(StrPrinter):
     """Plain text that :func:`parse_math` reads back to the same expression."""
+
+    printmethod = "_grader_plain"  # not _sympystr: Gradient prints itself for sstr
 
     def _print_Transpose(self, expr: Any) -> str:
         return f"{self.parenthesize(expr.arg, 1000)}^T"
@@ -586,13 +592,23 @@ class _PlainPrinter(StrPrinter):
     def _print_Symbol(self, expr: Any) -> str:
         split = split_derivative_symbol(expr)
         if split is not None:
-            return f"d{split[0]}/d{split[1]}" if len(split[0]) == 1 else f"({expr.name})"
+            of, wrt = split
+            if _one_letter(of) and _one_letter(wrt):
+                return f"d{of}/d{wrt}"
+            return f"(d {of}/d {wrt})"
         return expr.name
 
     _print_MatrixSymbol = _print_Symbol
 
     def _print_Exp1(self, expr: Any) -> str:
         return "e"
+
+    def _print_ScalarGradient(self, expr: Any) -> str:
+        if expr.wrt is None:
+            return f"Gradient({self._print(expr.expr)})"  # no plain spelling without a variable
+        return f"(d/d {self._print(expr.wrt)} ({self._print(expr.expr)}))"
+
+    _print_MatrixGradient = _print_ScalarGradient
 
     def _print_ImaginaryUnit(self, expr: Any) -> str:
         return "sqrt(-1)"

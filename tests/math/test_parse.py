@@ -65,7 +65,13 @@ def _explicit(expr):
         rows, cols = (int(k) for k in matrix.shape)
         seed = sum(ord(ch) for ch in matrix.name)
         replacements[matrix] = sympy.ImmutableMatrix(
-            rows, cols, [((seed * 7 + 3 * i) % 11) - 5 for i in range(rows * cols)]
+            rows,
+            cols,
+            # diagonally dominant, so a square one is invertible
+            [
+                ((seed * 7 + 3 * i) % 11) - 5 + (20 if i % (cols + 1) == 0 else 0)
+                for i in range(rows * cols)
+            ],
         )
     result = expr.xreplace(replacements).doit()
     return result.as_explicit() if isinstance(result, sympy.MatrixExpr) else result
@@ -135,6 +141,7 @@ SCALAR_PAIRS = [
     (r"\sigma(z_1)(1 - \sigma(z_1))", sigma(z1) * (1 - sigma(z1))),
     (r"\sigma'(z)", sympy.Subs(sympy.Derivative(sigma(Symbol("u")), Symbol("u")), Symbol("u"), z)),
     (r"w_1'", Symbol("w1'", real=True)),
+    (r"w_1^{\prime} - w^\prime", Symbol("w1'", real=True) - Symbol("w'", real=True)),
     (r"w_{1}' - w_1", Symbol("w1'", real=True) - w1),
     (r"x_{i}", Symbol("x_i", real=True)),
     (r"\hat y - \hat{y}", 0),
@@ -184,6 +191,7 @@ MATRIX_PAIRS = [
     (r"\frac{\partial J}{\partial \beta}", derivative_symbol(of="J", wrt=beta)),
     (r"\frac{\partial (X \beta)}{\partial \beta}", Gradient(X * beta, beta)),
     (r"\nabla J(\beta)", derivative_symbol(of="J", wrt=beta)),
+    (r"\frac{\partial J(\beta)}{\partial \beta}", derivative_symbol(of="J", wrt=beta)),
     (r"\nabla_\beta J", derivative_symbol(of="J", wrt=beta)),
     (r"\nabla_{\beta} J", derivative_symbol(of="J", wrt=beta)),
     (r"\nabla_\beta \left( \beta^T \beta \right)", Gradient(beta.T * beta, beta)),
@@ -476,3 +484,28 @@ def test_unicode_greek_and_operators():
     assert value("β", None) == beta_s
     assert value("x · y − 2", None) == x * y - 2
     assert value("σ(z)", CTX) == sigma(z)
+
+
+PLAIN_ROUND_TRIPS = [
+    r"\frac{\partial L}{\partial w_1} + \frac{dz_1}{dw_1}",
+    r"\frac{\partial \hat{y}}{\partial w}",
+    r"\nabla_\beta J",
+    r"\frac{\partial (X \beta)}{\partial \beta}",
+    r"\frac{d}{dx} x^2",
+    r"(X^T X)^{-1} X^T y",
+    r"A^{-T} A y",
+    r"\frac{1}{2} \|y - X\beta\|^2",
+    r"\sigma(z)(1 - \sigma(z))",
+    r"|x - 1| + \max(x, 2)",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_ROUND_TRIPS, ids=PLAIN_ROUND_TRIPS)
+def test_to_plain_text_reads_back(text):
+    from grader.math import to_plain_text
+
+    first = value(text)
+    printed = to_plain_text(first)
+    assert "\\" not in printed
+    again = value(printed)
+    assert same(again, first), (printed, again)

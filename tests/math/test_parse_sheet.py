@@ -72,7 +72,13 @@ def _value(expr, scalars: dict):
         rows, cols = (int(k) for k in matrix.shape)
         seed = sum(ord(ch) for ch in matrix.name)
         replacements[matrix] = sympy.ImmutableMatrix(
-            rows, cols, [((seed * 7 + 3 * i) % 11) - 5 for i in range(rows * cols)]
+            rows,
+            cols,
+            # diagonally dominant, so a square one is invertible
+            [
+                ((seed * 7 + 3 * i) % 11) - 5 + (20 if i % (cols + 1) == 0 else 0)
+                for i in range(rows * cols)
+            ],
         )
     value = expr.xreplace(replacements).xreplace(scalars).doit()
     return value.as_explicit() if isinstance(value, sympy.MatrixExpr) else value
