@@ -935,30 +935,34 @@ def _compare_by_solution(unknown, l1, r1, l2, r2, setup: _Setup, seed: int) -> E
     valid = np.logical_and.reduce([v for _, _, v in evaluated])
     if valid.sum() < MIN_VALID_POINTS:
         return None
-    solutions = []
     u_base, u_probe = _flat(_as_comparable(base)), _flat(_as_comparable(probe))
+    solutions: list[np.ndarray | None] = []
     for index in (0, 1):
         R0 = evaluated[0][index]
-        if R0.shape[1] != m:
-            return None
         M = np.stack([evaluated[j + 1][index] - R0 for j in range(m)], axis=2)  # (k, s, m)
         c = R0 - np.einsum("ksm,km->ks", M, u_base)
         predicted = np.einsum("ksm,km->ks", M, u_probe) + c
         actual = evaluated[-1][index]
         scale = np.maximum(1.0, np.abs(actual).max(axis=1))
-        if (np.abs(predicted - actual).max(axis=1)[valid] > 1e-7 * scale[valid]).any():
-            return None  # not affine in this unknown
-        M, c = M[valid], c[valid]
-        if (np.linalg.cond(M) > 1e8).any():
-            return None
-        solutions.append(np.linalg.solve(M, -c[..., None])[..., 0])
-    gap = np.abs(solutions[0] - solutions[1]).max(axis=1) / np.maximum(
-        1.0, np.abs(solutions[1]).max(axis=1)
-    )
+        affine = not (np.abs(predicted - actual).max(axis=1)[valid] > 1e-7 * scale[valid]).any()
+        square = R0.shape[1] == m
+        if not (affine and square) or (np.linalg.cond(M[valid]) > 1e8).any():
+            solutions.append(None)  # no unique solution for this unknown
+            continue
+        safe = np.where(valid[:, None, None], M, np.eye(m))
+        solutions.append(np.linalg.solve(safe, -c[..., None])[..., 0])
+    if solutions[0] is None and solutions[1] is None:
+        return None
+    if solutions[0] is None or solutions[1] is None:
+        return _solution_of_one_only(
+            unknown, solutions, (l1, r1, l2, r2), setup, seed, shape, valid
+        )
+    first, second = solutions[0][valid], solutions[1][valid]
+    gap = np.abs(first - second).max(axis=1) / np.maximum(1.0, np.abs(second).max(axis=1))
     if (gap <= 1e-8).all():
         return Equivalence(EQUAL, f"same solution for {unknown}", details={"unknown": str(unknown)})
     if (gap > APART).sum() >= max(2, (len(gap) + 1) // 2):
-        s1, s2 = solutions[0][:, :, None], solutions[1][:, :, None]
+        s1, s2 = first[:, :, None], second[:, :, None]
         details: dict[str, Any] = {"unknown": str(unknown)}
         diagnosis = "different"
         reason = f"the equations give different solutions for {unknown}"
@@ -971,6 +975,35 @@ def _compare_by_solution(unknown, l1, r1, l2, r2, setup: _Setup, seed: int) -> E
                 diagnosis, details["factor"] = "constant_factor", factor
                 reason += f" ({factor} times the other)"
         return Equivalence(NOT_EQUAL, reason, diagnosis, details)
+    return None
+
+
+def _solution_of_one_only(
+    unknown, solutions, sides, setup: _Setup, seed: int, shape: tuple, valid: np.ndarray
+) -> Equivalence | None:
+    """One equation has a unique solution for ``unknown``; if the other equation
+    does not hold there, the solution sets differ (``x = 2`` vs ``y = 2``).
+    If it does hold, the other may have more solutions: no verdict."""
+    index = 0 if solutions[0] is not None else 1
+    solution = solutions[index].reshape(shape)
+    try:
+        R1, R2, ok = _residual_values(*sides, setup, seed, {unknown: solution}, shape[0])
+    except (EvaluationError, _SideShapeError):
+        return None
+    other = _flat(R2 if index == 0 else R1)
+    ok = ok & valid
+    if ok.sum() < MIN_VALID_POINTS:
+        return None
+    size = np.abs(other[ok]).max(axis=1)
+    off = size > APART * np.maximum(1.0, size)
+    if off.sum() >= max(2, (ok.sum() + 1) // 2):
+        solves, fails = ("a", "b") if index == 0 else ("b", "a")
+        return Equivalence(
+            NOT_EQUAL,
+            f"the solution of {solves} for {unknown} does not solve {fails}",
+            "different",
+            {"unknown": str(unknown), "solves": solves},
+        )
     return None
 
 
