@@ -99,6 +99,9 @@ def _score_expression(check: Any, outcome: CheckOutcome) -> tuple[float, list[st
         )
     if item.status == "missing":
         return 0.0, [check.feedback or f"No answer found for {name}."], review
+    if item.status == "not_found":
+        text = f"{name[:1].upper()}{name[1:]}: none of your lines gives it."
+        return 0.0, [f"{text} {check.feedback}".strip()], review
     text = f"{_at(item.line_no)}{name}: {_diagnosis(item)}."
     if check.feedback:
         text += " " + check.feedback
@@ -268,6 +271,8 @@ def score_check(check: Any, outcome: CheckOutcome) -> CheckReport:
         )
     score, feedback, more_review = _SCORERS[check.kind](check, outcome)
     review += more_review
+    if outcome.status == "no_answer" and check.kind != "code":
+        feedback = []  # the part says once that no answer was found
     score = _round(max(0.0, min(score, check.points)))
     if outcome.status == "no_answer":
         verdict = "not_graded"

@@ -240,3 +240,13 @@ def test_public_face_exports():
     for name in ("grade", "check", "load_rubric", "validate", "Rubric"):
         assert name in grader.__all__
         assert getattr(grader, name) is not None
+
+
+def test_yaml_answer_file(rubric_path, tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("q1:\n  a: By the power rule, $2x + 3$.\n1b: the slope\n", encoding="utf-8")
+    adapters = fakes()
+    report = api.grade(answers, rubric_path, adapters=adapters)
+    assert [p.answer.found for p in report.parts] == [True, True]
+    assert report.parts[0].answer.how_found == "answer_file"
+    assert adapters["concepts"].calls[-1] == ("why", "the slope")

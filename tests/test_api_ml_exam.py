@@ -89,18 +89,8 @@ def test_sample_sheet_code_parts_are_not_submitted():
 
 # --- the typed sheets: sheet marks per question (submissions/README.md) ---------
 
-# A gap of the math engine, not of the rubric: the typed sheet writes
-# `J(\beta) = ...`, which the parser reads as J times beta (J is a scalar in
-# the context), so the expansion of J (its lines 17-21) is not credited.
-J_OF_BETA = pytest.mark.xfail(
-    reason="math-read reads J(\\beta) as J * beta: Q1(b) expansion of typed-perfect not credited",
-    strict=False,
-)
-
 TYPED = [
-    pytest.param(
-        "typed-perfect", {"q1": 8, "q2": 8, "q3": 5, "q4": 4}, marks=J_OF_BETA, id="typed-perfect"
-    ),
+    ("typed-perfect", {"q1": 8, "q2": 8, "q3": 5, "q4": 4}),
     ("typed-mistakes", {"q1": 6, "q2": 6.6667, "q3": 5, "q4": 4}),
     ("typed-misconceptions", {"q1": 8, "q2": 7.5, "q3": 3, "q4": 4}),
     ("blank.md", {"q1": 0, "q2": 0, "q3": 0, "q4": 0}),
@@ -108,9 +98,7 @@ TYPED = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "marks"), TYPED, ids=[t[0] if isinstance(t, tuple) else t.id for t in TYPED]
-)
+@pytest.mark.parametrize(("name", "marks"), TYPED, ids=[t[0] for t in TYPED])
 def test_sheet_marks_per_question(name, marks):
     report = graded(name)
     got = {q: round(sheet_marks(report, q), 4) for q in marks}
@@ -137,9 +125,7 @@ def test_typed_mistakes_get_their_marks_and_feedback(part_id, score, phrases):
         assert phrase in feedback
 
 
-@pytest.mark.parametrize(
-    "part_id", [pytest.param("q1.b", marks=J_OF_BETA), "q1.c", "q2.c", "q2.d"], ids=str
-)
+@pytest.mark.parametrize("part_id", ["q1.b", "q1.c", "q2.c", "q2.d"], ids=str)
 def test_perfect_sheet_gets_full_marks_on_math_parts(part_id):
     graded_part = part(graded("typed-perfect"), part_id)
     assert graded_part.score == graded_part.max_score, graded_part.feedback

@@ -188,13 +188,19 @@ def expression(**extra) -> ExpressionCheck:
         ),
         (ItemOutcome("answer", "missing"), 0, "incorrect", ["No answer found for the update."]),
         (
+            ItemOutcome("answer", "not_found"),
+            0,
+            "incorrect",
+            ["The update: none of your lines gives it."],
+        ),
+        (
             ItemOutcome("answer", "ocr_suspect", 6),
             0.5,
             "correct",
             ["line 6: the update was read after an OCR repair: a marker will confirm it."],
         ),
     ],
-    ids=["correct", "mistake", "diagnosed", "missing", "ocr"],
+    ids=["correct", "mistake", "diagnosed", "missing", "not-found", "ocr"],
 )
 def test_expression_scoring(item, score, verdict, feedback):
     result = score_check(expression(), CheckOutcome(items=[item]))

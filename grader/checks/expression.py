@@ -173,14 +173,13 @@ class ExpressionAdapter:
             )
             outcome.items.append(ItemOutcome("answer", "undetermined", cand.line_no))
             return outcome
-        cand, verdict = closest if closest else (readable[-1], None)
+        if closest is None:
+            # no line is even close (all "different"): do not blame one of them
+            outcome.items.append(ItemOutcome("answer", "not_found"))
+            return outcome
+        cand, verdict = closest
         outcome.items.append(
-            ItemOutcome(
-                "answer",
-                "wrong",
-                cand.line_no,
-                diagnosis=verdict.diagnosis if verdict else None,
-            )
+            ItemOutcome("answer", "wrong", cand.line_no, diagnosis=verdict.diagnosis)
         )
         return outcome
 

@@ -211,40 +211,26 @@ def grade_submission(
     """
     from grader import __version__
     from grader.scoring import build_report
-    from grader.submission import find_parts, read_submission
+    from grader.submission import find_answers, read_submission
 
     submission = read_submission(path)
-    sheet = submission.sheet
     if strict:
         refuse_doubtful_input(submission)
+    # one finder for sheets, YAML/JSON answer files and code-only submissions
+    finding = find_answers(submission, layout_from_rubric(rubric))
     warnings = [str(w) for w in submission.warnings]
-    found_parts: dict[str, Any] = {}
-    if sheet is not None:
-        finding = find_parts(sheet, layout_from_rubric(rubric))
-        found_parts = dict(finding.parts)
-        warnings += [str(w) for w in finding.warnings]
-        warnings += [_describe_unassigned(span) for span in finding.unassigned]
+    warnings += [str(w) for w in finding.warnings]
+    warnings += [_describe_unassigned(span) for span in finding.unassigned]
     folder = Path(path) if Path(path).is_dir() else None
     code_files = dict(submission.code_files)
     parts: list[PartReport] = []
     for question, part in rubric.iter_parts():
         full_id = f"{question.id}.{part.id}"
-        found = found_parts.get(full_id)
-        problems = list(found.problems) if found is not None else []
+        found = finding.parts.get(full_id)
+        # code parts are answered in code files, not on the sheet
+        problems = list(found.problems) if found is not None and part.kind != "code" else []
         how = found.how_found if found is not None else "missing"
-        if submission.answers is not None and submission.answers.get(full_id, "").strip():
-            # a YAML/JSON answer file: the part is named, its lines are known
-            text = submission.answers[full_id]
-            first = submission.answer_spans.get(full_id, (1, 1))[0]
-            answer = AnswerInput(
-                full_id,
-                text=text,
-                first_line=first,
-                submission_dir=folder,
-                code_files=code_files,
-            )
-            how = "answer_file"
-        elif found is not None and found.found and found.text.strip():
+        if found is not None and found.found and found.text.strip():
             answer = AnswerInput(
                 full_id,
                 text=found.text,
