@@ -353,3 +353,17 @@ LOGISTIC = {"symbols": {"X": "n x p", "beta": "p x 1", "y": "n x 1", "sigma": "f
 def test_functions_applied_to_every_entry(a, b, verdict, diagnosis):
     result = equivalent(a, b, LOGISTIC)
     assert (result.verdict, result.diagnosis) == (verdict, diagnosis), result.reason
+
+
+@pytest.mark.parametrize(
+    "a, b, verdict",
+    [
+        (sp.ImmutableMatrix([[x**2]]), x * x, "equal"),
+        (sp.Identity(1) * x, x, "equal"),
+        (beta.T * beta + sp.Identity(1), sp.Identity(1) + beta.T * beta, "equal"),
+        (sp.ImmutableMatrix([[x, 0]]), x, "not_equal"),
+    ],
+    ids=["explicit-1x1", "identity-1x1", "1x1-plus-one", "1x2-is-not-scalar"],
+)
+def test_one_by_one_matrices_equal_their_scalar(a, b, verdict):
+    assert equivalent(a, b).verdict == verdict
