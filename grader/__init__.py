@@ -24,6 +24,8 @@ _EXPORTS: dict[str, str] = {
     "load_rubric": "grader.api",
     "validate": "grader.api",
     "Rubric": "grader.rubric.models",
+    "equivalent": "grader.math.equivalence",
+    "Equivalence": "grader.math.equivalence",
 }
 
 __all__ = ["__version__", *_EXPORTS]
