@@ -8,7 +8,8 @@ verdict) it measures, in one run:
 
 1. grader: milliseconds per check (parse both sides + compare), in a warm
    process (imports done, a few other pairs checked first), each pair
-   checked for the first time, so no parse cache helps: median and p90;
+   checked once (a text repeated across pairs, like a reference, hits the
+   parser's cache, as it does when grading): median and p90, wall and CPU;
 2. math-verify: the same pairs, ``verify(parse(b), parse(a))``, median and p90;
 3. accuracy of both against the expected verdicts, and the number of false
    ``equal`` verdicts (a wrong answer accepted: the error a grader must not
