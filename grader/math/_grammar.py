@@ -135,6 +135,7 @@ class ParseState:
     aliases_used: dict[str, str] = field(default_factory=dict)
     shape_problems: list[str] = field(default_factory=list)
     text_notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def is_matrix(value: Any) -> bool:
@@ -561,10 +562,18 @@ class Parser:
             if _is_one_by_one(value):
                 value = sympy.Trace(value)  # a 1x1 matrix is the number it holds
             else:
-                raise self.fail(f"division by a matrix at column {token.pos}", token)
+                return self.matrix_reciprocal(value, token)
         if value == 0:
             return sympy.Pow(value, -1, evaluate=False)
         return sympy.Pow(value, -1)
+
+    def matrix_reciprocal(self, value: Any, token: Token) -> Any:
+        """``a / M``: not defined for a matrix; read as ``a M^{-1}`` and reported,
+        so a checker can say "you cannot divide by a matrix" instead of "unreadable"."""
+        self.state.shape_problems.append(
+            f"divides by a {self.shape_text(value)} matrix (column {token.pos})"
+        )
+        return self.inverse(value, token)
 
     def infix_power(self, token: Token) -> tuple[int, str]:
         kind, text = token.kind, token.text
@@ -727,7 +736,7 @@ class Parser:
             if _is_one_by_one(right):
                 right = sympy.Trace(right)  # a 1x1 matrix is the number it holds
             else:
-                raise self.fail(f"division by a matrix at column {token.pos}", token)
+                return self.multiply(left, self.matrix_reciprocal(right, token), token)
         if right == 0:
             return left * sympy.Pow(right, -1, evaluate=False)
         return left * sympy.Pow(right, -1)
@@ -1454,16 +1463,51 @@ class Parser:
             return Space(self.space_shape())
         resolved = self.resolve(written)
         value = self.symbol_for(resolved)
-        if (
-            self.context is not None
-            and resolved in self.context.definition_sources
-            and self.at("SYM", "(")
-        ):
-            # J(\beta) for a defined quantity J: the parentheses name its variables
-            close = self.matching_paren(self.pos)
-            if close is not None and self.arguments_are_names(self.pos + 1, close):
-                self.pos = close + 1
+        if self.context is not None and self.at("SYM", "(") and not self.peek().space_before:
+            self.skip_variables_of(written, resolved)
         return value
+
+    def skip_variables_of(self, written: str, resolved: str) -> None:
+        """``J(\\beta)``: a quantity written with its variables is the quantity.
+
+        Only for a name the context defines (``definitions``), or declares a
+        scalar when every name in the parentheses is a declared matrix or
+        vector (a scalar times a vector is never written ``J(\\beta)``).
+        ``a_1(1 - a_1)`` and ``f(y - XB)`` stay products.
+        """
+        context = self.context
+        defined = resolved in context.definition_sources
+        if not defined and resolved not in context.scalars:
+            return
+        close = self.matching_paren(self.pos)
+        if close is None or not self.arguments_are_names(self.pos + 1, close):
+            return
+        if not defined:
+            names = []
+            start = self.pos + 1
+            for index in range(self.pos + 1, close + 1):
+                token = self.tokens[index]
+                if index == close or (token.kind == "SYM" and token.text == ","):
+                    names.append(self.peek_name(start, index))
+                    start = index + 1
+            if not all(name is not None and context.is_matrix(name) for name in names):
+                return
+        inside = self.text[self.tokens[self.pos].pos : self.tokens[close].pos + 1]
+        self.state.notes.append(
+            f"read {written}{inside} as {resolved} (a quantity written with its variables)"
+        )
+        self.pos = close + 1
+
+    def peek_name(self, start: int, end: int) -> str | None:
+        """The resolved name held by tokens ``[start, end)``, without side effects."""
+        saved = (self.pos, self.state.unknown_names.copy(), self.state.aliases_used.copy())
+        try:
+            name, _ = self.read_name_in(start, end)
+        except MathParseError:
+            name = None
+        finally:
+            self.pos, self.state.unknown_names, self.state.aliases_used = saved
+        return name
 
     def arguments_are_names(self, start: int, end: int) -> bool:
         piece_start = start

@@ -30,6 +30,7 @@ _SECTIONS = ("symbols", "functions", "aliases", "definitions", "function_derivat
 
 # "n x (d+1)", "n×p", "n \times p", "3x4": the separator between rows and columns.
 _SHAPE_SEPARATOR = re.compile(r"\s*(?:\u00d7|\\times)\s*|\s+[xX]\s+|(?<=[\d)])[xX](?=[\d(])")
+_DEFINITION_WORD = re.compile(r"\\?[A-Za-z]+[0-9]*(?:_\{?[A-Za-z0-9]+\}?)?'*")
 _DIM_TOKEN = re.compile(r"\s*(?:(?P<num>\d+)|(?P<name>[A-Za-z][A-Za-z0-9_]*)|(?P<op>[-+*()]))")
 
 
@@ -346,14 +347,31 @@ class MathContext:
         return name in self.functions or name in BUILTIN_FUNCTIONS
 
     def is_declared(self, name: str) -> bool:
-        """Whether ``name`` is known to this context in any role."""
+        """Whether ``name`` is known to this context in any role (including
+        the variables the definitions are written in, like ``w1`` in ``z1: w1 x + b1``)."""
         return (
             name in self.shapes
             or name in self.scalars
             or name in self.functions
             or name in self.aliases
             or name in self.definition_sources
+            or name in self.definition_variables
         )
+
+    @property
+    def definition_variables(self) -> frozenset[str]:
+        """Names the definitions use (``w1``, ``x``, ``b1``), found by a plain
+        scan of their text (no parsing, so it is safe while parsing them)."""
+        cached = self._cache.get("definition_variables")
+        if cached is None:
+            found: set[str] = set()
+            for text in self.definition_sources.values():
+                for word in _DEFINITION_WORD.findall(text):
+                    name = canonical_name(word)
+                    if is_valid_name(name) and name not in BUILTIN_FUNCTIONS:
+                        found.add(name)
+            cached = self._cache["definition_variables"] = frozenset(found)
+        return cached
 
     def shape_of(self, name: str) -> tuple[Any, Any] | None:
         """``(rows, cols)`` of a matrix/vector name, ``None`` for a scalar."""
@@ -416,6 +434,7 @@ class MathContext:
                 | set(self.functions)
                 | set(self.aliases)
                 | set(self.definition_sources)
+                | self.definition_variables
                 | BUILTIN_FUNCTIONS
                 | GREEK
             )

@@ -58,7 +58,8 @@ class MathLine:
     ``{written: canonical}``; ``text_notes``: ``\\text{...}`` members (a
     chain ending ``= \\text{scalar}``); ``shape_problems``: shape errors in
     the student's expression (the line still parses); ``rest``: further
-    statements on the same line (split off, not parsed).
+    statements on the same line (split off, not parsed); ``notes``: readings
+    worth showing (``read J(beta) as J``).
     """
 
     kind: str
@@ -74,6 +75,7 @@ class MathLine:
     shape_problems: list[str] = field(default_factory=list)
     rest: list[str] = field(default_factory=list)
     normalized: str = ""
+    notes: list[str] = field(default_factory=list)
 
     @property
     def expr(self) -> Any:
@@ -250,6 +252,7 @@ def _copy(line: MathLine) -> MathLine:
         text_notes=list(line.text_notes),
         shape_problems=list(line.shape_problems),
         rest=list(line.rest),
+        notes=list(line.notes),
     )
 
 
@@ -490,6 +493,7 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
         aliases_used=dict(state.aliases_used),
         text_notes=list(state.text_notes),
         shape_problems=list(state.shape_problems),
+        notes=list(state.notes),
     )
 
 

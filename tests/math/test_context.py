@@ -129,6 +129,17 @@ def test_definitions_are_parsed_in_order():
     assert scalar_x.definitions["z1"] == w1 * x_ + b1
 
 
+def test_names_used_by_definitions_are_known():
+    context = MathContext.from_mapping(ML_EXAM)
+    assert {"w1", "b1", "z1", "a2", "y"} <= context.definition_variables
+    assert "log" not in context.definition_variables
+    assert context.is_declared("w1")
+    from grader.math import parse_math
+
+    assert parse_math("w1 x + b1", context).unknown_names == []
+    assert parse_math("w1 x + b3", context).unknown_names == ["b3"]
+
+
 def test_function_derivatives():
     context = MathContext.from_mapping(ML_EXAM)
     derivative = context.function_derivatives["sigma"]
