@@ -250,11 +250,16 @@ def _setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> _Setup:
     definitions: dict[sp.Basic, sp.Basic] = {}
     functions: dict[str, NumericFunction] = {}
     if context is not None:
+        declared_functions = set(getattr(context, "functions", ()) or ())
         for name, expr in getattr(context, "definitions", {}).items():
+            if name in declared_functions:  # sigma: 1 / (1 + exp(-u))
+                functions[name] = _defined_function(name, expr, seed)
+                continue
             symbol = context.symbol(name) if hasattr(context, "symbol") else sp.Symbol(name)
             definitions[symbol] = expr
         for name, derivative in getattr(context, "function_derivatives", {}).items():
-            functions[name] = _function_with_derivative(name, derivative, seed)
+            if name not in functions:
+                functions[name] = _function_with_derivative(name, derivative, seed)
     dims: set = set()
     exprs = list(exprs)
     half = len(exprs) // 2
@@ -267,6 +272,32 @@ def _setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> _Setup:
                 gradients[0 if index < half else 1].add(node)
     # A gradient both sides share is one unknown quantity; given random values.
     return _Setup(definitions, functions, dims, frozenset(gradients[0] & gradients[1]))
+
+
+@lru_cache(maxsize=128)
+def _defined_function(name: str, body: sp.Basic, seed: int) -> NumericFunction:
+    """A function the context defines by a formula in one variable
+    (``sigma: 1 / (1 + exp(-u))``): evaluated by that formula, its derivative
+    by SymPy's derivative of it."""
+    variables = sorted(body.free_symbols, key=str)
+    if len(variables) > 1:
+        raise EvaluationError(
+            f"the definition of the function {name} uses more than one variable: {body}"
+        )
+    if not variables:
+        constant = body
+
+        def value(u: np.ndarray) -> np.ndarray:
+            return Evaluator(points=u.shape[0], seed=seed).evaluate(constant)
+
+        return NumericFunction(value, lambda u: np.zeros_like(u))
+    (variable,) = variables
+    derivative = sp.diff(body, variable)
+
+    def at(expr: sp.Basic, u: np.ndarray) -> np.ndarray:
+        return Evaluator(points=u.shape[0], seed=seed, overrides={variable: u}).evaluate(expr)
+
+    return NumericFunction(lambda u: at(body, u), lambda u: at(derivative, u))
 
 
 @lru_cache(maxsize=128)

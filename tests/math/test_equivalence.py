@@ -367,3 +367,10 @@ def test_functions_applied_to_every_entry(a, b, verdict, diagnosis):
 )
 def test_one_by_one_matrices_equal_their_scalar(a, b, verdict):
     assert equivalent(a, b).verdict == verdict
+
+
+def test_a_function_defined_by_the_context_is_evaluated_by_its_formula():
+    context = {"functions": ["sigma"], "definitions": {"sigma": "1/(1 + exp(-u))"}}
+    assert equivalent(r"\sigma(z)", r"\frac{1}{1 + e^{-z}}", context).verdict == "equal"
+    assert equivalent(r"\sigma'(z)", r"\sigma(z)(1 - \sigma(z))", context).verdict == "equal"
+    assert equivalent(r"\sigma(z)", r"\frac{1}{1 + e^{z}}", context).verdict == "not_equal"
