@@ -50,6 +50,16 @@ class GradingContext:
     rubric_dir: Path = field(default_factory=Path.cwd)
     time_limit: float = 5.0
     seed: int = 0
+    # Results about the rubric's own forms (how a reference reads), kept per
+    # rubric across sheets: keys carry the math context's id.
+    memo: dict[Any, Any] = field(default_factory=dict)
+
+    def remember(self, kind: str, text: str, compute: Any) -> Any:
+        """``compute()`` once per (kind, text, math context)."""
+        key = (kind, text, id(self.math_context))
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
 
 @dataclass

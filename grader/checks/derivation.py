@@ -76,10 +76,11 @@ class DerivationAdapter:
             if status in ("wrong", "missing") and spec.mistakes:
                 if candidates is None:
                     candidates = _step_candidates(result, context)
+                # a wrong step is looked for where the engine found it; a
+                # missing one (an unreadable or meaningless line) anywhere
+                where = [c for c in candidates if c.line_no == item.line_no] or candidates
                 for mistake in spec.mistakes:
-                    hit = next(
-                        (c for c in candidates if matches(c, mistake.answer, context)[0]), None
-                    )
+                    hit = next((c for c in where if matches(c, mistake.answer, context)[0]), None)
                     if hit is not None:
                         item.status, item.mistake, item.line_no = "wrong", mistake.id, hit.line_no
                         break

@@ -26,16 +26,41 @@ def compare(candidate: MathCandidate, target: str, context: GradingContext) -> A
     )
 
 
+def _target_line(target: str, context: GradingContext) -> tuple[Any, str | None]:
+    """(parsed rubric form, or None; the reason it cannot be read, or None), remembered."""
+
+    def compute() -> tuple[Any, str | None]:
+        from grader.math import MathParseError, parse_math
+
+        try:
+            return parse_math(target, context.math_context), None
+        except MathParseError as error:
+            return None, getattr(error, "reason", None) or str(error)
+
+    return context.remember("parsed", target, compute)
+
+
+def _canonical(expr: Any) -> Any:
+    # X^T y (X^T X)^-1 written as a fraction nests its products; doit() flattens
+    try:
+        return expr.doit()
+    except Exception:  # noqa: BLE001 - an expression SymPy cannot evaluate stays as read
+        return expr
+
+
+def _same_terms(first: list[Any], second: list[Any]) -> bool:
+    return len(first) == len(second) and all(
+        _canonical(a) == _canonical(b) for a, b in zip(first, second, strict=True)
+    )
+
+
 def _same_reading(candidate: MathCandidate, target: str, context: GradingContext) -> bool:
     # Meaningless forms (X X^T beta - X^T y: shapes do not agree) cannot be
     # compared by value; they match a known mistake when they read the same.
-    from grader.math import MathParseError, parse_math
-
-    try:
-        parsed = parse_math(target, context.math_context)
-    except MathParseError:
+    parsed, _ = _target_line(target, context)
+    if parsed is None:
         return False
-    return read_as_text(parsed) == read_as_text(candidate.parsed)
+    return _same_terms(list(parsed.terms), list(getattr(candidate.parsed, "terms", [])))
 
 
 def _error_kind(reason: str | None) -> str:
@@ -49,15 +74,12 @@ def matches(candidate: MathCandidate, target: str, context: GradingContext) -> t
     matrix): a line that cannot be read for the same reason matches it.
     """
     if candidate.parsed is None:
-        from grader.math import MathParseError, parse_math
-
-        try:
-            parse_math(target, context.math_context)
-        except MathParseError as error:
-            reason = getattr(error, "reason", None) or str(error)
-            same = bool(_error_kind(reason)) and _error_kind(reason) == _error_kind(candidate.error)
-            return same, None
-        return False, None
+        _, reason = _target_line(target, context)
+        if reason is None:
+            return False, None
+        return bool(_error_kind(reason)) and _error_kind(reason) == _error_kind(
+            candidate.error
+        ), None
     verdict = compare(candidate, target, context)
     if verdict.verdict == "equal":
         return True, verdict
@@ -67,9 +89,9 @@ def matches(candidate: MathCandidate, target: str, context: GradingContext) -> t
     if _is_expression(target, context):
         # a value (``(a2 - y) w2``) is matched by the value a line gives:
         # ``dL/dz1 = ... = (a2 - y) w2`` or a line ``= (a2 - y) w2``
-        reading = _reading_of(target, context)
+        parsed, _ = _target_line(target, context)
         for term in reversed(_terms(candidate)):
-            if reading is not None and str(term) == reading:
+            if parsed is not None and _same_terms([term], list(parsed.terms)):
                 return True, verdict  # the same (even meaningless) expression
             value = _compare_term(term, target, context)
             if value is not None and value.verdict == "equal":
@@ -85,23 +107,9 @@ def _terms(candidate: MathCandidate) -> list[Any]:
     return terms
 
 
-def _reading_of(target: str, context: GradingContext) -> str | None:
-    from grader.math import MathParseError, parse_math
-
-    try:
-        terms = parse_math(target, context.math_context).terms
-    except MathParseError:
-        return None
-    return str(terms[0]) if len(terms) == 1 else None
-
-
 def _is_expression(target: str, context: GradingContext) -> bool:
-    from grader.math import MathParseError, parse_math
-
-    try:
-        return parse_math(target, context.math_context).kind == "expression"
-    except MathParseError:
-        return False
+    parsed, _ = _target_line(target, context)
+    return parsed is not None and parsed.kind == "expression"
 
 
 def _compare_term(term: Any, target: str, context: GradingContext) -> Any:

@@ -141,6 +141,7 @@ def grade_answer(
             rubric_dir=rubric.directory,
             time_limit=time_limit or check.time_limit or rubric.time_limit,
             seed=rubric.seed,
+            memo=rubric._memo,
         )
         if not answer.found and check.kind != "code":
             # nothing to judge on the sheet (code checks read the code files)
