@@ -1441,6 +1441,7 @@ class Parser:
         ):
             return self.apply_function(base, token)
         written = self.attach_subscript(base)
+        written = self.attach_superscript_label(written)
         primes = self.read_primes()
         resolved_plain = (
             self.context.resolve_alias(written) if self.context is not None else written
@@ -1508,6 +1509,29 @@ class Parser:
         finally:
             self.pos, self.state.unknown_names, self.state.aliases_used = saved
         return name
+
+    def attach_superscript_label(self, written: str) -> str:
+        """``a^{[1]}`` (layer 1) -> ``a1``; ``x^{(i)}`` (example i) -> ``x_i``.
+
+        A bracketed superscript is a label, not a power; ``x^{(2)}`` with a
+        number in parentheses stays a power."""
+        if not (self.at("SYM", "^") and self.at("SYM", "{", 1)):
+            return written
+        tokens = self.tokens
+        start = self.pos + 2
+        if start + 3 >= len(tokens):
+            return written
+        opening, label, closing, brace = tokens[start : start + 4]
+        if not (brace.kind == "SYM" and brace.text == "}" and label.kind in ("NUM", "IDENT")):
+            return written
+        if opening.text == "[" and closing.text == "]":
+            pass
+        elif opening.text == "(" and closing.text == ")" and label.kind == "IDENT":
+            pass
+        else:
+            return written
+        self.pos = start + 4
+        return join_subscript(written, label.text)
 
     def arguments_are_names(self, start: int, end: int) -> bool:
         piece_start = start

@@ -33,6 +33,7 @@ __all__ = [
     "keep_insertions",
     "strip_labels",
     "strip_styles",
+    "strip_alignment",
     "replace_unicode",
     "find_closing_brace",
 ]
@@ -203,14 +204,58 @@ def strip_labels(text: str) -> tuple[str, list[str]]:
     return "\n".join(lines), notes
 
 
-_STYLES = re.compile(r"\\(?:displaystyle|textstyle|scriptstyle|nonumber|notag)\b\s*")
+_STYLES = re.compile(
+    r"\\(?:displaystyle|textstyle|scriptstyle|nonumber|notag)\b\s*|\\(?:tag\*?|label)\s*\{[^{}]*\}"
+)
 
 
 def strip_styles(text: str) -> tuple[str, list[str]]:
-    """Remove ``\\displaystyle`` and similar typesetting commands."""
+    """Remove ``\\displaystyle``, ``\\tag{1}``, ``\\label{..}`` and similar typesetting."""
     if not _STYLES.search(text):
         return text, []
-    return _STYLES.sub(" ", text), ["removed \\displaystyle"]
+    return _STYLES.sub(" ", text), ["removed typesetting commands (\\displaystyle, \\tag, ...)"]
+
+
+ALIGNMENT_ENVIRONMENTS = (
+    "aligned", "align", "align*", "alignat", "alignat*", "gather", "gather*", "gathered",
+    "split", "eqnarray", "eqnarray*", "multline", "multline*", "equation", "equation*",
+)  # fmt: skip
+_ALIGNMENT = re.compile(
+    r"\\(?:begin|end)\s*\{(?:"
+    + "|".join(re.escape(name) for name in ALIGNMENT_ENVIRONMENTS)
+    + r")\}(?:\s*\{\d+\})?"
+)
+_MATRIX_ENV = re.compile(r"\\(begin|end)\s*\{[A-Za-z]*matrix\*?\}|\\(begin|end)\s*\{array\}")
+
+
+def strip_alignment(text: str) -> tuple[str, list[str]]:
+    """``\\begin{aligned} a &= b \\\\ &= c \\end{aligned}`` -> ``a = b \\\\ = c``: the
+    alignment environment and its ``&`` markers only place the lines; the
+    ``\\\\`` line breaks stay for :func:`grader.math.split_statements`.
+    ``&`` inside a matrix (``bmatrix``, ``array``) is a column separator and stays."""
+    if "&" not in text and not _ALIGNMENT.search(text):
+        return text, []
+    text, environments = _ALIGNMENT.subn(" ", text)
+    out = []
+    depth = 0
+    last = 0
+    changed = environments > 0
+    for match in _MATRIX_ENV.finditer(text):
+        segment = text[last : match.start()]
+        if depth == 0 and "&" in segment:
+            segment = segment.replace("&", " ")
+            changed = True
+        out.append(segment)
+        out.append(match.group(0))
+        depth += 1 if (match.group(1) or match.group(2)) == "begin" else -1
+        depth = max(depth, 0)
+        last = match.end()
+    tail = text[last:]
+    if depth == 0 and "&" in tail:
+        tail = tail.replace("&", " ")
+        changed = True
+    out.append(tail)
+    return "".join(out), ["removed alignment markup"] if changed else []
 
 
 _UNICODE: dict[str, str] = {
@@ -288,6 +333,7 @@ def replace_unicode(text: str) -> tuple[str, list[str]]:
 DEFAULT_STEPS: tuple[Step, ...] = (
     Step("delimiters", strip_delimiters, cosmetic=True),
     Step("styles", strip_styles, cosmetic=True),
+    Step("alignment", strip_alignment, cosmetic=True),
     Step("inserted", keep_insertions),
     Step("deleted", strip_deleted),
     Step("labels", strip_labels),

@@ -110,6 +110,9 @@ _SPLIT_TOKEN = re.compile(
 )
 _EDGE_SPACING_START = re.compile(r"^(?:\s|\\q?quad(?![A-Za-z])|\\[,;!: ]|~)+")
 _EDGE_SPACING_END = re.compile(r"(?:\s|\\q?quad(?![A-Za-z])|\\[,;! ]|~)+$")
+_ALIGNMENT_ENV = re.compile(
+    r"\{(?:aligned|align\*?|alignat\*?|gather\*?|gathered|split|eqnarray\*?|multline\*?|equation\*?)\}"
+)
 _RELATION = re.compile(r"(?<![<>!:])=|\\in(?![A-Za-z])")
 
 
@@ -135,11 +138,11 @@ def split_statements_detailed(text: str) -> list[Statement]:
         if token == "}":
             depth = max(depth - 1, 0)
             continue
-        if token.startswith("\\begin"):
-            environments += 1
-            continue
-        if token.startswith("\\end"):
-            environments = max(environments - 1, 0)
+        if token.startswith("\\begin") or token.startswith("\\end"):
+            if _ALIGNMENT_ENV.search(token):
+                continue  # aligned/align/gather: transparent, its \\ split lines
+            environments += 1 if token.startswith("\\begin") else -1
+            environments = max(environments, 0)
             continue
         if depth or environments:
             continue

@@ -162,6 +162,11 @@ SCALAR_PAIRS = [
     (r"\nabla J", Gradient(Symbol("J", real=True))),
     (r"\nabla (x^2)", Gradient(x**2)),
     (r"\text{} x", x),
+    (r"a^{[1]} + W^{[2]}", a1 + Symbol("W2", real=True)),
+    (r"x^{(i)} - x_i", 0),
+    (r"x^{(2)}", x**2),
+    (r"x + 1 \tag{3}", x + 1),
+    (r"x \label{eq:one}", x),
 ]
 
 # text -> value, read with CTX (X: n x p, beta: p x 1, y, v: n x 1, A: n x n, B -> beta)
@@ -464,6 +469,10 @@ def test_split_statements():
 
 
 SPLITS = [
+    (
+        r"\begin{aligned} J &= \frac{1}{2} x \\ &= y \end{aligned}",
+        [r"\begin{aligned} J &= \frac{1}{2} x", r"&= y \end{aligned}"],
+    ),
     (r"a = b \leftarrow c = d \\ = e", ["a = b", "c = d", "= e"]),
     (
         r"Y = \begin{bmatrix} y_1 \\ y_2 \end{bmatrix} \quad x = 1",
@@ -480,6 +489,18 @@ SPLITS = [
 @pytest.mark.parametrize(("block", "pieces"), SPLITS, ids=[c[0] for c in SPLITS])
 def test_split_rules(block, pieces):
     assert split_statements(block) == pieces
+
+
+def test_aligned_environments_are_read_line_by_line():
+    block = r"\begin{align*} J(\beta) &= x + 1 \\ &= y \tag{2} \end{align*}"
+    lines = [parse_math(piece) for piece in split_statements(block)]
+    assert [(line.kind, line.continues_previous) for line in lines] == [
+        ("equation", False),
+        ("equation", True),
+    ]
+    assert lines[1].terms == [y]
+    matrix = parse_math(r"\begin{aligned} M &= \begin{bmatrix} 1 & 2 \end{bmatrix} \end{aligned}")
+    assert matrix.terms[1] == sympy.ImmutableMatrix([[1, 2]])
 
 
 def test_parse_math_keeps_the_rest_of_a_block():
