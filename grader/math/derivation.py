@@ -339,7 +339,6 @@ class _Outcome:
     lhs: Any = None  # left side of a meaningless line that did not parse
     names: set[str] = field(default_factory=set)  # names the line uses
     equation: dict | None = None
-    end_equations: bool = False
 
 
 class _Checker:
@@ -348,6 +347,9 @@ class _Checker:
     def __init__(self, context: Any, references: dict[str, Any]):
         self.context = context
         self.graph, self.evaluator = _graph_and_evaluator(context)
+        # the points are shared by every check with this context: copies, so that
+        # names this answer introduces do not leak into the next one
+        self.points = [dict(point) for point in self.evaluator.points]
         self.value_cache: dict[Any, list[Any]] = {}
         self.references = references  # quantity -> expr (from milestones), no definition
         self.values: dict[str, list[tuple[int, Any]]] = {}  # quantity -> [(line_no, expr)]
@@ -377,7 +379,8 @@ class _Checker:
             return self.graph.definitions[quantity]
         return self.references.get(quantity)
 
-    def student_expr(self, quantity: str, before: int | None = None) -> Any | None:
+    def student_expr(self, quantity: str) -> Any | None:
+        """The last value the student gave for ``quantity``, None if none yet."""
         found = self.values.get(quantity)
         if not found:
             return None
@@ -396,12 +399,7 @@ class _Checker:
                 own = self.student_expr(name)
                 if own is not None and not _mentions(own, name):
                     return own
-            truth = self.truth_expr(name)
-            if truth is not None:
-                return truth
-            if mode == "student":
-                return None
-            return None
+            return self.truth_expr(name)
 
         return resolve
 
@@ -420,7 +418,7 @@ class _Checker:
 
     def _register_free_names(self, expr: Any) -> None:
         """Names the context does not declare are scalars: give them random values."""
-        points = self.evaluator.points
+        points = self.points
         for symbol in _free_symbols(expr):
             if (
                 isinstance(symbol, sp.Symbol)
@@ -433,13 +431,13 @@ class _Checker:
                     point[symbol] = float(rng.uniform(0.2, 1.2))
 
     def _self_contained(self, expr: Any) -> bool:
-        point = self.evaluator.points[0]
+        point = self.points[0]
         return all(s in point for s in _free_symbols(expr))
 
     def _values_of(self, expr: Any, resolve: Callable, extra: dict | None = None) -> list[Any]:
         self._register_free_names(expr)
         results = []
-        for point in self.evaluator.points:
+        for point in self.points:
             if extra:
                 point = {**point, **extra}
             with np.errstate(all="ignore"):
@@ -697,8 +695,8 @@ class _Checker:
             )
         else:
             pairs = []
-            for index in points if points is not None else range(len(self.evaluator.points)):
-                point = self.evaluator.points[index]
+            for index in points if points is not None else range(len(self.points)):
+                point = self.points[index]
                 if extra:
                     point = {**point, **extra}
                 with np.errstate(all="ignore"):
@@ -725,7 +723,7 @@ class _Checker:
         self, equation: tuple[Any, Any], unknown: Any, index: int, resolve: Callable
     ) -> np.ndarray | None:
         """The unique solution for ``unknown`` at point ``index`` of an affine equation."""
-        point = self.evaluator.points[index]
+        point = self.points[index]
         base = point.get(unknown)
         if base is None:
             return None
@@ -784,7 +782,7 @@ class _Checker:
         if unknown is None:
             return _Verdict("not_equal", "different", "not the same equation")
         try:
-            for index in range(len(self.evaluator.points)):
+            for index in range(len(self.points)):
                 solution = self.solve(reference, unknown, index, ref_resolve)
                 if solution is None:
                     return _Verdict("undetermined", None, "cannot solve the previous equation")
@@ -1105,6 +1103,24 @@ def _is_atom(expr: Any) -> bool:
 
 def _check_statement(checker: _Checker, statement: _Statement) -> _Outcome:
     """Classify and judge one statement (runs under the time limit)."""
+    outcome = _classify_and_check(checker, statement)
+    # The parser reads "X^T y / X^T X" as a product with an inverse and notes
+    # the division by a matrix: name that mistake rather than the shapes.
+    problems = getattr(statement.line, "shape_problems", None) or []
+    division = next((p for p in problems if p.startswith("divides by")), None)
+    step = outcome.step
+    if division and step.status == "wrong" and step.diagnosis in ("shape_mismatch", None):
+        step.diagnosis = "matrix_division"
+        step.message = "division by a matrix: " + division.split(" (column")[0]
+        for _, record in outcome.value_records:
+            if record["line_no"] == step.line_no and record["status"] == "wrong":
+                record["diagnosis"] = step.diagnosis
+                record["message"] = step.message
+    return outcome
+
+
+def _classify_and_check(checker: _Checker, statement: _Statement) -> _Outcome:
+    """Classify one statement and run the checks of its kind."""
     source = statement.source
     line = statement.line
     step = DerivationStep(
@@ -1688,12 +1704,11 @@ def _check_stationarity(
                 },
             )
         )
-    zero = _zero_like(expression)
     outcome.equation = {
         "lhs": expression,
-        "rhs": zero,
+        "rhs": sp.S.Zero,
         "unknown": wrt,
-        "truth": (truth, _zero_like(truth)) if truth is not None else None,
+        "truth": (truth, sp.S.Zero) if truth is not None else None,
         "line_no": step.line_no,
     }
     outcome.main_quantity = None
@@ -1707,10 +1722,6 @@ def _as_equation_verdict(verdict: _Verdict | None) -> str | None:
     if verdict.equal or verdict.diagnosis in ("sign_flip", "constant_factor"):
         return "equal"
     return verdict.verdict
-
-
-def _zero_like(expr: Any) -> Any:
-    return sp.S.Zero
 
 
 def _check_equation(
@@ -2201,7 +2212,7 @@ def _same_equation(
 ) -> bool:
     """Same equation up to a nonzero constant factor; names outside the graph
     (derivative quantities, new names) are opaque: same name, same random value."""
-    points = checker.evaluator.points
+    points = checker.points
     opaque = sorted(
         {s for side in (*equation, *reference) for s in _free_symbols(side) if s not in points[0]},
         key=str,
