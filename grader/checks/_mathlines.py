@@ -78,6 +78,14 @@ def _scan_segments(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return segments
 
 
+def answer_candidates(answer: Any, context: Any) -> list[MathCandidate]:
+    """``parse_candidates`` for a part's answer, once for all of the part's checks."""
+    key = ("candidates", id(context))
+    if key not in answer.cache:
+        answer.cache[key] = parse_candidates(answer.lines, context)
+    return list(answer.cache[key])
+
+
 def parse_candidates(lines: list[tuple[int, str]], context: Any) -> list[MathCandidate]:
     """Parse every math segment; prose is dropped, unreadable math kept with its error."""
     from grader.math import MathParseError, parse_math

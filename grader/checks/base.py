@@ -28,6 +28,8 @@ class AnswerInput:
     # (line number, text) pairs as part finding gave them (label taken off);
     # when None, ``text`` numbered from ``first_line``.
     source_lines: list[tuple[int, str]] | None = None
+    # What checks of the same part share (its math lines, parsed once).
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def lines(self) -> list[tuple[int, str]]:

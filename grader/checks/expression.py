@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from grader.checks._mathlines import MathCandidate, parse_candidates, read_as_text
+from grader.checks._mathlines import MathCandidate, answer_candidates, read_as_text
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.math import equivalent  # noqa: F401 - fails early when the engine is missing
 
@@ -127,7 +127,7 @@ class ExpressionAdapter:
     kind = "expression"
 
     def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
-        candidates = parse_candidates(answer.lines, context.math_context)
+        candidates = answer_candidates(answer, context.math_context)
         outcome = CheckOutcome()
         for cand in candidates:
             if cand.parsed is not None:

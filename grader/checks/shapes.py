@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.checks._mathlines import parse_candidates
+from grader.checks._mathlines import answer_candidates
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.math.context import parse_shape
 
@@ -56,7 +56,7 @@ class ShapesAdapter:
     def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
         outcome = CheckOutcome()
         stated: dict[str, tuple[int, Any]] = {}
-        for cand in parse_candidates(answer.lines, context.math_context):
+        for cand in answer_candidates(answer, context.math_context):
             if cand.parsed is None:
                 outcome.review_reasons.append(
                     f"line {cand.line_no}: math could not be read ({cand.error})"
