@@ -944,14 +944,6 @@ def _context_key(context: Any) -> Any:
     )
 
 
-def _gradient_free(expr: Any) -> bool:
-    try:
-        from grader.math._nodes import Gradient
-    except ImportError:  # pragma: no cover
-        return True
-    return not any(isinstance(node, Gradient) for node in sp.preorder_traversal(expr))
-
-
 def _graph_from_context(context: Any) -> Graph:
     """The context's symbols and definitions as a :class:`Graph`."""
     symbols: dict[str, Any] = {}
