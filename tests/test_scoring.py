@@ -342,3 +342,27 @@ def test_part_question_and_exam_totals():
     assert report.questions[0].parts == ["q1.b", "q1.c"]
     assert report.needs_review
     assert report.to_json_dict()["schema"] == "grader.report/1"
+
+
+STATUSES = [
+    "correct",
+    "corrected_slip",
+    "carried_forward",
+    "wrong",
+    "missing",
+    "ocr_suspect",
+    "undetermined",
+    "wrong:divide",
+]
+
+
+@given(
+    st.fixed_dictionaries({m: st.sampled_from(STATUSES) for m in ALL_RIGHT}),
+    st.sampled_from(sorted(ALL_RIGHT)),
+    st.booleans(),
+)
+def test_putting_a_step_right_never_lowers_the_score(statuses, step, ecf):
+    check = derivation(allow_ecf=ecf)
+    before = score_check(check, outcome(**statuses))
+    after = score_check(check, outcome(**{**statuses, step: "correct"}))
+    assert 0 <= before.score <= after.score <= check.points
