@@ -1,0 +1,352 @@
+"""Names and function calls for the math parser: subscripts, primes,
+accents, fonts, aliases from the context, and the rule that decides between a
+call and a product (``sigma(z)`` vs ``a_1(1 - a_1)``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+from grader.math._lexer import MathParseError, Token
+from grader.math._names import (
+    ACCENT_SUFFIX,
+    BUILTIN_FUNCTIONS,
+    FONT_COMMANDS,
+    GREEK,
+    GREEK_VARIANTS,
+    join_subscript,
+)
+from grader.math._syntax import (
+    FUNCTIONS,
+    Space,
+    is_matrix,
+    is_one_by_one,
+)
+
+
+class NamesMixin:
+    """Methods of :class:`grader.math._grammar.Parser` (see the module docs)."""
+
+    def starts_name(self, offset: int = 0) -> bool:
+        token = self.peek(offset)
+        if token.kind == "IDENT":
+            return True
+        if token.kind == "CMD":
+            return token.text in GREEK or token.text in FONT_COMMANDS or token.text in ACCENT_SUFFIX
+        return False
+
+    def read_base(self) -> str:
+        """The letters of a name: ``w``, ``beta``, ``X`` (from ``\\mathbf{X}``), ``yhat``."""
+        token = self.advance()
+        if token.kind == "IDENT":
+            return token.text
+        name = token.text
+        if name in GREEK:
+            return GREEK_VARIANTS.get(name, name)
+        if name in FONT_COMMANDS or name in ACCENT_SUFFIX:
+            if self.at("SYM", "{"):
+                end = self.group_end(self.pos)
+                self.pos += 1
+                if not self.starts_name():
+                    raise self.fail(f"expected a name after \\{name} at column {self.peek().pos}")
+                inner = self.read_base()
+                inner = self.attach_subscript(inner)
+                if self.pos != end:
+                    raise self.fail(
+                        f"expected one name inside \\{name}{{...}} at column {self.peek().pos}"
+                    )
+                self.pos = end + 1
+            else:
+                if not self.starts_name():
+                    raise self.fail(f"expected a name after \\{name} at column {self.peek().pos}")
+                inner = self.read_base()
+            return inner + ACCENT_SUFFIX[name] if name in ACCENT_SUFFIX else inner
+        raise self.unexpected(token)
+
+    def subscript_text(self) -> str:
+        """After ``_``: the subscript as text (``1``, ``i``, ``beta``, ``ij``)."""
+        self.expect_sym("_")
+        if self.at("SYM", "{"):
+            end = self.group_end(self.pos)
+            parts = []
+            for token in self.tokens[self.pos + 1 : end]:
+                if token.kind in ("NUM", "IDENT"):
+                    parts.append(token.text)
+                elif token.kind == "CMD" and token.text in GREEK:
+                    parts.append(token.text)
+                elif token.kind == "SYM" and token.text in ",+-":
+                    parts.append(token.text)
+                elif token.kind == "CMD" and token.text in FONT_COMMANDS:
+                    continue
+                elif token.kind == "SYM" and token.text in "{}":
+                    continue
+                else:
+                    raise self.fail(f"cannot read subscript at column {token.pos}", token)
+            self.pos = end + 1
+            return "".join(parts)
+        token = self.advance()
+        if token.kind in ("NUM", "IDENT"):
+            return token.text
+        if token.kind == "CMD" and token.text in GREEK:
+            return token.text
+        raise self.fail(f"cannot read subscript at column {token.pos}", token)
+
+    def attach_subscript(self, base: str) -> str:
+        if self.at("SYM", "_"):
+            return join_subscript(base, self.subscript_text())
+        return base
+
+    def read_primes(self) -> str:
+        """``'``, ``''``, ``^\\prime``, ``^{\\prime\\prime}`` after a name."""
+        primes = ""
+        while True:
+            if self.at("SYM", "'"):
+                self.advance()
+                primes += "'"
+            elif self.at("SYM", "^") and self.at("CMD", "prime", 1):
+                self.pos += 2
+                primes += "'"
+            elif self.at("SYM", "^") and self.at("SYM", "{", 1) and self.at("CMD", "prime", 2):
+                end = self.group_end(self.pos + 1)
+                inner = self.tokens[self.pos + 2 : end]
+                if not all(t.kind == "CMD" and t.text == "prime" for t in inner):
+                    break
+                primes += "'" * len(inner)
+                self.pos = end + 1
+            else:
+                break
+        return primes
+
+    def resolve(self, written: str) -> str:
+        context = self.context
+        if context is None:
+            self.state.unknown_names[written] = None
+            return written
+        resolved = context.resolve_alias(written)
+        if resolved != written:
+            self.state.aliases_used[written] = resolved
+        if not context.is_declared(resolved) and resolved not in context.dimensions:
+            self.state.unknown_names[written] = None
+        return resolved
+
+    def symbol_for(self, name: str) -> Any:
+        if self.context is not None:
+            return self.context.symbol(name)
+        return sympy.Symbol(name, real=True)
+
+    def is_function_name(self, name: str) -> bool:
+        if self.context is not None:
+            return self.context.is_function(name)
+        return name in BUILTIN_FUNCTIONS
+
+    def declared(self, name: str) -> bool:
+        return self.context is not None and self.context.is_declared(name)
+
+    def read_name(self) -> tuple[str, Any]:
+        """A plain name (no function call): ``w_1'`` -> ``("w1'", Symbol)``."""
+        base = self.read_base()
+        written = self.attach_subscript(base) + self.read_primes()
+        resolved = self.resolve(written)
+        return resolved, self.symbol_for(resolved)
+
+    def name_atom(self) -> Any:
+        token = self.peek()
+        base = self.read_base()
+        # log_2 x: a subscript on a function is its base
+        if (
+            self.is_function_name(base)
+            and not self.declared(base + "_")
+            and base in BUILTIN_FUNCTIONS
+        ):
+            return self.apply_function(base, token)
+        written = self.attach_subscript(base)
+        written = self.attach_superscript_label(written)
+        primes = self.read_primes()
+        resolved_plain = (
+            self.context.resolve_alias(written) if self.context is not None else written
+        )
+        if self.is_function_name(resolved_plain):
+            return self.apply_function(resolved_plain, token, primes=len(primes), written=written)
+        if primes:
+            written += primes
+        if written == "e" and not self.declared("e"):
+            return sympy.E
+        if written == "pi" and not self.declared("pi"):
+            return sympy.pi
+        if (
+            written == "R"
+            and not self.declared("R")
+            and self.at("SYM", "^")
+            and self.exponent_has_times()
+        ):
+            self.advance()
+            return Space(self.space_shape())
+        resolved = self.resolve(written)
+        value = self.symbol_for(resolved)
+        if self.context is not None and self.at("SYM", "(") and not self.peek().space_before:
+            self.skip_variables_of(written, resolved)
+        return value
+
+    def skip_variables_of(self, written: str, resolved: str) -> None:
+        """``J(\\beta)``: a quantity written with its variables is the quantity.
+
+        Only for a name the context defines (``definitions``), or declares a
+        scalar when every name in the parentheses is a declared matrix or
+        vector (a scalar times a vector is never written ``J(\\beta)``).
+        ``a_1(1 - a_1)`` and ``f(y - XB)`` stay products.
+        """
+        context = self.context
+        defined = resolved in context.definition_sources
+        if not defined and resolved not in context.scalars:
+            return
+        close = self.matching_paren(self.pos)
+        if close is None or not self.arguments_are_names(self.pos + 1, close):
+            return
+        if not defined:
+            names = []
+            start = self.pos + 1
+            for index in range(self.pos + 1, close + 1):
+                token = self.tokens[index]
+                if index == close or (token.kind == "SYM" and token.text == ","):
+                    names.append(self.peek_name(start, index))
+                    start = index + 1
+            if not all(name is not None and context.is_matrix(name) for name in names):
+                return
+        inside = self.text[self.tokens[self.pos].pos : self.tokens[close].pos + 1]
+        self.state.notes.append(
+            f"read {written}{inside} as {resolved} (a quantity written with its variables)"
+        )
+        self.pos = close + 1
+
+    def peek_name(self, start: int, end: int) -> str | None:
+        """The resolved name held by tokens ``[start, end)``, without side effects."""
+        saved = (self.pos, self.state.unknown_names.copy(), self.state.aliases_used.copy())
+        try:
+            name, _ = self.read_name_in(start, end)
+        except MathParseError:
+            name = None
+        finally:
+            self.pos, self.state.unknown_names, self.state.aliases_used = saved
+        return name
+
+    def attach_superscript_label(self, written: str) -> str:
+        """``a^{[1]}`` (layer 1) -> ``a1``; ``x^{(i)}`` (example i) -> ``x_i``.
+
+        A bracketed superscript is a label, not a power; ``x^{(2)}`` with a
+        number in parentheses stays a power."""
+        if not (self.at("SYM", "^") and self.at("SYM", "{", 1)):
+            return written
+        tokens = self.tokens
+        start = self.pos + 2
+        if start + 3 >= len(tokens):
+            return written
+        opening, label, closing, brace = tokens[start : start + 4]
+        if not (brace.kind == "SYM" and brace.text == "}" and label.kind in ("NUM", "IDENT")):
+            return written
+        if opening.text == "[" and closing.text == "]":
+            pass
+        elif opening.text == "(" and closing.text == ")" and label.kind == "IDENT":
+            pass
+        else:
+            return written
+        self.pos = start + 4
+        return join_subscript(written, label.text)
+
+    def arguments_are_names(self, start: int, end: int) -> bool:
+        piece_start = start
+        for index in range(start, end + 1):
+            if index == end or (
+                self.tokens[index].kind == "SYM" and self.tokens[index].text == ","
+            ):
+                if not self.is_single_name(piece_start, index):
+                    return False
+                piece_start = index + 1
+        return True
+
+    def apply_function(
+        self, name: str, token: Token, *, primes: int = 0, written: str | None = None
+    ) -> Any:
+        base_of_log = None
+        if name in ("log",) and self.at("SYM", "_"):
+            self.advance()
+            start, end, resume = self.argument_range()
+            base_of_log = self.parse_range(start, end, resume)
+        power = None
+        if self.at("SYM", "^"):
+            # \sin^2 x: the power applies to the value
+            self.advance()
+            start, end, resume = self.exponent_range()
+            if start >= 0:
+                power = self.parse_range(start, end, resume)
+            else:
+                power = self.expression(29)
+        primes += len(self.read_primes())
+        if self.at("SYM", "("):
+            arguments = self.call_arguments()
+        elif self.starts_atom(self.peek()) and not self.at("SYM", "["):
+            arguments = [self.expression(29)]
+        else:
+            if name in BUILTIN_FUNCTIONS:
+                raise self.fail(f"function {name} needs an argument (column {token.pos})", token)
+            # a declared function written alone (J = ...): the quantity itself
+            if power is not None or primes:
+                raise self.fail(f"function {name} needs an argument (column {token.pos})", token)
+            return self.symbol_for(name)
+        for argument in arguments:
+            self.check_value(argument, token)
+        try:
+            value = self.call(name, arguments, primes, base_of_log)
+        except (TypeError, ValueError, AttributeError) as error:
+            raise self.fail(
+                f"cannot apply {name} here (column {token.pos}): {error}", token
+            ) from None
+        if power is not None:
+            value = self.raise_power(value, power, token)
+        return value
+
+    def call(self, name: str, arguments: list[Any], primes: int, base_of_log: Any) -> Any:
+        builtin = name in FUNCTIONS and not (
+            self.context is not None and name in self.context.functions
+        )
+        if builtin and name in ("tr", "det"):
+            if len(arguments) != 1 or primes:
+                raise ValueError(f"{name} takes one matrix")
+            if not is_matrix(arguments[0]):
+                return arguments[0]  # the trace/determinant of a number is the number
+            return FUNCTIONS[name](arguments[0])
+        if builtin and name in ("max", "min"):
+            return FUNCTIONS[name](*[self.as_scalar(a) for a in arguments])
+        if builtin and name == "log" and base_of_log is not None:
+            if is_matrix(arguments[0]) and not is_one_by_one(arguments[0]):
+                raise ValueError("the argument is a matrix")
+            return sympy.log(self.as_scalar(arguments[0]), self.as_scalar(base_of_log))
+        function = FUNCTIONS[name] if builtin else sympy.Function(name)
+        if primes or any(is_matrix(a) and not is_one_by_one(a) for a in arguments):
+            if len(arguments) != 1:
+                raise ValueError(
+                    "only a function of one argument can be differentiated or applied to a matrix"
+                )
+            variable = sympy.Dummy("u", real=True)
+            body = function(variable)
+            if primes:
+                body = body.diff(variable, primes)
+            argument = arguments[0]
+            if is_matrix(argument) and not is_one_by_one(argument):
+                # sigma(X beta): applied to each entry
+                return ElementwiseApplyFunction(sympy.Lambda(variable, body), argument)
+            argument = self.as_scalar(argument)
+            if not primes:
+                return function(argument)
+            if builtin:
+                return body.subs(variable, argument)
+            return sympy.Subs(body, variable, argument)
+        return function(*[self.as_scalar(a) for a in arguments])
+
+    @staticmethod
+    def as_scalar(value: Any) -> Any:
+        """A 1x1 matrix as the number it holds (``Trace``), anything else unchanged."""
+        if is_matrix(value) and is_one_by_one(value):
+            return sympy.Trace(value)
+        return value
