@@ -1842,7 +1842,7 @@ def _check_all(
                 candidates.append((outcome.step, checker.equation["lhs"], checker.equation["rhs"]))
             elif outcome.lhs is not None:
                 candidates.append((outcome.step, outcome.lhs, None))
-    results = [_milestone_result(checker, spec, candidates, steps) for spec in milestone_specs]
+    results = [_safe_milestone_result(checker, spec, candidates, steps) for spec in milestone_specs]
     return DerivationResult(steps=steps, milestones=results)
 
 
@@ -1882,15 +1882,8 @@ def _run_step(checker: _Checker, statement: _Statement, time_limit: float | None
         reason = f"the check {error}"
     except WorkerCrashed:
         reason = "the check crashed (out of memory?)"
-    except (
-        EvaluationError,
-        ArithmeticError,
-        TypeError,
-        ValueError,
-        AttributeError,
-        KeyError,
-        RecursionError,
-    ) as error:
+    except Exception as error:  # noqa: BLE001 - a failed check is a result, never a crash
+        # (the grader's own bug or SymPy's: the step is flagged for a human)
         reason = f"the check failed: {type(error).__name__}: {error}"
     source = statement.source
     step = DerivationStep(
@@ -2004,6 +1997,11 @@ def _milestone_references(
     specs = []
     defined = set(getattr(context, "definition_sources", {}) or {})
     for milestone in milestones:
+        if milestone.kind not in ("value", "equation", "form"):
+            specs.append(
+                _MilestoneSpec(milestone, None, None, f"unknown milestone kind {milestone.kind!r}")
+            )
+            continue
         quantity = _quantity_name(milestone.quantity, context) if milestone.quantity else None
         try:
             line = parse_math(milestone.statement, context)
@@ -2033,6 +2031,22 @@ def _milestone_references(
                     references.setdefault(quantity, reference)
         specs.append(_MilestoneSpec(milestone, quantity, reference))
     return references, specs
+
+
+def _safe_milestone_result(
+    checker: _Checker,
+    spec: _MilestoneSpec,
+    candidates: list[tuple[DerivationStep, Any, Any]],
+    steps: list[DerivationStep],
+) -> MilestoneResult:
+    try:
+        return _milestone_result(checker, spec, candidates, steps)
+    except Exception as error:  # noqa: BLE001 - undetermined, for a human
+        return MilestoneResult(
+            spec.milestone.id,
+            "undetermined",
+            message=f"the check failed: {type(error).__name__}: {error}",
+        )
 
 
 def _milestone_result(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.math.context import load_context
 from grader.math.derivation import Milestone, check_derivation
@@ -291,3 +293,80 @@ def test_rubric_style_context_takes_references_from_milestones() -> None:
         ("expansion", "gradient", "normal", "solution"), "correct"
     )
     assert result.steps[1].quantity == "J"
+
+
+_TOKENS = st.sampled_from(
+    [
+        "$$",
+        "=",
+        r"\frac{\partial L}{\partial w_1}",
+        r"\frac{1}{2}",
+        "(",
+        ")",
+        "a_1",
+        "a_2",
+        "y",
+        "x",
+        "w_2",
+        r"\sigma(z_1)",
+        "-",
+        "+",
+        r"\\",
+        r"\leftarrow",
+        r"\Rightarrow",
+        r"\therefore",
+        r"\text{scalar}",
+        "^T",
+        "0",
+        "1",
+        "\n\n",
+        "f",
+        r"\nabla",
+        "{",
+        "}",
+        r"\cdot",
+        "q_2",
+        r"\alpha",
+        "'",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_TOKENS, max_size=25))
+def test_any_text_gives_a_result_never_an_exception(q2_context, tokens) -> None:
+    text = " ".join(tokens)
+    result = check_derivation(
+        text,
+        q2_context,
+        milestones=[Milestone("dz1", "dL/dz1", "value", "dL/dz1")],
+        time_limit=None,
+    )
+    assert all(s.status in _STATUSES for s in result.steps)
+    assert result.milestones[0].status in _MILESTONE_STATUSES
+    assert all("the check failed" not in s.message for s in result.steps), [
+        s.message for s in result.steps
+    ]
+
+
+_STATUSES = {"correct", "carried_forward", "wrong", "review", "undetermined", "unchecked"}
+_MILESTONE_STATUSES = {
+    "correct",
+    "corrected_slip",
+    "carried_forward",
+    "wrong",
+    "missing",
+    "ocr_suspect",
+    "undetermined",
+}
+
+
+def test_unknown_milestone_kind_is_undetermined(q2_context) -> None:
+    result = check_derivation(
+        "dL/dz2 = a2 - y",
+        q2_context,
+        milestones=[Milestone("m", "dL/dz2", "shape")],
+        time_limit=None,
+    )
+    assert result.milestones[0].status == "undetermined"
+    assert "unknown milestone kind" in result.milestones[0].message
