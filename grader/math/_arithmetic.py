@@ -21,6 +21,7 @@ from grader.math._syntax import (
     is_one_by_one,
     matadd,
     matmul,
+    transpose_of,
 )
 
 
@@ -294,7 +295,7 @@ class ArithmeticMixin:
 
     def transpose(self, value: Any) -> Any:
         if is_matrix(value):
-            return value.T
+            return transpose_of(value)
         if isinstance(value, (Space, ShapeOnly)):
             raise self.fail("cannot transpose a space")
         return value  # the transpose of a scalar is itself

@@ -17,6 +17,7 @@ from grader.math._syntax import (
     Space,
     is_matrix,
     matmul,
+    transpose_of,
 )
 
 
@@ -88,11 +89,11 @@ class MatricesMixin:
             return value**2 if squared else sympy.Abs(value)
         rows, cols = value.shape
         if cols == 1:
-            inner = matmul(value.T, value)
+            inner = matmul(transpose_of(value), value)
         elif rows == 1:
-            inner = matmul(value, value.T)
+            inner = matmul(value, transpose_of(value))
         else:
-            inner = sympy.Trace(matmul(value.T, value))  # Frobenius norm squared
+            inner = sympy.Trace(matmul(transpose_of(value), value))  # Frobenius norm squared
         if squared:
             return inner
         return sympy.MatPow(inner, sympy.S.Half) if is_matrix(inner) else sympy.sqrt(inner)

@@ -180,6 +180,25 @@ def matadd(*terms: Any) -> Any:
     return sympy.MatAdd(*flat)
 
 
+def transpose_of(value: Any) -> Any:
+    """The transpose, pushed through sums and products without SymPy's
+    canonicalisation: ``(y - X b)^T`` -> ``y^T - b^T X^T``."""
+    if not is_matrix(value):
+        return value
+    if isinstance(value, sympy.MatAdd):
+        return matadd(*[transpose_of(term) for term in value.args])
+    if isinstance(value, sympy.MatMul):
+        factors = [transpose_of(factor) for factor in reversed(value.args)]
+        return matmul(*factors)
+    if isinstance(value, sympy.Transpose):
+        return value.arg
+    if isinstance(value, (sympy.ZeroMatrix, sympy.OneMatrix)):
+        return type(value)(value.shape[1], value.shape[0])
+    if isinstance(value, sympy.Identity):
+        return value
+    return sympy.Transpose(value)
+
+
 def is_one_by_one(value: Any) -> bool:
     return is_matrix(value) and value.shape == (1, 1)
 
