@@ -163,6 +163,15 @@ def grade_answer(
         read_as=read_as,
         repairs=repairs,
     )
+    if part.kind == "code":
+        # answered in code files: "found" means the files are there
+        files = sorted({c.file for c in part.checks if c.kind == "code"})
+        present = [name for name in files if name in answer.code_files]
+        view = AnswerView(
+            found=bool(present) and len(present) == len(files),
+            how_found="code file" if present else "missing",
+            text=", ".join(present),
+        )
     return score_part(
         f"{question.id}.{part.id}",
         question.id,

@@ -30,8 +30,11 @@ def _part(part: PartReport, *, student: bool) -> list[str]:
     ]
     answer = part.answer
     if student and answer is not None:
-        if not answer.found:
-            out.append("         (no answer found)")
+        if answer.how_found == "code file":
+            out.append(f"         read from {answer.text}")
+        elif not answer.found:
+            if not part.feedback:  # else the feedback says it (not on the sheet, not submitted)
+                out.append("         (no answer found)")
         else:
             if answer.lines is not None:
                 out.append(

@@ -34,7 +34,18 @@ def test_student_view_shows_how_the_answer_was_read():
     assert "OCR repair line 17: removed \\cancel strokes" in text
 
 
-def test_missing_answer_is_said():
+def test_missing_answer_is_said_once():
     report = sample_report()
     report.parts[0].answer.found = False
+    report.parts[0].feedback = []
     assert "(no answer found)" in terminal.render(report, student=True)
+    report.parts[0].feedback = ["No answer to this part was found on the sheet."]
+    text = terminal.render(report, student=True)
+    assert "(no answer found)" not in text and "No answer to this part" in text
+
+
+def test_code_part_names_its_files():
+    report = sample_report()
+    report.parts[0].answer.how_found = "code file"
+    report.parts[0].answer.text = "linreg.py"
+    assert "read from linreg.py" in terminal.render(report, student=True)
