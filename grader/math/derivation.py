@@ -1799,8 +1799,8 @@ def check_derivation(
     None). ``time_limit``: seconds per step (None: no limit).
 
     With a time limit, the whole derivation is first checked in one call of
-    ``grader.timelimit`` limited to one step's time (the usual case: a
-    derivation takes a fraction of a second). Only when that runs out is it
+    ``grader.timelimit`` limited to one step's time plus a quarter second per
+    statement (the usual case: a derivation takes a fraction of a second). Only when that runs out is it
     checked again step by step, each step under the limit, so that the step
     that runs out is ``undetermined`` and the others are still checked.
     """
@@ -1809,9 +1809,11 @@ def check_derivation(
     if time_limit is not None:
         from grader.timelimit import TimeLimitExceeded, WorkerCrashed, run_with_time_limit
 
+        # one step's time, plus a little per statement for long answers
+        budget = time_limit + 0.25 * len(sources)
         try:
             return run_with_time_limit(
-                _check_all, sources, context, milestones, None, seconds=time_limit
+                _check_all, sources, context, milestones, None, seconds=budget
             )
         except (TimeLimitExceeded, WorkerCrashed):
             pass  # step by step below, each step under the limit
