@@ -70,7 +70,7 @@ def _error_kind(reason: str | None) -> str:
 def matches(candidate: MathCandidate, target: str, context: GradingContext) -> tuple[bool, Any]:
     """(matches, equivalence) for a line against one rubric form.
 
-    A known mistake may be meaningless (``beta = X^T y / X^T X`` divides by a
+    A known mistake may be meaningless (``beta = (X^T y) / (X^T X)`` divides by a
     matrix): a line that cannot be read for the same reason matches it.
     """
     if candidate.parsed is None:
