@@ -386,13 +386,14 @@ class _Checker:
             return None
         return found[-1][1]
 
-    def resolver(self, mode: str, depth: int = 0) -> Callable[[Any], Any]:
-        """Values for derivative quantities and new names: ``truth`` or ``student``."""
+    def resolver(self, mode: str) -> Callable[[Any], Any]:
+        """Values for derivative quantities and new names: in ``truth`` mode a
+        derivative quantity is its true value, in ``student`` mode the value the
+        student gave for it (the truth when they gave none). A cycle of values
+        ends in a RecursionError, which makes the step undetermined."""
 
         def resolve(symbol: Any) -> Any:
             name = getattr(symbol, "name", str(symbol))
-            if depth > 8:
-                return None
             if name in self.new_names:
                 return self.new_names[name]
             if mode == "student":
@@ -1776,9 +1777,6 @@ def _check_equation(
     outcome.main_quantity = None
     outcome.keep_main = False
     return outcome
-
-
-# --------------------------------------------------------------------------- checker helpers
 
 
 # --------------------------------------------------------------------------- the driver
