@@ -233,13 +233,16 @@ class ArithmeticMixin:
             return self.pos + 1, end, end + 1
         return -1, -1, -1
 
-    def is_transpose_marker(self, tokens: list[Token]) -> bool:
+    def is_transpose_marker(self, tokens: list[Token], base: Any = None) -> bool:
+        """``T``, ``\\top``, ``\\intercal`` (and ``t`` on a matrix), unless declared."""
         if len(tokens) != 1:
             return False
         token = tokens[0]
         if token.kind == "CMD":
             return token.text in ("top", "intercal")
-        return token.kind == "IDENT" and token.text == "T" and not self.declared("T")
+        if token.kind != "IDENT" or self.declared(token.text):
+            return False
+        return token.text == "T" or (token.text == "t" and is_matrix(base))
 
     def power(self, base: Any, token: Token) -> Any:
         if isinstance(base, Space):
@@ -247,14 +250,14 @@ class ArithmeticMixin:
         start, end, resume = self.exponent_range()
         group = self.tokens[start:end] if start >= 0 else [self.peek()]
         # ^T, ^{T}, ^\top: transpose
-        if self.is_transpose_marker(group):
+        if self.is_transpose_marker(group, base):
             self.pos = resume if start >= 0 else self.pos + 1
             return self.transpose(base)
         if (
             start >= 0
             and len(group) == 2
             and group[0].text == "-"
-            and self.is_transpose_marker(group[1:])
+            and self.is_transpose_marker(group[1:], base)
         ):
             self.pos = resume
             return self.inverse(self.transpose(base), token)

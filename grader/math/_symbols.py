@@ -169,6 +169,18 @@ class NamesMixin:
         )
         if self.is_function_name(resolved_plain):
             return self.apply_function(resolved_plain, token, primes=len(primes), written=written)
+        if (
+            primes
+            and self.context is not None
+            and self.context.is_matrix(written)
+            and not self.context.is_declared(written + primes)
+        ):
+            # X'X: a prime on a declared matrix is a transpose (econometrics, MATLAB)
+            value = self.symbol_for(self.resolve(written))
+            note = f"read {written}{primes} as the transpose of {written}"
+            if note not in self.state.notes:
+                self.state.notes.append(note)
+            return self.transpose(value) if len(primes) % 2 else value
         if primes:
             written += primes
         if written == "e" and not self.declared("e"):

@@ -215,6 +215,15 @@ def test_matrix_pairs(text, expected):
     assert same(got, expected), f"{text!r} read as {got}, expected {expected}"
 
 
+def test_prime_on_a_matrix_is_a_transpose():
+    line = parse_math("(X'X)^(-1) X'y", CTX)
+    assert line.terms[0] == (X.T * X).I * X.T * yv
+    assert line.notes == ["read X' as the transpose of X"]
+    assert value("X^t y") == X.T * yv  # lowercase t on a matrix
+    assert value("x^t", None) == x**t  # on a scalar: a power
+    assert value("w_1'") == Symbol("w1'", real=True)  # a prime on a scalar: a new name
+
+
 def test_inverse_transpose():
     assert value(r"A^{-T}") == A.T.I
 
