@@ -1882,6 +1882,8 @@ def _run_step(checker: _Checker, statement: _Statement, time_limit: float | None
         reason = f"the check {error}"
     except WorkerCrashed:
         reason = "the check crashed (out of memory?)"
+    except RecursionError:
+        reason = "the values the lines give refer to each other in a cycle"
     except Exception as error:  # noqa: BLE001 - a failed check is a result, never a crash
         # (the grader's own bug or SymPy's: the step is flagged for a human)
         reason = f"the check failed: {type(error).__name__}: {error}"
