@@ -196,6 +196,7 @@ def run_grader(sheets: Path, out: Path, jobs: int, *, sample_memory: bool = Fals
         stderr=subprocess.DEVNULL,
         text=True,
         env=grader_env(),
+        cwd=SNAPSHOT or ROOT,  # not the working tree: "" on sys.path is the cwd
     )
     peak = 0
     while process.poll() is None:
@@ -233,6 +234,7 @@ def main() -> int:
     where = subprocess.run(
         [sys.executable, "-c", "import grader; print(grader.__file__)"],
         env=grader_env(),
+        cwd=SNAPSHOT or ROOT,  # not the working tree: "" on sys.path is the cwd
         capture_output=True,
         text=True,
     ).stdout.strip()
@@ -300,6 +302,7 @@ def main() -> int:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=grader_env(),
+            cwd=SNAPSHOT or ROOT,  # not the working tree: "" on sys.path is the cwd
         )
         while process.poll() is None:
             done = (
