@@ -441,7 +441,7 @@ def _run_pool(
     jobs: int,
     target_args: tuple,
     sheet_time_limit: float | None,
-    on_done: Callable[[int, str, dict | None, dict, str, float], None],
+    on_done: Callable[[int, str, dict | None, str, str, float], None],
 ) -> None:
     """Grade ``tasks`` (index, path, name) and call ``on_done(index, status,
     report, warning, reason, elapsed)`` for each as it finishes."""
