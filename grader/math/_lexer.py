@@ -83,7 +83,7 @@ _TEXT_COMMANDS = frozenset(
     {"text", "textrm", "textit", "textbf", "mbox", "textnormal", "texttt", "hbox", "textsf"}
 )
 _WORD_COMMANDS = frozenset({"mathrm", "operatorname", "mathit"})
-_WORD = re.compile(r"\{\s*([A-Za-z]+)\s*\}")
+_WORD = re.compile(r"\{(?:\s|~|\\[,;! ])*([A-Za-z]+)(?:\s|~|\\[,;! ])*\}")
 _ENV = re.compile(r"\s*\{\s*([A-Za-z*]+)\s*\}")
 _SIZING = frozenset(
     """left right big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr middle""".split()
@@ -133,6 +133,9 @@ def tokenize(text: str) -> list[Token]:
                     pos += 1
                 space = True
                 continue
+            if name in _TEXT_COMMANDS:
+                while pos < length and text[pos] == " ":
+                    pos += 1
             if name in _TEXT_COMMANDS and pos < length and text[pos] == "{":
                 close = _closing_brace(text, pos)
                 if close < 0:
@@ -142,7 +145,7 @@ def tokenize(text: str) -> list[Token]:
                 space = False
                 continue
             if name in _WORD_COMMANDS:
-                word = _WORD.match(text, pos)
+                word = _WORD.match(text, pos + len(text[pos:]) - len(text[pos:].lstrip(" ")))
                 if word is not None:
                     tokens.append(Token("IDENT", word.group(1), start, space, verbatim=True))
                     pos = word.end()

@@ -72,6 +72,16 @@ class MatricesMixin:
         """``\\|v\\|^2`` -> ``v.T * v``; ``\\|v\\|`` -> its square root; scalars -> ``Abs``."""
         self.check_value(value, token)
         squared = False
+        if self.at("SYM", "_"):
+            # \|v\|_2, \|A\|_F: the Euclidean / Frobenius norm is the one read anyway
+            saved = self.pos
+            label = self.subscript_text()
+            if label not in ("2", "F"):
+                self.pos = saved
+                raise self.fail(
+                    f"only the 2-norm and the Frobenius norm are supported, not _{label} "
+                    f"(column {self.peek().pos})"
+                )
         if self.at("SYM", "^"):
             start, end, resume = (-1, -1, -1)
             if self.at("SYM", "{", 1):

@@ -78,6 +78,8 @@ class NamesMixin:
                     parts.append(token.text)
                 elif token.kind == "SYM" and token.text in ",+-":
                     parts.append(token.text)
+                elif token.kind == "TEXT":
+                    parts.append("".join(token.text.split()))  # w_{\text{new}}
                 elif token.kind == "CMD" and token.text in FONT_COMMANDS:
                     continue
                 elif token.kind == "SYM" and token.text in "{}":
@@ -248,7 +250,27 @@ class NamesMixin:
 
         A bracketed superscript is a label, not a power; ``x^{(2)}`` with a
         number in parentheses stays a power."""
-        if not (self.at("SYM", "^") and self.at("SYM", "{", 1)):
+        if not self.at("SYM", "^"):
+            return written
+        label = self.peek(1)
+        if label.kind == "SYM" and label.text == "{":
+            inner = self.peek(2)
+            closing = self.peek(3)
+            if closing.kind == "SYM" and closing.text == "}":
+                label = inner
+        if label.kind == "TEXT" or (
+            label.kind == "SYM"
+            and label.text == "*"
+            or label.kind == "CMD"
+            and label.text in ("ast", "star")
+        ):
+            # w^{\text{new}} -> w_new; \beta^{*} -> beta_star
+            text = "star" if label.kind != "TEXT" else "".join(label.text.split())
+            self.pos = self.tokens.index(label, self.pos) + 1
+            if self.at("SYM", "}"):
+                self.advance()
+            return join_subscript(written, text) if text else written
+        if not self.at("SYM", "{", 1):
             return written
         tokens = self.tokens
         start = self.pos + 2

@@ -113,6 +113,11 @@ _EDGE_SPACING_END = re.compile(r"(?:\s|\\q?quad(?![A-Za-z])|\\[,;! ]|~)+$")
 _ALIGNMENT_ENV = re.compile(
     r"\{(?:aligned|align\*?|alignat\*?|gather\*?|gathered|split|eqnarray\*?|multline\*?|equation\*?)\}"
 )
+# "w_1", "\\beta", "\\mathbf{W}^{[1]}": a single name, the target of an update rule
+_ASSIGNED_NAME = re.compile(
+    r"^\s*(?:\\[A-Za-z]+\s*)?\{?\s*\\?[A-Za-z]+\s*\}?(?:_\s*(?:\{[^{}=]*\}|\\?[A-Za-z0-9]+))?"
+    r"(?:\^\s*(?:\{[^{}=]*\}|\\?[A-Za-z0-9*]+))?'*\s*$"
+)
 _RELATION = re.compile(r"(?<![<>!:])=|\\in(?![A-Za-z])")
 
 
@@ -151,6 +156,10 @@ def split_statements_detailed(text: str) -> list[Statement]:
         elif token in (":", ";"):
             cuts.append((match.start(), match.end(), "side_note"))
         elif token[1:] in ("leftarrow", "longleftarrow", "Leftarrow", "Longleftarrow", "gets"):
+            piece_start = cuts[-1][1] if cuts else 0
+            before = text[piece_start : match.start()]
+            if token[1:] in ("leftarrow", "gets") and _ASSIGNED_NAME.match(before):
+                continue  # w_1 \leftarrow w_1 - \eta g: an update rule, read as "="
             cuts.append((match.start(), match.end(), "side_note"))
         elif token[1:] in ("Rightarrow", "implies", "Longrightarrow", "therefore"):
             cuts.append((match.start(), match.start(), "main"))
@@ -441,7 +450,7 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
                 parser.advance()
                 separators.append("in")
                 continue
-            if token.kind == "CMD" and token.text in ("equiv", "coloneqq"):
+            if token.kind == "CMD" and token.text in ("equiv", "coloneqq", "leftarrow", "gets"):
                 parser.advance()
                 separators.append("=")
                 continue

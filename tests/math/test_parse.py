@@ -563,3 +563,76 @@ def test_to_plain_text_reads_back(text):
     assert "\\" not in printed
     again = value(printed)
     assert same(again, first), (printed, again)
+
+
+# Mathpix-style OCR output: (text, context, expected terms)
+OCR_STYLE = [
+    (
+        r"\mathbf{X}^{\top} \mathbf{X} \boldsymbol{\beta}=\mathbf{X}^{\top} \mathbf{y}",
+        "m",
+        [X.T * X * beta, X.T * yv],
+    ),
+    (
+        r"J(\boldsymbol{\beta})=\frac{1}{2}\|\mathbf{y}-\mathbf{X} \boldsymbol{\beta}\|_{2}^{2}",
+        "mJ",
+        [Symbol("J", real=True), Rational(1, 2) * (yv - X * beta).T * (yv - X * beta)],
+    ),
+    (r"\left\| y - X\beta \right\|_F^2", "m", [(yv - X * beta).T * (yv - X * beta)]),
+    (
+        r"\nabla_{\boldsymbol{\beta}} J=-\mathbf{X}^{\top}(\mathbf{y}-\mathbf{X} \boldsymbol{\beta})",
+        "m",
+        [derivative_symbol(of="J", wrt=beta), -X.T * (yv - X * beta)],
+    ),
+    (
+        r"w_{1}^{\text {new }}=w_{1}-\alpha \frac{\partial L}{\partial w_{1}}",
+        "s",
+        [Symbol("w1_new", real=True), w1 - alpha * derivative_symbol(of="L", wrt="w1")],
+    ),
+    (r"w_{\text{new}} = w", "s", [Symbol("w_new", real=True), w]),
+    (r"\beta^{*}=\left(X^{T} X\right)^{-1} X^{T} y", "s", None),
+    (r"\mathrm{~d} L / \mathrm{d} w_{1}", "s", [derivative_symbol(of="L", wrt="w1")]),
+    (
+        r"w_{1} \leftarrow w_{1}-\eta \frac{\partial L}{\partial w_{1}}",
+        "s",
+        [w1, w1 - eta * derivative_symbol(of="L", wrt="w1")],
+    ),
+    (r"\sigma^{\prime}(z)", "s", None),
+    (r"L=-\left[y \log \left(a_{2}\right)+(1-y) \log \left(1-a_{2}\right)\right]", "s", None),
+]
+
+
+@pytest.mark.parametrize(("text", "which", "terms"), OCR_STYLE, ids=[c[0][:40] for c in OCR_STYLE])
+def test_ocr_style_lines(text, which, terms):
+    context = {
+        "m": CTX,
+        "mJ": MathContext.from_mapping(
+            {"symbols": {"X": "n x p", "beta": "p x 1", "y": "n x 1", "J": "scalar"}}
+        ),
+        "s": SCALARS,
+    }[which]
+    line = parse_math(text, context)
+    if terms is None:
+        return  # reads without error; the value is checked elsewhere
+    assert len(line.terms) == len(terms)
+    for got, want in zip(line.terms, terms, strict=True):
+        assert same(got, want), (got, want)
+
+
+def test_star_and_text_superscripts_are_labels():
+    assert parse_math(r"\beta^{*} = 1").terms[0] == Symbol("beta_star", real=True)
+    assert parse_math(r"\beta^* + \beta^\ast").terms[0] == 2 * Symbol("beta_star", real=True)
+
+
+def test_other_norms_are_refused():
+    with pytest.raises(MathParseError, match="2-norm"):
+        parse_math(r"\|v\|_1", CTX)
+
+
+def test_update_rule_with_a_left_arrow_is_an_equation():
+    assert split_statements(r"\beta \leftarrow \beta - \alpha g") == [
+        r"\beta \leftarrow \beta - \alpha g"
+    ]
+    line = parse_math(r"\beta \leftarrow \beta - \alpha g")
+    assert line.kind == "equation"
+    # after an equation, a left arrow starts a side note
+    assert split_statements(r"a = b \leftarrow c = d") == ["a = b", "c = d"]
