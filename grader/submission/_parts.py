@@ -19,6 +19,7 @@ _PLAIN_START = -0.5  # a paragraph with no label must earn its start by content
 _POSITION_BONUS = 1.0  # the text right after a question label
 _UNASSIGNED_COST = -1.0  # per block left to nobody
 _EPSILON = 1e-6
+_MAX_BLOCKS = 300  # per gap; more are merged (only pathological sheets have that many)
 
 
 @dataclass
@@ -101,6 +102,7 @@ class QuestionParts:
         self.ordinals = [part_ordinal(p, i + 1) for i, p in enumerate(self.parts)]
         self.result = QuestionResult()
         self.warnings: list[str] = []
+        self._custom: list[list[str]] | None = None
 
     # -- candidates
 
@@ -152,13 +154,14 @@ class QuestionParts:
 
     def _custom_labels_raw(self) -> list[list[str]]:
         """Labels the layout gives beyond the defaults (``Task 2.1``, ``Part A``)."""
-        result = []
-        for part, ordinal in zip(self.parts, self.ordinals, strict=True):
-            defaults = {_normal_label(x) for x in default_part_labels(ordinal, part.letter)}
-            result.append(
-                [x for x in part.labels if _normal_label(x) not in defaults and x.strip()]
-            )
-        return result
+        if self._custom is None:
+            self._custom = []
+            for part, ordinal in zip(self.parts, self.ordinals, strict=True):
+                defaults = {_normal_label(x) for x in default_part_labels(ordinal, part.letter)}
+                self._custom.append(
+                    [x for x in part.labels if _normal_label(x) not in defaults and x.strip()]
+                )
+        return self._custom
 
     def _custom_labels(self) -> list[set[str]]:
         return [{_normal_label(x) for x in labels} for labels in self._custom_labels_raw()]
@@ -360,6 +363,13 @@ class QuestionParts:
                 blocks.append((line, line))
             else:
                 blocks[-1] = (blocks[-1][0], line)
+        if len(blocks) > _MAX_BLOCKS:
+            # A huge gap: coarser blocks keep the search linear in the sheet's size.
+            size = -(-len(blocks) // _MAX_BLOCKS)
+            blocks = [
+                (blocks[i][0], blocks[min(i + size, len(blocks)) - 1][1])
+                for i in range(0, len(blocks), size)
+            ]
         return blocks
 
     def _block_text(self, block: tuple[int, int], first_tokens: int) -> str:

@@ -13,6 +13,7 @@ from grader.submission.models import QuestionLayout, Sheet, UnassignedSpan
 _RESTART_PENALTY = 1.0  # a bare number continuing a list is an item, not a question
 _STRONG = 2.5  # a label this strong cuts another question's text
 _EPSILON = 1e-6
+_MAX_CANDIDATES = 24  # per question number
 
 Chunk = tuple[int, int, LabelLine | None]  # (first line, last line, the question's label line)
 
@@ -53,17 +54,40 @@ def choose_question_anchors(
     scan: Scan, layout: Sequence[QuestionLayout]
 ) -> dict[int, _QuestionCandidate]:
     """Question index -> its anchor, in sheet order, maximising total strength."""
-    candidates = _question_candidates(scan)
     numbers = [q.number if q.number is not None else i + 1 for i, q in enumerate(layout)]
-    # bare numbers ("3." alone, not "3(a)"): these may be the items of a numbered list
-    numbered = [c for c in candidates if c.kind == "number" and len(c.label.tokens) == 1]
+    everything = _question_candidates(scan)
+    # A bare number ("3." alone, not "3(a)") right after the previous bare number
+    # (one less) may be an item of a numbered list: remember each one's predecessor.
+    previous_bare: dict[int, _QuestionCandidate] = {}
+    last_bare: _QuestionCandidate | None = None
+    for candidate in everything:
+        if candidate.kind == "number" and len(candidate.label.tokens) == 1:
+            if last_bare is not None:
+                previous_bare[candidate.line] = last_bare
+            last_bare = candidate
+    # At most a few candidates per question (the strongest, then the earliest), so a
+    # pathological sheet (thousands of "1." lines) costs no more than a normal one.
+    by_number: dict[int, list[_QuestionCandidate]] = {}
+    for candidate in everything:
+        if candidate.number in numbers:
+            by_number.setdefault(candidate.number, []).append(candidate)
+    candidates = sorted(
+        (
+            c
+            for group in by_number.values()
+            for c in sorted(group, key=lambda c: (-c.strength, c.line))[:_MAX_CANDIDATES]
+        ),
+        key=lambda c: c.line,
+    )
     total_lines = max(len(scan.sheet.lines), 1)
     memo: dict[tuple[int, int], tuple[float, tuple[int, ...]]] = {}
 
     def continues_a_list(candidate: _QuestionCandidate, last_line: int) -> bool:
         """Is this bare number the next item of a numbered list begun after the last anchor?"""
-        before = [c for c in numbered if last_line < c.line < candidate.line]
-        return bool(before) and before[-1].number == candidate.number - 1
+        before = previous_bare.get(candidate.line)
+        return (
+            before is not None and before.line > last_line and before.number == candidate.number - 1
+        )
 
     def best(question: int, last: int) -> tuple[float, tuple[int, ...]]:
         """Best score for questions[question:] with the last anchor at candidate ``last``."""
@@ -80,7 +104,7 @@ def choose_question_anchors(
             if candidate.number != numbers[question]:
                 continue
             score = candidate.strength - _EPSILON * candidate.line / total_lines
-            if candidate in numbered and continues_a_list(candidate, last_line):
+            if continues_a_list(candidate, last_line):
                 score -= _RESTART_PENALTY
             rest_score, rest_choice = best(question + 1, index)
             if score + rest_score > result[0] + _EPSILON / 10:

@@ -50,6 +50,7 @@ Every non-blank line ends up in a part or in ``unassigned`` with a reason.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from grader.submission._parts import Piece, QuestionParts, QuestionResult
@@ -135,15 +136,18 @@ def find_parts(sheet: Sheet, layout: Sequence[QuestionLayout]) -> PartFinding:
         number = question.number if question.number is not None else q + 1
         finders = [QuestionParts(scan, question, number, a, b, label) for a, b, label in pieces]
         anchored = [finder.prepare() for finder in finders]
+        times_anchored = Counter(k for found in anchored for k in found)
+        found_before: set[int] = set()  # parts found in an earlier stretch
         result = QuestionResult()
         for i, finder in enumerate(finders):
-            elsewhere = (
-                set().union(*(anchored[:i] + anchored[i + 1 :])) if len(finders) > 1 else set()
-            )
-            # a part found in an earlier chunk is not looked for again in a later one
-            elsewhere |= {k for piece in result.pieces if piece.owner for k in piece.owner.parts}
+            # not looked for here: parts labelled in another stretch or found in an earlier one
+            elsewhere = {k for k, n in times_anchored.items() if n > (k in anchored[i])}
+            elsewhere |= found_before
             part_result = finder.fill(elsewhere)
             result.pieces.extend(part_result.pieces)
+            found_before.update(
+                k for piece in part_result.pieces if piece.owner for k in piece.owner.parts
+            )
             for k, notes in part_result.notes.items():
                 result.notes.setdefault(k, []).extend(notes)
             for k, problems in part_result.problems.items():

@@ -244,8 +244,18 @@ def parse_custom_label(line_no: int, line: str, labels: dict[str, int]) -> Label
     return None
 
 
+# A cheap first look: most prose lines start with a word followed by a space and
+# another word, which no label does. Lines that pass get the full parse.
+_MAYBE_LABEL = re.compile(
+    r"[ \t]*(?:[^A-Za-z \t]|[A-Za-z]{1,4}[).:]|[A-Za-z]{1,9}[ \t]*[.\-#]?[ \t]*\d|part[ \t])",
+    re.IGNORECASE,
+)
+
+
 def parse_label_line(line_no: int, line: str) -> LabelLine | None:
     """The labels ``line`` starts with, or None when it starts with none."""
+    if not _MAYBE_LABEL.match(line):
+        return None
     length = len(line)
     pos, prefix, keep, indent = _skip_decoration(line)
     tokens: list[LabelToken] = []
