@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -759,7 +760,7 @@ def plain(expr: Any) -> str:
     if isinstance(expr, (int, float)):
         return f"{expr:g}" if isinstance(expr, float) else str(expr)
     if isinstance(expr, (sp.Symbol, MatrixSymbol)):
-        return str(expr.name)
+        return _name_text(str(expr.name))
     if not isinstance(expr, sp.Basic):
         return str(expr)
     if expr.is_Rational:
@@ -827,6 +828,12 @@ def plain(expr: Any) -> str:
     if isinstance(expr, sp.Function):
         return f"{expr.func.__name__}({', '.join(plain(a) for a in expr.args)})"
     return sp.sstr(expr)
+
+
+def _name_text(name: str) -> str:
+    """``d(L)/d(z2)`` -> ``dL/dz2`` (as students write it) when both are plain names."""
+    match = re.fullmatch(r"d\((\w+'*)\)/d\((\w+'*)\)", name)
+    return f"d{match.group(1)}/d{match.group(2)}" if match else name
 
 
 def _ordered_terms(expr: Any) -> list[Any]:

@@ -1564,6 +1564,7 @@ def _garbled_check(checker: _Checker, outcome: _Outcome, terms: list[Any]) -> _O
             step.ocr_suspect = True
             step.ocr_note = f"a garbled side note ({error})"
             step.status = "review"
+            step.message = step.ocr_note
             return outcome
         except EvaluationError:
             continue
