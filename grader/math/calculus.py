@@ -49,6 +49,7 @@ from sympy.matrices.expressions import (
 )
 
 __all__ = [
+    "dimensions_text",
     "plain",
     "EvaluationError",
     "Evaluator",
@@ -169,8 +170,12 @@ def _is_one_by_one(shape: tuple[Any, Any]) -> bool:
     return shape[0] == 1 and shape[1] == 1
 
 
-def _dims(shape: tuple[Any, Any]) -> str:
+def dimensions_text(shape: tuple[Any, Any]) -> str:
+    """``(n, d + 1)`` -> ``"n x (d + 1)"``."""
     return f"{_dim_text(shape[0])} x {_dim_text(shape[1])}"
+
+
+_dims = dimensions_text
 
 
 def _dim_text(dim: Any) -> str:

@@ -74,6 +74,7 @@ from grader.math.calculus import (
     Graph,
     MatrixDivision,
     ShapeMismatch,
+    dimensions_text,
     expression_shape,
     nice_number,
     plain,
@@ -304,6 +305,18 @@ def _shape_text(array: np.ndarray) -> str:
     if array.ndim == 0:
         return "scalar"
     return " x ".join(str(n) for n in array.shape)
+
+
+def _written_shape(expr: Any, value: np.ndarray) -> str:
+    """The shape in the context's dimensions (``(d + 1) x 1``) when it can be
+    worked out, else the size at the test points."""
+    try:
+        shape = expression_shape(expr)
+    except Exception:  # noqa: BLE001 - fall back to the numbers
+        shape = None
+    if shape is None:
+        return _shape_text(value)
+    return dimensions_text(shape)
 
 
 def _number_text(value: complex) -> str:
@@ -1590,7 +1603,7 @@ def _check_aside(
     if claim is not None and claim.lower() in ("scalar", "a scalar", "const", "constant"):
         for term, found in zip(terms, values, strict=True):
             if found is not None and found[0].ndim != 0:
-                problems.append(f"{plain(term)} is {_shape_text(found[0])}, not a scalar")
+                problems.append(f"{plain(term)} is {_written_shape(term, found[0])}, not a scalar")
     known = [v for v in values if v is not None]
     for first, second in zip(known, known[1:], strict=False):
         if not _compare_values(second, first).equal:
