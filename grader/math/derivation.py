@@ -1862,7 +1862,8 @@ def _check_all(
 
 def _sources(lines: str | Sequence[tuple[int, str]], first_line: int) -> list[MathSource]:
     if isinstance(lines, str):
-        return find_math_lines(lines, first_line)
+        found = find_math_lines(lines, first_line)
+        return [s for s in found if not (s.origin == "inline" and s.in_prose)]
     numbered = list(lines)
     if not numbered:
         return []
