@@ -370,3 +370,9 @@ def test_unknown_milestone_kind_is_undetermined(q2_context) -> None:
     )
     assert result.milestones[0].status == "undetermined"
     assert "unknown milestone kind" in result.milestones[0].message
+
+
+def test_formulas_inside_sentences_are_not_steps() -> None:
+    text = "Inverting $X^T X$ is costly, so we use $\\alpha$ small.\n\n$$a = b$$\n\n$y = 2$\n"
+    result = check_derivation(text, None, time_limit=None)
+    assert [(s.line_no, s.source) for s in result.steps] == [(3, "a = b"), (5, "y = 2")]
