@@ -138,12 +138,14 @@ def parse_shape(text: str) -> tuple[sympy.Expr, sympy.Expr]:
     return dims[0], dims[1]
 
 
-@dataclass
+@dataclass(frozen=True)
 class MathContext:
     """Symbols, shapes, functions, aliases and definitions for one question.
 
     Build with :meth:`from_mapping` or :func:`load_context`; names are stored
     in canonical spelling (``w_1`` -> ``w1``, ``\\beta`` -> ``beta``).
+    Immutable (use :meth:`merged` to combine) and hashable, so it can key a
+    cache; parsed definitions are computed once and kept.
     """
 
     shapes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
@@ -452,9 +454,13 @@ class MathContext:
                 tuple(sorted(self.functions)),
                 tuple(sorted(self.aliases.items())),
                 tuple(self.definition_sources.items()),
+                tuple(sorted(self.function_derivative_sources.items())),
             )
             self._cache["fingerprint"] = cached
         return cached
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint)
 
     @property
     def definitions(self) -> dict[str, Any]:

@@ -286,3 +286,16 @@ def test_from_symbols_for_the_cli():
     context = MathContext.from_symbols({"X": "n x p", "t": "scalar"})
     assert context.shape_of("X") == (n, p)
     assert "t" in context.scalars
+
+
+def test_context_is_immutable_and_hashable():
+    import dataclasses
+
+    first = MathContext.from_mapping(ML_EXAM)
+    second = MathContext.from_mapping(ML_EXAM)
+    assert first == second and hash(first) == hash(second)
+    assert {first: "cached"}[second] == "cached"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.aliases = {}  # type: ignore[misc]
+    other = MathContext.from_mapping({**ML_EXAM, "aliases": {}})
+    assert other != first
