@@ -29,8 +29,9 @@ a binary file (NUL bytes, a PDF/image/Office signature, or mostly control
 characters), a sheet over ``MAX_SHEET_BYTES`` (checked on the file size,
 before reading). Readable oddities are read and reported in ``warnings``: a
 0-byte or whitespace-only sheet (a valid blank submission that scores 0),
-text that is not UTF-8 (decoded as Windows-1252, else Latin-1), UTF-16 with a
-byte-order mark. A UTF-8 byte-order mark is dropped; CRLF and CR line
+text that is not UTF-8 (decoded as Windows-1252, else Latin-1; encoding
+``cp1252``/``latin-1``), UTF-8 with a few stray bytes (those bytes become
+U+FFFD; encoding ``utf-8-replaced``), UTF-16 with a byte-order mark. A UTF-8 byte-order mark is dropped; CRLF and CR line
 endings become LF (line numbers are those an editor shows).
 """
 
@@ -216,6 +217,17 @@ def decode_text(data: bytes, *, path: str | None = None, warnings: list[str]) ->
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as error:
         position = error.start
+    # Mostly UTF-8 with a few stray bytes (a copy-paste, an OCR tool): keep the UTF-8
+    # reading and mark the bad bytes, rather than turning every é into Ã©.
+    replaced = data.decode("utf-8-sig", errors="replace")
+    bad = replaced.count("\ufffd")
+    good = sum(1 for ch in replaced if ord(ch) > 127 and ch != "\ufffd")
+    if good > bad:
+        warnings.append(
+            f"{name}: not valid UTF-8 at {bad} place(s) (first at byte {position}); "
+            "those bytes are shown as \ufffd"
+        )
+        return replaced, "utf-8-replaced"
     try:
         text, encoding = data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:

@@ -61,6 +61,13 @@ DECODING = [
         "Latin-1",
         "latin-1",
     ),
+    (
+        "utf-8-with-a-stray-byte",
+        SHEET.encode("utf-8").replace(b"au", b"\xe9u"),
+        ["Q1", "(a) café \ufffdu lait – naïve"],
+        "not valid UTF-8 at 1 place",
+        "utf-8-replaced",
+    ),
     ("utf-16-bom", SHEET.encode("utf-16"), ["Q1", "(a) café au lait – naïve"], "UTF-16", "utf-16"),
     ("no-final-newline", b"Q1\n(a) x", ["Q1", "(a) x"], None, "utf-8"),
     ("blank-lines-kept", b"\n\nQ1\n\n", ["", "", "Q1", ""], None, "utf-8"),
@@ -232,5 +239,5 @@ def test_any_bytes_are_read_or_refused_with_a_submission_error(data):
         assert "\n" not in str(error)
         return
     assert isinstance(text, str)
-    assert encoding in ("utf-8", "utf-16", "cp1252", "latin-1")
+    assert encoding in ("utf-8", "utf-8-replaced", "utf-16", "cp1252", "latin-1")
     assert (encoding == "utf-8") == (warnings == [])
