@@ -636,3 +636,23 @@ def test_update_rule_with_a_left_arrow_is_an_equation():
     assert line.kind == "equation"
     # after an equation, a left arrow starts a side note
     assert split_statements(r"a = b \leftarrow c = d") == ["a = b", "c = d"]
+
+
+# Known gaps: what a reader would expect, not read yet (docs/math-context.md, "Known gaps").
+KNOWN_GAPS = [
+    (r"\sum_{i=1}^{n} x_i", "sums are not read"),
+    (r"\frac{\partial^2 L}{\partial w^2}", "second derivatives are not read"),
+    (r"\langle x, y \rangle", "inner products are not read"),
+    (r"x \le 1", "inequalities are not read"),
+]
+
+
+@pytest.mark.parametrize(("text", "why"), KNOWN_GAPS, ids=[c[1] for c in KNOWN_GAPS])
+@pytest.mark.xfail(strict=True, raises=MathParseError)
+def test_known_gaps(text, why):
+    parse_math(text, SCALARS)
+
+
+@pytest.mark.xfail(strict=True, reason="plain text: an undeclared word is one name, not a product")
+def test_known_gap_plain_words_are_not_split():
+    assert value("ab", None) == a * b
