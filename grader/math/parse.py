@@ -15,6 +15,7 @@ evaluates student text as Python.
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -229,6 +230,7 @@ _ENGLISH = frozenset(
 _LATEX_SIGNS = re.compile(r"[\\{}]")
 _CACHE: OrderedDict[tuple, MathLine] = OrderedDict()
 _CACHE_SIZE = 4096
+_CACHE_LOCK = threading.Lock()  # the grader may parse from several threads
 
 
 def parse_math(text: str, context: MathContext | None = None) -> MathLine:
@@ -242,14 +244,17 @@ def parse_math(text: str, context: MathContext | None = None) -> MathLine:
     if not isinstance(text, str):
         raise TypeError(f"parse_math expects text, got {type(text).__name__}")
     key = (text, context.fingerprint if context is not None else None)
-    cached = _CACHE.get(key)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
     if cached is not None:
-        _CACHE.move_to_end(key)
         return _copy(cached)
     line = _parse_uncached(text, context)
-    _CACHE[key] = line
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    with _CACHE_LOCK:
+        _CACHE[key] = line
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return _copy(line)
 
 
