@@ -1693,6 +1693,8 @@ def _check_stationarity(
     else:
         step.message = "the gradient set to zero"
     _judge(step)
+    if step.status == "carried_forward":
+        step.message = "the (wrong) gradient set to zero: error carried forward"
     record_status = _record_status(as_value, follows, False)
     if not named:  # "grad J = 0" states no new value of the gradient
         outcome.value_records.append(
@@ -2205,13 +2207,18 @@ def _equation_milestone(
     reference_lhs = spec.reference[0]
     bare = isinstance(reference_lhs, (sp.Symbol, MatrixSymbol))
     attempts = []
+    stationarity = []  # "E = 0" lines: the attempt when nothing else is
     for step, lhs, rhs in candidates:
-        if step.kind != "equation" or step.quantity is not None:
+        if step.kind != "equation":
             continue
-        if bare and lhs == reference_lhs:
+        if bare and lhs == reference_lhs and step.quantity is None:
             attempts.append(step)
-        elif not bare and not isinstance(lhs, (sp.Symbol, MatrixSymbol)) and not _is_zero(rhs):
-            attempts.append(step)
+        elif not bare and not isinstance(lhs, (sp.Symbol, MatrixSymbol)):
+            if rhs is not None and _is_zero(rhs):
+                stationarity.append(step)
+            elif step.quantity is None:
+                attempts.append(step)
+    attempts = attempts or stationarity
     if not attempts:
         return MilestoneResult(milestone.id, "missing", message="not stated")
     step = attempts[-1]

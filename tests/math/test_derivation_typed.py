@@ -376,3 +376,18 @@ def test_formulas_inside_sentences_are_not_steps() -> None:
     text = "Inverting $X^T X$ is costly, so we use $\\alpha$ small.\n\n$$a = b$$\n\n$y = 2$\n"
     result = check_derivation(text, None, time_limit=None)
     assert [(s.line_no, s.source) for s in result.steps] == [(3, "a = b"), (5, "y = 2")]
+
+
+def test_wrong_gradient_set_to_zero_is_the_carried_normal_equation(q1_context) -> None:
+    text = (
+        "$$\\nabla_\\beta J = 2 X^T X \\beta - X^T y$$\n\n"
+        "$$2 X^T X \\beta - X^T y = 0$$\n\n"
+        "$$\\beta = \\frac{1}{2} (X^T X)^{-1} X^T y$$\n"
+    )
+    statuses = {k: status for k, (status, _) in _q1(text, q1_context).items()}
+    assert statuses == {
+        "expansion": "missing",
+        "gradient": "wrong",
+        "normal": "carried_forward",
+        "solution": "carried_forward",
+    }
