@@ -378,11 +378,14 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin):
         raise self.unexpected(token)
 
     def number(self, token: Token) -> Any:
-        digits = token.text.replace(".", "")
+        mantissa, _, exponent = token.text.lower().partition("e")
+        digits = mantissa.replace(".", "")
         if len(digits) > MAX_NUMBER_DIGITS:
             raise self.fail(f"number too long ({len(digits)} digits) at column {token.pos}", token)
-        if "." in token.text:
-            return sympy.Rational(token.text)
+        if exponent and abs(int(exponent)) > MAX_NUMBER_DIGITS:
+            raise self.fail(f"number too large: {token.text} at column {token.pos}", token)
+        if "." in token.text or exponent:
+            return sympy.Rational(token.text)  # exact: 0.5 is 1/2, 1e-3 is 1/1000
         return sympy.Integer(token.text)
 
     def bracketed(self, opening: str, closing: str) -> Any:

@@ -346,7 +346,7 @@ def _prepare_tokens(tokens: list[Token], context: MathContext | None, latex: boo
                 following is not None
                 and following.kind == "NUM"
                 and not following.space_before
-                and "." not in following.text
+                and following.text.isdigit()
             ):
                 word += following.text
                 index += 1
