@@ -83,6 +83,27 @@ class MathLine:
         """The single term of an expression line (``None`` otherwise)."""
         return self.terms[0] if self.kind == "expression" and len(self.terms) == 1 else None
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary: how the line was read, in plain text."""
+        return {
+            "kind": self.kind,
+            "read_as": [to_plain_text(term) for term in self.terms],
+            "relation": self.relation,
+            "continues_previous": self.continues_previous,
+            "shapes": {
+                name: None if shape is None else [sympy.sstr(dim) for dim in shape]
+                for name, shape in self.shapes.items()
+            },
+            "repairs": list(self.repairs),
+            "unknown_names": list(self.unknown_names),
+            "aliases_used": dict(self.aliases_used),
+            "text_notes": list(self.text_notes),
+            "shape_problems": list(self.shape_problems),
+            "notes": list(self.notes),
+            "rest": list(self.rest),
+            "source": self.source,
+        }
+
     def __str__(self) -> str:
         joiner = " = "
         body = joiner.join(sympy.sstr(term) for term in self.terms)
@@ -604,11 +625,21 @@ class _PlainPrinter(StrPrinter):
 
     printmethod = "_grader_plain"  # not _sympystr: Gradient prints itself for sstr
 
+    def _atom(self, expr: Any) -> str:
+        """``X`` as is, anything longer in parentheses (before ``^``)."""
+        text = self._print(expr)
+        if (
+            isinstance(expr, (sympy.Symbol, sympy.MatrixSymbol))
+            and split_derivative_symbol(expr) is None
+        ):
+            return text
+        return f"({text})"
+
     def _print_Transpose(self, expr: Any) -> str:
-        return f"{self.parenthesize(expr.arg, 1000)}^T"
+        return f"{self._atom(expr.arg)}^T"
 
     def _print_Inverse(self, expr: Any) -> str:
-        return f"{self.parenthesize(expr.arg, 1000)}^(-1)"
+        return f"{self._atom(expr.arg)}^(-1)"
 
     def _print_Symbol(self, expr: Any) -> str:
         split = split_derivative_symbol(expr)
@@ -654,7 +685,7 @@ class _PlainPrinter(StrPrinter):
         return text.replace("**", "^")
 
     def _print_MatPow(self, expr: Any) -> str:
-        return f"{self.parenthesize(expr.base, 1000)}^({self._print(expr.exp)})"
+        return f"{self._atom(expr.base)}^({self._print(expr.exp)})"
 
     def _print_Identity(self, expr: Any) -> str:
         return "1" if expr.shape == (1, 1) else super()._print_Identity(expr)

@@ -660,3 +660,15 @@ def test_known_gaps(text, why):
 @pytest.mark.xfail(strict=True, reason="plain text: an undeclared word is one name, not a product")
 def test_known_gap_plain_words_are_not_split():
     assert value("ab", None) == a * b
+
+
+def test_to_dict_is_json_ready():
+    import json
+
+    line = parse_math(r"$$(b). x \in \mathbb{R}^{n \times (d+1)}$$")
+    data = json.loads(json.dumps(line.to_dict()))
+    assert data["kind"] == "shape_statement"
+    assert data["shapes"] == {"x": ["n", "d + 1"]}
+    assert data["repairs"] == ["removed label '(b).'"]
+    equation = parse_math("X^T X beta = X^T y", CTX).to_dict()
+    assert equation["read_as"] == ["X^T*X*beta", "X^T*y"]
