@@ -22,8 +22,10 @@ class MathParseError(GraderError):
     """Text the math parser cannot read.
 
     ``position`` is the 0-based column in the normalised text ``text``;
-    ``source`` is the text as given; ``reason`` is one line, e.g.
-    ``unexpected '}' at column 14``.
+    ``source`` is the text as given; ``source_position`` the same column in
+    ``source`` when normalisation only trimmed around the statement (``$$``,
+    a label), else ``None``; ``reason`` is one line, e.g. ``unexpected '}'
+    at column 14``.
     """
 
     def __init__(
@@ -33,7 +35,14 @@ class MathParseError(GraderError):
         self.position = position
         self.text = text
         self.source = source if source is not None else text
+        self.source_position: int | None = position if self.source == text else None
         super().__init__(reason)
+
+    def locate_in(self, source: str) -> None:
+        """Record ``source`` and, when ``text`` appears in it verbatim, the column there."""
+        self.source = source
+        start = source.find(self.text) if self.text else -1
+        self.source_position = start + self.position if start >= 0 else None
 
 
 @dataclass

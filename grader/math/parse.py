@@ -313,7 +313,7 @@ def _parse_uncached(text: str, context: MathContext | None) -> MathLine:
     try:
         line = _parse_statement(clean, context)
     except MathParseError as error:
-        error.source = text
+        error.locate_in(text)
         raise
     except RecursionError:
         raise MathParseError(

@@ -672,3 +672,17 @@ def test_to_dict_is_json_ready():
     assert data["repairs"] == ["removed label '(b).'"]
     equation = parse_math("X^T X beta = X^T y", CTX).to_dict()
     assert equation["read_as"] == ["X^T*X*beta", "X^T*y"]
+
+
+def test_error_column_in_the_original_text():
+    with pytest.raises(MathParseError) as caught:
+        parse_math(r"$$(b). J = x + }$$")
+    error = caught.value
+    assert error.text == "J = x + }" and error.position == 8
+    assert error.source_position == 15
+    assert error.source[error.source_position] == "}"
+    with pytest.raises(MathParseError) as caught:
+        parse_math(
+            "x \u2212 }"
+        )  # normalisation changed the text (− -> -): no column in the original
+    assert caught.value.source_position is None
