@@ -33,11 +33,6 @@ MAX_FACTORIAL = 500
 FRACTIONS = frozenset({"frac", "dfrac", "tfrac", "cfrac"})
 
 
-TEXT_COMMANDS = frozenset(
-    {"text", "textrm", "textit", "textbf", "mbox", "textnormal", "texttt", "hbox"}
-)
-
-
 LEADING_IMPLICATIONS = frozenset(
     {
         "Rightarrow",

@@ -28,6 +28,7 @@ from grader.math._grammar import Parser, ShapeOnly, Space
 from grader.math._lexer import MathParseError, Token, tokenize
 from grader.math._names import BUILTIN_FUNCTIONS, GREEK
 from grader.math._nodes import Gradient, split_derivative_symbol
+from grader.math._syntax import LEADING_IMPLICATIONS
 from grader.math.context import MathContext
 from grader.math.normalize import normalize_ocr
 
@@ -432,18 +433,7 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
     relation = "="
     continues = False
     token = parser.peek()
-    if token.kind == "CMD" and token.text in (
-        "Rightarrow",
-        "implies",
-        "therefore",
-        "Longrightarrow",
-        "to",
-        "rightarrow",
-        "longrightarrow",
-        "iff",
-        "Leftrightarrow",
-        "because",
-    ):
+    if token.kind == "CMD" and token.text in LEADING_IMPLICATIONS:
         relation = "=>"
         parser.advance()
     if parser.at("SYM", "=") or parser.at("SYM", ":="):
