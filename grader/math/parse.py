@@ -129,7 +129,7 @@ class Statement:
 
 _SPLIT_TOKEN = re.compile(
     r"\\begin\s*\{[^{}]*\}|\\end\s*\{[^{}]*\}|\\\\|\\(?:leftarrow|longleftarrow|Leftarrow|Longleftarrow|gets)(?![A-Za-z])"
-    r"|\\(?:Rightarrow|implies|Longrightarrow|therefore)(?![A-Za-z])|\\q?quad(?![A-Za-z])|\\[A-Za-z]+|\\.|:=|[{}:;]"
+    r"|\\(?:Rightarrow|implies|Longrightarrow|therefore)(?![A-Za-z])|\\q?quad(?![A-Za-z])|\\[A-Za-z]+|\\.|:=|[{}:;\n]"
 )
 _EDGE_SPACING_START = re.compile(r"^(?:\s|\\q?quad(?![A-Za-z])|\\[,;!: ]|~)+")
 _EDGE_SPACING_END = re.compile(r"(?:\s|\\q?quad(?![A-Za-z])|\\[,;! ]|~)+$")
@@ -151,7 +151,9 @@ def split_statements_detailed(text: str) -> list[Statement]:
     break), ``\\leftarrow`` (what follows is a side note, until the next
     ``\\\\``), a ``:`` or ``;`` separator (``\\quad : \\quad z_2 = ...``: the
     rest is a side note), a ``\\quad`` between two statements that each have
-    a relation, and a ``\\Rightarrow``/``\\implies``/``\\therefore`` after
+    a relation (a new line in a block is treated the same: ``a = b`` and
+    ``c = d`` on two lines are two statements, ``a = b`` then ``+ c`` one),
+    and a ``\\Rightarrow``/``\\implies``/``\\therefore`` after
     some content (kept at the start of the next statement, which then has
     relation "=>").
     """
@@ -186,7 +188,8 @@ def split_statements_detailed(text: str) -> list[Statement]:
             cuts.append((match.start(), match.end(), "side_note"))
         elif token[1:] in ("Rightarrow", "implies", "Longrightarrow", "therefore"):
             cuts.append((match.start(), match.start(), "main"))
-        elif token in ("\\quad", "\\qquad"):
+        elif token in ("\\quad", "\\qquad", "\n"):
+            # like a \quad, a new line separates only two statements with relations
             cuts.append((match.start(), match.end(), "quad"))
     statements: list[Statement] = []
     start = 0

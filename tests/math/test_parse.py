@@ -496,6 +496,13 @@ SPLITS = [
     (r"\Rightarrow c = d", [r"\Rightarrow c = d"]),
     (r"x := 1", ["x := 1"]),
     (r"f_{a:b} = 1", [r"f_{a:b} = 1"]),
+    ("z_1 = w_1 x + b_1\na_1 = \\sigma(z_1)", ["z_1 = w_1 x + b_1", "a_1 = \\sigma(z_1)"]),
+    ("a = b\n= c", ["a = b", "= c"]),
+    ("a = b\n + c", ["a = b\n + c"]),
+    (
+        "Y = \\begin{bmatrix} 1 \\\\\n 2 \\end{bmatrix}",
+        ["Y = \\begin{bmatrix} 1 \\\\\n 2 \\end{bmatrix}"],
+    ),
 ]
 
 
