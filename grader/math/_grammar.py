@@ -67,6 +67,7 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin):
         self.depth = 0
         self.bar_depth = 0  # inside |...| : a '|' closes, never opens
         self.norm_depth = 0
+        self.after_in = False  # the statement loop sets it after "\in"
         self.state = ParseState()
         self.end_token = tokens[-1]
 

@@ -189,14 +189,13 @@ class NamesMixin:
             return sympy.E
         if written == "pi" and not self.declared("pi"):
             return sympy.pi
-        if (
-            written == "R"
-            and not self.declared("R")
-            and self.at("SYM", "^")
-            and self.exponent_has_times()
-        ):
-            self.advance()
-            return Space(self.space_shape())
+        if written == "R" and not self.declared("R"):
+            # R^{n \times d} (OCR's \mathbb{R}), or any R right after \in
+            if self.at("SYM", "^") and (self.after_in or self.exponent_has_times()):
+                self.advance()
+                return Space(self.space_shape())
+            if self.after_in:
+                return Space(None)
         resolved = self.resolve(written)
         value = self.symbol_for(resolved)
         if self.context is not None and self.at("SYM", "(") and not self.peek().space_before:

@@ -461,6 +461,10 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
                 parser.advance()
                 continue
         if terms and len(separators) < len(terms):
+            if token.kind == "SYM" and token.text == ",":
+                parser.advance()  # x, y \in \mathbb{R}: a list of names (shape statements only)
+                separators.append(",")
+                continue
             if token.kind == "SYM" and token.text in ("=", ":="):
                 parser.advance()
                 separators.append("=")
@@ -468,6 +472,9 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
             if token.kind == "CMD" and token.text == "in":
                 parser.advance()
                 separators.append("in")
+                parser.after_in = True
+                terms.append(parser.expression(0))
+                parser.after_in = False
                 continue
             if token.kind == "CMD" and token.text in ("equiv", "coloneqq", "leftarrow", "gets"):
                 parser.advance()
@@ -534,6 +541,12 @@ def _shapes(
     """``x \\in \\mathbb{R}^{...}``, ``x = R^{...}``, ``Y = [y_1 ... y_n]``."""
     has_space = any(isinstance(term, (Space, ShapeOnly)) for term in terms)
     if not has_space and "in" not in separators:
+        if "," in separators:
+            raise MathParseError(
+                "a list of expressions separated by ',' (only names before \\in may be listed)",
+                position=0,
+                text=parser.text,
+            )
         return None
     if "in" in separators and not has_space:
         raise MathParseError(
