@@ -54,6 +54,7 @@ __all__ = [
     "EvaluationError",
     "Evaluator",
     "Graph",
+    "MEANINGLESS_PARSE_ERRORS",
     "ShapeMismatch",
     "expression_shape",
 ]
@@ -75,6 +76,16 @@ class MatrixDivision(EvaluationError):
     """Division by a matrix (which is not an operation)."""
 
     kind = "matrix_division"
+
+
+# Parse errors that are the student's mistake, not the reader's: the line is
+# read, and it is meaningless. The parser's reason starts with the key; the
+# value is the diagnosis. Shared by the derivation checker and
+# grader.math.equivalence.
+MEANINGLESS_PARSE_ERRORS: dict[str, str] = {
+    "division by a matrix": "matrix_division",
+    "square root of a matrix": "shape_mismatch",
+}
 
 
 # --------------------------------------------------------------------------- shapes

@@ -1,0 +1,116 @@
+"""The driver: a whole derivation (or a file) checked, with the time limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from grader.math.derivation._checker import _Checker
+from grader.math.derivation._graph import _prepare_truths
+from grader.math.derivation._milestones import _milestone_references, _safe_milestone_result
+from grader.math.derivation._reading import _read, _sources
+from grader.math.derivation._results import DerivationResult, DerivationStep, Milestone
+from grader.math.derivation._steps import _run_step
+from grader.math.lines import MathSource
+
+DEFAULT_TIME_LIMIT = 5.0
+
+
+def check_derivation(
+    lines: str | Sequence[tuple[int, str]],
+    context: Any,
+    *,
+    milestones: Iterable[Milestone] = (),
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    first_line: int = 1,
+) -> DerivationResult:
+    """Check a derivation step by step; see the module docstring.
+
+    ``lines``: the answer's text (line numbers counted from ``first_line``)
+    or a list of ``(line_no, text)``. ``context``: a ``MathContext`` (or
+    None). ``time_limit``: seconds per step (None: no limit).
+
+    With a time limit, the whole derivation is first checked in one call of
+    ``grader.timelimit`` limited to one step's time plus a quarter second per
+    statement (the usual case: a derivation takes a fraction of a second). Only when that runs out is it
+    checked again step by step, each step under the limit, so that the step
+    that runs out is ``undetermined`` and the others are still checked.
+    """
+    sources = _sources(lines, first_line)
+    milestones = list(milestones)
+    if time_limit is not None:
+        from grader.timelimit import TimeLimitExceeded, WorkerCrashed, run_with_time_limit
+
+        # one step's time, plus a little per statement for long answers
+        budget = time_limit + 0.25 * len(sources)
+        try:
+            return run_with_time_limit(
+                _check_all, sources, context, milestones, None, seconds=budget
+            )
+        except (TimeLimitExceeded, WorkerCrashed):
+            pass  # step by step below, each step under the limit
+    return _check_all(sources, context, milestones, time_limit)
+
+
+def _check_all(
+    sources: list[MathSource],
+    context: Any,
+    milestones: list[Milestone],
+    step_limit: float | None,
+) -> DerivationResult:
+    references, milestone_specs = _milestone_references(milestones, context)
+    checker = _Checker(context, references)
+    _prepare_truths(checker, step_limit)
+    steps: list[DerivationStep] = []
+    candidates: list[tuple[DerivationStep, Any, Any]] = []
+    for source in sources:
+        for statement in _read(source, context):
+            outcome = _run_step(checker, statement, step_limit)
+            checker.apply(outcome)
+            steps.append(outcome.step)
+            line = statement.line
+            terms = list(getattr(line, "terms", []) or []) if line is not None else []
+            if len(terms) >= 2 and not getattr(line, "continues_previous", False):
+                candidates.append((outcome.step, terms[0], terms[1]))
+            elif terms and outcome.step.kind == "equation" and checker.equation is not None:
+                candidates.append((outcome.step, checker.equation["lhs"], checker.equation["rhs"]))
+            elif outcome.lhs is not None:
+                candidates.append((outcome.step, outcome.lhs, None))
+    results = [_safe_milestone_result(checker, spec, candidates, steps) for spec in milestone_specs]
+    return DerivationResult(steps=steps, milestones=results)
+
+
+def check_derivation_file(
+    path: str,
+    context_path: str | None = None,
+    *,
+    milestones: Iterable[Milestone] = (),
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+) -> DerivationResult:
+    """Check the derivation in a Markdown/LaTeX/text file (``grader derivation``).
+
+    Raises ``InputError`` for a missing, binary or non-UTF-8 file and
+    ``ContextError`` for an invalid context file.
+    """
+    from pathlib import Path
+
+    from grader.errors import InputError
+    from grader.math.context import load_context
+
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", path=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", path=str(path)) from None
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror}", path=str(path)) from None
+    if b"\x00" in data[:8192]:
+        raise InputError("a binary file, not text", path=str(path))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"not UTF-8 text (byte {error.start})", path=str(path)) from None
+    context = load_context(context_path) if context_path else None
+    return check_derivation(text, context, milestones=milestones, time_limit=time_limit)

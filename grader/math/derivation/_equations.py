@@ -1,0 +1,306 @@
+"""Equation steps: solution sets compared (previous => this, truth <=> this), stationarity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from grader.math.calculus import EvaluationError, MatrixDivision, ShapeMismatch
+from grader.math.derivation._checker import _Checker, _Outcome
+from grader.math.derivation._checks import _judge, _record_status
+from grader.math.derivation._reading import _is_zero
+from grader.math.derivation._values import (
+    _as_array,
+    _close,
+    _common_factor,
+    _compare_values,
+    _shape_reason,
+    _shape_text,
+    _split_quantity,
+    _Verdict,
+)
+
+
+def _is_stationarity(
+    checker: _Checker, terms: list[Any], relation: str, *, continues: bool
+) -> bool:
+    """``E = 0`` right after a gradient: the gradient set to zero."""
+    if continues or len(terms) != 2 or checker.main_quantity is None:
+        return False
+    if _split_quantity(checker.main_quantity) is None or checker.equation is not None:
+        return False
+    return _is_zero(terms[0]) != _is_zero(terms[1])
+
+
+def _check_stationarity(
+    checker: _Checker,
+    outcome: _Outcome,
+    terms: list[Any],
+    unknown: list[str],
+    *,
+    quantity: str | None = None,
+) -> _Outcome:
+    """``E = 0`` after a gradient, or ``\nabla J = 0`` (then E is the student's gradient)."""
+    step = outcome.step
+    named = quantity is not None
+    quantity = quantity or checker.main_quantity
+    assert quantity is not None
+    expression = terms[1] if _is_zero(terms[0]) else terms[0]
+    step.kind = "equation"
+    step.quantity = quantity
+    wrt_name = _split_quantity(quantity)[1]
+    wrt = checker.graph.symbols.get(wrt_name)
+    truth = checker.truth_expr(quantity)
+    previous = checker.student_expr(quantity)
+    as_value = (
+        checker.compare(expression, truth, student_mode="student") if truth is not None else None
+    )
+    follows = (
+        checker.compare(expression, previous, student_mode="student", reference_mode="student")
+        if previous is not None
+        else None
+    )
+    # as an equation, E = 0 follows from (and is right for) any nonzero multiple
+    step.vs_previous = _as_equation_verdict(follows)
+    step.vs_truth = _as_equation_verdict(as_value)
+    step.details["as_value"] = as_value.verdict if as_value else None
+    if step.vs_truth == "not_equal" and as_value is not None:
+        step.diagnosis = as_value.diagnosis
+        step.message = f"setting the gradient to zero: {as_value.reason}"
+    else:
+        step.message = "the gradient set to zero"
+    _judge(step)
+    if step.status == "carried_forward":
+        step.message = "the (wrong) gradient set to zero: error carried forward"
+    record_status = _record_status(as_value, follows, False)
+    if not named:  # "grad J = 0" states no new value of the gradient
+        outcome.value_records.append(
+            (
+                quantity,
+                {
+                    "line_no": step.line_no,
+                    "status": record_status,
+                    "diagnosis": as_value.diagnosis if as_value and not as_value.equal else None,
+                    "message": as_value.reason if as_value and not as_value.equal else "",
+                    "expr": expression,
+                    "unevaluated": False,
+                    "ocr": False,
+                    "side_note": False,
+                    "stationarity": True,
+                },
+            )
+        )
+    outcome.equation = {
+        "lhs": expression,
+        "rhs": sp.S.Zero,
+        "unknown": wrt,
+        "truth": (truth, sp.S.Zero) if truth is not None else None,
+        "line_no": step.line_no,
+    }
+    outcome.main_quantity = None
+    outcome.keep_main = False
+    return outcome
+
+
+def _as_equation_verdict(verdict: _Verdict | None) -> str | None:
+    if verdict is None:
+        return None
+    if verdict.equal or verdict.diagnosis in ("sign_flip", "constant_factor"):
+        return "equal"
+    return verdict.verdict
+
+
+def _check_equation(
+    checker: _Checker,
+    outcome: _Outcome,
+    terms: list[Any],
+    relation: str,
+    unknown_names: list[str],
+    *,
+    continues: bool = False,
+) -> _Outcome:
+    """An equation step: previous equation => this one; true equation <=> this one."""
+    step = outcome.step
+    step.kind = "equation"
+    previous = checker.equation or checker.gradient_equation()
+    lhs, rhs = terms[0], terms[1]
+    unknown = checker.equation_unknown(lhs, rhs)
+    truth = previous.get("truth") if previous else None
+    if previous is not None:
+        follows = _equation_verdict(
+            checker, (lhs, rhs), (previous["lhs"], previous["rhs"]), unknown, both_ways=False
+        )
+        step.vs_previous = follows.verdict
+    else:
+        follows = None
+    if truth is not None:
+        right = _equation_verdict(
+            checker, (lhs, rhs), truth, unknown, both_ways=True, reference_mode="truth"
+        )
+        step.vs_truth = right.verdict
+    else:
+        right = None
+    problem = right if right is not None and not right.equal else None
+    if problem is None and follows is not None and not follows.equal:
+        problem = follows
+    extra = [
+        checker.compare(b, a, student_mode="student", reference_mode="student")
+        for a, b in zip(terms[1:], terms[2:], strict=False)
+    ]
+    bad_extra = next((v for v in extra if not v.equal), None)
+    if bad_extra is not None:
+        step.vs_previous = "not_equal"
+        problem = problem or bad_extra
+    if problem is not None:
+        step.diagnosis = problem.diagnosis
+        step.message = problem.reason
+        step.details.update(problem.details)
+    _judge(step)
+    if step.status == "carried_forward":
+        step.message = "follows from the earlier (wrong) equation: error carried forward"
+    elif step.status == "correct" and not step.message:
+        step.message = "follows" if truth is None else ""
+    outcome.equation = {
+        "lhs": lhs,
+        "rhs": terms[-1],
+        "unknown": unknown,
+        "truth": truth,
+        "line_no": step.line_no,
+    }
+    outcome.main_quantity = None
+    outcome.keep_main = False
+    return outcome
+
+
+def _equation_verdict(
+    checker: _Checker,
+    current: tuple[Any, Any],
+    reference: tuple[Any, Any],
+    unknown: Any,
+    *,
+    both_ways: bool,
+    reference_mode: str = "student",
+) -> _Verdict:
+    """``reference => current`` (and ``<=`` when ``both_ways``) as solution sets."""
+    student = checker.resolver("student")
+    ref_resolve = checker.resolver(reference_mode)
+    try:
+        mine = _residuals(checker, current, student)
+    except MatrixDivision as error:
+        return _Verdict("not_equal", "matrix_division", str(error))
+    except ShapeMismatch as error:
+        return _Verdict("not_equal", "shape_mismatch", _shape_reason(current, error))
+    except EvaluationError as error:
+        return _Verdict("undetermined", None, str(error))
+    try:
+        theirs = _residuals(checker, reference, ref_resolve)
+    except EvaluationError as error:
+        return _Verdict("undetermined", None, f"the previous equation cannot be evaluated: {error}")
+    if _common_factor(mine, theirs) is not None:
+        return _Verdict("equal")
+    if unknown is None:
+        return _Verdict("not_equal", "different", "not the same equation")
+    try:
+        for index in range(len(checker.points)):
+            solution = _solve(checker, reference, unknown, index, ref_resolve)
+            if solution is None:
+                return _Verdict("undetermined", None, "cannot solve the previous equation")
+            extra = {unknown: solution if solution.shape else float(solution)}
+            at_solution = _residuals(checker, current, student, extra, points=[index])[0]
+            scale = max(float(np.max(np.abs(solution), initial=1.0)), 1.0)
+            if not np.all(np.abs(at_solution) <= 1e-6 * scale * 10):
+                mine_solution = _solve(checker, current, unknown, index, student)
+                if mine_solution is None:
+                    return _Verdict("not_equal", "different", "does not follow")
+                verdict = _compare_values([_as_array(mine_solution)], [_as_array(solution)])
+                verdict.reason = f"gives a different solution ({verdict.reason})"
+                return verdict
+            if both_ways:
+                mine_solution = _solve(checker, current, unknown, index, student)
+                if mine_solution is None:
+                    return _Verdict("undetermined", None, f"does not determine {unknown}")
+        return _Verdict("equal")
+    except MatrixDivision as error:
+        return _Verdict("not_equal", "matrix_division", str(error))
+    except ShapeMismatch as error:
+        return _Verdict("not_equal", "shape_mismatch", _shape_reason(current, error))
+    except EvaluationError as error:
+        return _Verdict("undetermined", None, str(error))
+    except np.linalg.LinAlgError as error:
+        return _Verdict("undetermined", None, f"linear algebra failed: {error}")
+
+
+def _residuals(
+    checker: _Checker,
+    equation: tuple[Any, Any],
+    resolve: Callable,
+    extra: dict | None = None,
+    points: Sequence[int] | None = None,
+) -> list[np.ndarray]:
+    lhs, rhs = equation
+    results = []
+    if not extra and points is None:  # all points: values may come from the cache
+        pairs = list(
+            zip(checker.values_of(lhs, resolve), checker.values_of(rhs, resolve), strict=True)
+        )
+    else:
+        pairs = []
+        for index in points if points is not None else range(len(checker.points)):
+            point = checker.points[index]
+            if extra:
+                point = {**point, **extra}
+            with np.errstate(all="ignore"):
+                pairs.append(
+                    (
+                        _as_array(checker.evaluator.value(lhs, point, resolve)),
+                        _as_array(checker.evaluator.value(rhs, point, resolve)),
+                    )
+                )
+    for left, right in pairs:
+        if left.shape != right.shape:
+            if right.ndim == 0 and right == 0:
+                right = np.zeros_like(left)
+            elif left.ndim == 0 and left == 0:
+                left = np.zeros_like(right)
+            else:
+                raise ShapeMismatch(
+                    f"the two sides have different shapes ({_shape_text(left)} and {_shape_text(right)})"
+                )
+        results.append(left - right)
+    return results
+
+
+def _solve(
+    checker: _Checker, equation: tuple[Any, Any], unknown: Any, index: int, resolve: Callable
+) -> np.ndarray | None:
+    """The unique solution for ``unknown`` at point ``index`` of an affine equation."""
+    point = checker.points[index]
+    base = point.get(unknown)
+    if base is None:
+        return None
+    base = np.asarray(base, dtype=float)
+    shape = base.shape
+
+    def residual(value: np.ndarray) -> np.ndarray:
+        extra = {unknown: value if shape else float(value)}
+        return np.ravel(_residuals(checker, equation, resolve, extra, points=[index])[0])
+
+    r0 = residual(np.zeros(shape))
+    columns = []
+    for flat in range(max(1, base.size)):
+        unit = np.zeros(base.size)
+        unit[flat] = 1.0
+        columns.append(residual(unit.reshape(shape)) - r0)
+    matrix = np.stack(columns, axis=1)
+    probe = base
+    if not _close(residual(probe), r0 + matrix @ np.ravel(probe)):
+        return None  # not affine in the unknown
+    if np.linalg.matrix_rank(matrix) < base.size:
+        return None
+    solution, *_ = np.linalg.lstsq(matrix, -r0, rcond=None)
+    if not _close(matrix @ solution, -r0):
+        return None
+    return solution.reshape(shape)

@@ -1,0 +1,213 @@
+"""Values compared at the test points, and the difference named (sign, factor, term, shape)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
+
+from grader.math.calculus import (
+    ShapeMismatch,
+    dimensions_text,
+    expression_shape,
+    nice_number,
+    plain,
+)
+
+_RTOL = 1e-6
+
+
+@dataclass
+class _Verdict:
+    verdict: str  # equal | not_equal | undetermined
+    diagnosis: str | None = None
+    reason: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def equal(self) -> bool:
+        return self.verdict == "equal"
+
+
+def _as_array(value: Any) -> np.ndarray:
+    array = np.asarray(value, dtype=complex)
+    if array.size == 1:
+        return array.reshape(())
+    return array
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)), 1.0)
+    return bool(np.all(np.abs(a - b) <= _RTOL * scale))
+
+
+def _compare_values(student: list[np.ndarray], reference: list[np.ndarray]) -> _Verdict:
+    """Student vs reference values at the same points, with a diagnosis."""
+    for a, b in zip(student, reference, strict=True):
+        if a.shape != b.shape:
+            return _Verdict(
+                "not_equal",
+                "shape_mismatch",
+                f"the shape is {_shape_text(a)}, expected {_shape_text(b)}",
+            )
+    if all(_close(a, b) for a, b in zip(student, reference, strict=True)):
+        return _Verdict("equal")
+    if all(_close(a, -b) for a, b in zip(student, reference, strict=True)):
+        return _Verdict("not_equal", "sign_flip", "the sign is wrong")
+    factor = _common_factor(student, reference)
+    if factor is not None:
+        return _Verdict(
+            "not_equal",
+            "constant_factor",
+            f"off by a factor {_number_text(factor)}",
+            {"factor": _number_text(factor)},
+        )
+    return _Verdict("not_equal", "different", "the value is different")
+
+
+def _common_factor(student: list[np.ndarray], reference: list[np.ndarray]) -> complex | None:
+    if any(x.shape != y.shape for x, y in zip(student, reference, strict=True)):
+        return None
+    a = np.concatenate([np.ravel(x) for x in student])
+    b = np.concatenate([np.ravel(x) for x in reference])
+    denominator = np.vdot(b, b)
+    if abs(denominator) < 1e-300:
+        return None
+    factor = np.vdot(b, a) / denominator
+    if abs(factor) < 1e-12 or not _close(a, factor * b):
+        return None
+    return factor
+
+
+def _shape_text(array: np.ndarray) -> str:
+    if array.ndim == 0:
+        return "scalar"
+    return " x ".join(str(n) for n in array.shape)
+
+
+def _written_shape(expr: Any, value: np.ndarray) -> str:
+    """The shape in the context's dimensions (``(d + 1) x 1``) when it can be
+    worked out, else the size at the test points."""
+    try:
+        shape = expression_shape(expr)
+    except Exception:  # noqa: BLE001 - fall back to the numbers
+        shape = None
+    if shape is None:
+        return _shape_text(value)
+    return dimensions_text(shape)
+
+
+def _number_text(value: complex) -> str:
+    real = float(np.real(value))
+    nice = nice_number(real)
+    return str(nice) if nice is not None else f"{real:.4g}"
+
+
+def _explain_difference(student: Any, reference: Any, verdict: _Verdict) -> _Verdict:
+    """Name a missing factor or term, for scalar expressions in the graph's names."""
+    if isinstance(student, MatrixExpr) or isinstance(reference, MatrixExpr):
+        return verdict
+    try:
+        ratio = sp.factor(sp.cancel(sp.sympify(reference) / sp.sympify(student)))
+    except (TypeError, ValueError, sp.SympifyError, AttributeError):
+        return verdict
+    if ratio.free_symbols and not ratio.is_Add and not _has_derivative_symbol(ratio):
+        ratio = _as_written(ratio, reference, student)
+        numerator, denominator = sp.fraction(ratio)
+        if denominator == 1:
+            return _Verdict(
+                "not_equal",
+                "missing_factor",
+                f"a factor {plain(ratio)} is missing",
+                {"factor": plain(ratio)},
+            )
+        if numerator == 1:
+            return _Verdict(
+                "not_equal",
+                "extra_factor",
+                f"an extra factor {plain(denominator)}",
+                {"factor": plain(denominator)},
+            )
+    try:
+        difference = sp.expand(sp.sympify(reference) - sp.sympify(student))
+    except (TypeError, ValueError, AttributeError):
+        return verdict
+    terms = sp.Add.make_args(sp.expand(sp.sympify(reference)))
+    if not difference.is_Add and difference != 0:
+        if difference in terms:
+            return _Verdict(
+                "not_equal",
+                "missing_term",
+                f"the term {plain(difference)} is missing",
+                {"term": plain(difference)},
+            )
+        return _Verdict(
+            "not_equal",
+            "extra_term",
+            f"an extra term {plain(-difference)}",
+            {"term": plain(-difference)},
+        )
+    return verdict
+
+
+def _as_written(ratio: Any, reference: Any, student: Any) -> Any:
+    """The missing (or extra) factors as the reference writes them: a1 (1 - a1),
+    not SymPy's -a1 (a1 - 1)."""
+    ref_factors = list(sp.Mul.make_args(reference))
+    mine = list(sp.Mul.make_args(student))
+    for candidate, other in ((ref_factors, mine), (mine, ref_factors)):
+        left = list(candidate)
+        for factor in other:
+            if factor in left:
+                left.remove(factor)
+        product = sp.Mul(*left)
+        if left and sp.cancel(product - ratio) == 0:
+            return product
+        if left and sp.cancel(1 / product - ratio) == 0:
+            return 1 / product
+    return ratio
+
+
+def _shape_reason(expr: Any, error: Exception) -> str:
+    """Say what does not fit in the student's own dimensions (``n x n`` by
+    ``d + 1 x 1``) rather than the sizes of the test points."""
+    parts = expr if isinstance(expr, tuple) else (expr,)
+    for part in parts:
+        try:
+            expression_shape(part)
+        except ShapeMismatch as symbolic:
+            return str(symbolic)
+        except Exception:  # noqa: BLE001 - the numeric reason is still right
+            continue
+    return str(error)
+
+
+def _mentions(expr: Any, name: str) -> bool:
+    return any(getattr(s, "name", None) == name for s in _free_symbols(expr))
+
+
+def _free_symbols(expr: Any) -> frozenset[Any]:
+    if not isinstance(expr, sp.Basic):
+        return frozenset()
+    return _free_symbols_cached(expr)
+
+
+@functools.lru_cache(maxsize=4096)
+def _free_symbols_cached(expr: sp.Basic) -> frozenset[Any]:
+    return frozenset(expr.free_symbols) | frozenset(expr.atoms(MatrixSymbol))
+
+
+def _has_derivative_symbol(expr: Any) -> bool:
+    return any(_split_quantity(getattr(s, "name", "")) for s in _free_symbols(expr))
+
+
+def _split_quantity(name: str) -> tuple[str, str] | None:
+    match = re.fullmatch(r"d\((.+)\)/d\(([^()]+)\)", name or "")
+    if match is None:
+        return None
+    return match.group(1), match.group(2)
