@@ -11,6 +11,7 @@ from typing import Any
 import sympy
 
 from grader.math._lexer import Token
+from grader.math._names import FONT_COMMANDS
 from grader.math._syntax import (
     MAX_FACTORIAL,
     MAX_RESULT_BITS,
@@ -235,6 +236,13 @@ class ArithmeticMixin:
 
     def is_transpose_marker(self, tokens: list[Token], base: Any = None) -> bool:
         """``T``, ``\\top``, ``\\intercal`` (and ``t`` on a matrix), unless declared."""
+        # X^{\mathsf{T}}, X^{\boldsymbol{T}}: the font does not matter
+        tokens = [
+            t
+            for t in tokens
+            if not (t.kind == "CMD" and t.text in FONT_COMMANDS)
+            and not (t.kind == "SYM" and t.text in "{}")
+        ]
         if len(tokens) != 1:
             return False
         token = tokens[0]

@@ -140,7 +140,8 @@ def tokenize(text: str) -> list[Token]:
                     pos += 1
                 if pos < length and text[pos] == ".":
                     pos += 1
-                space = True
+                    space = True
+                # otherwise invisible: J\left(\beta\right) is J(\beta), not J (\beta)
                 continue
             if name in _TEXT_COMMANDS:
                 while pos < length and text[pos] == " ":

@@ -217,19 +217,18 @@ class NamesMixin:
         close = self.matching_paren(self.pos)
         if close is None or not self.arguments_are_names(self.pos + 1, close):
             return
-        if not defined:
-            names = []
-            start = self.pos + 1
-            for index in range(self.pos + 1, close + 1):
-                token = self.tokens[index]
-                if index == close or (token.kind == "SYM" and token.text == ","):
-                    names.append(self.peek_name(start, index))
-                    start = index + 1
-            if not all(name is not None and context.is_matrix(name) for name in names):
-                return
-        inside = self.text[self.tokens[self.pos].pos : self.tokens[close].pos + 1]
+        names = []
+        start = self.pos + 1
+        for index in range(self.pos + 1, close + 1):
+            token = self.tokens[index]
+            if index == close or (token.kind == "SYM" and token.text == ","):
+                names.append(self.peek_name(start, index))
+                start = index + 1
+        if not defined and not all(name is not None and context.is_matrix(name) for name in names):
+            return
+        arguments = ", ".join(name or "?" for name in names)
         self.state.notes.append(
-            f"read {written}{inside} as {resolved} (a quantity written with its variables)"
+            f"read {written}({arguments}) as {resolved} (a quantity written with its variables)"
         )
         self.pos = close + 1
 

@@ -185,6 +185,8 @@ MATRIX_PAIRS = [
     (r"X^\top X", X.T * X),
     (r"X^{T} X", X.T * X),
     (r"X^{\top}y", X.T * yv),
+    (r"X^{\mathsf{T}} X", X.T * X),
+    (r"X^{\mathrm{T}} y", X.T * yv),
     (r"(X^T X)^{-1} X^T y", (X.T * X).I * X.T * yv),
     (r"A^2", A**2),
     (r"XB", X * beta),
@@ -253,7 +255,9 @@ def test_a_quantity_written_with_its_variables():
     )
     line = parse_math(r"J(\beta) = \frac{1}{2} \|y - X\beta\|^2", context)
     assert line.terms[0] == Symbol("J", real=True)
-    assert line.notes == [r"read J(\beta) as J (a quantity written with its variables)"]
+    assert line.notes == ["read J(beta) as J (a quantity written with its variables)"]
+    sized = parse_math(r"J\left(\boldsymbol{\beta}\right) = 1", context)
+    assert sized.terms[0] == Symbol("J", real=True)  # \left does not count as a space
     # a scalar before a scalar in parentheses is still a product
     assert parse_math("a_1(1 - a_1)", context).terms[0] == a1 * (1 - a1)
     # a space before the parenthesis: a product
