@@ -1,0 +1,70 @@
+"""``equivalent(a, b, context)``: one pair compared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from grader.errors import GraderError
+from grader.math.equivalence._equations import _compare_equations
+from grader.math.equivalence._expressions import _compare_expressions, _compare_malformed
+from grader.math.equivalence._result import NOT_EQUAL, UNDETERMINED, Equivalence, _Undetermined
+from grader.math.equivalence._sides import _as_context, _read_side
+
+
+def equivalent(
+    a: Any, b: Any, context: Any = None, *, time_limit: float = 2.0, seed: int = 0
+) -> Equivalence:
+    """Compare ``a`` (the answer) with ``b`` (the reference).
+
+    ``a`` and ``b`` are text (read by ``grader.math.parse_math`` with
+    ``context``), SymPy objects (``Eq`` for equations) or parsed
+    ``MathLine`` objects. ``context`` is a ``MathContext`` or a mapping in the
+    context format (``{"symbols": {"X": "n x p"}, "aliases": {...}}``).
+    ``time_limit`` bounds the symbolic step, in seconds; ``seed`` fixes the
+    random points (same input, same seed: same verdict).
+
+    Never raises for a student's input: unreadable text is ``undetermined``.
+    Raises ``TypeError`` for arguments of the wrong type (a programming error).
+    """
+    for label, value in (("a", a), ("b", b)):
+        if not isinstance(value, (str, int, float, sp.Basic, sp.MatrixBase)) and not hasattr(
+            value, "terms"
+        ):
+            raise TypeError(
+                f"{label} must be text, a SymPy expression or a MathLine, not {type(value).__name__}"
+            )
+    try:
+        context = _as_context(context)
+        side_a = _read_side(a, "a", context)
+        side_b = _read_side(b, "b", context)
+        if "malformed" in (side_a.kind, side_b.kind):
+            return _compare_malformed(side_a, side_b, context, seed)
+        if side_a.kind != side_b.kind:
+            return Equivalence(
+                NOT_EQUAL,
+                f"a is an {side_a.kind}, b is an {side_b.kind}",
+                "different",
+                {"a_kind": side_a.kind, "b_kind": side_b.kind},
+                method="structure",
+            )
+        if side_a.kind == "equation":
+            return _compare_equations(side_a, side_b, context, seed, time_limit)
+        return _compare_expressions(side_a.expr, side_b.expr, context, seed, time_limit)
+    except _Undetermined as stop:
+        return stop.result
+    except RecursionError:
+        return Equivalence(
+            UNDETERMINED, "the expression is nested too deeply", method="none", bad_input=True
+        )
+    except GraderError as error:  # a context that does not load (bad shape syntax, ...)
+        return Equivalence(
+            UNDETERMINED, f"bad context: {error.message}", method="none", bad_input=True
+        )
+    except Exception as error:  # noqa: BLE001 - a grader bug must not look like a verdict
+        return Equivalence(
+            UNDETERMINED,
+            f"internal error while comparing ({type(error).__name__}: {error})",
+            method="none",
+        )

@@ -1,0 +1,140 @@
+"""What is wrong with an answer that differs from the reference: a sign flip,
+a constant factor, a missing or extra term, a missing factor."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from itertools import combinations
+
+import numpy as np
+import sympy as sp
+from sympy.matrices.expressions import MatAdd, MatMul, MatrixExpr
+
+from grader.math.equivalence._numeric import (
+    APART,
+    _all_close,
+    _as_comparable,
+    _relative_gap,
+    _Values,
+)
+from grader.math.equivalence._result import NOT_EQUAL, Equivalence
+from grader.math.evaluate import EvaluationError, Evaluator
+
+
+def _diagnose(a: sp.Basic, b: sp.Basic, values: _Values, valid: np.ndarray) -> Equivalence:
+    va, vb = _as_comparable(values.a)[valid], _as_comparable(values.b)[valid]
+    if _all_close(va, -vb):
+        return Equivalence(NOT_EQUAL, "a is -b (a sign flip)", "sign_flip", {"factor": "-1"})
+    factor = _constant_ratio(va, vb)
+    if factor is not None:
+        return Equivalence(
+            NOT_EQUAL,
+            f"a is {factor} times b (a constant factor)",
+            "constant_factor",
+            {"factor": factor},
+        )
+    evaluator = values.evaluator
+    for term in _terms(b):
+        vt = _term_values(evaluator, term, valid)
+        if vt is not None and vt.shape[1:] == va.shape[1:] and _all_close(va, vb - vt):
+            return Equivalence(
+                NOT_EQUAL,
+                f"a is b without the term {term}",
+                "missing_term",
+                {"term": str(term)},
+            )
+    for term in _terms(a):
+        vt = _term_values(evaluator, term, valid)
+        if vt is not None and vt.shape[1:] == va.shape[1:] and _all_close(va - vt, vb):
+            return Equivalence(
+                NOT_EQUAL,
+                f"a is b with an extra term {term}",
+                "extra_term",
+                {"term": str(term)},
+            )
+    missing = _missing_factor(b, va, vb, evaluator, valid)
+    if missing is not None:
+        return Equivalence(
+            NOT_EQUAL,
+            f"a is b without the factor {missing}",
+            "missing_factor",
+            {"factor": str(missing)},
+        )
+    extra = _missing_factor(a, vb, va, evaluator, valid)
+    details = {"extra_factor": str(extra)} if extra is not None else {}
+    differing = int((_relative_gap(va, vb) > APART).sum())
+    if extra is not None:
+        reason = f"a is b times an extra factor {extra}"
+    elif differing < len(va):
+        reason = f"a and b differ at {differing} of {len(va)} random points (agree at the others)"
+    else:
+        reason = "a and b differ"
+    return Equivalence(NOT_EQUAL, reason, "different", details)
+
+
+def _constant_ratio(va: np.ndarray, vb: np.ndarray) -> str | None:
+    nonzero = np.abs(vb) > 1e-9 * np.maximum(1.0, np.abs(vb).max())
+    if not nonzero.any() or (np.abs(va[~nonzero]) > 1e-9).any():
+        return None
+    ratios = va[nonzero] / vb[nonzero]
+    k = ratios.flat[0]
+    if abs(k.imag) > 1e-9 or abs(k) < 1e-12:
+        return None
+    if not np.allclose(ratios, k, rtol=1e-9, atol=1e-12):
+        return None
+    fraction = Fraction(float(k.real)).limit_denominator(1000)
+    if abs(float(fraction) - k.real) <= 1e-9 * max(1.0, abs(k.real)):
+        return str(fraction)
+    return f"{k.real:.6g}"
+
+
+def _terms(expr: sp.Basic) -> list[sp.Basic]:
+    if isinstance(expr, MatAdd) or expr.is_Add:
+        return list(expr.args)
+    return []
+
+
+def _factors(expr: sp.Basic) -> list[sp.Basic]:
+    if isinstance(expr, MatMul):
+        return [f for f in expr.args if not isinstance(f, MatrixExpr)]
+    if expr.is_Mul:
+        factors = []
+        for f in expr.args:
+            if f.is_Number and f.is_negative and f != -1:
+                factors.append(-f)
+            elif f != -1:
+                factors.append(f)
+        return factors
+    return []
+
+
+def _term_values(evaluator: Evaluator, term: sp.Basic, valid: np.ndarray) -> np.ndarray | None:
+    try:
+        return _as_comparable(evaluator.evaluate(term))[valid]
+    except EvaluationError:
+        return None
+
+
+def _missing_factor(
+    full: sp.Basic,
+    short: np.ndarray,
+    full_values: np.ndarray,
+    evaluator: Evaluator,
+    valid: np.ndarray,
+) -> sp.Basic | None:
+    """A product of some of ``full``'s factors that ``short`` lacks, if one explains it."""
+    factors = _factors(full)
+    if len(factors) < 2 or len(factors) > 8:
+        return None
+    values = {}
+    for f in factors:
+        v = _term_values(evaluator, f, valid)
+        if v is None or v.shape[1:] != (1, 1):
+            return None
+        values[f] = v
+    for size in range(1, min(3, len(factors) - 1) + 1):
+        for subset in combinations(factors, size):
+            product = np.prod([values[f] for f in subset], axis=0)
+            if _all_close(short * product, full_values):
+                return sp.Mul(*subset)
+    return None

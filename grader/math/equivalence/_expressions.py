@@ -1,0 +1,236 @@
+"""Two expressions compared: exact numbers, then the numeric step, then SymPy
+when the numbers cannot decide; malformed sides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from grader.math.calculus import MEANINGLESS_PARSE_ERRORS
+from grader.math.equivalence._diagnosis import _diagnose
+from grader.math.equivalence._numeric import (
+    APART,
+    CLOSE,
+    FIRST_POINTS,
+    MIN_VALID_POINTS,
+    PRECISE,
+    RETRY_POINTS,
+    _as_comparable,
+    _evaluate_pair,
+    _finite,
+    _relative_gap,
+    _Setup,
+    _setup,
+    _shape_text,
+    _SideShapeError,
+)
+from grader.math.equivalence._result import EQUAL, NOT_EQUAL, Equivalence, _undetermined
+from grader.math.equivalence._sides import _Side
+from grader.math.equivalence._symbolic import _symbolic_or_undetermined
+from grader.math.evaluate import EvaluationError, Evaluator, ShapeError, Unsupported, choose_sizes
+
+
+def _compare_expressions(
+    a: sp.Basic, b: sp.Basic, context: Any, seed: int, time_limit: float
+) -> Equivalence:
+    if _is_number(a) and _is_number(b) and a.is_Rational and b.is_Rational:
+        if a == b:
+            return Equivalence(EQUAL, "the same number", method="structure")
+        return _diagnose_numbers(a, b)
+    setup = _setup(context, (a, b), seed)
+    try:
+        values = _evaluate_pair(a, b, setup, seed, FIRST_POINTS, 0)
+    except _SideShapeError as error:
+        return _malformed(error, a, b, setup, seed)
+    except Unsupported as error:
+        return _symbolic_or_undetermined(a, b, context, time_limit, f"{error}")
+    except EvaluationError as error:
+        return _symbolic_or_undetermined(a, b, context, time_limit, f"{error}")
+    va, vb = _as_comparable(values.a), _as_comparable(values.b)
+    if va.shape[1:] != vb.shape[1:]:
+        shape_a, shape_b = _shape_text(a, values.a), _shape_text(b, values.b)
+        return Equivalence(
+            NOT_EQUAL,
+            f"the shapes differ: a is {shape_a}, b is {shape_b}",
+            "shape_mismatch",
+            {"a_shape": shape_a, "b_shape": shape_b},
+        )
+    valid = values.valid & _finite(va) & _finite(vb)
+    if valid.sum() < MIN_VALID_POINTS:
+        try:
+            values = _evaluate_pair(a, b, setup, seed, RETRY_POINTS, 1)
+        except (EvaluationError, _SideShapeError) as error:  # pragma: no cover - same tree
+            return _symbolic_or_undetermined(a, b, context, time_limit, str(error))
+        va, vb = _as_comparable(values.a), _as_comparable(values.b)
+        valid = values.valid & _finite(va) & _finite(vb)
+    if valid.sum() < MIN_VALID_POINTS:
+        if _constant_overflow(a) or _constant_overflow(b):
+            raise _undetermined(
+                "a number in the expression is too large to evaluate", bad_input=True
+            )
+        return _symbolic_or_undetermined(
+            a,
+            b,
+            context,
+            time_limit,
+            f"domain problems: only {int(valid.sum())} of {valid.size} random points were "
+            "inside both expressions' domains",
+        )
+    gap = _relative_gap(va[valid], vb[valid])
+    apart = gap > APART
+    # rounding grows with the condition of inverted matrices: allow for it (capped)
+    close = np.minimum(CLOSE * values.condition[valid], 1e-8)
+    if not apart.any() and (gap <= close).all():
+        if _has_precise_number(a) or _has_precise_number(b):
+            # Floats agree to 1e-13, not to the last digit of a 12-digit decimal.
+            return _symbolic_or_undetermined(
+                a,
+                b,
+                context,
+                time_limit,
+                "equal to rounding, but a very small, large or long number needs an exact check",
+            )
+        return Equivalence(
+            EQUAL,
+            f"equal at {int(valid.sum())} random points",
+            details={"points": int(valid.sum())},
+        )
+    # Different expressions differ almost everywhere, or (|x| vs x, piecewise
+    # agreement) agree exactly on part of the points and clearly differ on the
+    # rest. One stray point is rounding near a pole, not a difference.
+    if apart.sum() >= max(2, (valid.sum() + 1) // 2) or (
+        apart.sum() >= 2 and (gap[~apart] <= close[~apart]).all()
+    ):
+        return _diagnose(a, b, values, valid)
+    return _symbolic_or_undetermined(
+        a,
+        b,
+        context,
+        time_limit,
+        f"the numbers agree only roughly (largest relative difference {gap.max():.1e})",
+    )
+
+
+def _has_precise_number(expr: sp.Basic) -> bool:
+    """Numbers that float arithmetic cannot tell apart from a neighbour: a long
+    decimal (0.333333333333), or a constant far from 1 (``e^{-30}``, which
+    added to ``x`` changes it by less than rounding)."""
+    for node in sp.preorder_traversal(expr):
+        if node.is_Atom:
+            if node.is_Float or (
+                node.is_Rational and (node.q > PRECISE or abs(node.p) > PRECISE**2)
+            ):
+                return True
+        elif getattr(node, "is_number", False) and not node.is_Rational:
+            try:
+                size = abs(complex(node.evalf(15)))
+            except (TypeError, ValueError, OverflowError):
+                return True
+            if size != 0 and not 1e-6 <= size <= 1e6:
+                return True
+    return False
+
+
+def _is_number(expr: sp.Basic) -> bool:
+    return isinstance(expr, sp.Basic) and expr.is_Number
+
+
+def _constant_overflow(expr: sp.Basic) -> bool:
+    for node in sp.preorder_traversal(expr):
+        if node.is_Pow and not node.free_symbols:
+            try:
+                magnitude = abs(float(node.exp)) * np.log10(max(abs(float(node.base)), 1e-300))
+            except (TypeError, ValueError, OverflowError):
+                return True
+            if magnitude > 300:
+                return True
+    return False
+
+
+def _diagnose_numbers(a: sp.Rational, b: sp.Rational) -> Equivalence:
+    details = {"a": str(a), "b": str(b)}
+    if a == -b:
+        return Equivalence(NOT_EQUAL, "a is -b", "sign_flip", details, method="structure")
+    if b != 0 and a != 0:
+        k = a / b
+        if k.q <= 12 and abs(k.p) <= 12:
+            details["factor"] = str(k)
+            return Equivalence(
+                NOT_EQUAL, f"a is {k} times b", "constant_factor", details, method="structure"
+            )
+    return Equivalence(NOT_EQUAL, f"{a} is not {b}", "different", details, method="structure")
+
+
+def _malformed(
+    error: _SideShapeError, a: sp.Basic, b: sp.Basic, setup: _Setup, seed: int
+) -> Equivalence:
+    other_label = "b" if error.label == "a" else "a"
+    other = b if error.label == "a" else a
+    evaluator = Evaluator(points=2, seed=seed, sizes=choose_sizes(setup.dims, seed))
+    evaluator.definitions = setup.definitions
+    evaluator.functions = setup.functions
+    other_shape = None
+    try:
+        other_shape = _shape_text(other, evaluator.evaluate(other))
+    except ShapeError as other_error:
+        raise _undetermined(
+            f"neither side is well formed: a: {error.error}; b: {other_error}"
+            if error.label == "a"
+            else f"neither side is well formed: a: {other_error}; b: {error.error}"
+        ) from None
+    except EvaluationError:
+        pass
+    details = {"malformed": error.label, "problem": str(error.error)}
+    details[f"{error.label}_shape"] = "not well formed"
+    if other_shape is not None:
+        details[f"{other_label}_shape"] = other_shape
+    return Equivalence(
+        NOT_EQUAL, f"{error.label} is not well formed: {error.error}", "shape_mismatch", details
+    )
+
+
+def _compare_malformed(side_a: _Side, side_b: _Side, context: Any, seed: int) -> Equivalence:
+    """One side (or both) has no meaning: a product whose shapes do not fit, a
+    division by a matrix, a scalar added to a matrix."""
+    if side_a.kind == side_b.kind == "malformed":
+        raise _undetermined(
+            f"neither side is well formed: a {'; '.join(side_a.problems)}; "
+            f"b {'; '.join(side_b.problems)}"
+        )
+    bad, good, label = (
+        (side_a, side_b, "a") if side_a.kind == "malformed" else (side_b, side_a, "b")
+    )
+    setup = _setup(context, good.terms, seed)
+    evaluator = Evaluator(
+        points=2,
+        seed=seed,
+        sizes=choose_sizes(setup.dims, seed),
+        definitions=setup.definitions,
+        functions=setup.functions,
+        opaque=setup.opaque,
+    )
+    good_shape = None
+    try:
+        shapes = [_shape_text(term, evaluator.evaluate(term)) for term in good.terms]
+        good_shape = shapes[-1]
+    except ShapeError as error:
+        raise _undetermined(
+            f"neither side is well formed: {'; '.join(bad.problems)}; {error}"
+        ) from None
+    except EvaluationError:
+        pass
+    problem = "; ".join(bad.problems)
+    details = {"malformed": label, "problem": problem, f"{label}_shape": "not well formed"}
+    if good_shape is not None:
+        details[f"{'b' if label == 'a' else 'a'}_shape"] = good_shape
+    return Equivalence(
+        NOT_EQUAL,
+        f"{label} is not well formed: it {problem}"
+        if not problem.startswith(tuple(MEANINGLESS_PARSE_ERRORS))
+        else f"{label} is not well formed: {problem}",
+        "shape_mismatch",
+        details,
+        method="structure",
+    )

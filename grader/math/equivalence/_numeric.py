@@ -1,0 +1,190 @@
+"""The numeric step: both sides evaluated at the same random points, and the
+tolerances that say when two values agree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
+
+from grader.math.evaluate import (
+    EvaluationError,
+    Evaluator,
+    NumericFunction,
+    ShapeError,
+    choose_sizes,
+    format_shape,
+    logistic_function,
+)
+
+MIN_VALID_POINTS = 3
+FIRST_POINTS = 16  # points in the first draw (vectorised: 16 cost about what 1 does)
+RETRY_POINTS = 64  # a second draw when too few points fell inside the domains
+CLOSE = 5e-13  # relative difference under which two values agree (rounding is ~1e-15)
+APART = 1e-6  # relative difference above which two values differ
+PRECISE = 10**6  # a number with a denominator above this (0.333333333333) is checked exactly
+# In between: the numbers cannot tell (rounding, or a float answer close to an
+# exact one) and SymPy decides.
+
+
+@dataclass
+class _Setup:
+    """What the numeric step needs from the context."""
+
+    definitions: dict[sp.Basic, sp.Basic]
+    functions: dict[str, NumericFunction]
+    dims: set
+    opaque: frozenset = frozenset()
+
+
+def _setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> _Setup:
+    definitions: dict[sp.Basic, sp.Basic] = {}
+    functions: dict[str, NumericFunction] = {}
+    if context is not None:
+        declared_functions = set(getattr(context, "functions", ()) or ())
+        for name, expr in getattr(context, "definitions", {}).items():
+            if name in declared_functions:  # sigma: 1 / (1 + exp(-u))
+                functions[name] = _defined_function(name, expr, seed)
+                continue
+            symbol = context.symbol(name) if hasattr(context, "symbol") else sp.Symbol(name)
+            definitions[symbol] = expr
+        for name, derivative in getattr(context, "function_derivatives", {}).items():
+            if name not in functions:
+                functions[name] = _function_with_derivative(name, derivative, seed)
+    dims: set = set()
+    exprs = list(exprs)
+    half = len(exprs) // 2
+    gradients: list[set] = [set(), set()]  # gradient nodes of side a, of side b
+    for index, expr in enumerate([*exprs, *definitions.values()]):
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, MatrixSymbol):
+                dims.update(sp.sympify(s) for s in node.shape)
+            elif _is_gradient(node) and index < len(exprs):
+                gradients[0 if index < half else 1].add(node)
+    # A gradient both sides share is one unknown quantity; given random values.
+    return _Setup(definitions, functions, dims, frozenset(gradients[0] & gradients[1]))
+
+
+def _is_gradient(expr: sp.Basic) -> bool:
+    return type(expr).__name__ in ("ScalarGradient", "MatrixGradient")
+
+
+@lru_cache(maxsize=128)
+def _defined_function(name: str, body: sp.Basic, seed: int) -> NumericFunction:
+    """A function the context defines by a formula in one variable
+    (``sigma: 1 / (1 + exp(-u))``): evaluated by that formula, its derivative
+    by SymPy's derivative of it."""
+    variables = sorted(body.free_symbols, key=str)
+    if len(variables) > 1:
+        raise EvaluationError(
+            f"the definition of the function {name} uses more than one variable: {body}"
+        )
+    if not variables:
+        constant = body
+
+        def value(u: np.ndarray) -> np.ndarray:
+            return Evaluator(points=u.shape[0], seed=seed).evaluate(constant)
+
+        return NumericFunction(value, lambda u: np.zeros_like(u))
+    (variable,) = variables
+    derivative = sp.diff(body, variable)
+
+    def at(expr: sp.Basic, u: np.ndarray) -> np.ndarray:
+        return Evaluator(points=u.shape[0], seed=seed, overrides={variable: u}).evaluate(expr)
+
+    return NumericFunction(lambda u: at(body, u), lambda u: at(derivative, u))
+
+
+@lru_cache(maxsize=128)
+def _function_with_derivative(name: str, derivative: sp.Lambda, seed: int) -> NumericFunction:
+    """A function whose declared derivative is ``f (1 - f)`` is evaluated as a logistic
+    curve (the ODE's solutions); any other declared derivative is used for ``f'``
+    while ``f`` stays a random smooth function."""
+    (variable,) = derivative.variables
+    f = sp.Function(name)
+    body = derivative.expr
+    if sp.simplify(body - f(variable) * (1 - f(variable))) == 0:
+        return logistic_function(seed, name)
+    from grader.math.evaluate import random_smooth_function
+
+    base = random_smooth_function(name, seed)
+
+    def deriv(u: np.ndarray) -> np.ndarray:
+        evaluator = Evaluator(points=u.shape[0], seed=seed, overrides={variable: u})
+        return evaluator.evaluate(body)
+
+    return NumericFunction(base.value, deriv)
+
+
+@dataclass
+class _Values:
+    a: np.ndarray
+    b: np.ndarray
+    valid: np.ndarray
+    evaluator: Evaluator
+    condition: np.ndarray  # per point, the worst condition number of an inverse
+
+
+def _evaluate_pair(
+    a: sp.Basic, b: sp.Basic, setup: _Setup, seed: int, points: int, draw: int
+) -> _Values:
+    sizes = choose_sizes(setup.dims, seed + draw)
+    evaluator = Evaluator(
+        points=points,
+        seed=seed,
+        draw=draw,
+        sizes=sizes,
+        definitions=setup.definitions,
+        functions=setup.functions,
+        opaque=setup.opaque,
+    )
+    va = _checked(evaluator, a, "a")
+    vb = _checked(evaluator, b, "b")
+    return _Values(va, vb, evaluator.valid.copy(), evaluator, evaluator.condition.copy())
+
+
+class _SideShapeError(Exception):
+    def __init__(self, label: str, error: ShapeError):
+        self.label = label
+        self.error = error
+
+
+def _checked(evaluator: Evaluator, expr: sp.Basic, label: str) -> np.ndarray:
+    try:
+        return evaluator.evaluate(expr)
+    except ShapeError as error:
+        raise _SideShapeError(label, error) from None
+
+
+def _as_comparable(value: np.ndarray) -> np.ndarray:
+    """``(k,)`` scalars and ``(k, 1, 1)`` matrices both become ``(k, 1, 1)``."""
+    return value[:, None, None] if value.ndim == 1 else value
+
+
+def _finite(value: np.ndarray) -> np.ndarray:
+    return np.isfinite(value).all(axis=(1, 2))
+
+
+def _relative_gap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per point: the largest entry difference over the largest entry size (at least 1)."""
+    scale = np.maximum(np.abs(x).max(axis=(1, 2)), np.abs(y).max(axis=(1, 2)))
+    scale = np.maximum(scale, 1.0)
+    return np.abs(x - y).max(axis=(1, 2)) / scale
+
+
+def _all_close(x: np.ndarray, y: np.ndarray) -> bool:
+    return bool((_relative_gap(x, y) <= 1e-9).all())
+
+
+def _shape_text(expr: sp.Basic, value: np.ndarray) -> str:
+    if value.ndim == 1 or value.shape[1:] == (1, 1):
+        return "scalar" if value.ndim == 1 else "1 x 1"
+    shape = getattr(expr, "shape", None)
+    if isinstance(expr, MatrixExpr) and shape is not None:
+        return format_shape(shape)
+    return format_shape(value.shape[1:])

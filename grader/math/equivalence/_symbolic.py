@@ -1,0 +1,125 @@
+"""The symbolic step: SymPy in a worker process under the time limit, asked
+only when the numbers cannot decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+from sympy.matrices.expressions import MatrixExpr
+
+from grader.math.equivalence._result import EQUAL, NOT_EQUAL, UNDETERMINED, Equivalence
+from grader.math.equivalence._sides import _Side
+from grader.timelimit import TimeLimitExceeded, WorkerCrashed, run_with_time_limit
+
+
+def _symbolic_difference_is_zero(a: sp.Basic, b: sp.Basic, definitions: dict) -> bool | None:
+    """Runs in the worker process. True: shown equal; False: shown different;
+    None: SymPy could not tell."""
+    difference = a - b
+    for _ in range(len(definitions)):  # definitions may use earlier definitions
+        replaced = difference.xreplace(definitions)
+        if replaced == difference:
+            break
+        difference = replaced
+    if isinstance(difference, MatrixExpr):
+        simplified = sp.simplify(difference.doit())
+        if getattr(simplified, "is_ZeroMatrix", False):
+            return True
+        if isinstance(simplified, sp.MatrixBase) and all(e == 0 for e in simplified):
+            return True
+        return None
+    simplified = sp.simplify(difference)
+    if simplified == 0:
+        return True
+    if simplified.is_number and simplified.is_zero is False:
+        return False
+    try:  # a non-zero polynomial (0.333333333333 x - x/3) is not identically zero
+        if not sp.Poly(sp.expand(simplified), *sorted(simplified.free_symbols, key=str)).is_zero:
+            return False
+    except (sp.PolynomialError, sp.GeneratorsNeeded, ValueError, TypeError):
+        pass
+    return None
+
+
+def _symbolic_or_undetermined(
+    a: sp.Basic, b: sp.Basic, context: Any, time_limit: float, why: str
+) -> Equivalence:
+    definitions = {}
+    if context is not None:
+        for name, expr in getattr(context, "definitions", {}).items():
+            definitions[context.symbol(name)] = expr
+    try:
+        shown = run_with_time_limit(
+            _symbolic_difference_is_zero, a, b, definitions, seconds=time_limit
+        )
+    except TimeLimitExceeded as error:
+        return Equivalence(
+            UNDETERMINED,
+            f"{why}; the symbolic check {error}",
+            details={"numeric": why, "time_limit": time_limit},
+            method="symbolic",
+        )
+    except (WorkerCrashed, Exception) as error:  # noqa: BLE001 - SymPy can fail in many ways
+        return Equivalence(
+            UNDETERMINED,
+            f"{why}; the symbolic check failed ({type(error).__name__})",
+            details={"numeric": why},
+            method="symbolic",
+        )
+    if shown is True:
+        return Equivalence(
+            EQUAL, f"SymPy simplifies the difference to 0 ({why})", method="symbolic"
+        )
+    if shown is False:
+        return Equivalence(
+            NOT_EQUAL,
+            "SymPy shows the difference is a non-zero number",
+            "different",
+            method="symbolic",
+        )
+    return Equivalence(
+        UNDETERMINED,
+        f"{why}; SymPy could not simplify the difference to 0",
+        details={"numeric": why},
+        method="symbolic",
+    )
+
+
+def _equation_roots(r1: sp.Basic, r2: sp.Basic) -> bool | None:
+    """Runs in the worker: compare the real roots of two one-unknown polynomial residuals."""
+    symbols = r1.free_symbols | r2.free_symbols
+    if len(symbols) != 1:
+        return None
+    (x,) = symbols
+    try:
+        p1, p2 = sp.Poly(r1, x), sp.Poly(r2, x)
+    except sp.PolynomialError:
+        return None
+    if p1.is_zero or p2.is_zero:
+        return None
+    return set(sp.real_roots(p1)) == set(sp.real_roots(p2))
+
+
+def _symbolic_equations_or_undetermined(
+    a: _Side, b: _Side, time_limit: float, why: str
+) -> Equivalence:
+    if any(isinstance(t, MatrixExpr) for t in (*a.terms, *b.terms)):
+        return Equivalence(UNDETERMINED, why, details={"numeric": why}, method="none")
+    r1 = a.terms[0] - a.terms[1]
+    r2 = b.terms[0] - b.terms[1]
+    try:
+        same = run_with_time_limit(_equation_roots, r1, r2, seconds=time_limit)
+    except TimeLimitExceeded as error:
+        return Equivalence(UNDETERMINED, f"{why}; the symbolic check {error}", method="symbolic")
+    except Exception as error:  # noqa: BLE001
+        return Equivalence(
+            UNDETERMINED,
+            f"{why}; the symbolic check failed ({type(error).__name__})",
+            method="symbolic",
+        )
+    if same is True:
+        return Equivalence(EQUAL, "the same real solutions", method="symbolic")
+    if same is False:
+        return Equivalence(NOT_EQUAL, "different real solutions", "different", method="symbolic")
+    return Equivalence(UNDETERMINED, why, details={"numeric": why}, method="none")
