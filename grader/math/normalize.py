@@ -34,6 +34,7 @@ __all__ = [
     "strip_labels",
     "strip_styles",
     "strip_alignment",
+    "strip_decorations",
     "replace_unicode",
     "find_closing_brace",
 ]
@@ -140,6 +141,63 @@ def strip_cancel(text: str) -> tuple[str, list[str]]:
         command = match.group(0).split("{")[0].strip()
         notes.append(f"removed {command} strokes, kept '{_short(inner)}'")
         text = text[: match.start()] + "{" + inner + "}" + text[close + 1 :]
+    return text, notes
+
+
+_DECORATION = re.compile(
+    r"\\(?:boxed|fbox|underline|overline\b(?=\s*\{\s*\{)|underbrace|overbrace|textcolor\s*\{[^{}]*\}"
+    r"|colorbox\s*\{[^{}]*\}|phantom|hphantom|vphantom)\s*(?=\{)"
+)
+_COLOR = re.compile(r"\\color\s*\{[^{}]*\}")
+
+
+def _top_level_relation(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "=" and depth == 0:
+            return True
+    return False
+
+
+def strip_decorations(text: str) -> tuple[str, list[str]]:
+    """``\\boxed{a}``, ``\\underline``, ``\\textcolor{red}{a}``, ``\\underbrace{a}_{note}``
+    -> ``a``; ``\\color{red}`` and ``\\phantom{..}`` are dropped. Emphasis, not math.
+    A boxed equation loses its braces (``\\boxed{\\beta = ...}`` is a statement)."""
+    notes: list[str] = []
+    text, colors = _COLOR.subn(" ", text)
+    if colors:
+        notes.append("removed \\color")
+    while True:
+        match = _DECORATION.search(text)
+        if match is None:
+            break
+        command = match.group(0).split("{")[0].strip()
+        open_index = match.end()
+        close = find_closing_brace(text, open_index)
+        if close < 0:
+            text = text[: match.start()] + text[match.end() :]
+            continue
+        inner = text[open_index + 1 : close]
+        after = close + 1
+        if command in ("\\underbrace", "\\overbrace"):
+            # the brace's label: _{...} or ^{...}
+            label = re.match(r"\s*[_^]\s*\{", text[after:])
+            if label:
+                label_close = find_closing_brace(text, after + label.end() - 1)
+                if label_close > 0:
+                    after = label_close + 1
+        if "phantom" in command:
+            replacement = " "
+        elif _top_level_relation(inner):
+            replacement = " " + inner + " "
+        else:
+            replacement = "{" + inner + "}"
+        notes.append(f"removed {command}")
+        text = text[: match.start()] + replacement + text[after:]
     return text, notes
 
 
@@ -334,6 +392,7 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     Step("delimiters", strip_delimiters, cosmetic=True),
     Step("styles", strip_styles, cosmetic=True),
     Step("alignment", strip_alignment, cosmetic=True),
+    Step("decorations", strip_decorations, cosmetic=True),
     Step("inserted", keep_insertions),
     Step("deleted", strip_deleted),
     Step("labels", strip_labels),

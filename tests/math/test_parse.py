@@ -170,6 +170,8 @@ SCALAR_PAIRS = [
     (r"x^{(2)}", x**2),
     (r"x + 1 \tag{3}", x + 1),
     (r"x \label{eq:one}", x),
+    (r"2\boxed{x+1}", 2 * x + 2),
+    (r"\underbrace{x^2}_{\text{square}} + 1", x**2 + 1),
 ]
 
 # text -> value, read with CTX (X: n x p, beta: p x 1, y, v: n x 1, A: n x n, B -> beta)
@@ -518,6 +520,12 @@ SPLITS = [
 @pytest.mark.parametrize(("block", "pieces"), SPLITS, ids=[c[0] for c in SPLITS])
 def test_split_rules(block, pieces):
     assert split_statements(block) == pieces
+
+
+def test_boxed_equation():
+    line = parse_math(r"$$\boxed{\beta = (X^T X)^{-1} X^T y}$$", CTX)
+    assert line.kind == "equation"
+    assert line.terms == [beta, (X.T * X).I * X.T * yv]
 
 
 def test_aligned_environments_are_read_line_by_line():
