@@ -25,6 +25,10 @@ from grader.math._syntax import (
     is_one_by_one,
 )
 
+# One variable for every "f applied to each entry" / "f'" built, so that two
+# readings of the same text are equal objects.
+FUNCTION_VARIABLE = sympy.Dummy("u", real=True)
+
 
 class NamesMixin:
     """Methods of :class:`grader.math._grammar.Parser` (see the module docs)."""
@@ -360,7 +364,7 @@ class NamesMixin:
                 raise ValueError(
                     "only a function of one argument can be differentiated or applied to a matrix"
                 )
-            variable = sympy.Dummy("u", real=True)
+            variable = FUNCTION_VARIABLE
             body = function(variable)
             if primes:
                 body = body.diff(variable, primes)

@@ -668,6 +668,46 @@ class _PlainPrinter(StrPrinter):
 
     _print_MatrixGradient = _print_ScalarGradient
 
+    def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
+        # sigma applied to each entry of X*beta prints as sigma(X*beta)
+        function = expr.function
+        variable = function.variables[0] if hasattr(function, "variables") else None
+        body = function.expr if hasattr(function, "expr") else None
+        if variable is not None and body is not None and body.args == (variable,):
+            return f"{self._print(body.func)}({self._print(expr.expr)})"
+        derivative = self._derivative_of_function(body, variable)
+        if derivative is not None:
+            name, order = derivative
+            return f"{name}{chr(39) * order}({self._print(expr.expr)})"
+        return super()._print_ElementwiseApplyFunction(expr)
+
+    @staticmethod
+    def _derivative_of_function(body: Any, variable: Any) -> tuple[str, int] | None:
+        """``Derivative(f(u), (u, k))`` -> ``("f", k)``."""
+        if isinstance(body, sympy.Derivative) and body.expr.args == (variable,):
+            order = sum(count for var, count in body.variable_count if var == variable)
+            return getattr(body.expr.func, "__name__", None) or str(body.expr.func), order
+        return None
+
+    def _print_Subs(self, expr: Any) -> str:
+        # sigma'(z): Subs(Derivative(sigma(u), u), u, z)
+        body, variables, points = expr.args
+        if len(variables) == 1:
+            derivative = self._derivative_of_function(body, variables[0])
+            if derivative is not None:
+                name, order = derivative
+                return f"{name}{chr(39) * order}({self._print(points[0])})"
+        return super()._print_Subs(expr)
+
+    def _print_Derivative(self, expr: Any) -> str:
+        # sigma'(z) of a plain symbol z: Derivative(sigma(z), z)
+        inner = expr.expr
+        if len(expr.variable_count) == 1 and inner.args == (expr.variable_count[0][0],):
+            name = getattr(inner.func, "__name__", None) or str(inner.func)
+            order = expr.variable_count[0][1]
+            return f"{name}{chr(39) * order}({self._print(inner.args[0])})"
+        return super()._print_Derivative(expr)
+
     def _print_ImaginaryUnit(self, expr: Any) -> str:
         return "sqrt(-1)"
 

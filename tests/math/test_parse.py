@@ -579,6 +579,9 @@ PLAIN_ROUND_TRIPS = [
     r"\frac{1}{2} \|y - X\beta\|^2",
     r"\sigma(z)(1 - \sigma(z))",
     r"|x - 1| + \max(x, 2)",
+    r"\sigma'(z) + \sigma''(2 z)",
+    r"X^T (y - \sigma(X \beta))",
+    r"\sigma'(X \beta)",
 ]
 
 
