@@ -17,10 +17,10 @@ from grader.math.derivation._results import DerivationStep
 from grader.math.derivation._values import (
     _as_array,
     _compare_values,
+    _error_verdict,
     _explain_difference,
     _free_symbols,
     _mentions,
-    _shape_reason,
     _split_quantity,
     _Verdict,
 )
@@ -51,6 +51,34 @@ class _Outcome:
     lhs: Any = None  # left side of a meaningless line that did not parse
     names: set[str] = field(default_factory=set)  # names the line uses
     equation: dict | None = None
+
+    def record_value(
+        self,
+        quantity: str,
+        status: str,
+        expr: Any,
+        *,
+        problem: _Verdict | None = None,
+        unevaluated: bool = False,
+        ocr: bool = False,
+        side_note: bool = False,
+        stationarity: bool = False,
+    ) -> None:
+        """A value this line gives ``quantity``, as the milestones read it
+        (``status``: right | carried | wrong | ocr | undetermined | unknown)."""
+        record = {
+            "line_no": self.step.line_no,
+            "status": status,
+            "diagnosis": problem.diagnosis if problem else None,
+            "message": problem.reason if problem else "",
+            "expr": expr,
+            "unevaluated": unevaluated,
+            "ocr": ocr,
+            "side_note": side_note,
+        }
+        if stationarity:
+            record["stationarity"] = True
+        self.value_records.append((quantity, record))
 
 
 class _Checker:
@@ -175,12 +203,8 @@ class _Checker:
             return _Verdict("undetermined", None, f"the reference cannot be evaluated: {error}")
         try:
             values = self.values_of(student, self.resolver(student_mode))
-        except MatrixDivision as error:
-            return _Verdict("not_equal", "matrix_division", str(error))
-        except ShapeMismatch as error:
-            return _Verdict("not_equal", "shape_mismatch", _shape_reason(student, error))
         except EvaluationError as error:
-            return _Verdict("undetermined", None, str(error))
+            return _error_verdict(error, student)
         verdict = _compare_values(values, ref_values)
         if verdict.diagnosis == "different":
             verdict = _explain_difference(student, reference, verdict)

@@ -127,20 +127,14 @@ def _check_values(
         if problem is not None and first_problem is None:
             first_problem = problem
         outcome.values.append((quantity, value))
-        outcome.value_records.append(
-            (
-                quantity,
-                {
-                    "line_no": step.line_no,
-                    "status": record_status,
-                    "diagnosis": problem.diagnosis if problem else None,
-                    "message": problem.reason if problem else "",
-                    "expr": value,
-                    "unevaluated": gradient is not None or _has_derivative_symbol(value),
-                    "ocr": step.ocr_suspect,
-                    "side_note": side_note,
-                },
-            )
+        outcome.record_value(
+            quantity,
+            record_status,
+            value,
+            problem=problem,
+            unevaluated=gradient is not None or _has_derivative_symbol(value),
+            ocr=step.ocr_suspect,
+            side_note=side_note,
         )
         previous = value
         if problem is not None and problem.reason:
@@ -181,20 +175,11 @@ def _record_gradient_argument(checker: _Checker, outcome: _Outcome, of: str, inn
         else None
     )
     outcome.values.append((of, inner))
-    outcome.value_records.append(
-        (
-            of,
-            {
-                "line_no": outcome.step.line_no,
-                "status": _record_status(verdict, prev_verdict, False),
-                "diagnosis": verdict.diagnosis if verdict and not verdict.equal else None,
-                "message": verdict.reason if verdict and not verdict.equal else "",
-                "expr": inner,
-                "unevaluated": False,
-                "ocr": False,
-                "side_note": False,
-            },
-        )
+    outcome.record_value(
+        of,
+        _record_status(verdict, prev_verdict, False),
+        inner,
+        problem=verdict if verdict and not verdict.equal else None,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from grader.math.calculus import EvaluationError, MatrixDivision, ShapeMismatch
+from grader.math.calculus import EvaluationError, ShapeMismatch
 from grader.math.derivation._checker import _Checker, _Outcome
 from grader.math.derivation._checks import _judge, _record_status
 from grader.math.derivation._reading import _is_zero
@@ -17,7 +17,7 @@ from grader.math.derivation._values import (
     _close,
     _common_factor,
     _compare_values,
-    _shape_reason,
+    _error_verdict,
     _shape_text,
     _split_quantity,
     _Verdict,
@@ -77,21 +77,12 @@ def _check_stationarity(
         step.message = "the (wrong) gradient set to zero: error carried forward"
     record_status = _record_status(as_value, follows, False)
     if not named:  # "grad J = 0" states no new value of the gradient
-        outcome.value_records.append(
-            (
-                quantity,
-                {
-                    "line_no": step.line_no,
-                    "status": record_status,
-                    "diagnosis": as_value.diagnosis if as_value and not as_value.equal else None,
-                    "message": as_value.reason if as_value and not as_value.equal else "",
-                    "expr": expression,
-                    "unevaluated": False,
-                    "ocr": False,
-                    "side_note": False,
-                    "stationarity": True,
-                },
-            )
+        outcome.record_value(
+            quantity,
+            record_status,
+            expression,
+            problem=as_value if as_value and not as_value.equal else None,
+            stationarity=True,
         )
     outcome.equation = {
         "lhs": expression,
@@ -189,12 +180,8 @@ def _equation_verdict(
     ref_resolve = checker.resolver(reference_mode)
     try:
         mine = _residuals(checker, current, student)
-    except MatrixDivision as error:
-        return _Verdict("not_equal", "matrix_division", str(error))
-    except ShapeMismatch as error:
-        return _Verdict("not_equal", "shape_mismatch", _shape_reason(current, error))
     except EvaluationError as error:
-        return _Verdict("undetermined", None, str(error))
+        return _error_verdict(error, current)
     try:
         theirs = _residuals(checker, reference, ref_resolve)
     except EvaluationError as error:
@@ -223,12 +210,8 @@ def _equation_verdict(
                 if mine_solution is None:
                     return _Verdict("undetermined", None, f"does not determine {unknown}")
         return _Verdict("equal")
-    except MatrixDivision as error:
-        return _Verdict("not_equal", "matrix_division", str(error))
-    except ShapeMismatch as error:
-        return _Verdict("not_equal", "shape_mismatch", _shape_reason(current, error))
     except EvaluationError as error:
-        return _Verdict("undetermined", None, str(error))
+        return _error_verdict(error, current)
     except np.linalg.LinAlgError as error:
         return _Verdict("undetermined", None, f"linear algebra failed: {error}")
 

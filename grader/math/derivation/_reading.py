@@ -13,8 +13,6 @@ from grader.math.derivation._checker import _Statement
 from grader.math.lines import MathSource, find_math_lines
 
 _CLAIM_RE = re.compile(r"=\s*\\text\s*\{([^{}]*)\}\s*\.?\s*$")
-
-
 _THEREFORE_RE = re.compile(r"^\s*(\\therefore|∴)")
 
 

@@ -220,20 +220,11 @@ def _meaningless(
     if continues and checker.main_quantity is not None:
         step.kind = "differentiation" if _split_quantity(checker.main_quantity) else "rewrite"
         step.quantity = checker.main_quantity
-        outcome.value_records.append(
-            (
-                checker.main_quantity,
-                {
-                    "line_no": step.line_no,
-                    "status": "wrong",
-                    "diagnosis": step.diagnosis,
-                    "message": step.message,
-                    "expr": None,
-                    "unevaluated": False,
-                    "ocr": False,
-                    "side_note": False,
-                },
-            )
+        outcome.record_value(
+            checker.main_quantity,
+            "wrong",
+            None,
+            problem=_Verdict("not_equal", step.diagnosis, step.message),
         )
         return outcome
     step.kind = "equation"

@@ -12,6 +12,8 @@ import sympy as sp
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from grader.math.calculus import (
+    EvaluationError,
+    MatrixDivision,
     ShapeMismatch,
     dimensions_text,
     expression_shape,
@@ -171,6 +173,17 @@ def _as_written(ratio: Any, reference: Any, student: Any) -> Any:
         if left and sp.cancel(1 / product - ratio) == 0:
             return 1 / product
     return ratio
+
+
+def _error_verdict(error: EvaluationError, expr: Any) -> _Verdict:
+    """The verdict on a student's expression that cannot be evaluated: a division
+    by a matrix or shapes that do not agree are the student's mistake (wrong);
+    anything else is the grader's limit (undetermined)."""
+    if isinstance(error, MatrixDivision):
+        return _Verdict("not_equal", "matrix_division", str(error))
+    if isinstance(error, ShapeMismatch):
+        return _Verdict("not_equal", "shape_mismatch", _shape_reason(expr, error))
+    return _Verdict("undetermined", None, str(error))
 
 
 def _shape_reason(expr: Any, error: Exception) -> str:

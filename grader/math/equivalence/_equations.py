@@ -191,17 +191,7 @@ def _all_zero(R: np.ndarray) -> bool:
 def _residual_values(
     l1, r1, l2, r2, setup: _Setup, seed: int, overrides: dict, points: int = 8, tile: int = 1
 ):
-    sizes = choose_sizes(setup.dims, seed)
-    evaluator = Evaluator(
-        points=points,
-        seed=seed,
-        tile=tile,
-        sizes=sizes,
-        definitions=setup.definitions,
-        functions=setup.functions,
-        opaque=setup.opaque,
-        overrides=overrides,
-    )
+    evaluator = setup.evaluator(points=points, seed=seed, tile=tile, overrides=overrides)
     residuals = []
     for label, lhs, rhs in (("1", l1, r1), ("2", l2, r2)):
         lv = _checked(evaluator, lhs, f"l{label}")

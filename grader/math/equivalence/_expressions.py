@@ -203,14 +203,7 @@ def _compare_malformed(side_a: _Side, side_b: _Side, context: Any, seed: int) ->
         (side_a, side_b, "a") if side_a.kind == "malformed" else (side_b, side_a, "b")
     )
     setup = _setup(context, good.terms, seed)
-    evaluator = Evaluator(
-        points=2,
-        seed=seed,
-        sizes=choose_sizes(setup.dims, seed),
-        definitions=setup.definitions,
-        functions=setup.functions,
-        opaque=setup.opaque,
-    )
+    evaluator = setup.evaluator(points=2, seed=seed)
     good_shape = None
     try:
         shapes = [_shape_text(term, evaluator.evaluate(term)) for term in good.terms]

@@ -41,6 +41,29 @@ class _Setup:
     dims: set
     opaque: frozenset = frozenset()
 
+    def evaluator(
+        self,
+        *,
+        points: int,
+        seed: int,
+        draw: int = 0,
+        tile: int = 1,
+        overrides: dict | None = None,
+    ) -> Evaluator:
+        """An evaluator with the context's definitions and functions, dimension
+        sizes drawn from ``seed + draw``."""
+        return Evaluator(
+            points=points,
+            seed=seed,
+            draw=draw,
+            tile=tile,
+            sizes=choose_sizes(self.dims, seed + draw),
+            definitions=self.definitions,
+            functions=self.functions,
+            opaque=self.opaque,
+            overrides=overrides or {},
+        )
+
 
 def _setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> _Setup:
     definitions: dict[sp.Basic, sp.Basic] = {}
@@ -133,16 +156,7 @@ class _Values:
 def _evaluate_pair(
     a: sp.Basic, b: sp.Basic, setup: _Setup, seed: int, points: int, draw: int
 ) -> _Values:
-    sizes = choose_sizes(setup.dims, seed + draw)
-    evaluator = Evaluator(
-        points=points,
-        seed=seed,
-        draw=draw,
-        sizes=sizes,
-        definitions=setup.definitions,
-        functions=setup.functions,
-        opaque=setup.opaque,
-    )
+    evaluator = setup.evaluator(points=points, seed=seed, draw=draw)
     va = _checked(evaluator, a, "a")
     vb = _checked(evaluator, b, "b")
     return _Values(va, vb, evaluator.valid.copy(), evaluator, evaluator.condition.copy())
