@@ -165,10 +165,11 @@ def grader_command(sheets: Path, out: Path, jobs: int) -> list[str]:
     ]
 
 
-def _tree_rss(root_pid: int) -> int:
-    """Resident bytes of a process and all its descendants (Linux /proc)."""
+def _tree_memory(root_pid: int) -> tuple[int, int]:
+    """(RSS, PSS) in bytes of a process and all its descendants (Linux /proc).
+    RSS counts the pages forked workers share with the parent once per process;
+    PSS splits shared pages between their users, so its sum is the real total."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -177,15 +178,23 @@ def _tree_rss(root_pid: int) -> int:
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        pid, ppid = int(entry), int(fields.get("PPid", "0").strip() or 0)
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
-    total, stack = 0, [root_pid]
+        children.setdefault(int(fields.get("PPid", "0").strip() or 0), []).append(int(entry))
+    rss = pss = 0
+    stack = [root_pid]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
         stack += children.get(pid, [])
-    return total
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in rollup.splitlines():
+            name, _, value = line.partition(":")
+            if name in ("Rss", "Pss"):
+                kib = int(value.split()[0]) * 1024
+                rss += kib if name == "Rss" else 0
+                pss += kib if name == "Pss" else 0
+    return rss, pss
 
 
 def run_grader(sheets: Path, out: Path, jobs: int, *, sample_memory: bool = False):
@@ -198,10 +207,11 @@ def run_grader(sheets: Path, out: Path, jobs: int, *, sample_memory: bool = Fals
         env=grader_env(),
         cwd=SNAPSHOT or ROOT,  # not the working tree: "" on sys.path is the cwd
     )
-    peak = 0
+    peak = (0, 0)
     while process.poll() is None:
         if sample_memory:
-            peak = max(peak, _tree_rss(process.pid))
+            rss, pss = _tree_memory(process.pid)
+            peak = (max(peak[0], rss), max(peak[1], pss))
         time.sleep(0.2)
     elapsed = time.perf_counter() - started
     return process.returncode, elapsed, peak, process.stdout.read()
@@ -240,6 +250,7 @@ def main() -> int:
     ).stdout.strip()
     print(f"grading with the snapshot in {snapshot} (grader from {where})")
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    started = time.monotonic()
     sheets = work / "sheets"
     shutil.rmtree(sheets, ignore_errors=True)
     kinds = generate(sheets, args.sheets)
@@ -343,9 +354,13 @@ def main() -> int:
         code_m, elapsed_m, peak, _ = run_grader(big, outm, 2, sample_memory=True)
         print(
             f"\nmemory: {args.memory_sheets} sheets with --jobs 2 in {elapsed_m:.1f} s "
-            f"({args.memory_sheets / elapsed_m:.1f} sheets/s); peak resident size of grader "
-            f"and its workers: {peak / 2**20:.0f} MB (exit {code_m})"
+            f"({args.memory_sheets / elapsed_m:.1f} sheets/s); peak memory of grader and its "
+            f"workers: {peak[1] / 2**20:.0f} MB PSS ({peak[0] / 2**20:.0f} MB summed RSS, "
+            f"which counts shared pages once per process) (exit {code_m})"
         )
+    print(
+        f"\nbench took {time.monotonic() - started:.0f} s; load average now {os.getloadavg()[0]:.1f}"
+    )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0

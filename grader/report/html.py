@@ -50,6 +50,7 @@ th { background: #f3f3f3; }
 .flag { background: #fff4d6; padding: 0.3em 0.6em; border-radius: 4px; }
 .answer { white-space: pre-wrap; background: #fafafa; border: 1px solid #eee;
           padding: 0.5em; font-size: 0.95em; overflow-x: auto; }
+.answer .katex-display { margin: 0.2em 0; }
 .lines { color: #555; font-size: 0.9em; }
 code { background: #f3f3f3; padding: 0 0.2em; }
 img.chart { max-width: 100%; border: 1px solid #eee; }
