@@ -623,6 +623,8 @@ def grade_batch(
         raise InputError("no such rubric file", path=str(rubric_path))
     rubric = load_rubric(rubric_path)  # bad rubric: RubricError before any work
     items = find_submissions(paths)
+    if not items:
+        raise InputError("no submissions found", path=", ".join(str(p) for p in paths))
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {jobs}")
