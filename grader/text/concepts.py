@@ -3,7 +3,8 @@
 For each idea, every phrasing is looked for in the answer; a match that is
 negated ("does not solve the vanishing gradient") earns nothing. Each
 misconception found (and not negated) cancels the ideas it contradicts and
-costs its penalty. The score follows the spec's rule; each credited idea
+costs its penalty; one with ``unless`` ideas applies only when none of them
+was found (not negated). The score follows the spec's rule; each credited idea
 carries the student's words and line that earned it; feedback is the
 rubric's own text for what is missing or wrong, so the reference answer is
 never quoted.
@@ -145,6 +146,8 @@ def grade_concepts(
     misconceptions: list[MisconceptionMatch] = []
     cancelled: set[str] = set()
     for misconception in spec.misconceptions:
+        if any(idea_id in found for idea_id in misconception.unless):
+            continue  # wrong only on its own, and the idea it lacks is there
         match, _ = _find(index, misconception)
         if match is None:
             continue
@@ -179,7 +182,9 @@ def grade_concepts(
             if idea.id in missing and idea.id not in cancelled and idea.feedback:
                 feedback.append(idea.feedback)
     for misconception in spec.misconceptions:
-        if any(m.id == misconception.id for m in misconceptions) and misconception.feedback:
+        fired = any(m.id == misconception.id for m in misconceptions)
+        # several misconceptions may share one hint (gate roles swapped either way)
+        if fired and misconception.feedback and misconception.feedback not in feedback:
             feedback.append(misconception.feedback)
 
     # a spelling slip in a long word is ordinary; a letter-level OCR reading of a

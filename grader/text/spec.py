@@ -46,13 +46,19 @@ class Idea:
 
 @dataclass
 class Misconception:
-    """A wrong statement: it cancels the ideas it contradicts and may cost marks."""
+    """A wrong statement: it cancels the ideas it contradicts and may cost marks.
+
+    ``unless``: ideas whose presence keeps it from applying, for statements
+    wrong only on their own ("exploding gradients" with no vanishing
+    gradients named).
+    """
 
     id: str
     phrasings: list[str]
     penalty: float = 0.0
     cancels: list[str] = field(default_factory=list)
     feedback: str = ""
+    unless: list[str] = field(default_factory=list)
     compiled: tuple[Phrasing, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -93,6 +99,11 @@ class ConceptSpec:
                     raise RubricError(
                         f"misconception {misconception.id!r}: cancels: no idea {cancelled!r}"
                     )
+            for required in misconception.unless:
+                if required not in seen:
+                    raise RubricError(
+                        f"misconception {misconception.id!r}: unless: no idea {required!r}"
+                    )
         if not self.ideas and not self.reference:
             raise RubricError("ideas: a concepts check needs ideas or a reference answer")
         if not self.ideas and self.max_marks is None:
@@ -130,7 +141,7 @@ _SPEC_FIELDS = {
     "reference",
 }
 _IDEA_FIELDS = {"id", "phrasings", "marks", "feedback"}
-_MISCONCEPTION_FIELDS = {"id", "phrasings", "penalty", "cancels", "feedback"}
+_MISCONCEPTION_FIELDS = {"id", "phrasings", "penalty", "cancels", "feedback", "unless"}
 
 
 class _SpecReader:
@@ -214,6 +225,7 @@ class _SpecReader:
             penalty=self.number(data.get("penalty", 0.0), f"{where}.penalty"),
             cancels=self.strings(data.get("cancels", []), f"{where}.cancels"),
             feedback=self.text(data.get("feedback", ""), f"{where}.feedback"),
+            unless=self.strings(data.get("unless", []), f"{where}.unless"),
         )
 
     def score_by_count(self, value: Any, where: str) -> dict[int, float]:
@@ -253,6 +265,9 @@ class _SpecReader:
             for j, cancelled in enumerate(misconception.cancels):
                 if cancelled not in idea_ids:
                     raise self.fail(f"misconceptions[{i}].cancels[{j}]", f"no idea {cancelled!r}")
+            for j, required in enumerate(misconception.unless):
+                if required not in idea_ids:
+                    raise self.fail(f"misconceptions[{i}].unless[{j}]", f"no idea {required!r}")
         score_by_count = None
         if data.get("score_by_count") is not None:
             score_by_count = self.score_by_count(data["score_by_count"], "score_by_count")

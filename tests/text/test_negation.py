@@ -212,6 +212,51 @@ def test_exploding_alone_earns_nothing_and_explains():
     assert both.score == 0.5 and not both.misconceptions
 
 
+EXPLODING_ALONE = ConceptSpec(
+    ideas=[VANISHING, Idea("mechanism", ["product ... many"], marks=0.5)],
+    misconceptions=[
+        Misconception(
+            "exploding_alone",
+            ["(explode|exploding) (gradient|gradients)", "{gradients explode}"],
+            unless=["vanishing"],
+            feedback="Exploding gradients are a different failure.",
+        ),
+        Misconception(
+            "other",
+            ["exploding (gradient|gradients)"],
+            feedback="Exploding gradients are a different failure.",
+        ),
+    ],
+    max_marks=1.0,
+)
+
+# (id, answer, score, fires?)
+UNLESS = [
+    ("alone", "Because of exploding gradients.", 0.0, True),
+    ("alone-verb", "The gradients explode over long sequences.", 0.0, True),
+    ("with-the-idea", "Vanishing gradients, and sometimes exploding gradients.", 0.5, False),
+    (
+        "idea-after",
+        "Exploding gradients happen too, but mainly the gradient vanishes over many steps.",
+        0.5,
+        False,
+    ),
+    ("idea-negated", "Exploding gradients; the gradients do not vanish.", 0.0, True),
+    ("neither", "Too many layers.", 0.0, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "score", "fires"), [u[1:] for u in UNLESS], ids=[u[0] for u in UNLESS]
+)
+def test_unless_applies_only_without_the_idea(answer, score, fires):
+    result = grade_concepts(answer, EXPLODING_ALONE)
+    assert result.score == score
+    assert ("exploding_alone" in {m.id for m in result.misconceptions}) == fires
+    # two misconceptions with one hint give it once
+    assert result.feedback.count("Exploding gradients are a different failure.") <= 1
+
+
 def test_penalty_is_subtracted_and_floored_at_zero():
     spec = ConceptSpec(
         ideas=[Idea("a", ["alpha"], marks=1.0), Idea("b", ["beta"], marks=1.0)],

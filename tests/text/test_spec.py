@@ -99,6 +99,13 @@ BAD_FIELDS = [
         "misconceptions[0].cancels[0]: no idea 'sideways'",
     ),
     (
+        "unless-unknown",
+        "misconceptions.0.unless",
+        ["sideways"],
+        "misconceptions[0].unless[0]: no idea 'sideways'",
+    ),
+    ("unless-string", "misconceptions.0.unless", "supervised", "unless: expected a list"),
+    (
         "penalty-negative",
         "misconceptions.0.penalty",
         -0.5,
