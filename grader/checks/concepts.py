@@ -2,7 +2,10 @@
 
 Engine: ``grader.text.grade_concepts``. The engine scores the answer on the
 spec's own scale (``score_by_count`` or capped per-idea marks);
-``grader.scoring`` rescales that to the check's points.
+``grader.scoring`` rescales that to the check's points. A check with only a
+``reference`` answer is graded by ``grader.text.similarity_grade`` (through
+``grade_concepts``), out of the check's points, and goes to review when the
+prediction is not clear-cut.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ def concept_spec(check: Any) -> ConceptSpec:
                 penalty=m.penalty,
                 cancels=list(m.cancels),
                 feedback=m.feedback,
+                unless=list(m.unless),
             )
             for m in check.misconceptions
         ],
         score_by_count=dict(check.score_by_count) if check.score_by_count else None,
-        max_marks=check.max_marks,
+        # reference only: the similarity fallback grades out of the check's points
+        max_marks=check.max_marks if check.ideas or check.max_marks else check.points,
         reference=check.reference,
     )
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -309,11 +310,27 @@ class ShapesCheck(_CheckBase):
         return self
 
 
+def _check_phrasing(text: str) -> str:
+    # A phrasing that does not parse is a rubric error on load, at its own line,
+    # not a surprise while grading. The engine is imported late (and only here).
+    try:
+        from grader.text import validate_phrasing
+    except ImportError:  # text engine missing: its checks go to review when graded
+        return text
+    problem = validate_phrasing(text)
+    if problem is not None:
+        raise ValueError(f"phrasing {text!r} does not parse: {problem}")
+    return text
+
+
+Phrasing = Annotated[str, AfterValidator(_check_phrasing)]
+
+
 class Idea(_Model):
     """One idea a free-text answer should contain (engine: ``grader.text.Idea``)."""
 
     id: Identifier
-    phrasings: list[str] = Field(
+    phrasings: list[Phrasing] = Field(
         ...,
         min_length=1,
         description="Ways students say it; matched with stemming and OCR tolerance.",
@@ -326,19 +343,34 @@ class Misconception(_Model):
     """A wrong idea that costs marks (engine: ``grader.text.Misconception``)."""
 
     id: Identifier
-    phrasings: list[str] = Field(..., min_length=1, description="Ways students say it.")
+    phrasings: list[Phrasing] = Field(..., min_length=1, description="Ways students say it.")
     penalty: float = Field(0.0, ge=0, description="Marks it costs besides the ideas it cancels.")
     cancels: list[str] = Field(
         default_factory=list, description="Ids of the ideas it contradicts (they earn nothing)."
     )
     feedback: str = Field("", description="What is wrong, for the student.")
+    unless: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Ids of ideas that keep it from applying: a statement wrong only on its own "
+            '("exploding gradients" with no vanishing gradients named).'
+        ),
+    )
 
 
 class ConceptsCheck(_CheckBase):
-    """Free text graded by ideas and misconceptions (engine: ``grader.text``)."""
+    """Free text graded by ideas and misconceptions (engine: ``grader.text``).
+    With a ``reference`` and no ideas, the answer is graded by its similarity
+    to the reference (calibrated, flagged for review when not clear-cut)."""
 
     kind: Literal["concepts"] = Field(..., description="`concepts`.")
-    ideas: list[Idea] = Field(..., min_length=1, description="The ideas that earn marks.")
+    ideas: list[Idea] = Field(
+        default_factory=list,
+        description=(
+            "The ideas that earn marks. None: graded by similarity to `reference` "
+            "(a fallback a marker should confirm)."
+        ),
+    )
     misconceptions: list[Misconception] = Field(
         default_factory=list, description="Wrong ideas that cost marks."
     )
@@ -349,17 +381,39 @@ class ConceptsCheck(_CheckBase):
     max_marks: float | None = Field(
         None, gt=0, description="Cap on the sum of per-idea `marks` (per-item marks with a cap)."
     )
-    reference: str | None = Field(None, description="A model answer (never shown).")
+    reference: str | None = Field(
+        None,
+        description=(
+            "A model answer (never shown); required when there are no `ideas`, and then "
+            "what the answer is compared with."
+        ),
+    )
 
     @model_validator(mode="after")
     def _marks(self) -> ConceptsCheck:
         _unique_ids(self.ideas, "idea")
         _unique_ids(self.misconceptions, "misconception")
+        if not self.ideas:
+            if not (self.reference or "").strip():
+                raise ValueError("a concepts check needs `ideas` or a `reference` answer")
+            if self.misconceptions or self.score_by_count is not None:
+                raise ValueError(
+                    "a reference-only concepts check (no `ideas`) cannot have "
+                    "`misconceptions` or `score_by_count`"
+                )
+            if self.max_marks is not None and not _close(self.max_marks, self.points):
+                raise ValueError(
+                    f"max_marks is {self.max_marks:g}, but the check is worth {self.points:g}"
+                )
+            return self
         ids = {idea.id for idea in self.ideas}
         for mis in self.misconceptions:
             unknown = [c for c in mis.cancels if c not in ids]
             if unknown:
                 raise ValueError(f"misconception {mis.id!r} cancels unknown ideas {unknown}")
+            unknown = [c for c in mis.unless if c not in ids]
+            if unknown:
+                raise ValueError(f"misconception {mis.id!r}: unless names unknown ideas {unknown}")
         if self.score_by_count is not None:
             top = _score_by_count_max(self.score_by_count)
             if max(self.score_by_count) > len(self.ideas):
