@@ -278,8 +278,9 @@ MISCONCEPTION_MARKS = {
 MISCONCEPTIONS_EXPECTED = {
     ("q2.a", "backprop"): {"forward_pass"},
     ("q2.d", "learning-rate"): {"small_overshoots", "large_slow"},
-    ("q3.b", "long-term"): {"exploding_only"},
+    ("q3.b", "long-term"): {"exploding_only", "exploding_alone"},
     ("q3.c", "lstm-gates"): {"forget_gate_stores", "input_gate_discards"},
+    ("q4.a", "explanation"): {"exploding_alone"},
     ("q4.b", "lstm-handling"): {"forget_gate_stores", "input_gate_discards"},
 }
 
@@ -402,7 +403,7 @@ TYPED_FREE_TEXT_MARKS = {
 TYPED_LOST = {
     "typed-misconceptions": {
         ("q2.a", "backprop"): (0.5, {"forward_pass"}),
-        ("q3.b", "long-term"): (0.0, set()),  # "exploding gradients" alone
+        ("q3.b", "long-term"): (0.0, {"exploding_alone"}),  # "exploding gradients" alone
         ("q3.c", "lstm-gates"): (1.0, {"forget_gate_stores", "input_gate_discards"}),
     }
 }
