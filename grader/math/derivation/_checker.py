@@ -12,23 +12,23 @@ import sympy as sp
 from sympy.matrices.expressions import MatrixSymbol
 
 from grader.math.calculus import EvaluationError, MatrixDivision, ShapeMismatch, plain
-from grader.math.derivation._graph import _graph_and_evaluator
+from grader.math.derivation._graph import graph_and_evaluator
 from grader.math.derivation._results import DerivationStep
 from grader.math.derivation._values import (
-    _as_array,
-    _compare_values,
-    _error_verdict,
-    _explain_difference,
-    _free_symbols,
-    _mentions,
-    _split_quantity,
-    _Verdict,
+    Verdict,
+    as_array,
+    compare_values,
+    error_verdict,
+    explain_difference,
+    free_symbols,
+    mentions,
+    split_quantity,
 )
 from grader.math.lines import MathSource
 
 
 @dataclass
-class _Statement:
+class ParsedStatement:
     """A parsed statement, the checker's input for one step."""
 
     source: MathSource
@@ -38,7 +38,7 @@ class _Statement:
 
 
 @dataclass
-class _Outcome:
+class Outcome:
     """What a step check found and what it adds to the state (applied by the caller)."""
 
     step: DerivationStep
@@ -58,7 +58,7 @@ class _Outcome:
         status: str,
         expr: Any,
         *,
-        problem: _Verdict | None = None,
+        problem: Verdict | None = None,
         unevaluated: bool = False,
         ocr: bool = False,
         side_note: bool = False,
@@ -81,12 +81,12 @@ class _Outcome:
         self.value_records.append((quantity, record))
 
 
-class _Checker:
+class Checker:
     """State of one derivation check: context, graph, numbers, what the student said."""
 
     def __init__(self, context: Any, references: dict[str, Any]):
         self.context = context
-        self.graph, self.evaluator = _graph_and_evaluator(context)
+        self.graph, self.evaluator = graph_and_evaluator(context)
         # the points are shared by every check with this context: copies, so that
         # names this answer introduces do not leak into the next one
         self.points = [dict(point) for point in self.evaluator.points]
@@ -106,7 +106,7 @@ class _Checker:
 
     def truth_expr(self, quantity: str) -> Any | None:
         """The true value of a quantity as an expression, None if unknown."""
-        split = _split_quantity(quantity)
+        split = split_quantity(quantity)
         if split is not None:
             of, wrt = split
             if of in self.graph.definitions and wrt in self.graph.symbols:
@@ -138,7 +138,7 @@ class _Checker:
                 return self.new_names[name]
             if mode == "student":
                 own = self.student_expr(name)
-                if own is not None and not _mentions(own, name):
+                if own is not None and not mentions(own, name):
                     return own
             return self.truth_expr(name)
 
@@ -160,11 +160,11 @@ class _Checker:
     def _register_free_names(self, expr: Any) -> None:
         """Names the context does not declare are scalars: give them random values."""
         points = self.points
-        for symbol in _free_symbols(expr):
+        for symbol in free_symbols(expr):
             if (
                 isinstance(symbol, sp.Symbol)
                 and symbol not in points[0]
-                and _split_quantity(symbol.name) is None
+                and split_quantity(symbol.name) is None
                 and symbol.name not in self.new_names
             ):
                 rng = np.random.default_rng(zlib.crc32(symbol.name.encode()))
@@ -173,7 +173,7 @@ class _Checker:
 
     def _self_contained(self, expr: Any) -> bool:
         point = self.points[0]
-        return all(s in point for s in _free_symbols(expr))
+        return all(s in point for s in free_symbols(expr))
 
     def _values_of(self, expr: Any, resolve: Callable, extra: dict | None = None) -> list[Any]:
         self._register_free_names(expr)
@@ -182,7 +182,7 @@ class _Checker:
             if extra:
                 point = {**point, **extra}
             with np.errstate(all="ignore"):
-                results.append(_as_array(self.evaluator.value(expr, point, resolve)))
+                results.append(as_array(self.evaluator.value(expr, point, resolve)))
         for value in results:
             if not np.all(np.isfinite(value)):
                 raise EvaluationError("the value is not finite at the test points")
@@ -195,19 +195,19 @@ class _Checker:
         *,
         student_mode: str = "truth",
         reference_mode: str = "truth",
-    ) -> _Verdict:
+    ) -> Verdict:
         """Student expression vs reference expression, numerically."""
         try:
             ref_values = self.values_of(reference, self.resolver(reference_mode))
         except EvaluationError as error:
-            return _Verdict("undetermined", None, f"the reference cannot be evaluated: {error}")
+            return Verdict("undetermined", None, f"the reference cannot be evaluated: {error}")
         try:
             values = self.values_of(student, self.resolver(student_mode))
         except EvaluationError as error:
-            return _error_verdict(error, student)
-        verdict = _compare_values(values, ref_values)
+            return error_verdict(error, student)
+        verdict = compare_values(values, ref_values)
         if verdict.diagnosis == "different":
-            verdict = _explain_difference(student, reference, verdict)
+            verdict = explain_difference(student, reference, verdict)
         return verdict
 
     def unwrap_call(self, head: Any) -> Any:
@@ -241,16 +241,16 @@ class _Checker:
         if not isinstance(expr, sp.Basic) or depth > 6:
             return expr
         replacements = {}
-        for symbol in _free_symbols(expr):
+        for symbol in free_symbols(expr):
             name = getattr(symbol, "name", "")
             own = self.new_names.get(name)
-            if own is None and _split_quantity(name):
+            if own is None and split_quantity(name):
                 own = self.student_expr(name)
                 if own is None:
-                    split = _split_quantity(name)
+                    split = split_quantity(name)
                     if split[0] in self.graph.definitions and split[1] in self.graph.symbols:
                         own = self.truth_expr(name)
-            if own is not None and not _mentions(own, name):
+            if own is not None and not mentions(own, name):
                 replacements[symbol] = self.student_form(own, depth + 1)
         return expr.xreplace(replacements) if replacements else expr
 
@@ -260,7 +260,7 @@ class _Checker:
         if not isinstance(term, (sp.Symbol, MatrixSymbol)):
             return None
         name = term.name
-        if _split_quantity(name) is not None:
+        if split_quantity(name) is not None:
             return name
         if self.knows(name):
             return name
@@ -279,7 +279,7 @@ class _Checker:
             return False
         name = term.name
         return (
-            _split_quantity(name) is None
+            split_quantity(name) is None
             and name not in self.graph.symbols
             and name not in self.known_names
             and name not in self.seen_names
@@ -305,7 +305,7 @@ class _Checker:
 
     def ecf_expr(self, quantity: str) -> Any | None:
         """What the right local derivatives give from the student's own earlier values."""
-        split = _split_quantity(quantity)
+        split = split_quantity(quantity)
         if split is None:
             return None
         of, wrt = split
@@ -348,7 +348,7 @@ class _Checker:
         if self.last_gradient is None:
             return None
         quantity = self.last_gradient
-        wrt = self.graph.symbols.get(_split_quantity(quantity)[1])
+        wrt = self.graph.symbols.get(split_quantity(quantity)[1])
         own = self.student_expr(quantity)
         truth = self.truth_expr(quantity)
         if own is None or wrt is None:
@@ -371,7 +371,7 @@ class _Checker:
             return self.graph.symbols.get(self.last_wrt)
         return None
 
-    def apply(self, outcome: _Outcome) -> None:
+    def apply(self, outcome: Outcome) -> None:
         step = outcome.step
         self.seen_names |= outcome.names
         for quantity, expr in outcome.values:
@@ -385,8 +385,8 @@ class _Checker:
             self.equation = outcome.equation
         elif step.kind in ("definition", "rewrite", "differentiation") and step.role == "main":
             self.equation = None
-        if step.quantity and _split_quantity(step.quantity) and step.kind == "differentiation":
-            self.last_wrt = _split_quantity(step.quantity)[1]
+        if step.quantity and split_quantity(step.quantity) and step.kind == "differentiation":
+            self.last_wrt = split_quantity(step.quantity)[1]
             self.last_gradient = step.quantity
         elif step.kind in ("definition", "rewrite") and step.role == "main":
             self.last_gradient = None

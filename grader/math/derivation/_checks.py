@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from grader.math.calculus import plain
-from grader.math.derivation._checker import _Checker, _Outcome
-from grader.math.derivation._ocr import _fit_ocr, _garbled_check
-from grader.math.derivation._reading import _gradient_node, _with_gradient_wrt
+from grader.math.derivation._checker import Checker, Outcome
+from grader.math.derivation._ocr import fit_ocr, garbled_check
+from grader.math.derivation._reading import gradient_node, with_gradient_wrt
 from grader.math.derivation._results import DerivationStep
-from grader.math.derivation._values import _has_derivative_symbol, _split_quantity, _Verdict
+from grader.math.derivation._values import Verdict, has_derivative_symbol, split_quantity
 
 
-def _judge(step: DerivationStep) -> None:
+def judge(step: DerivationStep) -> None:
     """The step's status from its verdicts (ECF: wrong vs truth but follows)."""
     if step.ocr_suspect:
         step.status = "review"
@@ -34,18 +34,18 @@ def _judge(step: DerivationStep) -> None:
         step.status = "unchecked"
 
 
-def _check_values(
-    checker: _Checker,
-    outcome: _Outcome,
+def check_values(
+    checker: Checker,
+    outcome: Outcome,
     quantity: str,
     values: list[Any],
     unknown: list[str],
     *,
     side_note: bool = False,
-) -> _Outcome:
+) -> Outcome:
     """Rewrites, definitions and derivatives: each value vs previous and vs truth."""
     step = outcome.step
-    split = _split_quantity(quantity)
+    split = split_quantity(quantity)
     step.quantity = quantity
     if split is not None:
         step.kind = "differentiation"
@@ -62,12 +62,12 @@ def _check_values(
     previous = checker.student_expr(quantity)
     ecf = checker.ecf_expr(quantity) if split else None
     messages = []
-    first_problem: _Verdict | None = None
+    first_problem: Verdict | None = None
     vs_previous_all: list[str] = []
     vs_truth_all: list[str] = []
     for value in values:
-        value = _with_gradient_wrt(value, wrt_symbol)
-        gradient = _gradient_node(value)
+        value = with_gradient_wrt(value, wrt_symbol)
+        gradient = gradient_node(value)
         if gradient is not None and split is not None:
             _record_gradient_argument(checker, outcome, split[0], gradient[0])
         truth_verdict = (
@@ -97,7 +97,7 @@ def _check_values(
         target = truth if truth is not None else previous
         deciding = truth_verdict if truth is not None else prev_verdict
         if deciding is not None and not deciding.equal and unknown and target is not None:
-            fitted = _fit_ocr(checker, value, target, unknown)
+            fitted = fit_ocr(checker, value, target, unknown)
             if fitted is not None:
                 step.ocr_suspect = True
                 step.ocr_note, repaired = fitted
@@ -111,7 +111,7 @@ def _check_values(
                     )
         vs_truth_all.append(truth_verdict.verdict if truth_verdict else "none")
         vs_previous_all.append(prev_verdict.verdict if prev_verdict else "none")
-        record_status = _record_status(truth_verdict, prev_verdict, step.ocr_suspect)
+        record_status = value_status(truth_verdict, prev_verdict, step.ocr_suspect)
         problem = truth_verdict if truth_verdict is not None and not truth_verdict.equal else None
         if problem is not None and prev_verdict is not None and not prev_verdict.equal:
             own_reference = ecf if ecf is not None else previous
@@ -132,7 +132,7 @@ def _check_values(
             record_status,
             value,
             problem=problem,
-            unevaluated=gradient is not None or _has_derivative_symbol(value),
+            unevaluated=gradient is not None or has_derivative_symbol(value),
             ocr=step.ocr_suspect,
             side_note=side_note,
         )
@@ -143,14 +143,14 @@ def _check_values(
             messages.append(f"does not follow from the previous line ({prev_verdict.reason})")
         elif truth_verdict is not None and truth_verdict.verdict == "undetermined":
             messages.append(truth_verdict.reason)
-    step.vs_truth = _worst(vs_truth_all)
-    step.vs_previous = _worst(vs_previous_all)
+    step.vs_truth = worst_verdict(vs_truth_all)
+    step.vs_previous = worst_verdict(vs_previous_all)
     if first_problem is not None:
         step.diagnosis = first_problem.diagnosis
         step.details.update(first_problem.details)
     if truth is not None:
         step.details["expected"] = plain(truth)
-    _judge(step)
+    judge(step)
     if step.ocr_suspect:
         step.message = step.ocr_note or ""
     elif step.status == "carried_forward":
@@ -162,7 +162,7 @@ def _check_values(
     return outcome
 
 
-def _record_gradient_argument(checker: _Checker, outcome: _Outcome, of: str, inner: Any) -> None:
+def _record_gradient_argument(checker: Checker, outcome: Outcome, of: str, inner: Any) -> None:
     """``\\nabla (expr)`` restates ``of``: the argument counts as a value of it."""
     if not checker.knows(of):
         return
@@ -177,13 +177,13 @@ def _record_gradient_argument(checker: _Checker, outcome: _Outcome, of: str, inn
     outcome.values.append((of, inner))
     outcome.record_value(
         of,
-        _record_status(verdict, prev_verdict, False),
+        value_status(verdict, prev_verdict, False),
         inner,
         problem=verdict if verdict and not verdict.equal else None,
     )
 
 
-def _record_status(truth: _Verdict | None, previous: _Verdict | None, ocr: bool) -> str:
+def value_status(truth: Verdict | None, previous: Verdict | None, ocr: bool) -> str:
     if ocr:
         return "ocr"
     if truth is None:
@@ -198,28 +198,28 @@ def _record_status(truth: _Verdict | None, previous: _Verdict | None, ocr: bool)
     return "wrong"
 
 
-def _worst(verdicts: list[str]) -> str | None:
+def worst_verdict(verdicts: list[str]) -> str | None:
     for candidate in ("not_equal", "undetermined", "equal"):
         if candidate in verdicts:
             return candidate
     return None
 
 
-def _check_local(
-    checker: _Checker, outcome: _Outcome, quantity: str, values: list[Any], *, local: bool
-) -> _Outcome:
+def check_local(
+    checker: Checker, outcome: Outcome, quantity: str, values: list[Any], *, local: bool
+) -> Outcome:
     """A local derivative (one edge of the graph) or a derivative of another quantity."""
     step = outcome.step
     step.kind = "side_note"
     step.quantity = quantity
-    of, wrt = _split_quantity(quantity)
+    of, wrt = split_quantity(quantity)
     if not local or not values:
         step.message = "a statement about another quantity (not checked)"
-        return _garbled_check(checker, outcome, values)
+        return garbled_check(checker, outcome, values)
     truth = checker.graph.local(of, wrt)
     verdicts = [checker.compare(v, truth, student_mode="student") for v in values]
     worst = next((v for v in verdicts if not v.equal), None)
-    step.vs_truth = _worst([v.verdict for v in verdicts])
+    step.vs_truth = worst_verdict([v.verdict for v in verdicts])
     step.details["expected"] = plain(truth)
     for value in values:
         outcome.values.append((quantity, value))
@@ -231,5 +231,5 @@ def _check_local(
         step.message = f"local derivative: {worst.reason}"
     else:
         step.message = "local derivative"
-    _judge(step)
+    judge(step)
     return outcome

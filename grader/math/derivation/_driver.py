@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from grader.math.derivation._checker import _Checker
-from grader.math.derivation._graph import _prepare_truths
-from grader.math.derivation._milestones import _milestone_references, _safe_milestone_result
-from grader.math.derivation._reading import _read, _sources
+from grader.math.derivation._checker import Checker
+from grader.math.derivation._graph import prepare_truths
+from grader.math.derivation._milestones import milestone_references, safe_milestone_result
+from grader.math.derivation._reading import math_sources, read_statements
 from grader.math.derivation._results import DerivationResult, DerivationStep, Milestone
-from grader.math.derivation._steps import _run_step
+from grader.math.derivation._steps import run_step
 from grader.math.lines import MathSource
 
 DEFAULT_TIME_LIMIT = 5.0
@@ -36,7 +36,7 @@ def check_derivation(
     checked again step by step, each step under the limit, so that the step
     that runs out is ``undetermined`` and the others are still checked.
     """
-    sources = _sources(lines, first_line)
+    sources = math_sources(lines, first_line)
     milestones = list(milestones)
     if time_limit is not None:
         from grader.timelimit import TimeLimitExceeded, WorkerCrashed, run_with_time_limit
@@ -58,14 +58,14 @@ def _check_all(
     milestones: list[Milestone],
     step_limit: float | None,
 ) -> DerivationResult:
-    references, milestone_specs = _milestone_references(milestones, context)
-    checker = _Checker(context, references)
-    _prepare_truths(checker, step_limit)
+    references, milestone_specs = milestone_references(milestones, context)
+    checker = Checker(context, references)
+    prepare_truths(checker, step_limit)
     steps: list[DerivationStep] = []
     candidates: list[tuple[DerivationStep, Any, Any]] = []
     for source in sources:
-        for statement in _read(source, context):
-            outcome = _run_step(checker, statement, step_limit)
+        for statement in read_statements(source, context):
+            outcome = run_step(checker, statement, step_limit)
             checker.apply(outcome)
             steps.append(outcome.step)
             line = statement.line
@@ -76,7 +76,7 @@ def _check_all(
                 candidates.append((outcome.step, checker.equation["lhs"], checker.equation["rhs"]))
             elif outcome.lhs is not None:
                 candidates.append((outcome.step, outcome.lhs, None))
-    results = [_safe_milestone_result(checker, spec, candidates, steps) for spec in milestone_specs]
+    results = [safe_milestone_result(checker, spec, candidates, steps) for spec in milestone_specs]
     return DerivationResult(steps=steps, milestones=results)
 
 

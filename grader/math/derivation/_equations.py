@@ -9,49 +9,47 @@ import numpy as np
 import sympy as sp
 
 from grader.math.calculus import EvaluationError, ShapeMismatch
-from grader.math.derivation._checker import _Checker, _Outcome
-from grader.math.derivation._checks import _judge, _record_status
-from grader.math.derivation._reading import _is_zero
+from grader.math.derivation._checker import Checker, Outcome
+from grader.math.derivation._checks import judge, value_status
+from grader.math.derivation._reading import is_zero
 from grader.math.derivation._values import (
-    _as_array,
-    _close,
-    _common_factor,
-    _compare_values,
-    _error_verdict,
-    _shape_text,
-    _split_quantity,
-    _Verdict,
+    Verdict,
+    as_array,
+    common_factor,
+    compare_values,
+    error_verdict,
+    shape_text,
+    split_quantity,
+    values_close,
 )
 
 
-def _is_stationarity(
-    checker: _Checker, terms: list[Any], relation: str, *, continues: bool
-) -> bool:
+def is_stationarity(checker: Checker, terms: list[Any], relation: str, *, continues: bool) -> bool:
     """``E = 0`` right after a gradient: the gradient set to zero."""
     if continues or len(terms) != 2 or checker.main_quantity is None:
         return False
-    if _split_quantity(checker.main_quantity) is None or checker.equation is not None:
+    if split_quantity(checker.main_quantity) is None or checker.equation is not None:
         return False
-    return _is_zero(terms[0]) != _is_zero(terms[1])
+    return is_zero(terms[0]) != is_zero(terms[1])
 
 
-def _check_stationarity(
-    checker: _Checker,
-    outcome: _Outcome,
+def check_stationarity(
+    checker: Checker,
+    outcome: Outcome,
     terms: list[Any],
     unknown: list[str],
     *,
     quantity: str | None = None,
-) -> _Outcome:
+) -> Outcome:
     """``E = 0`` after a gradient, or ``\nabla J = 0`` (then E is the student's gradient)."""
     step = outcome.step
     named = quantity is not None
     quantity = quantity or checker.main_quantity
     assert quantity is not None
-    expression = terms[1] if _is_zero(terms[0]) else terms[0]
+    expression = terms[1] if is_zero(terms[0]) else terms[0]
     step.kind = "equation"
     step.quantity = quantity
-    wrt_name = _split_quantity(quantity)[1]
+    wrt_name = split_quantity(quantity)[1]
     wrt = checker.graph.symbols.get(wrt_name)
     truth = checker.truth_expr(quantity)
     previous = checker.student_expr(quantity)
@@ -72,10 +70,10 @@ def _check_stationarity(
         step.message = f"setting the gradient to zero: {as_value.reason}"
     else:
         step.message = "the gradient set to zero"
-    _judge(step)
+    judge(step)
     if step.status == "carried_forward":
         step.message = "the (wrong) gradient set to zero: error carried forward"
-    record_status = _record_status(as_value, follows, False)
+    record_status = value_status(as_value, follows, False)
     if not named:  # "grad J = 0" states no new value of the gradient
         outcome.record_value(
             quantity,
@@ -96,7 +94,7 @@ def _check_stationarity(
     return outcome
 
 
-def _as_equation_verdict(verdict: _Verdict | None) -> str | None:
+def _as_equation_verdict(verdict: Verdict | None) -> str | None:
     if verdict is None:
         return None
     if verdict.equal or verdict.diagnosis in ("sign_flip", "constant_factor"):
@@ -104,15 +102,15 @@ def _as_equation_verdict(verdict: _Verdict | None) -> str | None:
     return verdict.verdict
 
 
-def _check_equation(
-    checker: _Checker,
-    outcome: _Outcome,
+def check_equation(
+    checker: Checker,
+    outcome: Outcome,
     terms: list[Any],
     relation: str,
     unknown_names: list[str],
     *,
     continues: bool = False,
-) -> _Outcome:
+) -> Outcome:
     """An equation step: previous equation => this one; true equation <=> this one."""
     step = outcome.step
     step.kind = "equation"
@@ -149,7 +147,7 @@ def _check_equation(
         step.diagnosis = problem.diagnosis
         step.message = problem.reason
         step.details.update(problem.details)
-    _judge(step)
+    judge(step)
     if step.status == "carried_forward":
         step.message = "follows from the earlier (wrong) equation: error carried forward"
     elif step.status == "correct" and not step.message:
@@ -167,57 +165,57 @@ def _check_equation(
 
 
 def _equation_verdict(
-    checker: _Checker,
+    checker: Checker,
     current: tuple[Any, Any],
     reference: tuple[Any, Any],
     unknown: Any,
     *,
     both_ways: bool,
     reference_mode: str = "student",
-) -> _Verdict:
+) -> Verdict:
     """``reference => current`` (and ``<=`` when ``both_ways``) as solution sets."""
     student = checker.resolver("student")
     ref_resolve = checker.resolver(reference_mode)
     try:
-        mine = _residuals(checker, current, student)
+        mine = residuals(checker, current, student)
     except EvaluationError as error:
-        return _error_verdict(error, current)
+        return error_verdict(error, current)
     try:
-        theirs = _residuals(checker, reference, ref_resolve)
+        theirs = residuals(checker, reference, ref_resolve)
     except EvaluationError as error:
-        return _Verdict("undetermined", None, f"the previous equation cannot be evaluated: {error}")
-    if _common_factor(mine, theirs) is not None:
-        return _Verdict("equal")
+        return Verdict("undetermined", None, f"the previous equation cannot be evaluated: {error}")
+    if common_factor(mine, theirs) is not None:
+        return Verdict("equal")
     if unknown is None:
-        return _Verdict("not_equal", "different", "not the same equation")
+        return Verdict("not_equal", "different", "not the same equation")
     try:
         for index in range(len(checker.points)):
             solution = _solve(checker, reference, unknown, index, ref_resolve)
             if solution is None:
-                return _Verdict("undetermined", None, "cannot solve the previous equation")
+                return Verdict("undetermined", None, "cannot solve the previous equation")
             extra = {unknown: solution if solution.shape else float(solution)}
-            at_solution = _residuals(checker, current, student, extra, points=[index])[0]
+            at_solution = residuals(checker, current, student, extra, points=[index])[0]
             scale = max(float(np.max(np.abs(solution), initial=1.0)), 1.0)
             if not np.all(np.abs(at_solution) <= 1e-6 * scale * 10):
                 mine_solution = _solve(checker, current, unknown, index, student)
                 if mine_solution is None:
-                    return _Verdict("not_equal", "different", "does not follow")
-                verdict = _compare_values([_as_array(mine_solution)], [_as_array(solution)])
+                    return Verdict("not_equal", "different", "does not follow")
+                verdict = compare_values([as_array(mine_solution)], [as_array(solution)])
                 verdict.reason = f"gives a different solution ({verdict.reason})"
                 return verdict
             if both_ways:
                 mine_solution = _solve(checker, current, unknown, index, student)
                 if mine_solution is None:
-                    return _Verdict("undetermined", None, f"does not determine {unknown}")
-        return _Verdict("equal")
+                    return Verdict("undetermined", None, f"does not determine {unknown}")
+        return Verdict("equal")
     except EvaluationError as error:
-        return _error_verdict(error, current)
+        return error_verdict(error, current)
     except np.linalg.LinAlgError as error:
-        return _Verdict("undetermined", None, f"linear algebra failed: {error}")
+        return Verdict("undetermined", None, f"linear algebra failed: {error}")
 
 
-def _residuals(
-    checker: _Checker,
+def residuals(
+    checker: Checker,
     equation: tuple[Any, Any],
     resolve: Callable,
     extra: dict | None = None,
@@ -238,8 +236,8 @@ def _residuals(
             with np.errstate(all="ignore"):
                 pairs.append(
                     (
-                        _as_array(checker.evaluator.value(lhs, point, resolve)),
-                        _as_array(checker.evaluator.value(rhs, point, resolve)),
+                        as_array(checker.evaluator.value(lhs, point, resolve)),
+                        as_array(checker.evaluator.value(rhs, point, resolve)),
                     )
                 )
     for left, right in pairs:
@@ -250,14 +248,14 @@ def _residuals(
                 left = np.zeros_like(right)
             else:
                 raise ShapeMismatch(
-                    f"the two sides have different shapes ({_shape_text(left)} and {_shape_text(right)})"
+                    f"the two sides have different shapes ({shape_text(left)} and {shape_text(right)})"
                 )
         results.append(left - right)
     return results
 
 
 def _solve(
-    checker: _Checker, equation: tuple[Any, Any], unknown: Any, index: int, resolve: Callable
+    checker: Checker, equation: tuple[Any, Any], unknown: Any, index: int, resolve: Callable
 ) -> np.ndarray | None:
     """The unique solution for ``unknown`` at point ``index`` of an affine equation."""
     point = checker.points[index]
@@ -269,7 +267,7 @@ def _solve(
 
     def residual(value: np.ndarray) -> np.ndarray:
         extra = {unknown: value if shape else float(value)}
-        return np.ravel(_residuals(checker, equation, resolve, extra, points=[index])[0])
+        return np.ravel(residuals(checker, equation, resolve, extra, points=[index])[0])
 
     r0 = residual(np.zeros(shape))
     columns = []
@@ -279,11 +277,11 @@ def _solve(
         columns.append(residual(unit.reshape(shape)) - r0)
     matrix = np.stack(columns, axis=1)
     probe = base
-    if not _close(residual(probe), r0 + matrix @ np.ravel(probe)):
+    if not values_close(residual(probe), r0 + matrix @ np.ravel(probe)):
         return None  # not affine in the unknown
     if np.linalg.matrix_rank(matrix) < base.size:
         return None
     solution, *_ = np.linalg.lstsq(matrix, -r0, rcond=None)
-    if not _close(matrix @ solution, -r0):
+    if not values_close(matrix @ solution, -r0):
         return None
     return solution.reshape(shape)

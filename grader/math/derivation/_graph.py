@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from grader.math.calculus import Evaluator, Graph
-from grader.math.derivation._values import _free_symbols
+from grader.math.derivation._values import free_symbols
 
 if TYPE_CHECKING:
-    from grader.math.derivation._checker import _Checker
+    from grader.math.derivation._checker import Checker
 
 
 _GRAPHS: dict[Any, tuple[Graph, Evaluator]] = {}
 
 
-def _graph_and_evaluator(context: Any) -> tuple[Graph, Evaluator]:
+def graph_and_evaluator(context: Any) -> tuple[Graph, Evaluator]:
     """One graph (with its derived partials) and one set of points per context."""
     key = _context_key(context)
     found = _GRAPHS.get(key) if key is not None else None
@@ -54,12 +54,12 @@ def _graph_from_context(context: Any) -> Graph:
         for name in definitions:
             symbols.setdefault(name, context.symbol(name))
         for expr in definitions.values():
-            for sym in _free_symbols(expr):
+            for sym in free_symbols(expr):
                 symbols.setdefault(sym.name, sym)
     return Graph(symbols, definitions, rules)
 
 
-def _prepare_truths(checker: _Checker, time_limit: float | None) -> None:
+def prepare_truths(checker: Checker, time_limit: float | None) -> None:
     """Derive every partial of the graph's sinks once per context (bounded).
 
     The graph is shared by every check with the same context, so this runs

@@ -11,11 +11,11 @@ import sympy as sp
 from sympy.matrices.expressions import MatrixSymbol
 
 from grader.math.calculus import EvaluationError
-from grader.math.derivation._checker import _Checker
-from grader.math.derivation._equations import _residuals
-from grader.math.derivation._reading import _is_zero
+from grader.math.derivation._checker import Checker
+from grader.math.derivation._equations import residuals
+from grader.math.derivation._reading import is_zero
 from grader.math.derivation._results import DerivationStep, Milestone, MilestoneResult
-from grader.math.derivation._values import _common_factor, _free_symbols, _split_quantity
+from grader.math.derivation._values import common_factor, free_symbols, split_quantity
 
 
 @dataclass
@@ -49,7 +49,7 @@ def _quantity_name(text: str, context: Any) -> str | None:
     return None
 
 
-def _milestone_references(
+def milestone_references(
     milestones: list[Milestone], context: Any
 ) -> tuple[dict[str, Any], list[_MilestoneSpec]]:
     """Parse milestone statements; values they state become references for
@@ -89,15 +89,15 @@ def _milestone_references(
                 else:
                     reference = terms[0]
             if quantity is not None and reference is not None:
-                of = (_split_quantity(quantity) or (quantity, None))[0]
+                of = (split_quantity(quantity) or (quantity, None))[0]
                 if of not in defined and quantity not in defined:
                     references.setdefault(quantity, reference)
         specs.append(_MilestoneSpec(milestone, quantity, reference))
     return references, specs
 
 
-def _safe_milestone_result(
-    checker: _Checker,
+def safe_milestone_result(
+    checker: Checker,
     spec: _MilestoneSpec,
     candidates: list[tuple[DerivationStep, Any, Any]],
     steps: list[DerivationStep],
@@ -113,7 +113,7 @@ def _safe_milestone_result(
 
 
 def _milestone_result(
-    checker: _Checker,
+    checker: Checker,
     spec: _MilestoneSpec,
     candidates: list[tuple[DerivationStep, Any, Any]],
     steps: list[DerivationStep],
@@ -189,9 +189,7 @@ def _value_milestone(milestone: Milestone, records: list[dict]) -> MilestoneResu
     )
 
 
-def _form_milestone(
-    checker: _Checker, spec: _MilestoneSpec, records: list[dict]
-) -> MilestoneResult:
+def _form_milestone(checker: Checker, spec: _MilestoneSpec, records: list[dict]) -> MilestoneResult:
     """A value of the quantity that is right and expanded (see Milestone)."""
     milestone = spec.milestone
     expanded = [r for r in records if r["expr"] is not None and _is_expanded(r["expr"])]
@@ -226,7 +224,7 @@ def _form_milestone(
 
 
 def _equation_milestone(
-    checker: _Checker,
+    checker: Checker,
     spec: _MilestoneSpec,
     candidates: list[tuple[DerivationStep, Any, Any]],
 ) -> MilestoneResult:
@@ -258,7 +256,7 @@ def _equation_milestone(
         if bare and lhs == reference_lhs and step.quantity is None:
             attempts.append(step)
         elif not bare and not isinstance(lhs, (sp.Symbol, MatrixSymbol)):
-            if rhs is not None and _is_zero(rhs):
+            if rhs is not None and is_zero(rhs):
                 stationarity.append(step)
             elif step.quantity is None:
                 attempts.append(step)
@@ -281,14 +279,12 @@ def _equation_milestone(
     )
 
 
-def _same_equation(
-    checker: _Checker, equation: tuple[Any, Any], reference: tuple[Any, Any]
-) -> bool:
+def _same_equation(checker: Checker, equation: tuple[Any, Any], reference: tuple[Any, Any]) -> bool:
     """Same equation up to a nonzero constant factor; names outside the graph
     (derivative quantities, new names) are opaque: same name, same random value."""
     points = checker.points
     opaque = sorted(
-        {s for side in (*equation, *reference) for s in _free_symbols(side) if s not in points[0]},
+        {s for side in (*equation, *reference) for s in free_symbols(side) if s not in points[0]},
         key=str,
     )
     rng = np.random.default_rng(12345)
@@ -299,17 +295,17 @@ def _same_equation(
     mine, theirs = [], []
     try:
         if not opaque:
-            mine = _residuals(checker, equation, nothing)
-            theirs = _residuals(checker, reference, nothing)
+            mine = residuals(checker, equation, nothing)
+            theirs = residuals(checker, reference, nothing)
         for index in range(len(points) if opaque else 0):
             extra = {s: checker.evaluator.random_value(s, rng) for s in opaque}
-            mine.append(_residuals(checker, equation, nothing, extra, points=[index])[0])
-            theirs.append(_residuals(checker, reference, nothing, extra, points=[index])[0])
+            mine.append(residuals(checker, equation, nothing, extra, points=[index])[0])
+            theirs.append(residuals(checker, reference, nothing, extra, points=[index])[0])
     except EvaluationError:
         return False
     if any(r.shape != t.shape for r, t in zip(mine, theirs, strict=True)):
         return False
-    return _common_factor(mine, theirs) is not None
+    return common_factor(mine, theirs) is not None
 
 
 def _is_expanded(expr: Any) -> bool:

@@ -9,26 +9,24 @@ import sympy as sp
 from sympy.matrices.expressions import MatrixSymbol
 
 from grader.math.calculus import EvaluationError, MatrixDivision, ShapeMismatch, nice_number, plain
-from grader.math.derivation._checker import _Checker, _Outcome, _Statement
-from grader.math.derivation._values import _close, _compare_values, _free_symbols, _written_shape
+from grader.math.derivation._checker import Checker, Outcome, ParsedStatement
+from grader.math.derivation._values import compare_values, free_symbols, values_close, written_shape
 
 
-def _fit_ocr(
-    checker: _Checker, value: Any, truth: Any, unknown: list[str]
-) -> tuple[str, Any] | None:
+def fit_ocr(checker: Checker, value: Any, truth: Any, unknown: list[str]) -> tuple[str, Any] | None:
     """("'f' read where 1/2 makes the line right", the repaired value), or None."""
     for name in unknown:
         constant = _fit_constant(checker, value, name, truth)
         if constant is not None:
-            symbol = next(s for s in _free_symbols(value) if getattr(s, "name", None) == name)
+            symbol = next(s for s in free_symbols(value) if getattr(s, "name", None) == name)
             repaired = value.xreplace({symbol: constant})
             return f"'{name}' read where {constant} makes the line right", repaired
     return None
 
 
-def _fit_constant(checker: _Checker, expr: Any, name: str, reference: Any) -> sp.Rational | None:
+def _fit_constant(checker: Checker, expr: Any, name: str, reference: Any) -> sp.Rational | None:
     """The simple constant ``name`` would have to be for ``expr`` to equal ``reference``."""
-    symbol = next((s for s in _free_symbols(expr) if getattr(s, "name", None) == name), None)
+    symbol = next((s for s in free_symbols(expr) if getattr(s, "name", None) == name), None)
     if symbol is None or isinstance(symbol, MatrixSymbol):
         return None
     try:
@@ -39,19 +37,19 @@ def _fit_constant(checker: _Checker, expr: Any, name: str, reference: Any) -> sp
     except EvaluationError:
         return None
     slopes = [b - a for a, b in zip(at0, at1, strict=True)]
-    if not all(_close(c - a, 2 * s) for a, c, s in zip(at0, at2, slopes, strict=True)):
+    if not all(values_close(c - a, 2 * s) for a, c, s in zip(at0, at2, slopes, strict=True)):
         return None  # not linear in the name: no single constant to solve for
     numerator = np.concatenate([np.ravel(t - a) for t, a in zip(target, at0, strict=True)])
     slope = np.concatenate([np.ravel(s) for s in slopes])
     if np.vdot(slope, slope) == 0:
         return None
     constant = float(np.real(np.vdot(slope, numerator) / np.vdot(slope, slope)))
-    if not _close(numerator, constant * slope):
+    if not values_close(numerator, constant * slope):
         return None
     return nice_number(constant)
 
 
-def _unreadable(outcome: _Outcome, statement: _Statement) -> _Outcome:
+def mark_unreadable(outcome: Outcome, statement: ParsedStatement) -> Outcome:
     step = outcome.step
     error = statement.error
     position = getattr(error, "position", None)
@@ -66,7 +64,7 @@ def _unreadable(outcome: _Outcome, statement: _Statement) -> _Outcome:
     return outcome
 
 
-def _garbled_check(checker: _Checker, outcome: _Outcome, terms: list[Any]) -> _Outcome:
+def garbled_check(checker: Checker, outcome: Outcome, terms: list[Any]) -> Outcome:
     step = outcome.step
     for term in terms:
         try:
@@ -82,9 +80,7 @@ def _garbled_check(checker: _Checker, outcome: _Outcome, terms: list[Any]) -> _O
     return outcome
 
 
-def _check_aside(
-    checker: _Checker, outcome: _Outcome, terms: list[Any], claim: str | None
-) -> _Outcome:
+def check_aside(checker: Checker, outcome: Outcome, terms: list[Any], claim: str | None) -> Outcome:
     """``\\therefore A = B = \\text{scalar}``: garbled or nonsense -> OCR suspect."""
     step = outcome.step
     step.kind = "side_note"
@@ -101,10 +97,10 @@ def _check_aside(
     if claim is not None and claim.lower() in ("scalar", "a scalar", "const", "constant"):
         for term, found in zip(terms, values, strict=True):
             if found is not None and found[0].ndim != 0:
-                problems.append(f"{plain(term)} is {_written_shape(term, found[0])}, not a scalar")
+                problems.append(f"{plain(term)} is {written_shape(term, found[0])}, not a scalar")
     known = [v for v in values if v is not None]
     for first, second in zip(known, known[1:], strict=False):
-        if not _compare_values(second, first).equal:
+        if not compare_values(second, first).equal:
             problems.append("its sides are not equal")
             break
     if problems:

@@ -9,14 +9,14 @@ from typing import Any
 import sympy as sp
 
 from grader.math.calculus import plain
-from grader.math.derivation._checker import _Statement
+from grader.math.derivation._checker import ParsedStatement
 from grader.math.lines import MathSource, find_math_lines
 
 _CLAIM_RE = re.compile(r"=\s*\\text\s*\{([^{}]*)\}\s*\.?\s*$")
-_THEREFORE_RE = re.compile(r"^\s*(\\therefore|∴)")
+THEREFORE_RE = re.compile(r"^\s*(\\therefore|∴)")
 
 
-def _sources(lines: str | Sequence[tuple[int, str]], first_line: int) -> list[MathSource]:
+def math_sources(lines: str | Sequence[tuple[int, str]], first_line: int) -> list[MathSource]:
     if isinstance(lines, str):
         found = find_math_lines(lines, first_line)
         return [s for s in found if not (s.origin == "inline" and s.in_prose)]
@@ -41,7 +41,7 @@ def _sources(lines: str | Sequence[tuple[int, str]], first_line: int) -> list[Ma
     ]
 
 
-def _read(source: MathSource, context: Any) -> list[_Statement]:
+def read_statements(source: MathSource, context: Any) -> list[ParsedStatement]:
     """Parse one statement (or the several the parser splits it into: ``A = 0
     \\Rightarrow B = C``); a trailing ``= \text{...}`` claim is kept aside."""
     from grader.math.parse import MathParseError, parse_math, split_statements_detailed
@@ -72,13 +72,13 @@ def _read(source: MathSource, context: Any) -> list[_Statement]:
             )
         piece_claim = claim if index == len(pieces_list) - 1 else None
         try:
-            statements.append(_Statement(sub, parse_math(piece, context), claim=piece_claim))
+            statements.append(ParsedStatement(sub, parse_math(piece, context), claim=piece_claim))
         except MathParseError as error:
-            statements.append(_Statement(sub, None, error=error, claim=piece_claim))
+            statements.append(ParsedStatement(sub, None, error=error, claim=piece_claim))
     return statements
 
 
-def _read_as(line: Any) -> str | None:
+def read_as_text(line: Any) -> str | None:
     if line is None:
         return None
     terms = [plain(t) for t in getattr(line, "terms", [])]
@@ -92,7 +92,7 @@ def _read_as(line: Any) -> str | None:
     return joined
 
 
-def _is_zero(expr: Any) -> bool:
+def is_zero(expr: Any) -> bool:
     if isinstance(expr, sp.matrices.expressions.ZeroMatrix):
         return True
     try:
@@ -101,7 +101,7 @@ def _is_zero(expr: Any) -> bool:
         return False
 
 
-def _gradient_node(expr: Any) -> tuple[Any, Any] | None:
+def gradient_node(expr: Any) -> tuple[Any, Any] | None:
     """(inner, wrt) of a ``grader.math`` Gradient node."""
     try:
         from grader.math._nodes import Gradient
@@ -112,7 +112,7 @@ def _gradient_node(expr: Any) -> tuple[Any, Any] | None:
     return None
 
 
-def _with_gradient_wrt(expr: Any, wrt: Any) -> Any:
+def with_gradient_wrt(expr: Any, wrt: Any) -> Any:
     """Fill in the variable of ``\\nabla (...)`` written without one."""
     from grader.math._nodes import Gradient
 

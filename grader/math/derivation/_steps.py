@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from grader.math.calculus import MEANINGLESS_PARSE_ERRORS
-from grader.math.derivation._checker import _Checker, _Outcome, _Statement
-from grader.math.derivation._checks import _check_local, _check_values, _judge, _worst
-from grader.math.derivation._equations import _check_equation, _check_stationarity, _is_stationarity
-from grader.math.derivation._ocr import _check_aside, _garbled_check, _unreadable
-from grader.math.derivation._reading import _THEREFORE_RE, _gradient_node, _is_zero, _read_as
+from grader.math.derivation._checker import Checker, Outcome, ParsedStatement
+from grader.math.derivation._checks import check_local, check_values, judge, worst_verdict
+from grader.math.derivation._equations import check_equation, check_stationarity, is_stationarity
+from grader.math.derivation._ocr import check_aside, garbled_check, mark_unreadable
+from grader.math.derivation._reading import THEREFORE_RE, gradient_node, is_zero, read_as_text
 from grader.math.derivation._results import DerivationStep
-from grader.math.derivation._values import _free_symbols, _split_quantity, _Verdict
+from grader.math.derivation._values import Verdict, free_symbols, split_quantity
 
 
-def _run_step(checker: _Checker, statement: _Statement, time_limit: float | None) -> _Outcome:
+def run_step(checker: Checker, statement: ParsedStatement, time_limit: float | None) -> Outcome:
     """One step under the time limit; running out makes it ``undetermined``."""
     from grader.timelimit import TimeLimitExceeded, WorkerCrashed, run_with_time_limit
 
@@ -35,14 +35,14 @@ def _run_step(checker: _Checker, statement: _Statement, time_limit: float | None
     step = DerivationStep(
         line_no=source.line_no,
         source=source.text,
-        read_as=_read_as(statement.line),
+        read_as=read_as_text(statement.line),
         kind=_rough_kind(statement.line),
         role=source.role,
         column=source.column,
         status="undetermined",
         message=reason,
     )
-    return _Outcome(step, keep_main=True)
+    return Outcome(step, keep_main=True)
 
 
 def _rough_kind(line: Any) -> str:
@@ -55,12 +55,12 @@ def _rough_kind(line: Any) -> str:
     if getattr(line, "continues_previous", False):
         return "rewrite"
     head = terms[0]
-    if _split_quantity(getattr(head, "name", "") or "") or _gradient_node(head) is not None:
+    if split_quantity(getattr(head, "name", "") or "") or gradient_node(head) is not None:
         return "differentiation"
     return "equation" if len(terms) > 1 else "text"
 
 
-def _check_statement(checker: _Checker, statement: _Statement) -> _Outcome:
+def _check_statement(checker: Checker, statement: ParsedStatement) -> Outcome:
     """Classify and judge one statement (runs under the time limit)."""
     outcome = _classify_and_check(checker, statement)
     # The parser reads "X^T y / X^T X" as a product with an inverse and notes
@@ -78,25 +78,25 @@ def _check_statement(checker: _Checker, statement: _Statement) -> _Outcome:
     return outcome
 
 
-def _classify_and_check(checker: _Checker, statement: _Statement) -> _Outcome:
+def _classify_and_check(checker: Checker, statement: ParsedStatement) -> Outcome:
     """Classify one statement and run the checks of its kind."""
     source = statement.source
     line = statement.line
     step = DerivationStep(
         line_no=source.line_no,
         source=source.text,
-        read_as=_read_as(line),
+        read_as=read_as_text(line),
         kind="text",
         role=source.role,
         column=source.column,
         repairs=list(getattr(line, "repairs", []) or []),
     )
-    outcome = _Outcome(step, keep_main=True)
+    outcome = Outcome(step, keep_main=True)
     if line is None:
         reason = getattr(statement.error, "reason", "") or ""
         if any(reason.startswith(known) for known in MEANINGLESS_PARSE_ERRORS):
             return _meaningless(checker, outcome, statement, reason)
-        return _unreadable(outcome, statement)
+        return mark_unreadable(outcome, statement)
     kind = getattr(line, "kind", "expression")
     terms = list(getattr(line, "terms", []) or [])
     if kind == "text" or not terms:
@@ -108,33 +108,33 @@ def _classify_and_check(checker: _Checker, statement: _Statement) -> _Outcome:
         return outcome
     unknown = [n for n in (getattr(line, "unknown_names", []) or []) if n not in checker.new_names]
     aside = statement.claim is not None or (
-        _THEREFORE_RE.match(source.text) is not None and source.role == "side_note"
+        THEREFORE_RE.match(source.text) is not None and source.role == "side_note"
     )
     if aside:
-        return _check_aside(checker, outcome, terms, statement.claim)
+        return check_aside(checker, outcome, terms, statement.claim)
 
     continues = bool(getattr(line, "continues_previous", False))
     outcome.continues = continues
-    outcome.names = {getattr(s, "name", "") for t in terms for s in _free_symbols(t)}
+    outcome.names = {getattr(s, "name", "") for t in terms for s in free_symbols(t)}
     relation = getattr(line, "relation", "=")
     head = terms[0] = checker.unwrap_call(terms[0]) if not continues else terms[0]
     quantity = None if continues else checker.quantity_of(head)
 
     # a local derivative, a restated definition written as a side note, another quantity
-    if quantity is not None and _split_quantity(quantity) is not None:
-        of, wrt = _split_quantity(quantity)
+    if quantity is not None and split_quantity(quantity) is not None:
+        of, wrt = split_quantity(quantity)
         if checker.graph.is_local(of, wrt) or not checker.knows(of):
-            return _check_local(
+            return check_local(
                 checker, outcome, quantity, terms[1:], local=checker.graph.is_local(of, wrt)
             )
     if source.role == "side_note" and not continues:
         if quantity is not None and len(terms) > 1:
-            return _check_values(checker, outcome, quantity, terms[1:], unknown, side_note=True)
-        return _check_aside(checker, outcome, terms, None)
+            return check_values(checker, outcome, quantity, terms[1:], unknown, side_note=True)
+        return check_aside(checker, outcome, terms, None)
 
     if continues:
         if checker.equation is not None and checker.main_quantity is None:
-            return _check_equation(
+            return check_equation(
                 checker,
                 outcome,
                 [checker.equation["rhs"], *terms],
@@ -146,17 +146,17 @@ def _classify_and_check(checker: _Checker, statement: _Statement) -> _Outcome:
             step.kind = "rewrite"
             step.message = "continues a line that states no quantity (not checked)"
             return outcome
-        if _is_stationarity(checker, terms, relation, continues=True):
-            return _check_stationarity(checker, outcome, terms, unknown)
-        return _check_values(checker, outcome, checker.main_quantity, terms, unknown)
+        if is_stationarity(checker, terms, relation, continues=True):
+            return check_stationarity(checker, outcome, terms, unknown)
+        return check_values(checker, outcome, checker.main_quantity, terms, unknown)
 
     if (
         quantity is not None
-        and _split_quantity(quantity) is not None
+        and split_quantity(quantity) is not None
         and len(terms) == 2
-        and _is_zero(terms[1])
+        and is_zero(terms[1])
     ):
-        return _check_stationarity(checker, outcome, terms, unknown, quantity=quantity)
+        return check_stationarity(checker, outcome, terms, unknown, quantity=quantity)
     if quantity is not None:
         if len(terms) == 1:
             step.kind = "rewrite"
@@ -165,17 +165,17 @@ def _classify_and_check(checker: _Checker, statement: _Statement) -> _Outcome:
             outcome.main_quantity = quantity
             outcome.keep_main = False
             return outcome
-        return _check_values(checker, outcome, quantity, terms[1:], unknown)
+        return check_values(checker, outcome, quantity, terms[1:], unknown)
 
-    gradient = _gradient_node(head)
+    gradient = gradient_node(head)
     if gradient is not None and len(terms) > 1:
-        if checker.main_quantity is not None and _split_quantity(checker.main_quantity):
+        if checker.main_quantity is not None and split_quantity(checker.main_quantity):
             # in the middle of a derivative's chain: an aside about something else
             step.kind = "side_note"
             step.message = "a statement about another quantity (not checked)"
-            return _garbled_check(checker, outcome, terms)
+            return garbled_check(checker, outcome, terms)
         quantity = checker.gradient_quantity(gradient)
-        return _check_values(checker, outcome, quantity, terms[1:], unknown)
+        return check_values(checker, outcome, quantity, terms[1:], unknown)
 
     if len(terms) == 1:
         step.kind = "text"
@@ -191,19 +191,19 @@ def _classify_and_check(checker: _Checker, statement: _Statement) -> _Outcome:
         outcome.main_quantity = head.name
         outcome.keep_main = False
         return outcome
-    if _is_stationarity(checker, terms, relation, continues=False):
-        return _check_stationarity(checker, outcome, terms, unknown)
+    if is_stationarity(checker, terms, relation, continues=False):
+        return check_stationarity(checker, outcome, terms, unknown)
     if relation == "=>" or checker.equation is not None or checker.is_unknown_symbol(head):
-        return _check_equation(checker, outcome, terms, relation, unknown)
+        return check_equation(checker, outcome, terms, relation, unknown)
     identity = checker.compare(terms[1], terms[0], student_mode="student", reference_mode="student")
     if identity.equal or (identity.verdict == "undetermined" and not checker.ill_formed(terms)):
         return _check_expression_rewrite(checker, outcome, terms, identity)
-    return _check_equation(checker, outcome, terms, relation, unknown)
+    return check_equation(checker, outcome, terms, relation, unknown)
 
 
 def _meaningless(
-    checker: _Checker, outcome: _Outcome, statement: _Statement, reason: str
-) -> _Outcome:
+    checker: Checker, outcome: Outcome, statement: ParsedStatement, reason: str
+) -> Outcome:
     """A line that reads but means nothing (``beta = X^T y / X^T X``): wrong, never ECF."""
     from grader.math.parse import MathParseError, parse_math
 
@@ -218,13 +218,13 @@ def _meaningless(
     step.message = reason.split(" at column")[0]
     step.details = {"position": getattr(statement.error, "position", None), "reason": reason}
     if continues and checker.main_quantity is not None:
-        step.kind = "differentiation" if _split_quantity(checker.main_quantity) else "rewrite"
+        step.kind = "differentiation" if split_quantity(checker.main_quantity) else "rewrite"
         step.quantity = checker.main_quantity
         outcome.record_value(
             checker.main_quantity,
             "wrong",
             None,
-            problem=_Verdict("not_equal", step.diagnosis, step.message),
+            problem=Verdict("not_equal", step.diagnosis, step.message),
         )
         return outcome
     step.kind = "equation"
@@ -241,21 +241,21 @@ def _meaningless(
 
 
 def _check_expression_rewrite(
-    checker: _Checker, outcome: _Outcome, terms: list[Any], identity: _Verdict
-) -> _Outcome:
+    checker: Checker, outcome: Outcome, terms: list[Any], identity: Verdict
+) -> Outcome:
     step = outcome.step
     step.kind = "rewrite"
     verdicts = [identity] + [
         checker.compare(b, a, student_mode="student", reference_mode="student")
         for a, b in zip(terms[1:], terms[2:], strict=False)
     ]
-    step.vs_previous = _worst([v.verdict for v in verdicts])
+    step.vs_previous = worst_verdict([v.verdict for v in verdicts])
     step.vs_truth = step.vs_previous
     bad = next((v for v in verdicts if not v.equal), None)
     if bad is not None:
         step.diagnosis = bad.diagnosis
         step.message = bad.reason
-    _judge(step)
+    judge(step)
     outcome.main_quantity = None
     outcome.keep_main = False
     return outcome

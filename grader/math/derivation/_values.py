@@ -25,7 +25,7 @@ _RTOL = 1e-6
 
 
 @dataclass
-class _Verdict:
+class Verdict:
     verdict: str  # equal | not_equal | undetermined
     diagnosis: str | None = None
     reason: str = ""
@@ -36,43 +36,43 @@ class _Verdict:
         return self.verdict == "equal"
 
 
-def _as_array(value: Any) -> np.ndarray:
+def as_array(value: Any) -> np.ndarray:
     array = np.asarray(value, dtype=complex)
     if array.size == 1:
         return array.reshape(())
     return array
 
 
-def _close(a: np.ndarray, b: np.ndarray) -> bool:
+def values_close(a: np.ndarray, b: np.ndarray) -> bool:
     scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)), 1.0)
     return bool(np.all(np.abs(a - b) <= _RTOL * scale))
 
 
-def _compare_values(student: list[np.ndarray], reference: list[np.ndarray]) -> _Verdict:
+def compare_values(student: list[np.ndarray], reference: list[np.ndarray]) -> Verdict:
     """Student vs reference values at the same points, with a diagnosis."""
     for a, b in zip(student, reference, strict=True):
         if a.shape != b.shape:
-            return _Verdict(
+            return Verdict(
                 "not_equal",
                 "shape_mismatch",
-                f"the shape is {_shape_text(a)}, expected {_shape_text(b)}",
+                f"the shape is {shape_text(a)}, expected {shape_text(b)}",
             )
-    if all(_close(a, b) for a, b in zip(student, reference, strict=True)):
-        return _Verdict("equal")
-    if all(_close(a, -b) for a, b in zip(student, reference, strict=True)):
-        return _Verdict("not_equal", "sign_flip", "the sign is wrong")
-    factor = _common_factor(student, reference)
+    if all(values_close(a, b) for a, b in zip(student, reference, strict=True)):
+        return Verdict("equal")
+    if all(values_close(a, -b) for a, b in zip(student, reference, strict=True)):
+        return Verdict("not_equal", "sign_flip", "the sign is wrong")
+    factor = common_factor(student, reference)
     if factor is not None:
-        return _Verdict(
+        return Verdict(
             "not_equal",
             "constant_factor",
             f"off by a factor {_number_text(factor)}",
             {"factor": _number_text(factor)},
         )
-    return _Verdict("not_equal", "different", "the value is different")
+    return Verdict("not_equal", "different", "the value is different")
 
 
-def _common_factor(student: list[np.ndarray], reference: list[np.ndarray]) -> complex | None:
+def common_factor(student: list[np.ndarray], reference: list[np.ndarray]) -> complex | None:
     if any(x.shape != y.shape for x, y in zip(student, reference, strict=True)):
         return None
     a = np.concatenate([np.ravel(x) for x in student])
@@ -81,18 +81,18 @@ def _common_factor(student: list[np.ndarray], reference: list[np.ndarray]) -> co
     if abs(denominator) < 1e-300:
         return None
     factor = np.vdot(b, a) / denominator
-    if abs(factor) < 1e-12 or not _close(a, factor * b):
+    if abs(factor) < 1e-12 or not values_close(a, factor * b):
         return None
     return factor
 
 
-def _shape_text(array: np.ndarray) -> str:
+def shape_text(array: np.ndarray) -> str:
     if array.ndim == 0:
         return "scalar"
     return " x ".join(str(n) for n in array.shape)
 
 
-def _written_shape(expr: Any, value: np.ndarray) -> str:
+def written_shape(expr: Any, value: np.ndarray) -> str:
     """The shape in the context's dimensions (``(d + 1) x 1``) when it can be
     worked out, else the size at the test points."""
     try:
@@ -100,7 +100,7 @@ def _written_shape(expr: Any, value: np.ndarray) -> str:
     except Exception:  # noqa: BLE001 - fall back to the numbers
         shape = None
     if shape is None:
-        return _shape_text(value)
+        return shape_text(value)
     return dimensions_text(shape)
 
 
@@ -110,7 +110,7 @@ def _number_text(value: complex) -> str:
     return str(nice) if nice is not None else f"{real:.4g}"
 
 
-def _explain_difference(student: Any, reference: Any, verdict: _Verdict) -> _Verdict:
+def explain_difference(student: Any, reference: Any, verdict: Verdict) -> Verdict:
     """Name a missing factor or term, for scalar expressions in the graph's names."""
     if isinstance(student, MatrixExpr) or isinstance(reference, MatrixExpr):
         return verdict
@@ -118,18 +118,18 @@ def _explain_difference(student: Any, reference: Any, verdict: _Verdict) -> _Ver
         ratio = sp.factor(sp.cancel(sp.sympify(reference) / sp.sympify(student)))
     except (TypeError, ValueError, sp.SympifyError, AttributeError):
         return verdict
-    if ratio.free_symbols and not ratio.is_Add and not _has_derivative_symbol(ratio):
+    if ratio.free_symbols and not ratio.is_Add and not has_derivative_symbol(ratio):
         ratio = _as_written(ratio, reference, student)
         numerator, denominator = sp.fraction(ratio)
         if denominator == 1:
-            return _Verdict(
+            return Verdict(
                 "not_equal",
                 "missing_factor",
                 f"a factor {plain(ratio)} is missing",
                 {"factor": plain(ratio)},
             )
         if numerator == 1:
-            return _Verdict(
+            return Verdict(
                 "not_equal",
                 "extra_factor",
                 f"an extra factor {plain(denominator)}",
@@ -142,13 +142,13 @@ def _explain_difference(student: Any, reference: Any, verdict: _Verdict) -> _Ver
     terms = sp.Add.make_args(sp.expand(sp.sympify(reference)))
     if not difference.is_Add and difference != 0:
         if difference in terms:
-            return _Verdict(
+            return Verdict(
                 "not_equal",
                 "missing_term",
                 f"the term {plain(difference)} is missing",
                 {"term": plain(difference)},
             )
-        return _Verdict(
+        return Verdict(
             "not_equal",
             "extra_term",
             f"an extra term {plain(-difference)}",
@@ -175,15 +175,15 @@ def _as_written(ratio: Any, reference: Any, student: Any) -> Any:
     return ratio
 
 
-def _error_verdict(error: EvaluationError, expr: Any) -> _Verdict:
+def error_verdict(error: EvaluationError, expr: Any) -> Verdict:
     """The verdict on a student's expression that cannot be evaluated: a division
     by a matrix or shapes that do not agree are the student's mistake (wrong);
     anything else is the grader's limit (undetermined)."""
     if isinstance(error, MatrixDivision):
-        return _Verdict("not_equal", "matrix_division", str(error))
+        return Verdict("not_equal", "matrix_division", str(error))
     if isinstance(error, ShapeMismatch):
-        return _Verdict("not_equal", "shape_mismatch", _shape_reason(expr, error))
-    return _Verdict("undetermined", None, str(error))
+        return Verdict("not_equal", "shape_mismatch", _shape_reason(expr, error))
+    return Verdict("undetermined", None, str(error))
 
 
 def _shape_reason(expr: Any, error: Exception) -> str:
@@ -200,11 +200,11 @@ def _shape_reason(expr: Any, error: Exception) -> str:
     return str(error)
 
 
-def _mentions(expr: Any, name: str) -> bool:
-    return any(getattr(s, "name", None) == name for s in _free_symbols(expr))
+def mentions(expr: Any, name: str) -> bool:
+    return any(getattr(s, "name", None) == name for s in free_symbols(expr))
 
 
-def _free_symbols(expr: Any) -> frozenset[Any]:
+def free_symbols(expr: Any) -> frozenset[Any]:
     if not isinstance(expr, sp.Basic):
         return frozenset()
     return _free_symbols_cached(expr)
@@ -215,11 +215,11 @@ def _free_symbols_cached(expr: sp.Basic) -> frozenset[Any]:
     return frozenset(expr.free_symbols) | frozenset(expr.atoms(MatrixSymbol))
 
 
-def _has_derivative_symbol(expr: Any) -> bool:
-    return any(_split_quantity(getattr(s, "name", "")) for s in _free_symbols(expr))
+def has_derivative_symbol(expr: Any) -> bool:
+    return any(split_quantity(getattr(s, "name", "")) for s in free_symbols(expr))
 
 
-def _split_quantity(name: str) -> tuple[str, str] | None:
+def split_quantity(name: str) -> tuple[str, str] | None:
     match = re.fullmatch(r"d\((.+)\)/d\(([^()]+)\)", name or "")
     if match is None:
         return None

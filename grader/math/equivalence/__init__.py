@@ -19,7 +19,7 @@ roughly, a construct the evaluator does not know); it runs in a worker
 process under ``time_limit`` (``grader.timelimit``), killed if it runs over.
 
 Equations compare as equations: ``a = b`` is equivalent to ``c = d`` when they
-have the same solutions. See :func:`grader.math.equivalence._equations._compare_equations`.
+have the same solutions. See :func:`grader.math.equivalence._equations.compare_equations`.
 
 Convention: ``a`` is the answer being judged and ``b`` the reference, so a
 diagnosis reads "a is b with a missing term". The verdict itself is

@@ -9,7 +9,7 @@ from typing import Any
 from grader.errors import GraderError
 from grader.math.equivalence._compare import equivalent
 from grader.math.equivalence._result import UNDETERMINED, Equivalence
-from grader.math.equivalence._sides import _as_context
+from grader.math.equivalence._sides import as_context
 
 
 def _context_for_item(item: Mapping[str, Any], base: Any) -> Any:
@@ -46,7 +46,7 @@ def equivalent_many(
     """One verdict per item ``{"a", "b", "symbols"?, "aliases"?}``, in order.
     An item's own symbols and aliases are laid over ``context``. A bad item
     gives an ``undetermined`` verdict; the others are still answered."""
-    base = _as_context(context)
+    base = as_context(context)
     for index, item in enumerate(items, start=1):
         yield _one_item(item, index, base, time_limit, seed)
 
@@ -93,7 +93,7 @@ def equivalent_jsonl(
     """The ``grader equiv --batch`` loop: JSON lines in, one JSON-able verdict per
     non-blank line out, in order. An invalid line gives ``undetermined`` with
     ``line N: ...`` as the reason."""
-    base = _as_context(context)
+    base = as_context(context)
     contexts: dict[str, Any] = {}  # the same symbols on many lines: build the context once
     for number, line in enumerate(lines, start=1):
         if not line.strip():

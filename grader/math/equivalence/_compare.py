@@ -7,10 +7,10 @@ from typing import Any
 import sympy as sp
 
 from grader.errors import GraderError
-from grader.math.equivalence._equations import _compare_equations
-from grader.math.equivalence._expressions import _compare_expressions, _compare_malformed
-from grader.math.equivalence._result import NOT_EQUAL, UNDETERMINED, Equivalence, _Undetermined
-from grader.math.equivalence._sides import _as_context, _read_side
+from grader.math.equivalence._equations import compare_equations
+from grader.math.equivalence._expressions import compare_expressions, compare_malformed
+from grader.math.equivalence._result import NOT_EQUAL, UNDETERMINED, Equivalence, Undetermined
+from grader.math.equivalence._sides import as_context, read_side
 
 
 def equivalent(
@@ -36,11 +36,11 @@ def equivalent(
                 f"{label} must be text, a SymPy expression or a MathLine, not {type(value).__name__}"
             )
     try:
-        context = _as_context(context)
-        side_a = _read_side(a, "a", context)
-        side_b = _read_side(b, "b", context)
+        context = as_context(context)
+        side_a = read_side(a, "a", context)
+        side_b = read_side(b, "b", context)
         if "malformed" in (side_a.kind, side_b.kind):
-            return _compare_malformed(side_a, side_b, context, seed)
+            return compare_malformed(side_a, side_b, context, seed)
         if side_a.kind != side_b.kind:
             return Equivalence(
                 NOT_EQUAL,
@@ -50,9 +50,9 @@ def equivalent(
                 method="structure",
             )
         if side_a.kind == "equation":
-            return _compare_equations(side_a, side_b, context, seed, time_limit)
-        return _compare_expressions(side_a.expr, side_b.expr, context, seed, time_limit)
-    except _Undetermined as stop:
+            return compare_equations(side_a, side_b, context, seed, time_limit)
+        return compare_expressions(side_a.expr, side_b.expr, context, seed, time_limit)
+    except Undetermined as stop:
         return stop.result
     except RecursionError:
         return Equivalence(

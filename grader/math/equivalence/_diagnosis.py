@@ -12,20 +12,20 @@ from sympy.matrices.expressions import MatAdd, MatMul, MatrixExpr
 
 from grader.math.equivalence._numeric import (
     APART,
-    _all_close,
-    _as_comparable,
-    _relative_gap,
-    _Values,
+    Values,
+    all_close,
+    as_comparable,
+    relative_gap,
 )
 from grader.math.equivalence._result import NOT_EQUAL, Equivalence
 from grader.math.evaluate import EvaluationError, Evaluator
 
 
-def _diagnose(a: sp.Basic, b: sp.Basic, values: _Values, valid: np.ndarray) -> Equivalence:
-    va, vb = _as_comparable(values.a)[valid], _as_comparable(values.b)[valid]
-    if _all_close(va, -vb):
+def diagnose(a: sp.Basic, b: sp.Basic, values: Values, valid: np.ndarray) -> Equivalence:
+    va, vb = as_comparable(values.a)[valid], as_comparable(values.b)[valid]
+    if all_close(va, -vb):
         return Equivalence(NOT_EQUAL, "a is -b (a sign flip)", "sign_flip", {"factor": "-1"})
-    factor = _constant_ratio(va, vb)
+    factor = constant_ratio(va, vb)
     if factor is not None:
         return Equivalence(
             NOT_EQUAL,
@@ -36,7 +36,7 @@ def _diagnose(a: sp.Basic, b: sp.Basic, values: _Values, valid: np.ndarray) -> E
     evaluator = values.evaluator
     for term in _terms(b):
         vt = _term_values(evaluator, term, valid)
-        if vt is not None and vt.shape[1:] == va.shape[1:] and _all_close(va, vb - vt):
+        if vt is not None and vt.shape[1:] == va.shape[1:] and all_close(va, vb - vt):
             return Equivalence(
                 NOT_EQUAL,
                 f"a is b without the term {term}",
@@ -45,7 +45,7 @@ def _diagnose(a: sp.Basic, b: sp.Basic, values: _Values, valid: np.ndarray) -> E
             )
     for term in _terms(a):
         vt = _term_values(evaluator, term, valid)
-        if vt is not None and vt.shape[1:] == va.shape[1:] and _all_close(va - vt, vb):
+        if vt is not None and vt.shape[1:] == va.shape[1:] and all_close(va - vt, vb):
             return Equivalence(
                 NOT_EQUAL,
                 f"a is b with an extra term {term}",
@@ -62,7 +62,7 @@ def _diagnose(a: sp.Basic, b: sp.Basic, values: _Values, valid: np.ndarray) -> E
         )
     extra = _missing_factor(a, vb, va, evaluator, valid)
     details = {"extra_factor": str(extra)} if extra is not None else {}
-    differing = int((_relative_gap(va, vb) > APART).sum())
+    differing = int((relative_gap(va, vb) > APART).sum())
     if extra is not None:
         reason = f"a is b times an extra factor {extra}"
     elif differing < len(va):
@@ -72,7 +72,7 @@ def _diagnose(a: sp.Basic, b: sp.Basic, values: _Values, valid: np.ndarray) -> E
     return Equivalence(NOT_EQUAL, reason, "different", details)
 
 
-def _constant_ratio(va: np.ndarray, vb: np.ndarray) -> str | None:
+def constant_ratio(va: np.ndarray, vb: np.ndarray) -> str | None:
     nonzero = np.abs(vb) > 1e-9 * np.maximum(1.0, np.abs(vb).max())
     if not nonzero.any() or (np.abs(va[~nonzero]) > 1e-9).any():
         return None
@@ -110,7 +110,7 @@ def _factors(expr: sp.Basic) -> list[sp.Basic]:
 
 def _term_values(evaluator: Evaluator, term: sp.Basic, valid: np.ndarray) -> np.ndarray | None:
     try:
-        return _as_comparable(evaluator.evaluate(term))[valid]
+        return as_comparable(evaluator.evaluate(term))[valid]
     except EvaluationError:
         return None
 
@@ -135,6 +135,6 @@ def _missing_factor(
     for size in range(1, min(3, len(factors) - 1) + 1):
         for subset in combinations(factors, size):
             product = np.prod([values[f] for f in subset], axis=0)
-            if _all_close(short * product, full_values):
+            if all_close(short * product, full_values):
                 return sp.Mul(*subset)
     return None

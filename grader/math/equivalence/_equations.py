@@ -1,5 +1,5 @@
 """Two equations compared as equations: the same solutions (see
-:func:`_compare_equations`)."""
+:func:`compare_equations`)."""
 
 from __future__ import annotations
 
@@ -9,30 +9,28 @@ import numpy as np
 import sympy as sp
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
-from grader.math.equivalence._diagnosis import _constant_ratio
-from grader.math.equivalence._expressions import _compare_expressions
+from grader.math.equivalence._diagnosis import constant_ratio
+from grader.math.equivalence._expressions import compare_expressions
 from grader.math.equivalence._numeric import (
     APART,
     MIN_VALID_POINTS,
-    _all_close,
-    _as_comparable,
-    _checked,
-    _finite,
-    _is_gradient,
-    _Setup,
-    _setup,
-    _shape_text,
-    _SideShapeError,
+    Setup,
+    SideShapeError,
+    all_close,
+    as_comparable,
+    evaluate_side,
+    finite_points,
+    is_gradient,
+    numeric_setup,
+    shape_text,
 )
-from grader.math.equivalence._result import EQUAL, NOT_EQUAL, Equivalence, _undetermined
-from grader.math.equivalence._sides import _Side
-from grader.math.equivalence._symbolic import _symbolic_equations_or_undetermined
+from grader.math.equivalence._result import EQUAL, NOT_EQUAL, Equivalence, undetermined
+from grader.math.equivalence._sides import Side
+from grader.math.equivalence._symbolic import symbolic_equations_or_undetermined
 from grader.math.evaluate import EvaluationError, Evaluator, ShapeError, choose_sizes
 
 
-def _compare_equations(
-    a: _Side, b: _Side, context: Any, seed: int, time_limit: float
-) -> Equivalence:
+def compare_equations(a: Side, b: Side, context: Any, seed: int, time_limit: float) -> Equivalence:
     """Two equations are equivalent when they have the same solutions.
 
     1. The same quantity alone on one side of both (``dL/dz2 = ...``, ``beta = ...``):
@@ -51,21 +49,21 @@ def _compare_equations(
     for x1, y1 in ((l1, r1), (r1, l1)):
         for x2, y2 in ((l2, r2), (r2, l2)):
             if _is_quantity(x1) and x1 == x2 and not (y1.has(x1) or y2.has(x1)):
-                result = _compare_expressions(y1, y2, context, seed, time_limit)
+                result = compare_expressions(y1, y2, context, seed, time_limit)
                 result.reason = f"both give {x1}: {result.reason}"
                 return result
-    setup = _setup(context, (l1, r1, l2, r2), seed)
+    setup = numeric_setup(context, (l1, r1, l2, r2), seed)
     try:
         residuals = _residual_values(l1, r1, l2, r2, setup, seed, {})
-    except _SideShapeError as error:
+    except SideShapeError as error:
         which = "a" if error.label in ("l1", "r1", "R1") else "b"
         return _malformed_equation(which, error.error, a, b, setup, seed)
     except EvaluationError as error:
-        return _symbolic_equations_or_undetermined(a, b, time_limit, str(error))
+        return symbolic_equations_or_undetermined(a, b, time_limit, str(error))
     R1, R2, valid = residuals
     if R1.shape[1:] != R2.shape[1:]:
-        s1 = _shape_text(l1, R1) if R1.ndim == 3 else "scalar"
-        s2 = _shape_text(l2, R2) if R2.ndim == 3 else "scalar"
+        s1 = shape_text(l1, R1) if R1.ndim == 3 else "scalar"
+        s2 = shape_text(l2, R2) if R2.ndim == 3 else "scalar"
         return Equivalence(
             NOT_EQUAL,
             f"the equations have different shapes: a is {s1}, b is {s2}",
@@ -73,7 +71,7 @@ def _compare_equations(
             {"a_shape": s1, "b_shape": s2},
         )
     if valid.sum() < MIN_VALID_POINTS:
-        return _symbolic_equations_or_undetermined(
+        return symbolic_equations_or_undetermined(
             a, b, time_limit, "domain problems: too few random points inside the domains"
         )
     zero1 = _all_zero(R1[valid])
@@ -92,7 +90,7 @@ def _compare_equations(
         result = _compare_by_solution(unknown, l1, r1, l2, r2, setup, seed)
         if result is not None:
             return result
-    factor = _constant_ratio(R1[valid], R2[valid])
+    factor = constant_ratio(R1[valid], R2[valid])
     if factor is not None:
         return Equivalence(
             EQUAL, f"the residuals are proportional (factor {factor})", details={"factor": factor}
@@ -100,7 +98,7 @@ def _compare_equations(
     different_root = _root_of_one_only(a, b, setup, seed)
     if different_root is not None:
         return different_root
-    return _symbolic_equations_or_undetermined(
+    return symbolic_equations_or_undetermined(
         a, b, time_limit, "could not compare the equations' solution sets"
     )
 
@@ -109,7 +107,7 @@ ROOT_INTERVAL = (-10.0, 10.0)
 ROOT_GRID = 2001
 
 
-def _root_of_one_only(a: _Side, b: _Side, setup: _Setup, seed: int) -> Equivalence | None:
+def _root_of_one_only(a: Side, b: Side, setup: Setup, seed: int) -> Equivalence | None:
     """For two scalar equations in one unknown: a real root of one residual (found
     by sign changes on a grid over ROOT_INTERVAL, refined by bisection) at which
     the other residual is clearly not zero shows the solution sets differ
@@ -176,7 +174,7 @@ def _root_of_one_only(a: _Side, b: _Side, setup: _Setup, seed: int) -> Equivalen
 
 
 def _is_quantity(expr: sp.Basic) -> bool:
-    return isinstance(expr, (sp.Symbol, MatrixSymbol)) or _is_gradient(expr)
+    return isinstance(expr, (sp.Symbol, MatrixSymbol)) or is_gradient(expr)
 
 
 def _symbols(expr: sp.Basic) -> set:
@@ -184,35 +182,35 @@ def _symbols(expr: sp.Basic) -> set:
 
 
 def _all_zero(R: np.ndarray) -> bool:
-    R = _as_comparable(R)
+    R = as_comparable(R)
     return bool((np.abs(R).max(axis=(1, 2)) <= 1e-10).all())
 
 
 def _residual_values(
-    l1, r1, l2, r2, setup: _Setup, seed: int, overrides: dict, points: int = 8, tile: int = 1
+    l1, r1, l2, r2, setup: Setup, seed: int, overrides: dict, points: int = 8, tile: int = 1
 ):
     evaluator = setup.evaluator(points=points, seed=seed, tile=tile, overrides=overrides)
     residuals = []
     for label, lhs, rhs in (("1", l1, r1), ("2", l2, r2)):
-        lv = _checked(evaluator, lhs, f"l{label}")
-        rv = _checked(evaluator, rhs, f"r{label}")
-        lv, rv = _as_comparable(lv), _as_comparable(rv)
+        lv = evaluate_side(evaluator, lhs, f"l{label}")
+        rv = evaluate_side(evaluator, rhs, f"r{label}")
+        lv, rv = as_comparable(lv), as_comparable(rv)
         # "M = 0" with a matrix M: the 0 is the zero matrix of M's shape.
         if rhs == 0 and lv.shape[1:] != (1, 1):
             rv = np.zeros_like(lv)
         elif lhs == 0 and rv.shape[1:] != (1, 1):
             lv = np.zeros_like(rv)
         if lv.shape != rv.shape:
-            raise _SideShapeError(
+            raise SideShapeError(
                 f"R{label}",
                 ShapeError(
-                    f"the two sides have different shapes: {_shape_text(lhs, lv)} and "
-                    f"{_shape_text(rhs, rv)}"
+                    f"the two sides have different shapes: {shape_text(lhs, lv)} and "
+                    f"{shape_text(rhs, rv)}"
                 ),
             )
         residuals.append(lv - rv)
     R1, R2 = residuals
-    valid = evaluator.valid & _finite(R1) & _finite(R2)
+    valid = evaluator.valid & finite_points(R1) & finite_points(R2)
     return R1, R2, valid
 
 
@@ -223,7 +221,7 @@ def _malformed_equation(which, error, a, b, setup, seed) -> Equivalence:
         for term in other.terms:
             evaluator.evaluate(term)
     except ShapeError:
-        raise _undetermined("neither equation is well formed") from None
+        raise undetermined("neither equation is well formed") from None
     except EvaluationError:
         pass
     return Equivalence(
@@ -234,7 +232,7 @@ def _malformed_equation(which, error, a, b, setup, seed) -> Equivalence:
     )
 
 
-def _unknown_candidates(a: _Side, b: _Side) -> list[sp.Basic]:
+def _unknown_candidates(a: Side, b: Side) -> list[sp.Basic]:
     alone = []
     for side in (a, b):
         for term in side.terms:
@@ -253,7 +251,7 @@ def _is_dimension(symbol: sp.Basic) -> bool:
     return isinstance(symbol, sp.Symbol) and bool(symbol.is_integer)
 
 
-def _compare_by_solution(unknown, l1, r1, l2, r2, setup: _Setup, seed: int) -> Equivalence | None:
+def _compare_by_solution(unknown, l1, r1, l2, r2, setup: Setup, seed: int) -> Equivalence | None:
     points = 6
     try:
         sizes = choose_sizes(setup.dims, seed)
@@ -297,12 +295,12 @@ def _compare_by_solution(unknown, l1, r1, l2, r2, setup: _Setup, seed: int) -> E
             )
             for i in range(copies)
         ]
-    except (EvaluationError, _SideShapeError):
+    except (EvaluationError, SideShapeError):
         return None
     valid = np.logical_and.reduce([v for _, _, v in evaluated])
     if valid.sum() < MIN_VALID_POINTS:
         return None
-    u_base, u_probe = _flat(_as_comparable(base)), _flat(_as_comparable(probe))
+    u_base, u_probe = _flat(as_comparable(base)), _flat(as_comparable(probe))
     solutions: list[np.ndarray | None] = []
     for index in (0, 1):
         R0 = evaluated[0][index]
@@ -333,11 +331,11 @@ def _compare_by_solution(unknown, l1, r1, l2, r2, setup: _Setup, seed: int) -> E
         details: dict[str, Any] = {"unknown": str(unknown)}
         diagnosis = "different"
         reason = f"the equations give different solutions for {unknown}"
-        if _all_close(s1, -s2):
+        if all_close(s1, -s2):
             diagnosis, details["factor"] = "sign_flip", "-1"
             reason += " (of opposite sign)"
         else:
-            factor = _constant_ratio(s1, s2)
+            factor = constant_ratio(s1, s2)
             if factor is not None:
                 diagnosis, details["factor"] = "constant_factor", factor
                 reason += f" ({factor} times the other)"
@@ -346,7 +344,7 @@ def _compare_by_solution(unknown, l1, r1, l2, r2, setup: _Setup, seed: int) -> E
 
 
 def _solution_of_one_only(
-    unknown, solutions, sides, setup: _Setup, seed: int, shape: tuple, valid: np.ndarray
+    unknown, solutions, sides, setup: Setup, seed: int, shape: tuple, valid: np.ndarray
 ) -> Equivalence | None:
     """One equation has a unique solution for ``unknown``; if the other equation
     does not hold there, the solution sets differ (``x = 2`` vs ``y = 2``).
@@ -355,7 +353,7 @@ def _solution_of_one_only(
     solution = solutions[index].reshape(shape)
     try:
         R1, R2, ok = _residual_values(*sides, setup, seed, {unknown: solution}, shape[0])
-    except (EvaluationError, _SideShapeError):
+    except (EvaluationError, SideShapeError):
         return None
     other = _flat(R2 if index == 0 else R1)
     ok = ok & valid
@@ -375,5 +373,5 @@ def _solution_of_one_only(
 
 
 def _flat(value: np.ndarray) -> np.ndarray:
-    value = _as_comparable(value)
+    value = as_comparable(value)
     return value.reshape(value.shape[0], -1)

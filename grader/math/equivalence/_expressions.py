@@ -9,7 +9,7 @@ import numpy as np
 import sympy as sp
 
 from grader.math.calculus import MEANINGLESS_PARSE_ERRORS
-from grader.math.equivalence._diagnosis import _diagnose
+from grader.math.equivalence._diagnosis import diagnose
 from grader.math.equivalence._numeric import (
     APART,
     CLOSE,
@@ -17,60 +17,60 @@ from grader.math.equivalence._numeric import (
     MIN_VALID_POINTS,
     PRECISE,
     RETRY_POINTS,
-    _as_comparable,
-    _evaluate_pair,
-    _finite,
-    _relative_gap,
-    _Setup,
-    _setup,
-    _shape_text,
-    _SideShapeError,
+    Setup,
+    SideShapeError,
+    as_comparable,
+    evaluate_pair,
+    finite_points,
+    numeric_setup,
+    relative_gap,
+    shape_text,
 )
-from grader.math.equivalence._result import EQUAL, NOT_EQUAL, Equivalence, _undetermined
-from grader.math.equivalence._sides import _Side
-from grader.math.equivalence._symbolic import _symbolic_or_undetermined
+from grader.math.equivalence._result import EQUAL, NOT_EQUAL, Equivalence, undetermined
+from grader.math.equivalence._sides import Side
+from grader.math.equivalence._symbolic import symbolic_or_undetermined
 from grader.math.evaluate import EvaluationError, Evaluator, ShapeError, Unsupported, choose_sizes
 
 
-def _compare_expressions(
+def compare_expressions(
     a: sp.Basic, b: sp.Basic, context: Any, seed: int, time_limit: float
 ) -> Equivalence:
     if _is_number(a) and _is_number(b) and a.is_Rational and b.is_Rational:
         if a == b:
             return Equivalence(EQUAL, "the same number", method="structure")
         return _diagnose_numbers(a, b)
-    setup = _setup(context, (a, b), seed)
+    setup = numeric_setup(context, (a, b), seed)
     try:
-        values = _evaluate_pair(a, b, setup, seed, FIRST_POINTS, 0)
-    except _SideShapeError as error:
+        values = evaluate_pair(a, b, setup, seed, FIRST_POINTS, 0)
+    except SideShapeError as error:
         return _malformed(error, a, b, setup, seed)
     except Unsupported as error:
-        return _symbolic_or_undetermined(a, b, context, time_limit, f"{error}")
+        return symbolic_or_undetermined(a, b, context, time_limit, f"{error}")
     except EvaluationError as error:
-        return _symbolic_or_undetermined(a, b, context, time_limit, f"{error}")
-    va, vb = _as_comparable(values.a), _as_comparable(values.b)
+        return symbolic_or_undetermined(a, b, context, time_limit, f"{error}")
+    va, vb = as_comparable(values.a), as_comparable(values.b)
     if va.shape[1:] != vb.shape[1:]:
-        shape_a, shape_b = _shape_text(a, values.a), _shape_text(b, values.b)
+        shape_a, shape_b = shape_text(a, values.a), shape_text(b, values.b)
         return Equivalence(
             NOT_EQUAL,
             f"the shapes differ: a is {shape_a}, b is {shape_b}",
             "shape_mismatch",
             {"a_shape": shape_a, "b_shape": shape_b},
         )
-    valid = values.valid & _finite(va) & _finite(vb)
+    valid = values.valid & finite_points(va) & finite_points(vb)
     if valid.sum() < MIN_VALID_POINTS:
         try:
-            values = _evaluate_pair(a, b, setup, seed, RETRY_POINTS, 1)
-        except (EvaluationError, _SideShapeError) as error:  # pragma: no cover - same tree
-            return _symbolic_or_undetermined(a, b, context, time_limit, str(error))
-        va, vb = _as_comparable(values.a), _as_comparable(values.b)
-        valid = values.valid & _finite(va) & _finite(vb)
+            values = evaluate_pair(a, b, setup, seed, RETRY_POINTS, 1)
+        except (EvaluationError, SideShapeError) as error:  # pragma: no cover - same tree
+            return symbolic_or_undetermined(a, b, context, time_limit, str(error))
+        va, vb = as_comparable(values.a), as_comparable(values.b)
+        valid = values.valid & finite_points(va) & finite_points(vb)
     if valid.sum() < MIN_VALID_POINTS:
         if _constant_overflow(a) or _constant_overflow(b):
-            raise _undetermined(
+            raise undetermined(
                 "a number in the expression is too large to evaluate", bad_input=True
             )
-        return _symbolic_or_undetermined(
+        return symbolic_or_undetermined(
             a,
             b,
             context,
@@ -78,14 +78,14 @@ def _compare_expressions(
             f"domain problems: only {int(valid.sum())} of {valid.size} random points were "
             "inside both expressions' domains",
         )
-    gap = _relative_gap(va[valid], vb[valid])
+    gap = relative_gap(va[valid], vb[valid])
     apart = gap > APART
     # rounding grows with the condition of inverted matrices: allow for it (capped)
     close = np.minimum(CLOSE * values.condition[valid], 1e-8)
     if not apart.any() and (gap <= close).all():
         if _has_precise_number(a) or _has_precise_number(b):
             # Floats agree to 1e-13, not to the last digit of a 12-digit decimal.
-            return _symbolic_or_undetermined(
+            return symbolic_or_undetermined(
                 a,
                 b,
                 context,
@@ -103,8 +103,8 @@ def _compare_expressions(
     if apart.sum() >= max(2, (valid.sum() + 1) // 2) or (
         apart.sum() >= 2 and (gap[~apart] <= close[~apart]).all()
     ):
-        return _diagnose(a, b, values, valid)
-    return _symbolic_or_undetermined(
+        return diagnose(a, b, values, valid)
+    return symbolic_or_undetermined(
         a,
         b,
         context,
@@ -164,7 +164,7 @@ def _diagnose_numbers(a: sp.Rational, b: sp.Rational) -> Equivalence:
 
 
 def _malformed(
-    error: _SideShapeError, a: sp.Basic, b: sp.Basic, setup: _Setup, seed: int
+    error: SideShapeError, a: sp.Basic, b: sp.Basic, setup: Setup, seed: int
 ) -> Equivalence:
     other_label = "b" if error.label == "a" else "a"
     other = b if error.label == "a" else a
@@ -173,9 +173,9 @@ def _malformed(
     evaluator.functions = setup.functions
     other_shape = None
     try:
-        other_shape = _shape_text(other, evaluator.evaluate(other))
+        other_shape = shape_text(other, evaluator.evaluate(other))
     except ShapeError as other_error:
-        raise _undetermined(
+        raise undetermined(
             f"neither side is well formed: a: {error.error}; b: {other_error}"
             if error.label == "a"
             else f"neither side is well formed: a: {other_error}; b: {error.error}"
@@ -191,25 +191,25 @@ def _malformed(
     )
 
 
-def _compare_malformed(side_a: _Side, side_b: _Side, context: Any, seed: int) -> Equivalence:
+def compare_malformed(side_a: Side, side_b: Side, context: Any, seed: int) -> Equivalence:
     """One side (or both) has no meaning: a product whose shapes do not fit, a
     division by a matrix, a scalar added to a matrix."""
     if side_a.kind == side_b.kind == "malformed":
-        raise _undetermined(
+        raise undetermined(
             f"neither side is well formed: a {'; '.join(side_a.problems)}; "
             f"b {'; '.join(side_b.problems)}"
         )
     bad, good, label = (
         (side_a, side_b, "a") if side_a.kind == "malformed" else (side_b, side_a, "b")
     )
-    setup = _setup(context, good.terms, seed)
+    setup = numeric_setup(context, good.terms, seed)
     evaluator = setup.evaluator(points=2, seed=seed)
     good_shape = None
     try:
-        shapes = [_shape_text(term, evaluator.evaluate(term)) for term in good.terms]
+        shapes = [shape_text(term, evaluator.evaluate(term)) for term in good.terms]
         good_shape = shapes[-1]
     except ShapeError as error:
-        raise _undetermined(
+        raise undetermined(
             f"neither side is well formed: {'; '.join(bad.problems)}; {error}"
         ) from None
     except EvaluationError:

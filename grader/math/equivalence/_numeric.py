@@ -33,7 +33,7 @@ PRECISE = 10**6  # a number with a denominator above this (0.333333333333) is ch
 
 
 @dataclass
-class _Setup:
+class Setup:
     """What the numeric step needs from the context."""
 
     definitions: dict[sp.Basic, sp.Basic]
@@ -65,7 +65,7 @@ class _Setup:
         )
 
 
-def _setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> _Setup:
+def numeric_setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> Setup:
     definitions: dict[sp.Basic, sp.Basic] = {}
     functions: dict[str, NumericFunction] = {}
     if context is not None:
@@ -87,13 +87,13 @@ def _setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> _Setup:
         for node in sp.preorder_traversal(expr):
             if isinstance(node, MatrixSymbol):
                 dims.update(sp.sympify(s) for s in node.shape)
-            elif _is_gradient(node) and index < len(exprs):
+            elif is_gradient(node) and index < len(exprs):
                 gradients[0 if index < half else 1].add(node)
     # A gradient both sides share is one unknown quantity; given random values.
-    return _Setup(definitions, functions, dims, frozenset(gradients[0] & gradients[1]))
+    return Setup(definitions, functions, dims, frozenset(gradients[0] & gradients[1]))
 
 
-def _is_gradient(expr: sp.Basic) -> bool:
+def is_gradient(expr: sp.Basic) -> bool:
     return type(expr).__name__ in ("ScalarGradient", "MatrixGradient")
 
 
@@ -145,7 +145,7 @@ def _function_with_derivative(name: str, derivative: sp.Lambda, seed: int) -> Nu
 
 
 @dataclass
-class _Values:
+class Values:
     a: np.ndarray
     b: np.ndarray
     valid: np.ndarray
@@ -153,49 +153,49 @@ class _Values:
     condition: np.ndarray  # per point, the worst condition number of an inverse
 
 
-def _evaluate_pair(
-    a: sp.Basic, b: sp.Basic, setup: _Setup, seed: int, points: int, draw: int
-) -> _Values:
+def evaluate_pair(
+    a: sp.Basic, b: sp.Basic, setup: Setup, seed: int, points: int, draw: int
+) -> Values:
     evaluator = setup.evaluator(points=points, seed=seed, draw=draw)
-    va = _checked(evaluator, a, "a")
-    vb = _checked(evaluator, b, "b")
-    return _Values(va, vb, evaluator.valid.copy(), evaluator, evaluator.condition.copy())
+    va = evaluate_side(evaluator, a, "a")
+    vb = evaluate_side(evaluator, b, "b")
+    return Values(va, vb, evaluator.valid.copy(), evaluator, evaluator.condition.copy())
 
 
-class _SideShapeError(Exception):
+class SideShapeError(Exception):
     def __init__(self, label: str, error: ShapeError):
         self.label = label
         self.error = error
 
 
-def _checked(evaluator: Evaluator, expr: sp.Basic, label: str) -> np.ndarray:
+def evaluate_side(evaluator: Evaluator, expr: sp.Basic, label: str) -> np.ndarray:
     try:
         return evaluator.evaluate(expr)
     except ShapeError as error:
-        raise _SideShapeError(label, error) from None
+        raise SideShapeError(label, error) from None
 
 
-def _as_comparable(value: np.ndarray) -> np.ndarray:
+def as_comparable(value: np.ndarray) -> np.ndarray:
     """``(k,)`` scalars and ``(k, 1, 1)`` matrices both become ``(k, 1, 1)``."""
     return value[:, None, None] if value.ndim == 1 else value
 
 
-def _finite(value: np.ndarray) -> np.ndarray:
+def finite_points(value: np.ndarray) -> np.ndarray:
     return np.isfinite(value).all(axis=(1, 2))
 
 
-def _relative_gap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def relative_gap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Per point: the largest entry difference over the largest entry size (at least 1)."""
     scale = np.maximum(np.abs(x).max(axis=(1, 2)), np.abs(y).max(axis=(1, 2)))
     scale = np.maximum(scale, 1.0)
     return np.abs(x - y).max(axis=(1, 2)) / scale
 
 
-def _all_close(x: np.ndarray, y: np.ndarray) -> bool:
-    return bool((_relative_gap(x, y) <= 1e-9).all())
+def all_close(x: np.ndarray, y: np.ndarray) -> bool:
+    return bool((relative_gap(x, y) <= 1e-9).all())
 
 
-def _shape_text(expr: sp.Basic, value: np.ndarray) -> str:
+def shape_text(expr: sp.Basic, value: np.ndarray) -> str:
     if value.ndim == 1 or value.shape[1:] == (1, 1):
         return "scalar" if value.ndim == 1 else "1 x 1"
     shape = getattr(expr, "shape", None)

@@ -45,12 +45,12 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-class _Undetermined(Exception):
+class Undetermined(Exception):
     def __init__(self, result: Equivalence):
         self.result = result
 
 
-def _undetermined(reason: str, *, bad_input: bool = False, **details: Any) -> _Undetermined:
-    return _Undetermined(
+def undetermined(reason: str, *, bad_input: bool = False, **details: Any) -> Undetermined:
+    return Undetermined(
         Equivalence(UNDETERMINED, reason, details=details, method="none", bad_input=bad_input)
     )

@@ -11,13 +11,13 @@ import sympy as sp
 
 from grader.errors import GraderError
 from grader.math.calculus import MEANINGLESS_PARSE_ERRORS
-from grader.math.equivalence._result import _undetermined
+from grader.math.equivalence._result import undetermined
 
 MAX_EXPRESSION_CHARS = 20_000  # longer input is not parsed (no exam answer is this long)
 
 
 @dataclass
-class _Side:
+class Side:
     kind: str  # "expression" | "equation" | "malformed"
     terms: tuple  # (expr,) or (lhs, rhs); () when malformed
     text: str
@@ -28,7 +28,7 @@ class _Side:
         return self.terms[0]
 
 
-def _as_context(context: Any) -> Any:
+def as_context(context: Any) -> Any:
     if context is None or not isinstance(context, Mapping):
         return context
     from grader.math.context import MathContext
@@ -36,7 +36,7 @@ def _as_context(context: Any) -> Any:
     return MathContext.from_mapping(context)
 
 
-def _read_side(value: Any, label: str, context: Any) -> _Side:
+def read_side(value: Any, label: str, context: Any) -> Side:
     if isinstance(value, str):
         return _parse_side(value, label, context)
     kind = getattr(value, "kind", None)
@@ -44,28 +44,28 @@ def _read_side(value: Any, label: str, context: Any) -> _Side:
     if kind is not None and terms is not None:  # a MathLine
         return _side_from_line(value, label, getattr(value, "source", str(value)))
     if isinstance(value, sp.Equality):
-        return _Side("equation", (value.lhs, value.rhs), str(value))
+        return Side("equation", (value.lhs, value.rhs), str(value))
     if isinstance(value, sp.logic.boolalg.BooleanAtom):
-        raise _undetermined(f"{label} is the constant {value}, not a formula")
+        raise undetermined(f"{label} is the constant {value}, not a formula")
     if isinstance(value, sp.core.relational.Relational):
-        raise _undetermined(f"{label} is an inequality ({value}); only = is compared")
+        raise undetermined(f"{label} is an inequality ({value}); only = is compared")
     if isinstance(value, sp.MatrixBase) and not isinstance(value, sp.Basic):
         value = sp.ImmutableMatrix(value)  # a mutable Matrix is not a SymPy expression
     if isinstance(value, (int, float)):
         value = sp.nsimplify(value) if isinstance(value, float) else sp.Integer(value)
-    return _Side("expression", (value,), str(value))
+    return Side("expression", (value,), str(value))
 
 
-def _parse_side(text: str, label: str, context: Any) -> _Side:
+def _parse_side(text: str, label: str, context: Any) -> Side:
     if len(text) > MAX_EXPRESSION_CHARS:
-        raise _undetermined(
+        raise undetermined(
             f"could not parse {label}: the expression is too long "
             f"({len(text):,} characters, the limit is {MAX_EXPRESSION_CHARS:,})",
             bad_input=True,
             side=label,
         )
     if not text.strip():
-        raise _undetermined(f"could not parse {label}: it is empty", bad_input=True, side=label)
+        raise undetermined(f"could not parse {label}: it is empty", bad_input=True, side=label)
     from grader.math.parse import MathParseError, parse_math
 
     try:
@@ -76,46 +76,46 @@ def _parse_side(text: str, label: str, context: Any) -> _Side:
         if reason.startswith(tuple(MEANINGLESS_PARSE_ERRORS)):
             # The parser refuses these, but they are a student's mistake with a
             # meaning we can state (no matrix division), not unreadable text.
-            return _Side("malformed", (), text, (reason,))
+            return Side("malformed", (), text, (reason,))
         where = f" at column {position + 1}" if isinstance(position, int) else ""
-        raise _undetermined(
+        raise undetermined(
             f"could not parse {label}{where}: {reason}",
             bad_input=True,
             side=label,
             position=position,
         ) from None
     except RecursionError:
-        raise _undetermined(
+        raise undetermined(
             f"could not parse {label}: it is nested too deeply", bad_input=True, side=label
         ) from None
     except GraderError as error:
-        raise _undetermined(
+        raise undetermined(
             f"could not parse {label}: {error.message}", bad_input=True, side=label
         ) from None
     return _side_from_line(line, label, text)
 
 
-def _side_from_line(line: Any, label: str, text: str) -> _Side:
+def _side_from_line(line: Any, label: str, text: str) -> Side:
     terms = tuple(line.terms)
     if getattr(line, "rest", None):
-        raise _undetermined(
+        raise undetermined(
             f"{label} holds more than one statement ({text!r}); compare them one by one"
         )
     problems = tuple(getattr(line, "shape_problems", None) or ())
     if problems and line.kind in ("expression", "equation"):
-        return _Side("malformed", (), text, problems)
+        return Side("malformed", (), text, problems)
     if getattr(line, "continues_previous", False):
-        raise _undetermined(
+        raise undetermined(
             f"{label} starts with '=' and continues a previous line; give the whole statement"
         )
     if line.kind == "expression" and len(terms) == 1:
-        return _Side("expression", terms, text)
+        return Side("expression", terms, text)
     if line.kind == "equation" and len(terms) == 2:
-        return _Side("equation", terms, text)
+        return Side("equation", terms, text)
     if line.kind == "chain":
-        raise _undetermined(
+        raise undetermined(
             f"{label} is a chain of {len(terms)} equal expressions; compare its parts one by one"
         )
     if line.kind == "shape_statement":
-        raise _undetermined(f"{label} states shapes, it is not a formula")
-    raise _undetermined(f"{label} is text, not a formula", bad_input=True, side=label)
+        raise undetermined(f"{label} states shapes, it is not a formula")
+    raise undetermined(f"{label} is text, not a formula", bad_input=True, side=label)

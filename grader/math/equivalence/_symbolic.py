@@ -9,7 +9,7 @@ import sympy as sp
 from sympy.matrices.expressions import MatrixExpr
 
 from grader.math.equivalence._result import EQUAL, NOT_EQUAL, UNDETERMINED, Equivalence
-from grader.math.equivalence._sides import _Side
+from grader.math.equivalence._sides import Side
 from grader.timelimit import TimeLimitExceeded, WorkerCrashed, run_with_time_limit
 
 
@@ -42,7 +42,7 @@ def _symbolic_difference_is_zero(a: sp.Basic, b: sp.Basic, definitions: dict) ->
     return None
 
 
-def _symbolic_or_undetermined(
+def symbolic_or_undetermined(
     a: sp.Basic, b: sp.Basic, context: Any, time_limit: float, why: str
 ) -> Equivalence:
     definitions = {}
@@ -101,8 +101,8 @@ def _equation_roots(r1: sp.Basic, r2: sp.Basic) -> bool | None:
     return set(sp.real_roots(p1)) == set(sp.real_roots(p2))
 
 
-def _symbolic_equations_or_undetermined(
-    a: _Side, b: _Side, time_limit: float, why: str
+def symbolic_equations_or_undetermined(
+    a: Side, b: Side, time_limit: float, why: str
 ) -> Equivalence:
     if any(isinstance(t, MatrixExpr) for t in (*a.terms, *b.terms)):
         return Equivalence(UNDETERMINED, why, details={"numeric": why}, method="none")
