@@ -1,0 +1,198 @@
+"""The computation graph of a context's definitions, and partial derivatives on
+it the way backpropagation takes them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
+
+
+def _rule_function(name: str, rule: sp.Lambda) -> type:
+    """A SymPy function class named ``name`` whose derivative is ``rule``."""
+
+    def fdiff(self: Any, argindex: int = 1) -> Any:
+        if argindex != 1:
+            raise sp.ArgumentIndexError(self, argindex)
+        value = rule(self.args[0])
+        return value.replace(sp.Function(name), _RULES_CACHE[(name, rule)])
+
+    cls = type(name, (sp.Function,), {"fdiff": fdiff, "_rule": rule})
+    _RULES_CACHE[(name, rule)] = cls
+    return cls
+
+
+_RULES_CACHE: dict[tuple[str, sp.Lambda], type] = {}
+
+
+@dataclass
+class Graph:
+    """A context's definitions as a computation graph, and derivatives on it.
+
+    ``symbols``: name -> SymPy object (``Symbol`` or ``MatrixSymbol``) for
+    every name that can appear; ``definitions``: name -> expression, in the
+    context's order; ``function_rules``: function name -> ``Lambda(u, f'(u))``.
+    """
+
+    symbols: dict[str, Any]
+    definitions: dict[str, Any] = field(default_factory=dict)
+    function_rules: dict[str, sp.Lambda] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._partials: dict[tuple[str, str], Any] = {}
+        self._by_object = {obj: name for name, obj in self.symbols.items()}
+        self._uses: dict[str, set[str]] = {}
+        for name, expr in self.definitions.items():
+            self._uses[name] = {
+                self._by_object[s] for s in _free_names(expr) if s in self._by_object
+            }
+        # f(arg) -> node name, to write derivatives back in the graph's names
+        self._fold = {
+            expr: self.symbols[name]
+            for name, expr in self.definitions.items()
+            if isinstance(expr, AppliedUndef) and name in self.symbols
+        }
+
+    # structure -----------------------------------------------------------
+
+    def uses(self, name: str) -> set[str]:
+        """Names the definition of ``name`` uses directly (empty for a leaf)."""
+        return self._uses.get(name, set())
+
+    def children(self, name: str) -> list[str]:
+        """Nodes whose definitions use ``name`` directly."""
+        return [node for node, used in self._uses.items() if name in used]
+
+    def depends_on(self, node: str, name: str) -> bool:
+        """True when ``node``'s value depends on ``name`` through the definitions."""
+        seen: set[str] = set()
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            for used in self.uses(current):
+                if used == name:
+                    return True
+                if used not in seen:
+                    seen.add(used)
+                    stack.append(used)
+        return False
+
+    def is_sink(self, name: str) -> bool:
+        """A defined name nothing else uses (the loss)."""
+        return name in self.definitions and not self.children(name)
+
+    def is_local(self, of: str, wrt: str) -> bool:
+        """``d of / d wrt`` is a local derivative: one edge of the graph."""
+        return of in self.definitions and not self.is_sink(of) and wrt in self.uses(of)
+
+    def expand(self, expr: Any, keep: Iterable[str] = ()) -> Any:
+        """Substitute definitions (recursively) except for the names in ``keep``."""
+        keep = set(keep)
+        replacements = {
+            self.symbols[name]: value
+            for name, value in self.definitions.items()
+            if name not in keep and name in self.symbols
+        }
+        for _ in range(len(self.definitions) + 1):
+            new = expr.xreplace(replacements)
+            if new == expr:
+                break
+            expr = new
+        return expr
+
+    # derivatives ----------------------------------------------------------
+
+    def differentiate(self, expr: Any, wrt: Any) -> Any:
+        """d expr / d wrt with the function rules applied (scalar or matrix ``wrt``)."""
+        with_rules = self._with_rules(expr)
+        if isinstance(wrt, MatrixSymbol) or isinstance(with_rules, MatrixExpr):
+            result = with_rules.diff(wrt)
+            if isinstance(result, MatrixExpr):
+                result = result.doit()
+            if isinstance(wrt, MatrixSymbol) and isinstance(result, MatrixExpr):
+                result = sp.expand(result)
+        else:
+            result = sp.diff(with_rules, wrt).doit()
+        return self._without_rules(result)
+
+    def local(self, of: str, wrt: str) -> Any:
+        """The local derivative of ``of``'s definition with respect to ``wrt``."""
+        key = ("local:" + of, wrt)
+        if key not in self._partials:
+            value = self.differentiate(self.definitions[of], self.symbols[wrt])
+            self._partials[key] = self.fold(value)
+        return self._partials[key]
+
+    def partial(self, of: str, wrt: str) -> Any:
+        """d of / d wrt, backpropagation style, in the graph's names.
+
+        ``wrt`` is held as an input (its definition, if any, is not used);
+        ``of`` depends on it through the definitions.
+        """
+        key = (of, wrt)
+        if key in self._partials:
+            return self._partials[key]
+        wrt_obj = self.symbols[wrt]
+        if of == wrt:
+            value = sp.Identity(wrt_obj.shape[0]) if isinstance(wrt_obj, MatrixSymbol) else 1
+        elif self._all_scalar(of, wrt):
+            value = 0
+            for child in self.children(wrt):
+                if child == of or self.depends_on(of, child):
+                    value += self.partial(of, child) * self.local(child, wrt)
+            value = _tidy(value)
+        elif of in self.definitions:
+            expanded = self.expand(self.symbols[of], {wrt})
+            value = self.fold(self.differentiate(expanded, wrt_obj))
+        else:
+            raise KeyError(f"{of} is not defined in the context")
+        self._partials[key] = value
+        return value
+
+    def gradient(self, expr: Any, wrt: str) -> Any:
+        """d expr / d wrt of an explicit expression (``\\nabla (...)``)."""
+        return self.fold(self.differentiate(self.expand(expr, {wrt}), self.symbols[wrt]))
+
+    def fold(self, expr: Any) -> Any:
+        """Write ``sigma(z1)`` back as ``a1`` where the context defines ``a1 = sigma(z1)``."""
+        if not self._fold or not isinstance(expr, sp.Basic):
+            return expr
+        return expr.xreplace(self._fold)
+
+    def _all_scalar(self, of: str, wrt: str) -> bool:
+        names = {of, wrt} | {n for n in self.definitions if self.depends_on(of, n)}
+        return all(not isinstance(self.symbols.get(n), MatrixSymbol) for n in names) and all(
+            not isinstance(self.definitions.get(n), MatrixExpr) for n in names
+        )
+
+    def _with_rules(self, expr: Any) -> Any:
+        for name, rule in self.function_rules.items():
+            cls = _RULES_CACHE.get((name, rule)) or _rule_function(name, rule)
+            expr = expr.replace(sp.Function(name), cls)
+        return expr
+
+    def _without_rules(self, expr: Any) -> Any:
+        for name, rule in self.function_rules.items():
+            cls = _RULES_CACHE.get((name, rule))
+            if cls is not None:
+                expr = expr.replace(cls, sp.Function(name))
+        return expr
+
+
+def _free_names(expr: Any) -> set[Any]:
+    if not isinstance(expr, sp.Basic):
+        return set()
+    return set(expr.free_symbols) | set(expr.atoms(MatrixSymbol))
+
+
+def _tidy(expr: Any) -> Any:
+    """Cancel fractions (BCE's 1/a2 against sigma's a2 (1 - a2)); keep products as written."""
+    if not isinstance(expr, sp.Basic):
+        return expr
+    if expr.is_Add or any(p.exp.is_negative for p in expr.atoms(sp.Pow)):
+        return sp.factor(sp.cancel(expr))
+    return expr
