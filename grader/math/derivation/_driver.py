@@ -24,7 +24,7 @@ def check_derivation(
     time_limit: float | None = DEFAULT_TIME_LIMIT,
     first_line: int = 1,
 ) -> DerivationResult:
-    """Check a derivation step by step; see the module docstring.
+    """Check a derivation step by step; see ``grader.math.derivation``.
 
     ``lines``: the answer's text (line numbers counted from ``first_line``)
     or a list of ``(line_no, text)``. ``context``: a ``MathContext`` (or
@@ -32,9 +32,10 @@ def check_derivation(
 
     With a time limit, the whole derivation is first checked in one call of
     ``grader.timelimit`` limited to one step's time plus a quarter second per
-    statement (the usual case: a derivation takes a fraction of a second). Only when that runs out is it
-    checked again step by step, each step under the limit, so that the step
-    that runs out is ``undetermined`` and the others are still checked.
+    statement (the usual case: a derivation takes a fraction of a second).
+    Only when that runs out is it checked again step by step, each step under
+    the limit, so that the step that runs out is ``undetermined`` and the
+    others are still checked.
     """
     sources = math_sources(lines, first_line)
     milestones = list(milestones)
