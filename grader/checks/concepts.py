@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
-from grader.text import ConceptSpec, Idea, Misconception, grade_concepts
+from grader.text import ConceptSpec, Idea, Misconception, grade_concepts, similarity_grade
 
 
 def concept_spec(check: Any) -> ConceptSpec:
@@ -50,6 +50,8 @@ class ConceptsAdapter:
                 items=[ItemOutcome(i.id, "missing") for i in check.ideas],
                 engine_score=0.0,
             )
+        if not check.ideas:
+            return self._by_similarity(check, answer)
         result = grade_concepts(answer.text, concept_spec(check), first_line=answer.first_line)
         outcome = CheckOutcome(
             engine_score=float(result.score),
@@ -75,6 +77,26 @@ class ConceptsAdapter:
             outcome.items.append(
                 ItemOutcome(mis_id, "misconception", getattr(mis, "line_no", None))
             )
+        return outcome
+
+    def _by_similarity(self, check: Any, answer: AnswerInput) -> CheckOutcome:
+        """A reference-only check: the calibrated similarity fallback, out of its points."""
+        spec = concept_spec(check)  # the engine's own checks of the fields
+        result = similarity_grade(answer.text, spec.reference or "", max_marks=spec.max_score)
+        outcome = CheckOutcome(
+            engine_score=float(result.score),
+            engine_max=float(result.max_score),
+            feedback=list(result.feedback),
+            review_reasons=list(result.review_reasons),
+            # instructor view only (student_view drops details); no reference text
+            details={
+                "method": "similarity",
+                "predicted_fraction": round(result.similarity, 3),
+                "features": {k: round(v, 3) for k, v in result.features.items()},
+            },
+        )
+        if result.needs_review and not outcome.review_reasons:
+            outcome.review_reasons.append("the text engine asks for a human look")
         return outcome
 
 

@@ -175,6 +175,9 @@ def test_good_paraphrase_scores_full_marks_without_review(reference_only):
     report = grade_example(rubric, question, part, PARAPHRASE)
     assert report.score == part.points
     assert not report.needs_review
+    (check,) = report.checks
+    assert check.details["method"] == "similarity"
+    assert check.details["predicted_fraction"] >= 0.85
 
 
 @pytest.mark.parametrize("answer", [a for _, a in WRONG_ANSWERS], ids=[i for i, _ in WRONG_ANSWERS])
