@@ -416,18 +416,26 @@ def _split_word(word: str, token: Token, known: frozenset[str], latex: bool) -> 
     return result
 
 
-def _looks_like_prose(tokens: list[Token], known: frozenset[str]) -> bool:
+def _looks_like_prose(tokens: list[Token], known: frozenset[str], latex: bool) -> bool:
+    """Words, not math: at least two unknown words, one of them a common
+    English word (``the``, ``is``, ``so``...). In LaTeX, where letters run
+    together as products, it takes three unknown words of three letters or more
+    (``\\alpha \\rightarrow controls the step size``)."""
+    shortest = 3 if latex else 2
     words = [
-        t.text for t in tokens if t.kind == "IDENT" and len(t.text) >= 2 and t.text not in known
+        t.text
+        for t in tokens
+        if t.kind == "IDENT" and not t.verbatim and len(t.text) >= shortest and t.text not in known
     ]
-    return len(words) >= 2 and any(word.lower() in _ENGLISH for word in words)
+    enough = 3 if latex else 2
+    return len(words) >= enough and any(word.lower() in _ENGLISH for word in words)
 
 
 def _parse_statement(text: str, context: MathContext | None) -> MathLine:
     raw_tokens = tokenize(text)
     latex = bool(_LATEX_SIGNS.search(text))
     known = context.known_names if context is not None else (GREEK | BUILTIN_FUNCTIONS)
-    if not latex and _looks_like_prose(raw_tokens, known):
+    if _looks_like_prose(raw_tokens, known, latex):
         return MathLine(kind="text", terms=[], source=text, text_notes=[text.strip()])
     tokens = _prepare_tokens(raw_tokens, context, latex)
     parser = Parser(text, tokens, context, latex)

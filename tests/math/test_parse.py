@@ -316,6 +316,8 @@ LINES = [
     (r"\text{scalar}", "text", "=", False, 0),
     ("$$ x = 1 $$", "equation", "=", False, 2),
     ("we see that the loss is small", "text", "=", False, 0),
+    (r"\alpha \rightarrow controls the step size", "text", "=", False, 0),
+    (r"\text{so} x = 1", "equation", "=", False, 2),
 ]
 
 
