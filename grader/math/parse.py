@@ -343,6 +343,28 @@ def _parse_uncached(text: str, context: MathContext | None) -> MathLine:
     return line
 
 
+_NO_CONTEXT_LATEX_WORDS = frozenset(BUILTIN_FUNCTIONS)
+
+
+def _plain_words(context: MathContext | None) -> frozenset[str]:
+    """Words read whole in plain text: context names, built-ins, Greek names."""
+    return context.known_names if context is not None else (GREEK | BUILTIN_FUNCTIONS)
+
+
+def _latex_words(context: MathContext | None) -> frozenset[str]:
+    """Words read whole in LaTeX: as in plain text, but a Greek name needs its
+    backslash unless the context declares it (``xi`` is ``x i`` in TeX)."""
+    if context is None:
+        return _NO_CONTEXT_LATEX_WORDS
+    cached = context._cache.get("latex_words")
+    if cached is None:
+        cached = frozenset(
+            name for name in context.known_names if name not in GREEK or context.is_declared(name)
+        )
+        context._cache["latex_words"] = cached
+    return cached
+
+
 def _prepare_tokens(tokens: list[Token], context: MathContext | None, latex: bool) -> list[Token]:
     """Attach digits to names (``w1``) and split letter runs into names.
 
@@ -352,13 +374,7 @@ def _prepare_tokens(tokens: list[Token], context: MathContext | None, latex: boo
     them in plain text too (``Xbeta``); any other plain-text word is one name
     (``yhat``) and is reported as unknown.
     """
-    known = context.known_names if context is not None else (GREEK | BUILTIN_FUNCTIONS)
-    if latex:
-        known = frozenset(
-            name
-            for name in known
-            if name not in GREEK or (context is not None and context.is_declared(name))
-        )
+    known = _latex_words(context) if latex else _plain_words(context)
     result: list[Token] = []
     index = 0
     count = len(tokens)
