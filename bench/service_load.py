@@ -58,7 +58,7 @@ def main() -> None:
         [
             sys.executable,
             "-m",
-            "grader.cli",
+            "grader",
             "serve",
             "--rubric",
             str(ROOT / "rubrics" / "ml-exam.yaml"),
