@@ -887,7 +887,7 @@ def cli_grade(
     fmt: str,
     time_limit: float | None,
     sheet_time_limit: float | None,
-    below: Callable[[Any], bool],
+    below: Callable[[Any], bool] | None,
     echo: Callable[..., None],
 ) -> int:
     """`grader grade` with ``--out``/``--jobs`` or a batch format: grade in the
@@ -911,7 +911,8 @@ def cli_grade(
         for sid, reason in failed.items():
             echo(f"error: {sid}: {reason}", err=True)
         echo(_render_stdout(reports, fmt, failed).rstrip("\n"))
-    any_below = any(below(report) for report in (reports or result.reports()))
+    # (reading every report back from disk only when there is a threshold)
+    any_below = below is not None and any(below(report) for report in (reports or result.reports()))
     if result.failed:
         return 2
     return 1 if any_below else 0

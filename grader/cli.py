@@ -193,7 +193,7 @@ def grade(paths, rubric, fmt, out, min_score, time_limit, jobs, sheet_time_limit
                 fmt=fmt,
                 time_limit=time_limit,
                 sheet_time_limit=sheet_time_limit,
-                below=lambda report: _below(report, threshold),
+                below=(lambda report: _below(report, threshold)) if threshold else None,
                 echo=click.echo,
             )
         )

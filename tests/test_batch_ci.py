@@ -178,3 +178,12 @@ def test_grade_batch_formats_to_stdout(fmt, mini):
         assert text.startswith('<?xml version="1.0"')
     else:
         assert text.startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize(
+    ("min_score", "exit_code"), [("1", 0), ("50%", 0), ("1.5", 1)], ids=["marks", "share", "below"]
+)
+def test_grade_out_min_score(mini, min_score, exit_code):
+    rubric, sheet = mini
+    args = ["grade", sheet, "--rubric", rubric, "--out", "out", "--min-score", min_score]
+    assert CliRunner().invoke(main, args).exit_code == exit_code
