@@ -1,0 +1,477 @@
+"""Reading shape statements written in words or plain text.
+
+``parse_math`` reads the LaTeX forms (``y \\in \\mathbb{R}^{n \\times 1}``,
+``x = R^{n \\times d+1}``, a bmatrix column). Students also type shapes in
+words, and this module reads those::
+
+    y is n x 1          y: n x 1           y is n×1          y is an n by 1 vector
+    y ∈ R^(n x 1)       y in R^{n x 1}     y (n x 1)         y has shape (n, 1)
+    X is n x d+1        beta is a (d+1)-dimensional column vector
+    y, X and beta are ...   (several statements per line: ',', ';', 'and')
+
+Reading rules (the same as the LaTeX reader's):
+
+- ``x``, ``×``, ``\\times`` and ``by`` separate rows from columns and bind
+  looser than ``+``: ``n x d+1`` is ``n x (d+1)``.
+- A vector with one dimension (``R^k``, ``R^{d+1}``, ``k-dimensional``,
+  ``(k,)``, ``a vector of length k``) is a column, ``k x 1``, unless the
+  statement says ``row`` (then ``1 x k``).
+- ``scalar`` is ``1 x 1``.
+- Names are read as the parser reads them (``\\beta``, ``β`` and ``beta``
+  are ``beta``; ``\\mathbf{X}`` is ``X``; ``w_1`` is ``w1``) and go through
+  the context's aliases (``B`` -> ``beta``).
+- A dimension is a number, a one-letter name (optionally subscripted or with
+  digits: ``n``, ``d``, ``p``, ``n_1``), a dimension of the context, or a
+  sum/difference/product of those (``d+1``, ``2n``, ``(d + 1)``).
+
+Text that looks like a shape statement (it names a symbol or has shape words
+such as ``dimensional``, ``shape``, ``R^``, ``n x 1``) but does not read is
+returned in :attr:`ShapeReading.unreadable` with a reason, so that a caller
+can ask for review instead of scoring it as absent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from grader.math._names import GREEK, canonical_name
+from grader.math.normalize import normalize_ocr
+
+if TYPE_CHECKING:
+    from grader.math.context import MathContext
+
+__all__ = ["ShapeReading", "ShapeStatement", "UnreadShape", "read_shape_statements"]
+
+
+@dataclass(frozen=True)
+class ShapeStatement:
+    """``name`` (canonical) has ``shape`` = (rows, cols), stated on ``line_no``."""
+
+    name: str
+    shape: tuple[Any, Any]
+    line_no: int
+    text: str  # the statement as written (after OCR normalisation)
+    written: str = ""  # the name as written
+
+
+@dataclass(frozen=True)
+class UnreadShape:
+    """Text that looks like a shape statement but could not be read."""
+
+    line_no: int
+    text: str
+    reason: str
+    names: tuple[str, ...] = ()  # canonical names the text mentions, if any
+
+
+@dataclass
+class ShapeReading:
+    statements: list[ShapeStatement] = field(default_factory=list)
+    unreadable: list[UnreadShape] = field(default_factory=list)
+
+    @property
+    def shapes(self) -> dict[str, tuple[Any, Any]]:
+        """``{name: (rows, cols)}``; a name stated twice keeps its last statement."""
+        return {statement.name: statement.shape for statement in self.statements}
+
+
+# ------------------------------------------------------------------ LaTeX -> plain
+
+_FONT = re.compile(
+    r"\\(?:mathbf|boldsymbol|bm|mathit|mathrm|mathsf|mathnormal|pmb|vec|operatorname|text|textbf|textit|mbox)"
+    r"\s*\{([^{}]*)\}"
+)
+_FONT_BARE = re.compile(r"\\(?:boldsymbol|bm|mathbf|vec|pmb)\s*(?=\\?[A-Za-z])")
+_REALS = re.compile(
+    r"\\mathbb\s*\{?\s*R\s*\}?|\\mathbf\s*\{\s*R\s*\}|\\R(?![A-Za-z])|\\Re(?![A-Za-z])"
+)
+_R_POWER_BRACES = re.compile(r"\bR\s*\^\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
+_SPACING = re.compile(r"\\q?quad(?![A-Za-z])|\\\\")
+_SMALL_SPACE = re.compile(r"\\[,;:! ]|~")
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+_LEFT_RIGHT = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?![A-Za-z])\s*")
+_ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{[^{}]*\}")
+
+
+def _plain(text: str) -> str:
+    """LaTeX-ish text as plain words: ``\\beta \\in \\mathbb{R}^{d+1}`` -> ``beta in R^(d+1)``."""
+    text = text.replace("$", " ")
+    text = _ENVIRONMENT.sub(" ", text)
+    text = _SPACING.sub(" ; ", text)
+    text = _REALS.sub("R", text)
+    text = _LEFT_RIGHT.sub("", text)
+    for _ in range(2):
+        text = _FONT.sub(r"\1", text)
+    text = _FONT_BARE.sub("", text)
+    text = _R_POWER_BRACES.sub(lambda m: f"R^({m.group(1)})", text)
+    text = _SMALL_SPACE.sub(" ", text)
+
+    def command(match: re.Match[str]) -> str:
+        word = match.group(1)
+        if word in ("times", "cross"):
+            return " x "
+        if word == "in":
+            return " in "
+        if word in GREEK or canonical_name("\\" + word) in GREEK:
+            return canonical_name("\\" + word)
+        if word in ("mid", "colon"):
+            return " : "
+        return " "
+
+    text = _COMMAND.sub(command, text)
+    text = text.replace("{", "(").replace("}", ")")
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+# ------------------------------------------------------------------ splitting
+
+
+def _split_top_level(text: str) -> list[tuple[str, str]]:
+    """Statements of a line, each with the separator before it: split at
+    ``;``, ``,`` and `` and `` outside brackets."""
+    pieces: list[tuple[str, str]] = []
+    depth = 0
+    start = 0
+    index = 0
+    before = ";"
+    while index < len(text):
+        char = text[index]
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            if char in ";,":
+                pieces.append((text[start:index], before))
+                before = char
+                start = index + 1
+            else:
+                match = _AND.match(text, index)
+                if match:
+                    pieces.append((text[start:index], before))
+                    before = ","
+                    start = index = match.end()
+                    continue
+        index += 1
+    pieces.append((text[start:], before))
+    return [(piece.strip(), sep) for piece, sep in pieces if piece.strip()]
+
+
+_AND = re.compile(r"\s+(?:and|&)\s+", re.I)
+
+# ------------------------------------------------------------------ statements
+
+_NAME = r"[A-Za-z][A-Za-z0-9]*(?:_\(?[A-Za-z0-9]+\)?)?(?:hat|bar)?'*"
+_NAME_RE = re.compile(_NAME)
+_SHAPE_WORD = r"(?:shape|size|dimensions?|dims?|order)"
+_VERB = re.compile(
+    r"\s*(?:"
+    r"(?:is|are)\s+(?:(?:of|with)\s+)?(?:(?:the|a|an)\s+)?(?:"
+    + _SHAPE_WORD
+    + r"\s*(?:of\s+)?(?:[:=]\s*)?)?"
+    r"|(?:has|have)\s+(?:(?:the\s+|a\s+)?" + _SHAPE_WORD + r"\s*(?:of\s+)?(?:[:=]\s*)?)?"
+    r"|(?:of|with)\s+" + _SHAPE_WORD + r"\s*(?:[:=]\s*)?"
+    r"|" + _SHAPE_WORD + r"\s*(?:[:=]\s*)?"
+    r"|:=?\s*|=\s*|in\s+|~\s*"
+    r"|(?=[(\[])"
+    r")",
+    re.I,
+)
+# "the shape of y is", "dim(y) ="
+_SHAPE_OF = re.compile(
+    r"^(?:the\s+)?" + _SHAPE_WORD + r"\s*(?:of\s+|\(\s*)(" + _NAME + r")\s*\)?\s*(?:is|=|:)\s*",
+    re.I,
+)
+_NAME_LIST = re.compile(
+    r"^\s*(?:the\s+)?(?:(?:vector|matrix|column vector|design matrix)\s+)?("
+    + _NAME
+    + r"(?:\s*(?:,|and|&)\s*"
+    + _NAME
+    + r")*)"
+)
+# a shape written as a subscript: X_{n x (d+1)}
+_SUBSCRIPT_SHAPE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)_\((.+)\)\s*$")
+
+_LEADING = re.compile(
+    r"^(?:(?:a|an|the)\s+)?(?:(?:real|column|row)\s+)*(?:(?:vector|matrix|array)\s+)?"
+    r"(?:(?:of|with)\s+)?(?:(?:length|size|dimensions?|dim|shape|order)\s*(?:of\s+)?(?:[:=]\s*)?)?",
+    re.I,
+)
+_FILLER_END = re.compile(
+    r"(?:\s*[.,;:]|\s+(?:real|real-valued|valued|column|row|vector|matrix|array|"
+    r"of\s+reals?|of\s+real\s+numbers|in\s+size|in\s+shape|(?:dimension|dimensional)\s+vector))+$",
+    re.I,
+)
+_DIMENSIONAL = re.compile(
+    r"^(.+?)\s*-?\s*(?:dim|dimensional|dimension|elements?|entry|entries|components?|vector)$", re.I
+)
+_SEPARATOR = re.compile(
+    r"\s+(?:x|X|by)\s+|\s*×\s*|(?<=[\d)])\s*[xX]\s*(?=[\d(A-Za-z])|(?<=[A-Za-z])[xX](?=[\d(])"
+)
+_DIMENSION_CHARS = re.compile(r"^[A-Za-z0-9_+\-*() ]+$")
+_DIMENSION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_ONE_LETTER_DIMENSION = re.compile(r"^[A-Za-z](?:_?[0-9]+|_[A-Za-z])?$")
+# Signs that a statement is about a shape (when it does not read).
+_SHAPE_SIGNS = re.compile(
+    r"\b(?:dimensional|dimensions?|dims?|shape|size|rows?|columns?|length)\b|R\s*\^|\bin\s+R\b"
+    r"|\w\s+(?:x|by)\s+\w|\w\s*×\s*\w|-dim",
+    re.I,
+)
+_STRONG_SHAPE_SIGNS = re.compile(
+    r"R\^|\bin\s+R\b|\b\w+\)?\s+(?:x|by)\s+\(?\w+\b|\w\s*×\s*\w|-dim", re.I
+)
+_NOT_NAMES = frozenset(
+    """a an the is are it this that its of in on and or to be has have with shape size dim
+    dimension dimensions vector matrix column row where so then thus hence we each which
+    all both these those""".split()
+)
+
+
+def read_shape_statements(
+    text: str | Iterable[tuple[int, str]],
+    context: MathContext | None = None,
+    *,
+    first_line: int = 1,
+    names: Iterable[str] = (),
+) -> ShapeReading:
+    """Shape statements in ``text`` (a block, or ``(line number, text)`` pairs).
+
+    ``names``: canonical names the caller expects (besides the context's
+    symbols): read as names even when they are longer than one letter and
+    not in the context.
+    """
+    if isinstance(text, str):
+        lines = [(first_line + i, line) for i, line in enumerate(text.splitlines())]
+    else:
+        lines = list(text)
+    expected = set(names)
+    if context is not None:
+        expected |= {name for name in context.shapes}
+    reading = ShapeReading()
+    for line_no, line in lines:
+        _read_line(line_no, line, context, expected, reading)
+    return reading
+
+
+def _read_line(
+    line_no: int,
+    line: str,
+    context: MathContext | None,
+    expected: set[str],
+    reading: ShapeReading,
+) -> None:
+    if not line.strip():
+        return
+    plain = _plain(normalize_ocr(line).text)
+    plain = re.sub(r"\s*\^\s*", "^", plain)
+    # "n rows and d+1 columns" before "and" splits statements
+    plain = re.sub(
+        r"(\S+)\s+rows?\s*(?:,|and|by|x)\s*(\S+)\s+col(?:umn)?s?\b", r"\1 x \2", plain, flags=re.I
+    )
+    pending: list[str] = []  # names listed before their shape: "y, X in R^n"
+    for piece, separator in _split_top_level(plain):
+        if separator == ";":
+            pending = []
+        names_only = _NAME_LIST.match(piece)
+        if (
+            names_only
+            and names_only.end() == len(piece.rstrip(" ."))
+            and _all_names(names_only.group(1), context, expected)
+        ):
+            pending.append(names_only.group(1))
+            continue
+        if pending:
+            piece = ", ".join(pending) + ", " + piece
+            pending = []
+        _read_statement(line_no, piece, context, expected, reading)
+
+
+def _all_names(listed: str, context: MathContext | None, expected: set[str]) -> bool:
+    written = [w for w in re.split(r"\s*(?:,|\band\b|&)\s*", listed) if w]
+    return bool(written) and all(_resolve(w, context, expected) is not None for w in written)
+
+
+def _resolve(written: str, context: MathContext | None, expected: set[str]) -> str | None:
+    """The canonical name for a written subject, or None when it is not a name."""
+    if written.lower() in _NOT_NAMES:
+        return None
+    name = canonical_name(written.replace("(", "{").replace(")", "}"))
+    if context is not None:
+        name = context.resolve_alias(name)
+        if context.is_declared(name):
+            return name
+    if name in expected:
+        return name
+    base = re.sub(r"[0-9_'].*$", "", name)
+    return name if len(base) == 1 or base in GREEK else None
+
+
+def _read_statement(
+    line_no: int,
+    statement: str,
+    context: MathContext | None,
+    expected: set[str],
+    reading: ShapeReading,
+) -> None:
+    shape_of = _SHAPE_OF.match(statement)
+    subscript = _SUBSCRIPT_SHAPE.match(statement)
+    listed = _NAME_LIST.match(statement)
+    written_names: list[str] = []
+    rest = ""
+    if shape_of:
+        written_names = [shape_of.group(1)]
+        rest = statement[shape_of.end() :]
+    elif subscript and _SEPARATOR.search(subscript.group(2)):
+        written_names = [subscript.group(1)]
+        rest = subscript.group(2)
+    elif listed:
+        verb = _VERB.match(statement, listed.end())
+        written_names = [
+            w for w in re.split(r"\s*(?:,|\band\b|&)\s*", listed.group(1), flags=re.I) if w
+        ]
+        rest = statement[verb.end() :] if verb and verb.end() > listed.end() else ""
+        if verb and verb.end() == listed.end() and statement[listed.end() :].lstrip()[:1] in "([":
+            rest = statement[listed.end() :]
+        if not rest:  # "X^T X is ...": the statement is not about the name
+            written_names = []
+    resolved = [_resolve(w, context, expected) for w in written_names]
+    names = tuple(n for n in resolved if n is not None)
+    shape = _read_shape(rest) if rest and names and len(names) == len(resolved) else None
+    if shape is not None and not isinstance(shape, str):
+        for written, name in zip(written_names, names, strict=True):
+            reading.statements.append(ShapeStatement(name, shape, line_no, statement, written))
+        return
+    if _looks_like_shape(statement, names):
+        reason = shape if isinstance(shape, str) else _why_unread(written_names, names, rest)
+        reading.unreadable.append(UnreadShape(line_no, statement, reason, names))
+
+
+def _why_unread(written: list[str], names: tuple[str, ...], rest: str) -> str:
+    if not written or not names:
+        return "no symbol name before the shape"
+    if not rest:
+        return "no shape after the name (write e.g. 'y is n x 1')"
+    return f"cannot read the shape {rest.strip()!r} (write e.g. 'n x 1' or 'R^(n x 1)')"
+
+
+def _looks_like_shape(statement: str, names: tuple[str, ...]) -> bool:
+    """A statement about a named symbol with a shape word, or one with a
+    written shape (``R^``, ``n x d``, ``k-dimensional``) about anything."""
+    if not _SHAPE_SIGNS.search(statement):
+        return False
+    return bool(names) or bool(_STRONG_SHAPE_SIGNS.search(statement))
+
+
+def _read_shape(text: str) -> tuple[Any, Any] | str | None:
+    """(rows, cols) for the shape part of a statement; a reason string when it
+    is shape-like but does not read; None when it is not a shape at all."""
+    text = text.strip()
+    row = bool(re.search(r"\brow\b", text, re.I))
+    vector = bool(re.search(r"\bvector\b", text, re.I))
+    text = _FILLER_END.sub("", text).strip()
+    text = _LEADING.sub("", text, count=1).strip()
+    text = _FILLER_END.sub("", text).strip()
+    if not text:
+        return None
+    if re.fullmatch(r"(?:a\s+)?(?:real\s+)?(?:scalar|number|real number|real)", text, re.I):
+        return _dims("1", "1")
+    power = re.fullmatch(r"R\^(?:\((.*)\)|([A-Za-z0-9]+))", text)
+    if power:
+        return _pair_or_vector(power.group(1) or power.group(2), row)
+    if text.startswith(("(", "[")) and _closing(text) == len(text) - 1:
+        return _pair_or_vector(text[1:-1], row, tuple_ok=True)
+    dimensional = _DIMENSIONAL.match(text)
+    if dimensional and not _SEPARATOR.search(text):
+        dim = _dimension(dimensional.group(1))
+        if dim is None:
+            return None
+        return (1, dim) if row else (dim, 1)
+    pair = _pair(text)
+    if pair is None and vector:  # "a d+1 vector", "a vector of length n"
+        dim = _dimension(text)
+        if dim is not None:
+            return (1, dim) if row else (dim, 1)
+    return pair
+
+
+def _closing(text: str) -> int:
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
+
+
+def _pair_or_vector(inner: str, row: bool, tuple_ok: bool = False) -> tuple[Any, Any] | None:
+    inner = inner.strip()
+    if tuple_ok and "," in inner:
+        first, _, second = inner.partition(",")
+        rows = _dimension(first)
+        cols = _dimension(second) if second.strip() else 1  # (n,) is a vector
+        return (rows, cols) if rows is not None and cols is not None else None
+    pair = _pair(inner)
+    if pair is not None:
+        return pair
+    dim = _dimension(inner)
+    if dim is None:
+        return None
+    return (1, dim) if row else (dim, 1)
+
+
+def _pair(text: str) -> tuple[Any, Any] | None:
+    parts = _split_separator(text)
+    if len(parts) != 2:
+        return None
+    return _dims(*parts)
+
+
+def _split_separator(text: str) -> list[str]:
+    """Split at the row/column separators outside brackets."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif depth == 0:
+            match = _SEPARATOR.match(text, index)
+            if match and match.end() > index:
+                parts.append(text[start:index])
+                start = index = match.end()
+                continue
+        index += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _dims(rows: str, cols: str) -> tuple[Any, Any] | None:
+    a, b = _dimension(rows), _dimension(cols)
+    return (a, b) if a is not None and b is not None else None
+
+
+def _dimension(text: str) -> Any:
+    """``d+1`` -> ``d + 1`` (positive-integer symbols), or None."""
+    from grader.math.context import parse_shape
+
+    text = text.strip().strip("[]").strip()
+    if not text or not _DIMENSION_CHARS.match(text):
+        return None
+    for word in _DIMENSION_NAME.findall(text):
+        if not _ONE_LETTER_DIMENSION.match(word):
+            return None
+    try:
+        rows, _ = parse_shape(re.sub(r"\s+", "", text))
+    except ValueError:
+        return None
+    return rows
