@@ -1,7 +1,10 @@
 """``shapes`` checks: shape statements for named symbols (``y`` is n x 1, ...).
 
-Engine: ``grader.math.parse_math`` (``MathLine.shapes`` of shape statements,
-bmatrix columns, ``x \\in R^{n x (d+1)}``).
+Engines: ``grader.math.parse_math`` (``MathLine.shapes`` of LaTeX shape
+statements, bmatrix columns, ``x \\in R^{n x (d+1)}``) and
+``grader.math.shapes.read_shape_statements`` (shapes in words: ``y is n x 1``,
+``beta is a (d+1)-dimensional column vector``). Shape-like text that neither
+reads goes to review when a shape it may state is missing.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 from grader.checks._mathlines import answer_candidates
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.math.context import parse_shape
+from grader.math.shapes import read_shape_statements
 
 
 def rubric_shape(text: str) -> tuple[Any, Any] | None:
@@ -55,25 +59,44 @@ class ShapesAdapter:
 
     def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
         outcome = CheckOutcome()
-        stated: dict[str, tuple[int, Any]] = {}
+        canonical = _canonical_names(check.shapes, context)
+        # (line, order on the line, name, shape): LaTeX statements first, then words
+        found: list[tuple[int, int, str, Any]] = []
+        latex_lines: dict[int, set[str]] = {}
+        unparsed: dict[int, list[str]] = {}
         for cand in answer_candidates(answer, context.math_context):
             if cand.parsed is None:
-                outcome.review_reasons.append(
+                unparsed.setdefault(cand.line_no, []).append(
                     f"line {cand.line_no}: math could not be read ({cand.error})"
                 )
                 continue
             for name, shape in (getattr(cand.parsed, "shapes", None) or {}).items():
-                stated[name] = (cand.line_no, shape)
-                rows, cols = shape
-                outcome.read_as.append(
-                    f"line {cand.line_no}: {name} is {_dim(rows)} x {_dim(cols)}"
-                )
+                found.append((cand.line_no, 0, name, shape))
+                latex_lines.setdefault(cand.line_no, set()).add(name)
             outcome.repairs += [
                 f"line {cand.line_no}: {r}" for r in getattr(cand.parsed, "repairs", [])
             ]
+        words = read_shape_statements(
+            answer.lines, context.math_context, names=set(canonical.values())
+        )
+        words_lines = {s.line_no for s in words.statements}
+        for statement in words.statements:
+            if statement.name in latex_lines.get(statement.line_no, set()):
+                continue  # the LaTeX reader already read it
+            found.append((statement.line_no, 1, statement.name, statement.shape))
+        unread = [u for u in words.unreadable if u.line_no not in latex_lines]
+        unread_lines = {u.line_no for u in unread}
+        for line_no, reasons in unparsed.items():
+            # math that does not parse but reads as a shape statement in words
+            if line_no not in words_lines or line_no in unread_lines:
+                outcome.review_reasons += reasons
+        stated: dict[str, tuple[int, Any]] = {}
+        for line_no, _, name, shape in sorted(found, key=lambda f: (f[0], f[1])):
+            stated[name] = (line_no, shape)
+            rows, cols = shape
+            outcome.read_as.append(f"line {line_no}: {name} is {_dim(rows)} x {_dim(cols)}")
         if not stated and not answer.text.strip():
             outcome.status = "no_answer"
-        canonical = _canonical_names(check.shapes, context)
         for name, expected in check.shapes.items():
             key = canonical.get(name, name)
             if key not in stated:
@@ -100,7 +123,25 @@ class ShapesAdapter:
                     diagnosis="shape_mismatch",
                 )
             )
+        _flag_unread(outcome, unread, canonical)
         return outcome
+
+
+def _flag_unread(outcome: CheckOutcome, unread: list[Any], canonical: dict[str, str]) -> None:
+    """Shape-like text that did not read, when a shape it may state is missing:
+    review, not a silent 0."""
+    missing = {
+        canonical.get(item.id, item.id) for item in outcome.items if item.status == "missing"
+    }
+    if not missing:
+        return
+    relevant = [u for u in unread if not u.names or set(u.names) & missing]
+    for u in relevant:
+        outcome.review_reasons.append(
+            f"line {u.line_no}: a shape statement could not be read: {u.text!r} ({u.reason})"
+        )
+    if relevant:
+        outcome.undetermined = True
 
 
 def m_name(mistake: Any) -> str:

@@ -316,37 +316,60 @@ def _read_statement(
     expected: set[str],
     reading: ShapeReading,
 ) -> None:
+    written, names, rest = _subject(statement, context, expected)
+    shape = _read_shape(rest) if rest and names and len(names) == len(written) else None
+    if shape is None:
+        # "The design matrix X has n rows ...": up to four words before a known name
+        for count in range(1, 5):
+            skipped = re.match(rf"(?:[A-Za-z][a-z]*\s+){{{count}}}", statement)
+            if skipped is None:
+                break
+            tail = statement[skipped.end() :]
+            found = _subject(tail, context, expected)
+            if found[1] and all(_is_known(n, context, expected) for n in found[1]):
+                tail_shape = _read_shape(found[2]) if found[2] else None
+                if tail_shape is not None and len(found[1]) == len(found[0]):
+                    written, names, rest, shape = (*found, tail_shape)
+                    break
+    if shape is not None:
+        for written_name, name in zip(written, names, strict=True):
+            reading.statements.append(ShapeStatement(name, shape, line_no, statement, written_name))
+        return
+    if _looks_like_shape(statement, names):
+        reading.unreadable.append(
+            UnreadShape(line_no, statement, _why_unread(written, names, rest), names)
+        )
+
+
+def _is_known(name: str, context: MathContext | None, expected: set[str]) -> bool:
+    return name in expected or (context is not None and context.is_declared(name))
+
+
+def _subject(
+    statement: str, context: MathContext | None, expected: set[str]
+) -> tuple[list[str], tuple[str, ...], str]:
+    """(names as written, canonical names, the text after the verb)."""
     shape_of = _SHAPE_OF.match(statement)
     subscript = _SUBSCRIPT_SHAPE.match(statement)
     listed = _NAME_LIST.match(statement)
-    written_names: list[str] = []
+    written: list[str] = []
     rest = ""
     if shape_of:
-        written_names = [shape_of.group(1)]
+        written = [shape_of.group(1)]
         rest = statement[shape_of.end() :]
     elif subscript and _SEPARATOR.search(subscript.group(2)):
-        written_names = [subscript.group(1)]
+        written = [subscript.group(1)]
         rest = subscript.group(2)
     elif listed:
         verb = _VERB.match(statement, listed.end())
-        written_names = [
-            w for w in re.split(r"\s*(?:,|\band\b|&)\s*", listed.group(1), flags=re.I) if w
-        ]
+        written = [w for w in re.split(r"\s*(?:,|\band\b|&)\s*", listed.group(1), flags=re.I) if w]
         rest = statement[verb.end() :] if verb and verb.end() > listed.end() else ""
         if verb and verb.end() == listed.end() and statement[listed.end() :].lstrip()[:1] in "([":
             rest = statement[listed.end() :]
         if not rest:  # "X^T X is ...": the statement is not about the name
-            written_names = []
-    resolved = [_resolve(w, context, expected) for w in written_names]
-    names = tuple(n for n in resolved if n is not None)
-    shape = _read_shape(rest) if rest and names and len(names) == len(resolved) else None
-    if shape is not None and not isinstance(shape, str):
-        for written, name in zip(written_names, names, strict=True):
-            reading.statements.append(ShapeStatement(name, shape, line_no, statement, written))
-        return
-    if _looks_like_shape(statement, names):
-        reason = shape if isinstance(shape, str) else _why_unread(written_names, names, rest)
-        reading.unreadable.append(UnreadShape(line_no, statement, reason, names))
+            written = []
+    resolved = [_resolve(w, context, expected) for w in written]
+    return written, tuple(n for n in resolved if n is not None), rest
 
 
 def _why_unread(written: list[str], names: tuple[str, ...], rest: str) -> str:
@@ -365,9 +388,8 @@ def _looks_like_shape(statement: str, names: tuple[str, ...]) -> bool:
     return bool(names) or bool(_STRONG_SHAPE_SIGNS.search(statement))
 
 
-def _read_shape(text: str) -> tuple[Any, Any] | str | None:
-    """(rows, cols) for the shape part of a statement; a reason string when it
-    is shape-like but does not read; None when it is not a shape at all."""
+def _read_shape(text: str) -> tuple[Any, Any] | None:
+    """(rows, cols) for the shape part of a statement, or None."""
     text = text.strip()
     row = bool(re.search(r"\brow\b", text, re.I))
     vector = bool(re.search(r"\bvector\b", text, re.I))

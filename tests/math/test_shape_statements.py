@@ -96,6 +96,8 @@ READS = [
         r"x = R^{n \times d+1} \quad \beta = R^{d+1 \times 1}",
         {"X": (n, d + 1), "beta": (d + 1, 1)},
     ),
+    ("leading-words", "The target y is n x 1.", {"y": (n, 1)}),
+    ("leading-noun-phrase", "The design matrix X has n rows and d+1 columns", {"X": (n, d + 1)}),
     ("no-context-greek", "beta is (d+1) x 1", {"beta": (d + 1, 1)}),
 ]
 
