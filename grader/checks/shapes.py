@@ -71,7 +71,8 @@ class ShapesAdapter:
                 )
                 continue
             for name, shape in (getattr(cand.parsed, "shapes", None) or {}).items():
-                found.append((cand.line_no, 0, name, shape))
+                # the parser gives None for a scalar (t \in \mathbb{R}): 1 x 1
+                found.append((cand.line_no, 0, name, (1, 1) if shape is None else shape))
                 latex_lines.setdefault(cand.line_no, set()).add(name)
             outcome.repairs += [
                 f"line {cand.line_no}: {r}" for r in getattr(cand.parsed, "repairs", [])

@@ -398,7 +398,7 @@ def _read_shape(text: str) -> tuple[Any, Any] | None:
     text = _FILLER_END.sub("", text).strip()
     if not text:
         return None
-    if re.fullmatch(r"(?:a\s+)?(?:real\s+)?(?:scalar|number|real number|real)", text, re.I):
+    if text == "R" or re.fullmatch(r"(?:real\s+)?(?:scalar|number|real number|real)", text, re.I):
         return _dims("1", "1")
     power = re.fullmatch(r"R\^(?:\((.*)\)|([A-Za-z0-9]+))", text)
     if power:

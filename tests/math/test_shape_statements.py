@@ -77,6 +77,12 @@ READS = [
     ("vector-power", "y in R^n", {"y": (n, 1)}),
     ("number-dims", "W is 3 x 4", {"W": (3, 4)}),
     ("scalar", "J is a scalar", {"J": (1, 1)}),
+    ("scalar-in-reals", r"J \in \mathbb{R}", {"J": (1, 1)}),
+    (
+        "markdown-inline",
+        r"$y$ is $n \times 1$ and $\beta$ is $(d+1) \times 1$",
+        {"y": (n, 1), "beta": (d + 1, 1)},
+    ),
     ("row-vector", "beta is a (d+1)-dimensional row vector", {"beta": (1, d + 1)}),
     ("row-explicit", "beta is 1 x (d+1)", {"beta": (1, d + 1)}),
     ("swapped", "X is (d+1) x n", {"X": (d + 1, n)}),
