@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
-import struct
 import subprocess
-import zlib
 from pathlib import Path
 
 import pytest
@@ -78,47 +76,8 @@ def test_summary_embeds_charts_and_lists_review_queue():
     assert "q2.c" in page
 
 
-def _png_pixels(data: bytes) -> tuple[int, int, int, list[bytes]]:
-    """Decode an 8-bit RGB/RGBA PNG (enough for Chromium's screenshots)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, width = 8, b"", 0
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
-            assert depth == 8 and colour in (2, 6)
-            channels = 3 if colour == 2 else 4
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    stride = width * channels
-    rows, previous = [], bytearray(stride)
-    for y in range(height):
-        line = raw[y * (stride + 1) : (y + 1) * (stride + 1)]
-        kind, row = line[0], bytearray(line[1:])
-        for i in range(stride):
-            a = row[i - channels] if i >= channels else 0
-            b = previous[i]
-            c = previous[i - channels] if i >= channels else 0
-            if kind == 1:
-                row[i] = (row[i] + a) & 255
-            elif kind == 2:
-                row[i] = (row[i] + b) & 255
-            elif kind == 3:
-                row[i] = (row[i] + (a + b) // 2) & 255
-            elif kind == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                row[i] = (row[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(bytes(row))
-        previous = row
-    return width, height, channels, rows
-
-
-def test_png_decoder_reads_our_own_chart():
-    width, height, channels, rows = _png_pixels(bar_chart_png([("0", 1), ("1", 3)]))
+def test_png_decoder_reads_our_own_chart(decode_png):
+    width, height, channels, rows = decode_png(bar_chart_png([("0", 1), ("1", 3)]))
     assert (width, height, channels) == (480, 240, 3)
     assert any(
         row[i : i + 3] == bytes((52, 101, 164)) for row in rows for i in range(0, len(row), 3)
@@ -126,7 +85,7 @@ def test_png_decoder_reads_our_own_chart():
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-def test_math_renders_in_headless_chromium(tmp_path):
+def test_math_renders_in_headless_chromium(tmp_path, decode_png):
     page = tmp_path / "bob.html"
     page.write_text(html.render(load("bob")), encoding="utf-8")
     dom = subprocess.run(
@@ -152,7 +111,7 @@ def test_math_renders_in_headless_chromium(tmp_path):
         capture_output=True,
         timeout=120,
     )
-    width, height, channels, rows = _png_pixels(shot.read_bytes())
+    width, height, channels, rows = decode_png(shot.read_bytes())
     assert (width, height) == (900, 1300)
     dark = sum(
         1
