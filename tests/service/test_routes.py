@@ -214,3 +214,24 @@ def test_rate_limit_answers_429_with_retry_after(tmp_path: Path):
         response = limited.get("/api/health")
         assert response.json()["error"]["code"] == "rate_limited"
         assert int(response.headers["retry-after"]) >= 1
+
+
+def test_code_answers_run_in_the_sandbox(client):
+    """Code sent to the service is graded like batch code: the perfect file
+    gets full marks, an attack gets nothing and leaves the service up."""
+    perfect = (ROOT / "submissions" / "typed-perfect" / "linreg.py").read_text()
+    response = client.post(
+        "/api/exams/ml-exam/parts/q1.e/check",
+        json={"answer": perfect, "files": {"linreg.py": perfect}},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["part"]["score"] == pytest.approx(2)
+
+    attack = "import os\nos._exit(0)\n"
+    response = client.post(
+        "/api/exams/ml-exam/parts/q1.e/check",
+        json={"answer": attack, "files": {"linreg.py": attack}},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["part"]["score"] == 0
+    assert client.get("/api/health").status_code == 200
