@@ -206,6 +206,8 @@ class MatricesMixin:
         ``d+1 \\times 1`` (no braces) reads as ``(d+1) x 1``.
         """
         start, end, resume = self.exponent_range()
+        if start < 0 and self.at("SYM", "("):  # typed R^(n x 1)
+            start, end, resume = self.paren_range()
         if start < 0:
             start, end, resume = self.pos, self.pos + 1, self.pos + 1
         pieces: list[tuple[int, int]] = []
@@ -220,6 +222,7 @@ class MatricesMixin:
             elif depth == 0 and (
                 (token.kind == "CMD" and token.text in ("times", "cdot"))
                 or (token.kind == "SYM" and token.text == "*")
+                or (_is_typed_times(token) and start < index < end - 1)
             ):
                 pieces.append((piece_start, index))
                 piece_start = index + 1
@@ -255,8 +258,38 @@ class MatricesMixin:
             raise self.fail(f"cannot read dimension at column {position}: {error}") from None
 
     def exponent_has_times(self) -> bool:
-        if not self.at("SYM", "{", 1):
+        if self.at("SYM", "{", 1):
+            start = self.pos + 1
+            end = self.group_end(start)
+        elif self.at("SYM", "(", 1):
+            self.pos += 1
+            try:
+                _, end, _ = self.paren_range()
+            finally:
+                self.pos -= 1
+            start = self.pos + 1
+        else:
             return False
-        start = self.pos + 1
-        end = self.group_end(start)
-        return any(t.kind == "CMD" and t.text == "times" for t in self.tokens[start:end])
+        return any(
+            (t.kind == "CMD" and t.text == "times")
+            or (_is_typed_times(t) and start + 1 < i < end - 1)
+            for i, t in enumerate(self.tokens[start:end], start)
+        )
+
+    def paren_range(self) -> tuple[int, int, int]:
+        """(first, end, resume) of the ``(...)`` group at the current position."""
+        depth = 0
+        for index in range(self.pos, len(self.tokens)):
+            token = self.tokens[index]
+            if token.kind == "SYM" and token.text == "(":
+                depth += 1
+            elif token.kind == "SYM" and token.text == ")":
+                depth -= 1
+                if depth == 0:
+                    return self.pos + 1, index, index + 1
+        raise self.fail(f"unclosed '(' at column {self.peek().pos}", self.peek())
+
+
+def _is_typed_times(token: Any) -> bool:
+    """A typed ``x`` between two dimensions of a space: ``R^{n x 1}``."""
+    return token.kind == "IDENT" and token.text in ("x", "X")

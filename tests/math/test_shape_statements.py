@@ -173,7 +173,16 @@ LATEX = [
     ("equals-no-brackets", r"x = R^{n \times d+1}", {"X": (n, d + 1)}),
     ("vector-space", r"\beta \in \mathbb{R}^{d+1}", {"beta": (d + 1, 1)}),
     ("bmatrix", r"Y = \begin{bmatrix} y_1 \\ \vdots \\ y_n \end{bmatrix}", {"y": (n, 1)}),
+    # a typed x between the dimensions, and R^(...) with parentheses
+    ("typed-x-in-exponent", r"\beta \in \mathbb{R}^{(d+1) x 1}", {"beta": (d + 1, 1)}),
+    ("unicode-parentheses", "y ∈ R^(n x 1)", {"y": (n, 1)}),
+    ("plain-R-typed-x", "x = R^{n x d+1}", {"X": (n, d + 1)}),
+    ("plain-R-parentheses", "x = R^(n x (d+1))", {"X": (n, d + 1)}),
 ]
+
+
+def test_a_lone_x_in_an_exponent_is_a_dimension_not_a_separator():
+    assert parse_math(r"y \in R^{x}", CONTEXT).shapes["y"][1] == 1
 
 
 @pytest.mark.parametrize(("text", "expected"), [r[1:] for r in LATEX], ids=[r[0] for r in LATEX])
