@@ -269,7 +269,10 @@ def _read_line(
     plain = re.sub(r"\s*\^\s*", "^", plain)
     # "n rows and d+1 columns" before "and" splits statements
     plain = re.sub(
-        r"(\S+)\s+rows?\s*(?:,|and|by|x)\s*(\S+)\s+col(?:umn)?s?\b", r"\1 x \2", plain, flags=re.I
+        r"(?<!\S)(\S{1,20})\s+rows?\s*(?:,|and|by|x)\s*(\S{1,20})\s+col(?:umn)?s?\b",
+        r"\1 x \2",
+        plain,
+        flags=re.I,
     )
     pending: list[str] = []  # names listed before their shape: "y, X in R^n"
     for piece, separator in _split_top_level(plain):
@@ -316,6 +319,8 @@ def _read_statement(
     expected: set[str],
     reading: ShapeReading,
 ) -> None:
+    if len(statement) > _LONGEST_STATEMENT:
+        return
     written, names, rest = _subject(statement, context, expected)
     shape = _read_shape(rest) if rest and names and len(names) == len(written) else None
     if shape is None:
@@ -482,12 +487,16 @@ def _dims(rows: str, cols: str) -> tuple[Any, Any] | None:
     return (a, b) if a is not None and b is not None else None
 
 
+_LONGEST_DIMENSION = 40  # "(n_1 + n_2 - 1)"; longer is not a dimension
+_LONGEST_STATEMENT = 300  # a shape statement is short; longer text is prose
+
+
 def _dimension(text: str) -> Any:
     """``d+1`` -> ``d + 1`` (positive-integer symbols), or None."""
     from grader.math.context import parse_shape
 
     text = text.strip().strip("[]").strip()
-    if not text or not _DIMENSION_CHARS.match(text):
+    if not text or len(text) > _LONGEST_DIMENSION or not _DIMENSION_CHARS.match(text):
         return None
     for word in _DIMENSION_NAME.findall(text):
         if not _ONE_LETTER_DIMENSION.match(word):

@@ -218,3 +218,23 @@ def test_every_template_reads_the_dimensions_it_was_given(template, rows, cols, 
         sympy.simplify(sympy.sympify(str(a)) - sympy.sympify(str(b))) == 0
         for a, b in zip(found[name], expected, strict=True)
     ), (text, found)
+
+
+PIECES = [*"yXbeta nxd+1()[]{},;:=^R∈×-_\\$'.0123", "\\times", "\\in", " by ", " is ", " and "]
+PIECES += ["shape", "dimensional", "\\mathbb{R}", "\n"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join))
+def test_any_text_reads_without_an_exception(text):
+    reading = read_shape_statements(text, CONTEXT)
+    assert all(len(s.shape) == 2 for s in reading.statements)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a" * 20_000, "y is " + "(" * 500 + "n" + ")" * 500 + " x 1", "X is n x " + "d+" * 3000 + "1"],
+    ids=["long-word", "deep-brackets", "long-dimension"],
+)
+def test_huge_input_is_not_read_and_does_not_fail(text):
+    assert read_shape_statements(text, CONTEXT).shapes == {}
