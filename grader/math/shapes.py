@@ -265,6 +265,9 @@ def _read_line(
 ) -> None:
     if not line.strip():
         return
+    from grader.math.lines import strip_label
+
+    line, _ = strip_label(line)  # "(c) y is n x 1", "- X: n x p"
     plain = _plain(normalize_ocr(line).text)
     plain = re.sub(r"\s*\^\s*", "^", plain)
     # "n rows and d+1 columns" before "and" splits statements

@@ -104,6 +104,8 @@ READS = [
     ),
     ("leading-words", "The target y is n x 1.", {"y": (n, 1)}),
     ("leading-noun-phrase", "The design matrix X has n rows and d+1 columns", {"X": (n, d + 1)}),
+    ("part-label", "(c) y is n x 1", {"y": (n, 1)}),
+    ("list-marker", "- X: n x (d+1)", {"X": (n, d + 1)}),
     ("no-context-greek", "beta is (d+1) x 1", {"beta": (d + 1, 1)}),
 ]
 
