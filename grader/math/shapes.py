@@ -119,6 +119,8 @@ def _plain(text: str) -> str:
             return canonical_name("\\" + word)
         if word in ("mid", "colon"):
             return " : "
+        if word in ("top", "intercal"):
+            return "T"
         return " "
 
     text = _COMMAND.sub(command, text)
@@ -204,6 +206,12 @@ _FILLER_END = re.compile(
     r"(?:\s*[.,;:]|\s+(?:real|real-valued|valued|column|row|vector|matrix|array|"
     r"of\s+reals?|of\s+real\s+numbers|in\s+size|in\s+shape|(?:dimension|dimensional)\s+vector))+$",
     re.I,
+)
+# "[y_1, y_2, ..., y_n]^T", "(beta_0, ..., beta_d)^T": the entries give the length
+_ENTRIES = re.compile(
+    r"[\[(]\s*(?P<base>[A-Za-z]+)_?\(?(?P<first>[0-9]|[a-z])\)?\s*,?.*?,?\s*"
+    r"(?P=base)_?\(?(?P<last>[A-Za-z0-9+\-]{1,12})\)?\s*[\])]\s*"
+    r"(?P<transposed>\^\s*\(?T\)?|')?"
 )
 _DIMENSIONAL = re.compile(
     r"^(.+?)\s*-?\s*(?:dim|dimensional|dimension|elements?|entry|entries|components?|vector)$", re.I
@@ -326,6 +334,9 @@ def _read_statement(
         return
     written, names, rest = _subject(statement, context, expected)
     shape = _read_shape(rest) if rest and names and len(names) == len(written) else None
+    if isinstance(shape, str):
+        reading.unreadable.append(UnreadShape(line_no, statement, shape, names))
+        return
     if shape is None:
         # "The design matrix X has n rows ...": up to four words before a known name
         for count in range(1, 5):
@@ -336,7 +347,7 @@ def _read_statement(
             found = _subject(tail, context, expected)
             if found[1] and all(_is_known(n, context, expected) for n in found[1]):
                 tail_shape = _read_shape(found[2]) if found[2] else None
-                if tail_shape is not None and len(found[1]) == len(found[0]):
+                if isinstance(tail_shape, tuple) and len(found[1]) == len(found[0]):
                     written, names, rest, shape = (*found, tail_shape)
                     break
     if shape is not None:
@@ -396,8 +407,12 @@ def _looks_like_shape(statement: str, names: tuple[str, ...]) -> bool:
     return bool(names) or bool(_STRONG_SHAPE_SIGNS.search(statement))
 
 
-def _read_shape(text: str) -> tuple[Any, Any] | None:
-    """(rows, cols) for the shape part of a statement, or None."""
+_NO_ORIENTATION = "a list of entries without ^T does not say whether it is a row or a column"
+
+
+def _read_shape(text: str) -> tuple[Any, Any] | str | None:
+    """(rows, cols) for the shape part of a statement; a reason (str) when it
+    is a shape that cannot be decided; None when it does not read."""
     text = text.strip()
     row = bool(re.search(r"\brow\b", text, re.I))
     vector = bool(re.search(r"\bvector\b", text, re.I))
@@ -411,6 +426,14 @@ def _read_shape(text: str) -> tuple[Any, Any] | None:
     power = re.fullmatch(r"R\^(?:\((.*)\)|([A-Za-z0-9]+))", text)
     if power:
         return _pair_or_vector(power.group(1) or power.group(2), row)
+    entries = _ENTRIES.fullmatch(text)
+    if entries:  # [y_1, ..., y_n]^T: a column of n entries
+        count = _dimension(f"({entries['last']})-({entries['first']})+1")
+        if count is None:
+            return None
+        if not entries["transposed"]:
+            return _NO_ORIENTATION
+        return (count, 1)
     if text.startswith(("(", "[")) and _closing(text) == len(text) - 1:
         return _pair_or_vector(text[1:-1], row, tuple_ok=True)
     dimensional = _DIMENSIONAL.match(text)

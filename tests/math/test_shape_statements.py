@@ -104,6 +104,9 @@ READS = [
     ),
     ("leading-words", "The target y is n x 1.", {"y": (n, 1)}),
     ("leading-noun-phrase", "The design matrix X has n rows and d+1 columns", {"X": (n, d + 1)}),
+    ("entries-transposed", "y = [y_1, y_2, ..., y_n]^T", {"y": (n, 1)}),
+    ("entries-from-zero", r"\beta = [\beta_0, \beta_1, \ldots, \beta_d]^T", {"beta": (d + 1, 1)}),
+    ("entries-top", r"y = (y_{1}, \dots, y_{n})^{\top}", {"y": (n, 1)}),
     ("part-label", "(c) y is n x 1", {"y": (n, 1)}),
     ("list-marker", "- X: n x (d+1)", {"X": (n, d + 1)}),
     ("no-context-greek", "beta is (d+1) x 1", {"beta": (d + 1, 1)}),
@@ -150,6 +153,7 @@ UNREADABLE = [
     ("unknown-dimension-word", "X is n x lots", ("X",)),
     ("product-subject", "X^T X is (d+1) x (d+1)", ()),
     ("no-name", "the matrix is n x d", ()),
+    ("entries-no-orientation", "y = [y_1, ..., y_n]", ("y",)),
 ]
 
 
