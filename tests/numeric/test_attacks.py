@@ -53,7 +53,9 @@ CONTAINED_WHEN_ISOLATED = [
 
 
 def _attack(sandbox, tmp_path, name, monkeypatch=None):
-    folder = submission_with(tmp_path, ATTACKS / f"{name}.py", "linreg.py")
+    # The attacks aim at this checkout wherever it is (@REPOSITORY@ in their source).
+    source = (ATTACKS / f"{name}.py").read_text().replace("@REPOSITORY@", str(REPO))
+    folder = submission_with(tmp_path, source, "linreg.py")
     return run_code_check(FAST, folder, references=REFERENCES, sandbox=sandbox)
 
 

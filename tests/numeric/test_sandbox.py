@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from grader.numeric.sandbox import Unsupported, decode_result
 from tests.numeric.conftest import FILES
 
 PROBE = (FILES / "students" / "probe.py").read_bytes()
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def _run(sandbox, function, calls, **limits):
@@ -34,11 +36,24 @@ def _facts(sandbox) -> dict[str, float]:
     return {k: float(v) for k, v in run.calls[0].value.items()}
 
 
+def _shows(folder: str) -> float:
+    """Whether the jail has ``folder``: only as the parent of a bound Python/system dir."""
+    return float(any(src.startswith(folder + "/") for src in _zygote._bind_sources()))
+
+
 def test_isolated_child_sees_only_its_file(isolated_sandbox):
-    facts = _facts(isolated_sandbox)
+    repository = np.frombuffer(str(REPOSITORY).encode(), dtype=np.uint8)
+    run = _run(isolated_sandbox, "probe", [Call((repository,))])
+    assert run.status == "finished" and run.calls[0].ok, run
+    facts = {k: float(v) for k, v in run.calls[0].value.items()}
     assert facts["uid"] >= 1_000_000  # a fresh unprivileged uid, not root
     assert facts["files_here"] == 1
-    assert facts["work_visible"] == facts["proc_visible"] == facts["tmp_visible"] == 0
+    assert facts["repo_visible"] == 0  # the rubric, references and grader are out of reach
+    assert facts["proc_visible"] == 0
+    # /work and /tmp exist inside only when the Python in use lives below them
+    # (a venv inside the checkout), and then only that Python's folder is bound.
+    assert facts["work_visible"] == _shows("/work")
+    assert facts["tmp_visible"] == _shows("/tmp")
     assert facts["repo_on_path"] == 0
     assert facts["can_connect"] == 0
     assert facts["can_fork"] == facts["can_thread"] == 0
@@ -65,8 +80,8 @@ def test_each_call_gets_fresh_inputs(sandbox):
 def test_exception_points_at_the_students_line(sandbox):
     run = _run(sandbox, "explode", [Call((1,))])
     error = run.calls[0].error
-    assert (error.type, error.line, error.in_function) == ("KeyError", 71, "explode")
-    assert error.describe("probe.py") == "KeyError: 'b' at probe.py:71 (`return helper[\"b\"] + x`)"
+    assert (error.type, error.line, error.in_function) == ("KeyError", 74, "explode")
+    assert error.describe("probe.py") == "KeyError: 'b' at probe.py:74 (`return helper[\"b\"] + x`)"
 
 
 def test_printed_text_comes_back_separately(sandbox):

