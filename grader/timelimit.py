@@ -27,6 +27,16 @@ parent's workers (``os.register_at_fork``), so nested use works.
 Where ``os.fork`` does not exist (Windows) the function runs in a daemon
 thread: the caller still gets ``TimeLimitExceeded`` on time, but the thread
 cannot be stopped and runs to its end in the background.
+
+``start_with_time_limit`` is the same call without the wait: the request goes
+to the worker at once and the caller goes on with other work (the grader
+checks a sheet's derivations while it grades the rest);
+``PendingCall.result()`` collects the answer. Started calls queue in the
+thread's first worker, one after the other, so they share its warm caches;
+the worker reports how long each call took, and a result that took longer
+than its ``seconds`` is refused even when collected late. Ordinary calls made
+while started calls are queued go to a second worker. Each is reused, so
+each keeps its warm caches.
 """
 
 from __future__ import annotations
@@ -41,11 +51,27 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["TimeLimitExceeded", "WorkerCrashed", "run_with_time_limit", "shutdown_workers"]
+__all__ = [
+    "PendingCall",
+    "TimeLimitExceeded",
+    "WorkerCrashed",
+    "run_with_time_limit",
+    "shutdown_workers",
+    "start_with_time_limit",
+]
 
 T = TypeVar("T")
 
 _HEADER = struct.Struct("!Q")  # length prefix of each pickled message
+# Workers kept per thread: the first may be busy with started calls while
+# ordinary calls use the second.
+_MAX_WORKERS_PER_THREAD = 2
+# Requests of started calls waiting in a worker's pipe stay under the pipe's
+# capacity (64 KiB on Linux), so that writing one never blocks.
+_MAX_QUEUED_BYTES = 48 * 1024
+# Once a started call's answer has begun to arrive (the call has finished),
+# how long the rest of it may take to come through the pipe.
+_TRANSFER_GRACE = 1.0
 
 
 class TimeLimitExceeded(Exception):
@@ -73,8 +99,7 @@ def run_with_time_limit(func: Callable[..., T], *args: Any, seconds: float, **kw
     ``func`` raised, and raises :class:`WorkerCrashed` if the worker died.
     The result must be picklable.
     """
-    if seconds is None or seconds <= 0:
-        raise ValueError(f"seconds must be a positive number, got {seconds!r}")
+    _check_seconds(seconds)
     if not hasattr(os, "fork"):
         return _run_in_thread(func, args, kwargs, seconds)
     try:
@@ -82,16 +107,98 @@ def run_with_time_limit(func: Callable[..., T], *args: Any, seconds: float, **kw
     except Exception:
         # Not picklable (lambda, closure, local class): a one-off child inherits it.
         return _run_in_oneoff_child(func, args, kwargs, seconds)
-    worker = _worker_for_this_thread()
+    worker = _idle_worker()
+    if worker is None:  # no worker free (started calls queued in them)
+        return _run_in_oneoff_child(func, args, kwargs, seconds)
     return worker.call(request, seconds)
 
 
-def shutdown_workers() -> None:
-    """Stop this thread's worker process (it is restarted on the next call)."""
-    worker = getattr(_local, "worker", None)
+def start_with_time_limit(
+    func: Callable[..., T], *args: Any, seconds: float, **kwargs: Any
+) -> PendingCall:
+    """Start ``func(*args, **kwargs)`` in a worker process and return at once.
+
+    ``.result()`` on the returned :class:`PendingCall` gives what
+    ``run_with_time_limit`` would have: the value, ``func``'s exception,
+    :class:`TimeLimitExceeded` or :class:`WorkerCrashed`. Started calls queue
+    in this thread's first worker (so they share its warm caches), each with
+    its own ``seconds`` counted from when the one before it ran out of time
+    at the latest; a result is refused if the worker took longer than
+    ``seconds`` on it. A call lost with the worker (killed because a call
+    ahead of it ran out of time) is made again, the ordinary way, when its
+    result is asked for; so is a call that could not be started (not
+    picklable, no ``os.fork``, too much already queued).
+    """
+    _check_seconds(seconds)
+    call = PendingCall(func, args, kwargs, seconds)
+    if not hasattr(os, "fork"):
+        return call
+    try:
+        request = pickle.dumps((func, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return call
+    worker = _queue_worker(len(request))
     if worker is not None:
+        try:
+            worker.send(call, request)
+        except OSError:
+            worker.stop()  # died since its last call: the ordinary call at result()
+    return call
+
+
+class PendingCall:
+    """A call started by :func:`start_with_time_limit`; ``result()`` once."""
+
+    def __init__(self, func: Callable[..., Any], args: tuple, kwargs: dict, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.size = 0  # bytes of the request queued in the worker's pipe
+        self.worker: _Worker | None = None
+        # None (not answered yet), ("reply", bytes), ("error", exception) or
+        # ("lost",): the worker was stopped before answering
+        self.outcome: tuple | None = None
+        self._call: tuple | None = (func, args, kwargs)
+        self._done = False
+
+    def result(self) -> Any:
+        if self._done:
+            raise RuntimeError("the result of a started call can be collected only once")
+        self._done = True
+        func, args, kwargs = self._call or (None, (), {})
+        self._call = None
+        if self.worker is not None:
+            self.worker.collect(self)
+        outcome = self.outcome or ("lost",)
+        if outcome[0] == "lost":  # never started, or lost with its worker
+            return run_with_time_limit(func, *args, seconds=self.seconds, **kwargs)
+        if outcome[0] == "error":
+            raise outcome[1]
+        value, took = _unpack_reply(outcome[1])
+        if took > self.seconds:
+            raise TimeLimitExceeded(self.seconds)
+        return value
+
+    def cancel(self) -> None:
+        """Give up on the call; if it is still queued or running, its worker is
+        stopped (calls queued with it are made again when collected)."""
+        if self._done:
+            return
+        self._done = True
+        self._call = None
+        if self.worker is not None and self.outcome is None:
+            self.worker.stop()
+
+
+def shutdown_workers() -> None:
+    """Stop this thread's worker processes (they are restarted on the next call)."""
+    for worker in getattr(_local, "workers", None) or []:
         worker.stop()
-        _local.worker = None
+    _local.workers = []
+
+
+def _check_seconds(seconds: float) -> None:
+    if seconds is None or seconds <= 0:
+        raise ValueError(f"seconds must be a positive number, got {seconds!r}")
 
 
 # --------------------------------------------------------------------------- workers
@@ -121,11 +228,42 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_workers_in_child)
 
 
-def _worker_for_this_thread() -> _Worker:
-    worker = getattr(_local, "worker", None)
-    if worker is None or not worker.alive():
+def _workers() -> list[_Worker]:
+    workers: list[_Worker] | None = getattr(_local, "workers", None)
+    if workers is None:
+        workers = _local.workers = []
+    return workers
+
+
+def _idle_worker() -> _Worker | None:
+    """For an ordinary call: this thread's first worker with no started calls
+    queued (a dead one is replaced in its place, so each keeps serving the
+    same calls, with the same warm caches); a second is forked when the first
+    is busy; None when both are."""
+    workers = _workers()
+    for index, worker in enumerate(workers):
+        if not worker.alive():
+            workers[index] = worker = _Worker()
+        if not worker.queue:
+            return worker
+    if len(workers) < _MAX_WORKERS_PER_THREAD:
         worker = _Worker()
-        _local.worker = worker
+        workers.append(worker)
+        return worker
+    return None
+
+
+def _queue_worker(size: int) -> _Worker | None:
+    """For a started call: this thread's first worker, unless its queued
+    requests would not fit in the pipe (writing one must never block)."""
+    workers = _workers()
+    if not workers:
+        workers.append(_Worker())
+    elif not workers[0].alive():
+        workers[0] = _Worker()
+    worker = workers[0]
+    if worker.queued_bytes + size > _MAX_QUEUED_BYTES:
+        return None
     return worker
 
 
@@ -148,6 +286,8 @@ class _Worker:
         self._write_fd = to_child_write
         self._read_fd = from_child_read
         self._stopped = False
+        self.queue: list[PendingCall] = []  # started calls not answered yet, in order
+        self.queued_bytes = 0
 
     def alive(self) -> bool:
         return not self._stopped
@@ -168,12 +308,50 @@ class _Worker:
             # request later, which the next call would take for its own reply.
             self.stop()
             raise
-        return _unpack_reply(reply)
+        return _unpack_reply(reply)[0]
+
+    def send(self, call: PendingCall, request: bytes) -> None:
+        """Queue a started call; ``collect`` reads its answer."""
+        start = max(time.monotonic(), self.queue[-1].deadline if self.queue else 0.0)
+        _write_message(self._write_fd, request)
+        call.deadline = start + call.seconds
+        call.size = len(request)
+        call.worker = self
+        self.queue.append(call)
+        self.queued_bytes += call.size
+
+    def collect(self, call: PendingCall) -> None:
+        """Read the answers of the started calls, in order, until ``call`` has
+        its outcome. An answer already waiting is taken even past its call's
+        deadline (``PendingCall.result`` refuses it if the call took too long);
+        a call not answered by its deadline has the worker killed."""
+        while call.outcome is None and self.queue:
+            head = self.queue[0]
+            try:
+                reply = _read_message(self._read_fd, head.deadline, grace=_TRANSFER_GRACE)
+            except TimeoutError:
+                self.stop()
+                head.outcome = ("error", TimeLimitExceeded(head.seconds))
+            except (OSError, EOFError) as error:
+                self.stop()
+                head.outcome = ("error", WorkerCrashed(f"the worker process died: {error}"))
+            except BaseException:
+                self.stop()  # interrupted (Ctrl-C): the answers in the pipe are lost
+                raise
+            else:
+                self.queue.pop(0)
+                self.queued_bytes -= head.size
+                head.outcome = ("reply", reply)
 
     def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
+        for call in self.queue:  # made again, the ordinary way, when collected
+            if call.outcome is None:
+                call.outcome = ("lost",)
+        self.queue.clear()
+        self.queued_bytes = 0
         with _fds_lock:
             _parent_fds.difference_update((self._write_fd, self._read_fd))
         for fd in (self._write_fd, self._read_fd):
@@ -221,22 +399,25 @@ def _prepare_child() -> None:
 
 
 def _execute(request: bytes) -> bytes:
+    start = time.monotonic()
     try:
         func, args, kwargs = pickle.loads(request)
         result = ("ok", func(*args, **kwargs))
     except BaseException as error:  # noqa: BLE001 - everything goes back to the caller
         result = ("error", error)
+    took = time.monotonic() - start  # a started call's result is refused if too slow
     try:
-        return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((*result, took), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as error:
         fallback = RuntimeError(f"the result could not be sent back: {error!r}")
-        return pickle.dumps(("error", fallback), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(("error", fallback, took), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _unpack_reply(reply: bytes) -> Any:
-    status, value = pickle.loads(reply)
+def _unpack_reply(reply: bytes) -> tuple[Any, float]:
+    """(value, seconds the call took); re-raises the call's exception."""
+    status, value, took = pickle.loads(reply)
     if status == "ok":
-        return value
+        return value, took
     if isinstance(value, BaseException):
         raise value
     raise RuntimeError(str(value))  # pragma: no cover - _execute always sends an exception
@@ -254,11 +435,10 @@ def _run_in_oneoff_child(func: Callable[..., T], args: tuple, kwargs: dict, seco
             except BaseException as error:  # noqa: BLE001
                 result = ("error", error)
             try:
-                payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                payload = pickle.dumps((*result, 0.0), protocol=pickle.HIGHEST_PROTOCOL)
             except Exception as error:
-                payload = pickle.dumps(
-                    ("error", RuntimeError(f"the result could not be sent back: {error!r}"))
-                )
+                failed = RuntimeError(f"the result could not be sent back: {error!r}")
+                payload = pickle.dumps(("error", failed, 0.0))
             _write_message(write_fd, payload)
         finally:
             os._exit(0)
@@ -276,7 +456,7 @@ def _run_in_oneoff_child(func: Callable[..., T], args: tuple, kwargs: dict, seco
         except ProcessLookupError:
             pass
         os.waitpid(pid, 0)
-    return _unpack_reply(reply)
+    return _unpack_reply(reply)[0]
 
 
 def _run_in_thread(func: Callable[..., T], args: tuple, kwargs: dict, seconds: float) -> T:
@@ -308,20 +488,26 @@ def _write_message(fd: int, payload: bytes) -> None:
         data = data[written:]
 
 
-def _read_message(fd: int, deadline: float | None) -> bytes:
-    (length,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size, deadline))
+def _read_message(fd: int, deadline: float | None, *, grace: float | None = None) -> bytes:
+    """One message by ``deadline``. With ``grace`` (a started call's answer,
+    collected maybe late): what is already there counts even past the deadline,
+    and once the answer has begun, the rest may take ``grace`` more seconds."""
+    header = _read_exactly(fd, _HEADER.size, deadline, last_look=grace is not None)
+    (length,) = _HEADER.unpack(header)
+    if grace is not None:
+        deadline = max(deadline or 0.0, time.monotonic() + grace)
     return _read_exactly(fd, length, deadline)
 
 
-def _read_exactly(fd: int, count: int, deadline: float | None) -> bytes:
+def _read_exactly(fd: int, count: int, deadline: float | None, *, last_look: bool = False) -> bytes:
     chunks: list[bytes] = []
     remaining = count
     while remaining:
         if deadline is not None:
             left = deadline - time.monotonic()
-            if left <= 0:
+            if left <= 0 and not last_look:
                 raise TimeoutError
-            ready, _, _ = select.select([fd], [], [], left)
+            ready, _, _ = select.select([fd], [], [], max(left, 0.0))
             if not ready:
                 raise TimeoutError
         chunk = os.read(fd, min(remaining, 1 << 20))

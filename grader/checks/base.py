@@ -55,6 +55,9 @@ class GradingContext:
     # Results about the rubric's own forms (how a reference reads), kept per
     # rubric across sheets: keys carry the math context's id.
     memo: dict[Any, Any] = field(default_factory=dict)
+    # What the adapter's ``start`` returned for this check and answer, if the
+    # runner started it before grading the sheet's parts (see runner.py).
+    started: Any = None
 
     def remember(self, kind: str, text: str, compute: Any) -> Any:
         """``compute()`` once per (kind, text, math context)."""

@@ -15,6 +15,7 @@ from grader.checks._mathlines import MathCandidate
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.checks.expression import matches
 from grader.math.derivation import Milestone, check_derivation
+from grader.math.derivation._driver import start_derivation  # not in __all__ yet (tests pin it)
 
 _NO_LINE_STEPS = {"text", "side_note"}
 
@@ -37,8 +38,27 @@ def _step_candidates(result: Any, context: GradingContext) -> list[MathCandidate
     return candidates
 
 
+def _milestones(check: Any) -> list[Milestone]:
+    return [
+        Milestone(m.id, m.statement, kind=m.kind, quantity=m.quantity) for m in check.milestones
+    ]
+
+
 class DerivationAdapter:
     kind = "derivation"
+
+    def start(self, check: Any, answer: AnswerInput, context: GradingContext) -> Any:
+        """Start the engine on this answer in its time-limit worker and return
+        at once (``grade`` then collects it with ``context.started``); None
+        when there is nothing to start."""
+        if not answer.text.strip() or not context.time_limit:
+            return None
+        return start_derivation(
+            answer.lines,
+            context.math_context,
+            milestones=_milestones(check),
+            time_limit=context.time_limit,
+        )
 
     def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
         outcome = CheckOutcome()
@@ -46,15 +66,15 @@ class DerivationAdapter:
             outcome.status = "no_answer"
             outcome.items = [ItemOutcome(m.id, "missing") for m in check.milestones]
             return outcome
-        milestones = [
-            Milestone(m.id, m.statement, kind=m.kind, quantity=m.quantity) for m in check.milestones
-        ]
-        result = check_derivation(
-            answer.lines,
-            context.math_context,
-            milestones=milestones,
-            time_limit=context.time_limit,
-        )
+        if context.started is not None:
+            result = context.started.result()
+        else:
+            result = check_derivation(
+                answer.lines,
+                context.math_context,
+                milestones=_milestones(check),
+                time_limit=context.time_limit,
+            )
         outcome.review_reasons += list(result.review_reasons)
         for step in result.steps:
             where = f"line {step.line_no}"

@@ -121,8 +121,11 @@ def grade_answer(
     time_limit: float | None = None,
     how_found: str = "",
     problems: list[str] | None = None,
+    started: dict[int, Any] | None = None,
 ) -> PartReport:
-    """Grade one part's answer with all its checks -> ``PartReport``."""
+    """Grade one part's answer with all its checks -> ``PartReport``.
+
+    ``started``: what ``start_checks`` started, by ``id(check)``."""
     from grader.scoring import score_check, score_part
 
     context_math = None
@@ -136,13 +139,8 @@ def grade_answer(
     repairs: list[str] = []
     for check in part.checks:
         adapter = (adapters or {}).get(check.kind) or load_adapter(check.kind)
-        context = GradingContext(
-            math_context=context_math,
-            rubric_dir=rubric.directory,
-            time_limit=time_limit or check.time_limit or rubric.time_limit,
-            seed=rubric.seed,
-            memo=rubric._memo,
-        )
+        context = _grading_context(rubric, check, context_math, time_limit)
+        context.started = (started or {}).get(id(check))
         if not answer.found and check.kind != "code":
             # nothing to judge on the sheet (code checks read the code files)
             outcome = CheckOutcome(status="no_answer")
@@ -180,6 +178,60 @@ def grade_answer(
         answer=view,
         problems=problems or [],
     )
+
+
+def _grading_context(
+    rubric: Any, check: Any, context_math: Any, time_limit: float | None
+) -> GradingContext:
+    return GradingContext(
+        math_context=context_math,
+        rubric_dir=rubric.directory,
+        time_limit=time_limit or check.time_limit or rubric.time_limit,
+        seed=rubric.seed,
+        memo=rubric._memo,
+    )
+
+
+def start_checks(
+    rubric: Any,
+    answers: list[tuple[Any, Any, AnswerInput]],
+    *,
+    adapters: Adapters | None = None,
+    time_limit: float | None = None,
+) -> dict[int, Any]:
+    """Start, before any part is graded, the checks whose adapters can run
+    their engine in a time-limit worker (``adapter.start``: derivations), so
+    that the worker computes while this process grades the other parts (the
+    time limits are the same, counted from the start). Returns what was
+    started, by ``id(check)``; a check that cannot start here is graded the
+    ordinary way (and its errors reported) when its part comes."""
+    started: dict[int, Any] = {}
+    for question, part, answer in answers:
+        if not answer.found:
+            continue
+        for check in part.checks:
+            adapter = (adapters or {}).get(check.kind) or load_adapter(check.kind)
+            start = getattr(adapter, "start", None)
+            if start is None:
+                continue
+            try:
+                context_math = math_context(rubric, question) if check.kind in MATH_KINDS else None
+                handle = start(
+                    check, answer, _grading_context(rubric, check, context_math, time_limit)
+                )
+            except Exception:  # noqa: BLE001 - reported when the part is graded
+                continue
+            if handle is not None:
+                started[id(check)] = handle
+    return started
+
+
+def _cancel_unused(started: dict[int, Any]) -> None:
+    # A started check whose part was not graded (an error on the way): stop it.
+    for handle in started.values():
+        cancel = getattr(handle, "cancel", None)
+        if cancel is not None:
+            cancel()
 
 
 # --------------------------------------------------------------------------
@@ -233,7 +285,7 @@ def grade_submission(
     warnings += [_describe_unassigned(span) for span in finding.unassigned]
     folder = Path(path) if Path(path).is_dir() else None
     code_files = dict(submission.code_files)
-    parts: list[PartReport] = []
+    answers: list[tuple[Any, Any, AnswerInput, str, list[str]]] = []
     for question, part in rubric.iter_parts():
         full_id = f"{question.id}.{part.id}"
         found = finding.parts.get(full_id)
@@ -254,8 +306,21 @@ def grade_submission(
             answer = AnswerInput(full_id, found=False, submission_dir=folder, code_files=code_files)
             if part.kind != "code" and not problems:
                 problems.append("no answer to this part was found on the sheet")
-        parts.append(
-            grade_answer(
+        answers.append((question, part, answer, how, problems))
+    started = start_checks(
+        rubric, [(q, p, a) for q, p, a, _, _ in answers], adapters=adapters, time_limit=time_limit
+    )
+    # the parts with started checks last, so that their workers have had the
+    # time of the other parts; the report keeps the rubric's order
+    order = sorted(
+        range(len(answers)),
+        key=lambda i: any(id(check) in started for check in answers[i][1].checks),
+    )
+    graded: dict[int, PartReport] = {}
+    try:
+        for index in order:
+            question, part, answer, how, problems = answers[index]
+            graded[index] = grade_answer(
                 rubric,
                 question,
                 part,
@@ -264,8 +329,11 @@ def grade_submission(
                 time_limit=time_limit,
                 how_found=how,
                 problems=problems,
+                started=started,
             )
-        )
+    finally:
+        _cancel_unused(started)
+    parts = [graded[index] for index in range(len(answers))]
     return build_report(
         rubric,
         parts,

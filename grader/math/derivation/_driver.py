@@ -43,15 +43,78 @@ def check_derivation(
         from grader.timelimit import TimeLimitExceeded, WorkerCrashed, run_with_time_limit
 
         load_lazy_modules()
-        # one step's time, plus a little per statement for long answers
-        budget = time_limit + 0.25 * len(sources)
         try:
             return run_with_time_limit(
-                _check_all, sources, context, milestones, None, seconds=budget
+                _check_all, sources, context, milestones, None, seconds=_budget(time_limit, sources)
             )
         except (TimeLimitExceeded, WorkerCrashed):
             pass  # step by step below, each step under the limit
     return _check_all(sources, context, milestones, time_limit)
+
+
+def _budget(time_limit: float, sources: list[MathSource]) -> float:
+    """The whole derivation's time: one step's time, plus a little per statement
+    for long answers."""
+    return time_limit + 0.25 * len(sources)
+
+
+class PendingDerivation:
+    """A derivation check started by :func:`start_derivation`; ``result()`` once."""
+
+    def __init__(
+        self,
+        sources: list[MathSource],
+        context: Any,
+        milestones: list[Milestone],
+        time_limit: float | None,
+        started: Any = None,
+    ) -> None:
+        self._args = (sources, context, milestones)
+        self._time_limit = time_limit
+        self._started = started  # grader.timelimit.PendingCall, or None
+
+    def result(self) -> DerivationResult:
+        sources, context, milestones = self._args
+        if self._started is not None:
+            from grader.timelimit import TimeLimitExceeded, WorkerCrashed
+
+            started, self._started = self._started, None
+            try:
+                return started.result()
+            except (TimeLimitExceeded, WorkerCrashed):
+                pass  # step by step below, each step under the limit
+        return _check_all(sources, context, milestones, self._time_limit)
+
+    def cancel(self) -> None:
+        """Give up on it (stops the worker if the check is still running)."""
+        if self._started is not None:
+            self._started.cancel()
+            self._started = None
+
+
+def start_derivation(
+    lines: str | Sequence[tuple[int, str]],
+    context: Any,
+    *,
+    milestones: Iterable[Milestone] = (),
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    first_line: int = 1,
+) -> PendingDerivation:
+    """``check_derivation`` started in a time-limit worker, returning at once:
+    the caller grades other answers meanwhile and calls ``result()`` when it
+    needs this one (same result, same time limits, counted from now). Without
+    a time limit nothing starts: ``result()`` checks in this process."""
+    sources = math_sources(lines, first_line)
+    milestones = list(milestones)
+    started = None
+    if time_limit is not None:
+        from grader.timelimit import start_with_time_limit
+
+        load_lazy_modules()
+        started = start_with_time_limit(
+            _check_all, sources, context, milestones, None, seconds=_budget(time_limit, sources)
+        )
+    return PendingDerivation(sources, context, milestones, time_limit, started)
 
 
 def load_lazy_modules() -> None:
