@@ -63,6 +63,7 @@ __all__ = [
 T = TypeVar("T")
 
 _HEADER = struct.Struct("!Q")  # length prefix of each pickled message
+_TIMES = struct.Struct("!dd")  # a reply's prefix: seconds the call took, when it ended
 # Workers kept per thread: the first may be busy with started calls while
 # ordinary calls use the second.
 _MAX_WORKERS_PER_THREAD = 2
@@ -122,12 +123,16 @@ def start_with_time_limit(
     ``run_with_time_limit`` would have: the value, ``func``'s exception,
     :class:`TimeLimitExceeded` or :class:`WorkerCrashed`. Started calls queue
     in this thread's first worker (so they share its warm caches), each with
-    its own ``seconds`` counted from when the one before it ran out of time
-    at the latest; a result is refused if the worker took longer than
+    its own ``seconds``, counted from when the call before it ended (or ran
+    out of time); a result is refused if the worker took longer than
     ``seconds`` on it. A call lost with the worker (killed because a call
     ahead of it ran out of time) is made again, the ordinary way, when its
     result is asked for; so is a call that could not be started (not
     picklable, no ``os.fork``, too much already queued).
+
+    The worker is watched while ``result()`` waits: a runaway call is killed
+    at its deadline, or when its result is asked for if that is later, so
+    ask before doing anything long.
     """
     _check_seconds(seconds)
     call = PendingCall(func, args, kwargs, seconds)
@@ -173,7 +178,8 @@ class PendingCall:
             return run_with_time_limit(func, *args, seconds=self.seconds, **kwargs)
         if outcome[0] == "error":
             raise outcome[1]
-        value, took = _unpack_reply(outcome[1])
+        took, _ = _reply_times(outcome[1])
+        value = _unpack_reply(outcome[1])
         if took > self.seconds:
             raise TimeLimitExceeded(self.seconds)
         return value
@@ -308,7 +314,7 @@ class _Worker:
             # request later, which the next call would take for its own reply.
             self.stop()
             raise
-        return _unpack_reply(reply)[0]
+        return _unpack_reply(reply)
 
     def send(self, call: PendingCall, request: bytes) -> None:
         """Queue a started call; ``collect`` reads its answer."""
@@ -342,6 +348,9 @@ class _Worker:
                 self.queue.pop(0)
                 self.queued_bytes -= head.size
                 head.outcome = ("reply", reply)
+                if self.queue:  # the next call started when this one ended
+                    after = self.queue[0]
+                    after.deadline = min(after.deadline, _reply_times(reply)[1] + after.seconds)
 
     def stop(self) -> None:
         if self._stopped:
@@ -405,19 +414,33 @@ def _execute(request: bytes) -> bytes:
         result = ("ok", func(*args, **kwargs))
     except BaseException as error:  # noqa: BLE001 - everything goes back to the caller
         result = ("error", error)
-    took = time.monotonic() - start  # a started call's result is refused if too slow
+    return _pack_reply(result, start)
+
+
+def _pack_reply(result: tuple[str, Any], start: float) -> bytes:
+    """The pickled result after how long the call took and when it ended (the
+    monotonic clock is the same for all processes on POSIX): a started call's
+    result is refused if it took too long, and the call queued after it has
+    its deadline counted from that end."""
+    finished = time.monotonic()
+    times = _TIMES.pack(finished - start, finished)
     try:
-        return pickle.dumps((*result, took), protocol=pickle.HIGHEST_PROTOCOL)
+        return times + pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as error:
         fallback = RuntimeError(f"the result could not be sent back: {error!r}")
-        return pickle.dumps(("error", fallback, took), protocol=pickle.HIGHEST_PROTOCOL)
+        return times + pickle.dumps(("error", fallback), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _unpack_reply(reply: bytes) -> tuple[Any, float]:
-    """(value, seconds the call took); re-raises the call's exception."""
-    status, value, took = pickle.loads(reply)
+def _reply_times(reply: bytes) -> tuple[float, float]:
+    """(seconds the call took, monotonic time it ended)."""
+    return _TIMES.unpack_from(reply)
+
+
+def _unpack_reply(reply: bytes) -> Any:
+    """The call's value; re-raises the call's exception."""
+    status, value = pickle.loads(memoryview(reply)[_TIMES.size :])
     if status == "ok":
-        return value, took
+        return value
     if isinstance(value, BaseException):
         raise value
     raise RuntimeError(str(value))  # pragma: no cover - _execute always sends an exception
@@ -430,16 +453,12 @@ def _run_in_oneoff_child(func: Callable[..., T], args: tuple, kwargs: dict, seco
         os.close(read_fd)
         _prepare_child()
         try:
+            start = time.monotonic()
             try:
                 result = ("ok", func(*args, **kwargs))
             except BaseException as error:  # noqa: BLE001
                 result = ("error", error)
-            try:
-                payload = pickle.dumps((*result, 0.0), protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception as error:
-                failed = RuntimeError(f"the result could not be sent back: {error!r}")
-                payload = pickle.dumps(("error", failed, 0.0))
-            _write_message(write_fd, payload)
+            _write_message(write_fd, _pack_reply(result, start))
         finally:
             os._exit(0)
     os.close(write_fd)
@@ -456,7 +475,7 @@ def _run_in_oneoff_child(func: Callable[..., T], args: tuple, kwargs: dict, seco
         except ProcessLookupError:
             pass
         os.waitpid(pid, 0)
-    return _unpack_reply(reply)[0]
+    return _unpack_reply(reply)
 
 
 def _run_in_thread(func: Callable[..., T], args: tuple, kwargs: dict, seconds: float) -> T:
