@@ -16,6 +16,8 @@ _EXPORTS: dict[str, str] = {
     "GraderError": "grader.errors",
     "RubricError": "grader.errors",
     "SubmissionError": "grader.errors",
+    "ContextError": "grader.errors",
+    "InputError": "grader.errors",
     "GradeReport": "grader.report.models",
     "PartReport": "grader.report.models",
     "CheckReport": "grader.report.models",
@@ -26,9 +28,18 @@ _EXPORTS: dict[str, str] = {
     "Rubric": "grader.rubric.models",
     "equivalent": "grader.math.equivalence",
     "Equivalence": "grader.math.equivalence",
+    "check_derivation": "grader.math.derivation",
+    "DerivationResult": "grader.math.derivation",
+    "MathContext": "grader.math.context",
+    "load_context": "grader.math.context",
+    "QuestionReport": "grader.report.models",
 }
 
 __all__ = ["__version__", *_EXPORTS]
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def __getattr__(name: str) -> Any:
