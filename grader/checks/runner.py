@@ -7,7 +7,10 @@ context) never takes the sheet down: its check goes to review with the reason.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -226,6 +229,22 @@ def start_checks(
     return started
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The garbage collector paused while checks start: on a first sheet this
+    loads the engines (SymPy, NumPy) and builds the math contexts, hundreds of
+    thousands of objects that stay; collections in the middle of that free
+    nothing and cost ~30 ms. (A worker forked here then freezes them; see
+    ``grader.timelimit``.)"""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _cancel_unused(started: dict[int, Any]) -> None:
     # A started check whose part was not graded (an error on the way): stop it.
     for handle in started.values():
@@ -307,9 +326,13 @@ def grade_submission(
             if part.kind != "code" and not problems:
                 problems.append("no answer to this part was found on the sheet")
         answers.append((question, part, answer, how, problems))
-    started = start_checks(
-        rubric, [(q, p, a) for q, p, a, _, _ in answers], adapters=adapters, time_limit=time_limit
-    )
+    with _collector_paused():
+        started = start_checks(
+            rubric,
+            [(q, p, a) for q, p, a, _, _ in answers],
+            adapters=adapters,
+            time_limit=time_limit,
+        )
     # the parts with started checks last, so that their workers have had the
     # time of the other parts; the report keeps the rubric's order
     order = sorted(
