@@ -284,8 +284,9 @@ class _Worker:
         # the heap) leave the garbage collector's view, in both processes:
         # full collections after this do not walk them again (70 ms each
         # with SymPy loaded), and the worker's collections do not write to
-        # the pages it shares with this process. What is garbage now in a
-        # reference cycle stays (once per fork); the rest is freed as usual.
+        # the pages it shares with this process. The cost: a frozen object that
+        # later dies inside a reference cycle is never reclaimed; forks are rare
+        # (a worker starts once per thread and again only after a kill).
         gc.freeze()
         pid = os.fork()
         if pid == 0:  # the child: serve requests until the parent goes away

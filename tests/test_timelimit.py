@@ -190,3 +190,56 @@ def test_an_interrupted_call_does_not_leave_a_stale_reply(monkeypatch):
     # the interrupted worker is gone; the next call gets its own answer
     assert run_with_time_limit(add, 2, 2, seconds=10) == 4
     assert not _process_exists(pid)
+
+
+# ---- started calls (start_with_time_limit): queued in one warm worker
+
+
+def test_started_calls_return_in_order_from_one_worker():
+    from grader.timelimit import start_with_time_limit
+
+    shutdown_workers()
+    calls = [start_with_time_limit(add, i, 1, seconds=5) for i in range(5)]
+    pid_call = start_with_time_limit(whoami, seconds=5)
+    assert [call.result() for call in calls] == [1, 2, 3, 4, 5]
+    assert pid_call.result() != os.getpid()
+
+
+def test_started_call_reraises_the_functions_error():
+    from grader.timelimit import start_with_time_limit
+
+    call = start_with_time_limit(fail, "bad input", seconds=5)
+    with pytest.raises(ValueError, match="bad input"):
+        call.result()
+
+
+def test_a_runaway_started_call_is_killed_and_the_next_one_still_answers():
+    from grader.timelimit import start_with_time_limit
+
+    shutdown_workers()
+    runaway = start_with_time_limit(burn_forever, seconds=0.3)
+    after = start_with_time_limit(add, 2, 3, seconds=5)
+    with pytest.raises(TimeLimitExceeded):
+        runaway.result()  # returns only because the worker was killed
+    assert after.result() == 5  # lost with the killed worker, made again
+
+
+def test_a_slow_started_call_is_refused_even_when_collected_late():
+    from grader.timelimit import start_with_time_limit
+
+    call = start_with_time_limit(sleep_for, 0.5, seconds=0.2)
+    time.sleep(0.8)
+    with pytest.raises(TimeLimitExceeded):
+        call.result()
+
+
+def test_a_started_call_gives_its_result_once_and_can_be_cancelled():
+    from grader.timelimit import start_with_time_limit
+
+    call = start_with_time_limit(add, 1, 1, seconds=5)
+    assert call.result() == 2
+    with pytest.raises(RuntimeError, match="only once"):
+        call.result()
+    cancelled = start_with_time_limit(sleep_for, 30, seconds=60)
+    cancelled.cancel()
+    assert run_with_time_limit(add, 4, 4, seconds=5) == 8  # workers still serve
