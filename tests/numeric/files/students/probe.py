@@ -42,7 +42,9 @@ def probe(repository=None):
     # repository: the grader's checkout as uint8 bytes (only arrays come in)
     repo = bytes(repository).decode() if repository is not None else "/nonexistent"
     return {
-        "repo_visible": float(any(os.path.exists(f"{repo}/{d}") for d in ("rubrics", "grader", "tests"))),
+        "repo_visible": float(
+            any(os.path.exists(f"{repo}/{d}") for d in ("rubrics", "grader", "tests"))
+        ),
         "uid": float(os.getuid()),
         "files_here": float(len(os.listdir("."))),
         "work_visible": float(os.path.exists("/work")),
@@ -51,7 +53,9 @@ def probe(repository=None):
         "secret_in_env": float("GRADER_TEST_SECRET" in os.environ),
         "omp_threads": float(os.environ.get("OMP_NUM_THREADS", "0")),
         "openblas_threads": float(os.environ.get("OPENBLAS_NUM_THREADS", "0")),
-        "repo_on_path": float(any(p in (repo, f"{repo}/grader", f"{repo}/tests") for p in sys.path)),
+        "repo_on_path": float(
+            any(p in (repo, f"{repo}/grader", f"{repo}/tests") for p in sys.path)
+        ),
         "can_thread": _can(_thread),
         "can_fork": _can(_fork),
         "can_connect": _can(_connect),
