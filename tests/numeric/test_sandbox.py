@@ -80,8 +80,12 @@ def test_each_call_gets_fresh_inputs(sandbox):
 def test_exception_points_at_the_students_line(sandbox):
     run = _run(sandbox, "explode", [Call((1,))])
     error = run.calls[0].error
-    assert (error.type, error.line, error.in_function) == ("KeyError", 74, "explode")
-    assert error.describe("probe.py") == "KeyError: 'b' at probe.py:74 (`return helper[\"b\"] + x`)"
+    line = PROBE.decode().splitlines().index('    return helper["b"] + x') + 1
+    assert (error.type, error.line, error.in_function) == ("KeyError", line, "explode")
+    assert (
+        error.describe("probe.py")
+        == f"KeyError: 'b' at probe.py:{line} (`return helper[\"b\"] + x`)"
+    )
 
 
 def test_printed_text_comes_back_separately(sandbox):
