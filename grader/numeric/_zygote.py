@@ -14,11 +14,13 @@ rubric, no reference) is in its memory. Start-up:
    not exist for the children;
 3. say hello (what isolation it got) and serve jobs, one at a time.
 
-Per job it writes the student's file into a fresh folder (its own small
-tmpfs when isolated), forks a child that sets resource limits, drops to a
-fresh unprivileged uid, runs the calls and writes the results to a pipe, and
-relays the child's raw bytes to the parent without reading them: the parent
-decodes them defensively and does every comparison itself.
+Per job it makes a fresh folder (its own small tmpfs when isolated), forks a
+child that writes the student's files there (the main file and the
+submission's other ``.py`` files, read from a descriptor the grader passes),
+sets resource limits, drops to a fresh unprivileged uid, runs the calls and
+writes the results to a pipe, and relays the child's raw bytes to the parent
+without reading them: the parent decodes them defensively and does every
+comparison itself.
 
 Wire format (parent <-> zygote, child -> parent): ``MAGIC``, a 4-byte header
 length, a JSON header whose ``"blobs"`` lists the sizes of the binary parts,
@@ -198,7 +200,10 @@ def build_jail(root: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- the child
-def _describe_exception(exc: BaseException, student_path: str) -> dict:
+def _describe_exception(exc: BaseException, student_files: dict[str, str]) -> dict:
+    """The exception's type and message and, when it arose in one of the
+    student's files (``student_files``: path in the job folder -> plain file
+    name), that file, line and code: the student's own place, never ours."""
     import traceback
 
     info: dict = {"type": type(exc).__name__}
@@ -208,8 +213,16 @@ def _describe_exception(exc: BaseException, student_path: str) -> dict:
         info["message"] = ""
     try:
         frames = traceback.extract_tb(exc.__traceback__)
-        own = [f for f in frames if f.filename == student_path]
-        if own:
+        own = [f for f in frames if f.filename in student_files]
+        if isinstance(exc, SyntaxError) and exc.filename in student_files:
+            # A file that does not compile has no frame of its own: use the error's place.
+            info["message"] = str(exc.msg)[:500]
+            info["file"] = student_files[exc.filename]
+            if exc.lineno:
+                info["line"] = exc.lineno
+            info["code"] = (exc.text or "").strip()[:200]
+        elif own:
+            info["file"] = student_files[own[-1].filename]
             info["line"] = own[-1].lineno
             info["code"] = (own[-1].line or "")[:200]
             info["in_function"] = own[-1].name
@@ -271,13 +284,68 @@ def _decode_input(item, blobs: list):
     return item["json"]
 
 
-def _run_child(job: dict, blobs: list, student_path: str, result_fd: int) -> None:
+class _SubmissionFinder:
+    """Finds the submission's other files by module name (``import helpers``).
+
+    It sits LAST on ``sys.meta_path``: a module that Python, NumPy or an
+    installed package already provides is always found first, so a student
+    ``numpy.py`` or ``json.py`` can shadow nothing (the child withholds such
+    files and says so). Top-level names only; the files are in the job folder,
+    which is not on ``sys.path``.
+    """
+
+    def __init__(self, files: dict[str, str]):
+        self.files = files  # module name -> path in the job folder
+
+    def find_spec(self, name, path=None, target=None):
+        import importlib.util
+
+        if path is None and name in self.files:
+            return importlib.util.spec_from_file_location(name, self.files[name])
+        return None
+
+
+# Never provided as a student's module, whether or not this Python can import it.
+RESERVED_MODULES = frozenset({"grader", "numpy", "_zygote", "__main__", "sitecustomize"})
+
+
+def _provide_helpers(helpers: dict[str, str]) -> list[str]:
+    """Make the helper files importable; return the names withheld because
+    Python or an installed package already has a module of that name."""
+    import importlib.util
+
+    provided, withheld = {}, []
+    for name, path in helpers.items():
+        try:
+            taken = (
+                name in RESERVED_MODULES
+                or name in sys.modules
+                or name in sys.builtin_module_names
+                or importlib.util.find_spec(name) is not None
+            )
+        except Exception:  # noqa: BLE001 - an odd name: do not provide it
+            taken = True
+        if taken:
+            withheld.append(name)
+        else:
+            provided[name] = path
+    if provided:
+        sys.meta_path.append(_SubmissionFinder(provided))
+    return withheld
+
+
+def _run_child(
+    job: dict, blobs: list, student_path: str, helpers: dict[str, str], result_fd: int
+) -> None:
     """Import the student's module, run the calls, write the results."""
     import importlib.util
 
     out_blobs: list[bytes] = []
     header: dict = {"import_error": None, "calls": []}
+    student_files = {student_path: os.path.basename(student_path)}
+    student_files.update({path: os.path.basename(path) for path in helpers.values()})
     try:
+        header["withheld"] = _provide_helpers(helpers)
         spec = importlib.util.spec_from_file_location(job["module"], student_path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[job["module"]] = module
@@ -295,15 +363,37 @@ def _run_child(job: dict, blobs: list, student_path: str, result_fd: int) -> Non
                     value, picked = _pick(value, call.get("pick") or [])
                     entry = {"ok": True, "value": _encode(value, out_blobs), "picked": picked}
                 except BaseException as exc:  # noqa: BLE001 - SystemExit counts too
-                    entry = {"ok": False, "error": _describe_exception(exc, student_path)}
+                    entry = {"ok": False, "error": _describe_exception(exc, student_files)}
                 entry["seconds"] = time.perf_counter() - start
                 header["calls"].append(entry)
     except BaseException as exc:  # noqa: BLE001 - import-time SystemExit, errors
-        header["import_error"] = _describe_exception(exc, student_path)
+        header["import_error"] = _describe_exception(exc, student_files)
     payload = pack_message(header, out_blobs)
     view = memoryview(payload)
     while view:
         view = view[os.write(result_fd, view) :]
+
+
+def _write_submission(bundle: bytes, job_dir: str, student_path: str) -> dict[str, str]:
+    """Write the files of the bundle (the main file first) into the job folder;
+    return the other files as module name -> path. A name that is not a plain
+    ``name.py`` is refused: the grader sends only those, so it is our failure."""
+    header, contents = unpack_message(bundle)
+    names = header.get("files")
+    if not isinstance(names, list) or len(names) != len(contents) or not names:
+        raise ValueError("malformed submission bundle")
+    helpers: dict[str, str] = {}
+    main = os.path.basename(student_path)
+    for index, (name, content) in enumerate(zip(names, contents, strict=True)):
+        stem = name[:-3] if isinstance(name, str) and name.endswith(".py") else ""
+        if (name != main) if index == 0 else (not stem.isidentifier() or name == main):
+            raise ValueError(f"bad file name in the submission bundle: {name!r}")
+        path = student_path if index == 0 else os.path.join(job_dir, name)
+        with open(path, "wb") as handle:
+            handle.write(content)
+        if index:
+            helpers[stem] = path
+    return helpers
 
 
 def _count_processes(uid: int) -> int:
@@ -362,14 +452,14 @@ def _child_main(job, blobs, job_dir, student_path, fds, uid, vsize) -> None:
             resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
         os.chdir(job_dir)
-        # The student's own copy of the file, written as the student's uid.
+        # The student's own copy of the files, written as the student's uid: a
+        # bundle (main file first, then the submission's other .py files).
         source, offset = [], 0
         while chunk := os.pread(4, 1 << 20, offset):
             source.append(chunk)
             offset += len(chunk)
         os.close(4)
-        with open(student_path, "wb") as handle:
-            handle.write(b"".join(source))
+        helpers = _write_submission(b"".join(source), job_dir, student_path)
         # From here on, no file (nor the printed output) may grow past this.
         size = int(limits["output_bytes"])
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
@@ -382,7 +472,7 @@ def _child_main(job, blobs, job_dir, student_path, fds, uid, vsize) -> None:
             pass
         os._exit(0)
     try:
-        _run_child(job, blobs, student_path, 3)
+        _run_child(job, blobs, student_path, helpers, 3)
     except BaseException:  # noqa: BLE001 - never return into the zygote's loop
         pass
     finally:
@@ -455,7 +545,7 @@ class Zygote:
 
     def run_job(self, job: dict, raw_blobs: list[bytes], fds: list[int]) -> dict:
         """Fork a child for ``job``. ``fds``: the result pipe's write end, a
-        memfd holding the student's source, a memfd for printed output -- all
+        memfd holding the student's files (a bundle), a memfd for printed output -- all
         from the grader, so this process never holds a student's code or results
         (a later child, forked from here, could otherwise find them in memory)."""
         import numpy as np

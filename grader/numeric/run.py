@@ -34,6 +34,7 @@ from grader.numeric.sandbox import (
     SandboxError,
     SandboxRun,
     Unsupported,
+    _is_module_file,
     default_sandbox,
 )
 from grader.numeric.spec import CodeCheckSpec, CodeTestSpec, KeyPath
@@ -41,6 +42,10 @@ from grader.numeric.spec import CodeCheckSpec, CodeTestSpec, KeyPath
 __all__ = ["run_code_check"]
 
 MAX_SOURCE_BYTES = 500_000  # below the file-size limit the child writes it under
+# The submission's other .py files go with the main file (``import helpers``),
+# up to these limits; over them none go, and the result says why.
+MAX_HELPER_FILES = 20
+MAX_HELPER_BYTES = 1_000_000  # all of them together
 
 
 def run_code_check(
@@ -68,12 +73,14 @@ def run_code_check(
         max_score=spec.points,
     )
     started = time.perf_counter()
-    source, note = _read_student_file(Path(submission_dir), spec.file)
+    source, note, folder = _read_student_file(Path(submission_dir), spec.file)
     if note:
         result.messages.append(note)
     if source is None:
         result.tests = [_not_run(t, note or f"{spec.file} was not submitted") for t in spec.tests]
         return result
+    helpers, left_out = _read_helper_files(folder, spec.file)
+    result.messages.extend(dict.fromkeys(left_out.values()))  # one note may cover many files
     try:
         sandbox.start()
         result.metadata.update(_isolation(sandbox, references))
@@ -87,7 +94,16 @@ def run_code_check(
         )
     for test in spec.tests:
         try:
-            outcome = _run_test(spec, test, source, refs, sandbox)
+            outcome = _run_test(spec, test, source, helpers, refs, sandbox)
+            for name in outcome.withheld:
+                if name + ".py" in helpers and name not in left_out:
+                    left_out[name] = (
+                        f"{name}.py was not given to {spec.file}: {name} is already the "
+                        f"name of a module of Python, of an installed package or of the "
+                        f"grader; rename your file (e.g. my_{name}.py)"
+                    )
+                    result.messages.append(left_out[name])
+            _explain_left_out(outcome.result, left_out)
         except SandboxError as exc:
             outcome = _TestOutcome(
                 CodeTestResult(
@@ -113,7 +129,8 @@ def run_code_check(
 
 
 # ----------------------------------------------------------------- helpers
-def _read_student_file(folder: Path, filename: str) -> tuple[bytes | None, str]:
+def _read_student_file(folder: Path, filename: str) -> tuple[bytes | None, str, Path]:
+    """The main file's bytes, a note, and the folder it was found in."""
     path = folder / filename
     note = ""
     if not path.is_file():
@@ -124,13 +141,55 @@ def _read_student_file(folder: Path, filename: str) -> tuple[bytes | None, str]:
             and not any(part.startswith(".") for part in p.relative_to(folder).parts)
         ]
         if len(matches) != 1:
-            return None, f"{filename} was not submitted"
+            return None, f"{filename} was not submitted", folder
         path = matches[0]
         note = f"graded {path.relative_to(folder)} as {filename}"
     size = path.stat().st_size
     if size > MAX_SOURCE_BYTES:
-        return None, f"{filename} is too large ({size} bytes)"
-    return path.read_bytes(), note
+        return None, f"{filename} is too large ({size} bytes)", folder
+    return path.read_bytes(), note, path.parent
+
+
+def _read_helper_files(folder: Path, main: str) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The other ``name.py`` files next to the main file (not in subfolders),
+    for the student's code to import; and, by module name, notes on the ones
+    left out. Names that are not plain module names (``my-notes.py``) cannot
+    be imported by name and are not sent."""
+    main_name = Path(main).name
+    found: dict[str, Path] = {}
+    left_out: dict[str, str] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name == main_name or not _is_module_file(path.name):
+            continue
+        if path.is_symlink() or not path.is_file():
+            left_out[path.stem] = f"{path.name} was not given to {main_name}: not a plain file"
+            continue
+        found[path.name] = path
+    total = sum(path.stat().st_size for path in found.values())
+    if len(found) > MAX_HELPER_FILES or total > MAX_HELPER_BYTES:
+        why = (
+            f"{len(found)} other Python files (at most {MAX_HELPER_FILES})"
+            if len(found) > MAX_HELPER_FILES
+            else f"{total} bytes of other Python files (at most {MAX_HELPER_BYTES})"
+        )
+        note = (
+            f"the submission has {why}, so none of them was given to {main_name}; "
+            "remove the files your code does not use"
+        )
+        left_out.update({Path(name).stem: note for name in found})
+        return {}, left_out
+    return {name: path.read_bytes() for name, path in found.items()}, left_out
+
+
+def _explain_left_out(test: CodeTestResult, left_out: dict[str, str]) -> None:
+    """A failure that names a file left out (``No module named 'helpers'``)
+    says why it was left out."""
+    if test.passed or not left_out:
+        return
+    for name, note in left_out.items():
+        if f"'{name}'" in test.diagnostic and note not in test.diagnostic:
+            test.diagnostic = f"{test.diagnostic} ({note})"
+            return
 
 
 def _isolation(sandbox: Sandbox, references: Path | None) -> dict[str, Any]:
@@ -179,6 +238,7 @@ class _TestOutcome:
     result: CodeTestResult
     review: str = ""
     printed: str = ""
+    withheld: list[str] = field(default_factory=list)  # helper modules the child did not provide
 
 
 @dataclass
@@ -286,6 +346,7 @@ def _run_test(
     spec: CodeCheckSpec,
     test: CodeTestSpec,
     source: bytes,
+    helpers: dict[str, bytes],
     refs: References | None,
     sandbox: Sandbox,
 ) -> _TestOutcome:
@@ -296,10 +357,24 @@ def _run_test(
         function=spec.function,
         calls=calls,
         limits=test.limits or spec.limits,
+        helpers=helpers,
     )
+    outcome = _judge_run(spec, test, plans, len(calls), run, refs)
+    outcome.withheld = list(run.withheld)
+    return outcome
+
+
+def _judge_run(
+    spec: CodeCheckSpec,
+    test: CodeTestSpec,
+    plans: list[_SeedPlan],
+    n_calls: int,
+    run: SandboxRun,
+    refs: References | None,
+) -> _TestOutcome:
     details: dict[str, Any] = {
         "seeds": list(test.seeds),
-        "calls": len(calls),
+        "calls": n_calls,
         "sandbox_seconds": round(run.wall_seconds, 4),
         "cpu_seconds": round(run.cpu_seconds, 4),
     }

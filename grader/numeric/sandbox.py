@@ -6,7 +6,8 @@ with ``python -I`` and a clean environment: single-threaded BLAS, no
 ``PYTHONPATH``, no home), which imports NumPy once and then forks a fresh
 child per job. The child gets resource limits (address space, CPU time, file
 size, open files, no subprocesses), a working folder holding only a copy of
-the student's file, and, when the zygote runs as root, no network, a private
+the student's files (the main file and the submission's other ``.py`` files,
+importable by module name but never shadowing Python's or NumPy's modules), and, when the zygote runs as root, no network, a private
 read-only root without the repository, and a fresh unprivileged uid.
 
 What comes back is only data: the child's result bytes are decoded here with
@@ -86,9 +87,10 @@ class StudentError:
     line: int | None = None
     code: str = ""
     in_function: str | None = None
+    file: str | None = None  # which of the student's files (None: the main file)
 
     def describe(self, filename: str) -> str:
-        where = f" at {filename}:{self.line}" if self.line else ""
+        where = f" at {self.file or filename}:{self.line}" if self.line else ""
         code = f" (`{self.code.strip()}`)" if self.code.strip() else ""
         message = f": {self.message}" if self.message else ""
         return f"{self.type}{message}{where}{code}"
@@ -127,6 +129,9 @@ class SandboxRun:
     printed_bytes: int = 0
     detail: str = ""
     phases_ms: dict[str, float] = field(default_factory=dict)  # zygote-side timings
+    # The submission's other files the child did not provide because Python or
+    # an installed package has a module of that name (e.g. a student numpy.py).
+    withheld: list[str] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------- encoding
@@ -201,7 +206,9 @@ def _student_error(info: Any) -> StudentError:
     if not isinstance(info, dict):
         return StudentError("Error")
     line = info.get("line")
+    file = info.get("file")
     return StudentError(
+        file=file[:100] if isinstance(file, str) and file else None,
         type=str(info.get("type", "Error"))[:100],
         message=str(info.get("message", ""))[:500],
         line=line if isinstance(line, int) and not isinstance(line, bool) else None,
@@ -219,6 +226,9 @@ def decode_result(data: bytes, n_calls: int) -> SandboxRun:
     except (ValueError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         return SandboxRun(status="bad_result", detail=str(exc))
     run = SandboxRun(status="finished")
+    withheld = header.get("withheld")
+    if isinstance(withheld, list):
+        run.withheld = [str(name)[:100] for name in withheld[:100]]
     if header.get("harness_error"):
         # Set-up failed before any student code ran (or the code forged this).
         return SandboxRun(status="harness_error", detail=str(header["harness_error"])[:300])
@@ -250,6 +260,11 @@ def decode_result(data: bytes, n_calls: int) -> SandboxRun:
 
 
 # ----------------------------------------------------------------- sandbox
+def _is_module_file(name: str) -> bool:
+    """``helpers.py``: a plain importable module name (no folder, no dots)."""
+    return name.endswith(".py") and name[:-3].isidentifier() and name.isascii()
+
+
 def _clean_environment() -> dict[str, str]:
     threads = {
         k: "1"
@@ -379,8 +394,21 @@ class Sandbox:
         function: str,
         calls: list[Call],
         limits: SandboxLimits,
+        helpers: dict[str, bytes] | None = None,
     ) -> SandboxRun:
-        """Run ``function`` from the student file (given as bytes) on each call."""
+        """Run ``function`` from the student file (given as bytes) on each call.
+
+        ``helpers``: the submission's other files (``{"helpers.py": bytes}``),
+        which the student's code may import by module name (``import helpers``).
+        They travel with the main file in a descriptor, never through the zygote.
+        """
+        helpers = dict(helpers or {})
+        for name in helpers:
+            if not _is_module_file(name) or name == Path(filename).name:
+                raise ValueError(f"not a plain module file name: {name!r}")
+        bundle = _zygote.pack_message(
+            {"files": [Path(filename).name, *helpers]}, [source, *helpers.values()]
+        )
         encoded, blobs = _encode_calls(calls)
         job = {
             "module": Path(filename).stem or "submission",
@@ -394,7 +422,7 @@ class Sandbox:
             for attempt in (1, 2):
                 try:
                     self.start()
-                    reply, data, printed, printed_bytes = self._exchange(message, source, limits)
+                    reply, data, printed, printed_bytes = self._exchange(message, bundle, limits)
                     break
                 except OSError as exc:
                     self.close()
@@ -425,7 +453,7 @@ class Sandbox:
         """Send one job; collect the zygote's reply and, straight from the child,
         its result bytes (None when over the limit) and printed text."""
         read_fd, write_fd = os.pipe()
-        source_fd = os.memfd_create("student-source", os.MFD_CLOEXEC)
+        source_fd = os.memfd_create("student-files", os.MFD_CLOEXEC)
         output_fd = os.memfd_create("student-output", os.MFD_CLOEXEC)
         try:
             view = memoryview(source)
