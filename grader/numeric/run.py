@@ -73,13 +73,13 @@ def run_code_check(
         max_score=spec.points,
     )
     started = time.perf_counter()
-    source, note, folder = _read_student_file(Path(submission_dir), spec.file)
+    source, note, main_path = _read_student_file(Path(submission_dir), spec.file)
     if note:
         result.messages.append(note)
     if source is None:
         result.tests = [_not_run(t, note or f"{spec.file} was not submitted") for t in spec.tests]
         return result
-    helpers, left_out = _read_helper_files(folder, spec.file)
+    helpers, left_out = _read_helper_files(main_path, spec.file)
     result.messages.extend(dict.fromkeys(left_out.values()))  # one note may cover many files
     try:
         sandbox.start()
@@ -130,7 +130,7 @@ def run_code_check(
 
 # ----------------------------------------------------------------- helpers
 def _read_student_file(folder: Path, filename: str) -> tuple[bytes | None, str, Path]:
-    """The main file's bytes, a note, and the folder it was found in."""
+    """The main file's bytes, a note, and where it was found."""
     path = folder / filename
     note = ""
     if not path.is_file():
@@ -141,25 +141,25 @@ def _read_student_file(folder: Path, filename: str) -> tuple[bytes | None, str, 
             and not any(part.startswith(".") for part in p.relative_to(folder).parts)
         ]
         if len(matches) != 1:
-            return None, f"{filename} was not submitted", folder
+            return None, f"{filename} was not submitted", path
         path = matches[0]
         note = f"graded {path.relative_to(folder)} as {filename}"
     size = path.stat().st_size
     if size > MAX_SOURCE_BYTES:
-        return None, f"{filename} is too large ({size} bytes)", folder
-    return path.read_bytes(), note, path.parent
+        return None, f"{filename} is too large ({size} bytes)", path
+    return path.read_bytes(), note, path
 
 
-def _read_helper_files(folder: Path, main: str) -> tuple[dict[str, bytes], dict[str, str]]:
-    """The other ``name.py`` files next to the main file (not in subfolders),
-    for the student's code to import; and, by module name, notes on the ones
-    left out. Names that are not plain module names (``my-notes.py``) cannot
-    be imported by name and are not sent."""
+def _read_helper_files(main_path: Path, main: str) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The other ``name.py`` files next to the main file (``main_path``, graded
+    as ``main``; not in subfolders), for the student's code to import; and, by
+    module name, notes on the ones left out. Names that are not plain module
+    names (``my-notes.py``) cannot be imported by name and are not sent."""
     main_name = Path(main).name
     found: dict[str, Path] = {}
     left_out: dict[str, str] = {}
-    for path in sorted(folder.iterdir()):
-        if path.name == main_name or not _is_module_file(path.name):
+    for path in sorted(main_path.parent.iterdir()):
+        if path.name in (main_name, main_path.name) or not _is_module_file(path.name):
             continue
         if path.is_symlink() or not path.is_file():
             left_out[path.stem] = f"{path.name} was not given to {main_name}: not a plain file"

@@ -129,6 +129,32 @@ def test_an_error_points_at_the_students_file_and_line(sandbox, tmp_path, helper
         assert word in test.diagnostic, test.diagnostic
 
 
+def test_a_syntax_error_in_the_main_file_points_at_its_line(sandbox, tmp_path):
+    source = IMPORTS_HELPER.replace("return solve(X, y)", "return solve(X, y")
+    result, test = _only_test(_folder(tmp_path, {"linreg.py": source}), sandbox)
+    line = _line_of(source, "return solve(X, y")
+    assert test.diagnostic == (
+        "importing linreg.py failed: SyntaxError: '(' was never closed "
+        f"at linreg.py:{line} (`return solve(X, y`)"
+    )
+
+
+SENT = [
+    # id, files in the submission, the main file as found, the files sent with it
+    ("siblings", ["linreg.py", "helpers.py", "b.py"], "linreg.py", ["b.py", "helpers.py"]),
+    ("main-under-another-spelling", ["code/Linreg.py", "code/h.py"], "code/Linreg.py", ["h.py"]),
+    ("not-module-names", ["linreg.py", "my-notes.py", "2b.py", "notes.txt"], "linreg.py", []),
+    ("subfolders-and-hidden", ["linreg.py", "lib/h.py", ".h.py"], "linreg.py", []),
+]
+
+
+@pytest.mark.parametrize(("files", "main", "sent"), [x[1:] for x in SENT], ids=[x[0] for x in SENT])
+def test_which_files_go_with_the_main_file(tmp_path, files, main, sent):
+    folder = _folder(tmp_path, {name: "x = 1\n" for name in files})
+    helpers, left_out = numeric_run._read_helper_files(folder / main, "linreg.py")
+    assert sorted(helpers) == sent and not left_out
+
+
 NOT_PROVIDED = [
     # id, files besides linreg.py
     ("in-a-subfolder", {"lib/helpers.py": "def solve(X, y):\n    return X\n"}),
