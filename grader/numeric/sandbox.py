@@ -7,8 +7,9 @@ with ``python -I`` and a clean environment: single-threaded BLAS, no
 child per job. The child gets resource limits (address space, CPU time, file
 size, open files, no subprocesses), a working folder holding only a copy of
 the student's files (the main file and the submission's other ``.py`` files,
-importable by module name but never shadowing Python's or NumPy's modules), and, when the zygote runs as root, no network, a private
-read-only root without the repository, and a fresh unprivileged uid.
+importable by module name but never shadowing Python's or NumPy's modules),
+and, when the zygote runs as root, no network, a private read-only root
+without the repository, and a fresh unprivileged uid.
 
 What comes back is only data: the child's result bytes are decoded here with
 ``np.load(..., allow_pickle=False)``, numeric dtypes only, sizes checked.
@@ -129,8 +130,8 @@ class SandboxRun:
     printed_bytes: int = 0
     detail: str = ""
     phases_ms: dict[str, float] = field(default_factory=dict)  # zygote-side timings
-    # The submission's other files the child did not provide because Python or
-    # an installed package has a module of that name (e.g. a student numpy.py).
+    # The submission's other files the child did not provide because Python, an
+    # installed package or the grader has a module of that name (a student numpy.py).
     withheld: list[str] = field(default_factory=list)
 
 
