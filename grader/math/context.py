@@ -9,13 +9,13 @@ is declared with a shape.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader.data_files import parse_yaml_or_json
 from grader.errors import ContextError
 from grader.math._names import BUILTIN_FUNCTIONS, GREEK, canonical_name, is_valid_name
 
@@ -571,26 +571,8 @@ def load_context(path: str | Path) -> MathContext:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ContextError(f"cannot read context file: {error.strerror}", path=str(path)) from None
-    lines: dict[str, int] = {}
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ContextError(
-                f"invalid JSON: {error.msg}", path=str(path), line=error.lineno
-            ) from None
-    else:
-        import yaml
-
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            problem = getattr(error, "problem", None) or "invalid YAML"
-            raise ContextError(
-                str(problem), path=str(path), line=mark.line + 1 if mark else None
-            ) from None
-        lines = _yaml_lines(text)
+    data = parse_yaml_or_json(text, path, error=ContextError)
+    lines: dict[str, int] = {} if path.suffix.lower() == ".json" else _yaml_lines(text)
     if data is None:
         data = {}
     if not isinstance(data, Mapping):

@@ -37,10 +37,10 @@ endings become LF (line numbers are those an editor shows).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from grader.data_files import parse_yaml_or_json
 from grader.errors import SubmissionError
 from grader.submission.models import Sheet, Submission
 
@@ -279,22 +279,7 @@ def _read_answer_file(path: Path, submission: Submission) -> None:
 def _load_mapping(text: str, path: Path) -> tuple[Any, Any]:
     import yaml
 
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise SubmissionError(
-                f"invalid JSON: {error.msg}", path=str(path), line=error.lineno
-            ) from None
-    else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            problem = getattr(error, "problem", None) or "cannot parse"
-            raise SubmissionError(
-                f"invalid YAML: {problem}", path=str(path), line=mark.line + 1 if mark else None
-            ) from None
+    data = parse_yaml_or_json(text, path, error=SubmissionError)
     if not isinstance(data, dict):
         raise SubmissionError(
             f"an answer file must map part ids to answers, not a {type(data).__name__}",
