@@ -181,7 +181,9 @@ def _score_derivation(check: Any, outcome: CheckOutcome) -> tuple[float, list[st
         and final.status == "correct"
         and all(o is None or o.status == "missing" for o in others)
     ):
-        score = max(score, check.no_working_marks)
+        # the scheme's mark for an unsupported final answer, also when the final
+        # milestone alone is worth more (a bare "p = k/n" is not the derivation)
+        score = check.no_working_marks
         feedback = ["The final answer is right, but the working is not shown."]
     return score, feedback, review
 

@@ -12,7 +12,8 @@ import re
 GREEK: frozenset[str] = frozenset(
     """alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa
     lambda mu nu xi omicron pi varpi rho varrho sigma varsigma tau upsilon phi varphi
-    chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega""".split()
+    chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega
+    ell""".split()
 )
 
 # LaTeX variants that mean the same letter.
@@ -23,6 +24,8 @@ GREEK_VARIANTS: dict[str, str] = {
     "varrho": "rho",
     "varsigma": "sigma",
     "varphi": "phi",
+    # \ell (a log-likelihood, a loss) is a script l: the same name as l.
+    "ell": "l",
 }
 
 # Functions every context knows (besides the context's own ``functions``).

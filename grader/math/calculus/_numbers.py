@@ -38,14 +38,17 @@ def _logistic(u: Any) -> Any:
 
 _BUILTIN: dict[str, Callable[[Any], Any]] = {
     "exp": np.exp,
-    "log": np.log,
+    # complex outside the real domain (log(1 - p) where p > 1), not NaN: the
+    # equivalence engine's values are complex too, and an identity such as
+    # log(p^k (1 - p)^(n - k)) = k log(p) + (n - k) log(1 - p) then still holds
+    "log": np.emath.log,
     "sin": np.sin,
     "cos": np.cos,
     "tan": np.tan,
     "tanh": np.tanh,
     "sinh": np.sinh,
     "cosh": np.cosh,
-    "sqrt": np.sqrt,
+    "sqrt": np.emath.sqrt,
     "Abs": np.abs,
 }
 
@@ -241,7 +244,11 @@ class _Walker:
                     return _matrix_power(base, int(np.real(exponent)), expr.base)
             if _is_matrix(exponent):
                 raise ShapeMismatch(f"a matrix exponent in {short_plain(expr)}")
-            return np.power(complex(base) if np.iscomplexobj(base) else base, exponent)
+            # a negative base with a fractional exponent ((1 - p)^(n - k) at a point
+            # where p > 1) has a complex value, as in the equivalence engine, not NaN
+            if np.iscomplexobj(base) or (np.real(base) < 0 and not _is_integer(exponent)):
+                base = complex(base)
+            return np.power(base, exponent)
         if isinstance(expr, Identity):
             size = int(sp.sympify(expr.shape[0]).subs(self.evaluator.dims))
             return np.eye(size)
@@ -379,3 +386,9 @@ def _nice_number(value: float) -> sp.Rational | None:
 def nice_number(value: float) -> sp.Rational | None:
     """Public wrapper: the simple fraction a fitted constant is, if it is one."""
     return _nice_number(round(float(value), 12))
+
+
+def _is_integer(value: Any) -> bool:
+    """Whether a scalar exponent is a whole number (so a negative base stays real)."""
+    number = complex(value)
+    return number.imag == 0 and float(number.real).is_integer()

@@ -193,7 +193,9 @@ def _equation_verdict(
             solution = _solve(checker, reference, unknown, index, ref_resolve)
             if solution is None:
                 return Verdict("undetermined", None, "cannot solve the previous equation")
-            extra = {unknown: solution if solution.shape else float(solution)}
+            # .item(), not float(): a solution may be complex where a log or a power
+            # of the equation leaves its real domain at this point
+            extra = {unknown: solution if solution.shape else solution.item()}
             at_solution = residuals(checker, current, student, extra, points=[index])[0]
             scale = max(float(np.max(np.abs(solution), initial=1.0)), 1.0)
             if not np.all(np.abs(at_solution) <= 1e-6 * scale * 10):
@@ -266,7 +268,7 @@ def _solve(
     shape = base.shape
 
     def residual(value: np.ndarray) -> np.ndarray:
-        extra = {unknown: value if shape else float(value)}
+        extra = {unknown: value if shape else np.asarray(value).item()}
         return np.ravel(residuals(checker, equation, resolve, extra, points=[index])[0])
 
     r0 = residual(np.zeros(shape))

@@ -1,0 +1,75 @@
+"""Math fixes found grading a second exam (examples/stats-exam): a Bernoulli
+maximum-likelihood derivation, written as a student would."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.math import MathContext, check_derivation, parse_math
+from grader.math.derivation import Milestone
+
+BERNOULLI = {
+    "symbols": {"p": "scalar", "k": "scalar", "n": "scalar"},
+    "aliases": {"phat": "p"},
+    "definitions": {
+        "L": "p^k (1 - p)^(n - k)",
+        "l": "k log(p) + (n - k) log(1 - p)",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [(r"\ell", "l"), (r"\ell(p)", "l"), (r"\frac{d\ell}{dp}", "d(l)/d(p)")],
+    ids=["ell", "ell-of-p", "d-ell-dp"],
+)
+def test_script_l_is_the_letter_l(written, name):
+    context = MathContext.from_mapping(BERNOULLI)
+    line = parse_math(written, context)
+    assert name in str(line.terms[0])
+
+
+MILESTONES = [
+    Milestone("loglik", "l = k log(p) + (n - k) log(1 - p)", kind="value", quantity="l"),
+    Milestone("derivative", "dl/dp", kind="value"),
+    Milestone("estimator", "p = k/n", kind="equation"),
+]
+
+DERIVATIONS = [
+    # (name, answer, expected milestone statuses)
+    (
+        "log-of-the-likelihood",
+        r"""$$\ell(p) = \log L(p) = k \log p + (n-k) \log(1-p)$$
+$$\frac{d\ell}{dp} = \frac{k}{p} - \frac{n-k}{1-p}$$
+$$k(1-p) = (n-k) p$$
+$$\hat{p} = \frac{k}{n}$$""",
+        {"loglik": "correct", "derivative": "correct", "estimator": "correct"},
+    ),
+    (
+        "sign-slip",
+        r"""$$\ell(p) = k \log p + (n-k) \log(1-p)$$
+$$\frac{d\ell}{dp} = \frac{k}{p} + \frac{n-k}{1-p}$$""",
+        {"loglik": "correct", "derivative": "wrong", "estimator": "missing"},
+    ),
+    (
+        "estimator-after-solving",
+        r"""$$\frac{k}{p} = \frac{n-k}{1-p}$$
+$$k = n p$$
+$$p = \frac{k}{n}$$""",
+        {"estimator": "correct"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"), [c[1:] for c in DERIVATIONS], ids=[c[0] for c in DERIVATIONS]
+)
+def test_bernoulli_derivation(answer, expected):
+    # the random points put p in (0.2, 1.2): log(1 - p) and (1 - p)^(n - k) must
+    # take complex values there, not NaN, and an equation solved at such a point
+    # must not crash on a complex solution
+    result = check_derivation(answer, MathContext.from_mapping(BERNOULLI), milestones=MILESTONES)
+    statuses = {m.id: m.status for m in result.milestones}
+    for milestone, status in expected.items():
+        assert statuses[milestone] == status, (milestone, result.milestones)
+    assert not any("check failed" in (step.message or "") for step in result.steps)
