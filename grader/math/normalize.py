@@ -364,7 +364,7 @@ _GREEK_UNICODE = {
     "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi", "ϕ": "phi",
     "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta",
     "Θ": "Theta", "Λ": "Lambda", "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi",
-    "Ω": "Omega",
+    "Ω": "Omega", "ℓ": "ell",
 }  # fmt: skip
 for _char, _name in _GREEK_UNICODE.items():
     _UNICODE[_char] = f" \\{_name} "

@@ -20,8 +20,8 @@ BERNOULLI = {
 
 @pytest.mark.parametrize(
     ("written", "name"),
-    [(r"\ell", "l"), (r"\ell(p)", "l"), (r"\frac{d\ell}{dp}", "d(l)/d(p)")],
-    ids=["ell", "ell-of-p", "d-ell-dp"],
+    [(r"\ell", "l"), (r"\ell(p)", "l"), (r"\frac{d\ell}{dp}", "d(l)/d(p)"), ("ℓ", "l")],
+    ids=["ell", "ell-of-p", "d-ell-dp", "unicode-script-l"],
 )
 def test_script_l_is_the_letter_l(written, name):
     context = MathContext.from_mapping(BERNOULLI)
