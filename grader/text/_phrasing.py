@@ -479,7 +479,7 @@ def _is_negated(index: AnswerIndex, indices: tuple[int, ...]) -> bool:
     for i in range(max(0, first - NEGATION_REACH), first):
         if tokens[i].is_negation and tokens[i].clause == tokens[first].clause:
             return True
-    return _negated_after(index, last)
+    return _negated_after(index, last) or _retracted_later(index, last)
 
 
 # "X is not ...", "X isn't ...": a verb straight after the statement, negated
@@ -512,6 +512,27 @@ def _negated_after(index: AnswerIndex, last: int) -> bool:
     if _NEGATED_AUXILIARY_RE.match(cue):
         return not between.strip()
     return bool(_AUXILIARY_THEN_NOT_RE.match(between)) and cue.lower() in ("not", "never")
+
+
+# "X, but that is not the reason", "..., however this isn't true": the writer
+# reports a claim and then rejects it, later in the same sentence. Stop words
+# ("but", "that", "is") are not tokens, so this reads the source text.
+_RETRACTION_RE = re.compile(
+    r"^[^.;!?]*?\b(?:but|however)\b,?\s+(?:that|this)(?:\s+(?:is|was)|['’]s)?\s*"
+    r"(?:(?:not|never|n['’]t|isn['’]t|wasn['’]t)\s+(?:really\s+)?(?:the\s+|a\s+)?"
+    r"(?:reason|true|right|correct|case|cause|point)\b|(?:wrong|false|incorrect)\b)",
+    re.IGNORECASE,
+)
+
+
+def _retracted_later(index: AnswerIndex, last: int) -> bool:
+    """The sentence goes on to reject the statement ("..., but that is not the reason")."""
+    token = index.tokens[last]
+    row = token.line_no - index.first_line
+    rest = index.lines[row][token.end :]
+    if row + 1 < len(index.lines):
+        rest += " " + index.lines[row + 1]  # a sentence may wrap onto the next line
+    return bool(_RETRACTION_RE.match(rest))
 
 
 def find_matches(index: AnswerIndex, phrasing: Phrasing) -> list[Match]:

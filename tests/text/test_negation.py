@@ -79,6 +79,36 @@ NEGATION = [
     ),
     ("not-after-without-verb", VANISHING, "Vanishing gradients not exploding gradients.", True),
     ("not-after-comma", VANISHING, "Vanishing gradients, not exploding ones.", True),
+    (
+        "retracted-later",
+        Idea("smooth", ["differentiable"]),
+        "Some say squaring makes the loss differentiable, but that is not the reason.",
+        False,
+    ),
+    (
+        "retracted-contraction",
+        VANISHING,
+        "People blame vanishing gradients, however that's wrong here.",
+        False,
+    ),
+    (
+        "retracted-on-next-line",
+        Idea("smooth", ["differentiable"]),
+        "They say squaring makes it differentiable,\nbut this isn't the reason.",
+        False,
+    ),
+    (
+        "but-not-a-retraction",
+        Idea("smooth", ["differentiable"]),
+        "Squaring makes it differentiable, but that is not the only reason.",
+        True,
+    ),
+    (
+        "retraction-in-next-sentence-is-another-claim",
+        Idea("smooth", ["differentiable"]),
+        "The loss is differentiable. Overfitting is likely, but that is not the point.",
+        True,
+    ),
 ]
 
 
