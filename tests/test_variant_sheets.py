@@ -63,6 +63,16 @@ HAND_MARKS: dict[str, dict[str, float]] = {
     },
     # long answers; Q1(a) rejects "differentiable" as a reason, Q3(b) rejects overfitting
     "rambling-negation.md": {"q1.a": 1.5},
+    # plain text with the scheme's typical mistakes, "1a)" labels, CRLF line ends and a BOM
+    "plain-text-mistakes.md": {
+        "q1.a": 1.5,  # three model ideas (1) + one squaring reason (0.5)
+        "q1.b": 3.25,  # all right but beta = X^T y / X^T X (0.25 of 0.5)
+        "q1.c": 0.25,  # beta as a row
+        "q2.c": 4 - 2 / 3,  # dL/dz1 without the sigmoid derivative; dw1, db1 keep theirs by ECF
+        "q3.b": 0.5,  # named, wrong mechanism ("the weights become zero")
+        "q3.c": 1.0,  # forget and input roles swapped: output gate + cell state only
+        "q4.a": 1.0,  # example; "exploding gradients" alone is no explanation
+    },
 }
 
 # (sheet, part) -> why the grader disagrees with the hand mark (bugs outside this area)
@@ -81,8 +91,20 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {
     ("align-latex.md", "q2.d"): "same trailing '\\\\' bug, in the expression checks",
     ("final-answer-only.md", "q1.d"): "rubric phrasings: 'Inverse is O(d^3)' does not match "
     "the cost idea",
-    ("final-answer-only.md", "q2.d"): "checks: four comma-separated updates on one prose "
-    "line are not found ('no answer', no review)",
+    ("final-answer-only.md", "q2.d"): "math/lines.py find_math_lines: four comma-separated "
+    "updates on one prose line are not found ('no answer', no review)",
+    ("plain-text-mistakes.md", "q1.b"): "math/checks: plain 'b = X^T y / X^T X' is read as "
+    "X^T y (X^T)^-1 X (diagnosis matrix_division) and does not match the rubric's "
+    "divide-by-matrix mistake '(X^T y) / (X^T X)': 0 instead of 0.25",
+    ("plain-text-mistakes.md", "q2.d"): "math/lines.py find_math_lines: 'w1 <- w1 - lr * dL/dw1' "
+    "is not found as math ('no answer', no review)",
+}
+
+# sheets where a part with an answer has checks that read nothing and no review flag
+SILENT_ZERO = {
+    "final-answer-only.md": "q2.d: the four update checks find no math line, no review",
+    "plain-text-mistakes.md": "q2.d: the four update checks find no math line, no review",
+    "unicode-math.md": "q2.d: the four update checks find no math line, no review",
 }
 
 SHEETS = sorted(HAND_MARKS)
@@ -126,10 +148,31 @@ def test_ocr_noise_goes_to_review_not_to_a_deduction():
     assert any("line 16" in reason for reason in q1b.review_reasons)
 
 
-@pytest.mark.parametrize("sheet", SHEETS, ids=SHEETS)
-def test_an_unreadable_zero_is_never_silent(sheet):
-    """A math part that scores 0 while a line could not be read must go to review."""
-    for part in graded(sheet).parts:
-        unread = [c for c in part.checks if c.message == "no answer"]
-        if part.answer.found and unread and part.score == 0 and part.id in FULL:
-            assert part.needs_review, part.id
+def _silent_rows():
+    for sheet in SHEETS:
+        marks = ()
+        if sheet in SILENT_ZERO:
+            marks = (pytest.mark.xfail(reason=SILENT_ZERO[sheet], strict=True),)
+        yield pytest.param(sheet, marks=marks, id=sheet)
+
+
+@pytest.mark.parametrize("sheet", list(_silent_rows()))
+def test_an_answer_the_checks_cannot_read_goes_to_review(sheet):
+    """A part with an answer whose checks found nothing to read is never a silent 0."""
+    silent = [
+        part.id
+        for part in graded(sheet).parts
+        if part.answer.found
+        and (part.answer.text or "").strip()
+        and any(check.verdict == "not_graded" for check in part.checks)
+        and not part.needs_review
+    ]
+    assert silent == []
+
+
+def test_sheet_totals_match_the_hand_marks():
+    """The totals in the docs table, from the per-part marks (known bugs excluded)."""
+    totals = {sheet: sum(HAND_MARKS[sheet].get(p, f) for p, f in FULL.items()) for sheet in SHEETS}
+    assert totals["final-answer-only.md"] == pytest.approx(15.0)
+    assert totals["plain-text-mistakes.md"] == pytest.approx(20.8333, abs=1e-3)
+    assert totals["rambling-negation.md"] == pytest.approx(24.5)
