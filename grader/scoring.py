@@ -358,6 +358,15 @@ def score_part(
     feedback = [line for check in checks for line in check.feedback]
     if answer is not None and not answer.found and part.kind != "code":
         feedback.insert(0, "No answer to this part was found on the sheet.")
+    elif (
+        answer is not None
+        and part.kind != "code"
+        and checks
+        and all(c.verdict == "not_graded" and not c.needs_review and not c.feedback for c in checks)
+    ):
+        # found, but nothing in it to mark ("I don't know." under a math part):
+        # never a 0 without a word
+        feedback.insert(0, "This answer has nothing that could be marked.")
     needs_review = bool(review) or any(c.needs_review for c in checks)
     return PartReport(
         id=part_id,

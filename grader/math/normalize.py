@@ -18,6 +18,7 @@ left out of ``MathLine.repairs``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -373,8 +374,48 @@ _UNICODE_PATTERN = re.compile(
 )
 
 
+# Combining accents over a letter (p̂ typed as p + U+0302, or the precomposed
+# ŵ, ȳ) -> \hat{p}, \bar{y}: estimators and means are written this way.
+_COMBINING_ACCENTS = {
+    "\u0302": "hat",
+    "\u0303": "tilde",
+    "\u0304": "bar",
+    "\u0305": "bar",
+    "\u0307": "dot",
+}
+_ACCENTED = re.compile(
+    "([A-Za-z" + "".join(_GREEK_UNICODE) + "])([" + "".join(_COMBINING_ACCENTS) + "])"
+)
+
+
+def _decomposed(char: str) -> str:
+    """A letter with one accent as letter + combining accent; anything else as is."""
+    if char.isascii():
+        return char
+    parts = unicodedata.normalize("NFD", char)
+    if len(parts) == 2 and parts[1] in _COMBINING_ACCENTS:
+        return parts
+    return char
+
+
+def _replace_accents(text: str, found: dict[str, str]) -> str:
+    if text.isascii():
+        return text
+    decomposed = "".join(_decomposed(char) for char in text)
+
+    def swap(match: re.Match[str]) -> str:
+        latex = f"\\{_COMBINING_ACCENTS[match.group(2)]}{{{match.group(1)}}}"
+        found[unicodedata.normalize("NFC", match.group(0))] = latex
+        return latex
+
+    new = _ACCENTED.sub(swap, decomposed)
+    return new if found else text
+
+
 def replace_unicode(text: str) -> tuple[str, list[str]]:
     """Unicode look-alikes -> LaTeX/ASCII (``−`` -> ``-``, ``β`` -> ``\\beta``)."""
+    accents: dict[str, str] = {}
+    text = _replace_accents(text, accents)
     found: dict[str, None] = {}
 
     def swap(match: re.Match[str]) -> str:
@@ -382,10 +423,11 @@ def replace_unicode(text: str) -> tuple[str, list[str]]:
         return _UNICODE[match.group(0)]
 
     new = _UNICODE_PATTERN.sub(swap, text)
+    accent_notes = [f"read '{ch}' as '{latex}'" for ch, latex in accents.items()]
     if not found:
-        return text, []
+        return text, accent_notes
     notes = [f"read '{ch}' as '{_UNICODE[ch].strip()}'" for ch in found if _UNICODE[ch].strip()]
-    return new, notes or ["removed invisible characters"]
+    return new, accent_notes + (notes or ["removed invisible characters"])
 
 
 DEFAULT_STEPS: tuple[Step, ...] = (

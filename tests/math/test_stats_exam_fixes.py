@@ -73,3 +73,66 @@ def test_bernoulli_derivation(answer, expected):
     for milestone, status in expected.items():
         assert statuses[milestone] == status, (milestone, result.milestones)
     assert not any("check failed" in (step.message or "") for step in result.steps)
+
+
+ACCENTS = [
+    # (name, written, canonical name it must read as)
+    ("combining-hat", "p\u0302 = k/n", "phat"),
+    ("precomposed-hat", "\u0175 = 1", "what"),
+    ("precomposed-bar", "\u0233 = 1", "ybar"),
+    ("greek-hat", "\u03b2\u0302 = 1", "betahat"),
+]
+
+
+@pytest.mark.parametrize(("written", "name"), [c[1:] for c in ACCENTS], ids=[c[0] for c in ACCENTS])
+def test_unicode_accents_read_as_latex_accents(written, name):
+    line = parse_math(written, MathContext.from_mapping({}))
+    assert str(line.terms[0]) == name
+    assert any("as '\\" in repair for repair in line.repairs)
+
+
+STATIONARITY = [
+    # (name, answer, derivative milestone status and line, estimator status)
+    (
+        "correct-gradient-then-multiplied-out",
+        r"""$$\frac{d\ell}{dp} = \frac{k}{p} - \frac{n-k}{1-p}$$
+$$k(1-p) - (n-k) p = 0$$
+$$p = \frac{k}{n}$$""",
+        ("correct", 1),
+        "correct",
+    ),
+    (
+        "wrong-gradient-then-multiplied-out",
+        r"""$$\frac{d\ell}{dp} = \frac{k}{p} + \frac{n-k}{1-p}$$
+$$k(1-p) + (n-k) p = 0$$
+$$p = \frac{k}{2k - n}$$""",
+        ("wrong", 1),
+        "carried_forward",
+    ),
+    (
+        "multiplied-out-wrongly",
+        r"""$$\frac{d\ell}{dp} = \frac{k}{p} - \frac{n-k}{1-p}$$
+$$k(1-p) + (n-k) p = 0$$""",
+        ("correct", 1),
+        "missing",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "derivative", "estimator"),
+    [c[1:] for c in STATIONARITY],
+    ids=[c[0] for c in STATIONARITY],
+)
+def test_gradient_set_to_zero_times_a_factor(answer, derivative, estimator):
+    # "E = 0" multiplied by p(1 - p) has the same root: it follows, and it is
+    # not a new (wrong) value of the derivative
+    result = check_derivation(answer, MathContext.from_mapping(BERNOULLI), milestones=MILESTONES)
+    by_id = {m.id: m for m in result.milestones}
+    assert (by_id["derivative"].status, by_id["derivative"].line_no) == derivative
+    assert by_id["estimator"].status == estimator
+    second = result.steps[1]
+    if derivative[0] == "correct" and estimator == "missing":
+        assert second.vs_truth == "not_equal"
+    else:
+        assert second.vs_previous == "equal"

@@ -64,6 +64,14 @@ def check_stationarity(
     # as an equation, E = 0 follows from (and is right for) any nonzero multiple
     step.vs_previous = _as_equation_verdict(follows)
     step.vs_truth = _as_equation_verdict(as_value)
+    # ... also a multiple by a non-constant factor (k(1-p) - (n-k)p = 0 from
+    # k/p - (n-k)/(1-p) = 0): the same root for the unknown
+    if step.vs_previous == "not_equal" and _same_root(
+        checker, expression, previous, wrt, "student"
+    ):
+        step.vs_previous = "equal"
+    if step.vs_truth == "not_equal" and _same_root(checker, expression, truth, wrt, "truth"):
+        step.vs_truth = "equal"
     step.details["as_value"] = as_value.verdict if as_value else None
     if step.vs_truth == "not_equal" and as_value is not None:
         step.diagnosis = as_value.diagnosis
@@ -74,7 +82,16 @@ def check_stationarity(
     if step.status == "carried_forward":
         step.message = "the (wrong) gradient set to zero: error carried forward"
     record_status = value_status(as_value, follows, False)
-    if not named:  # "grad J = 0" states no new value of the gradient
+    # after a stated gradient, "E = 0" with E a multiple of it (k(1-p) - (n-k)p = 0
+    # after dl/dp = k/p - (n-k)/(1-p)) or with an algebra slip is not a new value
+    # of the gradient: the gradient is judged on the line that states it, the
+    # slip on the equation steps that follow (an error is charged once)
+    rescaled = (
+        previous is not None
+        and record_status in ("wrong", "carried")
+        and not (follows is not None and follows.equal)
+    )
+    if not named and not rescaled:  # "grad J = 0" states no new value of the gradient
         outcome.record_value(
             quantity,
             record_status,
@@ -192,7 +209,14 @@ def _equation_verdict(
         for index in range(len(checker.points)):
             solution = _solve(checker, reference, unknown, index, ref_resolve)
             if solution is None:
-                return Verdict("undetermined", None, "cannot solve the previous equation")
+                # the previous equation is not affine in the unknown (k/p = (n-k)/(1-p)):
+                # this line follows when its own solution satisfies it (k(1-p) = (n-k)p)
+                verdict = _own_solution_verdict(
+                    checker, current, reference, unknown, index, student, ref_resolve
+                )
+                if verdict is not None:
+                    return verdict
+                continue
             # .item(), not float(): a solution may be complex where a log or a power
             # of the equation leaves its real domain at this point
             extra = {unknown: solution if solution.shape else solution.item()}
@@ -214,6 +238,58 @@ def _equation_verdict(
         return error_verdict(error, current)
     except np.linalg.LinAlgError as error:
         return Verdict("undetermined", None, f"linear algebra failed: {error}")
+
+
+def _same_root(checker: Checker, expression: Any, other: Any, unknown: Any, mode: str) -> bool:
+    """Whether ``expression = 0``, affine in a scalar ``unknown``, has a root that
+    also makes ``other = 0``, at every point."""
+    if other is None or not isinstance(unknown, sp.Symbol):
+        return False
+    try:
+        for index in range(len(checker.points)):
+            verdict = _own_solution_verdict(
+                checker,
+                (expression, sp.S.Zero),
+                (other, sp.S.Zero),
+                unknown,
+                index,
+                checker.resolver("student"),
+                checker.resolver(mode),
+            )
+            if verdict is not None:
+                return False
+    except (EvaluationError, np.linalg.LinAlgError):
+        return False
+    return True
+
+
+def _own_solution_verdict(
+    checker: Checker,
+    current: tuple[Any, Any],
+    reference: tuple[Any, Any],
+    unknown: Any,
+    index: int,
+    student: Callable,
+    ref_resolve: Callable,
+) -> Verdict | None:
+    """None when the current equation's unique solution at point ``index``
+    satisfies the previous equation; otherwise the verdict to return."""
+    mine_solution = _solve(checker, current, unknown, index, student)
+    if mine_solution is None:
+        return Verdict("undetermined", None, "cannot solve the previous equation")
+    extra = {unknown: mine_solution if mine_solution.shape else mine_solution.item()}
+    with np.errstate(all="ignore"):
+        at_mine = residuals(checker, reference, ref_resolve, extra, points=[index])[0]
+    if not np.all(np.isfinite(at_mine)):
+        return Verdict("undetermined", None, "cannot solve the previous equation")
+    scale = max(float(np.max(np.abs(mine_solution), initial=1.0)), 1.0)
+    if np.all(np.abs(at_mine) <= 1e-6 * scale * 10):
+        return None
+    return Verdict(
+        "not_equal",
+        "different",
+        "does not follow: its solution does not satisfy the previous equation",
+    )
 
 
 def residuals(
@@ -271,15 +347,19 @@ def _solve(
         extra = {unknown: value if shape else np.asarray(value).item()}
         return np.ravel(residuals(checker, equation, resolve, extra, points=[index])[0])
 
-    r0 = residual(np.zeros(shape))
-    columns = []
-    for flat in range(max(1, base.size)):
-        unit = np.zeros(base.size)
-        unit[flat] = 1.0
-        columns.append(residual(unit.reshape(shape)) - r0)
-    matrix = np.stack(columns, axis=1)
-    probe = base
-    if not values_close(residual(probe), r0 + matrix @ np.ravel(probe)):
+    # probing at 0 and 1 may leave the domain (k/p at p = 0): inf/NaN there
+    # means "not affine", without RuntimeWarnings on the grader's stderr
+    with np.errstate(all="ignore"):
+        r0 = residual(np.zeros(shape))
+        columns = []
+        for flat in range(max(1, base.size)):
+            unit = np.zeros(base.size)
+            unit[flat] = 1.0
+            columns.append(residual(unit.reshape(shape)) - r0)
+        matrix = np.stack(columns, axis=1)
+        probe = base
+        affine = values_close(residual(probe), r0 + matrix @ np.ravel(probe))
+    if not affine or not np.all(np.isfinite(matrix)) or not np.all(np.isfinite(r0)):
         return None  # not affine in the unknown
     if np.linalg.matrix_rank(matrix) < base.size:
         return None
