@@ -68,10 +68,16 @@ _QUESTION_WORD = re.compile(
 # A bare number: "3." "3)" "3:" or "3" directly followed by a part ("3(a)", "3a)", "3.b").
 _NUMBER = re.compile(r"(?P<n>\d{1,2})(?P<term>[.):](?![\d])|(?=\(|[a-z][).]))")
 _PAREN_PART = re.compile(r"\([ \t]*(?P<v>[A-Za-z]|(?i:[ivx]{1,4})|\d{1,2})[ \t]*\)(?P<term>[.:])?")
+# "[a]": square brackets, as some answer templates print them
+_BRACKET_PART = re.compile(r"\[[ \t]*(?P<v>[A-Za-z]|(?i:[ivx]{1,4}))[ \t]*\](?P<term>[.:])?")
 _CLOSE_PART = re.compile(r"(?P<v>[A-Za-z]|(?i:[ivx]{1,4}))\)(?P<term>[.:])?")
-_DOT_PART = re.compile(r"(?P<v>[a-z]|[ivx]{1,4})[.:](?=[ \t]|$)")
+# "b." "b:" and capitals "B." "II." (not "B:", which reads as a speaker, "A: ...")
+_DOT_PART = re.compile(r"(?:(?P<v>[a-z]|[ivx]{1,4})[.:]|(?P<upper>[A-Z]|[IVX]{1,4})\.)(?=[ \t]|$)")
 _ATTACHED_PART = re.compile(r"(?P<v>[a-z]|[ivx]{1,4})(?P<term>[.):])?(?=[^A-Za-z0-9]|$)")
-_WORD_PART = re.compile(r"part[ \t]+(?P<v>[a-z]|[ivx]{1,4}|\d{1,2})\b\.?", re.IGNORECASE)
+_WORD_PART = re.compile(
+    r"part[ \t]+(?:\([ \t]*(?P<paren>[a-z]|[ivx]{1,4}|\d{1,2})[ \t]*\)|(?P<v>[a-z]|[ivx]{1,4}|\d{1,2})\b)\.?",
+    re.IGNORECASE,
+)
 _CIRCLED = re.compile(f"[{_CIRCLED_CHARS}]")
 _JOINER = re.compile(r"[ \t]*(?:and|&|,|/|\+|-|–)[ \t]*", re.IGNORECASE)
 _AFTER_LABEL = re.compile(r"[ \t]*(?:[:.\-–—][ \t]+)?[ \t]*[}\]]?[ \t]*")
@@ -154,15 +160,19 @@ def _match_part(text: str, pos: int) -> tuple[tuple[Reading, ...], str, int] | N
     if match:
         style = "(x)." if match.group("term") else "(x)"
         return _letter_readings(match.group("v")), style, match.end()
+    match = _BRACKET_PART.match(text, pos)
+    if match:
+        return _letter_readings(match.group("v")), "[x]", match.end()
     match = _CLOSE_PART.match(text, pos)
     if match:
         return _letter_readings(match.group("v")), "x)", match.end()
     match = _WORD_PART.match(text, pos)
     if match:
-        return _letter_readings(match.group("v")), "part x", match.end()
+        value = match.group("paren") or match.group("v")
+        return _letter_readings(value), "part x", match.end()
     match = _DOT_PART.match(text, pos)
     if match:
-        return _letter_readings(match.group("v")), "x.", match.end()
+        return _letter_readings(match.group("v") or match.group("upper")), "x.", match.end()
     return None
 
 
@@ -298,6 +308,20 @@ def parse_label_line(line_no: int, line: str) -> LabelLine | None:
         ends.append(pos)
     if not tokens:
         return None
+    first = tokens[0]
+    if (
+        len(tokens) > 1
+        and prefix in ("plain", "heading", "emphasis")
+        and first.kind == "part"
+        and first.style == "(x)"
+        and first.readings == (("number", first.number),)
+        and tokens[1].raw.startswith("(")
+        and line.startswith(tokens[1].raw, ends[0])
+        and all(family != "number" for family, _ in tokens[1].readings)
+    ):
+        # "(2)(c)", "(2) (c)": a question number in brackets, then its part: "2(c)";
+        # "- (1) (a)." stays a numbered part with a sub-point
+        tokens[0] = LabelToken("number", first.raw, first.members, "x")
     return LabelLine(line_no, prefix, tuple(tokens), tuple(ends), keep, indent)
 
 

@@ -31,6 +31,22 @@ STYLES = [
     ("combined-Q1.b", "Q1.a foo\nQ1.b bar\nQ1.c baz\nQ2.a x\nQ2.b y\n", ALL_FOUND),
     ("combined-Q1b)", "Q1a) foo\nQ1b) bar\nQ1c) baz\nQ2a) x\nQ2b) y\n", ALL_FOUND),
     ("combined-1.b", "1.a foo\n1.b bar\n1.c baz\n2.a x\n2.b y\n", ALL_FOUND),
+    ("combined-(1)(a)", "(1)(a) foo\n(1)(b) bar\n(1)(c) baz\n(2)(a) x\n(2)(b) y\n", ALL_FOUND),
+    (
+        "Problem-N-Part-(a)",
+        "Problem 1\nPart (a) foo\nPart (b) bar\nPart (c) baz\nProblem 2\nPart (a) x\nPart (b) y\n",
+        {"q1.a": [(2, 2)], "q1.b": [(3, 3)], "q1.c": [(4, 4)], "q2.a": [(6, 6)], "q2.b": [(7, 7)]},
+    ),
+    (
+        "capital-letters",
+        "Q1\nA. foo\nB. bar\nC. baz\nQ2\nA. x\nB. y\n",
+        {"q1.a": [(2, 2)], "q1.b": [(3, 3)], "q1.c": [(4, 4)], "q2.a": [(6, 6)], "q2.b": [(7, 7)]},
+    ),
+    (
+        "square-brackets",
+        "Q1\n[a] foo\n[b] bar\n[c] baz\nQ2\n[a] x\n[b] y\n",
+        {"q1.a": [(2, 2)], "q1.b": [(3, 3)], "q1.c": [(4, 4)], "q2.a": [(6, 6)], "q2.b": [(7, 7)]},
+    ),
     (
         "headings-## Q1 (a)",
         "## Q1 (a)\nfoo\n## Q1 (b)\nbar\n## Q1 (c)\nbaz\n## Q2 (a)\nx\n## Q2 (b)\ny\n",

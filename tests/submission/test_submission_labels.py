@@ -29,6 +29,22 @@ GOOD = [
     ("- ④ To update", [("part", "④", (("circled", 4),))], "bullet", "To update"),
     ("(1) foo", [("part", "(1)", (("number", 1),))], "plain", "foo"),
     ("Part b: foo", [("part", "Part b", (("letter", 2),))], "plain", "foo"),
+    ("Part (d) foo", [("part", "Part (d)", (("letter", 4),))], "plain", "foo"),
+    ("[b] foo", [("part", "[b]", (("letter", 2),))], "plain", "foo"),
+    ("B. foo", [("part", "B.", (("letter", 2),))], "plain", "foo"),
+    ("II. foo", [("part", "II.", (("roman", 2),))], "plain", "foo"),
+    (
+        "(2)(c) foo",
+        [("number", "(2)", (("number", 2),)), ("part", "(c)", (("letter", 3),))],
+        "plain",
+        "foo",
+    ),
+    (
+        "- (1) (a). RNN",
+        [("part", "(1)", (("number", 1),)), ("part", "(a).", (("letter", 1),))],
+        "bullet",
+        "RNN",
+    ),
     ("\\item[(a)] foo", [("part", "(a)", (("letter", 1),))], "bullet", "foo"),
     ("*(a)* text", [("part", "(a)", (("letter", 1),))], "emphasis", "text"),
     ("$$(b). J = x$$", [("part", "(b).", (("letter", 2),))], "math", "$$J = x$$"),
@@ -68,7 +84,7 @@ GOOD = [
 NOT_LABELS = [
     "Linear regression", "2x + 3", "1.5 is the answer", "i.e. something", "e.g. this", "A model",
     "I think", "x = 3", "q_2 = 3", "- \\* Squaring", "$$\\frac{\\partial L}{\\partial z}$$", "*Note*: x",
-    "Q1. a linear model", "",
+    "Q1. a linear model", "", "A: yes", "Q: what is it",
 ]  # fmt: skip
 
 
