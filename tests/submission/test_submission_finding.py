@@ -38,6 +38,32 @@ STYLES = [
         {"q1.a": [(2, 2)], "q1.b": [(3, 3)], "q1.c": [(4, 4)], "q2.a": [(6, 6)], "q2.b": [(7, 7)]},
     ),
     (
+        "latex-enumerate-bare-items",
+        "\\section*{Question 1}\n\\begin{enumerate}[(a)]\n\\item foo\n\\item bar\n"
+        "\\item baz\n\\end{enumerate}\n\\section*{Question 2}\n\\begin{enumerate}[label=(\\alph*)]\n"
+        "\\item x\n\\item y\n\\end{enumerate}\n",
+        {
+            "q1.a": [(3, 3)],
+            "q1.b": [(4, 4)],
+            "q1.c": [(5, 6)],
+            "q2.a": [(9, 9)],
+            "q2.b": [(10, 11)],
+        },
+    ),
+    (
+        "latex-nested-enumerate-defaults",
+        "\\begin{enumerate}\n\\item\n\\begin{enumerate}\n\\item foo\n\\item bar\n\\item baz\n"
+        "\\end{enumerate}\n\\item\n\\begin{enumerate}\n\\item x\n\\item y\n\\end{enumerate}\n"
+        "\\end{enumerate}\n",
+        {
+            "q1.a": [(4, 4)],
+            "q1.b": [(5, 5)],
+            "q1.c": [(6, 7)],
+            "q2.a": [(10, 10)],
+            "q2.b": [(11, 13)],
+        },
+    ),
+    (
         "capital-letters",
         "Q1\nA. foo\nB. bar\nC. baz\nQ2\nA. x\nB. y\n",
         {"q1.a": [(2, 2)], "q1.b": [(3, 3)], "q1.c": [(4, 4)], "q2.a": [(6, 6)], "q2.b": [(7, 7)]},
