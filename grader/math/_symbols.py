@@ -18,6 +18,7 @@ from grader.math._names import (
     GREEK_VARIANTS,
     join_subscript,
 )
+from grader.math._nodes import derivative_symbol
 from grader.math._syntax import (
     FUNCTIONS,
     Space,
@@ -187,6 +188,10 @@ class NamesMixin:
             if note not in self.state.notes:
                 self.state.notes.append(note)
             return self.transpose(value) if len(primes) % 2 else value
+        if primes and self.context is not None:
+            derivative = self.prime_derivative(written, resolved_plain, primes)
+            if derivative is not None:
+                return derivative
         if primes:
             written += primes
         if written == "e" and not self.declared("e"):
@@ -205,6 +210,32 @@ class NamesMixin:
         if self.context is not None and self.at("SYM", "(") and not self.peek().space_before:
             self.skip_variables_of(written, resolved)
         return value
+
+    def prime_derivative(self, written: str, resolved: str, primes: str) -> Any:
+        """``\\ell'(p)``: Lagrange's notation for the derivative of a quantity the
+        context defines, with respect to the one scalar in the parentheses
+        (-> ``d(l)/d(p)``). None otherwise: ``w_1'`` (a new value of w1) and
+        ``f'(x)`` of an undefined f keep their meaning."""
+        context = self.context
+        if (
+            len(primes) != 1
+            or resolved not in context.definition_sources
+            or context.is_declared(written + primes)
+            or not self.at("SYM", "(")
+            or self.peek().space_before
+        ):
+            return None
+        close = self.matching_paren(self.pos)
+        if close is None or any(
+            t.kind == "SYM" and t.text == "," for t in self.tokens[self.pos + 1 : close]
+        ):
+            return None
+        wrt = self.peek_name(self.pos + 1, close)
+        if wrt is None or context.is_matrix(wrt):
+            return None
+        self.state.notes.append(f"read {written}'({wrt}) as the derivative d{resolved}/d{wrt}")
+        self.pos = close + 1
+        return derivative_symbol(of=resolved, wrt=wrt, context=context)
 
     def skip_variables_of(self, written: str, resolved: str) -> None:
         """``J(\\beta)``: a quantity written with its variables is the quantity.

@@ -136,3 +136,56 @@ def test_gradient_set_to_zero_times_a_factor(answer, derivative, estimator):
         assert second.vs_truth == "not_equal"
     else:
         assert second.vs_previous == "equal"
+
+
+PRIMES = [
+    # (name, written, read as)
+    ("defined-quantity", r"\ell'(p) = 1", "d(l)/d(p)"),
+    ("plain-letter", "l'(p) = 1", "d(l)/d(p)"),
+    ("undefined-function-unchanged", "f'(x) = 1", "f'*x"),
+    ("updated-weight-unchanged", "w_1' = w_1 - 1", "w1'"),
+    ("space-before-parenthesis-unchanged", r"\ell' (p) = 1", "l'*p"),
+    ("second-derivative-unchanged", r"\ell''(p) = 1", "l''*p"),
+]
+
+
+@pytest.mark.parametrize(
+    ("written", "read_as"), [c[1:] for c in PRIMES], ids=[c[0] for c in PRIMES]
+)
+def test_lagrange_prime_of_a_defined_quantity(written, read_as):
+    line = parse_math(written, MathContext.from_mapping(BERNOULLI))
+    assert str(line.terms[0]) == read_as
+
+
+CHAINS = [
+    # (name, answer, expected milestone statuses)
+    (
+        "derivative-set-to-zero-on-its-line",
+        r"""$$\ell(p) = k \log p + (n-k) \log(1-p)$$
+$$\frac{d\ell}{dp} = \frac{k}{p} - \frac{n-k}{1-p} = 0$$
+$$\hat{p} = \frac{k}{n}$$""",
+        {"loglik": "correct", "derivative": "correct", "estimator": "correct"},
+    ),
+    (
+        "lagrange-notation",
+        r"""$$\ell(p) = k \log p + (n-k) \log(1-p)$$
+$$\ell'(p) = \frac{k}{p} - \frac{n-k}{1-p}$$
+$$\hat{p} = \frac{k}{n}$$""",
+        {"loglik": "correct", "derivative": "correct", "estimator": "correct"},
+    ),
+    (
+        "wrong-derivative-set-to-zero",
+        r"""$$\frac{d\ell}{dp} = \frac{k}{p} + \frac{n-k}{1-p} = 0$$
+$$\hat{p} = \frac{k}{2k - n}$$""",
+        {"derivative": "wrong", "estimator": "carried_forward"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"), [c[1:] for c in CHAINS], ids=[c[0] for c in CHAINS]
+)
+def test_derivative_chains(answer, expected):
+    result = check_derivation(answer, MathContext.from_mapping(BERNOULLI), milestones=MILESTONES)
+    statuses = {m.id: m.status for m in result.milestones}
+    assert {k: statuses[k] for k in expected} == expected, result.milestones

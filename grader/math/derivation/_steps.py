@@ -157,6 +157,8 @@ def _classify_and_check(checker: Checker, statement: ParsedStatement) -> Outcome
         and is_zero(terms[1])
     ):
         return check_stationarity(checker, outcome, terms, unknown, quantity=quantity)
+    if _set_to_zero_at_the_end(quantity, terms):
+        return _values_then_zero(checker, outcome, quantity, terms, unknown)
     if quantity is not None:
         if len(terms) == 1:
             step.kind = "rewrite"
@@ -175,6 +177,8 @@ def _classify_and_check(checker: Checker, statement: ParsedStatement) -> Outcome
             step.message = "a statement about another quantity (not checked)"
             return garbled_check(checker, outcome, terms)
         quantity = checker.gradient_quantity(gradient)
+        if _set_to_zero_at_the_end(quantity, terms):
+            return _values_then_zero(checker, outcome, quantity, terms, unknown)
         return check_values(checker, outcome, quantity, terms[1:], unknown)
 
     if len(terms) == 1:
@@ -256,6 +260,38 @@ def _check_expression_rewrite(
         step.diagnosis = bad.diagnosis
         step.message = bad.reason
     judge(step)
+    outcome.main_quantity = None
+    outcome.keep_main = False
+    return outcome
+
+
+def _set_to_zero_at_the_end(quantity: str | None, terms: list[Any]) -> bool:
+    """``dl/dp = E = 0``: a derivative's value and, on the same line, set to zero."""
+    return (
+        quantity is not None
+        and split_quantity(quantity) is not None
+        and len(terms) > 2
+        and is_zero(terms[-1])
+        and not any(is_zero(term) for term in terms[1:-1])
+    )
+
+
+def _values_then_zero(
+    checker: Checker, outcome: Outcome, quantity: str, terms: list[Any], unknown: Any
+) -> Outcome:
+    """The values are checked as the derivative's (the trailing 0 is not one of
+    them), and ``E = 0`` becomes the equation the next lines solve."""
+    outcome = check_values(checker, outcome, quantity, terms[1:-1], unknown)
+    wrt = checker.graph.symbols.get(split_quantity(quantity)[1])
+    truth = checker.truth_expr(quantity)
+    zero = terms[-1]
+    outcome.equation = {
+        "lhs": terms[-2],
+        "rhs": zero,
+        "unknown": wrt,
+        "truth": (truth, zero) if truth is not None else None,
+        "line_no": outcome.step.line_no,
+    }
     outcome.main_quantity = None
     outcome.keep_main = False
     return outcome
