@@ -7,6 +7,7 @@ slips show). Never the references: it renders only the report.
 
 from __future__ import annotations
 
+from grader.report._common import format_span
 from grader.report.models import GradeReport, PartReport
 
 
@@ -31,7 +32,7 @@ def _part_lines(part: PartReport, *, show_answers: bool) -> list[str]:
     answer = part.answer
     if answer is not None and answer.found and answer.lines is not None:
         out.append(
-            f"Your answer: lines {answer.lines.start}-{answer.lines.end}"
+            f"Your answer: {format_span(answer.lines)}"
             + (f" (found by {answer.how_found})" if answer.how_found else "")
             + "."
         )

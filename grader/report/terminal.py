@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import textwrap
 
+from grader.report._common import format_span
 from grader.report.markdown import score_text
 from grader.report.models import GradeReport, PartReport
 
@@ -38,7 +39,7 @@ def _part(part: PartReport, *, student: bool) -> list[str]:
         else:
             if answer.lines is not None:
                 out.append(
-                    f"         read from lines {answer.lines.start}-{answer.lines.end}"
+                    f"         read from {format_span(answer.lines)}"
                     + (f" ({answer.how_found})" if answer.how_found else "")
                 )
             for line in answer.read_as:
