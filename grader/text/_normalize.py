@@ -385,6 +385,21 @@ def _fold_names_and_negations(raw: list[_Raw]) -> list[_Raw]:
                     break
             if folded:
                 continue
+        if token.kind == "word" and token.word in ("not", "never"):
+            # "never negative", "cannot be negative": a statement of non-negativity,
+            # read as "non negative" (not as a negated idea)
+            after = i + 1
+            if after + 1 < n and raw[after].word == "be":
+                after += 1
+            if (
+                raw[after : after + 1]
+                and raw[after].kind == "word"
+                and raw[after].word == "negative"
+            ):
+                out.append(_Raw("non", token.line_no, token.start, token.end, "word"))
+                out.append(raw[after])
+                i = after + 1
+                continue
         if token.kind == "word" and token.word in _NEGATION_WORDS:
             token = _Raw(NEGATION, token.line_no, token.start, token.end, "word")
         out.append(token)

@@ -79,6 +79,8 @@ NEGATION = [
     ),
     ("not-after-without-verb", VANISHING, "Vanishing gradients not exploding gradients.", True),
     ("not-after-comma", VANISHING, "Vanishing gradients, not exploding ones.", True),
+    ("never-negative", Idea("sign", ["non negative"]), "Squares are never negative.", True),
+    ("cannot-be-negative", Idea("sign", ["nonnegative"]), "A square cannot be negative.", True),
     (
         "retracted-later",
         Idea("smooth", ["differentiable"]),
