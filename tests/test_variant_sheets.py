@@ -53,7 +53,7 @@ HAND_MARKS: dict[str, dict[str, float]] = {
     "final-answer-only.md": {
         "q1.a": 1.0,  # two model ideas (0.5) + one squaring reason (0.5)
         "q1.b": 1.0,  # correct final answer, no working
-        "q1.d": 1.0,  # "Inverse is O(d^3)": the cost idea
+        "q1.d": 1.0,  # "Inverse is O(d^3)": the cost idea (big-O read as "cubic")
         "q2.d": 1.5,  # four updates (1) + too large diverges (0.5)
         "q3.a": 0.5,  # one idea (memory)
         "q3.b": 0.5,  # named, no mechanism
@@ -89,8 +89,6 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {
     "when split_statements gives one piece, so every align row is unreadable",
     ("align-latex.md", "q2.c"): "same trailing '\\\\' bug as q1.b",
     ("align-latex.md", "q2.d"): "same trailing '\\\\' bug, in the expression checks",
-    ("final-answer-only.md", "q1.d"): "rubric phrasings: 'Inverse is O(d^3)' does not match "
-    "the cost idea",
     ("final-answer-only.md", "q2.d"): "math/lines.py find_math_lines: four comma-separated "
     "updates on one prose line are not found ('no answer', no review)",
     ("plain-text-mistakes.md", "q1.b"): "math/checks: plain 'b = X^T y / X^T X' is read as "

@@ -169,6 +169,7 @@ _GREEK_NAMES = frozenset(
 _TOKEN_RE = re.compile(
     r"""
     (?P<latex>\\[A-Za-z]+)
+  | (?P<bigo>\bO\s*\((?:[^()]|\([^()]*\))*\))
   | (?P<sign>[+-]ve\b)
   | (?P<slash>\b(?:w/o|w/|b/c|i/p|o/p)(?![A-Za-z]))
   | (?P<word>[A-Za-z]+(?:['’][A-Za-z]+)*)
@@ -296,6 +297,23 @@ def _strip_markup(line: str) -> str:
     return line
 
 
+_EXPONENT_RE = re.compile(r"(?:\^\s*\{?\s*|\*\*\s*)(\d+)|([²³⁴])")
+_SUPERSCRIPT_DIGITS = {"²": 2, "³": 3, "⁴": 4}
+
+
+def _big_o_words(value: str) -> list[str]:
+    """``O(d^3)``, ``O((d+1)³)``: the growth in words ("cubic complexity"), which
+    is what a phrasing about cost says; the letters inside carry no meaning."""
+    powers = [
+        int(m.group(1)) if m.group(1) else _SUPERSCRIPT_DIGITS[m.group(2)]
+        for m in _EXPONENT_RE.finditer(value)
+    ]
+    power = max(powers, default=1)
+    if power <= 1:
+        return ["complexity"]  # not "linear": that word means the model elsewhere
+    return [{2: "quadratic", 3: "cubic"}.get(power, "polynomial"), "complexity"]
+
+
 @dataclass(slots=True)
 class _Raw:
     """A token before stop-word removal: a word or a boundary marker."""
@@ -335,6 +353,9 @@ def _raw_tokens(text: str, first_line: int) -> list[_Raw]:
                 elif name in _LATEX_WORDS:
                     out.append(_Raw(_LATEX_WORDS[name], line_no, start, end, "word"))
                 # formatting commands (\mathbb, \frac, \text, arrows, ...) carry no words
+            elif kind == "bigo":
+                for word in _big_o_words(value):
+                    out.append(_Raw(word, line_no, start, end, "word"))
             elif kind == "sign":
                 word = "positive" if value[0] == "+" else "negative"
                 out.append(_Raw(word, line_no, start, end, "word"))

@@ -97,6 +97,11 @@ MATCHING = [
     ("compound-split-answer", "feedforward", "a feed-forward network", True),
     ("compound-hyphen-both", "feed forward", "a feed-forward network", True),
     ("number-token", "step 1", "depends on step $t-1$", True),
+    # big-O notation reads as the growth it names
+    ("big-o-cubic", "(inverse|invert) ... (cubic|expensive)", "Inverse is O(d^3).", True),
+    ("big-o-nested", "cubic", "it costs $O((d+1)^3)$ time", True),
+    ("big-o-superscript", "quadratic ... memory", "and O(p²) memory", True),
+    ("big-o-linear-is-not-the-model", "linear", "each step is O(nd)", False),
 ]
 
 
