@@ -189,3 +189,16 @@ def test_derivative_chains(answer, expected):
     result = check_derivation(answer, MathContext.from_mapping(BERNOULLI), milestones=MILESTONES)
     statuses = {m.id: m.status for m in result.milestones}
     assert {k: statuses[k] for k in expected} == expected, result.milestones
+
+
+def test_derivative_of_an_expression_of_defined_quantities():
+    # d(log L)/dp with L = p^k (1-p)^(n-k): at test points with p > 1 the value
+    # is complex (on the log's branch cut), where the complex step fails; and
+    # the line, an identity once the derivative is evaluated, is no equation
+    # for p (it must not count as the estimator)
+    answer = r"""$$\log L = k\log p + (n-k)\log(1-p)$$
+$$\frac{\partial \log L}{\partial p} = \frac{k}{p} - \frac{n-k}{1-p}$$"""
+    result = check_derivation(answer, MathContext.from_mapping(BERNOULLI), milestones=MILESTONES)
+    derivative_line = result.steps[-1]
+    assert derivative_line.vs_truth == "equal"
+    assert {m.id: m.status for m in result.milestones}["estimator"] == "missing"

@@ -133,26 +133,44 @@ class Evaluator:
         base = point.get(wrt)
         if base is None:
             raise EvaluationError(f"no value for {wrt}")
-        step = 1e-30
         base_array = np.asarray(base, dtype=complex)
-        result = np.zeros(base_array.shape, dtype=float)
-        for index in np.ndindex(*base_array.shape) if base_array.shape else [()]:
-            moved = base_array.copy()
-            moved[index] += 1j * step
+
+        def value_at(moved: np.ndarray) -> complex:
             shifted = dict(point)
             shifted[wrt] = moved if base_array.shape else complex(moved)
             for node in downstream:
                 shifted[self.graph.symbols[node]] = _Walker(self, shifted, resolve).walk(
                     self.graph.definitions[node]
                 )
-            value = _Walker(self, shifted, resolve).walk(expr)
-            value = np.asarray(value)
+            value = np.asarray(_Walker(self, shifted, resolve).walk(expr))
             if value.size != 1:
                 raise ShapeMismatch("the expression differentiated is not a scalar")
-            result[index] = float(np.imag(value.reshape(-1)[0])) / step
+            return complex(value.reshape(-1)[0])
+
+        # the complex step needs a real value; where the expression is complex
+        # (log(1 - p) at a point with p > 1, on the log's branch cut) a central
+        # difference along the real axis gives the (complex) derivative instead
+        with np.errstate(all="ignore"):
+            at_base = value_at(base_array)
+        complex_valued = abs(at_base.imag) > 1e-12 * max(abs(at_base.real), 1.0)
+        result = np.zeros(base_array.shape, dtype=complex if complex_valued else float)
+        for index in np.ndindex(*base_array.shape) if base_array.shape else [()]:
+            if complex_valued:
+                step = 1e-6 * max(abs(base_array[index]), 1.0)
+                ahead, behind = base_array.copy(), base_array.copy()
+                ahead[index] += step
+                behind[index] -= step
+                result[index] = (value_at(ahead) - value_at(behind)) / (2 * step)
+            else:
+                step = 1e-30
+                moved = base_array.copy()
+                moved[index] += 1j * step
+                result[index] = value_at(moved).imag / step
         if isinstance(wrt, MatrixSymbol):
             return result
-        return float(result) if result.shape == () else result
+        if result.shape == ():
+            return complex(result) if complex_valued else float(result)
+        return result
 
 
 def _choose_sizes(objects: Iterable[Any]) -> dict[Any, int]:
