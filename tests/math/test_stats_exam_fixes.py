@@ -202,3 +202,42 @@ $$\frac{\partial \log L}{\partial p} = \frac{k}{p} - \frac{n-k}{1-p}$$"""
     derivative_line = result.steps[-1]
     assert derivative_line.vs_truth == "equal"
     assert {m.id: m.status for m in result.milestones}["estimator"] == "missing"
+
+
+NAMED_OTHERWISE = [
+    # (name, answer, expected milestone statuses)
+    (
+        "log-L-for-ell",
+        r"""$$\log L = k\log p + (n-k)\log(1-p)$$
+$$\frac{\partial \log L}{\partial p} = \frac{k}{p} - \frac{n-k}{1-p} = 0$$
+$$\hat{p} = \frac{k}{n}$$""",
+        {"loglik": "correct", "derivative": "correct", "estimator": "correct"},
+    ),
+    (
+        "log-L-wrong-derivative",
+        r"""$$\log L = k\log p + (n-k)\log(1-p)$$
+$$\frac{d}{dp} \log L = \frac{k}{p} + \frac{n-k}{1-p}$$""",
+        {"loglik": "correct", "derivative": "wrong"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [c[1:] for c in NAMED_OTHERWISE],
+    ids=[c[0] for c in NAMED_OTHERWISE],
+)
+def test_an_expression_equal_to_a_defined_quantity_is_that_quantity(answer, expected):
+    # log L, with L and l = k log p + (n-k) log(1-p) both defined, is l
+    result = check_derivation(answer, MathContext.from_mapping(BERNOULLI), milestones=MILESTONES)
+    statuses = {m.id: m.status for m in result.milestones}
+    assert {k: statuses[k] for k in expected} == expected, result.milestones
+
+
+def test_an_equation_in_the_inputs_stays_an_equation():
+    # k(1 - p) = (n - k) p has no defined quantity in it: not read as one
+    result = check_derivation(
+        r"$$k(1-p) = (n-k) p$$", MathContext.from_mapping(BERNOULLI), milestones=MILESTONES
+    )
+    assert result.steps[0].kind == "equation"
+    assert result.steps[0].quantity is None

@@ -23,6 +23,7 @@ from grader.math.derivation._values import (
     free_symbols,
     mentions,
     split_quantity,
+    values_close,
 )
 from grader.math.lines import MathSource
 
@@ -258,13 +259,48 @@ class Checker:
 
     def quantity_of(self, term: Any) -> str | None:
         if not isinstance(term, (sp.Symbol, MatrixSymbol)):
-            return None
+            return self.defined_quantity_equal_to(term)
         name = term.name
         if split_quantity(name) is not None:
             return name
         if self.knows(name):
             return name
         return None
+
+    def defined_quantity_equal_to(self, term: Any) -> str | None:
+        """``log L`` where the context defines ``L`` and ``l`` = the log of it: an
+        expression of defined quantities equal to another defined quantity is
+        that quantity (the student names it their own way). Only for terms
+        built on a defined quantity, so equations in the inputs stay equations."""
+        definitions = self.graph.definitions
+        try:
+            names = {getattr(s, "name", None) for s in free_symbols(term)}
+            if not names & set(definitions) or any(split_quantity(n or "") for n in names):
+                return None
+            mine = self.values_of(term, self.resolver("truth"))
+        except (
+            EvaluationError,
+            ShapeMismatch,
+            MatrixDivision,
+            TypeError,
+            ValueError,
+            RecursionError,
+        ):
+            return None
+        found = []
+        for name, symbol in self.graph.symbols.items():
+            if name not in definitions or name in names:
+                continue
+            try:
+                theirs = self.values_of(symbol, self.resolver("truth"))
+            except (EvaluationError, ShapeMismatch, MatrixDivision, TypeError, ValueError):
+                continue
+            if all(
+                np.shape(a) == np.shape(b) and values_close(np.asarray(a), np.asarray(b))
+                for a, b in zip(mine, theirs, strict=True)
+            ):
+                found.append(name)
+        return found[0] if len(found) == 1 else None
 
     def knows(self, name: str) -> bool:
         return (
@@ -296,6 +332,9 @@ class Checker:
             wrt = self.graph.symbols.get(self.last_wrt)
         wrt_name = getattr(wrt, "name", None) or "?"
         of = inner.name if isinstance(inner, (sp.Symbol, MatrixSymbol)) else plain(inner)
+        if not isinstance(inner, (sp.Symbol, MatrixSymbol)) and wrt is not None:
+            # d(log L)/dp where log L is the defined l: the derivative of l
+            of = self.defined_quantity_equal_to(inner) or of
         quantity = f"d({of})/d({wrt_name})"
         if quantity not in self.references and wrt is not None and not self.knows(of):
             from grader.math._nodes import Gradient
