@@ -198,12 +198,14 @@ _NAME_LIST = re.compile(
 _SUBSCRIPT_SHAPE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)_\((.+)\)\s*$")
 
 _LEADING = re.compile(
-    r"^(?:(?:a|an|the)\s+)?(?:(?:real|column|row)\s+)*(?:(?:vector|matrix|array)\s+)?"
+    r"^(?:(?:a|an|the)\s+)?(?:(?:real|column|row|square|diagonal|symmetric)\s+)*"
+    r"(?:(?:vector|matrix|array|identity(?:\s+matrix)?)\s+)?"
     r"(?:(?:of|with)\s+)?(?:(?:length|size|dimensions?|dim|shape|order)\s*(?:of\s+)?(?:[:=]\s*)?)?",
     re.I,
 )
 _FILLER_END = re.compile(
-    r"(?:\s*[.,;:]|\s+(?:real|real-valued|valued|column|row|vector|matrix|array|"
+    r"(?:\s*[.,;:]|\s+(?:real|real-valued|valued|column|row|vector|matrix|array|identity|"
+    r"square|diagonal|symmetric|"
     r"of\s+reals?|of\s+real\s+numbers|in\s+size|in\s+shape|(?:dimension|dimensional)\s+vector))+$",
     re.I,
 )

@@ -241,3 +241,22 @@ def test_an_equation_in_the_inputs_stays_an_equation():
     )
     assert result.steps[0].kind == "equation"
     assert result.steps[0].quantity is None
+
+
+IDENTITY_SHAPES = [
+    "I is the d x d identity.",
+    "I is the identity matrix of size d x d",
+    "I is a d by d identity matrix",
+    "I is a square d x d matrix",
+]
+
+
+@pytest.mark.parametrize("text", IDENTITY_SHAPES, ids=["identity", "of-size", "by", "square"])
+def test_shape_of_an_identity_matrix_in_words(text):
+    from grader.math.shapes import read_shape_statements
+
+    reading = read_shape_statements(text)
+    assert [(s.name, tuple(str(d) for d in s.shape)) for s in reading.statements] == [
+        ("I", ("d", "d"))
+    ]
+    assert reading.unreadable == []
