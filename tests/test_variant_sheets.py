@@ -63,6 +63,8 @@ HAND_MARKS: dict[str, dict[str, float]] = {
     },
     # long answers; Q1(a) rejects "differentiable" as a reason, Q3(b) rejects overfitting
     "rambling-negation.md": {"q1.a": 1.5},
+    # all correct; each question copied before its answer, tables for Q1(c) and Q3(d)
+    "copied-prompts-and-tables.md": {},
     # plain text with the scheme's typical mistakes, "1a)" labels, CRLF line ends and a BOM
     "plain-text-mistakes.md": {
         "q1.a": 1.5,  # three model ideas (1) + one squaring reason (0.5)
@@ -89,6 +91,8 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {
     "when split_statements gives one piece, so every align row is unreadable",
     ("align-latex.md", "q2.c"): "same trailing '\\\\' bug as q1.b",
     ("align-latex.md", "q2.d"): "same trailing '\\\\' bug, in the expression checks",
+    ("copied-prompts-and-tables.md", "q1.c"): "checks/shapes: a Markdown table row "
+    "'| $y$ | $n \\times 1$ |' is not read as 'y: n x 1' (review, 0)",
     ("final-answer-only.md", "q2.d"): "math/lines.py find_math_lines: four comma-separated "
     "updates on one prose line are not found ('no answer', no review)",
     ("plain-text-mistakes.md", "q1.b"): "math/checks: plain 'b = X^T y / X^T X' is read as "
