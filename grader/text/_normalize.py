@@ -171,7 +171,7 @@ _TOKEN_RE = re.compile(
     (?P<latex>\\[A-Za-z]+)
   | (?P<bigo>\bO\s*\((?:[^()]|\([^()]*\))*\))
   | (?P<sign>[+-]ve\b)
-  | (?P<slash>\b(?:w/o|w/|b/c|i/p|o/p)(?![A-Za-z]))
+  | (?P<slash>\b(?i:w/o|w/|b/c|i/p|o/p)(?![A-Za-z]))
   | (?P<word>[A-Za-z]+(?:['’][A-Za-z]+)*)
   | (?P<number>\d+(?:\.\d+)?)
   | (?P<cmp><|>|≤|≥|≪|≫)

@@ -97,6 +97,9 @@ MATCHING = [
     ("compound-split-answer", "feedforward", "a feed-forward network", True),
     ("compound-hyphen-both", "feed forward", "a feed-forward network", True),
     ("number-token", "step 1", "depends on step $t-1$", True),
+    # slash abbreviations, in any case ("I/p" at the start of a sentence)
+    ("slash-capital", "input gate", "I/p gate: decides what to store.", True),
+    ("slash-upper", "output gate ... output", "O/P gate: decides what to output.", True),
     # big-O notation reads as the growth it names
     ("big-o-cubic", "(inverse|invert) ... (cubic|expensive)", "Inverse is O(d^3).", True),
     ("big-o-nested", "cubic", "it costs $O((d+1)^3)$ time", True),
