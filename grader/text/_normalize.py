@@ -169,6 +169,7 @@ _GREEK_NAMES = frozenset(
 _TOKEN_RE = re.compile(
     r"""
     (?P<latex>\\[A-Za-z]+)
+  | (?P<leibniz>\bd[A-Za-z][A-Za-z0-9_]{0,3}\s*/\s*d[A-Za-z][A-Za-z0-9_]{0,3}\b)
   | (?P<bigo>\bO\s*\((?:[^()]|\([^()]*\))*\))
   | (?P<sign>[+-]ve\b)
   | (?P<slash>\b(?i:w/o|w/|b/c|i/p|o/p)(?![A-Za-z]))
@@ -353,6 +354,8 @@ def _raw_tokens(text: str, first_line: int) -> list[_Raw]:
                 elif name in _LATEX_WORDS:
                     out.append(_Raw(_LATEX_WORDS[name], line_no, start, end, "word"))
                 # formatting commands (\mathbb, \frac, \text, arrows, ...) carry no words
+            elif kind == "leibniz":  # "dL/dw" in a sentence names a derivative
+                out.append(_Raw("derivative", line_no, start, end, "word"))
             elif kind == "bigo":
                 for word in _big_o_words(value):
                     out.append(_Raw(word, line_no, start, end, "word"))

@@ -100,6 +100,15 @@ MATCHING = [
     # slash abbreviations, in any case ("I/p" at the start of a sentence)
     ("slash-capital", "input gate", "I/p gate: decides what to store.", True),
     ("slash-upper", "output gate ... output", "O/P gate: decides what to output.", True),
+    # a derivative in Leibniz notation inside a sentence
+    (
+        "leibniz-derivative",
+        "computes ... derivative",
+        "Backprop computes dL/dw for every weight.",
+        True,
+    ),
+    ("leibniz-spaced", "derivative ... weight", "it finds dL / dw1 for each weight", True),
+    ("leibniz-not-a-word", "derivative", "add the loss and/or the weight decay", False),
     # big-O notation reads as the growth it names
     ("big-o-cubic", "(inverse|invert) ... (cubic|expensive)", "Inverse is O(d^3).", True),
     ("big-o-nested", "cubic", "it costs $O((d+1)^3)$ time", True),
