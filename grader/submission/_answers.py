@@ -43,6 +43,11 @@ def find_answers(submission: Submission, layout: Sequence[QuestionLayout]) -> Pa
     )
 
 
+_SEPARATED_KEY = re.compile(
+    r"(?:q(?:uestion)?[ \t]*)?(?P<q>\d{1,2})[ \t]*[-_/ ][ \t]*(?P<p>[a-z]|[ivx]{1,4})"
+)
+
+
 def _key_to_part(key: str, layout: Sequence[QuestionLayout]) -> tuple[str | None, str | None]:
     """(part id, question id) that an answer-file key names, either may be None."""
     lowered = key.strip().lower()
@@ -54,6 +59,9 @@ def _key_to_part(key: str, layout: Sequence[QuestionLayout]) -> tuple[str | None
                 return part.id, question.id
     if re.fullmatch(r"\d{1,2}[a-z]", lowered):
         lowered += ")"  # "1b" as a key: question 1, part b
+    separated = _SEPARATED_KEY.fullmatch(lowered)
+    if separated:  # "q1-b", "Q1_b", "q1/b", "1 b": a key names a part whatever the separator
+        lowered = f"{separated.group('q')}({separated.group('p')})"
     label = parse_label_line(1, lowered)
     if label is None or label.tokens[0].kind not in ("question", "number"):
         return None, None

@@ -103,3 +103,23 @@ def test_json_spans_point_at_the_file_lines(tmp_path):
     assert submission.answer_spans == {"q1.a": (2, 2), "q2.a": (3, 3), "q2.b": (4, 4)}
     finding = find_answers(submission, LAYOUT)
     assert finding.parts["q2.b"].lines == [(4, "z")]
+
+
+@pytest.mark.parametrize(
+    ("key", "part_id"),
+    [
+        ("q1-b", "q1.b"),
+        ("Q1_b", "q1.b"),
+        ("q1/b", "q1.b"),
+        ("Q1 b", "q1.b"),
+        ("1 b", "q1.b"),
+        ("question 2 - a", "q2.a"),
+    ],
+    ids=str,
+)
+def test_keys_with_any_separator_name_their_part(tmp_path, key, part_id):
+    path = tmp_path / "a.yaml"
+    path.write_text(f'"{key}": the answer\n')
+    finding = find_answers(read_submission(path), LAYOUT)
+    found = [p for p, answer in finding.parts.items() if answer.found]
+    assert found == [part_id]
