@@ -316,11 +316,12 @@ def parse_label_line(line_no: int, line: str) -> LabelLine | None:
         and first.style == "(x)"
         and first.readings == (("number", first.number),)
         and tokens[1].raw.startswith("(")
-        and line.startswith(tokens[1].raw, ends[0])
+        and f"{first.raw}{tokens[1].raw}" in line  # written together: "(2)(c)"
         and all(family != "number" for family, _ in tokens[1].readings)
     ):
-        # "(2)(c)", "(2) (c)": a question number in brackets, then its part: "2(c)";
-        # "- (1) (a)." stays a numbered part with a sub-point
+        # "(2)(c)": a question number in brackets with its part, read as "2(c)";
+        # "(1) (a)." (apart) stays a numbered part with a sub-point, as Q3 of the
+        # sample sheet numbers its parts
         tokens[0] = LabelToken("number", first.raw, first.members, "x")
     return LabelLine(line_no, prefix, tuple(tokens), tuple(ends), keep, indent)
 

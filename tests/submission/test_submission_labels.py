@@ -40,6 +40,12 @@ GOOD = [
         "foo",
     ),
     (
+        "(1) (a). RNN",
+        [("part", "(1)", (("number", 1),)), ("part", "(a).", (("letter", 1),))],
+        "plain",
+        "RNN",
+    ),
+    (
         "- (1) (a). RNN",
         [("part", "(1)", (("number", 1),)), ("part", "(a).", (("letter", 1),))],
         "bullet",

@@ -126,6 +126,11 @@ VARIATIONS = [
         [_mutate("①", "(1)"), _mutate("②", "(2)"), _mutate("③", "(3)")],
         {},
     ),
+    (
+        "paren-numbers-without-bullets",
+        [_mutate("- ① (a). ", "(1) (a). "), _mutate("- ② ", "(2) "), _mutate("- ③ ", "(3) ")],
+        {},
+    ),
     ("circled-4-read-right", [_mutate("(Q)", "④", 104)], {"q3.d": "label"}),
     ("q2-d-labelled-(d)", [_mutate("④", "(d).", 71)], {"q2.d": "label"}),
     ("q1-b-label-lost", [_mutate("(b). ", "", 11)], {"q1.b": "content"}),
