@@ -55,7 +55,7 @@ def test_the_rubric_validates_and_its_examples_pass():
     result = api.validate(RUBRIC)
     assert result.problems == []
     assert result.examples and all(e.status == "passed" for e in result.examples), [
-        (e.id, e.status) for e in result.examples if e.status != "passed"
+        (e.part_id, e.example_id, e.message) for e in result.examples if e.status != "passed"
     ]
     assert result.ok
 
