@@ -110,6 +110,15 @@ def _parse_dimension(text: str) -> sympy.Expr:
     return result
 
 
+_IDENTITY_WORD = re.compile(r"^\s*identity\b\s*|\s*\bidentity\s*$", re.IGNORECASE)
+
+
+def _identity_spec(spec: str) -> tuple[str, bool]:
+    """``"identity d x d"`` -> (``"d x d"``, True); other specs unchanged."""
+    stripped = _IDENTITY_WORD.sub("", spec)
+    return (stripped, True) if stripped != spec else (spec, False)
+
+
 def parse_shape(text: str) -> tuple[sympy.Expr, sympy.Expr]:
     """``"n x (d+1)"`` -> ``(n, d + 1)``; a single dimension ``"n"`` is a
     column vector ``(n, 1)``. Raises ``ValueError`` with a readable reason."""
@@ -151,6 +160,7 @@ class MathContext:
     shapes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     scalars: frozenset[str] = frozenset()
     functions: frozenset[str] = frozenset()
+    identities: frozenset[str] = frozenset()  # square matrices that are the identity
     aliases: dict[str, str] = field(default_factory=dict)
     definition_sources: dict[str, str] = field(default_factory=dict)
     function_derivative_sources: dict[str, str] = field(default_factory=dict)
@@ -190,6 +200,7 @@ class MathContext:
         shapes: dict[str, tuple[Any, Any]] = {}
         scalars: set[str] = set()
         functions: set[str] = set()
+        identities: set[str] = set()
         symbols = data.get("symbols") or {}
         if not isinstance(symbols, Mapping):
             raise fail("'symbols' must be a mapping of name: shape", "symbols")
@@ -211,10 +222,19 @@ class MathContext:
             elif word == "function":
                 functions.add(name)
             else:
+                # "identity d", "identity d x d" or "d x d identity": the identity matrix
+                spec, identity = _identity_spec(spec)
                 try:
                     shapes[name] = parse_shape(spec)
                 except ValueError as error:
                     raise fail(f"symbol {written!r}: {error}", where) from None
+                if identity:
+                    rows, cols = shapes[name]
+                    if cols == 1 and "x" not in spec.lower():
+                        shapes[name] = (rows, rows)
+                    elif rows != cols:
+                        raise fail(f"symbol {written!r}: an identity matrix must be square", where)
+                    identities.add(name)
 
         listed = data.get("functions") or []
         if isinstance(listed, str):
@@ -286,6 +306,7 @@ class MathContext:
             shapes=shapes,
             scalars=frozenset(scalars),
             functions=frozenset(functions),
+            identities=frozenset(identities),
             aliases=aliases,
             definition_sources=definitions,
             function_derivative_sources=derivatives,
@@ -323,10 +344,12 @@ class MathContext:
         definitions.update(override.definition_sources)
         derivatives = dict(self.function_derivative_sources)
         derivatives.update(override.function_derivative_sources)
+        identities = {i for i in self.identities if i not in declared} | set(override.identities)
         return MathContext(
             shapes=shapes,
             scalars=frozenset(scalars),
             functions=frozenset(functions),
+            identities=frozenset(identities),
             aliases=aliases,
             definition_sources=definitions,
             function_derivative_sources=derivatives,
@@ -399,7 +422,10 @@ class MathContext:
         key = "matrix:" + resolved
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._cache[key] = sympy.MatrixSymbol(resolved, *shape)
+            if resolved in self.identities:
+                cached = self._cache[key] = sympy.Identity(shape[0])
+            else:
+                cached = self._cache[key] = sympy.MatrixSymbol(resolved, *shape)
         return cached
 
     def symbol(self, name: str) -> Any:

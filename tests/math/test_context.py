@@ -299,3 +299,38 @@ def test_context_is_immutable_and_hashable():
         first.aliases = {}  # type: ignore[misc]
     other = MathContext.from_mapping({**ML_EXAM, "aliases": {}})
     assert other != first
+
+
+IDENTITY_SPECS = [
+    ("identity d", (4, 4)),
+    ("identity d x d", (4, 4)),
+    ("d x d identity", (4, 4)),
+    ("Identity (d+1)", (5, 5)),
+]
+
+
+@pytest.mark.parametrize("spec, size", IDENTITY_SPECS, ids=[s for s, _ in IDENTITY_SPECS])
+def test_identity_matrix_is_the_identity(spec, size):
+    context = MathContext.from_mapping({"symbols": {"I": spec}})
+    identity = context.matrix("I")
+    assert isinstance(identity, sympy.Identity)
+    d = Symbol("d", integer=True, positive=True)
+    assert tuple(side.subs(d, 4) for side in identity.shape) == size
+
+
+def test_identity_must_be_square():
+    with pytest.raises(ContextError, match="must be square"):
+        MathContext.from_mapping({"symbols": {"I": "identity n x d"}})
+
+
+@pytest.mark.parametrize(
+    "a, b, verdict",
+    [("I X^T y", "X^T y", "equal"), ("X I", "X", "equal"), ("I + I", "2 I", "equal")],
+    ids=["left", "right", "sum"],
+)
+def test_identity_in_equivalence(a, b, verdict):
+    from grader.math import equivalent
+
+    context = MathContext.from_mapping({"symbols": {"X": "n x d", "y": "n x 1", "I": "identity d"}})
+    result = equivalent(a, b, context)
+    assert result.verdict == verdict, result.reason
