@@ -339,7 +339,6 @@ _UNICODE: dict[str, str] = {
     "\u2248": r" \approx ",
     "\u2208": r" \in ",
     "\u211d": r" \mathbb{R} ",
-    "\u2202": r" \partial ",
     "\u2207": r" \nabla ",
     "\u221a": r" \sqrt ",
     "\u2211": r" \sum ",
@@ -349,10 +348,15 @@ _UNICODE: dict[str, str] = {
     "\u2026": r" \ldots ",
     "\u22ef": r" \cdots ",
     "\u221e": r" \infty ",
-    "\u00b2": "^2",
-    "\u00b3": "^3",
-    "\u207b\u00b9": "^{-1}",
-    "\u1d40": "^T",
+    "\u00bd": r" \frac{1}{2} ",
+    "\u2153": r" \frac{1}{3} ",
+    "\u2154": r" \frac{2}{3} ",
+    "\u00bc": r" \frac{1}{4} ",
+    "\u00be": r" \frac{3}{4} ",
+    "\u21d0": r" \leftarrow ",
+    "\u27f5": r" \leftarrow ",
+    "\u2254": " = ",  # := as an assignment
+    "\u2202": r" \partial ",
     "\u2032": "'",
     "\u00a0": " ",
     "\u2009": " ",
@@ -412,10 +416,34 @@ def _replace_accents(text: str, found: dict[str, str]) -> str:
     return new if found else text
 
 
+# Unicode superscripts and subscripts: a run of them is one script (``x⁻¹`` ->
+# ``x^{-1}``, ``w₁₂`` -> ``w_{12}``), so ``w₁`` reads like ``w_1`` and ``Xᵀ``
+# like ``X^T``.
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵀ", "0123456789+-=()niT", strict=True))
+_SUBSCRIPTS = dict(
+    zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼ", "0123456789+-=()aeoxhklmnpstij", strict=True)
+)
+_SCRIPT_RUN = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+|[{''.join(_SUBSCRIPTS)}]+")
+
+
+def _replace_scripts(text: str, found: dict[str, str]) -> str:
+    def swap(match: re.Match[str]) -> str:
+        run = match.group(0)
+        table, mark = (_SUPERSCRIPTS, "^") if run[0] in _SUPERSCRIPTS else (_SUBSCRIPTS, "_")
+        plain = "".join(table[ch] for ch in run)
+        latex = f"{mark}{plain}" if len(plain) == 1 else f"{mark}{{{plain}}}"
+        found[run] = latex
+        return latex
+
+    return _SCRIPT_RUN.sub(swap, text)
+
+
 def replace_unicode(text: str) -> tuple[str, list[str]]:
-    """Unicode look-alikes -> LaTeX/ASCII (``−`` -> ``-``, ``β`` -> ``\\beta``)."""
+    """Unicode look-alikes -> LaTeX/ASCII (``−`` -> ``-``, ``β`` -> ``\\beta``,
+    ``w₁`` -> ``w_1``, ``Xᵀ`` -> ``X^T``, ``½`` -> ``\\frac{1}{2}``)."""
     accents: dict[str, str] = {}
     text = _replace_accents(text, accents)
+    text = _replace_scripts(text, accents)
     found: dict[str, None] = {}
 
     def swap(match: re.Match[str]) -> str:

@@ -74,6 +74,16 @@ STEP_CASES = [
     (replace_unicode, "x²", "x^2", "'²'"),
     (replace_unicode, "∂L/∂w", r" \partial L/ \partial w", "'∂'"),
     (replace_unicode, "plain", "plain", None),
+    (replace_unicode, "w₁ + a₂", "w_1 + a_2", "'₁' as '_1'"),
+    (replace_unicode, "x₁₂", "x_{12}", "'₁₂' as '_{12}'"),
+    (replace_unicode, "Xᵀy", "X^Ty", "'ᵀ' as '^T'"),
+    (replace_unicode, "(XᵀX)⁻¹", "(X^TX)^{-1}", "'⁻¹'"),
+    (replace_unicode, "x⁴", "x^4", "'⁴'"),
+    (replace_unicode, "½ x", r" \frac{1}{2}  x", "'½'"),
+    (replace_unicode, "¼", r" \frac{1}{4} ", "'¼'"),
+    (replace_unicode, "w ← w", r"w  \leftarrow  w", "'←'"),
+    (replace_unicode, "∇J", r" \nabla J", "'∇'"),
+    (replace_unicode, "y ∈ ℝ", r"y  \in   \mathbb{R} ", "'∈'"),
 ]
 
 

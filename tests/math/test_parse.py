@@ -172,6 +172,10 @@ SCALAR_PAIRS = [
     (r"x \label{eq:one}", x),
     (r"2\boxed{x+1}", 2 * x + 2),
     (r"\underbrace{x^2}_{\text{square}} + 1", x**2 + 1),
+    # unicode scripts and fractions read like their LaTeX
+    ("a₁ (1 − a₁)", a1 * (1 - a1)),
+    ("½ x²", x**2 / 2),
+    ("∂L/∂a₁", derivative_symbol(of="L", wrt="a1")),
 ]
 
 # text -> value, read with CTX (X: n x p, beta: p x 1, y, v: n x 1, A: n x n, B -> beta)
@@ -207,6 +211,9 @@ MATRIX_PAIRS = [
     (r"\nabla_\beta J", derivative_symbol(of="J", wrt=beta)),
     (r"\nabla_{\beta} J", derivative_symbol(of="J", wrt=beta)),
     (r"\nabla_\beta \left( \beta^T \beta \right)", Gradient(beta.T * beta, beta)),
+    ("(XᵀX)⁻¹Xᵀy", (X.T * X).I * X.T * yv),
+    ("½ ‖y − Xβ‖²", Rational(1, 2) * (yv - X * beta).T * (yv - X * beta)),
+    ("∇J(β)", derivative_symbol(of="J", wrt=beta)),
 ]
 
 
