@@ -85,10 +85,8 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {
     "arrow as a side note; the update checks then give a silent 0 ('no answer', no review)",
     ("unicode-math.md", "q4.a"): 'rubric phrasings: \'"man" decides "was"\' is not '
     "recognised as a concrete example (no subject/verb words)",
-    ("align-latex.md", "q1.b"): "math/derivation/_reading.py: a trailing '\\\\' is kept "
-    "when split_statements gives one piece, so every align row is unreadable",
-    ("align-latex.md", "q2.c"): "same trailing '\\\\' bug as q1.b",
-    ("align-latex.md", "q2.d"): "same trailing '\\\\' bug, in the expression checks",
+    ("align-latex.md", "q2.d"): "math/lines.py: 'w_1 &\\leftarrow ...' is split at the arrow "
+    "as a side note and keeps its trailing '\\\\' (the expression checks read nothing)",
     ("copied-prompts-and-tables.md", "q1.c"): "checks/shapes: a Markdown table row "
     "'| $y$ | $n \\times 1$ |' is not read as 'y: n x 1' (review, 0)",
     ("final-answer-only.md", "q2.d"): "math/lines.py find_math_lines: four comma-separated "

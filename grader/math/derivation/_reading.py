@@ -53,7 +53,11 @@ def read_statements(source: MathSource, context: Any) -> list[ParsedStatement]:
         claim = match.group(1).strip()
         text = text[: match.start()].rstrip()
     pieces = split_statements_detailed(text) if text else []
-    if len(pieces) <= 1:
+    if len(pieces) == 1:
+        # the splitter's text, without the separators around it (an align row's
+        # trailing \\ would otherwise be parsed and make the row unreadable)
+        pieces_list = [(pieces[0].text, source.role, 0)]
+    elif not pieces:
         pieces_list = [(text, source.role, 0)]
     else:
         pieces_list = [(p.text, p.role, p.offset) for p in pieces]
