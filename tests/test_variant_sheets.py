@@ -81,12 +81,8 @@ HAND_MARKS: dict[str, dict[str, float]] = {
 KNOWN_BUGS: dict[tuple[str, str], str] = {
     ("plain-text-math.md", "q1.b"): "math: 'grad J' is read as the product J*grad, and the "
     "prose-prefixed line 'setting it to zero: X^T X b = X^T y' is never read",
-    ("unicode-math.md", "q2.d"): "math/lines.py: 'w_1 \\leftarrow w_1 - ...' is split at the "
-    "arrow as a side note; the update checks then give a silent 0 ('no answer', no review)",
     ("unicode-math.md", "q4.a"): 'rubric phrasings: \'"man" decides "was"\' is not '
     "recognised as a concrete example (no subject/verb words)",
-    ("align-latex.md", "q2.d"): "math/lines.py: 'w_1 &\\leftarrow ...' is split at the arrow "
-    "as a side note and keeps its trailing '\\\\' (the expression checks read nothing)",
     ("copied-prompts-and-tables.md", "q1.c"): "checks/shapes: a Markdown table row "
     "'| $y$ | $n \\times 1$ |' is not read as 'y: n x 1' (review, 0)",
     ("final-answer-only.md", "q2.d"): "math/lines.py find_math_lines: four comma-separated "
@@ -94,15 +90,11 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {
     ("plain-text-mistakes.md", "q1.b"): "math/checks: plain 'b = X^T y / X^T X' is read as "
     "X^T y (X^T)^-1 X (diagnosis matrix_division) and does not match the rubric's "
     "divide-by-matrix mistake '(X^T y) / (X^T X)': 0 instead of 0.25",
-    ("plain-text-mistakes.md", "q2.d"): "math/lines.py find_math_lines: 'w1 <- w1 - lr * dL/dw1' "
-    "is not found as math ('no answer', no review)",
 }
 
 # sheets where a part with an answer has checks that read nothing and no review flag
 SILENT_ZERO = {
     "final-answer-only.md": "q2.d: the four update checks find no math line, no review",
-    "plain-text-mistakes.md": "q2.d: the four update checks find no math line, no review",
-    "unicode-math.md": "q2.d: the four update checks find no math line, no review",
 }
 
 SHEETS = sorted(HAND_MARKS)

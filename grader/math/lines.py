@@ -68,6 +68,12 @@ _SIDE_MARKERS = (
     r"\Leftarrow",
     r"\gets",
 )
+_UPDATE_ARROWS = (r"\leftarrow", r"\gets")
+# "w_1", "\\beta", "\\mathbf{W}^{[1]}": a single name, the target of an update rule
+ASSIGNED_NAME = re.compile(
+    r"^\s*(?:\\[A-Za-z]+\s*)?\{?\s*\\?[A-Za-z]+\s*\}?(?:_\s*(?:\{[^{}=]*\}|\\?[A-Za-z0-9]+))?"
+    r"(?:\^\s*(?:\{[^{}=]*\}|\\?[A-Za-z0-9*]+))?'*\s*$"
+)
 _QUAD_COLON_RE = re.compile(r"\\q?quad\s*[:;]\s*\\q?quad|\\q?quad\s*[:;](?=\s)")
 _QUAD_RE = re.compile(r"\\q?quad\b|\\hspace\{[^}]*\}")
 
@@ -206,6 +212,9 @@ def split_statement(text: str) -> list[tuple[int, str, str, str | None]]:
     marker = None
     for candidate in _SIDE_MARKERS:
         for match in re.finditer(re.escape(candidate) + r"(?![A-Za-z])", text):
+            before = text[: match.start()].replace("&", " ")
+            if candidate in _UPDATE_ARROWS and ASSIGNED_NAME.match(before):
+                continue  # w_1 &\leftarrow w_1 - \eta g: an update rule, the statement itself
             if cut is None or match.start() < cut[0]:
                 cut = (match.start(), match.end())
                 marker = candidate
@@ -268,7 +277,11 @@ def _looks_like_math(line: str) -> bool:
     stripped = line.strip()
     if not stripped or stripped.startswith(("#", "|", ">", "```")):
         return False
-    has_relation = bool(re.search(r"=|\\Rightarrow|\\implies|\\therefore|=>|->", stripped))
+    has_relation = bool(
+        re.search(
+            r"=|\\Rightarrow|\\implies|\\therefore|=>|->|<-|\u2190|\\leftarrow|\\gets", stripped
+        )
+    )
     has_math = bool(_MATH_COMMANDS.search(stripped)) or bool(re.search(r"[\^_]", stripped))
     if not (has_relation or has_math):
         return False
@@ -276,13 +289,28 @@ def _looks_like_math(line: str) -> bool:
     return len(words) <= 1
 
 
+_BARE_ENV_RE = re.compile(
+    r"\\begin\{("
+    + "|".join(re.escape(e) for e in _STATEMENT_ENVS + ("equation", "equation*"))
+    + r")\}(.+?)\\end\{\1\}",
+    re.DOTALL,
+)
+
+
 def _display_spans(text: str) -> list[tuple[int, int, int, int]]:
-    """(block_start, block_end, content_start, content_end) of display math."""
+    """(block_start, block_end, content_start, content_end) of display math:
+    ``$$...$$``, ``\\[...\\]`` and a statement environment typed without
+    delimiters (``\\begin{align} ... \\end{align}``)."""
     spans = []
     pattern = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.DOTALL)
     for match in pattern.finditer(text):
         group = 1 if match.group(1) is not None else 2
         spans.append((match.start(), match.end(), match.start(group), match.end(group)))
+    for match in _BARE_ENV_RE.finditer(text):
+        if any(start <= match.start() < end for start, end, _, _ in spans):
+            continue  # an aligned inside $$: already read with its block
+        spans.append((match.start(), match.end(), match.start(2), match.end(2)))
+    spans.sort()
     return spans
 
 
@@ -350,19 +378,25 @@ def find_math_lines(text: str, first_line: int = 1) -> list[MathSource]:
             continue
         if _looks_like_math(line):
             body, removed = strip_label(line)
-            for offset, piece, role, marker in split_statement(body):
-                found.append(
-                    (
-                        line_start + removed + offset,
-                        MathSource(
-                            line_no=first_line + idx,
-                            text=piece,
-                            origin="plain",
-                            role=role,
-                            column=removed + offset,
-                            marker=marker,
-                        ),
+            # an align row typed outside its environment: '&' and a trailing '\\'
+            # are layout, not math (offsets kept)
+            body = _unwrap_statement_env(body)
+            for row_start, row_end in _top_level_splits(body, "\\\\"):
+                row = body[row_start:row_end]
+                for offset, piece, role, marker in split_statement(row):
+                    column = removed + row_start + offset
+                    found.append(
+                        (
+                            line_start + column,
+                            MathSource(
+                                line_no=first_line + idx,
+                                text=piece,
+                                origin="plain",
+                                role=role,
+                                column=column,
+                                marker=marker,
+                            ),
+                        )
                     )
-                )
     found.sort(key=lambda item: item[0])
     return [source for _, source in found]

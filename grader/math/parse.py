@@ -30,6 +30,7 @@ from grader.math._names import BUILTIN_FUNCTIONS, GREEK
 from grader.math._nodes import Gradient, split_derivative_symbol
 from grader.math._syntax import LEADING_IMPLICATIONS
 from grader.math.context import MathContext
+from grader.math.lines import ASSIGNED_NAME
 from grader.math.normalize import normalize_ocr
 
 __all__ = [
@@ -136,11 +137,6 @@ _EDGE_SPACING_END = re.compile(r"(?:\s|\\q?quad(?![A-Za-z])|\\[,;! ]|~)+$")
 _ALIGNMENT_ENV = re.compile(
     r"\{(?:aligned|align\*?|alignat\*?|gather\*?|gathered|split|eqnarray\*?|multline\*?|equation\*?)\}"
 )
-# "w_1", "\\beta", "\\mathbf{W}^{[1]}": a single name, the target of an update rule
-_ASSIGNED_NAME = re.compile(
-    r"^\s*(?:\\[A-Za-z]+\s*)?\{?\s*\\?[A-Za-z]+\s*\}?(?:_\s*(?:\{[^{}=]*\}|\\?[A-Za-z0-9]+))?"
-    r"(?:\^\s*(?:\{[^{}=]*\}|\\?[A-Za-z0-9*]+))?'*\s*$"
-)
 _RELATION = re.compile(r"(?<![<>!:])=|\\in(?![A-Za-z])")
 
 
@@ -183,7 +179,7 @@ def split_statements_detailed(text: str) -> list[Statement]:
         elif token[1:] in ("leftarrow", "longleftarrow", "Leftarrow", "Longleftarrow", "gets"):
             piece_start = cuts[-1][1] if cuts else 0
             before = text[piece_start : match.start()]
-            if token[1:] in ("leftarrow", "gets") and _ASSIGNED_NAME.match(before):
+            if token[1:] in ("leftarrow", "gets") and ASSIGNED_NAME.match(before):
                 continue  # w_1 \leftarrow w_1 - \eta g: an update rule, read as "="
             cuts.append((match.start(), match.end(), "side_note"))
         elif token[1:] in ("Rightarrow", "implies", "Longrightarrow", "therefore"):
@@ -501,6 +497,20 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
                 parser.after_in = False
                 continue
             if token.kind == "CMD" and token.text in ("equiv", "coloneqq", "leftarrow", "gets"):
+                parser.advance()
+                separators.append("=")
+                continue
+            following = parser.peek(1)
+            if (
+                token.kind == "SYM"
+                and token.text == "<"
+                and following.kind == "SYM"
+                and following.text == "-"
+                and not following.space_before
+                and len(terms) == 1
+            ):
+                # w1 <- w1 - lr * g: a plain-text update arrow, read like \leftarrow
+                parser.advance()
                 parser.advance()
                 separators.append("=")
                 continue

@@ -11,7 +11,8 @@ import sympy
 
 from grader.math.context import load_context
 from grader.math.derivation._reading import read_statements
-from grader.math.lines import MathSource
+from grader.math.lines import MathSource, find_math_lines
+from grader.math.parse import MathParseError, parse_math
 
 FILES = Path(__file__).resolve().parent / "files"
 
@@ -19,6 +20,11 @@ FILES = Path(__file__).resolve().parent / "files"
 @pytest.fixture(scope="module")
 def q1_context():
     return load_context(FILES / "q1-context.yaml")
+
+
+@pytest.fixture(scope="module")
+def q2_context():
+    return load_context(FILES / "q2-context.yaml")
 
 
 # a statement as find_math_lines may hand it over -> what the parser must read
@@ -36,3 +42,59 @@ def test_one_statement_is_read_without_its_separators(q1_context, text, read_as)
     assert statement.line.kind == "equation"
     left, right = statement.line.terms
     assert str(sympy.Eq(left, right, evaluate=False)) == read_as
+
+
+# an answer -> the (line, role, text) of the math statements found in it
+FOUND = [
+    (
+        "\\begin{align}\nJ &= a + b \\\\\n&= c\n\\end{align}",
+        [(2, "main", "J  = a + b"), (3, "main", "= c")],
+    ),
+    (
+        "\\begin{align*}\nw_1 &\\leftarrow w_1 - \\alpha g \\\\\nb_1 &\\gets b_1 - \\alpha h\n\\end{align*}",
+        [
+            (2, "main", "w_1  \\leftarrow w_1 - \\alpha g"),
+            (3, "main", "b_1  \\gets b_1 - \\alpha h"),
+        ],
+    ),
+    (
+        "$$\\begin{aligned} a &= b \\\\ c &= d \\end{aligned}$$",
+        [(1, "main", "a  = b"), (1, "main", "c  = d")],
+    ),
+    ("x &= y + 1 \\\\", [(1, "main", "x  = y + 1")]),
+    (
+        "$$ a = b \\leftarrow \\text{from (2)} $$",
+        [(1, "main", "a = b"), (1, "side_note", "\\text{from (2)}")],
+    ),
+    ("w1 <- w1 - lr * dL/dw1", [(1, "main", "w1 <- w1 - lr * dL/dw1")]),
+    ("w₁ ← w₁ − η ∂L/∂w₁", [(1, "main", "w₁ ← w₁ − η ∂L/∂w₁")]),
+]
+
+
+@pytest.mark.parametrize(("answer", "expected"), FOUND, ids=[a for a, _ in FOUND])
+def test_math_lines_found(answer, expected):
+    found = [(s.line_no, s.role, s.text) for s in find_math_lines(answer)]
+    assert found == expected
+
+
+# update rules, however the arrow is typed -> read as "name = new value"
+UPDATES = [
+    r"w_1 \leftarrow w_1 - \alpha \frac{\partial L}{\partial w_1}",
+    r"w_1 \gets w_1 - \alpha \frac{\partial L}{\partial w_1}",
+    "w1 <- w1 - alpha * dL/dw1",
+    "w1 <-w1 - alpha * dL/dw1",
+    "w₁ ← w₁ − α ∂L/∂w₁",
+]
+
+
+@pytest.mark.parametrize("text", UPDATES, ids=UPDATES)
+def test_update_arrows_read_as_an_equation(q2_context, text):
+    line = parse_math(text, q2_context)
+    assert line.kind == "equation"
+    assert [str(t) for t in line.terms] == ["w1", "-alpha*d(L)/d(w1) + w1"]
+
+
+@pytest.mark.parametrize("text", ["x < -1", "a <- b <- c"])
+def test_a_less_than_is_not_an_update_arrow(text):
+    with pytest.raises(MathParseError):
+        parse_math(text)
