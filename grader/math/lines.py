@@ -289,6 +289,79 @@ def _looks_like_math(line: str) -> bool:
     return len(words) <= 1
 
 
+_RELATION_RE = re.compile(r"=|<-|\u2190|\\leftarrow(?![A-Za-z])|\\gets(?![A-Za-z])")
+# Where a typed line may hold several statements: ", " and "; " between two
+# relations (w1 = w1 - a g, b1 = b1 - a h); in prose also ": " and ". "
+# (setting it to zero: X^T X b = X^T y).
+_LIST_BREAK = re.compile(r"[,;]\s+")
+_PROSE_BREAK = re.compile(r"[,;:]\s+|\.(?:\s+|\s*$)")
+
+
+def _top_level_breaks(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """(start, end) spans of ``text`` between matches of ``pattern`` outside brackets."""
+    depth = []
+    level = 0
+    for char in text:
+        depth.append(level)
+        if char in "([{":
+            level += 1
+        elif char in ")]}":
+            level = max(level - 1, 0)
+    spans = []
+    start = 0
+    for match in pattern.finditer(text):
+        if depth[match.start()] == 0 and text[match.start() - 1 : match.start()] != "\\":
+            spans.append((start, match.start()))
+            start = match.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def _statement_rows(body: str) -> list[tuple[int, int]]:
+    """A typed math line's statements: rows split on a top-level ``\\\\``, and a
+    row listing statements with a relation each split at its commas."""
+    rows = []
+    for row_start, row_end in _top_level_splits(body, "\\\\"):
+        row = body[row_start:row_end]
+        pieces = _top_level_breaks(row, _LIST_BREAK)
+        if len(pieces) > 1 and all(_RELATION_RE.search(row[a:b]) for a, b in pieces):
+            rows += [(row_start + a, row_start + b) for a, b in pieces]
+        else:
+            rows.append((row_start, row_end))
+    return rows
+
+
+def _math_in_prose(line: str) -> list[tuple[int, str]]:
+    """(column, text) of the statements written in plain text inside a prose line.
+
+    A piece between top-level commas, colons, semicolons or full stops is
+    math when it has a relation, no ordinary word, and reads as an equation
+    (``setting it to zero: X^T X b = X^T y``; ``w1 = w1 - a g, b1 = ...``).
+    """
+    if not _RELATION_RE.search(line) or line.lstrip().startswith(("#", "|", ">", "```")):
+        return []
+    from grader.math.parse import MathParseError, parse_math  # parse imports this module
+
+    body, removed = strip_label(line)
+    found = []
+    for start, end in _top_level_breaks(body, _PROSE_BREAK):
+        piece, cut = strip_label(body[start:end])
+        text = piece.strip()
+        if not _RELATION_RE.search(text):
+            continue
+        if [w for w in _WORD_RE.findall(text) if w.lower() not in _NOT_WORDS]:
+            continue
+        try:
+            parsed = parse_math(text)
+        except MathParseError:
+            continue
+        if parsed.kind not in ("equation", "chain") or parsed.continues_previous:
+            continue
+        column = removed + start + cut + (len(piece) - len(piece.lstrip()))
+        found.append((column, text))
+    return found
+
+
 _BARE_ENV_RE = re.compile(
     r"\\begin\{("
     + "|".join(re.escape(e) for e in _STATEMENT_ENVS + ("equation", "equation*"))
@@ -381,7 +454,7 @@ def find_math_lines(text: str, first_line: int = 1) -> list[MathSource]:
             # an align row typed outside its environment: '&' and a trailing '\\'
             # are layout, not math (offsets kept)
             body = _unwrap_statement_env(body)
-            for row_start, row_end in _top_level_splits(body, "\\\\"):
+            for row_start, row_end in _statement_rows(body):
                 row = body[row_start:row_end]
                 for offset, piece, role, marker in split_statement(row):
                     column = removed + row_start + offset
@@ -398,5 +471,19 @@ def find_math_lines(text: str, first_line: int = 1) -> list[MathSource]:
                             ),
                         )
                     )
+            continue
+        for column, piece in _math_in_prose(line):
+            found.append(
+                (
+                    line_start + column,
+                    MathSource(
+                        line_no=first_line + idx,
+                        text=piece,
+                        origin="plain",
+                        column=column,
+                        in_prose=True,
+                    ),
+                )
+            )
     found.sort(key=lambda item: item[0])
     return [source for _, source in found]

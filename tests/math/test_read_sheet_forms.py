@@ -98,3 +98,46 @@ def test_update_arrows_read_as_an_equation(q2_context, text):
 def test_a_less_than_is_not_an_update_arrow(text):
     with pytest.raises(MathParseError):
         parse_math(text)
+
+
+# plain-text math inside a prose line -> the statements found in it
+IN_PROSE = [
+    ("setting it to zero: X^T X b = X^T y", ["X^T X b = X^T y"]),
+    (
+        "(d) w1 = w1 - alpha dL/dw1, b1 = b1 - alpha dL/db1. Too big: diverges.",
+        ["w1 = w1 - alpha dL/dw1", "b1 = b1 - alpha dL/db1"],
+    ),
+    ("so the update is: w1 <- w1 - lr * g; done", ["w1 <- w1 - lr * g"]),
+    ("w1 = w1 - a g, b1 = b1 - a h", ["w1 = w1 - a g", "b1 = b1 - a h"]),
+    ("f(a, b) = c", ["f(a, b) = c"]),
+]
+
+# prose (sentences from the sample sheet and typical answers) -> no math
+PROSE = [
+    "- \\* Squaring penalizes large errors more than small ones",
+    "- \\* Ensure the fn is differentiable, hence able to take gradient",
+    "Gradient descent takes small steps rather than take inverse of whole matrix at once, "
+    "updates the other parameters of model constantly without starting calculation from start.",
+    "(b). LSTM use a memory cell that carries relevant context across time steps. Gates "
+    "control flow, -",
+    "where n = number of samples, and so on.",
+    "The loss is L = 1/2 (y - a2)^2 here.",
+    "Note: the learning rate = step size.",
+    "ANN: tabular data, RNN: time series, LSTM: translation.",
+    "Too big: diverges.",
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), IN_PROSE, ids=[t for t, _ in IN_PROSE])
+def test_plain_math_in_a_prose_line_is_found(line, expected):
+    assert [s.text for s in find_math_lines(line)] == expected
+
+
+@pytest.mark.parametrize("line", PROSE, ids=PROSE)
+def test_prose_stays_text(line):
+    assert find_math_lines(line) == []
+
+
+def test_the_sample_sheet_has_no_math_in_its_prose():
+    sheet = (FILES.parents[1] / "files" / "seed-student-ocr.md").read_text(encoding="utf-8")
+    assert [s for s in find_math_lines(sheet) if s.in_prose and s.origin == "plain"] == []
