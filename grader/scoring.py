@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from grader.checks._mathlines import NO_MATH_READ, has_math_signs
 from grader.checks.base import CheckOutcome, ItemOutcome
 from grader.report.models import (
     AnswerView,
@@ -340,6 +341,30 @@ def _dedupe(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def _flag_unread_math(check: CheckReport, answer: AnswerView | None) -> CheckReport:
+    """A derivation that read no math line from a found answer with math in it
+    goes to review: the math may be there, written in a way the reader missed.
+    (The expression adapter flags the same case itself.)"""
+    steps = check.details.get("steps")
+    if (
+        check.kind != "derivation"
+        or check.needs_review
+        or answer is None
+        or not answer.found
+        or steps is None
+        or any(step.get("kind") != "text" for step in steps)
+        or not has_math_signs(answer.text)
+    ):
+        return check
+    return check.model_copy(
+        update={
+            "message": NO_MATH_READ,
+            "needs_review": True,
+            "review_reasons": [*check.review_reasons, NO_MATH_READ],
+        }
+    )
+
+
 def score_part(
     part_id: str,
     question_id: str,
@@ -351,6 +376,7 @@ def score_part(
 ) -> PartReport:
     """A part's score and flags: its checks' sum, plus part-finding problems."""
     problems = list(problems)
+    checks = [_flag_unread_math(check, answer) for check in checks]
     review = [reason for check in checks for reason in check.review_reasons]
     review += problems
     # OCR repairs (a crossed-out term dropped) are shown in the answer view;

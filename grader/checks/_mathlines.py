@@ -19,6 +19,22 @@ _ROW_BREAK = re.compile(r"\\\\")
 _MATHY = re.compile(r"[=^_\\]|\b(?:in|R\^)\b")
 
 
+# Signs that an answer holds math (an operator, a relation, a script, a math
+# symbol): when none of its lines can be read as math, a person should look.
+_MATH_SIGNS = re.compile(
+    r"[=^_\\*/+<>|]|\w\s+-\s+\w"  # operators and relations, "w - lr g"
+    r"|[\u2190-\u21ff\u2200-\u22ff\u0370-\u03ff]"  # arrows, math symbols, Greek
+    r"|[\u00b2\u00b3\u00b9\u2070-\u209f\u1d40]"  # super- and subscripts
+)
+NO_MATH_READ = "no math could be read from the answer"
+
+
+def has_math_signs(text: str) -> bool:
+    """Whether ``text`` has what math is written with (``=``, ``^``, ``/``,
+    ``a - b``, ``∂``, ``β``...), unlike a sentence such as "I don't know."."""
+    return bool(_MATH_SIGNS.search(text or ""))
+
+
 @dataclass
 class MathCandidate:
     line_no: int

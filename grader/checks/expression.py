@@ -9,7 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from grader.checks._mathlines import MathCandidate, answer_candidates, read_as_text
+from grader.checks._mathlines import (
+    NO_MATH_READ,
+    MathCandidate,
+    answer_candidates,
+    has_math_signs,
+    read_as_text,
+)
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.math import equivalent  # noqa: F401 - fails early when the engine is missing
 
@@ -143,6 +149,13 @@ class ExpressionAdapter:
             if c.parsed is None
         ]
         readable = [c for c in candidates if c.parsed is not None]
+        if not candidates and answer.text.strip() and has_math_signs(answer.text):
+            # an answer with math in it that no line could be read from: never a
+            # silent "no answer"
+            outcome.message = NO_MATH_READ
+            outcome.review_reasons.append(NO_MATH_READ)
+            outcome.items.append(ItemOutcome("answer", "missing"))
+            return outcome
         if not readable:
             outcome.status = "no_answer" if not candidates else "graded"
             outcome.review_reasons += unreadable

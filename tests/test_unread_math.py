@@ -1,0 +1,78 @@
+"""A found answer with math in it that no math check can read goes to review,
+never a silent 0 ("no answer" with no flag); a sentence with no math in it
+("I don't know.") is not flagged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader import api
+from grader.checks._mathlines import NO_MATH_READ, has_math_signs
+
+RUBRIC = Path(__file__).resolve().parents[1] / "rubrics" / "ml-exam.yaml"
+
+# sheet text -> (part, the math checks that must flag it)
+UNREAD = [
+    (
+        "Q2\n(d) each weight is updated to w - lr * dL/dw at every step.\n",
+        "q2.d",
+        ["update-w1", "update-b1", "update-w2", "update-b2"],
+    ),
+    (
+        "Q1\n(b) grad is X transpose times (X b - y), so b is X^T X inverse times X^T y\n",
+        "q1.b",
+        ["derivation"],
+    ),
+    ("Q2\n(d) every weight moves against its gradient ← scaled by η\n", "q2.d", ["update-w1"]),
+]
+
+
+@pytest.fixture(scope="module")
+def rubric():
+    return api.load_rubric(RUBRIC)
+
+
+def _part(report, part_id):
+    return next(p for p in report.parts if p.id == part_id)
+
+
+@pytest.mark.parametrize(("sheet", "part_id", "checks"), UNREAD, ids=[u[0] for u in UNREAD])
+def test_unread_math_goes_to_review(tmp_path, rubric, sheet, part_id, checks):
+    path = tmp_path / "sheet.md"
+    path.write_text(sheet, encoding="utf-8")
+    part = _part(api.grade(path, rubric), part_id)
+    assert part.answer.found
+    assert part.needs_review
+    assert NO_MATH_READ in part.review_reasons
+    by_id = {c.id: c for c in part.checks}
+    for check_id in checks:
+        assert by_id[check_id].needs_review, check_id
+        assert by_id[check_id].message == NO_MATH_READ
+        assert by_id[check_id].score == 0
+
+
+def test_a_sentence_without_math_is_not_flagged(tmp_path, rubric):
+    path = tmp_path / "sheet.md"
+    path.write_text("Q2\n(d) I don't know.\n", encoding="utf-8")
+    part = _part(api.grade(path, rubric), "q2.d")
+    assert NO_MATH_READ not in part.review_reasons
+    updates = [c for c in part.checks if c.kind == "expression"]
+    assert updates and all(c.verdict == "not_graded" and not c.needs_review for c in updates)
+
+
+SIGNS = [
+    ("w - lr * g", True),
+    ("b = X^T y", True),
+    ("w₁ ← w₁", True),
+    ("∂L/∂w", True),
+    ("I don't know.", False),
+    ("Subject-verb agreement.", False),
+    ("Too big: diverges.", False),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SIGNS, ids=[t for t, _ in SIGNS])
+def test_math_signs(text, expected):
+    assert has_math_signs(text) is expected
