@@ -79,7 +79,6 @@ HAND_MARKS: dict[str, dict[str, float]] = {
 
 # (sheet, part) -> why the grader disagrees with the hand mark (bugs outside this area)
 KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("plain-text-math.md", "q1.b"): "math: 'grad J' is read as the product J*grad",
     ("unicode-math.md", "q4.a"): 'rubric phrasings: \'"man" decides "was"\' is not '
     "recognised as a concrete example (no subject/verb words)",
     ("copied-prompts-and-tables.md", "q1.c"): "checks/shapes: a Markdown table row "

@@ -21,6 +21,9 @@ from grader.math._syntax import (
     Space,
 )
 
+# the gradient written as a word (plain-text answers): grad J, gradient of J
+GRADIENT_WORDS = frozenset({"grad", "gradient"})
+
 
 class DerivativesMixin:
     """Methods of :class:`grader.math._grammar.Parser` (see the module docs)."""
@@ -230,6 +233,26 @@ class DerivativesMixin:
         while index < end and tokens[index].kind == "SYM" and tokens[index].text == "'":
             index += 1
         return index
+
+    def try_gradient_word(self) -> Any:
+        """``grad J``, ``grad_beta J``, ``gradient of J``: the gradient written in
+        words, read like ``\\nabla``; None when the word is a name (``grad = ...``,
+        or ``grad`` declared in the context)."""
+        token = self.peek()
+        if token.text not in GRADIENT_WORDS or self.declared(token.text):
+            return None
+        skip = 1
+        following = self.peek(1)
+        if token.text == "gradient" and following.kind == "IDENT" and following.text == "of":
+            skip = 2
+            following = self.peek(2)
+        subscript = skip == 1 and following.kind == "SYM" and following.text == "_"
+        call = following.kind == "SYM" and following.text == "("
+        if not (subscript or call or self.starts_name(skip)):
+            return None
+        for _ in range(skip):
+            self.advance()
+        return self.nabla(token)
 
     def nabla(self, token: Token) -> Any:
         wrt = None

@@ -307,6 +307,9 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin):
         if kind == "BEGIN":
             return self.environment()
         if kind == "IDENT":
+            gradient = self.try_gradient_word()
+            if gradient is not None:
+                return gradient
             derivative = self.try_slash_derivative()
             if derivative is not None:
                 return derivative

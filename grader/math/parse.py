@@ -24,10 +24,11 @@ import sympy
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.printing.str import StrPrinter
 
+from grader.math._derivatives import GRADIENT_WORDS
 from grader.math._grammar import Parser, ShapeOnly, Space
 from grader.math._lexer import MathParseError, Token, tokenize
-from grader.math._names import BUILTIN_FUNCTIONS, GREEK
-from grader.math._nodes import Gradient, split_derivative_symbol
+from grader.math._names import BUILTIN_FUNCTIONS, GREEK, canonical_name
+from grader.math._nodes import Gradient, derivative_symbol, split_derivative_symbol
 from grader.math._syntax import LEADING_IMPLICATIONS
 from grader.math.context import MathContext
 from grader.math.lines import ASSIGNED_NAME
@@ -428,6 +429,14 @@ def _split_word(word: str, token: Token, known: frozenset[str], latex: bool) -> 
     return result
 
 
+def _gradient_phrase(tokens: list[Token], index: int) -> bool:
+    """``grad`` / ``gradient`` and the ``of`` in ``gradient of J``: math words."""
+    if tokens[index].text in GRADIENT_WORDS:
+        return True
+    previous = tokens[index - 1] if index else None
+    return tokens[index].text == "of" and previous is not None and previous.text == "gradient"
+
+
 def _looks_like_prose(tokens: list[Token], known: frozenset[str], latex: bool) -> bool:
     """Words, not math: at least two unknown words, one of them a common
     English word (``the``, ``is``, ``so``...). In LaTeX, where letters run
@@ -436,8 +445,12 @@ def _looks_like_prose(tokens: list[Token], known: frozenset[str], latex: bool) -
     shortest = 3 if latex else 2
     words = [
         t.text
-        for t in tokens
-        if t.kind == "IDENT" and not t.verbatim and len(t.text) >= shortest and t.text not in known
+        for index, t in enumerate(tokens)
+        if t.kind == "IDENT"
+        and not t.verbatim
+        and len(t.text) >= shortest
+        and t.text not in known
+        and not _gradient_phrase(tokens, index)
     ]
     enough = 3 if latex else 2
     return len(words) >= enough and any(word.lower() in _ENGLISH for word in words)
@@ -544,6 +557,7 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
                     text=text,
                 )
         terms = _fill_gradient_variables(terms)
+        terms = _gradient_variable_from_shape(terms, context)
         terms = _zero_matrices(terms)
         count = len(terms) + (1 if continues else 0)
         if not terms:
@@ -638,6 +652,39 @@ def _fill_gradient_variables(terms: list[Any]) -> list[Any]:
     for term in terms:
         if isinstance(term, Gradient) and term.wrt is None:
             term = term.with_wrt(variable)
+        result.append(term)
+    return result
+
+
+_DEFINITION_NAME = re.compile(r"\\?[A-Za-z]+[0-9]*(?:_\{?[A-Za-z0-9]+\}?)?'*")
+
+
+def _gradient_variable_from_shape(terms: list[Any], context: MathContext | None) -> list[Any]:
+    """``\\nabla J = X^T X \\beta - X^T y`` (or ``grad J = ...``) names no variable:
+    it is the one variable of J (its definition's, else the context's) shaped
+    like the other side, when there is exactly one (beta, not X or y)."""
+    if context is None:
+        return terms
+    shapes = {term.shape for term in terms if isinstance(term, MatrixExpr)}
+    if len(shapes) != 1 or shapes == {(1, 1)}:
+        return terms
+    (shape,) = shapes
+    result = []
+    for term in terms:
+        if isinstance(term, Gradient) and term.wrt is None and isinstance(term.expr, sympy.Symbol):
+            of = term.expr.name
+            source = context.definition_sources.get(of)
+            if source is not None:
+                names = {
+                    context.resolve_alias(canonical_name(word))
+                    for word in _DEFINITION_NAME.findall(source)
+                }
+            else:
+                names = set(context.shapes)
+            matching = sorted(n for n in names if context.shape_of(n) == shape)
+            if len(matching) == 1:
+                wrt = context.symbol(matching[0])
+                term = derivative_symbol(of=term.expr, wrt=wrt, context=context)
         result.append(term)
     return result
 

@@ -214,6 +214,10 @@ MATRIX_PAIRS = [
     ("(XᵀX)⁻¹Xᵀy", (X.T * X).I * X.T * yv),
     ("½ ‖y − Xβ‖²", Rational(1, 2) * (yv - X * beta).T * (yv - X * beta)),
     ("∇J(β)", derivative_symbol(of="J", wrt=beta)),
+    # the gradient in words, as in plain-text answers
+    ("grad_beta J", derivative_symbol(of="J", wrt=beta)),
+    ("grad J(beta)", derivative_symbol(of="J", wrt=beta)),
+    ("gradient of J(beta)", derivative_symbol(of="J", wrt=beta)),
 ]
 
 

@@ -141,3 +141,37 @@ def test_prose_stays_text(line):
 def test_the_sample_sheet_has_no_math_in_its_prose():
     sheet = (FILES.parents[1] / "files" / "seed-student-ocr.md").read_text(encoding="utf-8")
     assert [s for s in find_math_lines(sheet) if s.in_prose and s.origin == "plain"] == []
+
+
+# the gradient written as a word reads like \nabla; a word that is a name stays a name
+GRADIENT_WORDS = [
+    ("grad J = X^T X b - X^T y", r"\nabla J = X^T X b - X^T y"),
+    ("gradient of J = X^T X beta", r"\nabla J = X^T X \beta"),
+    ("grad_beta J = X^T X beta", r"\nabla_\beta J = X^T X \beta"),
+    ("grad(J) = X^T X beta", r"\nabla J = X^T X \beta"),
+]
+
+
+@pytest.mark.parametrize(("words", "latex"), GRADIENT_WORDS, ids=[w for w, _ in GRADIENT_WORDS])
+def test_the_gradient_in_words(q1_context, words, latex):
+    assert parse_math(words, q1_context).terms == parse_math(latex, q1_context).terms
+
+
+@pytest.mark.parametrize("text", ["grad = X^T y", "the gradient of the loss is zero"])
+def test_gradient_as_a_name_or_in_prose(q1_context, text):
+    line = parse_math(text, q1_context)
+    assert all("Gradient" not in str(t) and "d(" not in str(t) for t in line.terms)
+
+
+# a gradient that names no variable -> the variable, from the other side's shape
+GRADIENT_VARIABLE = [
+    (r"\nabla J = X^T X \beta - X^T y", "d(J)/d(beta)"),
+    ("grad J = X^T X beta - X^T y", "d(J)/d(beta)"),
+    (r"\nabla J = 0", "Gradient(J)"),  # no shape to go by
+    (r"\nabla J = X^T X", "Gradient(J)"),  # no variable of J has this shape
+]
+
+
+@pytest.mark.parametrize(("text", "left"), GRADIENT_VARIABLE, ids=[t for t, _ in GRADIENT_VARIABLE])
+def test_gradient_variable_from_the_other_sides_shape(q1_context, text, left):
+    assert str(parse_math(text, q1_context).terms[0]) == left
