@@ -83,9 +83,6 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {
     "recognised as a concrete example (no subject/verb words)",
     ("copied-prompts-and-tables.md", "q1.c"): "checks/shapes: a Markdown table row "
     "'| $y$ | $n \\times 1$ |' is not read as 'y: n x 1' (review, 0)",
-    ("plain-text-mistakes.md", "q1.b"): "math/checks: plain 'b = X^T y / X^T X' is read as "
-    "X^T y (X^T)^-1 X (diagnosis matrix_division) and does not match the rubric's "
-    "divide-by-matrix mistake '(X^T y) / (X^T X)': 0 instead of 0.25",
 }
 
 # sheets where a part with an answer has checks that read nothing and no review flag

@@ -77,8 +77,47 @@ def matches(candidate: MathCandidate, target: str, context: GradingContext) -> t
     """(matches, equivalence) for a line against one rubric form.
 
     A known mistake may be meaningless (``beta = (X^T y) / (X^T X)`` divides by a
-    matrix): a line that cannot be read for the same reason matches it.
+    matrix): a line that cannot be read for the same reason matches it. A line
+    that divides by a matrix is also tried with the whole product after its
+    slash as the divisor (``X^T y / X^T X`` as ``X^T y / (X^T X)``), the
+    reading its writer most likely meant.
     """
+    found, verdict = _matches(candidate, target, context)
+    if found:
+        return found, verdict
+    other = _divisor_reading(candidate, context)
+    if other is not None:
+        other_found, other_verdict = _matches(other, target, context)
+        if other_found:
+            return other_found, other_verdict
+    return False, verdict
+
+
+def _divisor_reading(candidate: MathCandidate, context: GradingContext) -> MathCandidate | None:
+    parsed = candidate.parsed
+    problems = getattr(parsed, "shape_problems", None) or []
+    if not any("divides by" in problem for problem in problems):
+        return None
+
+    def compute() -> Any:
+        from grader.math import MathParseError, parse_math
+        from grader.math.parse import product_divisor_reading
+
+        text = product_divisor_reading(candidate.source)
+        if text is None:
+            return None
+        try:
+            return parse_math(text, context.math_context)
+        except MathParseError:
+            return None
+
+    other = context.remember("divisor reading", candidate.source, compute)
+    if other is None:
+        return None
+    return MathCandidate(candidate.line_no, candidate.source, other, None, candidate.in_prose)
+
+
+def _matches(candidate: MathCandidate, target: str, context: GradingContext) -> tuple[bool, Any]:
     if candidate.parsed is None:
         _, reason = _target_line(target, context)
         if reason is None:

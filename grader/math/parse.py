@@ -42,6 +42,7 @@ __all__ = [
     "split_statements",
     "split_statements_detailed",
     "to_plain_text",
+    "product_divisor_reading",
 ]
 
 KINDS = ("expression", "equation", "chain", "shape_statement", "text")
@@ -241,6 +242,74 @@ def split_statements(text: str) -> list[str]:
     """The statements of a display block, in order (see
     :func:`split_statements_detailed` for the split rules)."""
     return [statement.text for statement in split_statements_detailed(text)]
+
+
+_DIVISOR_END = frozenset("+-=,;")
+_ONE_FACTOR = re.compile(r"^(?:\\?[A-Za-z]+[0-9]*|[0-9.]+)(?:_\{?[A-Za-z0-9]+\}?)?'*$")
+
+
+def product_divisor_reading(text: str) -> str | None:
+    """``A / B C`` with the whole product after the slash as the divisor:
+    ``A / (B C)``; None when no divisor changes.
+
+    The parser reads ``X^T y / X^T X`` left to right, ``(X^T y / X^T) X``, as
+    LaTeX and calculators do; a student writing a division by a matrix
+    usually means the other reading. Checks try it as a second reading of a
+    line that divides by a matrix, to recognise the mistake it is.
+    """
+    out: list[str] = []
+    changed = False
+    i = 0
+    length = len(text)
+    while i < length:
+        char = text[i]
+        if char != "/" or text.startswith("//", i):
+            out.append(char)
+            i += 1
+            continue
+        # the divisor: up to the next +, -, =, ',' or ';' at this level, or a
+        # closing bracket of an enclosing group, or a line break \\
+        j = i + 1
+        level = 0
+        while j < length:
+            ahead = text[j]
+            if ahead in "([{":
+                level += 1
+            elif ahead in ")]}":
+                if level == 0:
+                    break
+                level -= 1
+            elif level == 0 and (
+                ahead in _DIVISOR_END and text[i + 1 : j].strip() or text.startswith("\\\\", j)
+            ):
+                break
+            j += 1
+        divisor = text[i + 1 : j]
+        core = divisor.strip()
+        wrapped = core.startswith("(") and _closing_paren(core, 0) == len(core) - 1
+        # one factor (a name, a number) or a number first (1/2 x: a coefficient)
+        # keeps its reading
+        if core and not wrapped and not _ONE_FACTOR.match(core) and not core[0].isdigit():
+            out.append(f"/({core})")
+            if divisor.endswith(" "):
+                out.append(" ")
+            changed = True
+        else:
+            out.append("/" + divisor)
+        i = j
+    return "".join(out) if changed else None
+
+
+def _closing_paren(text: str, start: int) -> int:
+    depth = 0
+    for index in range(start, len(text)):
+        if text[index] == "(":
+            depth += 1
+        elif text[index] == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
 
 
 # ------------------------------------------------------------------ parsing

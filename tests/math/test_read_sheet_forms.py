@@ -12,7 +12,7 @@ import sympy
 from grader.math.context import load_context
 from grader.math.derivation._reading import read_statements
 from grader.math.lines import MathSource, find_math_lines
-from grader.math.parse import MathParseError, parse_math
+from grader.math.parse import MathParseError, parse_math, product_divisor_reading
 
 FILES = Path(__file__).resolve().parent / "files"
 
@@ -175,3 +175,27 @@ GRADIENT_VARIABLE = [
 @pytest.mark.parametrize(("text", "left"), GRADIENT_VARIABLE, ids=[t for t, _ in GRADIENT_VARIABLE])
 def test_gradient_variable_from_the_other_sides_shape(q1_context, text, left):
     assert str(parse_math(text, q1_context).terms[0]) == left
+
+
+# a line -> its reading with the whole product after a slash as the divisor (None: the same)
+DIVISOR_READINGS = [
+    ("b = X^T y / X^T X", "b = X^T y /(X^T X)"),
+    ("b = X^T y / X^TX", "b = X^T y /(X^TX)"),
+    (r"\beta = X^T y / X^T X \\", r"\beta = X^T y /(X^T X) \\"),
+    ("x = a / b c + d", "x = a /(b c) + d"),
+    ("f = (a / b c) + 1", "f = (a /(b c)) + 1"),
+    ("beta = (X^T y) / (X^T X)", None),
+    ("x = a/b", None),
+    ("dL/dw1 = (a2 - y) a1", None),
+    ("J = 1/2 (y - X b)^T (y - X b)", None),  # a number first: a coefficient
+]
+
+
+@pytest.mark.parametrize(("text", "other"), DIVISOR_READINGS, ids=[t for t, _ in DIVISOR_READINGS])
+def test_product_divisor_reading(text, other):
+    assert product_divisor_reading(text) == other
+
+
+def test_the_other_reading_is_the_divide_by_matrix_mistake(q1_context):
+    other = parse_math(product_divisor_reading("beta = X^T y / X^T X"), q1_context)
+    assert other.terms == parse_math("beta = (X^T y) / (X^T X)", q1_context).terms
