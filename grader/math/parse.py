@@ -409,7 +409,12 @@ def _parse_uncached(text: str, context: MathContext | None) -> MathLine:
     return line
 
 
-_NO_CONTEXT_LATEX_WORDS = frozenset(BUILTIN_FUNCTIONS)
+# Greek names of four letters or more read whole even without their backslash
+# in LaTeX (``lambda I`` is lambda times I, not l a m b d a I: nobody writes a
+# product of six letters); short ones (``xi``, ``mu``, ``pi``) need the
+# backslash or a declaration, since ``x i`` is a plausible product.
+_LONG_GREEK = frozenset(name for name in GREEK if len(name) >= 4)
+_NO_CONTEXT_LATEX_WORDS = frozenset(BUILTIN_FUNCTIONS) | _LONG_GREEK
 
 
 def _plain_words(context: MathContext | None) -> frozenset[str]:
@@ -418,14 +423,16 @@ def _plain_words(context: MathContext | None) -> frozenset[str]:
 
 
 def _latex_words(context: MathContext | None) -> frozenset[str]:
-    """Words read whole in LaTeX: as in plain text, but a Greek name needs its
-    backslash unless the context declares it (``xi`` is ``x i`` in TeX)."""
+    """Words read whole in LaTeX: as in plain text, but a short Greek name needs
+    its backslash unless the context declares it (``xi`` is ``x i`` in TeX)."""
     if context is None:
         return _NO_CONTEXT_LATEX_WORDS
     cached = context._cache.get("latex_words")
     if cached is None:
         cached = frozenset(
-            name for name in context.known_names if name not in GREEK or context.is_declared(name)
+            name
+            for name in context.known_names
+            if name not in GREEK or name in _LONG_GREEK or context.is_declared(name)
         )
         context._cache["latex_words"] = cached
     return cached

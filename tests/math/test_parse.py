@@ -726,3 +726,25 @@ def test_error_column_in_the_original_text():
             "x \u2212 }"
         )  # normalisation changed the text (− -> -): no column in the original
     assert caught.value.source_position is None
+
+
+LONG_GREEK_WITHOUT_BACKSLASH = [
+    (r"(X^T X + lambda I)^{-1} X^T y", "lambda"),
+    (r"\frac{alpha}{2}", "alpha"),
+    (r"theta^{2} + 1", "theta"),
+]
+
+
+@pytest.mark.parametrize(
+    "text, name", LONG_GREEK_WITHOUT_BACKSLASH, ids=[n for _, n in LONG_GREEK_WITHOUT_BACKSLASH]
+)
+def test_long_greek_name_without_backslash_is_one_name_in_latex(text, name):
+    context = MathContext.from_mapping({"symbols": {"X": "n x d", "y": "n x 1", "I": "identity d"}})
+    line = parse_math(text, context)
+    assert sympy.Symbol(name, real=True) in line.terms[0].free_symbols
+    assert not {"l", "a", "m", "b", "d"} & set(line.unknown_names)
+
+
+def test_short_greek_name_without_backslash_is_letters_in_latex():
+    line = parse_math(r"x_{1}^{2} + xi", MathContext.from_mapping({}))
+    assert "xi" not in line.unknown_names
