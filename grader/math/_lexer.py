@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from grader.errors import GraderError
+from grader.math.normalize import find_closing_brace
 
 __all__ = ["MathParseError", "Token", "tokenize", "MAX_INPUT_LENGTH"]
 
@@ -147,7 +148,7 @@ def tokenize(text: str) -> list[Token]:
                 while pos < length and text[pos] == " ":
                     pos += 1
             if name in _TEXT_COMMANDS and pos < length and text[pos] == "{":
-                close = _closing_brace(text, pos)
+                close = find_closing_brace(text, pos)
                 if close < 0:
                     raise MathParseError(f"unclosed '{{' at column {pos}", position=pos, text=text)
                 tokens.append(Token("TEXT", text[pos + 1 : close], start, space))
@@ -188,24 +189,6 @@ def tokenize(text: str) -> list[Token]:
     _check_braces(tokens, text)
     tokens.append(Token("END", "", length, space))
     return tokens
-
-
-def _closing_brace(text: str, open_index: int) -> int:
-    depth = 0
-    index = open_index
-    while index < len(text):
-        ch = text[index]
-        if ch == "\\":
-            index += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
-    return -1
 
 
 def _check_braces(tokens: list[Token], text: str) -> None:
