@@ -14,28 +14,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 
-# A one-part free-text rubric (fast: no SymPy); the sheet earns 1 of 2.
-RUBRIC = """
-id: mini
-title: Mini exam
-total: 2
-questions:
-  - id: q1
-    points: 2
-    parts:
-      - id: a
-        answer_kind: text
-        keywords: [regression]
-        points: 2
-        checks:
-          - kind: concepts
-            id: model
-            points: 2
-            max_marks: 2
-            ideas:
-              - {id: supervised, phrasings: ["supervised"], feedback: "Say what kind of learning."}
-              - {id: continuous, phrasings: ["continuous"], feedback: "Say what it predicts."}
-"""
+RUBRIC = (Path(__file__).resolve().parent / "files" / "mini-rubric.yaml").read_text()
 
 
 def test_action_is_composite_with_documented_inputs():
@@ -75,6 +54,6 @@ def test_grade_step_writes_summary_annotations_and_exit_code(tmp_path, min_score
     assert done.returncode == exit_code, done.stderr
     assert output.read_text() == f"exit-code={exit_code}\n"
     assert summary.read_text().startswith("## Mini exam: 1 / 2")
-    assert "::warning file=answers.md,line=3,endLine=3,title=q1.a (1/2)::Say what it predicts." in (
+    assert "::warning file=answers.md,line=3,endLine=3,title=q1.a (1/2)::Say what kind of quantity it predicts." in (
         done.stdout.splitlines()
     )

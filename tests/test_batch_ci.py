@@ -17,35 +17,7 @@ from grader.report.models import GradeReport
 
 FILES = Path(__file__).parent / "report" / "files" / "batch"
 
-# A one-part rubric on free text: fast to grade (no SymPy), and the sheet
-# below earns 1 of 2, so there is a line that lost marks.
-MINI_RUBRIC = """
-id: mini
-title: Mini exam
-total: 2
-questions:
-  - id: q1
-    title: Regression
-    points: 2
-    parts:
-      - id: a
-        title: What linear regression is
-        answer_kind: text
-        keywords: [regression]
-        points: 2
-        checks:
-          - kind: concepts
-            id: model
-            points: 2
-            max_marks: 2
-            ideas:
-              - id: supervised
-                phrasings: ["supervised"]
-                feedback: "Say what kind of learning it is."
-              - id: continuous
-                phrasings: ["continuous"]
-                feedback: "Say what kind of quantity it predicts."
-"""
+MINI_RUBRIC = (Path(__file__).resolve().parent / "files" / "mini-rubric.yaml").read_text()
 MINI_SHEET = "# Q1\n\n(a) Linear regression is supervised learning.\n"
 
 

@@ -130,27 +130,7 @@ def test_schema_model_rejects_undocumented_keys():
 
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "gradescope"
-# A one-part free-text rubric: fast to grade; the sheet above earns 1 of 2.
-MINI_RUBRIC = """
-id: mini
-total: 2
-questions:
-  - id: q1
-    points: 2
-    parts:
-      - id: a
-        answer_kind: text
-        keywords: [regression]
-        points: 2
-        checks:
-          - kind: concepts
-            id: model
-            points: 2
-            max_marks: 2
-            ideas:
-              - {id: supervised, phrasings: ["supervised"], feedback: "Say what kind of learning."}
-              - {id: continuous, phrasings: ["continuous"], feedback: "Say what it predicts."}
-"""
+MINI_RUBRIC = (Path(__file__).resolve().parents[1] / "files" / "mini-rubric.yaml").read_text()
 
 
 @pytest.mark.parametrize(
