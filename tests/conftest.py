@@ -6,6 +6,12 @@ import struct
 import zlib
 
 import pytest
+from hypothesis import settings
+
+# No wall-clock limits in tests (hypothesis's per-example deadline is one): a
+# loaded CI machine must not turn a slow example into a failure.
+settings.register_profile("grader", deadline=None, print_blob=True)
+settings.load_profile("grader")
 
 
 def _decode_png(data: bytes) -> tuple[int, int, int, list[bytes]]:
