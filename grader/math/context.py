@@ -494,27 +494,28 @@ class MathContext:
         cached = self._cache.get("definitions")
         if cached is not None:
             return cached
-        from grader.math.parse import MathParseError, parse_math
-
         result: dict[str, Any] = {}
         for name, text in self.definition_sources.items():
-            try:
-                line = parse_math(text, self)
-            except MathParseError as error:
-                raise ContextError(
-                    f"definition of {name!r}: {error.reason}",
-                    path=self.source,
-                    line=self.lines.get(f"definitions.{name}"),
-                ) from None
-            if len(line.terms) != 1:
-                raise ContextError(
-                    f"definition of {name!r} must be one expression, not {line.kind} {text!r}",
-                    path=self.source,
-                    line=self.lines.get(f"definitions.{name}"),
-                )
-            result[name] = line.terms[0]
+            where = self.lines.get(f"definitions.{name}")
+            result[name] = self._one_expression(text, f"definition of {name!r}", where)
         self._cache["definitions"] = result
         return result
+
+    def _one_expression(self, text: str, what: str, line: int | None) -> Any:
+        """``text`` parsed in this context as one expression; else ``ContextError``."""
+        from grader.math.parse import MathParseError, parse_math
+
+        try:
+            parsed = parse_math(text, self)
+        except MathParseError as error:
+            raise ContextError(f"{what}: {error.reason}", path=self.source, line=line) from None
+        if len(parsed.terms) != 1:
+            raise ContextError(
+                f"{what} must be one expression, not {parsed.kind} {text!r}",
+                path=self.source,
+                line=line,
+            )
+        return parsed.terms[0]
 
     @property
     def function_derivatives(self) -> dict[str, Any]:
@@ -524,22 +525,10 @@ class MathContext:
             return cached
         import sympy
 
-        from grader.math.parse import MathParseError, parse_math
-
         result: dict[str, Any] = {}
         for name, text in self.function_derivative_sources.items():
             where = self.lines.get(f"function_derivatives.{name}")
-            try:
-                line = parse_math(text, self)
-            except MathParseError as error:
-                raise ContextError(
-                    f"derivative of {name!r}: {error.reason}", path=self.source, line=where
-                ) from None
-            if len(line.terms) != 1:
-                raise ContextError(
-                    f"derivative of {name!r} must be one expression", path=self.source, line=where
-                )
-            expr = line.terms[0]
+            expr = self._one_expression(text, f"derivative of {name!r}", where)
             variables = sorted(expr.free_symbols, key=lambda s: s.name)
             if len(variables) > 1:
                 names = ", ".join(s.name for s in variables)
