@@ -19,6 +19,7 @@ from grader.math import (
     split_statements,
     split_statements_detailed,
 )
+from tests.math.same_value import same_value as same
 
 n = Symbol("n", integer=True, positive=True)
 p = Symbol("p", integer=True, positive=True)
@@ -56,38 +57,6 @@ def value(text: str, context: MathContext | None = CTX):
     line = parse_math(text, context)
     assert line.kind == "expression", (line.kind, [str(t) for t in line.terms])
     return line.terms[0]
-
-
-def _explicit(expr):
-    expr = sympy.sympify(expr).subs({n: 3, p: 2, d: 2})
-    replacements = {}
-    for matrix in expr.atoms(MatrixSymbol):
-        rows, cols = (int(k) for k in matrix.shape)
-        seed = sum(ord(ch) for ch in matrix.name)
-        replacements[matrix] = sympy.ImmutableMatrix(
-            rows,
-            cols,
-            # diagonally dominant, so a square one is invertible
-            [
-                ((seed * 7 + 3 * i) % 11) - 5 + (20 if i % (cols + 1) == 0 else 0)
-                for i in range(rows * cols)
-            ],
-        )
-    result = expr.xreplace(replacements).doit()
-    return result.as_explicit() if isinstance(result, sympy.MatrixExpr) else result
-
-
-def same(got, want) -> bool:
-    if isinstance(got, Gradient) or isinstance(want, Gradient):
-        return type(got) is type(want) and got.wrt == want.wrt and same(got.expr, want.expr)
-    if isinstance(got, sympy.MatrixExpr) != isinstance(want, sympy.MatrixExpr):
-        return False
-    if isinstance(got, sympy.MatrixExpr) and got.shape != want.shape:
-        return False
-    difference = _explicit(got) - _explicit(want)
-    if isinstance(difference, sympy.MatrixBase):
-        return all(sympy.simplify(entry) == 0 for entry in difference)
-    return sympy.simplify(difference) == 0
 
 
 # text -> value, read with SCALARS (sigma a function, a_1 a scalar, nothing else declared)

@@ -16,6 +16,7 @@ import sympy
 from sympy import MatrixSymbol, Rational, Symbol
 
 from grader.math import Gradient, MathContext, derivative_symbol, parse_math, split_statements
+from tests.math.same_value import same_value as same
 
 SHEET = Path(__file__).resolve().parents[1] / "files" / "seed-student-ocr.md"
 
@@ -61,41 +62,6 @@ def D(of: str, wrt: str):
 
 def blocks() -> list[str]:
     return re.findall(r"\$\$(.*?)\$\$", SHEET.read_text(encoding="utf-8"), re.S)
-
-
-def _value(expr, scalars: dict):
-    """``expr`` with n=3, d=2 and every matrix symbol replaced by a fixed
-    integer matrix (by name), so that two forms of one value compare equal."""
-    expr = sympy.sympify(expr).subs({n: 3, d: 2})
-    replacements = {}
-    for matrix in expr.atoms(MatrixSymbol):
-        rows, cols = (int(k) for k in matrix.shape)
-        seed = sum(ord(ch) for ch in matrix.name)
-        replacements[matrix] = sympy.ImmutableMatrix(
-            rows,
-            cols,
-            # diagonally dominant, so a square one is invertible
-            [
-                ((seed * 7 + 3 * i) % 11) - 5 + (20 if i % (cols + 1) == 0 else 0)
-                for i in range(rows * cols)
-            ],
-        )
-    value = expr.xreplace(replacements).xreplace(scalars).doit()
-    return value.as_explicit() if isinstance(value, sympy.MatrixExpr) else value
-
-
-def same(a, b) -> bool:
-    """Same mathematical value: matrices by substitution, scalars by expansion."""
-    if isinstance(a, Gradient) or isinstance(b, Gradient):
-        return type(a) is type(b) and a.wrt == b.wrt and same(a.expr, b.expr)
-    if isinstance(a, sympy.MatrixExpr) != isinstance(b, sympy.MatrixExpr):
-        return False
-    if isinstance(a, sympy.MatrixExpr) and a.shape != b.shape:
-        return False
-    difference = _value(a, {}) - _value(b, {})
-    if isinstance(difference, sympy.MatrixBase):
-        return all(sympy.expand(entry) == 0 for entry in difference)
-    return sympy.expand(difference) == 0
 
 
 # (block index, statement index) -> (kind, relation, continues_previous, terms)
