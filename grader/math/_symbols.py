@@ -309,6 +309,9 @@ class NamesMixin:
         start = self.pos + 2
         if start + 3 >= len(tokens):
             return written
+        step_label = self.step_superscript(start)
+        if step_label is not None:
+            return join_subscript(written, step_label)
         opening, label, closing, brace = tokens[start : start + 4]
         if not (brace.kind == "SYM" and brace.text == "}" and label.kind in ("NUM", "IDENT")):
             return written
@@ -320,6 +323,28 @@ class NamesMixin:
             return written
         self.pos = start + 4
         return join_subscript(written, label.text)
+
+    def step_superscript(self, start: int) -> str | None:
+        """``w^{(t+1)}``, ``w^{(k-1)}``: an iteration label ``t+1`` (the name
+        ``w_t+1``, like ``w_{t+1}``), not a power. ``start`` is after ``^{``."""
+        tokens = self.tokens[start : start + 7]
+        if len(tokens) < 7:
+            return None
+        opening, index, sign, number, closing, brace = tokens[:6]
+        if not (
+            opening.text == "("
+            and index.kind == "IDENT"
+            and index.text in ("t", "k", "tau", "n", "i")
+            and sign.kind == "SYM"
+            and sign.text in ("+", "-")
+            and number.kind == "NUM"
+            and closing.text == ")"
+            and brace.kind == "SYM"
+            and brace.text == "}"
+        ):
+            return None
+        self.pos = start + 6
+        return f"{index.text}{sign.text}{number.text}"
 
     def arguments_are_names(self, start: int, end: int) -> bool:
         piece_start = start

@@ -30,6 +30,7 @@ from grader.math._lexer import MathParseError, Token, tokenize
 from grader.math._names import BUILTIN_FUNCTIONS, GREEK, canonical_name
 from grader.math._nodes import Gradient, derivative_symbol, split_derivative_symbol
 from grader.math._syntax import LEADING_IMPLICATIONS
+from grader.math._updates import find_update
 from grader.math.context import MathContext
 from grader.math.lines import ASSIGNED_NAME
 from grader.math.normalize import normalize_ocr
@@ -81,6 +82,7 @@ class MathLine:
     rest: list[str] = field(default_factory=list)
     normalized: str = ""
     notes: list[str] = field(default_factory=list)
+    update_of: str | None = None
 
     @property
     def expr(self) -> Any:
@@ -104,12 +106,15 @@ class MathLine:
             "text_notes": list(self.text_notes),
             "shape_problems": list(self.shape_problems),
             "notes": list(self.notes),
+            "update_of": self.update_of,
             "rest": list(self.rest),
             "source": self.source,
         }
 
     def __str__(self) -> str:
         joiner = " = "
+        if self.update_of is not None:
+            joiner = " := "
         body = joiner.join(sympy.sstr(term) for term in self.terms)
         if self.continues_previous:
             body = "= " + body
@@ -554,6 +559,7 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
 
     terms: list[Any] = []
     separators: list[str] = []
+    assignment = False  # the first sign was :=, \leftarrow, \gets, <- (an update)
     while True:
         token = parser.peek()
         if token.kind == "TEXT":
@@ -576,6 +582,7 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
                 continue
             if token.kind == "SYM" and token.text in ("=", ":="):
                 parser.advance()
+                assignment = assignment or (token.text == ":=" and len(terms) == 1)
                 separators.append("=")
                 continue
             if token.kind == "CMD" and token.text == "in":
@@ -587,6 +594,8 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
                 continue
             if token.kind == "CMD" and token.text in ("equiv", "coloneqq", "leftarrow", "gets"):
                 parser.advance()
+                if token.text != "equiv" and len(terms) == 1:
+                    assignment = True
                 separators.append("=")
                 continue
             following = parser.peek(1)
@@ -601,6 +610,7 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
                 # w1 <- w1 - lr * g: a plain-text update arrow, read like \leftarrow
                 parser.advance()
                 parser.advance()
+                assignment = True
                 separators.append("=")
                 continue
             raise parser.unexpected(token)
@@ -644,6 +654,16 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
             kind = "equation"
         else:
             kind = "chain"
+    update = None
+    if kind in ("equation", "chain") and not continues and relation == "=":
+        update = find_update(terms[:2], assignment, _prime_is_derivative(context))
+        if update is not None and kind == "chain" and not assignment:
+            update = None  # w' = w - a g = ...: only an assignment sign starts a chain update
+    if update is not None:
+        terms = [terms[0], update.value, *terms[2:]]
+        state.notes.extend(note for note in update.notes if note not in state.notes)
+        for written in update.resolved_names:
+            state.unknown_names.pop(written, None)
     return MathLine(
         kind=kind,
         terms=terms,
@@ -656,7 +676,15 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
         text_notes=list(state.text_notes),
         shape_problems=list(state.shape_problems),
         notes=list(state.notes),
+        update_of=update.target if update is not None else None,
     )
+
+
+def _prime_is_derivative(context: MathContext | None):
+    """``f'`` of a function or ``J'`` of a defined quantity is a derivative."""
+    if context is None:
+        return lambda name: name in BUILTIN_FUNCTIONS
+    return lambda name: context.is_function(name) or name in context.definition_sources
 
 
 def _shapes(

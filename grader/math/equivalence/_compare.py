@@ -10,7 +10,42 @@ from grader.errors import GraderError
 from grader.math.equivalence._equations import compare_equations
 from grader.math.equivalence._expressions import compare_expressions, compare_malformed
 from grader.math.equivalence._result import NOT_EQUAL, UNDETERMINED, Equivalence, Undetermined
-from grader.math.equivalence._sides import as_context, read_side
+from grader.math.equivalence._sides import Side, as_context, read_side
+
+
+def compare_updates(a: Side, b: Side, context: Any, seed: int, time_limit: float) -> Equivalence:
+    """An update compares as "new value = expression": the same name gets
+    the same value. It is never solved for an unknown (``w := w - 2 alpha g``
+    is not ``w := w - alpha g``). An equation that names the target alone on
+    its left (``w1 = ...`` without w1 on the right) states the same thing."""
+    update, other = (a, b) if a.kind == "update" else (b, a)
+    if other.kind == "update":
+        if a.target != b.target:
+            return Equivalence(
+                NOT_EQUAL,
+                f"a updates {a.target}, b updates {b.target}",
+                "different",
+                {"a_target": a.target, "b_target": b.target},
+                method="structure",
+            )
+        result = compare_expressions(a.terms[1], b.terms[1], context, seed, time_limit)
+        result.reason = f"both update {a.target}: {result.reason}"
+        return result
+    if other.kind == "equation":
+        lhs, rhs = other.terms
+        if getattr(lhs, "name", None) == update.target and not rhs.has(lhs):
+            values = (update.terms[1], rhs) if update is a else (rhs, update.terms[1])
+            result = compare_expressions(*values, context, seed, time_limit)
+            result.reason = f"both give {update.target}: {result.reason}"
+            return result
+    which = "a" if update is a else "b"
+    return Equivalence(
+        NOT_EQUAL,
+        f"{which} is an update of {update.target}, the other is an {other.kind}",
+        "different",
+        {"a_kind": a.kind, "b_kind": b.kind},
+        method="structure",
+    )
 
 
 def equivalent(
@@ -41,6 +76,8 @@ def equivalent(
         side_b = read_side(b, "b", context)
         if "malformed" in (side_a.kind, side_b.kind):
             return compare_malformed(side_a, side_b, context, seed)
+        if "update" in (side_a.kind, side_b.kind):
+            return compare_updates(side_a, side_b, context, seed, time_limit)
         if side_a.kind != side_b.kind:
             return Equivalence(
                 NOT_EQUAL,

@@ -18,10 +18,11 @@ MAX_EXPRESSION_CHARS = 20_000  # longer input is not parsed (no exam answer is t
 
 @dataclass
 class Side:
-    kind: str  # "expression" | "equation" | "malformed"
-    terms: tuple  # (expr,) or (lhs, rhs); () when malformed
+    kind: str  # "expression" | "equation" | "update" | "malformed"
+    terms: tuple  # (expr,) or (lhs, rhs) or (target, new value); () when malformed
     text: str
     problems: tuple[str, ...] = ()  # why the side has no meaning (shapes that do not fit)
+    target: str | None = None  # an update's name: w1 in w_1 \leftarrow w_1 - \alpha g
 
     @property
     def expr(self) -> sp.Basic:
@@ -108,6 +109,8 @@ def _side_from_line(line: Any, label: str, text: str) -> Side:
         raise undetermined(
             f"{label} starts with '=' and continues a previous line; give the whole statement"
         )
+    if getattr(line, "update_of", None) is not None and line.kind == "equation":
+        return Side("update", terms, text, target=line.update_of)
     if line.kind == "expression" and len(terms) == 1:
         return Side("expression", terms, text)
     if line.kind == "equation" and len(terms) == 2:
