@@ -20,8 +20,8 @@ written with ``\\leftarrow`` was once solved into agreement with descent):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import sympy
