@@ -135,7 +135,13 @@ class NamesMixin:
         if resolved != written:
             self.state.aliases_used[written] = resolved
         if not context.is_declared(resolved) and resolved not in context.dimensions:
+            base = context.decorated_base(resolved) if self.state.resolve_decorations else None
+            if base is not None:
+                self.state.decorated[written] = base
+                return base
             self.state.unknown_names[written] = None
+        else:
+            self.state.plain_names.add(resolved)
         return resolved
 
     def symbol_for(self, name: str) -> Any:

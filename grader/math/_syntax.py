@@ -130,6 +130,11 @@ class ParseState:
     shape_problems: list[str] = field(default_factory=list)
     text_notes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # decorated spellings read as their declared name (\hat\beta -> beta), and
+    # the names written plainly: a line with both y and \hat y keeps them apart
+    decorated: dict[str, str] = field(default_factory=dict)
+    plain_names: set[str] = field(default_factory=set)
+    resolve_decorations: bool = True
 
 
 def is_matrix(value: Any) -> bool:

@@ -30,7 +30,17 @@ _SECTIONS = ("symbols", "functions", "aliases", "definitions", "function_derivat
 
 # "n x (d+1)", "n×p", "n \times p", "3x4": the separator between rows and columns.
 _SHAPE_SEPARATOR = re.compile(r"\s*(?:\u00d7|\\times)\s*|\s+[xX]\s+|(?<=[\d)])[xX](?=[\d(])")
+# Decorations of a name that mark an estimate or a special value of it:
+# betahat, betatilde, xbar, beta_star (\beta^*), what1 (\hat w_1), beta_OLS.
+_DECORATION_SUFFIX = re.compile(r"^(?P<base>[A-Za-z]+?)(?:hat|tilde|bar|check)(?P<digits>[0-9]*)$")
+_ESTIMATE_SUBSCRIPT = re.compile(
+    r"^(?P<base>[A-Za-z][A-Za-z0-9]*?)_(?:star|ast|OLS|ols|MLE|mle|ML|LS|opt|est|hat|true)$"
+)
 _DEFINITION_WORD = re.compile(r"\\?[A-Za-z]+[0-9]*(?:_\{?[A-Za-z0-9]+\}?)?'*")
+# ^T, ^{T}, ^\top in a definition is a transpose, not a variable named T
+_TRANSPOSE_MARK = re.compile(
+    r"\^\s*(?:\{\s*(?:T|\\top|\\intercal)\s*\}|T(?![A-Za-z0-9])|\\top(?![A-Za-z]))"
+)
 _DIM_TOKEN = re.compile(r"\s*(?:(?P<num>\d+)|(?P<name>[A-Za-z][A-Za-z0-9_]*)|(?P<op>[-+*()]))")
 
 
@@ -391,12 +401,45 @@ class MathContext:
         if cached is None:
             found: set[str] = set()
             for text in self.definition_sources.values():
-                for word in _DEFINITION_WORD.findall(text):
+                for word in _DEFINITION_WORD.findall(_TRANSPOSE_MARK.sub(" ", text)):
                     name = canonical_name(word)
                     if is_valid_name(name) and name not in BUILTIN_FUNCTIONS:
                         found.add(name)
             cached = self._cache["definition_variables"] = frozenset(found)
         return cached
+
+    @property
+    def declares_names(self) -> bool:
+        """Whether this context is a symbol table: it declares symbols (shapes,
+        scalars) or definitions. In one that is, a name it does not declare
+        makes a comparison undetermined; in one that only lists functions or
+        aliases (or none), every other name is a scalar."""
+        functions = self.functions
+        quantities = [name for name in self.definition_sources if name not in functions]
+        return bool(self.shapes or self.scalars or quantities)
+
+    def decorated_base(self, name: str) -> str | None:
+        """The declared name a decorated spelling stands for, or None.
+
+        ``\\hat\\beta`` (``betahat``), ``\\beta^*`` (``beta_star``),
+        ``\\tilde\\beta``, ``\\bar x``, ``\\beta_{OLS}``, ``\\hat p_{MLE}``,
+        ``\\hat w_1`` (``what1``): an estimate or a named value of a declared
+        quantity is that quantity (``\\mathbf``, ``\\boldsymbol``, ``\\vec``
+        are dropped by the spelling already). A spelling the context declares
+        itself (``yhat: n x 1``) is never a decoration.
+        """
+        if self.is_declared(name):
+            return None
+        current = name
+        for _ in range(4):
+            match = _ESTIMATE_SUBSCRIPT.match(current) or _DECORATION_SUFFIX.match(current)
+            if match is None:
+                return None
+            current = match.group("base") + (match.groupdict().get("digits") or "")
+            resolved = self.resolve_alias(current)
+            if self.is_declared(resolved) and not self.is_function(resolved):
+                return resolved
+        return None
 
     def shape_of(self, name: str) -> tuple[Any, Any] | None:
         """``(rows, cols)`` of a matrix/vector name, ``None`` for a scalar."""

@@ -544,8 +544,28 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
     if _looks_like_prose(raw_tokens, known, latex):
         return MathLine(kind="text", terms=[], source=text, text_notes=[text.strip()])
     tokens = _prepare_tokens(raw_tokens, context, latex)
+    try:
+        return _parse_tokens(text, tokens, context, latex, resolve_decorations=True)
+    except _DecorationClash:
+        # y and \hat y on one line are two quantities: no decoration is dropped
+        return _parse_tokens(text, tokens, context, latex, resolve_decorations=False)
+
+
+class _DecorationClash(Exception):
+    pass
+
+
+def _parse_tokens(
+    text: str,
+    tokens: list[Token],
+    context: MathContext | None,
+    latex: bool,
+    *,
+    resolve_decorations: bool,
+) -> MathLine:
     parser = Parser(text, tokens, context, latex)
     state = parser.state
+    state.resolve_decorations = resolve_decorations
 
     relation = "="
     continues = False
@@ -654,6 +674,13 @@ def _parse_statement(text: str, context: MathContext | None) -> MathLine:
             kind = "equation"
         else:
             kind = "chain"
+    if state.decorated:
+        if set(state.decorated.values()) & state.plain_names:
+            raise _DecorationClash
+        for written, base in state.decorated.items():
+            note = f"read {written} as {base}"
+            if note not in state.notes:
+                state.notes.append(note)
     update = None
     if kind in ("equation", "chain") and not continues and relation == "=":
         update = find_update(terms[:2], assignment, _prime_is_derivative(context))

@@ -79,8 +79,10 @@ def numeric_setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> Setup:
         for name, derivative in getattr(context, "function_derivatives", {}).items():
             if name not in functions:
                 functions[name] = _function_with_derivative(name, derivative, seed)
-    dims: set = set()
     exprs = list(exprs)
+    if context is not None and getattr(context, "definition_sources", None):
+        definitions.update(_reference_partials(context, exprs, definitions))
+    dims: set = set()
     half = len(exprs) // 2
     gradients: list[set] = [set(), set()]  # gradient nodes of side a, of side b
     for index, expr in enumerate([*exprs, *definitions.values()]):
@@ -91,6 +93,38 @@ def numeric_setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> Setup:
                 gradients[0 if index < half else 1].add(node)
     # A gradient both sides share is one unknown quantity; given random values.
     return Setup(definitions, functions, dims, frozenset(gradients[0] & gradients[1]))
+
+
+def _reference_partials(
+    context: Any, exprs: list[sp.Basic], definitions: dict[sp.Basic, sp.Basic]
+) -> dict[sp.Basic, sp.Basic]:
+    """``dL/dw2`` written in an answer is a number too: the partial derivative
+    that the context's computation graph gives (``(a2 - y) a1``), so that
+    ``w2 - alpha dL/dw2`` and ``w2 - alpha (a2 - y) a1`` are the same update.
+    A partial the graph cannot give stays an unknown quantity."""
+    from grader.math._nodes import split_derivative_symbol
+    from grader.math.derivation._graph import graph_and_evaluator
+
+    found: dict[sp.Basic, sp.Basic] = {}
+    graph = None
+    for expr in exprs:
+        for node in sp.preorder_traversal(expr):
+            if not isinstance(node, sp.Symbol) or node in definitions or node in found:
+                continue
+            split = split_derivative_symbol(node)
+            if split is None or split[0] not in context.definition_sources:
+                continue
+            of, wrt = split
+            if graph is None:
+                graph = graph_and_evaluator(context)[0]
+            if wrt not in graph.symbols or not graph._all_scalar(of, wrt):
+                continue
+            try:
+                value = graph.partial(of, wrt)
+            except (KeyError, TypeError, ValueError, AttributeError, NotImplementedError):
+                continue
+            found[node] = sp.sympify(value)
+    return found
 
 
 def is_gradient(expr: sp.Basic) -> bool:

@@ -43,7 +43,7 @@ def read_side(value: Any, label: str, context: Any) -> Side:
     kind = getattr(value, "kind", None)
     terms = getattr(value, "terms", None)
     if kind is not None and terms is not None:  # a MathLine
-        return _side_from_line(value, label, getattr(value, "source", str(value)))
+        return _side_from_line(value, label, getattr(value, "source", str(value)), context)
     if isinstance(value, sp.Equality):
         return Side("equation", (value.lhs, value.rhs), str(value))
     if isinstance(value, sp.logic.boolalg.BooleanAtom):
@@ -93,11 +93,21 @@ def _parse_side(text: str, label: str, context: Any) -> Side:
         raise undetermined(
             f"could not parse {label}: {error.message}", bad_input=True, side=label
         ) from None
-    return _side_from_line(line, label, text)
+    return _side_from_line(line, label, text, context)
 
 
-def _side_from_line(line: Any, label: str, text: str) -> Side:
+def _side_from_line(line: Any, label: str, text: str, context: Any = None) -> Side:
     terms = tuple(line.terms)
+    unknown = list(getattr(line, "unknown_names", None) or ())
+    if unknown and context is not None and context.declares_names:
+        # DESIGN.md decision 8: a name the context does not declare is never
+        # silently an independent scalar that gives or costs marks
+        names = ", ".join(repr(name) for name in unknown)
+        raise undetermined(
+            f"{label} uses {names}, which the context does not declare",
+            side=label,
+            unknown_names=unknown,
+        )
     if getattr(line, "rest", None):
         raise undetermined(
             f"{label} holds more than one statement ({text!r}); compare them one by one"
