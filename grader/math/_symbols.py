@@ -25,6 +25,7 @@ from grader.math._syntax import (
     is_matrix,
     is_one_by_one,
 )
+from grader.math._updates import NEW_VALUE_NAMES, OLD_VALUE_NAMES
 
 # One variable for every "f applied to each entry" / "f'" built, so that two
 # readings of the same text are equal objects.
@@ -139,13 +140,40 @@ class NamesMixin:
             if base is not None:
                 self.state.decorated[written] = base
                 return base
+            step = self.iteration_base(resolved)
+            if step is not None:
+                base, is_new = step
+                if is_new:
+                    return resolved  # w_new, w^{(t+1)}: the update's target, shaped like w
+                note = f"read {written} as {base} (its value before the step)"
+                if note not in self.state.notes:
+                    self.state.notes.append(note)
+                return base
             self.state.unknown_names[written] = None
         else:
             self.state.plain_names.add(resolved)
         return resolved
 
+    def iteration_base(self, name: str) -> tuple[str, bool] | None:
+        """``w_t``/``w_old`` (the value before a step) -> ``("w", False)``;
+        ``w_new``/``w_t+1`` (after it) -> ``("w", True)``; when the context
+        declares ``w`` and not the spelling itself."""
+        context = self.context
+        if context is None or "_" not in name:
+            return None
+        for pattern, is_new in ((NEW_VALUE_NAMES, True), (OLD_VALUE_NAMES, False)):
+            match = pattern.match(name)
+            if match is not None:
+                base = context.resolve_alias(match.group("base"))
+                if context.is_declared(base) and not context.is_function(base):
+                    return base, is_new
+        return None
+
     def symbol_for(self, name: str) -> Any:
         if self.context is not None:
+            step = None if self.context.is_declared(name) else self.iteration_base(name)
+            if step is not None and self.context.is_matrix(step[0]):
+                return sympy.MatrixSymbol(name, *self.context.shape_of(step[0]))
             return self.context.symbol(name)
         return sympy.Symbol(name, real=True)
 
@@ -332,7 +360,21 @@ class NamesMixin:
 
     def step_superscript(self, start: int) -> str | None:
         """``w^{(t+1)}``, ``w^{(k-1)}``: an iteration label ``t+1`` (the name
-        ``w_t+1``, like ``w_{t+1}``), not a power. ``start`` is after ``^{``."""
+        ``w_t+1``, like ``w_{t+1}``), not a power; ``w^{new}``, ``w^{old}``
+        likewise. ``start`` is after ``^{``."""
+        word = ""
+        index = start
+        while index < len(self.tokens) and self.tokens[index].kind == "IDENT" and len(word) < 8:
+            word += self.tokens[index].text
+            index += 1
+        if (
+            word in ("new", "old", "next")
+            and index < len(self.tokens)
+            and self.tokens[index].kind == "SYM"
+            and self.tokens[index].text == "}"
+        ):
+            self.pos = index + 1  # w^{new}: like w_{new}
+            return word
         tokens = self.tokens[start : start + 7]
         if len(tokens) < 7:
             return None

@@ -443,10 +443,25 @@ class MathContext:
 
     def shape_of(self, name: str) -> tuple[Any, Any] | None:
         """``(rows, cols)`` of a matrix/vector name, ``None`` for a scalar."""
-        return self.shapes.get(self.resolve_alias(name))
+        resolved = self.resolve_alias(name)
+        return self.shapes.get(resolved) or self.defined_shape(resolved)
 
     def is_matrix(self, name: str) -> bool:
-        return self.resolve_alias(name) in self.shapes
+        resolved = self.resolve_alias(name)
+        return resolved in self.shapes or self.defined_shape(resolved) is not None
+
+    def defined_shape(self, name: str) -> tuple[Any, Any] | None:
+        """The shape of a quantity the definitions give a matrix value
+        (``r: y - X beta`` is n x 1), None for a scalar or an undefined name.
+        Parses the definitions on first use, in order, so that a definition
+        can use an earlier matrix one."""
+        if name not in self.definition_sources:
+            return None
+        shapes = self._cache.get("definition_shapes")
+        if shapes is None:
+            shapes = self._cache["definition_shapes"] = {}
+            self.definitions  # noqa: B018 - fills definition_shapes as it parses
+        return shapes.get(name)
 
     def scalar(self, name: str) -> sympy.Symbol:
         """The scalar symbol for ``name``: ``Symbol(name, real=True)``."""
@@ -459,7 +474,7 @@ class MathContext:
         import sympy
 
         resolved = self.resolve_alias(name)
-        shape = self.shapes.get(resolved)
+        shape = self.shapes.get(resolved) or self.defined_shape(resolved)
         if shape is None:
             raise ContextError(f"{name!r} is not declared with a shape", path=self.source)
         key = "matrix:" + resolved
@@ -474,7 +489,7 @@ class MathContext:
     def symbol(self, name: str) -> Any:
         """``matrix(name)`` for a shaped name, else ``scalar(name)``."""
         resolved = self.resolve_alias(name)
-        if resolved in self.shapes:
+        if resolved in self.shapes or self.defined_shape(resolved) is not None:
             return self.matrix(resolved)
         return self.scalar(resolved)
 
@@ -538,9 +553,15 @@ class MathContext:
         if cached is not None:
             return cached
         result: dict[str, Any] = {}
+        from sympy.matrices.expressions import MatrixExpr
+
+        shapes = self._cache.setdefault("definition_shapes", {})
         for name, text in self.definition_sources.items():
             where = self.lines.get(f"definitions.{name}")
-            result[name] = self._one_expression(text, f"definition of {name!r}", where)
+            expr = self._one_expression(text, f"definition of {name!r}", where)
+            if isinstance(expr, MatrixExpr) and expr.shape != (1, 1) and name not in self.functions:
+                shapes[name] = expr.shape
+            result[name] = expr
         self._cache["definitions"] = result
         return result
 

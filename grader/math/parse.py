@@ -27,6 +27,7 @@ from sympy.printing.str import StrPrinter
 from grader.math._derivatives import GRADIENT_WORDS
 from grader.math._grammar import Parser, ShapeOnly, Space
 from grader.math._lexer import MathParseError, Token, tokenize
+from grader.math._local_definitions import split_local_definitions
 from grader.math._names import BUILTIN_FUNCTIONS, GREEK, canonical_name
 from grader.math._nodes import Gradient, derivative_symbol, split_derivative_symbol
 from grader.math._syntax import LEADING_IMPLICATIONS
@@ -379,6 +380,18 @@ def _parse_uncached(text: str, context: MathContext | None) -> MathLine:
         )
     normalized = normalize_ocr(text)
     clean = normalized.text
+    clean = _BECOMES.sub(r" \\leftarrow ", clean)
+    local = split_local_definitions(clean)
+    if local is not None:
+        try:
+            line = _parse_with_local_definitions(*local, context)
+        except MathParseError as error:
+            error.locate_in(text)
+            raise
+        line.source = text
+        line.normalized = clean
+        line.repairs = normalized.messages
+        return line
     statements = split_statements_detailed(clean)
     rest: list[str] = []
     if len(statements) > 1:
@@ -412,6 +425,76 @@ def _parse_uncached(text: str, context: MathContext | None) -> MathLine:
     line.repairs = normalized.messages
     line.rest = rest
     return line
+
+
+# "w becomes w - alpha g", "w is updated to ...": an update arrow in words
+_BECOMES = re.compile(
+    r"\\(?:text|mathrm|textrm|mbox)\s*\{\s*(?:becomes|is updated to|is replaced by|is set to)\s*\}"
+    r"|(?<![A-Za-z\\])(?:becomes|is updated to|is replaced by|is set to)(?![A-Za-z])"
+)
+
+
+def _parse_with_local_definitions(
+    main: str, definitions: list[tuple[str, str]], context: MathContext | None
+) -> MathLine:
+    """A statement with definitions made in the answer (``..., where \\delta_2 =
+    a_2 - y``): the names are read as the values the student gave them."""
+    names = [canonical_name(written) for written, _ in definitions]
+    if len(set(names)) != len(names):
+        raise MathParseError("a name is defined twice on one line", position=0, text=main)
+    shapes: dict[str, tuple[Any, Any] | None] = dict.fromkeys(names)
+    for _ in range(2):  # once as scalars, again with the shapes the values have
+        local_context = _with_local_names(context, shapes)
+        value_lines = [_parse_statement(value, local_context) for _, value in definitions]
+        for (written, _), line in zip(definitions, value_lines):
+            if line.kind != "expression":
+                raise MathParseError(
+                    f"the definition of {written} is not one expression", position=0, text=main
+                )
+        found = {
+            name: (line.expr.shape if isinstance(line.expr, MatrixExpr) else None)
+            for name, line in zip(names, value_lines)
+        }
+        if found == shapes:
+            break
+        shapes = found
+    line = _parse_statement(main, local_context)
+    symbols = {
+        (
+            local_context.symbol(name)
+            if local_context is not None
+            else sympy.Symbol(name, real=True)
+        ): value_line.expr
+        for name, value_line in zip(names, value_lines)
+    }
+    terms = list(line.terms)
+    for _ in range(len(symbols)):  # a value may use a name defined beside it
+        terms = [term.xreplace(symbols) if hasattr(term, "xreplace") else term for term in terms]
+    line.terms = terms
+    local = set(names)
+    unknown = dict.fromkeys(line.unknown_names)
+    for value_line in value_lines:
+        unknown.update(dict.fromkeys(value_line.unknown_names))
+        line.shape_problems.extend(value_line.shape_problems)
+        line.notes.extend(note for note in value_line.notes if note not in line.notes)
+    line.unknown_names = [name for name in unknown if canonical_name(name) not in local]
+    for (written, value), name in zip(definitions, names):
+        line.notes.append(f"read {written} as {value} (defined in the answer)")
+    return line
+
+
+def _with_local_names(
+    context: MathContext | None, shapes: dict[str, tuple[Any, Any] | None]
+) -> MathContext | None:
+    """``context`` with the answer's own names declared (scalars or shaped)."""
+    if context is None and all(shape is None for shape in shapes.values()):
+        return None
+    declared = {
+        name: "scalar" if shape is None else f"({shape[0]}) x ({shape[1]})"
+        for name, shape in shapes.items()
+    }
+    local = MathContext.from_mapping({"symbols": declared})
+    return context.merged(local) if context is not None else local
 
 
 # Greek names of four letters or more read whole even without their backslash

@@ -122,11 +122,14 @@ def test_definitions_are_parsed_in_order():
     definitions = context.definitions
     assert list(definitions) == ["z1", "a1", "L"]
     w1, x_, b1 = (Symbol(k, real=True) for k in ("w1", "x", "b1"))
-    # x is an alias of the matrix X in this context: the definition reads it so
-    assert definitions["a1"] == Function("sigma")(Symbol("z1", real=True))
+    # x is an alias of the matrix X in this context: z1 = w1 x + b1 is a matrix then,
+    # and the names defined from it are matrices too
+    assert context.shape_of("z1") == context.shape_of("X")
     assert context.definitions is definitions  # parsed once
     scalar_x = MathContext.from_mapping({**ML_EXAM, "aliases": {}})
     assert scalar_x.definitions["z1"] == w1 * x_ + b1
+    assert scalar_x.definitions["a1"] == Function("sigma")(Symbol("z1", real=True))
+    assert scalar_x.shape_of("z1") is None
 
 
 def test_names_used_by_definitions_are_known():

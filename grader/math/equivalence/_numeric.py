@@ -109,7 +109,9 @@ def _reference_partials(
     graph = None
     for expr in exprs:
         for node in sp.preorder_traversal(expr):
-            if not isinstance(node, sp.Symbol) or node in definitions or node in found:
+            if not isinstance(node, (sp.Symbol, MatrixSymbol)) or node in definitions:
+                continue
+            if node in found:
                 continue
             split = split_derivative_symbol(node)
             if split is None or split[0] not in context.definition_sources:
@@ -117,7 +119,7 @@ def _reference_partials(
             of, wrt = split
             if graph is None:
                 graph = graph_and_evaluator(context)[0]
-            if wrt not in graph.symbols or not graph._all_scalar(of, wrt):
+            if wrt not in graph.symbols:
                 continue
             try:
                 value = graph.partial(of, wrt)
