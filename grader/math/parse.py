@@ -446,14 +446,14 @@ def _parse_with_local_definitions(
     for _ in range(2):  # once as scalars, again with the shapes the values have
         local_context = _with_local_names(context, shapes)
         value_lines = [_parse_statement(value, local_context) for _, value in definitions]
-        for (written, _), line in zip(definitions, value_lines):
+        for (written, _), line in zip(definitions, value_lines, strict=True):
             if line.kind != "expression":
                 raise MathParseError(
                     f"the definition of {written} is not one expression", position=0, text=main
                 )
         found = {
             name: (line.expr.shape if isinstance(line.expr, MatrixExpr) else None)
-            for name, line in zip(names, value_lines)
+            for name, line in zip(names, value_lines, strict=True)
         }
         if found == shapes:
             break
@@ -465,7 +465,7 @@ def _parse_with_local_definitions(
             if local_context is not None
             else sympy.Symbol(name, real=True)
         ): value_line.expr
-        for name, value_line in zip(names, value_lines)
+        for name, value_line in zip(names, value_lines, strict=True)
     }
     terms = list(line.terms)
     for _ in range(len(symbols)):  # a value may use a name defined beside it
@@ -478,7 +478,7 @@ def _parse_with_local_definitions(
         line.shape_problems.extend(value_line.shape_problems)
         line.notes.extend(note for note in value_line.notes if note not in line.notes)
     line.unknown_names = [name for name in unknown if canonical_name(name) not in local]
-    for (written, value), name in zip(definitions, names):
+    for written, value in definitions:
         line.notes.append(f"read {written} as {value} (defined in the answer)")
     return line
 
