@@ -103,6 +103,10 @@ def _dimension_symbols(dims: set[sp.Expr]) -> list[sp.Basic]:
     return sorted(found, key=str)
 
 
+# Dimension names that count samples (rows of a data matrix): drawn largest.
+SAMPLE_COUNT_NAMES = frozenset({"n", "N", "m", "M"})
+
+
 def choose_sizes(dims: set[sp.Expr], seed: int = 0) -> dict[sp.Basic, int]:
     """Concrete sizes for dimension symbols so that every different dimension
     expression gets a different size, none of them 1 (so a column vector is
@@ -130,7 +134,14 @@ def _choose_sizes(dims: frozenset, seed: int) -> tuple:
     candidates = np.arange(2, 10 + 2 * len(symbols))
     for attempt in range(200):
         values = rng.choice(candidates, size=len(symbols), replace=False)
-        sizes = {s: int(v) for s, v in zip(symbols, values, strict=True)}
+        if any(str(s) in SAMPLE_COUNT_NAMES for s in symbols):
+            # the number of samples is the largest size, so that a data matrix
+            # X (n x p) is tall and X^T X invertible, as in every exam
+            ordered = sorted(symbols, key=lambda s: (str(s) in SAMPLE_COUNT_NAMES, str(s)))
+            values = sorted(int(v) for v in values)
+            sizes = {s: v for s, v in zip(ordered, values, strict=True)}
+        else:
+            sizes = {s: int(v) for s, v in zip(symbols, values, strict=True)}
         seen: dict[int, sp.Expr] = {}
         ok = True
         for dim in symbolic_dims:

@@ -24,13 +24,16 @@ from grader.math.equivalence._numeric import (
     numeric_setup,
     shape_text,
 )
+from grader.math.equivalence._parameters import check_parameters
 from grader.math.equivalence._result import EQUAL, NOT_EQUAL, Equivalence, undetermined
 from grader.math.equivalence._sides import Side
 from grader.math.equivalence._symbolic import symbolic_equations_or_undetermined
 from grader.math.evaluate import EvaluationError, Evaluator, ShapeError, choose_sizes
 
 
-def compare_equations(a: Side, b: Side, context: Any, seed: int, time_limit: float) -> Equivalence:
+def compare_equations(
+    a: Side, b: Side, context: Any, seed: int, time_limit: float, *, parameters: bool = True
+) -> Equivalence:
     """Two equations are equivalent when they have the same solutions.
 
     1. The same quantity alone on one side of both (``dL/dz2 = ...``, ``beta = ...``):
@@ -61,6 +64,12 @@ def compare_equations(a: Side, b: Side, context: Any, seed: int, time_limit: flo
     except EvaluationError as error:
         return symbolic_equations_or_undetermined(a, b, time_limit, str(error))
     R1, R2, valid = residuals
+    if R1.ndim == 3 and R1.shape[1:] == R2.shape[2:0:-1] and R1.shape[1] != R1.shape[2]:
+        # X^T X beta = X^T y and beta^T X^T X = y^T X: one is the other transposed
+        transposed = Side("equation", tuple(_transpose(term) for term in b.terms), b.text)
+        result = compare_equations(a, transposed, context, seed, time_limit, parameters=parameters)
+        result.reason = f"with b transposed: {result.reason}"
+        return result
     if R1.shape[1:] != R2.shape[1:]:
         s1 = shape_text(l1, R1) if R1.ndim == 3 else "scalar"
         s2 = shape_text(l2, R2) if R2.ndim == 3 else "scalar"
@@ -86,9 +95,25 @@ def compare_equations(a: Side, b: Side, context: Any, seed: int, time_limit: flo
             "different",
             {"always_true": which},
         )
-    for unknown in _unknown_candidates(a, b):
+
+    def compare_fixed(terms: tuple) -> Equivalence:
+        fixed_a = Side("equation", terms[:2], a.text)
+        fixed_b = Side("equation", terms[2:], b.text)
+        return compare_equations(fixed_a, fixed_b, context, seed, time_limit, parameters=False)
+
+    for unknown in _unknown_candidates(a, b, setup):
         result = _compare_by_solution(unknown, l1, r1, l2, r2, setup, seed)
+        if result is not None and result.verdict == EQUAL and parameters:
+            varies = bool(result.details.pop("coefficient_varies", False))
+            # residuals that are a constant multiple of each other agree everywhere
+            varies = varies and constant_ratio(R1[valid], R2[valid]) is None
+            exception = check_parameters(
+                unknown, (l1, r1, l2, r2), compare_fixed, varies, time_limit
+            )
+            if exception is not None:
+                return exception
         if result is not None:
+            result.details.pop("coefficient_varies", None)
             return result
     factor = constant_ratio(R1[valid], R2[valid])
     if factor is not None:
@@ -232,18 +257,25 @@ def _malformed_equation(which, error, a, b, setup, seed) -> Equivalence:
     )
 
 
-def _unknown_candidates(a: Side, b: Side) -> list[sp.Basic]:
+def _transpose(term: sp.Basic) -> sp.Basic:
+    return term.T if isinstance(term, MatrixExpr) else term
+
+
+def _unknown_candidates(a: Side, b: Side, setup: Setup) -> list[sp.Basic]:
     alone = []
     for side in (a, b):
         for term in side.terms:
-            if _is_quantity(term) and term not in alone:
+            # a quantity with a value (dJ/dbeta from the context's J) is not an unknown
+            if _is_quantity(term) and term not in alone and term not in setup.definitions:
                 alone.append(term)
     rest = sorted(
         (_symbols(a.terms[0]) | _symbols(a.terms[1]))
         & (_symbols(b.terms[0]) | _symbols(b.terms[1])),
         key=lambda s: (isinstance(s, MatrixSymbol), str(s)),
     )
-    candidates = alone + [s for s in rest if s not in alone and not _is_dimension(s)]
+    candidates = alone + [
+        s for s in rest if s not in alone and not _is_dimension(s) and s not in setup.definitions
+    ]
     return candidates[:6]
 
 
@@ -302,6 +334,7 @@ def _compare_by_solution(unknown, l1, r1, l2, r2, setup: Setup, seed: int) -> Eq
         return None
     u_base, u_probe = _flat(as_comparable(base)), _flat(as_comparable(probe))
     solutions: list[np.ndarray | None] = []
+    varies = False
     for index in (0, 1):
         R0 = evaluated[0][index]
         M = np.stack([evaluated[j + 1][index] - R0 for j in range(m)], axis=2)  # (k, s, m)
@@ -316,6 +349,9 @@ def _compare_by_solution(unknown, l1, r1, l2, r2, setup: Setup, seed: int) -> Eq
             continue
         safe = np.where(valid[:, None, None], M, np.eye(m))
         solutions.append(np.linalg.solve(safe, -c[..., None])[..., 0])
+        first_point = M[valid][:1]
+        scale = max(1.0, float(np.abs(first_point).max())) if first_point.size else 1.0
+        varies = varies or bool((np.abs(M[valid] - first_point) > 1e-9 * scale).any())
     if solutions[0] is None and solutions[1] is None:
         return None
     if solutions[0] is None or solutions[1] is None:
@@ -325,7 +361,14 @@ def _compare_by_solution(unknown, l1, r1, l2, r2, setup: Setup, seed: int) -> Eq
     first, second = solutions[0][valid], solutions[1][valid]
     gap = np.abs(first - second).max(axis=1) / np.maximum(1.0, np.abs(second).max(axis=1))
     if (gap <= 1e-8).all():
-        return Equivalence(EQUAL, f"same solution for {unknown}", details={"unknown": str(unknown)})
+        outside = _solution_outside_domain(unknown, solutions, (l1, r1, l2, r2), setup, seed, shape)
+        if outside is not None:
+            return outside
+        return Equivalence(
+            EQUAL,
+            f"same solution for {unknown}",
+            details={"unknown": str(unknown), "coefficient_varies": varies},
+        )
     if (gap > APART).sum() >= max(2, (len(gap) + 1) // 2):
         s1, s2 = first[:, :, None], second[:, :, None]
         details: dict[str, Any] = {"unknown": str(unknown)}
@@ -340,6 +383,29 @@ def _compare_by_solution(unknown, l1, r1, l2, r2, setup: Setup, seed: int) -> Eq
                 diagnosis, details["factor"] = "constant_factor", factor
                 reason += f" ({factor} times the other)"
         return Equivalence(NOT_EQUAL, reason, diagnosis, details)
+    return None
+
+
+def _solution_outside_domain(
+    unknown, solutions, sides, setup: Setup, seed: int, shape: tuple
+) -> Equivalence | None:
+    """The common solution makes one equation undefined (``(x^2 - 1)/(x - 1) = 2``
+    vs ``x + 1 = 2``: x = 1 is a 0/0): that equation has no solution there."""
+    solution = solutions[0].reshape(shape)
+    try:
+        R1, R2, _ = _residual_values(*sides, setup, seed, {unknown: solution}, shape[0])
+    except (EvaluationError, SideShapeError):
+        return None
+    bad1 = ~finite_points(R1)
+    bad2 = ~finite_points(R2)
+    for bad, label, other in ((bad1, "a", "b"), (bad2, "b", "a")):
+        if bad.sum() >= max(2, (len(bad) + 1) // 2) and not (bad1 & bad2).any():
+            return Equivalence(
+                NOT_EQUAL,
+                f"the solution of {other} for {unknown} makes {label} undefined",
+                "different",
+                {"unknown": str(unknown), "undefined": label},
+            )
     return None
 
 
