@@ -16,10 +16,20 @@ _CLAIM_RE = re.compile(r"=\s*\\text\s*\{([^{}]*)\}\s*\.?\s*$")
 THEREFORE_RE = re.compile(r"^\s*(\\therefore|∴)")
 
 
+# a relation in an inline formula: "Let $\delta_2 := ...$", "Normal equation: $X^TX\beta = X^Ty$"
+_STATED = re.compile(r"(?<![<>!\\])=|:=|\\(?:leftarrow|gets|equiv|coloneqq)(?![A-Za-z])")
+
+
+def _mentioned_only(source: MathSource) -> bool:
+    """An inline formula in prose that states nothing (``the $a_2(1-a_2)$ from
+    the sigmoid``) is a mention, not a step; one with a relation is a statement."""
+    return source.origin == "inline" and source.in_prose and not _STATED.search(source.text)
+
+
 def math_sources(lines: str | Sequence[tuple[int, str]], first_line: int) -> list[MathSource]:
     if isinstance(lines, str):
         found = find_math_lines(lines, first_line)
-        return [s for s in found if not (s.origin == "inline" and s.in_prose)]
+        return [s for s in found if not _mentioned_only(s)]
     numbered = list(lines)
     if not numbered:
         return []
@@ -37,7 +47,7 @@ def math_sources(lines: str | Sequence[tuple[int, str]], first_line: int) -> lis
             marker=s.marker,
         )
         for s in found
-        if not (s.origin == "inline" and s.in_prose)
+        if not _mentioned_only(s)
     ]
 
 

@@ -119,6 +119,14 @@ def _classify_and_check(checker: Checker, statement: ParsedStatement) -> Outcome
     relation = getattr(line, "relation", "=")
     head = terms[0] = checker.unwrap_call(terms[0]) if not continues else terms[0]
     quantity = None if continues else checker.quantity_of(head)
+    if quantity is None and not continues and len(terms) > 2 and checker.is_new_name(head):
+        # \delta_2 := dL/dz2 = a2 - y: a new name for a quantity, and that quantity's value
+        named = checker.quantity_of(terms[1])
+        if named is not None:
+            outcome.new_names[head.name] = terms[1]
+            step.message = f"names {named} {head.name}"
+            terms = terms[1:]
+            head, quantity = terms[0], named
 
     # a local derivative, a restated definition written as a side note, another quantity
     if quantity is not None and split_quantity(quantity) is not None:
