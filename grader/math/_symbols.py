@@ -228,7 +228,7 @@ class NamesMixin:
                 return derivative
         if primes:
             written += primes
-        if written == "e" and not self.declared("e"):
+        if written == "e" and not self.declared("e") and not self.defines_name(token):
             return sympy.E
         if written == "pi" and not self.declared("pi"):
             return sympy.pi
@@ -357,6 +357,14 @@ class NamesMixin:
             return written
         self.pos = start + 4
         return join_subscript(written, label.text)
+
+    def defines_name(self, token: Token) -> bool:
+        """``e = X\\beta - y`` at the start of a statement names a quantity e
+        (it is not Euler's number, which nobody defines)."""
+        if not self.tokens or self.tokens[0] is not token:
+            return False
+        following = self.peek()
+        return following.kind == "SYM" and following.text in ("=", ":=")
 
     def step_superscript(self, start: int) -> str | None:
         """``w^{(t+1)}``, ``w^{(k-1)}``: an iteration label ``t+1`` (the name

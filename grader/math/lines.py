@@ -331,6 +331,35 @@ def _statement_rows(body: str) -> list[tuple[int, int]]:
     return rows
 
 
+# "$w_1$ becomes $w_1 - \alpha g$", "$J$ equals $\frac12 r^T r$": two formulas
+# joined by a relation in words are one statement
+_WORDED_RELATION = re.compile(
+    r"^\s*(?:(?P<update>becomes|is updated to|is replaced by|is set to|gets)"
+    r"|(?P<equal>equals|is equal to))\s*$",
+    re.IGNORECASE,
+)
+
+
+def _join_worded_relations(line: str, matches: list[re.Match]) -> list[tuple[re.Match, str]]:
+    r"""Inline formulas of a line, with ``$A$ becomes $B$`` read as ``A \leftarrow B``."""
+    joined: list[tuple[re.Match, str]] = []
+    index = 0
+    while index < len(matches):
+        match = matches[index]
+        content = match.group(1)
+        if index + 1 < len(matches):
+            following = matches[index + 1]
+            relation = _WORDED_RELATION.match(line[match.end() : following.start()])
+            if relation is not None:
+                sign = r" \leftarrow " if relation.group("update") else " = "
+                joined.append((match, content.rstrip() + sign + following.group(1).strip()))
+                index += 2
+                continue
+        joined.append((match, content))
+        index += 1
+    return joined
+
+
 def _math_in_prose(line: str) -> list[tuple[int, str]]:
     """(column, text) of the statements written in plain text inside a prose line.
 
@@ -433,8 +462,7 @@ def find_math_lines(text: str, first_line: int = 1) -> list[MathSource]:
             prose_words = [w for w in _WORD_RE.findall(prose) if w.lower() not in _NOT_WORDS]
             label_free, _ = strip_label(prose)
             in_prose = bool(prose_words) or bool(re.search(r"[A-Za-z]{2,}", label_free))
-            for match in matches:
-                content = match.group(1)
+            for match, content in _join_worded_relations(line, matches):
                 lead = len(content) - len(content.lstrip())
                 found.append(
                     (

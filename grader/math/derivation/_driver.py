@@ -148,6 +148,7 @@ def _check_all(
             outcome = run_step(checker, statement, step_limit)
             checker.apply(outcome)
             steps.append(outcome.step)
+            context = _with_answer_matrices(context, outcome.new_names)
             line = statement.line
             terms = list(getattr(line, "terms", []) or []) if line is not None else []
             if len(terms) >= 2 and not getattr(line, "continues_previous", False):
@@ -158,6 +159,23 @@ def _check_all(
                 candidates.append((outcome.step, outcome.lhs, None))
     results = [safe_milestone_result(checker, spec, candidates, steps) for spec in milestone_specs]
     return DerivationResult(steps=steps, milestones=results)
+
+
+def _with_answer_matrices(context: Any, new_names: dict[str, Any]) -> Any:
+    """A name the answer gives a matrix value (``r = y - X\\beta``) is read as
+    a matrix of that shape in the lines that follow (``r^T r``, ``-X^T r``)."""
+    from sympy.matrices.expressions import MatrixExpr
+
+    shapes = {
+        name: f"({value.shape[0]}) x ({value.shape[1]})"
+        for name, value in new_names.items()
+        if isinstance(value, MatrixExpr) and value.shape != (1, 1)
+    }
+    if not shapes or context is None or not hasattr(context, "merged"):
+        return context
+    from grader.math.context import MathContext
+
+    return context.merged(MathContext.from_mapping({"symbols": shapes}))
 
 
 def check_derivation_file(
