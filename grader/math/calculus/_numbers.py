@@ -24,6 +24,7 @@ from sympy.matrices.expressions import (
     ZeroMatrix,
 )
 
+from grader.math._indexed import IndexedSum, value_at_point
 from grader.math.calculus._errors import EvaluationError, MatrixDivision, ShapeMismatch
 from grader.math.calculus._graph import Graph
 from grader.math.calculus._printing import gradient_parts, short_plain
@@ -295,6 +296,8 @@ class _Walker:
             if hasattr(expr, "_rule"):
                 func = self.evaluator.functions.get(name, _logistic)
                 return func(*[self.walk(a) for a in expr.args])
+        if isinstance(expr, IndexedSum):
+            return value_at_point(self, expr)
         gradient = gradient_parts(expr)
         if gradient is not None:
             inner, wrt = gradient

@@ -1,0 +1,290 @@
+"""Sums and products over an index (``\\sum_{i=1}^n (y_i - x_i^T\\beta)^2``): the
+SymPy node the parser builds, and its numeric value in both evaluators.
+
+A sum binds an index (``i``) and the *tied* symbols its body uses: ``x_i`` is
+row i of the declared matrix ``X`` (a column vector), ``y_i`` entry i of the
+vector ``y``, ``x_j`` may be column j of ``X`` (see docs/math-context.md). The
+node keeps the ties, so it is self-contained: an evaluator needs no context to
+compute it, only the values of ``X`` and ``y`` at its points.
+
+Numbers: the body is evaluated once per row, at the concrete sizes the
+evaluator already chose for the dimension symbols (``n = 7``), with the tied
+symbols bound to that row of their sources, and the results added (or
+multiplied). SymPy cannot simplify the node: the symbolic step reports
+``undetermined`` for it (:func:`contains_indexed`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
+
+import numpy as np
+import sympy
+from sympy.core.symbol import Str
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
+__all__ = [
+    "IndexedSum",
+    "ScalarIndexedSum",
+    "MatrixIndexedSum",
+    "Tie",
+    "contains_indexed",
+    "value_batched",
+    "value_at_point",
+]
+
+SUM, PRODUCT = "sum", "prod"
+
+
+class Tie(NamedTuple):
+    """``x_i`` (``symbol``) is ``kind`` ("row", "entry", "column") i of ``source``."""
+
+    symbol: Any
+    source: Any
+    kind: str
+
+
+class IndexedSum:
+    """``op`` (sum or product) of ``body`` over ``index = lower .. upper``.
+
+    ``IndexedSum(body, index, lower, upper, ties, op)`` returns a
+    :class:`MatrixIndexedSum` (a ``MatrixExpr`` shaped like the body) for a
+    matrix body, else a :class:`ScalarIndexedSum` (an ``Expr``);
+    ``isinstance(x, IndexedSum)`` recognises both. ``upper`` is an integer or
+    an expression in dimension symbols (``n``); ``ties`` are :class:`Tie`.
+    """
+
+    def __new__(  # type: ignore[misc]
+        cls,
+        body: Any,
+        index: sympy.Symbol,
+        lower: Any,
+        upper: Any,
+        ties: Iterable[Tie] = (),
+        op: str = SUM,
+    ):
+        if cls is IndexedSum:
+            target = MatrixIndexedSum if isinstance(body, MatrixExpr) else ScalarIndexedSum
+            return target(body, index, lower, upper, ties, op)
+        return super().__new__(cls)  # pragma: no cover - subclasses define __new__
+
+    @staticmethod
+    def _args(body: Any, index: Any, lower: Any, upper: Any, ties: Any, op: Any) -> tuple:
+        tie_args = sympy.Tuple(
+            *[sympy.Tuple(t[0], t[1], Str(str(t[2]))) for t in ties],
+        )
+        return (
+            sympy.sympify(body),
+            index,
+            sympy.sympify(lower),
+            sympy.sympify(upper),
+            tie_args,
+            op if isinstance(op, Str) else Str(op),
+        )
+
+    @property
+    def body(self) -> Any:
+        return self.args[0]  # type: ignore[attr-defined]
+
+    @property
+    def index(self) -> sympy.Symbol:
+        return self.args[1]  # type: ignore[attr-defined]
+
+    @property
+    def lower(self) -> Any:
+        return self.args[2]  # type: ignore[attr-defined]
+
+    @property
+    def upper(self) -> Any:
+        return self.args[3]  # type: ignore[attr-defined]
+
+    @property
+    def ties(self) -> list[Tie]:
+        return [Tie(t[0], t[1], t[2].name) for t in self.args[4]]  # type: ignore[attr-defined]
+
+    @property
+    def op(self) -> str:
+        return self.args[5].name  # type: ignore[attr-defined]
+
+    @property
+    def bound_symbols(self) -> set:
+        return {self.index, *(tie.symbol for tie in self.ties)}
+
+    @property
+    def free_symbols(self) -> set:
+        inner = set(self.body.free_symbols) - self.bound_symbols
+        for tie in self.ties:
+            inner |= tie.source.free_symbols
+        return inner | set(self.upper.free_symbols) | set(self.lower.free_symbols)
+
+    def _sympystr(self, printer: Any) -> str:
+        sign = "sum" if self.op == SUM else "prod"
+        return (
+            f"{sign}({printer._print(self.body)}, "
+            f"{self.index} = {printer._print(self.lower)}..{printer._print(self.upper)})"
+        )
+
+
+class ScalarIndexedSum(IndexedSum, sympy.Expr):
+    """A sum (product) of scalars: a scalar."""
+
+    is_commutative = True
+
+    def __new__(cls, body, index, lower, upper, ties=(), op=SUM):  # noqa: ANN001
+        return sympy.Expr.__new__(cls, *IndexedSum._args(body, index, lower, upper, ties, op))
+
+
+class MatrixIndexedSum(IndexedSum, MatrixExpr):
+    """A sum of matrices (``\\sum_i x_i x_i^T``): shaped like its body."""
+
+    def __new__(cls, body, index, lower, upper, ties=(), op=SUM):  # noqa: ANN001
+        return MatrixExpr.__new__(cls, *IndexedSum._args(body, index, lower, upper, ties, op))
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[0].shape
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("a sum over an index has no entries until it is evaluated")
+
+
+def contains_indexed(expr: Any) -> bool:
+    """Whether ``expr`` holds a sum or product over an index anywhere."""
+    if isinstance(expr, IndexedSum):
+        return True
+    return isinstance(expr, sympy.Basic) and any(
+        isinstance(node, IndexedSum) for node in sympy.preorder_traversal(expr)
+    )
+
+
+# --------------------------------------------------------------------- numbers
+
+
+def _fold(
+    node: IndexedSum,
+    count: int,
+    sources: dict[Any, Any],
+    take: Callable[[Any, str, int], Any],
+    body_at: Callable[[dict[Any, Any]], Any],
+    index_value: Callable[[int], Any],
+) -> Any:
+    """``op`` over the rows ``r = 0 .. count - 1`` of ``body_at(bindings)``."""
+    lower = int(node.lower)
+    total = None
+    for row in range(count):
+        bindings = {node.index: index_value(lower + row)}
+        for tie in node.ties:
+            bindings[tie.symbol] = take(sources[tie.source], tie.kind, row)
+        value = body_at(bindings)
+        if total is None:
+            total = value
+        elif node.op == SUM:
+            total = total + value
+        else:
+            total = total * value
+    return total
+
+
+def _count(node: IndexedSum, size: Callable[[Any], int]) -> int:
+    lower = node.lower
+    if not lower.is_Integer:
+        raise ValueError(f"the sum over {node.index} starts at {lower}, not a whole number")
+    upper = node.upper
+    last = int(upper) if upper.is_Integer else size(upper)
+    return last - int(lower) + 1
+
+
+def value_batched(evaluator: Any, node: IndexedSum) -> np.ndarray:
+    """The value in :class:`grader.math.evaluate.Evaluator` (arrays with the
+    points first: ``(k,)`` scalars, ``(k, r, c)`` matrices)."""
+    from grader.math.evaluate import Evaluator, ShapeError, Unsupported
+
+    try:
+        count = _count(node, evaluator.size)
+    except ValueError as error:
+        raise Unsupported(str(error)) from None
+    sources = {tie.source: evaluator._matrix(tie.source) for tie in node.ties}
+    for tie in node.ties:
+        _check_rows(sources[tie.source], tie, count, axis=1, error=ShapeError)
+
+    def take(value: np.ndarray, kind: str, row: int) -> np.ndarray:
+        if kind == "entry":
+            return value[:, row, 0]
+        if kind == "row":
+            return np.ascontiguousarray(value[:, row, :][:, :, None])
+        return np.ascontiguousarray(value[:, :, row][:, :, None])
+
+    def body_at(bindings: dict[Any, Any]) -> np.ndarray:
+        inner = Evaluator(
+            points=evaluator.points,
+            seed=evaluator.seed,
+            draw=evaluator.draw,
+            tile=evaluator.tile,
+            sizes=evaluator.sizes,
+            definitions=evaluator.definitions,
+            functions=evaluator.functions,
+            overrides={**evaluator.overrides, **bindings},
+            opaque=evaluator.opaque,
+        )
+        value = inner.evaluate(node.body)
+        evaluator.invalidate(~inner.valid)
+        evaluator.condition = np.maximum(evaluator.condition, inner.condition)
+        return value
+
+    def index_value(value: int) -> np.ndarray:
+        return np.full(evaluator.points, value, dtype=complex)
+
+    if count < 1:
+        raise Unsupported(f"the sum over {node.index} has no terms")
+    with np.errstate(all="ignore"):
+        return _fold(node, count, sources, take, body_at, index_value)
+
+
+def value_at_point(walker: Any, node: IndexedSum) -> Any:
+    """The value in the derivation checker's evaluator
+    (:mod:`grader.math.calculus`): one point at a time, plain arrays."""
+    from grader.math.calculus._errors import EvaluationError, ShapeMismatch
+
+    dims = walker.evaluator.dims
+
+    def size(dim: Any) -> int:
+        value = sympy.sympify(dim).subs(dims)
+        if not value.is_Integer:
+            raise ValueError(f"no size for {dim}")
+        return int(value)
+
+    try:
+        count = _count(node, size)
+    except ValueError as error:
+        raise EvaluationError(str(error)) from None
+    sources = {}
+    for tie in node.ties:
+        value = np.asarray(walker.walk(tie.source))
+        if value.ndim != 2:
+            raise ShapeMismatch(f"{tie.source} has no rows to sum over")
+        sources[tie.source] = value
+        _check_rows(value[None], tie, count, axis=1, error=ShapeMismatch)
+
+    def take(value: np.ndarray, kind: str, row: int) -> Any:
+        if kind == "entry":
+            return value[row, 0]
+        if kind == "row":
+            return value[row, :].reshape(-1, 1)
+        return value[:, row].reshape(-1, 1)
+
+    def body_at(bindings: dict[Any, Any]) -> Any:
+        inner = type(walker)(walker.evaluator, {**walker.point, **bindings}, walker.resolve)
+        return inner.walk(node.body)
+
+    if count < 1:
+        raise EvaluationError(f"the sum over {node.index} has no terms")
+    return _fold(node, count, sources, take, body_at, float)
+
+
+def _check_rows(value: np.ndarray, tie: Tie, count: int, *, axis: int, error: type) -> None:
+    """The sum runs over as many rows (columns) as its tied source has."""
+    along = value.shape[2] if tie.kind == "column" else value.shape[axis]
+    if along != count:
+        what = "columns" if tie.kind == "column" else "rows"
+        raise error(f"a sum with {count} terms binds {tie.symbol} to {tie.source}, which has {along} {what}")
