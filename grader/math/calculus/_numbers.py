@@ -248,6 +248,8 @@ class _Walker:
         if isinstance(expr, MatPow):
             base = self.walk(expr.args[0])
             exponent = int(expr.args[1])
+            if np.size(base) == 1:  # a 1x1 matrix ((y_i - x_i^T beta)^2) is a number
+                return np.power(_scalar(base), exponent)
             if exponent == -1:
                 return _inverse(base, expr.args[0])
             return _matrix_power(base, exponent, expr.args[0])
