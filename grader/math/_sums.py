@@ -140,18 +140,18 @@ class SumsMixin:
             body = read()
         finally:
             scopes.pop()
-        suffix = "_" + scope.index
         untied = [
             name
             for name in self.state.unknown_names
-            if name not in before and name.endswith(suffix)
+            if name not in before and scope.index in name.rpartition("_")[2]
         ]
         if untied:
             name = untied[0]
+            base = name.rpartition("_")[0] or name
             raise self.fail(
                 f"cannot tell what {name} is in the sum over {scope.index}: declare it in the "
-                f"context (e.g. '{name}: row {scope.index} of {name[: -len(suffix)].upper()}' "
-                f"or '{name}: entry {scope.index} of {name[: -len(suffix)]}') (column {token.pos})",
+                f"context (e.g. '{name}: row {scope.index} of {base.upper()}' "
+                f"or '{name}: entry {scope.index} of {base}') (column {token.pos})",
                 token,
             )
         return body
@@ -220,13 +220,18 @@ class SumsMixin:
         if not scopes or self.context is None or "_" not in written:
             return None
         base, _, subscript = written.rpartition("_")
+        declared = self.context.ties.get(written)
         for scope in reversed(scopes):
-            if subscript != scope.index:
-                continue
             found = scope.ties.get(written)
             if found is not None:
                 return found.symbol
-            tie = self.declared_tie(written, base, scope) or self.default_tie(written, base, scope)
+            if declared is not None and declared[1] == scope.index:
+                # a_{1,i}: row i of A_1 (any subscript, as the context spells it)
+                tie = self.make_tie(written, declared[0], self.context.matrix(declared[2]))
+            elif subscript == scope.index:
+                tie = self.declared_tie(written, base) or self.default_tie(written, base, scope)
+            else:
+                continue
             if tie is None:
                 return None
             self.check_range(tie, scope, token)
@@ -237,16 +242,14 @@ class SumsMixin:
             return tie.symbol
         return None
 
-    def declared_tie(self, written: str, base: str, scope: IndexScope) -> Tie | None:
-        """A tie the context declares, for this index letter or another one
+    def declared_tie(self, written: str, base: str) -> Tie | None:
+        """A tie the context declares for the same letter with another index
         (``x_i: row i of X`` also covers ``x_j`` in a sum over ``j``)."""
-        ties = self.context.ties
-        spec = ties.get(written)
-        if spec is None:
-            spec = next(
-                (value for name, value in ties.items() if name.rpartition("_")[0] == base), None
-            )
-        if spec is None:
+        spec = next(
+            (value for name, value in self.context.ties.items() if name.rpartition("_")[0] == base),
+            None,
+        )
+        if spec is None or written in self.context.ties:
             return None
         kind, _, source = spec
         return self.make_tie(written, kind, self.context.matrix(source))

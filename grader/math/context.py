@@ -43,6 +43,7 @@ _TRANSPOSE_MARK = re.compile(
 )
 # "row i of X", "entry i of y", "column j of X": an index tie (see _tie_shapes).
 _TIE = re.compile(r"^\s*(row|entry|element|column|col)\s+([A-Za-z])\s+of\s+(\S+)\s*$", re.IGNORECASE)
+_SUBSCRIPTED = re.compile(r"^([A-Za-z]+)(?:_?[0-9]|_)")
 _DIM_TOKEN = re.compile(r"\s*(?:(?P<num>\d+)|(?P<name>[A-Za-z][A-Za-z0-9_]*)|(?P<op>[-+*()]))")
 
 
@@ -538,9 +539,22 @@ class MathContext:
                 | self.definition_variables
                 | BUILTIN_FUNCTIONS
                 | GREEK
+                | self._subscripted_words
             )
             self._cache["known"] = cached
         return cached
+
+    @property
+    def _subscripted_words(self) -> set[str]:
+        """The letters of a declared name written with a subscript (``dW`` of
+        ``dW_2``, ``dz`` of ``dz_{2,i}``) are one word in LaTeX too, as the
+        whole name is."""
+        words = set()
+        for name in (*self.shapes, *self.scalars, *self.ties):
+            match = _SUBSCRIPTED.match(name)
+            if match is not None and len(match[1]) > 1:
+                words.add(match[1])
+        return words
 
     @property
     def fingerprint(self) -> tuple:
