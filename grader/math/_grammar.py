@@ -253,7 +253,18 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsM
                 or text in FRACTIONS
                 or text in BUILTIN_FUNCTIONS
                 or text
-                in ("sqrt", "partial", "nabla", "mathbb", "{", "infty", "lvert", "langle", "sum", "prod")
+                in (
+                    "sqrt",
+                    "partial",
+                    "nabla",
+                    "mathbb",
+                    "{",
+                    "infty",
+                    "lvert",
+                    "langle",
+                    "sum",
+                    "prod",
+                )
             )
         if kind == "BEGIN":
             return True

@@ -287,4 +287,6 @@ def _check_rows(value: np.ndarray, tie: Tie, count: int, *, axis: int, error: ty
     along = value.shape[2] if tie.kind == "column" else value.shape[axis]
     if along != count:
         what = "columns" if tie.kind == "column" else "rows"
-        raise error(f"a sum with {count} terms binds {tie.symbol} to {tie.source}, which has {along} {what}")
+        raise error(
+            f"a sum with {count} terms binds {tie.symbol} to {tie.source}, which has {along} {what}"
+        )

@@ -26,6 +26,7 @@ from grader.math._indexed import PRODUCT, SUM, IndexedSum, Tie
 from grader.math._lexer import Token
 from grader.math._syntax import is_matrix, is_one_by_one
 
+
 @dataclass
 class IndexScope:
     """One sum being read: its index, range, and the ties its body used."""
@@ -140,10 +141,12 @@ class SumsMixin:
             body = read()
         finally:
             scopes.pop()
+        if scope.index not in before:  # the index itself is bound, not unknown
+            self.state.unknown_names.pop(scope.index, None)
         untied = [
             name
             for name in self.state.unknown_names
-            if name not in before and scope.index in name.rpartition("_")[2]
+            if name not in before and "_" in name and scope.index in name.rpartition("_")[2]
         ]
         if untied:
             name = untied[0]

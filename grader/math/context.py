@@ -42,7 +42,9 @@ _TRANSPOSE_MARK = re.compile(
     r"\^\s*(?:\{\s*(?:T|\\top|\\intercal)\s*\}|T(?![A-Za-z0-9])|\\top(?![A-Za-z]))"
 )
 # "row i of X", "entry i of y", "column j of X": an index tie (see _tie_shapes).
-_TIE = re.compile(r"^\s*(row|entry|element|column|col)\s+([A-Za-z])\s+of\s+(\S+)\s*$", re.IGNORECASE)
+_TIE = re.compile(
+    r"^\s*(row|entry|element|column|col)\s+([A-Za-z])\s+of\s+(\S+)\s*$", re.IGNORECASE
+)
 _SUBSCRIPTED = re.compile(r"^([A-Za-z]+)(?:_?[0-9]|_)")
 _DIM_TOKEN = re.compile(r"\s*(?:(?P<num>\d+)|(?P<name>[A-Za-z][A-Za-z0-9_]*)|(?P<op>[-+*()]))")
 
