@@ -23,6 +23,7 @@ import numpy as np
 import sympy
 from sympy.core.symbol import Str
 from sympy.matrices.expressions.matexpr import MatrixExpr
+from sympy.tensor.array.expressions.arrayexpr_derivatives import array_derive
 
 __all__ = [
     "IndexedSum",
@@ -118,6 +119,18 @@ class IndexedSum:
             inner |= tie.source.free_symbols
         return inner | set(self.upper.free_symbols) | set(self.lower.free_symbols)
 
+    def _eval_derivative(self, s: Any) -> Any:
+        """A sum is differentiated term by term with respect to a scalar that
+        is not bound by it; anything else is refused, never taken as 0."""
+        if s in self.bound_symbols:
+            raise NotImplementedError(f"cannot differentiate with respect to the index {s}")
+        if s not in self.free_symbols:
+            return sympy.S.Zero
+        if self.op != SUM:
+            raise NotImplementedError("cannot differentiate a product over an index")
+        inner = sympy.diff(self.body, s)
+        return IndexedSum(inner, self.index, self.lower, self.upper, self.ties, SUM)
+
     def _sympystr(self, printer: Any) -> str:
         sign = "sum" if self.op == SUM else "prod"
         return (
@@ -147,6 +160,16 @@ class MatrixIndexedSum(IndexedSum, MatrixExpr):
 
     def _entry(self, i: Any, j: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("a sum over an index has no entries until it is evaluated")
+
+
+def _no_matrix_derivative(expr: Any, x: Any) -> Any:
+    raise NotImplementedError("SymPy cannot differentiate a sum over an index by a matrix")
+
+
+# SymPy's matrix calculus would treat an unknown scalar node as a constant (a
+# derivative of 0): refuse instead, so a checker reports it cannot decide.
+array_derive.register(ScalarIndexedSum)(_no_matrix_derivative)
+array_derive.register(MatrixIndexedSum)(_no_matrix_derivative)
 
 
 def contains_indexed(expr: Any) -> bool:

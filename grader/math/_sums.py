@@ -262,7 +262,14 @@ class SumsMixin:
         a declared matrix ``X`` (n x p), or entry i of a declared vector ``x``
         (n x 1); two candidates are an error, never a choice."""
         context = self.context
-        if context.is_declared(written) or not base.isalpha() or not base.islower():
+        declared = (
+            written in context.shapes
+            or written in context.scalars
+            or written in context.functions
+            or written in context.aliases
+            or written in context.definition_sources
+        )  # a name a definition only uses (x_i in J: \sum_i ...) is not a declaration
+        if declared or not base.isalpha() or not base.islower():
             return None
         candidates: dict[str, Any] = {}
         for name in (base, base.upper()):

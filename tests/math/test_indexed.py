@@ -275,3 +275,15 @@ def test_slips_in_a_derivation_in_sums_are_charged() -> None:
     assert steps[5] == ("wrong", "sign_flip")  # the gradient's sign
     assert steps[7][0] == "wrong"  # x_i^T x_i for x_i x_i^T
     assert steps[9][0] == "correct"  # the matrix form is right again
+
+
+def test_a_loss_defined_as_a_sum_is_never_charged_for_what_sympy_cannot_derive() -> None:
+    context = load_context(FILES / "q1-sums-context.yaml")
+    assert contains_indexed(context.definitions["J"])
+    text = (FILES / "q1-typed-sums.md").read_text(encoding="utf-8")
+    result = check_derivation(text, context, milestones=Q1_MILESTONES, time_limit=None)
+    steps = {s.line_no: s.status for s in result.steps if s.kind != "text"}
+    assert "wrong" not in steps.values(), steps
+    assert steps[3] == "correct"  # J as a sum = J in matrix form, by the numbers
+    assert steps[7] == "undetermined"  # SymPy cannot differentiate the sum: said, not guessed
+    assert result.needs_review
