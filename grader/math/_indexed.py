@@ -220,48 +220,59 @@ def _count(node: IndexedSum, size: Callable[[Any], int]) -> int:
 
 def value_batched(evaluator: Any, node: IndexedSum) -> np.ndarray:
     """The value in :class:`grader.math.evaluate.Evaluator` (arrays with the
-    points first: ``(k,)`` scalars, ``(k, r, c)`` matrices)."""
+    points first: ``(k,)`` scalars, ``(k, r, c)`` matrices).
+
+    Vectorised over the rows: one inner evaluator holds ``count`` copies of
+    the ``k`` points (its ``tile``, so every other symbol takes the same
+    values in each copy), copy ``r`` with ``x_i`` bound to row ``r``; the
+    copies are then added (multiplied)."""
     from grader.math.evaluate import Evaluator, ShapeError, Unsupported
 
     try:
         count = _count(node, evaluator.size)
     except ValueError as error:
         raise Unsupported(str(error)) from None
-    sources = {tie.source: evaluator._matrix(tie.source) for tie in node.ties}
-    for tie in node.ties:
-        _check_rows(sources[tie.source], tie, count, axis=1, error=ShapeError)
-
-    def take(value: np.ndarray, kind: str, row: int) -> np.ndarray:
-        if kind == "entry":
-            return value[:, row, 0]
-        if kind == "row":
-            return np.ascontiguousarray(value[:, row, :][:, :, None])
-        return np.ascontiguousarray(value[:, :, row][:, :, None])
-
-    def body_at(bindings: dict[Any, Any]) -> np.ndarray:
-        inner = Evaluator(
-            points=evaluator.points,
-            seed=evaluator.seed,
-            draw=evaluator.draw,
-            tile=evaluator.tile,
-            sizes=evaluator.sizes,
-            definitions=evaluator.definitions,
-            functions=evaluator.functions,
-            overrides={**evaluator.overrides, **bindings},
-            opaque=evaluator.opaque,
-        )
-        value = inner.evaluate(node.body)
-        evaluator.invalidate(~inner.valid)
-        evaluator.condition = np.maximum(evaluator.condition, inner.condition)
-        return value
-
-    def index_value(value: int) -> np.ndarray:
-        return np.full(evaluator.points, value, dtype=complex)
-
     if count < 1:
         raise Unsupported(f"the sum over {node.index} has no terms")
+    points = evaluator.points
+    bindings: dict[Any, np.ndarray] = {}
+    for tie in node.ties:
+        source = evaluator._matrix(tie.source)  # (k, rows, cols)
+        _check_rows(source, tie, count, axis=1, error=ShapeError)
+        if tie.kind == "entry":
+            stacked = source[:, :, 0].T  # (count, k)
+        elif tie.kind == "row":
+            stacked = np.transpose(source, (1, 0, 2))[:, :, :, None]  # (count, k, cols, 1)
+        else:
+            stacked = np.transpose(source, (2, 0, 1))[:, :, :, None]  # (count, k, rows, 1)
+        bindings[tie.symbol] = np.ascontiguousarray(
+            stacked.reshape(count * points, *stacked.shape[2:])
+        )
+    first = int(node.lower)
+    bindings[node.index] = np.repeat(np.arange(first, first + count), points).astype(complex)
+    # values the caller fixed (an unknown varied across copies) repeat in every copy
+    repeated = {key: np.concatenate([value] * count) for key, value in evaluator.overrides.items()}
+    inner = Evaluator(
+        points=count * points,
+        seed=evaluator.seed,
+        draw=evaluator.draw,
+        tile=evaluator.tile * count,
+        sizes=evaluator.sizes,
+        definitions=evaluator.definitions,
+        functions=evaluator.functions,
+        overrides={**repeated, **bindings},
+        opaque=evaluator.opaque,
+    )
+    value = inner.evaluate(node.body)
+    if value.ndim == 1:
+        value = np.broadcast_to(value, (count * points,))
+    per_row = value.reshape(count, points, *value.shape[1:])
+    evaluator.invalidate(~inner.valid.reshape(count, points).all(axis=0))
+    evaluator.condition = np.maximum(
+        evaluator.condition, inner.condition.reshape(count, points).max(axis=0)
+    )
     with np.errstate(all="ignore"):
-        return _fold(node, count, sources, take, body_at, index_value)
+        return per_row.sum(axis=0) if node.op == SUM else per_row.prod(axis=0)
 
 
 def value_at_point(walker: Any, node: IndexedSum) -> Any:
