@@ -356,6 +356,8 @@ class MathContext:
         if override is None:
             return self
         declared = set(override.shapes) | set(override.scalars) | set(override.functions)
+        # a base tie to a matrix the override redeclares (another shape) goes with it
+        declared |= {k for k, (_, _, source) in self.ties.items() if source in declared}
         shapes = {k: v for k, v in self.shapes.items() if k not in declared | set(override.aliases)}
         shapes.update(override.shapes)
         scalars = {s for s in self.scalars if s not in declared | set(override.aliases)} | set(

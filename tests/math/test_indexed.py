@@ -250,6 +250,9 @@ def test_ties_give_shapes_and_merge() -> None:
     merged = LS.merged(MathContext.from_mapping({"symbols": {"u_i": "row i of X", "X": "n x p"}}))
     assert merged.ties == {"u_i": ("row", "i", "X")}
     assert hash(merged) != hash(LS)
+    # a tie goes with its matrix when a question redeclares it
+    redeclared = TIED.merged(MathContext.from_mapping({"symbols": {"X": "n x 1"}}))
+    assert "x_i" not in redeclared.ties and redeclared.shape_of("x_i") is None
 
 
 def test_a_derivation_in_sums_is_checked_like_any_other() -> None:
@@ -287,3 +290,21 @@ def test_a_loss_defined_as_a_sum_is_never_charged_for_what_sympy_cannot_derive()
     assert steps[3] == "correct"  # J as a sum = J in matrix form, by the numbers
     assert steps[7] == "undetermined"  # SymPy cannot differentiate the sum: said, not guessed
     assert result.needs_review
+
+
+def test_a_declared_sigma_is_a_matrix_not_a_sum() -> None:
+    context = MathContext.from_mapping({"symbols": {"Sigma": "p x p", "beta": "p x 1"}})
+    (value,) = parse_math(r"\beta^T \Sigma^{-1} \beta", context).terms
+    assert not contains_indexed(value)
+    assert context.matrix("Sigma") in value.free_symbols or any(
+        node == context.matrix("Sigma") for node in sympy.preorder_traversal(value)
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [r"\sum_{i=1}^{n}", r"\sum_{}^n y_i", r"\sum_{i=}^n y_i", r"\sum_{i=x}^n y_i", r"\sum_i^"],
+)
+def test_broken_sums_are_parse_errors(text) -> None:
+    with pytest.raises(MathParseError):
+        parse_math(text, LS)
