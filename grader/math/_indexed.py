@@ -66,7 +66,9 @@ class IndexedSum:
         op: str = SUM,
     ):
         if cls is IndexedSum:
-            target = MatrixIndexedSum if isinstance(body, MatrixExpr) else ScalarIndexedSum
+            # a 1x1 body ((y_i - x_i^T beta)^2) is the number it holds: a scalar sum
+            matrix = isinstance(body, MatrixExpr) and tuple(body.shape) != (1, 1)
+            target = MatrixIndexedSum if matrix else ScalarIndexedSum
             return target(body, index, lower, upper, ties, op)
         return super().__new__(cls)  # pragma: no cover - subclasses define __new__
 
@@ -166,10 +168,24 @@ def _no_matrix_derivative(expr: Any, x: Any) -> Any:
     raise NotImplementedError("SymPy cannot differentiate a sum over an index by a matrix")
 
 
-# SymPy's matrix calculus would treat an unknown scalar node as a constant (a
-# derivative of 0): refuse instead, so a checker reports it cannot decide.
+_SCALAR_LEAF_DERIVATIVE = array_derive.dispatch(sympy.Expr)
+
+
+def _scalar_leaf_derivative(expr: Any, x: Any) -> Any:
+    """SymPy's matrix calculus takes any scalar it cannot look into (``log(s)``,
+    ``s + 1``, ``sqrt(s)``) as a constant, derivative 0. Around a sum over an
+    index that would be a silent wrong truth: refuse, so the checker says it
+    cannot decide. Anything else keeps SymPy's behaviour."""
+    if contains_indexed(expr):
+        _no_matrix_derivative(expr, x)
+    return _SCALAR_LEAF_DERIVATIVE(expr, x)
+
+
+# Registered once, at import: a sum node (or a scalar around one) is never
+# differentiated by a matrix as if it were a constant.
 array_derive.register(ScalarIndexedSum)(_no_matrix_derivative)
 array_derive.register(MatrixIndexedSum)(_no_matrix_derivative)
+array_derive.register(sympy.Expr)(_scalar_leaf_derivative)
 
 
 def contains_indexed(expr: Any) -> bool:
@@ -271,6 +287,8 @@ def value_batched(evaluator: Any, node: IndexedSum) -> np.ndarray:
     evaluator.condition = np.maximum(
         evaluator.condition, inner.condition.reshape(count, points).max(axis=0)
     )
+    if per_row.ndim == 4 and not isinstance(node, MatrixExpr):
+        per_row = per_row[:, :, 0, 0]  # a 1x1 body in a scalar sum
     with np.errstate(all="ignore"):
         return per_row.sum(axis=0) if node.op == SUM else per_row.prod(axis=0)
 
@@ -309,7 +327,10 @@ def value_at_point(walker: Any, node: IndexedSum) -> Any:
 
     def body_at(bindings: dict[Any, Any]) -> Any:
         inner = type(walker)(walker.evaluator, {**walker.point, **bindings}, walker.resolve)
-        return inner.walk(node.body)
+        value = inner.walk(node.body)
+        if not isinstance(node, MatrixExpr) and np.size(value) == 1:
+            return np.asarray(value).reshape(-1)[0]  # a 1x1 body in a scalar sum
+        return value
 
     if count < 1:
         raise EvaluationError(f"the sum over {node.index} has no terms")

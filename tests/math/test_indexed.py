@@ -91,6 +91,14 @@ EQUAL_PAIRS = [
         r"\exp\left(\sum_{i=1}^n (y_i \log p + (1 - y_i) \log(1 - p))\right)",
     ),
     (LS, r"∏_{i=1}^n p^{y_i}", r"\exp(\sum_i y_i \log p)"),
+    (LS, r"\prod_i \exp(y_i x_i^T\beta)", r"\exp(\beta^T X^T y)"),
+    (LS, r"\exp(\sum_i y_i x_i^T\beta)", r"\exp(y^T X\beta)"),
+    (LS, r"\log \prod_i \sigma(x_i^T\beta)", r"\sum_i \log\sigma(x_i^T\beta)"),
+    (
+        LS,
+        r"\log \prod_{i=1}^n \sigma(x_i^T\beta)^{y_i} (1 - \sigma(x_i^T\beta))^{1 - y_i}",
+        r"\sum_{i=1}^n (y_i \log\sigma(x_i^T\beta) + (1 - y_i)\log(1 - \sigma(x_i^T\beta)))",
+    ),
     (LS, r"\sum_{i=1}^3 i^2", "14"),
     (LS, r"\sum_i x_i^T x_i", r"\operatorname{tr}(X^T X)"),
     (TIED, r"\sum_i " + LOSS, r"\|y - X\beta\|^2"),
@@ -118,6 +126,12 @@ NOT_EQUAL_PAIRS = [
     (LS, r"\prod_i p^{y_i}(1 - p)^{y_i}", r"\prod_i p^{y_i}(1 - p)^{1 - y_i}"),
     (LS, r"\prod_i e^{y_i}", r"\sum_i e^{y_i}"),
     (LS, r"\sum_{i=1}^3 i^2", "13"),
+    (
+        LS,
+        r"\log \prod_{i=1}^n \sigma(x_i^T\beta)^{y_i} (1 - \sigma(x_i^T\beta))^{1 - y_i}",
+        r"\sum_{i=1}^n (y_i \log\sigma(x_i^T\beta) + y_i\log(1 - \sigma(x_i^T\beta)))",
+    ),
+    (LS, r"\exp(\sum_i y_i x_i^T\beta)", r"\exp(X\beta)"),
     (BATCH, r"\frac{1}{m} \sum_i a_{1,i} dz_{2,i}^T", r"A_1^T dZ_2"),  # the 1/m
     (BATCH, r"\sum_i dz_{2,i} a_{1,i}^T", r"A_1^T dZ_2"),  # transposed
 ]
@@ -305,6 +319,30 @@ def test_a_declared_sigma_is_a_matrix_not_a_sum() -> None:
     "text",
     [r"\sum_{i=1}^{n}", r"\sum_{}^n y_i", r"\sum_{i=}^n y_i", r"\sum_{i=x}^n y_i", r"\sum_i^"],
 )
-def test_broken_sums_are_parse_errors(text) -> None:
+def test_broken_sums_are_parse_errors(text) -> None:  # never an exception of another kind
     with pytest.raises(MathParseError):
         parse_math(text, LS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"\frac12 \sum_i (y_i - x_i^T\beta)^2",
+        r"\log(\sum_i (y_i - x_i^T\beta)^2)",
+        r"\sum_i y_i x_i^T\beta + \beta^T\beta",
+        r"(\sum_i y_i x_i^T\beta)^2",
+        r"\sum_i x_i x_i^T \beta",
+    ],
+)
+def test_sympy_never_takes_a_sum_for_a_constant(text) -> None:
+    """Matrix calculus on a sum is refused, not answered with 0."""
+    (value,) = parse_math(text, LS).terms
+    with pytest.raises(NotImplementedError):
+        value.diff(LS.matrix("beta"))
+
+
+def test_a_sum_is_differentiated_term_by_term_by_a_scalar() -> None:
+    (value,) = parse_math(r"\sum_i (y_i - p)^2", LS).terms
+    (expected,) = parse_math(r"\sum_i -2 (y_i - p)", LS).terms
+    derivative = value.diff(sympy.Symbol("p", real=True))
+    assert equivalent(derivative, expected, LS).verdict == "equal"
