@@ -54,6 +54,7 @@ def test_grade_step_writes_summary_annotations_and_exit_code(tmp_path, min_score
     assert done.returncode == exit_code, done.stderr
     assert output.read_text() == f"exit-code={exit_code}\n"
     assert summary.read_text().startswith("## Mini exam: 1 / 2")
-    assert "::warning file=answers.md,line=3,endLine=3,title=q1.a (1/2)::Say what kind of quantity it predicts." in (
-        done.stdout.splitlines()
+    assert (
+        "::warning file=answers.md,line=3,endLine=3,title=q1.a (1/2)::Say what kind of quantity it predicts."
+        in (done.stdout.splitlines())
     )
