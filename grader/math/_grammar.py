@@ -31,6 +31,7 @@ from grader.math._names import (
     FONT_COMMANDS,
     GREEK,
 )
+from grader.math._sums import IndexScope, SumsMixin
 from grader.math._symbols import NamesMixin
 from grader.math._syntax import (
     FRACTIONS,
@@ -49,11 +50,12 @@ from grader.math._syntax import (
 __all__ = ["Parser", "ParseState", "Space", "ShapeOnly", "is_matrix"]
 
 
-class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin):
+class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsMixin):
     """Parses one statement: the parse.py statement loop calls :meth:`expression`.
 
     The methods live in one module per concern: ``_arithmetic``, ``_symbols``
-    (names and calls), ``_derivatives``, ``_matrices``; this class holds the
+    (names and calls), ``_derivatives``, ``_matrices``, ``_sums`` (sums over an
+    index); this class holds the
     token cursor and the Pratt loop.
     """
 
@@ -69,6 +71,7 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin):
         self.norm_depth = 0
         self.after_in = False  # the statement loop sets it after "\in"
         self.state = ParseState()
+        self.index_scopes: list[IndexScope] = []  # the sums being read, innermost last
         self.end_token = tokens[-1]
 
     def fail(self, reason: str, token: Token | None = None) -> MathParseError:
@@ -249,7 +252,19 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin):
                 or text in ACCENT_SUFFIX
                 or text in FRACTIONS
                 or text in BUILTIN_FUNCTIONS
-                or text in ("sqrt", "partial", "nabla", "mathbb", "{", "infty", "lvert", "langle")
+                or text
+                in (
+                    "sqrt",
+                    "partial",
+                    "nabla",
+                    "mathbb",
+                    "{",
+                    "infty",
+                    "lvert",
+                    "langle",
+                    "sum",
+                    "prod",
+                )
             )
         if kind == "BEGIN":
             return True
@@ -328,6 +343,8 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin):
                 return self.norm("||")
             raise self.unexpected(token)
         if kind == "CMD":
+            if text in ("sum", "prod") or self.is_sigma_sum(token):
+                return self.index_sum(token)
             if text in FRACTIONS:
                 self.advance()
                 return self.fraction(token)
@@ -359,6 +376,8 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin):
                 start, end, resume = self.argument_range()
                 letters = "".join(t.text for t in self.tokens[start:end])
                 self.pos = resume
+                if letters == "E":
+                    return self.expectation(token)
                 if letters != "R":
                     raise self.fail(
                         f"only \\mathbb{{R}} is supported, not \\mathbb{{{letters}}} (column {token.pos})",

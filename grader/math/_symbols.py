@@ -204,6 +204,9 @@ class NamesMixin:
             return self.apply_function(base, token)
         written = self.attach_subscript(base)
         written = self.attach_superscript_label(written)
+        tied = self.tied_symbol(written, token)  # x_i inside a sum over i (_sums.py)
+        if tied is not None:
+            return tied
         primes = self.read_primes()
         resolved_plain = (
             self.context.resolve_alias(written) if self.context is not None else written

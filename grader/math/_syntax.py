@@ -61,8 +61,6 @@ MULTIPLY_COMMANDS = frozenset({"cdot", "times", "ast", "bullet", "odot"})
 
 
 UNSUPPORTED = {
-    "sum": "sums (\\sum) are not supported yet",
-    "prod": "products (\\prod) are not supported yet",
     "int": "integrals are not supported",
     "lim": "limits are not supported",
     "le": "inequalities are not supported",
@@ -252,5 +250,9 @@ KNOWN_COMMANDS = frozenset(
         "intercal",
         "leftarrow",
         "gets",
+        "sum",
+        "prod",
+        "limits",
+        "nolimits",
     }
 )

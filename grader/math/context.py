@@ -41,6 +41,11 @@ _DEFINITION_WORD = re.compile(r"\\?[A-Za-z]+[0-9]*(?:_\{?[A-Za-z0-9]+\}?)?'*")
 _TRANSPOSE_MARK = re.compile(
     r"\^\s*(?:\{\s*(?:T|\\top|\\intercal)\s*\}|T(?![A-Za-z0-9])|\\top(?![A-Za-z]))"
 )
+# "row i of X", "entry i of y", "column j of X": an index tie (see _tie_shapes).
+_TIE = re.compile(
+    r"^\s*(row|entry|element|column|col)\s+([A-Za-z])\s+of\s+(\S+)\s*$", re.IGNORECASE
+)
+_SUBSCRIPTED = re.compile(r"^([A-Za-z]+)(?:_?[0-9]|_)")
 _DIM_TOKEN = re.compile(r"\s*(?:(?P<num>\d+)|(?P<name>[A-Za-z][A-Za-z0-9_]*)|(?P<op>[-+*()]))")
 
 
@@ -171,6 +176,8 @@ class MathContext:
     scalars: frozenset[str] = frozenset()
     functions: frozenset[str] = frozenset()
     identities: frozenset[str] = frozenset()  # square matrices that are the identity
+    # index ties: name -> (kind, index, source): x_i -> ("row", "i", "X")
+    ties: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     definition_sources: dict[str, str] = field(default_factory=dict)
     function_derivative_sources: dict[str, str] = field(default_factory=dict)
@@ -211,6 +218,7 @@ class MathContext:
         scalars: set[str] = set()
         functions: set[str] = set()
         identities: set[str] = set()
+        tie_specs: dict[str, tuple[str, str, str]] = {}
         symbols = data.get("symbols") or {}
         if not isinstance(symbols, Mapping):
             raise fail("'symbols' must be a mapping of name: shape", "symbols")
@@ -227,7 +235,11 @@ class MathContext:
                     where,
                 )
             word = spec.strip().lower()
-            if word == "scalar":
+            tie = _TIE.match(spec)
+            if tie is not None:
+                kind = {"element": "entry", "col": "column"}.get(tie[1].lower(), tie[1].lower())
+                tie_specs[name] = (kind, tie[2], _checked_name(tie[3], "symbols", fail, where))
+            elif word == "scalar":
                 scalars.add(name)
             elif word == "function":
                 functions.add(name)
@@ -307,6 +319,8 @@ class MathContext:
             functions.add(name)
             derivatives[name] = str(text)
 
+        ties = _tie_shapes(tie_specs, shapes, scalars, aliases, fail)
+
         for name in functions:
             if name in shapes:
                 raise fail(
@@ -317,6 +331,7 @@ class MathContext:
             scalars=frozenset(scalars),
             functions=frozenset(functions),
             identities=frozenset(identities),
+            ties=ties,
             aliases=aliases,
             definition_sources=definitions,
             function_derivative_sources=derivatives,
@@ -341,6 +356,8 @@ class MathContext:
         if override is None:
             return self
         declared = set(override.shapes) | set(override.scalars) | set(override.functions)
+        # a base tie to a matrix the override redeclares (another shape) goes with it
+        declared |= {k for k, (_, _, source) in self.ties.items() if source in declared}
         shapes = {k: v for k, v in self.shapes.items() if k not in declared | set(override.aliases)}
         shapes.update(override.shapes)
         scalars = {s for s in self.scalars if s not in declared | set(override.aliases)} | set(
@@ -355,11 +372,14 @@ class MathContext:
         derivatives = dict(self.function_derivative_sources)
         derivatives.update(override.function_derivative_sources)
         identities = {i for i in self.identities if i not in declared} | set(override.identities)
+        ties = {k: v for k, v in self.ties.items() if k not in declared}
+        ties.update(override.ties)
         return MathContext(
             shapes=shapes,
             scalars=frozenset(scalars),
             functions=frozenset(functions),
             identities=frozenset(identities),
+            ties=ties,
             aliases=aliases,
             definition_sources=definitions,
             function_derivative_sources=derivatives,
@@ -523,9 +543,22 @@ class MathContext:
                 | self.definition_variables
                 | BUILTIN_FUNCTIONS
                 | GREEK
+                | self._subscripted_words
             )
             self._cache["known"] = cached
         return cached
+
+    @property
+    def _subscripted_words(self) -> set[str]:
+        """The letters of a declared name written with a subscript (``dW`` of
+        ``dW_2``, ``dz`` of ``dz_{2,i}``) are one word in LaTeX too, as the
+        whole name is."""
+        words = set()
+        for name in (*self.shapes, *self.scalars, *self.ties):
+            match = _SUBSCRIPTED.match(name)
+            if match is not None and len(match[1]) > 1:
+                words.add(match[1])
+        return words
 
     @property
     def fingerprint(self) -> tuple:
@@ -539,6 +572,7 @@ class MathContext:
                 tuple(sorted(self.aliases.items())),
                 tuple(self.definition_sources.items()),
                 tuple(sorted(self.function_derivative_sources.items())),
+                tuple(sorted(self.ties.items())),
             )
             self._cache["fingerprint"] = cached
         return cached
@@ -605,6 +639,47 @@ class MathContext:
             result[name] = sympy.Lambda(variable, expr)
         self._cache["function_derivatives"] = result
         return result
+
+
+def _tie_shapes(
+    specs: Mapping[str, tuple[str, str, str]],
+    shapes: dict[str, tuple[Any, Any]],
+    scalars: set[str],
+    aliases: Mapping[str, str],
+    fail: Any,
+) -> dict[str, tuple[str, str, str]]:
+    """Index ties (``x_i: row i of X``): each tied name gets its shape from
+    its source (a row of an n x p matrix is a p x 1 column vector, an entry of
+    a vector a scalar, a column an n x 1 vector), so it is a declared name like
+    any other; the tie itself says which rows a sum over the index runs over."""
+    ties: dict[str, tuple[str, str, str]] = {}
+    for name, (kind, index, written_source) in specs.items():
+        where = f"symbols.{name}"
+        source = written_source
+        while source in aliases and source != aliases[source]:
+            source = aliases[source]
+        shape = shapes.get(source)
+        if shape is None:
+            raise fail(
+                f"symbol {name!r}: {kind} {index} of {written_source!r}, but "
+                f"{written_source!r} is not declared with a shape",
+                where,
+            )
+        rows, cols = shape
+        if kind == "entry":
+            if cols != 1:
+                raise fail(
+                    f"symbol {name!r}: {written_source!r} is a matrix, not a vector; "
+                    f"write 'row {index} of {written_source}' or 'column {index} of {written_source}'",
+                    where,
+                )
+            scalars.add(name)
+        elif kind == "row":
+            shapes[name] = (cols, 1)
+        else:
+            shapes[name] = (rows, 1)
+        ties[name] = (kind, index, source)
+    return ties
 
 
 def _checked_name(written: Any, section: str, fail: Any, where: str) -> str:

@@ -46,6 +46,8 @@ from sympy.matrices.expressions import (
 )
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
+from grader.math._indexed import IndexedSum, value_batched
+
 __all__ = [
     "Evaluator",
     "EvaluationError",
@@ -388,6 +390,8 @@ class Evaluator:
             stacked = np.stack([v.real for v in values])
             picked = stacked.max(axis=0) if isinstance(expr, sp.Max) else stacked.min(axis=0)
             return picked.astype(complex)
+        if isinstance(expr, IndexedSum):
+            return value_batched(self, expr)
         if isinstance(expr, sp.Identity):
             n = self.size(expr.shape[0])
             return np.broadcast_to(np.eye(n, dtype=complex), (self.points, n, n))

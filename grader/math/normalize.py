@@ -342,6 +342,7 @@ _UNICODE: dict[str, str] = {
     "\u2207": r" \nabla ",
     "\u221a": r" \sqrt ",
     "\u2211": r" \sum ",
+    "\u220f": r" \prod ",
     "\u2225": r" \| ",
     "\u2016": r" \| ",
     "\u22ee": r" \vdots ",

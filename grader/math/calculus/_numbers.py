@@ -24,6 +24,7 @@ from sympy.matrices.expressions import (
     ZeroMatrix,
 )
 
+from grader.math._indexed import IndexedSum, value_at_point
 from grader.math.calculus._errors import EvaluationError, MatrixDivision, ShapeMismatch
 from grader.math.calculus._graph import Graph
 from grader.math.calculus._printing import gradient_parts, short_plain
@@ -247,6 +248,8 @@ class _Walker:
         if isinstance(expr, MatPow):
             base = self.walk(expr.args[0])
             exponent = int(expr.args[1])
+            if np.size(base) == 1:  # a 1x1 matrix ((y_i - x_i^T beta)^2) is a number
+                return np.power(_scalar(base), exponent)
             if exponent == -1:
                 return _inverse(base, expr.args[0])
             return _matrix_power(base, exponent, expr.args[0])
@@ -295,6 +298,8 @@ class _Walker:
             if hasattr(expr, "_rule"):
                 func = self.evaluator.functions.get(name, _logistic)
                 return func(*[self.walk(a) for a in expr.args])
+        if isinstance(expr, IndexedSum):
+            return value_at_point(self, expr)
         gradient = gradient_parts(expr)
         if gradient is not None:
             inner, wrt = gradient

@@ -42,7 +42,10 @@ def run_step(checker: Checker, statement: ParsedStatement, time_limit: float | N
         status="undetermined",
         message=reason,
     )
-    return Outcome(step, keep_main=True)
+    # A main line whose check failed may have stated a new quantity (a gradient
+    # SymPy could not take): the lines continuing it are not compared with the
+    # quantity before it, which would charge them for the wrong thing.
+    return Outcome(step, keep_main=source.role != "main")
 
 
 def _rough_kind(line: Any) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions import MatrixExpr
 
+from grader.math._indexed import contains_indexed
 from grader.math.equivalence._result import EQUAL, NOT_EQUAL, UNDETERMINED, Equivalence
 from grader.math.equivalence._sides import Side
 from grader.timelimit import TimeLimitExceeded, WorkerCrashed, run_with_time_limit
@@ -45,6 +46,14 @@ def _symbolic_difference_is_zero(a: sp.Basic, b: sp.Basic, definitions: dict) ->
 def symbolic_or_undetermined(
     a: sp.Basic, b: sp.Basic, context: Any, time_limit: float, why: str
 ) -> Equivalence:
+    if contains_indexed(a) or contains_indexed(b):
+        # SymPy cannot simplify a sum over an index tied to a matrix's rows
+        return Equivalence(
+            UNDETERMINED,
+            f"{why}; SymPy cannot simplify a sum over an index",
+            details={"numeric": why},
+            method="none",
+        )
     definitions = {}
     if context is not None:
         for name, expr in getattr(context, "definitions", {}).items():
@@ -104,7 +113,7 @@ def _equation_roots(r1: sp.Basic, r2: sp.Basic) -> bool | None:
 def symbolic_equations_or_undetermined(
     a: Side, b: Side, time_limit: float, why: str
 ) -> Equivalence:
-    if any(isinstance(t, MatrixExpr) for t in (*a.terms, *b.terms)):
+    if any(isinstance(t, MatrixExpr) or contains_indexed(t) for t in (*a.terms, *b.terms)):
         return Equivalence(UNDETERMINED, why, details={"numeric": why}, method="none")
     r1 = a.terms[0] - a.terms[1]
     r2 = b.terms[0] - b.terms[1]
