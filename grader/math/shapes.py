@@ -125,7 +125,11 @@ def _plain(text: str) -> str:
 
     text = _COMMAND.sub(command, text)
     text = text.replace("{", "(").replace("}", ")")
+    text = _ATTRIBUTE_SHAPE.sub(" shape", text)  # y.shape = (n, 1): NumPy's way
     return re.sub(r"[ \t]+", " ", text).strip()
+
+
+_ATTRIBUTE_SHAPE = re.compile(r"(?<=[A-Za-z0-9_)])\.(?:shape|size)(?![A-Za-z])")
 
 
 # ------------------------------------------------------------------ splitting

@@ -144,6 +144,17 @@ def _classify_and_check(checker: Checker, statement: ParsedStatement) -> Outcome
         return check_aside(checker, outcome, terms, None)
 
     if continues:
+        if (
+            len(terms) == 1
+            and is_zero(terms[0])
+            and checker.main_quantity is not None
+            and split_quantity(checker.main_quantity) is not None
+        ):
+            # "set $= 0$": the gradient set to zero, the step to the normal equation
+            step.kind = "equation"
+            step.quantity = checker.main_quantity
+            step.message = f"sets {checker.main_quantity} to 0 (the stationarity condition)"
+            return outcome
         if checker.equation is not None and checker.main_quantity is None:
             return check_equation(
                 checker,
