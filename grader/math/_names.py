@@ -58,7 +58,12 @@ _DIGITS = re.compile(r"^\d+$")
 
 def join_subscript(base: str, subscript: str) -> str:
     """``w`` + ``1`` -> ``w1``; ``x`` + ``i`` -> ``x_i``; ``x`` + ``i,j`` -> ``x_ij``."""
-    subscript = subscript.replace(",", "").replace(" ", "")
+    subscript = subscript.replace(" ", "")
+    first, comma, rest = subscript.partition(",")
+    if comma and _DIGITS.match(first) and rest and "," not in rest:
+        # w_{1,new}, a_{1,i}: the unit's number, then a label -> w1_new, a1_i
+        return join_subscript(base + first, rest)
+    subscript = subscript.replace(",", "")
     if not subscript:
         return base
     if _DIGITS.match(subscript):

@@ -71,7 +71,7 @@ _SIDE_MARKERS = (
 _UPDATE_ARROWS = (r"\leftarrow", r"\gets")
 # "w_1", "\\beta", "\\mathbf{W}^{[1]}": a single name, the target of an update rule
 ASSIGNED_NAME = re.compile(
-    r"^\s*(?:\\[A-Za-z]+\s*)?\{?\s*\\?[A-Za-z]+[0-9]*\s*\}?(?:_\s*(?:\{[^{}=]*\}|\\?[A-Za-z0-9]+))?"
+    r"^\s*(?:(?:\\[,;:!]|~)\s*)*(?:\\[A-Za-z]+\s*)?\{?\s*\\?[A-Za-z]+[0-9]*\s*\}?(?:_\s*(?:\{[^{}=]*\}|\\?[A-Za-z0-9]+))?"
     r"(?:\^\s*(?:\{[^{}=]*\}|\\?[A-Za-z0-9*]+))?'*\s*$"
 )
 _QUAD_COLON_RE = re.compile(r"\\q?quad\s*[:;]\s*\\q?quad|\\q?quad\s*[:;](?=\s)")

@@ -142,7 +142,7 @@ READINGS = [
     (LS, r"\sum_i y_i", ["read y_i as entry i of y"]),
     (LS, r"\mathbb{E}_i[y_i]", ["read y_i as entry i of y", "read \\mathbb{E}[...] as the mean"]),
     (TIED, r"\sum_{j=1}^q z_j", ["read z_j as column j of Z"]),
-    (BATCH, r"\sum_i a_{1,i}", ["read a_1i as row i of A1"]),
+    (BATCH, r"\sum_i a_{1,i}", ["read a1_i as row i of A1"]),
 ]
 
 # Unreadable on purpose: (context, text, words of the reason).
