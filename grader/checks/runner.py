@@ -23,6 +23,7 @@ Adapters = dict[str, CheckAdapter]
 
 # Check kinds that read answers with a math context.
 MATH_KINDS = frozenset({"expression", "derivation", "shapes"})
+DERIVATION_KINDS = frozenset({"derivation"})  # read the definitions in their own lines
 
 
 # --------------------------------------------------------------------------
@@ -125,24 +126,31 @@ def grade_answer(
     how_found: str = "",
     problems: list[str] | None = None,
     started: dict[int, Any] | None = None,
+    answer_names: dict[str, str] | None = None,
 ) -> PartReport:
     """Grade one part's answer with all its checks -> ``PartReport``.
 
-    ``started``: what ``start_checks`` started, by ``id(check)``."""
+    ``started``: what ``start_checks`` started, by ``id(check)``;
+    ``answer_names``: names the student defined elsewhere in the question's
+    answers (``definitions_in_sheet``), read as they defined them."""
     from grader.scoring import score_check, score_part
 
-    context_math = None
+    context_math = context_with_names = None
     if any(check.kind in MATH_KINDS for check in part.checks):
         try:
             context_math = math_context(rubric, question)
         except GraderError as error:
             raise RubricError(error.message, path=error.path, line=error.line) from None
+        context_with_names = _with_answer_names(context_math, answer_names)
     check_reports = []
     read_as: list[str] = []
     repairs: list[str] = []
     for check in part.checks:
         adapter = (adapters or {}).get(check.kind) or load_adapter(check.kind)
-        context = _grading_context(rubric, check, context_math, time_limit)
+        # a derivation reads its own definitions line by line; other math
+        # checks see the names defined in the question's other answers too
+        own = context_math if check.kind in DERIVATION_KINDS else context_with_names
+        context = _grading_context(rubric, check, own, time_limit)
         context.started = (started or {}).get(id(check))
         if not answer.found and check.kind != "code":
             # nothing to judge on the sheet (code checks read the code files)
@@ -183,6 +191,44 @@ def grade_answer(
     )
 
 
+def definitions_in_sheet(
+    rubric: Any, answers: list[tuple[Any, Any, AnswerInput]]
+) -> dict[str, dict[str, str]]:
+    """Names each question's answers define (``\\delta_2 := dL/dz2 = ...`` in
+    part (c), used in part (d)), by question id, for its math checks."""
+    texts: dict[str, list[str]] = {}
+    questions = {}
+    for question, part, answer in answers:
+        if answer.found and answer.text and any(c.kind in MATH_KINDS for c in part.checks):
+            texts.setdefault(question.id, []).append(answer.text)
+            questions[question.id] = question
+    found: dict[str, dict[str, str]] = {}
+    for question_id, pieces in texts.items():
+        try:
+            from grader.math.definitions import definitions_in_answer
+
+            context = math_context(rubric, questions[question_id])
+            names = definitions_in_answer("\n\n".join(pieces), context)
+        except Exception:  # noqa: BLE001 - without them the names stay undetermined
+            continue
+        if names:
+            found[question_id] = names
+    return found
+
+
+def _with_answer_names(context: Any, names: dict[str, str] | None) -> Any:
+    if not names or context is None:
+        return context
+    from grader.math import MathContext
+
+    try:
+        extended = context.merged(MathContext.from_mapping({"definitions": names}))
+        extended.definitions  # noqa: B018 - a definition that does not read is left out
+    except GraderError:
+        return context
+    return extended
+
+
 def _grading_context(
     rubric: Any, check: Any, context_math: Any, time_limit: float | None
 ) -> GradingContext:
@@ -201,6 +247,7 @@ def start_checks(
     *,
     adapters: Adapters | None = None,
     time_limit: float | None = None,
+    answer_names: dict[str, dict[str, str]] | None = None,
 ) -> dict[int, Any]:
     """Start, before any part is graded, the checks whose adapters can run
     their engine in a time-limit worker (``adapter.start``: derivations), so
@@ -219,6 +266,9 @@ def start_checks(
                 continue
             try:
                 context_math = math_context(rubric, question) if check.kind in MATH_KINDS else None
+                if check.kind not in DERIVATION_KINDS:
+                    names = (answer_names or {}).get(question.id)
+                    context_math = _with_answer_names(context_math, names)
                 handle = start(
                     check, answer, _grading_context(rubric, check, context_math, time_limit)
                 )
@@ -327,11 +377,13 @@ def grade_submission(
                 problems.append("no answer to this part was found on the sheet")
         answers.append((question, part, answer, how, problems))
     with _collector_paused():
+        answer_names = definitions_in_sheet(rubric, [(q, p, a) for q, p, a, _, _ in answers])
         started = start_checks(
             rubric,
             [(q, p, a) for q, p, a, _, _ in answers],
             adapters=adapters,
             time_limit=time_limit,
+            answer_names=answer_names,
         )
     # the parts with started checks last, so that their workers have had the
     # time of the other parts; the report keeps the rubric's order
@@ -353,6 +405,7 @@ def grade_submission(
                 how_found=how,
                 problems=problems,
                 started=started,
+                answer_names=answer_names.get(question.id),
             )
     finally:
         _cancel_unused(started)

@@ -37,6 +37,8 @@ _ESTIMATE_SUBSCRIPT = re.compile(
     r"^(?P<base>[A-Za-z][A-Za-z0-9]*?)_(?:star|ast|OLS|ols|MLE|mle|ML|LS|opt|est|hat|true)$"
 )
 _DEFINITION_WORD = re.compile(r"\\?[A-Za-z]+[0-9]*(?:_\{?[A-Za-z0-9]+\}?)?'*")
+# dL/dz2 in a definition names L and z2, not "dL" and "dz2"
+_LEIBNIZ = re.compile(r"(?<![A-Za-z])d([A-Za-z][A-Za-z0-9_]*)\s*/\s*d([A-Za-z][A-Za-z0-9_]*)")
 # ^T, ^{T}, ^\top in a definition is a transpose, not a variable named T
 _TRANSPOSE_MARK = re.compile(
     r"\^\s*(?:\{\s*(?:T|\\top|\\intercal)\s*\}|T(?![A-Za-z0-9])|\\top(?![A-Za-z]))"
@@ -421,7 +423,8 @@ class MathContext:
         if cached is None:
             found: set[str] = set()
             for text in self.definition_sources.values():
-                for word in _DEFINITION_WORD.findall(_TRANSPOSE_MARK.sub(" ", text)):
+                plain = _LEIBNIZ.sub(r" \1 \2 ", _TRANSPOSE_MARK.sub(" ", text))
+                for word in _DEFINITION_WORD.findall(plain):
                     name = canonical_name(word)
                     if is_valid_name(name) and name not in BUILTIN_FUNCTIONS:
                         found.add(name)

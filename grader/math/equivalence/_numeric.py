@@ -81,7 +81,9 @@ def numeric_setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> Setup:
                 functions[name] = _function_with_derivative(name, derivative, seed)
     exprs = list(exprs)
     if context is not None and getattr(context, "definition_sources", None):
-        definitions.update(_reference_partials(context, exprs, definitions))
+        # the partials the answer or a definition (delta2: dL/dz2) names
+        named = [*exprs, *definitions.values()]
+        definitions.update(_reference_partials(context, named, definitions))
     dims: set = set()
     half = len(exprs) // 2
     gradients: list[set] = [set(), set()]  # gradient nodes of side a, of side b
