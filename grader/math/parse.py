@@ -559,6 +559,18 @@ def _prepare_tokens(tokens: list[Token], context: MathContext | None, latex: boo
     return result
 
 
+# "2ax", "ax = ay" in plain text: two unknown letters are a product, as in algebra
+# (a longer unknown word, "yhat", "lr", stays one name)
+_TWO_LETTER_PRODUCT = re.compile(r"^[a-km-z][a-km-z]$")
+_TWO_LETTER_WORDS = frozenset(
+    "am an as at be by do go he if in is it me my no of on or so to up us we".split()
+)
+
+
+def _is_two_letter_product(word: str) -> bool:
+    return bool(_TWO_LETTER_PRODUCT.match(word)) and word not in _TWO_LETTER_WORDS
+
+
 def _split_word(word: str, token: Token, known: frozenset[str], latex: bool) -> list[Token]:
     if word in known or len(word) == 1:
         return [Token("IDENT", word, token.pos, token.space_before)]
@@ -579,7 +591,7 @@ def _split_word(word: str, token: Token, known: frozenset[str], latex: bool) -> 
             pieces.append(letters[i])
             all_known = False
             i += 1
-    if not latex and not all_known:
+    if not latex and not all_known and not _is_two_letter_product(word):
         return [Token("IDENT", word, token.pos, token.space_before)]
     if digits:
         pieces[-1] += digits

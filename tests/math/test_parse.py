@@ -665,9 +665,9 @@ def test_known_gaps(text, why):
     parse_math(text, SCALARS)
 
 
-@pytest.mark.xfail(strict=True, reason="plain text: an undeclared word is one name, not a product")
-def test_known_gap_plain_words_are_not_split():
-    assert value("ab", None) == a * b
+def test_two_unknown_letters_in_plain_text_are_a_product():
+    assert value("ab", None) == a * b  # 2ax, ax = ay: as in algebra
+    assert parse_math("yhat").terms[0].name == "yhat"  # a longer word stays one name
 
 
 def test_to_dict_is_json_ready():
