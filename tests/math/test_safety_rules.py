@@ -56,6 +56,9 @@ PARAMETERS = [
     ("(a - 1) x = a - 1", "x = 1", SCALARS, "not_equal"),
     ("(a^2 + 1) x = (a^2 + 1) y", "x = y", SCALARS, "equal"),  # never 0
     ("2 x = 4", "x = 2", SCALARS, "equal"),
+    (r"\frac{x}{a} = \frac{y}{a}", "x = y", SCALARS, "not_equal"),  # a = 0: a is undefined
+    ("y = a x + b", r"x = \frac{y - b}{a}", SCALARS, "not_equal"),
+    ("a(x - y) = 0", "ax = ay", {}, "equal"),  # plain text: ax is a times x
     (r"\frac{x^2 - 1}{x - 1} = 2", "x + 1 = 2", SCALARS, "not_equal"),  # x = 1 is 0/0
     ("(x - 2)^2 = 0", "x = 2", SCALARS, "equal"),  # multiplicity is not counted
     (r"X^T X \beta = X^T y", r"\beta = (X^T X)^{-1} X^T y", REGRESSION, "equal"),

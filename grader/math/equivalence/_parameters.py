@@ -7,8 +7,10 @@ coefficient is never exactly 0; this module looks for the parameter values
 where it is (SymPy, under the time limit) and compares the equations there.
 
 The policy, one rule (docs/equivalence.md): two equations are equivalent when
-their solution sets agree for every value of the parameters at which both
-equations are defined. Multiplicity is not counted (``(x-2)^2 = 0`` is
+their solution sets agree for every value of the scalar parameters, and one
+is undefined (no solution) where the other has solutions (``x = (y - c)/m``
+is not ``y = m x + c``: at m = 0 only the second has solutions; ``x y = 2``
+is ``x = 2/y``: at y = 0 neither has). Multiplicity is not counted (``(x-2)^2 = 0`` is
 ``x = 2``). A matrix coefficient that may be singular (``A u = A v`` vs
 ``u = v``) is left undetermined unless an inverse in the pair makes
 invertibility part of its domain (``X^T X beta = X^T y`` vs
@@ -39,9 +41,16 @@ def _vanishing_points(residuals: tuple[sp.Basic, sp.Basic], unknown: sp.Symbol) 
         if unknown in coefficient.free_symbols:
             return None  # not affine after all
         numerator, _ = sp.fraction(coefficient)
-        if not numerator.free_symbols:
-            continue
-        for factor, _power in sp.factor_list(numerator)[1]:
+        # where the coefficient is 0, and where the equation is undefined
+        # (x = (y - c)/m at m = 0): a parameter value where the two may differ
+        _, denominator = sp.fraction(sp.together(residual))
+        candidates = []
+        for expression in (numerator, denominator):
+            if expression.free_symbols - {unknown}:
+                candidates.extend(factor for factor, _ in sp.factor_list(expression)[1])
+        for factor in candidates:
+            if unknown in factor.free_symbols:
+                continue
             for symbol in sorted(factor.free_symbols, key=str):
                 if symbol.is_integer:
                     continue  # a dimension
@@ -101,8 +110,24 @@ def check_parameters(
         )
     for symbol, value in points:
         fixed = tuple(term.xreplace({symbol: value}) for term in terms)
-        if any(term.has(sp.nan, sp.zoo, sp.oo, -sp.oo) for term in fixed):
-            continue  # the parameter value is outside the equations' domain
+        undefined = [
+            any(term.has(sp.nan, sp.zoo, sp.oo, -sp.oo) for term in fixed[i : i + 2])
+            for i in (0, 2)
+        ]
+        if all(undefined):
+            continue  # outside both equations' domains
+        if any(undefined):
+            which, other = ("a", "b") if undefined[0] else ("b", "a")
+            defined = fixed[2:] if undefined[0] else fixed[:2]
+            residual = sp.simplify(defined[0] - defined[1])
+            if not residual.free_symbols and residual != 0:
+                continue  # the other has no solution there either (x y = 2 at y = 0)
+            return Equivalence(
+                NOT_EQUAL,
+                f"at {symbol} = {value}, {which} is undefined and {other} is not",
+                "different",
+                {"parameter": str(symbol), "value": str(value), "undefined": which},
+            )
         result = compare(fixed)
         if result.verdict == NOT_EQUAL:
             return Equivalence(
