@@ -21,6 +21,10 @@ from grader.math._syntax import (
     Space,
 )
 
+# A derivative operator (\nabla_\beta, \frac{\partial}{\partial\beta}, d/dx) applies to
+# the product that follows it: everything that binds tighter than + and -.
+OPERAND_POWER = 19
+
 # the gradient written as a word (plain-text answers): grad J, gradient of J
 GRADIENT_WORDS = frozenset({"grad", "gradient"})
 
@@ -126,7 +130,7 @@ class DerivativesMixin:
         _, wrt = self.read_name_in(bottom_at, d_end)
         if top_at >= n_end:  # operator form: \frac{d}{dx} (...)
             self.pos = d_resume
-            return self.gradient(self.expression(19), wrt)
+            return self.gradient(self.expression(OPERAND_POWER), wrt)
         name_end = self.name_extent(top_at)
         if name_end == n_end or (
             name_end < n_end
@@ -188,7 +192,7 @@ class DerivativesMixin:
         _, wrt = self.read_name_in(bottom_at, b_end)
         self.pos = b_end
         if empty_top:
-            return self.gradient(self.expression(19), wrt)
+            return self.gradient(self.expression(OPERAND_POWER), wrt)
         _, of = self.read_name_in(top_at, slash)
         self.pos = b_end
         return derivative_symbol(of=of, wrt=wrt, context=self.context)
@@ -266,6 +270,7 @@ class DerivativesMixin:
             finally:
                 self.limits.pop()
             self.pos = resume
+        start = self.pos
         if self.starts_name() and not (
             self.peek().kind == "IDENT" and self.peek().text in BUILTIN_FUNCTIONS
         ):
@@ -283,10 +288,16 @@ class DerivativesMixin:
                     self.pos = close + 1
                     if wrt is None:
                         wrt = argument
-            if wrt is None:
-                return Gradient(value, None)
-            return derivative_symbol(of=value, wrt=wrt, context=self.context)
-        return self.gradient(self.expression(29), wrt)
+            if self.infix_power(self.peek())[0] <= OPERAND_POWER:
+                # the name is the whole operand: \nabla_\beta J, \nabla J(\beta) + ...
+                if wrt is None:
+                    return Gradient(value, None)
+                return derivative_symbol(of=value, wrt=wrt, context=self.context)
+            # the name starts a longer operand: \nabla_\beta \beta^T A \beta
+            self.pos = start
+        # \nabla applies to the product that follows, up to the next + or -
+        # (\nabla_\beta \frac12 \|y - X\beta\|^2), like \frac{d}{dx}
+        return self.gradient(self.expression(OPERAND_POWER), wrt)
 
     def matching_paren_in(self, index: int, end: int) -> int | None:
         self.limits.append(end)
