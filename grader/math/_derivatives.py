@@ -113,8 +113,16 @@ class DerivativesMixin:
             raise self.fail(
                 f"higher-order derivatives are not supported (column {token.pos})", token
             )
+        transposed = False
         if not self.is_single_name(d_start if bottom_split else bottom_at, d_end):
-            return None
+            # \frac{\partial J}{\partial \beta^T}: numerator layout, the transpose
+            suffix = self.transpose_suffix(bottom_at, d_end)
+            if suffix is None or not self.is_single_name(
+                d_start if bottom_split else bottom_at, suffix
+            ):
+                return None
+            transposed = True
+            d_end = suffix
         # Committed: split plain words ("dL" -> "d" "L"), the later one first.
         if bottom_split:
             self.split_differential(d_start)
@@ -128,6 +136,14 @@ class DerivativesMixin:
             d_resume += 1
             bottom_at += 1
         _, wrt = self.read_name_in(bottom_at, d_end)
+        if transposed:
+            return self.transposed_derivative(
+                self.fraction_derivative(top_at, n_end, d_resume, wrt), token
+            )
+        return self.fraction_derivative(top_at, n_end, d_resume, wrt)
+
+    def fraction_derivative(self, top_at: int, n_end: int, d_resume: int, wrt: Any) -> Any:
+        """The derivative once its variable is read: of a name, or of an expression."""
         if top_at >= n_end:  # operator form: \frac{d}{dx} (...)
             self.pos = d_resume
             return self.gradient(self.expression(OPERAND_POWER), wrt)
@@ -145,6 +161,35 @@ class DerivativesMixin:
             return derivative_symbol(of=of, wrt=wrt, context=self.context)
         of = self.parse_range(top_at, n_end, d_resume)
         return self.gradient(of, wrt)
+
+    def transpose_suffix(self, start: int, end: int) -> int | None:
+        """Index of a closing ``^T`` / ``^\\top`` / ``^{T}`` in tokens ``[start, end)``."""
+        tokens = self.tokens
+        if self.declared("T"):
+            return None
+        for width, texts in ((2, ("T", "top", "intercal")), (4, ("T", "top", "intercal"))):
+            at = end - width
+            if at <= start or not (tokens[at].kind == "SYM" and tokens[at].text == "^"):
+                continue
+            inner = tokens[at + 1] if width == 2 else tokens[at + 2]
+            if width == 4 and not (
+                tokens[at + 1].kind == "SYM"
+                and tokens[at + 1].text == "{"
+                and tokens[end - 1].kind == "SYM"
+                and tokens[end - 1].text == "}"
+            ):
+                continue
+            if inner.text in texts and inner.kind in ("IDENT", "CMD"):
+                return at
+        return None
+
+    def transposed_derivative(self, derivative: Any, token: Token) -> Any:
+        """``\\partial J / \\partial \\beta^T``: the derivative in numerator layout, the
+        transpose of the gradient (a row for a column variable)."""
+        note = "read a derivative by a transposed variable as the transpose of the gradient"
+        if note not in self.state.notes:
+            self.state.notes.append(note)
+        return self.transpose(derivative)
 
     def gradient(self, expr: Any, wrt: Any) -> Any:
         if isinstance(expr, (Space, ShapeOnly)):

@@ -30,6 +30,7 @@ from grader.math._names import (
     BUILTIN_FUNCTIONS,
     FONT_COMMANDS,
     GREEK,
+    TEXT_FUNCTIONS,
 )
 from grader.math._sums import IndexScope, SumsMixin
 from grader.math._symbols import NamesMixin
@@ -50,6 +51,19 @@ from grader.math._syntax import (
 __all__ = ["Parser", "ParseState", "Space", "ShapeOnly", "is_matrix"]
 
 
+def _text_functions(tokens: list[Token]) -> list[Token]:
+    """``\\text{tr}(AB)``: an operator name written as text is the function
+    (not a note to drop, which would leave ``AB``)."""
+    if not any(token.kind == "TEXT" for token in tokens):
+        return tokens
+    return [
+        Token("IDENT", token.text.strip(), token.pos, token.space_before)
+        if token.kind == "TEXT" and token.text.strip() in TEXT_FUNCTIONS
+        else token
+        for token in tokens
+    ]
+
+
 class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsMixin):
     """Parses one statement: the parse.py statement loop calls :meth:`expression`.
 
@@ -61,7 +75,7 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsM
 
     def __init__(self, text: str, tokens: list[Token], context: Any, latex: bool):
         self.text = text
-        self.tokens = tokens
+        self.tokens = _text_functions(tokens)
         self.context = context
         self.latex = latex
         self.pos = 0

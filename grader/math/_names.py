@@ -31,8 +31,11 @@ GREEK_VARIANTS: dict[str, str] = {
 # Functions every context knows (besides the context's own ``functions``).
 BUILTIN_FUNCTIONS: frozenset[str] = frozenset(
     """exp log ln sqrt sin cos tan cot sec csc sinh cosh tanh arcsin arccos arctan
-    asin acos atan abs max min tr det""".split()
+    asin acos atan abs max min tr Tr trace det""".split()
 )
+
+# Functions also read when written as text: \text{tr}(A), \text{Tr}(A), \text{det}(A)
+TEXT_FUNCTIONS: frozenset[str] = frozenset({"tr", "Tr", "trace", "det"})
 
 # Accents that become a suffix of the name: \hat{y} -> yhat.
 ACCENT_SUFFIX: dict[str, str] = {
