@@ -15,7 +15,7 @@ from grader.math._names import (
     FONT_COMMANDS,
     GREEK,
 )
-from grader.math._nodes import Gradient, derivative_symbol
+from grader.math._nodes import Differential, Gradient, derivative_symbol
 from grader.math._syntax import (
     ShapeOnly,
     Space,
@@ -62,6 +62,36 @@ class DerivativesMixin:
         if self.context is not None:
             return self.context.known_names
         return GREEK | BUILTIN_FUNCTIONS
+
+    def try_differential(self) -> Any:
+        """``d\\beta``, ``dJ``, ``\\mathrm{d}J`` (``dbeta`` in plain text): the
+        differential of a name the context declares, when ``d`` itself is not
+        declared; None otherwise (``d`` is then a name). Only read with a
+        context: without one, ``dx`` stays a product."""
+        if self.context is None:
+            return None
+        marker = self.derivative_marker(self.pos, self.limits[-1])
+        if marker is None or self.tokens[self.pos].kind != "IDENT":
+            return None
+        at, split = marker
+        if split:
+            rest = self.tokens[self.pos].text[1:]
+            if not self.declared(self.context.resolve_alias(rest)):
+                return None
+        else:
+            end = self.name_extent(at)
+            name = self.peek_name(at, end) if end > at else None
+            if name is None or not self.declared(name):
+                return None
+        if split:
+            self.split_differential(self.pos)
+        self.advance()  # the d
+        _, variable = self.read_name()
+        if isinstance(variable, (Space, ShapeOnly)) or not isinstance(
+            variable, (sympy.Symbol, sympy.MatrixSymbol)
+        ):
+            raise self.fail(f"cannot read the differential at column {self.peek().pos}")
+        return Differential(variable)
 
     def split_differential(self, index: int) -> None:
         """Split the word ``dL`` at ``index`` into ``d`` and ``L`` in place."""

@@ -342,6 +342,9 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsM
             derivative = self.try_slash_derivative()
             if derivative is not None:
                 return derivative
+            differential = self.try_differential()
+            if differential is not None:
+                return differential
             return self.name_atom()
         if kind == "SYM":
             if text == "(":

@@ -87,10 +87,10 @@ def equivalent(
                 {"a_kind": side_a.kind, "b_kind": side_b.kind},
                 method="structure",
             )
-        if side_a.kind == "equation":
-            return compare_equations(side_a, side_b, context, seed, time_limit)
         side_a = with_derivatives_evaluated(side_a, "a", context, time_limit)
         side_b = with_derivatives_evaluated(side_b, "b", context, time_limit)
+        if side_a.kind == "equation":
+            return compare_equations(side_a, side_b, context, seed, time_limit)
         return compare_expressions(side_a.expr, side_b.expr, context, seed, time_limit)
     except Undetermined as stop:
         return stop.result

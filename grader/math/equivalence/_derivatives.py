@@ -19,6 +19,7 @@ import numpy as np
 import sympy as sp
 from sympy.matrices.expressions import MatrixSymbol
 
+from grader.math._differentials import has_differential
 from grader.math._nodes import Gradient, split_derivative_symbol
 from grader.math.calculus._errors import EvaluationError as CalculusError
 from grader.math.calculus._gradients import GradientUnavailable, derivative_values
@@ -32,6 +33,12 @@ from grader.timelimit import TimeLimitExceeded, WorkerCrashed, run_with_time_lim
 
 def with_derivatives_evaluated(side: Side, label: str, context: Any, time_limit: float) -> Side:
     """``side`` with its gradients replaced by their values (see the module docs)."""
+    if any(has_differential(term) for term in side.terms):
+        raise undetermined(
+            f"{label} has a differential that is not read as a gradient (only "
+            "dJ = A d\\beta, linear in one differential, is read)",
+            side=label,
+        )
     if side.kind != "expression" or not isinstance(side.expr, sp.Basic):
         return side
     requests = _requests(side.expr, context)
