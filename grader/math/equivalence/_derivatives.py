@@ -70,6 +70,31 @@ def with_derivatives_evaluated(side: Side, label: str, context: Any, time_limit:
     return Side("expression", (side.expr.xreplace(replacements),), side.text, side.problems)
 
 
+def check_gradients_without_variable(side_a: Side, side_b: Side) -> None:
+    """``\\nabla J`` with no variable (none written, none the line implies) has
+    no value; it can only be compared with the same gradient on the other side
+    (one unknown quantity). Anything else is ``undetermined``."""
+    found = [
+        {
+            node
+            for term in side.terms
+            if isinstance(term, sp.Basic)
+            for node in sp.preorder_traversal(term)
+            if isinstance(node, Gradient) and node.wrt is None
+        }
+        for side in (side_a, side_b)
+    ]
+    lonely = found[0] ^ found[1]
+    if lonely:
+        node = sorted(lonely, key=sp.srepr)[0]
+        label = "a" if node in found[0] else "b"
+        raise undetermined(
+            f"the gradient {short_plain(node)} in {label} does not say with respect to "
+            "which variable (write \\nabla_\\beta J)",
+            side=label,
+        )
+
+
 def _requests(expr: sp.Basic, context: Any) -> dict[Any, tuple[Any, Any]]:
     """Derivative node -> ``(of, wrt)`` for :func:`derivative_values`; inner
     gradients first (a gradient inside a gradient is not read: left to fail)."""
