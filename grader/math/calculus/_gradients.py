@@ -93,14 +93,12 @@ def _derivative(graph: Graph, of: Any, wrt: Any) -> Any:
     if name not in graph.symbols:
         graph.symbols[name] = wrt  # a variable the context does not declare
         graph._by_object[wrt] = name
-    if isinstance(of, str):
-        inner = graph.expand(graph.symbols[of], {name})
-        _check_scalar(inner, of, wrt)
+    inner = graph.expand(graph.symbols[of] if isinstance(of, str) else of, {name})
+    _check_scalar(inner, of, wrt)
+    if isinstance(of, str) and graph._all_scalar(of, name):
         value = graph.partial(of, name)  # backpropagation's partial, in the graph's names
     else:
-        inner = graph.expand(of, {name})
-        _check_scalar(inner, of, wrt)
-        value = graph.fold(graph.differentiate(inner, wrt))
+        value = graph.fold(graph.differentiate(_as_trace(inner, wrt), wrt))
     shape = _shape_of(value)
     expected = wrt.shape if isinstance(wrt, MatrixSymbol) else _shape_of(inner)
     if tuple(map(sp.sympify, shape)) != tuple(map(sp.sympify, expected)):
@@ -117,6 +115,14 @@ def _derivative(graph: Graph, of: Any, wrt: Any) -> Any:
             f"SymPy left the derivative of {_describe(of)} with respect to {wrt} unevaluated"
         )
     return value
+
+
+def _as_trace(inner: Any, wrt: Any) -> Any:
+    """A 1x1 matrix as its trace: SymPy differentiates ``tr(u^T W b)`` by a
+    matrix ``W`` (to ``u b^T``), not the 1x1 product itself."""
+    if isinstance(wrt, MatrixSymbol) and isinstance(inner, MatrixExpr) and inner.shape == (1, 1):
+        return sp.Trace(inner)
+    return inner
 
 
 def _shape_of(expr: Any) -> tuple[Any, Any]:
