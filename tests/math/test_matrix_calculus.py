@@ -355,3 +355,15 @@ def test_a_derivation_through_the_differential() -> None:
         (s.line_no, s.kind, s.status, s.message) for s in result.steps
     ]
     assert not result.needs_review
+
+
+@pytest.mark.parametrize(
+    ("derivative", "agrees"),
+    [("(A + A.T) b", True), ("2 A b", False), ("A b", False), ("A.T b", False)],
+)
+def test_sympys_derivative_is_checked_by_central_differences(derivative: str, agrees: bool) -> None:
+    from grader.math.equivalence._derivatives import _agrees_with_differences
+
+    A, b = LEAST_SQUARES.symbol("A"), LEAST_SQUARES.symbol("beta")
+    value = {"(A + A.T) b": (A + A.T) * b, "2 A b": 2 * A * b, "A b": A * b, "A.T b": A.T * b}
+    assert _agrees_with_differences(b.T * A * b, b, value[derivative], LEAST_SQUARES) is agrees
