@@ -19,6 +19,8 @@ from grader.math._nodes import Differential, Gradient, derivative_symbol
 from grader.math._syntax import (
     ShapeOnly,
     Space,
+    is_matrix,
+    is_one_by_one,
 )
 
 # A derivative operator (\nabla_\beta, \frac{\partial}{\partial\beta}, d/dx) applies to
@@ -176,7 +178,7 @@ class DerivativesMixin:
         """The derivative once its variable is read: of a name, or of an expression."""
         if top_at >= n_end:  # operator form: \frac{d}{dx} (...)
             self.pos = d_resume
-            return self.gradient(self.expression(OPERAND_POWER), wrt)
+            return self.gradient(self.operand(wrt), wrt)
         name_end = self.name_extent(top_at)
         if name_end == n_end or (
             name_end < n_end
@@ -191,6 +193,27 @@ class DerivativesMixin:
             return derivative_symbol(of=of, wrt=wrt, context=self.context)
         of = self.parse_range(top_at, n_end, d_resume)
         return self.gradient(of, wrt)
+
+    def operand(self, wrt: Any) -> Any:
+        """What a derivative operator applies to: the product that follows it
+        and, for a gradient by a vector or matrix, the scalar terms after it
+        (``\\nabla_\\beta \\frac12 \\|y - X\\beta\\|^2 + \\frac\\lambda2 \\|\\beta\\|^2``:
+        a scalar added to a gradient would be meaningless, so the operator
+        covers it); a term shaped like the gradient (``+ \\lambda\\beta``) ends it."""
+        value = self.expression(OPERAND_POWER)
+        if not (is_matrix(wrt) and not is_one_by_one(wrt)) or (
+            is_matrix(value) and not is_one_by_one(value)
+        ):
+            return value
+        while self.at("SYM", "+") or self.at("SYM", "-"):
+            start = self.pos
+            token = self.advance()
+            term = self.expression(OPERAND_POWER)
+            if is_matrix(term) and not is_one_by_one(term):
+                self.pos = start  # a term shaped like the gradient: added to it
+                break
+            value = self.add(value, self.negate(term) if token.text == "-" else term, token)
+        return value
 
     def transpose_suffix(self, start: int, end: int) -> int | None:
         """Index of a closing ``^T`` / ``^\\top`` / ``^{T}`` in tokens ``[start, end)``."""
@@ -267,7 +290,7 @@ class DerivativesMixin:
         _, wrt = self.read_name_in(bottom_at, b_end)
         self.pos = b_end
         if empty_top:
-            return self.gradient(self.expression(OPERAND_POWER), wrt)
+            return self.gradient(self.operand(wrt), wrt)
         _, of = self.read_name_in(top_at, slash)
         self.pos = b_end
         return derivative_symbol(of=of, wrt=wrt, context=self.context)
@@ -372,7 +395,7 @@ class DerivativesMixin:
             self.pos = start
         # \nabla applies to the product that follows, up to the next + or -
         # (\nabla_\beta \frac12 \|y - X\beta\|^2), like \frac{d}{dx}
-        return self.gradient(self.expression(OPERAND_POWER), wrt)
+        return self.gradient(self.operand(wrt), wrt)
 
     def matching_paren_in(self, index: int, end: int) -> int | None:
         self.limits.append(end)

@@ -56,7 +56,41 @@ GRADIENTS_OF_EXPRESSIONS = [
     (r"\nabla_A \operatorname{tr}(A B)", r"B^T", "equal"),
     (r"\nabla_\beta \mathrm{tr}(\beta^T A \beta)", r"(A + A^T)\beta", "equal"),
     (r"\nabla_W (u^T W \beta)", r"u \beta^T", "equal"),
+    # scalar functions of 1x1 forms: the chain rule through the form
+    (
+        r"\nabla_\beta \log(1 + \exp(y^T X \beta))",
+        r"\frac{\exp(y^T X\beta)}{1 + \exp(y^T X\beta)} X^T y",
+        "equal",
+    ),
+    (
+        r"\nabla_\beta \log(1 + e^{-y^T X \beta})",
+        r"-\frac{e^{-y^T X\beta}}{1 + e^{-y^T X\beta}} X^T y",
+        "equal",
+    ),
+    (r"\nabla_\beta (y^T X \beta)^2", r"2 (y^T X \beta) X^T y", "equal"),
+    (r"\nabla_\beta \|\beta\|", r"\frac{\beta}{\|\beta\|}", "equal"),
+    (
+        r"\nabla_\beta \frac12\|y - X\beta\|^2 + \frac{\lambda}{2}\|\beta\|^2",
+        r"X^T(X\beta - y) + \lambda\beta",
+        "equal",
+    ),
+    (
+        r"\nabla_\beta \left[\frac12\|y - X\beta\|^2 + \frac{\lambda}{2}\|\beta\|^2\right]",
+        r"X^T X\beta + \lambda\beta - X^T y",
+        "equal",
+    ),
     # traps: the sign, a missing 1/2 or 2, a missing transpose, X X^T
+    (
+        r"\nabla_\beta \log(1 + e^{-y^T X \beta})",
+        r"\frac{e^{-y^T X\beta}}{1 + e^{-y^T X\beta}} X^T y",
+        "not_equal",
+    ),
+    (r"\nabla_\beta (y^T X \beta)^2", r"2 X^T y", "not_equal"),
+    (
+        r"\nabla_\beta \left[\frac12\|y - X\beta\|^2 + \frac{\lambda}{2}\|\beta\|^2\right]",
+        r"X^T X\beta + 2\lambda\beta - X^T y",
+        "not_equal",
+    ),
     (r"\nabla_\beta \frac12\|y - X\beta\|^2", r"X^T(y - X\beta)", "not_equal"),
     (r"\nabla_\beta \|y - X\beta\|^2", r"X^T(X\beta - y)", "not_equal"),
     (r"\nabla_\beta \frac12\|y - X\beta\|^2", r"2X^T(X\beta - y)", "not_equal"),
@@ -236,11 +270,17 @@ def test_derivative_notations_are_read(text: str, expected: str) -> None:
     assert _describe(line.terms[0]) == expected
 
 
-def test_nabla_of_a_sum_takes_the_first_term_only() -> None:
-    # an operator applies to the product that follows it, as \frac{d}{dx} does
+def test_nabla_covers_the_scalar_terms_after_it_not_a_vector_term() -> None:
+    # a scalar added to a gradient would be meaningless: the operator covers it
     (term,) = parse_math(r"\nabla_\beta \beta^T A \beta + y^T X\beta", LEAST_SQUARES).terms
+    assert isinstance(term, Gradient)
+    # a term shaped like the gradient is added to it
+    (term,) = parse_math(r"\nabla_\beta \beta^T A \beta + \lambda\beta", LEAST_SQUARES).terms
     assert isinstance(term, sp.MatAdd)
     assert sum(isinstance(arg, Gradient) for arg in term.args) == 1
+    # by a scalar, the operator applies to the product that follows it
+    (term,) = parse_math(r"\frac{d}{dx} x^2 + 3x", LEAST_SQUARES).terms
+    assert isinstance(term, sp.Add)
 
 
 @pytest.mark.parametrize(
