@@ -38,31 +38,54 @@ def has_differential(expr: Any) -> bool:
     )
 
 
-def gradient_from_differentials(terms: list[Any], context: Any) -> tuple[list[Any], str | None]:
+def gradient_from_differentials(
+    terms: list[Any], context: Any, *, continues: bool = False
+) -> tuple[list[Any], str | None]:
     """``[dJ, A dW]`` -> ``[d(J)/d(W), A^T]`` and a note saying how it was read;
-    ``terms`` unchanged (and no note) when they are not such a statement."""
-    if len(terms) != 2 or not isinstance(terms[0], Differential):
+    ``terms`` unchanged (and no note) when they are not such a statement.
+
+    A chain ``dJ = A dW = B dW`` gives each member's gradient; a line that
+    continues the previous one (``= B \\, dW``, ``continues``) has no
+    ``dJ`` of its own: its members are read as gradients when each is a form
+    in the same differential."""
+    if continues:
+        of = None
+        forms = list(terms)
+    elif len(terms) >= 2 and isinstance(terms[0], Differential):
+        of = terms[0].variable
+        forms = list(terms[1:])
+        if isinstance(of, MatrixExpr) and of.shape != (1, 1):
+            return terms, None
+    else:
         return terms, None
-    of = terms[0].variable
-    right = terms[1]
     variables = {
-        node.variable for node in sympy.preorder_traversal(right) if isinstance(node, Differential)
+        node.variable
+        for form in forms
+        if isinstance(form, sympy.Basic)
+        for node in sympy.preorder_traversal(form)
+        if isinstance(node, Differential)
     }
     if len(variables) != 1:
         return terms, None
     (variable,) = variables
-    if variable == of or (isinstance(of, MatrixExpr) and of.shape != (1, 1)):
-        return terms, None
-    gradient = _gradient(right, Differential(variable))
-    if gradient is None or has_differential(gradient):
+    if variable == of:
         return terms, None
     expected = variable.shape if isinstance(variable, MatrixExpr) else (1, 1)
-    shape = gradient.shape if isinstance(gradient, MatrixExpr) else (1, 1)
-    if tuple(shape) != tuple(expected):
-        return terms, None
+    gradients = []
+    for form in forms:
+        gradient = _gradient(form, Differential(variable))
+        if gradient is None or has_differential(gradient):
+            return terms, None
+        shape = gradient.shape if isinstance(gradient, MatrixExpr) else (1, 1)
+        if tuple(shape) != tuple(expected):
+            return terms, None
+        gradients.append(gradient)
+    if of is None:
+        note = f"read ... d{variable} as a gradient with respect to {variable}"
+        return gradients, note
     quantity = derivative_symbol(of=of, wrt=variable, context=context)
     note = f"read d{of} = ... d{variable} as the gradient of {of} with respect to {variable}"
-    return [quantity, gradient], note
+    return [quantity, *gradients], note
 
 
 def _gradient(expr: Any, differential: Any) -> Any | None:

@@ -746,7 +746,7 @@ def _parse_tokens(
                     position=0,
                     text=text,
                 )
-        terms, differential_note = gradient_from_differentials(terms, context)
+        terms, differential_note = gradient_from_differentials(terms, context, continues=continues)
         if differential_note is not None:
             state.notes.append(differential_note)
         terms = _fill_gradient_variables(terms)

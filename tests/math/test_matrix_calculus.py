@@ -365,6 +365,14 @@ DERIVATIONS = [
     (r"dJ = (X\beta - y)^T X \, d\beta", "correct", "correct"),
     (r"dJ = (y - X\beta)^T X \, d\beta", "wrong", "wrong"),
     (r"dJ = d\beta^T X^T X \beta - y^T X d\beta", "correct", "correct"),
+    (r"dJ = -(y - X\beta)^T X d\beta = d\beta^T X^T(X\beta - y)", "correct", "correct"),
+    (
+        r"\nabla_\beta \frac12 \operatorname{tr}((y - X\beta)^T(y - X\beta)) = X^T(X\beta - y)",
+        "correct",
+        "correct",
+    ),
+    (r"J'(\beta) = X^T(X\beta - y)", "correct", "correct"),
+    (r"J'(\beta) = X^T(y - X\beta)", "wrong", "wrong"),
 ]
 
 
@@ -407,3 +415,33 @@ def test_sympys_derivative_is_checked_by_central_differences(derivative: str, ag
     A, b = LEAST_SQUARES.symbol("A"), LEAST_SQUARES.symbol("beta")
     value = {"(A + A.T) b": (A + A.T) * b, "2 A b": 2 * A * b, "A b": A * b, "A.T b": A.T * b}
     assert _agrees_with_differences(b.T * A * b, b, value[derivative], LEAST_SQUARES) is agrees
+
+
+@pytest.mark.parametrize(
+    ("last", "status"),
+    [
+        (r"= (X\beta - y)^T X \, d\beta", "correct"),
+        (r"= d\beta^T (X^T X\beta - X^T y)", "correct"),
+        (r"= (y - X\beta)^T X \, d\beta", "wrong"),
+    ],
+)
+def test_a_differential_continued_on_the_next_line(last: str, status: str) -> None:
+    context = load_context(FILES / "q1-context.yaml")
+    text = "\n".join(
+        [
+            r"$$J = \frac12 \operatorname{tr}((y - X\beta)^T (y - X\beta))$$",
+            r"$$dJ = -(y - X\beta)^T X \, d\beta$$",
+            f"$${last}$$",
+        ]
+    )
+    result = check_derivation(text, context, time_limit=None)
+    statuses = [s.status for s in result.steps if s.kind != "text"]
+    assert statuses == ["correct", "correct", status], [
+        (s.line_no, s.kind, s.status, s.message) for s in result.steps
+    ]
+
+
+def test_a_continued_line_in_differentials_reads_as_the_gradient() -> None:
+    line = parse_math(r"= (X\beta - y)^T X \, d\beta", LEAST_SQUARES)
+    assert line.continues_previous
+    assert [str(t) for t in line.terms] == ["X.T*(X*beta - y)"]
