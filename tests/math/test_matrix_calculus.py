@@ -31,6 +31,7 @@ LEAST_SQUARES = MathContext.from_mapping(
             "B": "(d+1) x (d+1)",
             "W": "m x (d+1)",
             "u": "m x 1",
+            "lambda": "scalar",
         },
         "definitions": {"J": "1/2 ||y - X beta||^2"},
     }

@@ -97,8 +97,6 @@ def _derivative(graph: Graph, of: Any, wrt: Any) -> Any:
     _check_scalar(inner, of, wrt)
     if isinstance(of, str) and graph._all_scalar(of, name):
         value = graph.partial(of, name)  # backpropagation's partial, in the graph's names
-    elif isinstance(wrt, MatrixSymbol):
-        value = graph.fold(_chain_through_traces(graph, _scalar_form(inner), wrt))
     else:
         value = graph.fold(graph.differentiate(inner, wrt))
     shape = _shape_of(value)
@@ -117,67 +115,6 @@ def _derivative(graph: Graph, of: Any, wrt: Any) -> Any:
             f"SymPy left the derivative of {_describe(of)} with respect to {wrt} unevaluated"
         )
     return value
-
-
-def _traces_holding(expr: Any, wrt: Any) -> list[Any]:
-    """The outermost traces (1x1 forms read as numbers) in ``expr`` that hold ``wrt``."""
-    if not isinstance(wrt, MatrixSymbol) or not isinstance(expr, sp.Basic):
-        return []
-    found: list[Any] = []
-
-    def visit(node: Any) -> None:
-        if isinstance(node, sp.Trace):
-            if node.has(wrt) and node not in found:
-                found.append(node)
-            return
-        for arg in node.args:
-            visit(arg)
-
-    visit(expr)
-    return found
-
-
-def _chain_through_traces(graph: Graph, scalar: Any, wrt: Any) -> Any:
-    """The gradient of a scalar function of traces (``log(1 + exp(y^T X \\beta))``)
-    by the chain rule: the scalar derivatives by SymPy's scalar calculus, each
-    trace's gradient by its matrix calculus (which, given the whole function,
-    returns zero for a function of a trace; and differentiates ``tr(u^T W b)``
-    by a matrix ``W``, not the 1x1 product itself)."""
-    traces = _traces_holding(scalar, wrt)
-    stand_ins = [sp.Dummy(f"t{i}", real=True) for i in range(len(traces))]
-    outer = scalar.xreplace(dict(zip(traces, stand_ins, strict=True)))
-    if outer.has(wrt):
-        raise GradientUnavailable(f"{_describe(scalar)} holds {wrt} outside a scalar form")
-    if not traces:
-        return sp.ZeroMatrix(*wrt.shape)
-    back = dict(zip(stand_ins, traces, strict=True))
-    terms = []
-    for trace, stand_in in zip(traces, stand_ins, strict=True):
-        factor = graph.differentiate(outer, stand_in).xreplace(back)
-        inner_gradient = graph.differentiate(trace, wrt)
-        terms.append(inner_gradient if factor == 1 else factor * inner_gradient)
-    return sp.MatAdd(*terms) if len(terms) > 1 else terms[0]
-
-
-def _scalar_form(expr: Any) -> Any:
-    """A 1x1 matrix expression as a scalar one, its 1x1 parts as traces:
-    ``(w^T x)^2`` -> ``tr(w^T x)^2``, ``\\frac12 (y - X\\beta)^T (y - X\\beta)`` ->
-    ``tr(...)``; inside scalar functions too."""
-    if not isinstance(expr, MatrixExpr):
-        if isinstance(expr, sp.Basic) and expr.args and not isinstance(expr, sp.Trace):
-            return expr.func(*[_scalar_form(arg) for arg in expr.args])
-        return expr
-    if expr.shape != (1, 1):
-        return expr
-    if isinstance(expr, sp.MatPow):
-        return sp.Pow(_scalar_form(expr.args[0]), expr.args[1])
-    if isinstance(expr, sp.MatAdd):
-        return sp.Add(*[_scalar_form(arg) for arg in expr.args])
-    if isinstance(expr, sp.MatMul) and all(
-        not isinstance(f, MatrixExpr) or f.shape == (1, 1) for f in expr.args
-    ):
-        return sp.Mul(*[_scalar_form(f) for f in expr.args])
-    return sp.Trace(expr)
 
 
 def _shape_of(expr: Any) -> tuple[Any, Any]:
