@@ -446,3 +446,13 @@ def test_a_continued_line_in_differentials_reads_as_the_gradient() -> None:
     line = parse_math(r"= (X\beta - y)^T X \, d\beta", LEAST_SQUARES)
     assert line.continues_previous
     assert [str(t) for t in line.terms] == ["X.T*(X*beta - y)"]
+
+
+@pytest.mark.parametrize("student", [r"X^T(X\beta - y)", r"X^T(y - X\beta)"])
+def test_a_gradient_of_a_loss_in_sums_is_never_guessed(student: str) -> None:
+    # the chain rule does not reach inside a sum (its terms use the index):
+    # what SymPy cannot differentiate is undetermined, right or wrong
+    context = load_context(FILES / "q1-sums-context.yaml")
+    result = equivalent(r"\nabla_\beta J", student, context)
+    assert result.verdict == "undetermined"
+    assert "cannot compute the gradient" in result.reason

@@ -248,6 +248,8 @@ def _traces_holding(expr: Any, wrt: Any) -> list[Any]:
             if node.has(wrt) and node not in found:
                 found.append(node)
             return
+        if getattr(node, "bound_symbols", None):
+            return  # a sum's terms use its index: the chain rule does not reach inside
         for arg in node.args:
             visit(arg)
 
