@@ -30,7 +30,7 @@ from grader.math._names import (
     BUILTIN_FUNCTIONS,
     FONT_COMMANDS,
     GREEK,
-    TEXT_FUNCTIONS,
+    OPERATOR_NAMES,
 )
 from grader.math._sums import IndexScope, SumsMixin
 from grader.math._symbols import NamesMixin
@@ -52,16 +52,18 @@ __all__ = ["Parser", "ParseState", "Space", "ShapeOnly", "is_matrix"]
 
 
 def _text_functions(tokens: list[Token]) -> list[Token]:
-    """``\\text{tr}(AB)``: an operator name written as text is the function
-    (not a note to drop, which would leave ``AB``)."""
-    if not any(token.kind == "TEXT" for token in tokens):
-        return tokens
-    return [
-        Token("IDENT", token.text.strip(), token.pos, token.space_before)
-        if token.kind == "TEXT" and token.text.strip() in TEXT_FUNCTIONS
-        else token
-        for token in tokens
-    ]
+    """``\\text{tr}(AB)``, ``\\operatorname{Tr}(AB)``: an operator name written as
+    text or as a word is the function (``\\text{tr}`` is not a note to drop, which
+    would leave ``AB``)."""
+    result = []
+    for token in tokens:
+        word = token.text.strip()
+        if (token.kind == "TEXT" or (token.kind == "IDENT" and token.verbatim)) and (
+            word in OPERATOR_NAMES
+        ):
+            token = Token("IDENT", OPERATOR_NAMES[word], token.pos, token.space_before, True)
+        result.append(token)
+    return result
 
 
 class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsMixin):

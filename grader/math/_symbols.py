@@ -469,7 +469,7 @@ class NamesMixin:
         builtin = name in FUNCTIONS and not (
             self.context is not None and name in self.context.functions
         )
-        if builtin and name in ("tr", "Tr", "trace", "det"):
+        if builtin and name in ("tr", "trace", "det"):
             if len(arguments) != 1 or primes:
                 raise ValueError(f"{name} takes one matrix")
             if not is_matrix(arguments[0]):

@@ -98,7 +98,6 @@ FUNCTIONS: dict[str, Any] = {
     "max": sympy.Max,
     "min": sympy.Min,
     "tr": sympy.Trace,
-    "Tr": sympy.Trace,
     "trace": sympy.Trace,
     "det": sympy.Determinant,
 }

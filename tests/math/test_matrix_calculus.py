@@ -293,6 +293,13 @@ def test_trace_spellings(text: str) -> None:
     assert isinstance(term, sp.Trace)
 
 
+def test_tr_after_a_transpose_is_not_the_trace() -> None:
+    context = MathContext.from_mapping({"symbols": {"r": "n x 1"}})
+    (term,) = parse_math(r"\frac12 r^Tr", context).terms
+    assert not term.has(sp.Trace)
+    assert term.shape == (1, 1)
+
+
 @pytest.mark.parametrize(
     ("text", "gradient"),
     [
