@@ -463,3 +463,25 @@ def test_a_gradient_of_a_loss_in_sums_is_never_guessed(student: str) -> None:
     result = equivalent(r"\nabla_\beta J", student, context)
     assert result.verdict == "undetermined"
     assert "cannot compute the gradient" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("context", "verdict"),
+    [
+        ({"symbols": {"z": "scalar"}, "functions": ["sigma"]}, "undetermined"),
+        (
+            {
+                "symbols": {"z": "scalar"},
+                "functions": ["sigma"],
+                "function_derivatives": {"sigma": "sigma(u) (1 - sigma(u))"},
+            },
+            "equal",
+        ),
+    ],
+    ids=["no derivative given", "derivative given"],
+)
+def test_a_gradient_needing_an_unknown_functions_derivative_is_undetermined(
+    context: dict, verdict: str
+) -> None:
+    result = equivalent(r"\frac{d}{dz}\sigma(z)", r"\sigma(z) - \sigma(z)^2", context)
+    assert result.verdict == verdict, result.reason

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from grader.math.calculus._errors import EvaluationError
@@ -113,6 +114,23 @@ def _derivative(graph: Graph, of: Any, wrt: Any) -> Any:
     ):
         raise GradientUnavailable(
             f"SymPy left the derivative of {_describe(of)} with respect to {wrt} unevaluated"
+        )
+    unknown = sorted(
+        {
+            node.expr.func.__name__
+            for node in value.atoms(sp.Derivative)
+            if isinstance(node.expr, AppliedUndef)
+            and node.expr.func.__name__ not in graph.function_rules
+            and node.expr.func.__name__ not in graph.definitions
+        }
+    )
+    if unknown:
+        # sigma' of a sigma the context gives no formula or derivative for: any
+        # value would be a stand-in's, and a right answer written as
+        # sigma (1 - sigma) would lose its mark
+        raise GradientUnavailable(
+            f"the derivative of {_describe(of)} needs the derivative of {', '.join(unknown)}, "
+            "which the context does not give (no formula, no function_derivatives)"
         )
     return value
 
