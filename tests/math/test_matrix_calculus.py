@@ -156,6 +156,26 @@ DIFFERENTIALS = [
     (r"dJ = (X\beta - y)^T X", r"\nabla_\beta J = X^T(X\beta - y)", "undetermined"),
 ]
 
+GRADIENT_EQUATIONS = [
+    # the gradient of an expression equal to J is J's gradient: the equation's unknown
+    (
+        r"\nabla_\beta \frac12\|y - X\beta\|^2 = X^T(X\beta - y)",
+        r"\nabla_\beta J = X^T X\beta - X^T y",
+        "equal",
+    ),
+    (
+        r"\nabla_\beta \frac12\|y - X\beta\|^2 = X^T(y - X\beta)",
+        r"\nabla_\beta J = X^T(X\beta - y)",
+        "not_equal",
+    ),
+    (
+        r"\nabla_\beta \|y - X\beta\|^2 = X^T(X\beta - y)",
+        r"\nabla_\beta J = X^T(X\beta - y)",
+        "undetermined",
+    ),
+    (r"\nabla_\beta \frac12\|y - X\beta\|^2 = 0", r"X^T X\beta = X^T y", "equal"),
+]
+
 TRACES = [
     (r"\operatorname{tr}(A B)", r"\operatorname{tr}(B A)", "equal"),
     (r"\mathrm{tr}(X^T X)", r"\mathrm{tr}(X X^T)", "equal"),
@@ -189,8 +209,18 @@ def _ids(table: list[tuple[str, str, str]]) -> list[str]:
 
 @pytest.mark.parametrize(
     ("a", "b", "verdict"),
-    GRADIENTS_OF_EXPRESSIONS + GRADIENTS_OF_QUANTITIES + DIFFERENTIALS + TRACES,
-    ids=_ids(GRADIENTS_OF_EXPRESSIONS + GRADIENTS_OF_QUANTITIES + DIFFERENTIALS + TRACES),
+    GRADIENTS_OF_EXPRESSIONS
+    + GRADIENTS_OF_QUANTITIES
+    + DIFFERENTIALS
+    + GRADIENT_EQUATIONS
+    + TRACES,
+    ids=_ids(
+        GRADIENTS_OF_EXPRESSIONS
+        + GRADIENTS_OF_QUANTITIES
+        + DIFFERENTIALS
+        + GRADIENT_EQUATIONS
+        + TRACES
+    ),
 )
 def test_matrix_calculus_verdicts(a: str, b: str, verdict: str) -> None:
     result = equivalent(a, b, LEAST_SQUARES)

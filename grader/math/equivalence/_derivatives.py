@@ -20,12 +20,12 @@ import sympy as sp
 from sympy.matrices.expressions import MatrixSymbol
 
 from grader.math._differentials import has_differential
-from grader.math._nodes import Gradient, split_derivative_symbol
+from grader.math._nodes import Gradient, derivative_symbol, split_derivative_symbol
 from grader.math.calculus._errors import EvaluationError as CalculusError
 from grader.math.calculus._gradients import GradientUnavailable, derivative_values
 from grader.math.calculus._printing import short_plain
 from grader.math.equivalence._numeric import as_comparable, finite_points, numeric_setup
-from grader.math.equivalence._result import undetermined
+from grader.math.equivalence._result import EQUAL, undetermined
 from grader.math.equivalence._sides import Side
 from grader.math.evaluate import EvaluationError
 from grader.timelimit import TimeLimitExceeded, WorkerCrashed, run_with_time_limit
@@ -39,6 +39,8 @@ def with_derivatives_evaluated(side: Side, label: str, context: Any, time_limit:
             "dJ = A d\\beta, linear in one differential, is read)",
             side=label,
         )
+    if side.kind == "equation":
+        return _with_gradients_named(side, context, time_limit)
     if side.kind != "expression" or not isinstance(side.expr, sp.Basic):
         return side
     requests = _requests(side.expr, context)
@@ -62,6 +64,37 @@ def with_derivatives_evaluated(side: Side, label: str, context: Any, time_limit:
             )
         replacements[node] = value
     return Side("expression", (side.expr.xreplace(replacements),), side.text, side.problems)
+
+
+def _with_gradients_named(side: Side, context: Any, time_limit: float) -> Side:
+    """``\\nabla_\\beta \\frac12 \\|y - X\\beta\\|^2 = ...`` where the context defines
+    ``J: 1/2 ||y - X beta||^2``: the equation gives a value to J's gradient,
+    like ``\\nabla_\\beta J = ...`` (the gradient is the equation's unknown, so
+    it is named, not evaluated)."""
+    definitions = getattr(context, "definitions", None) or {}
+    if not definitions:
+        return side
+    terms = []
+    for term in side.terms:
+        if isinstance(term, Gradient) and term.wrt is not None:
+            name = _defined_quantity_equal_to(term.expr, context, time_limit)
+            if name is not None:
+                term = derivative_symbol(of=name, wrt=term.wrt, context=context)
+        terms.append(term)
+    return Side(side.kind, tuple(terms), side.text, side.problems)
+
+
+def _defined_quantity_equal_to(expr: Any, context: Any, time_limit: float) -> str | None:
+    from grader.math.equivalence._compare import equivalent
+
+    found = []
+    for name in context.definitions:
+        if context.is_function(name) or context.is_matrix(name):
+            continue
+        verdict = equivalent(expr, context.symbol(name), context, time_limit=time_limit).verdict
+        if verdict == EQUAL:
+            found.append(name)
+    return found[0] if len(found) == 1 else None
 
 
 def check_gradients_without_variable(side_a: Side, side_b: Side) -> None:
