@@ -78,8 +78,8 @@ class DerivativesMixin:
         at, split = marker
         if split:
             rest = self.tokens[self.pos].text[1:]
-            if not self.declared(self.context.resolve_alias(rest)):
-                return None
+            if not self.declared(self.context.resolve_alias(rest)) or self.at("SYM", "_", 1):
+                return None  # dL_dz2 (a name in code) is not dL with a subscript
         else:
             end = self.name_extent(at)
             name = self.peek_name(at, end) if end > at else None

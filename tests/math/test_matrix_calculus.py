@@ -365,6 +365,15 @@ def test_what_is_not_a_differential_form_keeps_its_differentials(text: str) -> N
     )
 
 
+def test_a_code_name_starting_with_d_is_not_a_differential() -> None:
+    line = parse_math("dL_dz2 = a2 - y", Q2)
+    assert not any(
+        isinstance(node, Differential)
+        for term in line.terms
+        for node in sp.preorder_traversal(term)
+    )
+
+
 def test_without_a_context_d_stays_a_name() -> None:
     line = parse_math(r"dx = 2 d y")
     assert not any(
