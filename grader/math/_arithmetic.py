@@ -278,6 +278,8 @@ class ArithmeticMixin:
     def raise_power(self, base: Any, exponent: Any, token: Token) -> Any:
         self.check_value(base, token)
         self.check_value(exponent, token)
+        if is_matrix(exponent) and is_one_by_one(exponent):
+            exponent = sympy.Trace(exponent)  # e^{-w^T x}: a 1x1 matrix is the number it holds
         if is_matrix(exponent):
             raise self.fail(f"a matrix exponent is not supported (column {token.pos})", token)
         if is_matrix(base):

@@ -15,11 +15,17 @@ from grader.math._names import (
     FONT_COMMANDS,
     GREEK,
 )
-from grader.math._nodes import Gradient, derivative_symbol
+from grader.math._nodes import Differential, Gradient, derivative_symbol
 from grader.math._syntax import (
     ShapeOnly,
     Space,
+    is_matrix,
+    is_one_by_one,
 )
+
+# A derivative operator (\nabla_\beta, \frac{\partial}{\partial\beta}, d/dx) applies to
+# the product that follows it: everything that binds tighter than + and -.
+OPERAND_POWER = 19
 
 # the gradient written as a word (plain-text answers): grad J, gradient of J
 GRADIENT_WORDS = frozenset({"grad", "gradient"})
@@ -58,6 +64,36 @@ class DerivativesMixin:
         if self.context is not None:
             return self.context.known_names
         return GREEK | BUILTIN_FUNCTIONS
+
+    def try_differential(self) -> Any:
+        """``d\\beta``, ``dJ``, ``\\mathrm{d}J`` (``dbeta`` in plain text): the
+        differential of a name the context declares, when ``d`` itself is not
+        declared; None otherwise (``d`` is then a name). Only read with a
+        context: without one, ``dx`` stays a product."""
+        if self.context is None:
+            return None
+        marker = self.derivative_marker(self.pos, self.limits[-1])
+        if marker is None or self.tokens[self.pos].kind != "IDENT":
+            return None
+        at, split = marker
+        if split:
+            rest = self.tokens[self.pos].text[1:]
+            if not self.declared(self.context.resolve_alias(rest)) or self.at("SYM", "_", 1):
+                return None  # dL_dz2 (a name in code) is not dL with a subscript
+        else:
+            end = self.name_extent(at)
+            name = self.peek_name(at, end) if end > at else None
+            if name is None or not self.declared(name):
+                return None
+        if split:
+            self.split_differential(self.pos)
+        self.advance()  # the d
+        _, variable = self.read_name()
+        if isinstance(variable, (Space, ShapeOnly)) or not isinstance(
+            variable, (sympy.Symbol, sympy.MatrixSymbol)
+        ):
+            raise self.fail(f"cannot read the differential at column {self.peek().pos}")
+        return Differential(variable)
 
     def split_differential(self, index: int) -> None:
         """Split the word ``dL`` at ``index`` into ``d`` and ``L`` in place."""
@@ -109,8 +145,16 @@ class DerivativesMixin:
             raise self.fail(
                 f"higher-order derivatives are not supported (column {token.pos})", token
             )
+        transposed = False
         if not self.is_single_name(d_start if bottom_split else bottom_at, d_end):
-            return None
+            # \frac{\partial J}{\partial \beta^T}: numerator layout, the transpose
+            suffix = self.transpose_suffix(bottom_at, d_end)
+            if suffix is None or not self.is_single_name(
+                d_start if bottom_split else bottom_at, suffix
+            ):
+                return None
+            transposed = True
+            d_end = suffix
         # Committed: split plain words ("dL" -> "d" "L"), the later one first.
         if bottom_split:
             self.split_differential(d_start)
@@ -124,9 +168,17 @@ class DerivativesMixin:
             d_resume += 1
             bottom_at += 1
         _, wrt = self.read_name_in(bottom_at, d_end)
+        if transposed:
+            return self.transposed_derivative(
+                self.fraction_derivative(top_at, n_end, d_resume, wrt), token
+            )
+        return self.fraction_derivative(top_at, n_end, d_resume, wrt)
+
+    def fraction_derivative(self, top_at: int, n_end: int, d_resume: int, wrt: Any) -> Any:
+        """The derivative once its variable is read: of a name, or of an expression."""
         if top_at >= n_end:  # operator form: \frac{d}{dx} (...)
             self.pos = d_resume
-            return self.gradient(self.expression(19), wrt)
+            return self.gradient(self.operand(wrt), wrt)
         name_end = self.name_extent(top_at)
         if name_end == n_end or (
             name_end < n_end
@@ -141,6 +193,56 @@ class DerivativesMixin:
             return derivative_symbol(of=of, wrt=wrt, context=self.context)
         of = self.parse_range(top_at, n_end, d_resume)
         return self.gradient(of, wrt)
+
+    def operand(self, wrt: Any) -> Any:
+        """What a derivative operator applies to: the product that follows it
+        and, for a gradient by a vector or matrix, the scalar terms after it
+        (``\\nabla_\\beta \\frac12 \\|y - X\\beta\\|^2 + \\frac\\lambda2 \\|\\beta\\|^2``:
+        a scalar added to a gradient would be meaningless, so the operator
+        covers it); a term shaped like the gradient (``+ \\lambda\\beta``) ends it."""
+        value = self.expression(OPERAND_POWER)
+        if not (is_matrix(wrt) and not is_one_by_one(wrt)) or (
+            is_matrix(value) and not is_one_by_one(value)
+        ):
+            return value
+        while self.at("SYM", "+") or self.at("SYM", "-"):
+            start = self.pos
+            token = self.advance()
+            term = self.expression(OPERAND_POWER)
+            if is_matrix(term) and not is_one_by_one(term):
+                self.pos = start  # a term shaped like the gradient: added to it
+                break
+            value = self.add(value, self.negate(term) if token.text == "-" else term, token)
+        return value
+
+    def transpose_suffix(self, start: int, end: int) -> int | None:
+        """Index of a closing ``^T`` / ``^\\top`` / ``^{T}`` in tokens ``[start, end)``."""
+        tokens = self.tokens
+        if self.declared("T"):
+            return None
+        for width, texts in ((2, ("T", "top", "intercal")), (4, ("T", "top", "intercal"))):
+            at = end - width
+            if at <= start or not (tokens[at].kind == "SYM" and tokens[at].text == "^"):
+                continue
+            inner = tokens[at + 1] if width == 2 else tokens[at + 2]
+            if width == 4 and not (
+                tokens[at + 1].kind == "SYM"
+                and tokens[at + 1].text == "{"
+                and tokens[end - 1].kind == "SYM"
+                and tokens[end - 1].text == "}"
+            ):
+                continue
+            if inner.text in texts and inner.kind in ("IDENT", "CMD"):
+                return at
+        return None
+
+    def transposed_derivative(self, derivative: Any, token: Token) -> Any:
+        """``\\partial J / \\partial \\beta^T``: the derivative in numerator layout, the
+        transpose of the gradient (a row for a column variable)."""
+        note = "read a derivative by a transposed variable as the transpose of the gradient"
+        if note not in self.state.notes:
+            self.state.notes.append(note)
+        return self.transpose(derivative)
 
     def gradient(self, expr: Any, wrt: Any) -> Any:
         if isinstance(expr, (Space, ShapeOnly)):
@@ -188,7 +290,7 @@ class DerivativesMixin:
         _, wrt = self.read_name_in(bottom_at, b_end)
         self.pos = b_end
         if empty_top:
-            return self.gradient(self.expression(19), wrt)
+            return self.gradient(self.operand(wrt), wrt)
         _, of = self.read_name_in(top_at, slash)
         self.pos = b_end
         return derivative_symbol(of=of, wrt=wrt, context=self.context)
@@ -266,6 +368,7 @@ class DerivativesMixin:
             finally:
                 self.limits.pop()
             self.pos = resume
+        start = self.pos
         if self.starts_name() and not (
             self.peek().kind == "IDENT" and self.peek().text in BUILTIN_FUNCTIONS
         ):
@@ -283,10 +386,16 @@ class DerivativesMixin:
                     self.pos = close + 1
                     if wrt is None:
                         wrt = argument
-            if wrt is None:
-                return Gradient(value, None)
-            return derivative_symbol(of=value, wrt=wrt, context=self.context)
-        return self.gradient(self.expression(29), wrt)
+            if self.infix_power(self.peek())[0] <= OPERAND_POWER:
+                # the name is the whole operand: \nabla_\beta J, \nabla J(\beta) + ...
+                if wrt is None:
+                    return Gradient(value, None)
+                return derivative_symbol(of=value, wrt=wrt, context=self.context)
+            # the name starts a longer operand: \nabla_\beta \beta^T A \beta
+            self.pos = start
+        # \nabla applies to the product that follows, up to the next + or -
+        # (\nabla_\beta \frac12 \|y - X\beta\|^2), like \frac{d}{dx}
+        return self.gradient(self.operand(wrt), wrt)
 
     def matching_paren_in(self, index: int, end: int) -> int | None:
         self.limits.append(end)

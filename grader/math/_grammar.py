@@ -30,6 +30,7 @@ from grader.math._names import (
     BUILTIN_FUNCTIONS,
     FONT_COMMANDS,
     GREEK,
+    OPERATOR_NAMES,
 )
 from grader.math._sums import IndexScope, SumsMixin
 from grader.math._symbols import NamesMixin
@@ -50,6 +51,21 @@ from grader.math._syntax import (
 __all__ = ["Parser", "ParseState", "Space", "ShapeOnly", "is_matrix"]
 
 
+def _text_functions(tokens: list[Token]) -> list[Token]:
+    """``\\text{tr}(AB)``, ``\\operatorname{Tr}(AB)``: an operator name written as
+    text or as a word is the function (``\\text{tr}`` is not a note to drop, which
+    would leave ``AB``)."""
+    result = []
+    for token in tokens:
+        word = token.text.strip()
+        if (token.kind == "TEXT" or (token.kind == "IDENT" and token.verbatim)) and (
+            word in OPERATOR_NAMES
+        ):
+            token = Token("IDENT", OPERATOR_NAMES[word], token.pos, token.space_before, True)
+        result.append(token)
+    return result
+
+
 class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsMixin):
     """Parses one statement: the parse.py statement loop calls :meth:`expression`.
 
@@ -61,7 +77,7 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsM
 
     def __init__(self, text: str, tokens: list[Token], context: Any, latex: bool):
         self.text = text
-        self.tokens = tokens
+        self.tokens = _text_functions(tokens)
         self.context = context
         self.latex = latex
         self.pos = 0
@@ -328,6 +344,9 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsM
             derivative = self.try_slash_derivative()
             if derivative is not None:
                 return derivative
+            differential = self.try_differential()
+            if differential is not None:
+                return differential
             return self.name_atom()
         if kind == "SYM":
             if text == "(":

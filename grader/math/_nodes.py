@@ -21,6 +21,9 @@ __all__ = [
     "Gradient",
     "ScalarGradient",
     "MatrixGradient",
+    "Differential",
+    "ScalarDifferential",
+    "MatrixDifferential",
 ]
 
 _DERIVATIVE_NAME = re.compile(r"^d\((?P<of>.+)\)/d\((?P<wrt>[^()]+)\)$")
@@ -147,3 +150,50 @@ class MatrixGradient(Gradient, MatrixExpr):
 
     def _entry(self, i: Any, j: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("a Gradient has no entries until it is evaluated")
+
+
+class Differential:
+    """The differential ``d\\beta`` of a variable (``dJ = (X\\beta - y)^T X \\, d\\beta``).
+
+    ``Differential(x)`` returns a :class:`MatrixDifferential` (shaped like
+    ``x``) for a matrix or vector, else a :class:`ScalarDifferential`. It has no
+    value: a statement ``dJ = A \\, d\\beta`` is read as the gradient of J
+    (``grader.math._differentials``); anywhere else it makes a line
+    impossible to evaluate, never a guess.
+    """
+
+    def __new__(cls, variable: Any):  # type: ignore[misc]
+        if cls is Differential:
+            target = MatrixDifferential if isinstance(variable, MatrixExpr) else ScalarDifferential
+            return target(variable)
+        return super().__new__(cls)  # pragma: no cover - subclasses define __new__
+
+    @property
+    def variable(self) -> Any:
+        return self.args[0]  # type: ignore[attr-defined]
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"d({printer._print(self.variable)})"
+
+
+class ScalarDifferential(Differential, sympy.Expr):
+    """The differential of a scalar."""
+
+    is_commutative = True
+
+    def __new__(cls, variable: Any):
+        return sympy.Expr.__new__(cls, variable)
+
+
+class MatrixDifferential(Differential, MatrixExpr):
+    """The differential of a matrix or vector: shaped like it."""
+
+    def __new__(cls, variable: Any):
+        return MatrixExpr.__new__(cls, variable)
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[0].shape
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("a differential has no entries")

@@ -268,9 +268,17 @@ class NamesMixin:
         ):
             return None
         wrt = self.peek_name(self.pos + 1, close)
-        if wrt is None or context.is_matrix(wrt):
+        if wrt is None:
             return None
-        self.state.notes.append(f"read {written}'({wrt}) as the derivative d{resolved}/d{wrt}")
+        if context.is_matrix(wrt):
+            # J'(\beta) of a scalar J: its gradient, shaped like beta (denominator layout)
+            if context.is_matrix(resolved):
+                return None
+            self.state.notes.append(
+                f"read {written}'({wrt}) as the gradient of {resolved} with respect to {wrt}"
+            )
+        else:
+            self.state.notes.append(f"read {written}'({wrt}) as the derivative d{resolved}/d{wrt}")
         self.pos = close + 1
         return derivative_symbol(of=resolved, wrt=wrt, context=context)
 
@@ -461,7 +469,7 @@ class NamesMixin:
         builtin = name in FUNCTIONS and not (
             self.context is not None and name in self.context.functions
         )
-        if builtin and name in ("tr", "det"):
+        if builtin and name in ("tr", "trace", "det"):
             if len(arguments) != 1 or primes:
                 raise ValueError(f"{name} takes one matrix")
             if not is_matrix(arguments[0]):

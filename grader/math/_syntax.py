@@ -98,6 +98,7 @@ FUNCTIONS: dict[str, Any] = {
     "max": sympy.Max,
     "min": sympy.Min,
     "tr": sympy.Trace,
+    "trace": sympy.Trace,
     "det": sympy.Determinant,
 }
 

@@ -25,6 +25,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.printing.str import StrPrinter
 
 from grader.math._derivatives import GRADIENT_WORDS
+from grader.math._differentials import gradient_from_differentials
 from grader.math._grammar import Parser, ShapeOnly, Space
 from grader.math._lexer import MathParseError, Token, tokenize
 from grader.math._local_definitions import split_local_definitions
@@ -757,6 +758,9 @@ def _parse_tokens(
                     position=0,
                     text=text,
                 )
+        terms, differential_note = gradient_from_differentials(terms, context, continues=continues)
+        if differential_note is not None:
+            state.notes.append(differential_note)
         terms = _fill_gradient_variables(terms)
         terms = _gradient_variable_from_shape(terms, context)
         terms = _zero_matrices(terms)

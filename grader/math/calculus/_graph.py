@@ -107,14 +107,19 @@ class Graph:
     # derivatives ----------------------------------------------------------
 
     def differentiate(self, expr: Any, wrt: Any) -> Any:
-        """d expr / d wrt with the function rules applied (scalar or matrix ``wrt``)."""
+        """d expr / d wrt with the function rules applied (scalar or matrix ``wrt``).
+
+        The gradient of a scalar by a matrix or vector is taken by the chain
+        rule through its 1x1 forms (:func:`_chain_through_traces`): SymPy's
+        matrix calculus alone returns zero for ``log(1 + exp(y^T X beta))``
+        and cannot take ``(w^T x)^2``."""
         with_rules = self._with_rules(expr)
-        if isinstance(wrt, MatrixSymbol) or isinstance(with_rules, MatrixExpr):
-            result = with_rules.diff(wrt)
-            if isinstance(result, MatrixExpr):
-                result = result.doit()
-            if isinstance(wrt, MatrixSymbol) and isinstance(result, MatrixExpr):
-                result = sp.expand(result)
+        if _is_scalar_by_matrix(with_rules, wrt):
+            result = _chain_through_traces(_scalar_form(with_rules), wrt)
+            if result is None:
+                result = _matrix_diff(with_rules, wrt)
+        elif isinstance(wrt, MatrixSymbol) or isinstance(with_rules, MatrixExpr):
+            result = _matrix_diff(with_rules, wrt)
         else:
             result = sp.diff(with_rules, wrt).doit()
         return self._without_rules(result)
@@ -196,3 +201,79 @@ def _tidy(expr: Any) -> Any:
     if expr.is_Add or any(p.exp.is_negative for p in expr.atoms(sp.Pow)):
         return sp.factor(sp.cancel(expr))
     return expr
+
+
+def _matrix_diff(expr: Any, wrt: Any) -> Any:
+    result = expr.diff(wrt)
+    if isinstance(result, MatrixExpr):
+        result = result.doit()
+    if isinstance(wrt, MatrixSymbol) and isinstance(result, MatrixExpr):
+        result = sp.expand(result)
+    return result
+
+
+def _is_scalar_by_matrix(expr: Any, wrt: Any) -> bool:
+    if not isinstance(wrt, MatrixSymbol) or wrt.shape == (1, 1):
+        return False
+    return not isinstance(expr, MatrixExpr) or expr.shape == (1, 1)
+
+
+def _scalar_form(expr: Any) -> Any:
+    """A 1x1 matrix expression as a scalar one, its 1x1 parts as traces:
+    ``(w^T x)^2`` -> ``tr(w^T x)^2``, ``1/2 (y - X beta)^T (y - X beta)`` ->
+    ``tr(...)``; inside scalar functions too."""
+    if not isinstance(expr, MatrixExpr):
+        if isinstance(expr, sp.Basic) and expr.args and not isinstance(expr, sp.Trace):
+            return expr.func(*[_scalar_form(arg) for arg in expr.args])
+        return expr
+    if expr.shape != (1, 1):
+        return expr
+    if isinstance(expr, sp.MatPow):
+        return sp.Pow(_scalar_form(expr.args[0]), expr.args[1])
+    if isinstance(expr, sp.MatAdd):
+        return sp.Add(*[_scalar_form(arg) for arg in expr.args])
+    if isinstance(expr, sp.MatMul) and all(
+        not isinstance(f, MatrixExpr) or f.shape == (1, 1) for f in expr.args
+    ):
+        return sp.Mul(*[_scalar_form(f) for f in expr.args])
+    return sp.Trace(expr)
+
+
+def _traces_holding(expr: Any, wrt: Any) -> list[Any]:
+    """The outermost traces (1x1 forms read as numbers) in ``expr`` that hold ``wrt``."""
+    found: list[Any] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, sp.Trace):
+            if node.has(wrt) and node not in found:
+                found.append(node)
+            return
+        if getattr(node, "bound_symbols", None):
+            return  # a sum's terms use its index: the chain rule does not reach inside
+        for arg in node.args:
+            visit(arg)
+
+    if isinstance(expr, sp.Basic):
+        visit(expr)
+    return found
+
+
+def _chain_through_traces(scalar: Any, wrt: Any) -> Any | None:
+    """The gradient of a scalar function of traces by the chain rule: SymPy's
+    scalar calculus outside, its matrix calculus for each trace (which
+    differentiates ``tr(u^T W b)`` by a matrix ``W``, not the 1x1 product
+    itself). None when ``wrt`` appears outside the traces."""
+    traces = _traces_holding(scalar, wrt)
+    stand_ins = [sp.Dummy(f"t{i}", real=True) for i in range(len(traces))]
+    outer = scalar.xreplace(dict(zip(traces, stand_ins, strict=True)))
+    if isinstance(outer, sp.Basic) and outer.has(wrt):
+        return None
+    if not traces:
+        return sp.ZeroMatrix(*wrt.shape)
+    back = dict(zip(stand_ins, traces, strict=True))
+    terms = []
+    for trace, stand_in in zip(traces, stand_ins, strict=True):
+        factor = sp.diff(outer, stand_in).doit().xreplace(back)
+        inner_gradient = _matrix_diff(trace, wrt)
+        terms.append(inner_gradient if factor == 1 else factor * inner_gradient)
+    return sp.MatAdd(*terms) if len(terms) > 1 else terms[0]

@@ -243,6 +243,8 @@ class _Walker:
             return _multiply([self.walk(a) for a in expr.args], expr)
         if isinstance(expr, Transpose):
             return _transpose(self.walk(expr.arg))
+        if isinstance(expr, sp.Trace):
+            return _trace(self.walk(expr.arg), expr.arg)
         if isinstance(expr, Inverse):
             return _inverse(self.walk(expr.arg), expr.arg)
         if isinstance(expr, MatPow):
@@ -377,6 +379,14 @@ def _multiply(values: list[Any], expr: Any) -> Any:
 
 def _transpose(value: Any) -> Any:
     return value.T if _is_matrix(value) else value
+
+
+def _trace(value: Any, source: Any) -> Any:
+    if not _is_matrix(value):
+        return value  # the trace of a number is the number
+    if value.shape[0] != value.shape[1]:
+        raise ShapeMismatch(f"{short_plain(source)} is not square, it has no trace")
+    return np.trace(value)
 
 
 def _inverse(value: Any, source: Any) -> Any:

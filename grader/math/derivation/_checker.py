@@ -267,15 +267,19 @@ class Checker:
             return name
         return None
 
-    def defined_quantity_equal_to(self, term: Any) -> str | None:
+    def defined_quantity_equal_to(self, term: Any, *, of_inputs: bool = False) -> str | None:
         """``log L`` where the context defines ``L`` and ``l`` = the log of it: an
         expression of defined quantities equal to another defined quantity is
         that quantity (the student names it their own way). Only for terms
-        built on a defined quantity, so equations in the inputs stay equations."""
+        built on a defined quantity, so equations in the inputs stay equations;
+        ``of_inputs`` lifts that for what is differentiated (``\\nabla_\\beta
+        \\frac12 \\|y - X\\beta\\|^2`` is the gradient of the defined J)."""
         definitions = self.graph.definitions
         try:
             names = {getattr(s, "name", None) for s in free_symbols(term)}
-            if not names & set(definitions) or any(split_quantity(n or "") for n in names):
+            if any(split_quantity(n or "") for n in names):
+                return None
+            if not of_inputs and not names & set(definitions):
                 return None
             mine = self.values_of(term, self.resolver("truth"))
         except (
@@ -334,7 +338,7 @@ class Checker:
         of = inner.name if isinstance(inner, (sp.Symbol, MatrixSymbol)) else plain(inner)
         if not isinstance(inner, (sp.Symbol, MatrixSymbol)) and wrt is not None:
             # d(log L)/dp where log L is the defined l: the derivative of l
-            of = self.defined_quantity_equal_to(inner) or of
+            of = self.defined_quantity_equal_to(inner, of_inputs=True) or of
         quantity = f"d({of})/d({wrt_name})"
         if quantity not in self.references and wrt is not None and not self.knows(of):
             from grader.math._nodes import Gradient

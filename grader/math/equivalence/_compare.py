@@ -7,6 +7,10 @@ from typing import Any
 import sympy as sp
 
 from grader.errors import GraderError
+from grader.math.equivalence._derivatives import (
+    check_gradients_without_variable,
+    with_derivatives_evaluated,
+)
 from grader.math.equivalence._equations import compare_equations
 from grader.math.equivalence._expressions import compare_expressions, compare_malformed
 from grader.math.equivalence._result import NOT_EQUAL, UNDETERMINED, Equivalence, Undetermined
@@ -86,6 +90,9 @@ def equivalent(
                 {"a_kind": side_a.kind, "b_kind": side_b.kind},
                 method="structure",
             )
+        side_a = with_derivatives_evaluated(side_a, "a", context, time_limit)
+        side_b = with_derivatives_evaluated(side_b, "b", context, time_limit)
+        check_gradients_without_variable(side_a, side_b)
         if side_a.kind == "equation":
             return compare_equations(side_a, side_b, context, seed, time_limit)
         return compare_expressions(side_a.expr, side_b.expr, context, seed, time_limit)
