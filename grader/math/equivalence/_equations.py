@@ -96,6 +96,19 @@ def compare_equations(
             {"always_true": which},
         )
 
+    for side, label, other in ((a, "a", b), (b, "b", a)):
+        quantity = _value_claim(side, setup)
+        if quantity is not None and not any(term.has(quantity) for term in other.terms):
+            # grad J = X^T (y - X beta) states what grad J is (here: wrongly); it is
+            # not an equation in beta that happens to solve like the other one
+            return Equivalence(
+                NOT_EQUAL,
+                f"{label} states the value of {quantity}, which is not its value; "
+                "the other is an equation",
+                "different",
+                {"claim": label, "quantity": str(quantity)},
+            )
+
     def compare_fixed(terms: tuple) -> Equivalence:
         fixed_a = Side("equation", terms[:2], a.text)
         fixed_b = Side("equation", terms[2:], b.text)
@@ -255,6 +268,20 @@ def _malformed_equation(which, error, a, b, setup, seed) -> Equivalence:
         "shape_mismatch",
         {"malformed": which, "problem": str(error)},
     )
+
+
+def _value_claim(side: Side, setup: Setup) -> sp.Basic | None:
+    """The quantity an equation gives a value to: one side a quantity the
+    context gives a value (``dJ/dbeta``, ``a2``), the other a non-zero
+    expression without it. ``dJ/dbeta = 0`` is a condition to solve, not a claim."""
+    for quantity, value in (side.terms, side.terms[::-1]):
+        if quantity in setup.definitions and not _is_zero_term(value) and not value.has(quantity):
+            return quantity
+    return None
+
+
+def _is_zero_term(term: sp.Basic) -> bool:
+    return term == 0 or getattr(term, "is_ZeroMatrix", False)
 
 
 def _transpose(term: sp.Basic) -> sp.Basic:
