@@ -30,6 +30,9 @@ _SECTIONS = ("symbols", "functions", "aliases", "definitions", "function_derivat
 
 # "n x (d+1)", "n×p", "n \times p", "3x4": the separator between rows and columns.
 _SHAPE_SEPARATOR = re.compile(r"\s*(?:\u00d7|\\times)\s*|\s+[xX]\s+|(?<=[\d)])[xX](?=[\d(])")
+# A function of these names that the context does not define is the logistic.
+LOGISTIC_NAMES = frozenset({"sigma", "sigmoid", "logistic", "expit"})
+
 # Decorations of a name that mark an estimate or a special value of it:
 # betahat, betatilde, xbar, beta_star (\beta^*), what1 (\hat w_1), beta_OLS.
 _DECORATION_SUFFIX = re.compile(r"^(?P<base>[A-Za-z]+?)(?:hat|tilde|bar|check)(?P<digits>[0-9]*)$")
@@ -320,6 +323,12 @@ class MathContext:
                 raise fail(f"derivative of {written!r} must be an expression (text)", where)
             functions.add(name)
             derivatives[name] = str(text)
+
+        # sigma (sigmoid, logistic) with no formula of its own is the logistic
+        # function, as in every ML text: its derivative is sigma (1 - sigma)
+        for name in LOGISTIC_NAMES & functions:
+            if name not in definitions and name not in derivatives:
+                derivatives[name] = f"{name}(u) (1 - {name}(u))"
 
         ties = _tie_shapes(tie_specs, shapes, scalars, aliases, fail)
 

@@ -295,15 +295,17 @@ SIGMA_DECLARED = {
         (r"\sigma'(z_1)", r"\sigma(z_1)(1 - \sigma(z_1))", SIGMA_DECLARED, "equal"),
         (r"\sigma'(z_1)", r"\sigma(z_1) - \sigma(z_1)^2", SIGMA_DECLARED, "equal"),
         (r"\sigma'(z_1)", r"\sigma(z_1)", SIGMA_DECLARED, "not_equal"),
-        # without the declaration sigma is any function: sigma' is not sigma (1 - sigma)
+        # sigma with no formula is the logistic function: sigma' = sigma (1 - sigma)
         (
             r"\sigma'(z_1)",
             r"\sigma(z_1)(1 - \sigma(z_1))",
             {"symbols": {"sigma": "function"}},
-            "not_equal",
+            "equal",
         ),
+        # any other function without a declaration is any function: f' is not f (1 - f)
+        (r"f'(z_1)", r"f(z_1)(1 - f(z_1))", {"symbols": {"f": "function"}}, "not_equal"),
     ],
-    ids=["declared", "declared-expanded", "declared-wrong", "undeclared"],
+    ids=["declared", "declared-expanded", "declared-wrong", "sigma", "other"],
 )
 def test_function_derivatives_from_the_context(a, b, context, verdict):
     assert equivalent(a, b, context).verdict == verdict

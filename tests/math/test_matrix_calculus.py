@@ -507,12 +507,12 @@ def test_a_gradient_of_a_loss_in_sums_is_never_guessed(student: str) -> None:
 @pytest.mark.parametrize(
     ("context", "verdict"),
     [
-        ({"symbols": {"z": "scalar"}, "functions": ["sigma"]}, "undetermined"),
+        ({"symbols": {"z": "scalar"}, "functions": ["g"]}, "undetermined"),
         (
             {
                 "symbols": {"z": "scalar"},
-                "functions": ["sigma"],
-                "function_derivatives": {"sigma": "sigma(u) (1 - sigma(u))"},
+                "functions": ["g"],
+                "function_derivatives": {"g": "g(u) (1 - g(u))"},
             },
             "equal",
         ),
@@ -522,5 +522,5 @@ def test_a_gradient_of_a_loss_in_sums_is_never_guessed(student: str) -> None:
 def test_a_gradient_needing_an_unknown_functions_derivative_is_undetermined(
     context: dict, verdict: str
 ) -> None:
-    result = equivalent(r"\frac{d}{dz}\sigma(z)", r"\sigma(z) - \sigma(z)^2", context)
+    result = equivalent(r"\frac{d}{dz}g(z)", r"g(z) - g(z)^2", context)
     assert result.verdict == verdict, result.reason
