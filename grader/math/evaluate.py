@@ -49,9 +49,13 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from grader.math._indexed import IndexedSum, value_batched
 
 __all__ = [
+    "ABSORBED",
+    "DivisionByZero",
     "Evaluator",
     "EvaluationError",
+    "MatrixDivision",
     "ShapeError",
+    "ShapeMismatch",
     "Unsupported",
     "choose_sizes",
     "format_shape",
@@ -62,19 +66,55 @@ __all__ = [
 # activations), negative values tell |x| from x, values above 1 keep log(x - 1).
 _SCALAR_RANGES = ((0.05, 0.95), (-2.5, 2.5), (1.1, 3.5), (-3.0, -0.1))
 _CONDITION_LIMIT = 1e8  # random square matrices above this are too close to singular
+# Precision safety: a value whose magnitude leaves this range (or a term of a
+# sum smaller than ABSORBED times the sum's largest term) cannot be compared in
+# floating point; the point is dropped, never counted as agreement.
+_SMALLEST = np.finfo(float).tiny * 2**52  # below this a non-zero result is (near) subnormal
+_LARGEST = 1e300
+ABSORBED = 1e-12  # a term this much smaller than the largest one vanishes in the sum
 _MAX_NODES = 20_000  # an expression tree bigger than this is not evaluated
 
 
 class EvaluationError(Exception):
-    """The expression cannot be evaluated numerically (see subclasses)."""
+    """The expression cannot be evaluated numerically (see subclasses).
+
+    The one error hierarchy of the math engine's numbers (equivalence and
+    derivation checking alike)::
+
+        EvaluationError            the grader cannot evaluate it ("unsupported")
+        +-- Unsupported            a construct the evaluator does not know
+        +-- DivisionByZero         the expression divides by zero (1/0)
+        +-- ShapeError             not well formed: shapes do not fit (the student's mistake)
+            +-- MatrixDivision     division by a matrix
+    """
+
+    kind = "unsupported"
 
 
 class ShapeError(EvaluationError):
     """The expression is not well formed: a product, sum or inverse whose shapes do not fit."""
 
+    kind = "shape_mismatch"
+
+
+# The derivation checker's name for the same error.
+ShapeMismatch = ShapeError
+
+
+class MatrixDivision(ShapeError):
+    """Division by a matrix (which is not an operation)."""
+
+    kind = "matrix_division"
+
 
 class Unsupported(EvaluationError):
     """A construct the numeric evaluator does not know (left to the symbolic step)."""
+
+
+class DivisionByZero(EvaluationError):
+    """The expression divides by zero everywhere (``1/0``): it has no value to compare."""
+
+    kind = "division_by_zero"
 
 
 # --------------------------------------------------------------------------- sizes
@@ -303,6 +343,14 @@ class Evaluator:
         # Per point, the largest condition number of a matrix inverted: rounding
         # errors grow with it, so comparisons allow for it.
         self.condition = np.ones(self.points)
+        # Per point, why it was dropped (besides leaving a domain): the values
+        # were too large or too small for floats (overflow, underflow, a term
+        # absorbed by a sum), or a denominator was exactly zero.
+        self.imprecise = np.zeros(self.points, dtype=bool)
+        self.divided_by_zero = np.zeros(self.points, dtype=bool)
+        # Points where a sum cancelled down to rounding noise: a tiny term there
+        # may be that noise, not a real quantity, so it is not "absorbed".
+        self._cancelled = np.zeros(self.points, dtype=bool)
 
     # -- public
 
@@ -320,6 +368,28 @@ class Evaluator:
 
     def invalidate(self, bad: np.ndarray) -> None:
         self.valid &= ~bad
+
+    def lose_precision(self, bad: np.ndarray) -> None:
+        """Drop points whose values floats cannot carry (see :data:`ABSORBED`)."""
+        self.valid &= ~bad
+        self.imprecise |= bad
+
+    def divide_by_zero(self, bad: np.ndarray) -> None:
+        self.valid &= ~bad
+        self.divided_by_zero |= bad
+
+    def _check_range(self, result: np.ndarray, *inputs: np.ndarray) -> None:
+        """Overflow (a finite input, an infinite or NaN result) or underflow (a
+        non-zero result that is zero or subnormal while its inputs were not
+        zero) loses the point."""
+        size = _magnitude(result)
+        finite_inputs = np.logical_and.reduce([np.isfinite(_magnitude(v)) for v in inputs])
+        nonzero_inputs = np.logical_and.reduce([_magnitude(v) > 0 for v in inputs])
+        overflow = finite_inputs & ~(size <= _LARGEST)
+        underflow = nonzero_inputs & (size < _SMALLEST)
+        bad = overflow | underflow
+        if bad.any():
+            self.lose_precision(bad)
 
     # -- the walk
 
@@ -406,12 +476,18 @@ class Evaluator:
         raise Unsupported(f"cannot evaluate {type(expr).__name__} numerically")
 
     def _number(self, expr: sp.Number) -> np.ndarray:
-        if expr.is_infinite or expr is sp.S.NaN or expr is sp.S.ComplexInfinity:
+        if expr is sp.S.ComplexInfinity or expr is sp.S.NaN:
+            # SymPy's value of 1/0 (zoo) and 0/0 (nan)
+            raise DivisionByZero("division by zero")
+        if expr.is_infinite:
             raise EvaluationError(f"the expression contains {expr}")
         try:
             value = float(expr)
         except (OverflowError, TypeError, ValueError):
             value = math.inf
+        if not (abs(value) <= _LARGEST) or (expr != 0 and abs(value) < _SMALLEST):
+            # 10^{400}, 10^{-400}: not a float; every point is lost
+            self.lose_precision(np.ones(self.points, dtype=bool))
         return self._scalar_constant(value)
 
     def _draw(self, key: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -487,10 +563,13 @@ class Evaluator:
         scalar = None
         matrix = None
         matrix_expr: list[sp.Basic] = []
+        scalars: list[np.ndarray] = []
         for factor in factors:
             value = self._eval(factor)
             if value.ndim == 1:
-                scalar = value if scalar is None else scalar * value
+                scalars.append(value)
+                with np.errstate(all="ignore"):
+                    scalar = value if scalar is None else scalar * value
                 continue
             if matrix is None:
                 matrix = value
@@ -509,29 +588,58 @@ class Evaluator:
                 )
             matrix_expr.append(factor)
         if matrix is None:
-            return scalar if scalar is not None else self._scalar_constant(1.0)
+            if scalar is None:
+                return self._scalar_constant(1.0)
+            self._check_range(scalar, *scalars)
+            return scalar
         if scalar is not None:
             matrix = scalar[:, None, None] * matrix
+        self._check_range(matrix)
         return matrix
 
     def _sum(self, terms: tuple[sp.Basic, ...]) -> np.ndarray:
         values = [self._eval(t) for t in terms]
         shapes = {v.shape[1:] if v.ndim == 3 else () for v in values}
         if len(shapes) == 1:
-            return np.sum(values, axis=0) if len(values) > 2 else _add(values)
+            with np.errstate(all="ignore"):
+                total = np.sum(values, axis=0) if len(values) > 2 else _add(values)
+            self._check_sum(values, total)
+            return total
         if shapes <= {(), (1, 1)}:  # scalars and 1x1 matrices add as scalars
-            return _add([v[:, 0, 0] if v.ndim == 3 else v for v in values])
+            values = [v[:, 0, 0] if v.ndim == 3 else v for v in values]
+            with np.errstate(all="ignore"):
+                total = _add(values)
+            self._check_sum(values, total)
+            return total
         described = ", ".join(
             f"{_show(t)} ({format_shape(_shape_of(t, v)) if v.ndim == 3 else 'scalar'})"
             for t, v in zip(terms, values, strict=True)
         )
         raise ShapeError(f"terms of different shapes are added: {described}")
 
+    def _check_sum(self, values: list[np.ndarray], total: np.ndarray) -> None:
+        """A non-zero term far below the float resolution of the sum it is added
+        to (``y + e^{-40}``) changes nothing: the point cannot tell the sum with
+        it from the sum without it, and is lost. A sum that cancels down to
+        rounding noise marks its points, where a tiny term may be that noise."""
+        sizes = [_magnitude(v) for v in values]
+        largest = np.maximum.reduce(sizes)
+        self._check_range(total, *[largest])
+        absorbed = np.zeros(self.points, dtype=bool)
+        for size in sizes:
+            absorbed |= (size > 0) & (size < ABSORBED * largest)
+        absorbed &= ~self._cancelled
+        if absorbed.any():
+            self.lose_precision(absorbed)
+        self._cancelled |= (_magnitude(total) <= 1e-13 * largest) & (largest > 0)
+
     def _inverse(self, arg: sp.Basic, value: np.ndarray) -> np.ndarray:
         if value.ndim == 1:
-            self.invalidate(value == 0)
+            self.divide_by_zero(value == 0)
             with np.errstate(all="ignore"):
-                return 1 / value
+                result = 1 / value
+            self._check_range(result, value)
+            return result
         if value.shape[1] != value.shape[2]:
             raise ShapeError(
                 f"{_show(arg)} is {format_shape(_shape_of(arg, value))}, not square, "
@@ -577,17 +685,19 @@ class Evaluator:
         if exponent_expr.is_Integer:
             power = int(exponent_expr)
             if power < 0:
-                self.invalidate(base == 0)
+                self.divide_by_zero(base == 0)
             with np.errstate(all="ignore"):
-                if abs(power) <= 64:
-                    return base**power
-                return np.power(base, float(power))
+                result = base**power if abs(power) <= 64 else np.power(base, float(power))
+            self._check_range(result, base)
+            return result
         exponent = self._scalar(exponent_expr, expr)
-        # A non-integer power is real only for a positive base (principal branch).
-        self.invalidate(~_real_positive(base, allow_zero=True))
-        self.invalidate((base == 0) & (exponent.real <= 0))
+        # A negative (or complex) base takes the principal complex value, which is
+        # compared like any other: (a^b)^c is not a^{bc}, sqrt(x^2) is not x.
+        self.divide_by_zero((base == 0) & (exponent.real <= 0))
         with np.errstate(all="ignore"):
-            return np.power(base, exponent)
+            result = np.power(base, exponent)
+        self._check_range(result, base, exponent)
+        return result
 
     def _builtin(self, expr: sp.Function) -> np.ndarray:
         func, domain = _BUILTINS[type(expr)]
@@ -603,7 +713,12 @@ class Evaluator:
             bad = ~domain(arg)
             self.invalidate(bad if arg.ndim == 1 else bad.any(axis=(1, 2)))
         with np.errstate(all="ignore"):
-            return func(arg).astype(complex)
+            result = func(arg).astype(complex)
+        if type(expr) in _CAN_OVERFLOW:
+            self._check_range(result, arg)
+        else:
+            self._check_range(result)
+        return result
 
     def _function_for(self, name: str) -> NumericFunction:
         known = self.functions.get(name)
@@ -669,6 +784,19 @@ class Evaluator:
             with np.errstate(all="ignore"):
                 return function.derivative(self._eval(expr.point[0]))
         raise Unsupported(f"cannot evaluate {expr} numerically")
+
+
+# Functions whose value leaves the float range for an argument of moderate size
+# (exp(-800) underflows to 0, exp(800) overflows).
+_CAN_OVERFLOW = frozenset({sp.exp, sp.sinh, sp.cosh})
+
+
+def _magnitude(value: np.ndarray) -> np.ndarray:
+    """Per point, the largest absolute entry (a scalar's absolute value)."""
+    size = np.abs(value)
+    if size.ndim == 3:
+        return size.max(axis=(1, 2))
+    return size
 
 
 def _add(values: list[np.ndarray]) -> np.ndarray:

@@ -19,6 +19,7 @@ from grader.math.equivalence._numeric import (
     all_close,
     as_comparable,
     evaluate_side,
+    comparable_points,
     finite_points,
     is_gradient,
     numeric_setup,
@@ -63,7 +64,7 @@ def compare_equations(
         return _malformed_equation(which, error.error, a, b, setup, seed)
     except EvaluationError as error:
         return symbolic_equations_or_undetermined(a, b, time_limit, str(error))
-    R1, R2, valid = residuals
+    R1, R2, valid, evaluator = residuals
     if R1.ndim == 3 and R1.shape[1:] == R2.shape[2:0:-1] and R1.shape[1] != R1.shape[2]:
         # X^T X beta = X^T y and beta^T X^T X = y^T X: one is the other transposed
         transposed = Side("equation", tuple(_transpose(term) for term in b.terms), b.text)
@@ -80,9 +81,12 @@ def compare_equations(
             {"a_shape": s1, "b_shape": s2},
         )
     if valid.sum() < MIN_VALID_POINTS:
-        return symbolic_equations_or_undetermined(
-            a, b, time_limit, "domain problems: too few random points inside the domains"
-        )
+        why = "domain problems: too few random points inside the domains"
+        if evaluator.divided_by_zero.all():
+            why = "division by zero"
+        elif evaluator.imprecise.any() or evaluator.valid.sum() >= MIN_VALID_POINTS:
+            why = "values too large/small to compare in floating point"
+        return symbolic_equations_or_undetermined(a, b, time_limit, why)
     zero1 = _all_zero(R1[valid])
     zero2 = _all_zero(R2[valid])
     if zero1 or zero2:
@@ -229,6 +233,7 @@ def _residual_values(
 ):
     evaluator = setup.evaluator(points=points, seed=seed, tile=tile, overrides=overrides)
     residuals = []
+    comparable = np.ones(evaluator.points, dtype=bool)
     for label, lhs, rhs in (("1", l1, r1), ("2", l2, r2)):
         lv = evaluate_side(evaluator, lhs, f"l{label}")
         rv = evaluate_side(evaluator, rhs, f"r{label}")
@@ -247,9 +252,10 @@ def _residual_values(
                 ),
             )
         residuals.append(lv - rv)
+        comparable &= comparable_points(lv, rv)
     R1, R2 = residuals
-    valid = evaluator.valid & finite_points(R1) & finite_points(R2)
-    return R1, R2, valid
+    valid = evaluator.valid & finite_points(R1) & finite_points(R2) & comparable
+    return R1, R2, valid, evaluator
 
 
 def _malformed_equation(which, error, a, b, setup, seed) -> Equivalence:
@@ -334,7 +340,7 @@ def _compare_by_solution(unknown, l1, r1, l2, r2, setup: Setup, seed: int) -> Eq
         samples.append(probe)
         # all samples in one evaluation: the other symbols repeat across the copies
         copies = len(samples)
-        R1, R2, ok = _residual_values(
+        R1, R2, ok, _ = _residual_values(
             l1,
             r1,
             l2,
@@ -420,7 +426,7 @@ def _solution_outside_domain(
     vs ``x + 1 = 2``: x = 1 is a 0/0): that equation has no solution there."""
     solution = solutions[0].reshape(shape)
     try:
-        R1, R2, _ = _residual_values(*sides, setup, seed, {unknown: solution}, shape[0])
+        R1, R2, _, _ = _residual_values(*sides, setup, seed, {unknown: solution}, shape[0])
     except (EvaluationError, SideShapeError):
         return None
     bad1 = ~finite_points(R1)
@@ -445,7 +451,7 @@ def _solution_of_one_only(
     index = 0 if solutions[0] is not None else 1
     solution = solutions[index].reshape(shape)
     try:
-        R1, R2, ok = _residual_values(*sides, setup, seed, {unknown: solution}, shape[0])
+        R1, R2, ok, _ = _residual_values(*sides, setup, seed, {unknown: solution}, shape[0])
     except (EvaluationError, SideShapeError):
         return None
     other = _flat(R2 if index == 0 else R1)

@@ -20,16 +20,25 @@ from grader.math.equivalence._numeric import (
     Setup,
     SideShapeError,
     as_comparable,
+    comparable_points,
     evaluate_pair,
     finite_points,
     numeric_setup,
     relative_gap,
     shape_text,
+    too_few_points_reason,
 )
 from grader.math.equivalence._result import EQUAL, NOT_EQUAL, Equivalence, undetermined
 from grader.math.equivalence._sides import Side
 from grader.math.equivalence._symbolic import symbolic_or_undetermined
-from grader.math.evaluate import EvaluationError, Evaluator, ShapeError, Unsupported, choose_sizes
+from grader.math.evaluate import (
+    DivisionByZero,
+    EvaluationError,
+    Evaluator,
+    ShapeError,
+    Unsupported,
+    choose_sizes,
+)
 
 
 def compare_expressions(
@@ -44,6 +53,9 @@ def compare_expressions(
         values = evaluate_pair(a, b, setup, seed, FIRST_POINTS, 0)
     except SideShapeError as error:
         return _malformed(error, a, b, setup, seed)
+    except DivisionByZero as error:
+        # 1/0 has no value: neither equal nor different to anything
+        raise undetermined(f"{error} in the expression", bad_input=True) from None
     except Unsupported as error:
         return symbolic_or_undetermined(a, b, context, time_limit, f"{error}")
     except EvaluationError as error:
@@ -57,27 +69,23 @@ def compare_expressions(
             "shape_mismatch",
             {"a_shape": shape_a, "b_shape": shape_b},
         )
-    valid = values.valid & finite_points(va) & finite_points(vb)
+    valid = values.valid & finite_points(va) & finite_points(vb) & comparable_points(va, vb)
     if valid.sum() < MIN_VALID_POINTS:
         try:
             values = evaluate_pair(a, b, setup, seed, RETRY_POINTS, 1)
         except (EvaluationError, SideShapeError) as error:  # pragma: no cover - same tree
             return symbolic_or_undetermined(a, b, context, time_limit, str(error))
         va, vb = as_comparable(values.a), as_comparable(values.b)
-        valid = values.valid & finite_points(va) & finite_points(vb)
+        valid = values.valid & finite_points(va) & finite_points(vb) & comparable_points(va, vb)
     if valid.sum() < MIN_VALID_POINTS:
         if _constant_overflow(a) or _constant_overflow(b):
             raise undetermined(
                 "a number in the expression is too large to evaluate", bad_input=True
             )
-        return symbolic_or_undetermined(
-            a,
-            b,
-            context,
-            time_limit,
-            f"domain problems: only {int(valid.sum())} of {valid.size} random points were "
-            "inside both expressions' domains",
-        )
+        why = too_few_points_reason(values, valid)
+        if why == "division by zero":  # no value anywhere: SymPy's zoo - zoo proves nothing
+            raise undetermined("division by zero in the expression", bad_input=True)
+        return symbolic_or_undetermined(a, b, context, time_limit, why)
     gap = relative_gap(va[valid], vb[valid])
     apart = gap > APART
     # rounding grows with the condition of inverted matrices: allow for it (capped)

@@ -222,6 +222,36 @@ def finite_points(value: np.ndarray) -> np.ndarray:
     return np.isfinite(value).all(axis=(1, 2))
 
 
+# Values this small (at every entry) cannot be compared with the absolute floor
+# that rounding noise needs: 1e-20 x and 0 would look equal.
+TOO_SMALL = 1e-6
+
+
+def comparable_points(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Points where the values are large enough to compare: both exactly zero,
+    or one of them at least :data:`TOO_SMALL` somewhere."""
+    size = np.maximum(np.abs(x).max(axis=(1, 2)), np.abs(y).max(axis=(1, 2)))
+    return (size == 0) | (size >= TOO_SMALL)
+
+
+def too_few_points_reason(values: Values, valid: np.ndarray) -> str:
+    """Why fewer than :data:`MIN_VALID_POINTS` points can be compared."""
+    evaluator = values.evaluator
+    kept = f"only {int(valid.sum())} of {valid.size} random points"
+    if evaluator.divided_by_zero.all():
+        return "division by zero"
+    if evaluator.imprecise.any() or not comparable_points(
+        as_comparable(values.a), as_comparable(values.b)
+    ).all():
+        return (
+            f"values too large/small to compare in floating point ({kept} could be compared: "
+            "overflow, underflow or a term too small to change a sum)"
+        )
+    if evaluator.divided_by_zero.any():
+        return f"division by zero: {kept} were inside both expressions' domains"
+    return f"domain problems: {kept} were inside both expressions' domains"
+
+
 def relative_gap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Per point: the largest entry difference over the largest entry size (at least 1)."""
     scale = np.maximum(np.abs(x).max(axis=(1, 2)), np.abs(y).max(axis=(1, 2)))

@@ -30,7 +30,11 @@ def _symbolic_difference_is_zero(a: sp.Basic, b: sp.Basic, definitions: dict) ->
         if isinstance(simplified, sp.MatrixBase) and all(e == 0 for e in simplified):
             return True
         return None
+    if difference.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return None  # 1/0 - 1/0 is no number: neither zero nor non-zero
     simplified = sp.simplify(difference)
+    if simplified.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return None
     if simplified == 0:
         return True
     if simplified.is_number and simplified.is_zero is False:
