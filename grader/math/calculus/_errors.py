@@ -1,26 +1,26 @@
-"""What cannot be evaluated, and why: the student's mistakes (shapes that do not
-agree, division by a matrix) apart from the grader's limits."""
+"""What cannot be evaluated, and why: the one error hierarchy of the math
+engine's numbers lives in :mod:`grader.math.evaluate` (``EvaluationError``,
+``ShapeMismatch``, ``MatrixDivision``, ...); this module re-exports it for the
+derivation checker and keeps the parse errors that are the student's mistake."""
 
 from __future__ import annotations
 
+from grader.math.evaluate import (
+    DivisionByZero,
+    EvaluationError,
+    MatrixDivision,
+    ShapeMismatch,
+    Unsupported,
+)
 
-class EvaluationError(Exception):
-    """An expression cannot be turned into a number (unknown construct, domain)."""
-
-    kind = "unsupported"
-
-
-class ShapeMismatch(EvaluationError):
-    """Matrix shapes do not agree (a product, a sum, an inverse of a non-square matrix)."""
-
-    kind = "shape_mismatch"
-
-
-class MatrixDivision(EvaluationError):
-    """Division by a matrix (which is not an operation)."""
-
-    kind = "matrix_division"
-
+__all__ = [
+    "MEANINGLESS_PARSE_ERRORS",
+    "DivisionByZero",
+    "EvaluationError",
+    "MatrixDivision",
+    "ShapeMismatch",
+    "Unsupported",
+]
 
 # Parse errors that are the student's mistake, not the reader's: the line is
 # read, and it is meaningless. The parser's reason starts with the key; the
