@@ -269,11 +269,76 @@ def random_smooth_function(name: str, seed: int = 0) -> NumericFunction:
 
 
 def logistic_function(seed: int = 0, name: str = "") -> NumericFunction:
-    """A logistic curve ``1 / (1 + exp(-(u + c)))`` with a random shift: every
-    solution of ``f' = f (1 - f)`` between 0 and 1 looks like this, so it is
-    used for functions whose declared derivative is ``f (1 - f)`` (sigma)."""
-    rng = np.random.default_rng([seed, zlib.crc32(name.encode()), 37])
-    return _logistic(float(rng.uniform(-0.5, 0.5)))
+    """The logistic function ``1 / (1 + exp(-u))``, for functions whose declared
+    derivative is ``f (1 - f)`` (sigma). Exactly it, not a shifted stand-in:
+    true identities of the sigmoid (``sigma(-z) = 1 - sigma(z)``) stay true."""
+    return _LOGISTIC
+
+
+_LOGISTIC = _logistic(0.0)
+
+
+def draw_scalar(rng: np.random.Generator) -> float:
+    """One scalar drawn by the sampling policy (a range chosen at random from
+    :data:`_SCALAR_RANGES`: values in (0, 1), negative, positive, above 1)."""
+    low, high = _SCALAR_RANGES[int(rng.integers(0, len(_SCALAR_RANGES)))]
+    return float(rng.uniform(low, high))
+
+
+def draw_scalars(name: str, points: int, seed: int = 0, draw: int = 0) -> np.ndarray:
+    """``points`` values of the scalar ``name`` by the sampling policy (complex
+    dtype, read-only), the same for the same ``(seed, draw, name)``."""
+    return _draw_scalars(seed, draw, name, points)
+
+
+def draw_matrix(key: str, shape: tuple[int, ...], seed: int = 0, draw: int = 0) -> np.ndarray:
+    """Standard-normal entries for a matrix symbol (complex dtype, read-only)."""
+    return _draw_values(seed, draw, key, shape)
+
+
+@lru_cache(maxsize=128)
+def defined_function(name: str, body: sp.Basic, seed: int = 0) -> NumericFunction:
+    """A function the context defines by a formula in one variable
+    (``sigma: 1 / (1 + exp(-u))``): evaluated by that formula, its derivative
+    by SymPy's derivative of it."""
+    variables = sorted(body.free_symbols, key=str)
+    if len(variables) > 1:
+        raise EvaluationError(
+            f"the definition of the function {name} uses more than one variable: {body}"
+        )
+    if not variables:
+        constant = body
+
+        def value(u: np.ndarray) -> np.ndarray:
+            return Evaluator(points=u.shape[0], seed=seed).evaluate(constant)
+
+        return NumericFunction(value, lambda u: np.zeros_like(u))
+    (variable,) = variables
+    derivative = sp.diff(body, variable)
+
+    def at(expr: sp.Basic, u: np.ndarray) -> np.ndarray:
+        return Evaluator(points=u.shape[0], seed=seed, overrides={variable: u}).evaluate(expr)
+
+    return NumericFunction(lambda u: at(body, u), lambda u: at(derivative, u))
+
+
+@lru_cache(maxsize=128)
+def function_with_derivative(name: str, derivative: sp.Lambda, seed: int = 0) -> NumericFunction:
+    """A function whose declared derivative is ``f (1 - f)`` is the logistic
+    function; any other declared derivative is used for ``f'`` while ``f``
+    stays a random smooth function."""
+    (variable,) = derivative.variables
+    f = sp.Function(name)
+    body = derivative.expr
+    if sp.simplify(body - f(variable) * (1 - f(variable))) == 0:
+        return logistic_function(seed, name)
+    base = random_smooth_function(name, seed)
+
+    def deriv(u: np.ndarray) -> np.ndarray:
+        evaluator = Evaluator(points=u.shape[0], seed=seed, overrides={variable: u})
+        return evaluator.evaluate(body)
+
+    return NumericFunction(base.value, deriv)
 
 
 def _real_positive(z: np.ndarray, *, allow_zero: bool = False) -> np.ndarray:
@@ -333,6 +398,14 @@ class Evaluator:
     # Unevaluated nodes (a student's gradient of J) that both sides share: they
     # are unknown quantities, given random values like symbols.
     opaque: frozenset = frozenset()
+    # For a caller that knows more names than the context (the derivation
+    # checker's derivative quantities): ``resolve(symbol)`` gives an expression
+    # evaluated in the symbol's place, or None ("no value for it": an error,
+    # not a random value). Without it, free symbols get random values.
+    resolve: Callable[[sp.Basic], sp.Basic | None] | None = None
+    # ``fallback(node)`` gives the value of a node the evaluator does not know
+    # (a gradient taken numerically), or None.
+    fallback: Callable[[sp.Basic], np.ndarray | None] | None = None
     valid: np.ndarray = field(init=False)
     _cache: dict[sp.Basic, np.ndarray] = field(init=False, default_factory=dict)
     _nodes: int = field(init=False, default=0)
@@ -417,6 +490,10 @@ class Evaluator:
                 dims = (self.points, self.size(shape[0]), self.size(shape[1]))
                 return self._draw(f"Q:{sp.srepr(expr)}", dims)
             return self._scalars(f"Q:{sp.srepr(expr)}")
+        if self.fallback is not None and not expr.is_Atom:
+            found = self.fallback(expr)
+            if found is not None:
+                return found
         if expr.is_Number:
             return self._number(expr)
         if isinstance(expr, MatrixSymbol):
@@ -512,7 +589,21 @@ class Evaluator:
                 return self._eval(definition)
             finally:
                 self._defining.discard(symbol)
+        if self.resolve is not None:
+            return self._resolved(symbol)
         return self._scalars(symbol.name)
+
+    def _resolved(self, symbol: sp.Basic) -> np.ndarray:
+        if symbol in self._defining:
+            raise EvaluationError(f"the value of {symbol} refers to itself")
+        replacement = self.resolve(symbol)
+        if replacement is None:
+            raise EvaluationError(f"no value for {symbol}")
+        self._defining.add(symbol)
+        try:
+            return self._eval(replacement)
+        finally:
+            self._defining.discard(symbol)
 
     def _matrix_symbol(self, symbol: MatrixSymbol) -> np.ndarray:
         definition = self.definitions.get(symbol)
@@ -522,6 +613,8 @@ class Evaluator:
                 return self._eval(definition)
             finally:
                 self._defining.discard(symbol)
+        if self.resolve is not None:
+            return self._resolved(symbol)
         rows, cols = self.size(symbol.shape[0]), self.size(symbol.shape[1])
         return self._draw(f"M:{symbol.name}", (self.points, rows, cols))
 
@@ -679,6 +772,8 @@ class Evaluator:
             base = self._eval(expr.base)
         if base.ndim == 3:
             if base.shape[1:] != (1, 1):
+                if expr.exp.is_number and expr.exp.is_negative and not isinstance(expr, MatPow):
+                    raise MatrixDivision(f"division by the matrix {_show(expr.base)}")
                 return self._matrix_power(sp.MatPow(expr.base, expr.exp))
             base = base[:, 0, 0]
         exponent_expr = expr.exp

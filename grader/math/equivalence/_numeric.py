@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -13,13 +12,13 @@ import sympy as sp
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from grader.math.evaluate import (
-    EvaluationError,
     Evaluator,
     NumericFunction,
     ShapeError,
     choose_sizes,
+    defined_function,
     format_shape,
-    logistic_function,
+    function_with_derivative,
 )
 
 MIN_VALID_POINTS = 3
@@ -72,13 +71,13 @@ def numeric_setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> Setup:
         declared_functions = set(getattr(context, "functions", ()) or ())
         for name, expr in getattr(context, "definitions", {}).items():
             if name in declared_functions:  # sigma: 1 / (1 + exp(-u))
-                functions[name] = _defined_function(name, expr, seed)
+                functions[name] = defined_function(name, expr, seed)
                 continue
             symbol = context.symbol(name) if hasattr(context, "symbol") else sp.Symbol(name)
             definitions[symbol] = expr
         for name, derivative in getattr(context, "function_derivatives", {}).items():
             if name not in functions:
-                functions[name] = _function_with_derivative(name, derivative, seed)
+                functions[name] = function_with_derivative(name, derivative, seed)
     exprs = list(exprs)
     if context is not None and getattr(context, "definition_sources", None):
         # the partials the answer or a definition (delta2: dL/dz2) names
@@ -133,53 +132,6 @@ def _reference_partials(
 
 def is_gradient(expr: sp.Basic) -> bool:
     return type(expr).__name__ in ("ScalarGradient", "MatrixGradient")
-
-
-@lru_cache(maxsize=128)
-def _defined_function(name: str, body: sp.Basic, seed: int) -> NumericFunction:
-    """A function the context defines by a formula in one variable
-    (``sigma: 1 / (1 + exp(-u))``): evaluated by that formula, its derivative
-    by SymPy's derivative of it."""
-    variables = sorted(body.free_symbols, key=str)
-    if len(variables) > 1:
-        raise EvaluationError(
-            f"the definition of the function {name} uses more than one variable: {body}"
-        )
-    if not variables:
-        constant = body
-
-        def value(u: np.ndarray) -> np.ndarray:
-            return Evaluator(points=u.shape[0], seed=seed).evaluate(constant)
-
-        return NumericFunction(value, lambda u: np.zeros_like(u))
-    (variable,) = variables
-    derivative = sp.diff(body, variable)
-
-    def at(expr: sp.Basic, u: np.ndarray) -> np.ndarray:
-        return Evaluator(points=u.shape[0], seed=seed, overrides={variable: u}).evaluate(expr)
-
-    return NumericFunction(lambda u: at(body, u), lambda u: at(derivative, u))
-
-
-@lru_cache(maxsize=128)
-def _function_with_derivative(name: str, derivative: sp.Lambda, seed: int) -> NumericFunction:
-    """A function whose declared derivative is ``f (1 - f)`` is evaluated as a logistic
-    curve (the ODE's solutions); any other declared derivative is used for ``f'``
-    while ``f`` stays a random smooth function."""
-    (variable,) = derivative.variables
-    f = sp.Function(name)
-    body = derivative.expr
-    if sp.simplify(body - f(variable) * (1 - f(variable))) == 0:
-        return logistic_function(seed, name)
-    from grader.math.evaluate import random_smooth_function
-
-    base = random_smooth_function(name, seed)
-
-    def deriv(u: np.ndarray) -> np.ndarray:
-        evaluator = Evaluator(points=u.shape[0], seed=seed, overrides={variable: u})
-        return evaluator.evaluate(body)
-
-    return NumericFunction(base.value, deriv)
 
 
 @dataclass
