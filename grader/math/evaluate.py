@@ -456,11 +456,15 @@ class Evaluator:
         non-zero result that is zero or subnormal while its inputs were not
         zero) loses the point."""
         size = _magnitude(result)
-        finite_inputs = np.logical_and.reduce([np.isfinite(_magnitude(v)) for v in inputs])
-        nonzero_inputs = np.logical_and.reduce([_magnitude(v) > 0 for v in inputs])
-        overflow = finite_inputs & ~(size <= _LARGEST)
-        underflow = nonzero_inputs & (size < _SMALLEST)
-        bad = overflow | underflow
+        overflow = ~(size <= _LARGEST)
+        for value in inputs:
+            overflow &= np.isfinite(_magnitude(value))
+        bad = overflow
+        if inputs:  # without inputs, a zero result is not known to be an underflow
+            underflow = size < _SMALLEST
+            for value in inputs:
+                underflow &= _magnitude(value) > 0
+            bad = overflow | underflow
         if bad.any():
             self.lose_precision(bad)
 
@@ -717,7 +721,7 @@ class Evaluator:
         rounding noise marks its points, where a tiny term may be that noise."""
         sizes = [_magnitude(v) for v in values]
         largest = np.maximum.reduce(sizes)
-        self._check_range(total, *[largest])
+        self._check_range(total)  # overflow only: a sum that cancels to 0 is exact
         absorbed = np.zeros(self.points, dtype=bool)
         for size in sizes:
             absorbed |= (size > 0) & (size < ABSORBED * largest)

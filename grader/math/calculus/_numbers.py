@@ -1,5 +1,16 @@
 """Numbers for expressions over a graph at a few random points (and gradients of
-a student's own expression by the complex step)."""
+a student's own expression by the complex step).
+
+The glue between a :class:`Graph` and the math engine's one numeric evaluator
+(:class:`grader.math.evaluate.Evaluator`): the graph's inputs are drawn by its
+sampling policy (signed scalars, values in (0, 1), standard-normal matrices of
+concrete, distinct sizes), intermediate names take the values their
+definitions give, and only points where every definition has a value (inside
+its domain, no overflow or underflow) are kept. An expression is evaluated at
+one point by the same evaluator, with two hooks: names the graph does not
+have (derivative quantities) are resolved by the caller, and gradients are
+taken numerically here.
+"""
 
 from __future__ import annotations
 
@@ -11,99 +22,168 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from sympy.core.function import AppliedUndef, UndefinedFunction
-from sympy.matrices.expressions import (
-    Identity,
-    Inverse,
-    MatAdd,
-    MatMul,
-    MatPow,
-    MatrixSymbol,
-    OneMatrix,
-    Transpose,
-    ZeroMatrix,
-)
+from sympy.core.function import AppliedUndef
+from sympy.matrices.expressions import MatrixSymbol
 
-from grader.math._indexed import IndexedSum, value_at_point
-from grader.math.calculus._errors import EvaluationError, MatrixDivision, ShapeMismatch
+from grader.math.calculus._errors import EvaluationError, ShapeMismatch
 from grader.math.calculus._graph import Graph
 from grader.math.calculus._printing import gradient_parts, short_plain
+from grader.math.evaluate import Evaluator as NumericEvaluator
+from grader.math.evaluate import (
+    NumericFunction,
+    draw_scalar,
+    function_with_derivative,
+)
 
-_SCALAR_LOW, _SCALAR_HIGH = 0.2, 1.2
 _SIZES = (3, 7, 5, 9, 4, 11, 6, 13)
-
-
-def _logistic(u: Any) -> Any:
-    return 1.0 / (1.0 + np.exp(-u))
-
-
-_BUILTIN: dict[str, Callable[[Any], Any]] = {
-    "exp": np.exp,
-    # complex outside the real domain (log(1 - p) where p > 1), not NaN: the
-    # equivalence engine's values are complex too, and an identity such as
-    # log(p^k (1 - p)^(n - k)) = k log(p) + (n - k) log(1 - p) then still holds
-    "log": np.emath.log,
-    "sin": np.sin,
-    "cos": np.cos,
-    "tan": np.tan,
-    "tanh": np.tanh,
-    "sinh": np.sinh,
-    "cosh": np.cosh,
-    "sqrt": np.emath.sqrt,
-    "Abs": np.abs,
-}
+_CANDIDATES = 64  # points drawn at once; the first ones where the graph has values are kept
+# Nodes whose derivative the complex step gets wrong (|x| drops the imaginary part).
+_NOT_ANALYTIC = (sp.Abs, sp.sign, sp.Max, sp.Min)
 
 
 class Evaluator:
     """Numbers for expressions over a graph at a few random points.
 
-    ``functions`` gives a numeric implementation for context functions; an
-    undeclared one defaults to the logistic function (its values lie in
-    (0, 1), where logs of it are defined). ``resolve(symbol)`` may return an
-    expression (or None) for names that are not graph symbols (derivative
-    quantities): it is evaluated at the same point.
+    ``functions`` gives a numeric implementation (:class:`NumericFunction`) for
+    context functions; a function with a derivative rule in the graph
+    (``sigma' = sigma (1 - sigma)``) is built from it (the logistic function),
+    any other gets the evaluator's random smooth function. ``resolve(symbol)``
+    may return an expression (or None) for names that are not graph symbols
+    (derivative quantities): it is evaluated at the same point.
     """
 
     def __init__(
         self,
         graph: Graph,
         *,
-        points: int = 3,
+        points: int = 4,
         seed: int = 0,
-        functions: Mapping[str, Callable[[Any], Any]] | None = None,
+        functions: Mapping[str, NumericFunction] | None = None,
     ) -> None:
         self.graph = graph
-        self.functions = dict(functions or {})
+        self.seed = seed
+        self.functions: dict[str, NumericFunction] = {
+            name: function_with_derivative(name, rule, seed)
+            for name, rule in graph.function_rules.items()
+        }
+        self.functions.update(functions or {})
         self.dims = _choose_sizes(graph.symbols.values())
         self._sizes: dict[Any, tuple[int, int]] = {}
-        rng = np.random.default_rng(seed)
-        self.points: list[dict[Any, Any]] = []
-        for _ in range(points):
+        self.points: list[dict[Any, Any]] = self._draw_points(points)
+
+    def _draw_points(self, wanted: int) -> list[dict[Any, Any]]:
+        """``wanted`` points where every definition of the graph has a value
+        (drawn with the sampling policy, all candidates evaluated at once)."""
+        graph = self.graph
+        definitions = {
+            graph.symbols[name]: expr
+            for name, expr in graph.definitions.items()
+            if name in graph.symbols
+        }
+        numbers = NumericEvaluator(
+            points=_CANDIDATES,
+            seed=self.seed,
+            sizes=self.dims,
+            definitions=definitions,
+            functions=self.functions,
+        )
+        values: dict[Any, np.ndarray | None] = {}
+        for name, obj in graph.symbols.items():
+            if name in graph.definitions:
+                continue
+            values[obj] = numbers.evaluate(obj)
+        usable = np.ones(_CANDIDATES, dtype=bool)
+        for obj in definitions:
+            before = numbers.valid.copy()
+            try:
+                value = numbers.evaluate(obj)
+            except EvaluationError:
+                # this definition has no value (a construct not evaluated, shapes
+                # that do not fit): it stays without one, the others still count
+                numbers.valid = before
+                values[obj] = None
+                continue
+            values[obj] = value
+            usable &= _finite(value)
+        usable &= numbers.valid
+        chosen = list(np.flatnonzero(usable)[:wanted])
+        if len(chosen) < wanted:  # too few points with values: keep some without
+            chosen += [i for i in range(_CANDIDATES) if i not in chosen][: wanted - len(chosen)]
+        points = []
+        for index in chosen:
             point: dict[Any, Any] = {}
-            for name, obj in graph.symbols.items():
-                if name in graph.definitions:
-                    continue
-                if isinstance(obj, MatrixSymbol):
-                    rows, cols = (int(sp.sympify(d).subs(self.dims)) for d in obj.shape)
-                    point[obj] = rng.standard_normal((rows, cols))
-                else:
-                    point[obj] = rng.uniform(_SCALAR_LOW, _SCALAR_HIGH)
-            for name, expr in graph.definitions.items():
-                if name in graph.symbols:
-                    try:
-                        point[graph.symbols[name]] = self.value(expr, point)
-                    except EvaluationError:
-                        point[graph.symbols[name]] = None
-            self.points.append(point)
+            for obj, value in values.items():
+                point[obj] = None if value is None else _at(value, index, usable[index])
+            points.append(point)
+        return points
 
     def value(self, expr: Any, point: dict[Any, Any], resolve: Callable | None = None) -> Any:
-        """The number (or array) ``expr`` takes at ``point``."""
-        return _Walker(self, point, resolve).walk(expr)
+        """The number (or 2-d array) ``expr`` takes at ``point``; NaN where the
+        point is outside a domain or the value is too large or small for floats
+        (the caller drops it)."""
+        if not isinstance(expr, sp.Basic):
+            if expr is None:
+                raise EvaluationError("nothing to evaluate")
+            return expr
+        numbers = self._numbers_at(point, resolve)
+        result = numbers.evaluate(expr)
+        return _at(result, 0, bool(numbers.valid[0]))
+
+    def _numbers_at(self, point: dict[Any, Any], resolve: Callable | None) -> NumericEvaluator:
+        overrides: dict[Any, np.ndarray] = {}
+        missing: set[Any] = set()
+        for obj, value in point.items():
+            if value is None:
+                missing.add(obj)
+            elif isinstance(value, np.ndarray) and value.ndim == 2:
+                overrides[obj] = value.astype(complex)[None]
+            else:
+                overrides[obj] = np.array([complex(np.asarray(value).reshape(-1)[0])])
+
+        def resolved(symbol: Any) -> Any:
+            if symbol in missing:
+                raise EvaluationError(f"{symbol} has no value at this point")
+            return resolve(symbol) if resolve is not None else None
+
+        numbers = NumericEvaluator(
+            points=1,
+            seed=self.seed,
+            sizes=self.dims,
+            functions=self.functions,
+            overrides=overrides,
+            resolve=resolved,
+        )
+        numbers.fallback = functools.partial(self._node_value, numbers, point, resolve)
+        return numbers
+
+    def _node_value(
+        self, numbers: NumericEvaluator, point: dict, resolve: Callable | None, expr: Any
+    ) -> np.ndarray | None:
+        """Nodes only the graph can evaluate: gradients (numerically), derivatives
+        of graph functions (by their rules) and the graph's rule functions."""
+        gradient = gradient_parts(expr)
+        if gradient is not None:
+            inner, wrt = gradient
+            if wrt is None:
+                raise EvaluationError("a gradient without the variable it is taken with respect to")
+            return _as_values(self.gradient_value(inner, wrt, point, resolve))
+        if isinstance(expr, sp.Derivative):
+            inner = expr.expr
+            if isinstance(inner, AppliedUndef) and inner.func.__name__ in self.graph.function_rules:
+                value = self.graph._with_rules(expr).doit()
+                return numbers.evaluate(self.graph._without_rules(value))
+            if len(expr.variables) == 1 and not isinstance(inner, AppliedUndef):
+                return _as_values(self.gradient_value(inner, expr.variables[0], point, resolve))
+            return None
+        if hasattr(expr, "_rule") and isinstance(expr, sp.Function):
+            return numbers.evaluate(sp.Function(expr.func.__name__)(*expr.args))
+        return None
 
     def random_value(self, obj: Any, rng: np.random.Generator) -> Any:
+        """A value for ``obj`` drawn by the sampling policy."""
         if isinstance(obj, MatrixSymbol):
             return rng.standard_normal(self.size(obj))
-        return rng.uniform(_SCALAR_LOW, _SCALAR_HIGH)
+        return draw_scalar(rng)
 
     def size(self, obj: MatrixSymbol) -> tuple[int, int]:
         """The concrete (rows, cols) of a matrix symbol at the points."""
@@ -140,23 +220,27 @@ class Evaluator:
             shifted = dict(point)
             shifted[wrt] = moved if base_array.shape else complex(moved)
             for node in downstream:
-                shifted[self.graph.symbols[node]] = _Walker(self, shifted, resolve).walk(
-                    self.graph.definitions[node]
+                shifted[self.graph.symbols[node]] = self.value(
+                    self.graph.definitions[node], shifted, resolve
                 )
-            value = np.asarray(_Walker(self, shifted, resolve).walk(expr))
+            value = np.asarray(self.value(expr, shifted, resolve))
             if value.size != 1:
-                raise ShapeMismatch("the expression differentiated is not a scalar")
+                raise ShapeMismatch(
+                    f"the expression differentiated is not a scalar: {short_plain(expr)}"
+                )
             return complex(value.reshape(-1)[0])
 
-        # the complex step needs a real value; where the expression is complex
-        # (log(1 - p) at a point with p > 1, on the log's branch cut) a central
-        # difference along the real axis gives the (complex) derivative instead
+        # the complex step needs a real, analytic value; where the expression is
+        # complex (a power of a negative number) or not analytic (|x|) a central
+        # difference along the real axis gives the derivative instead
         with np.errstate(all="ignore"):
             at_base = value_at(base_array)
-        complex_valued = abs(at_base.imag) > 1e-12 * max(abs(at_base.real), 1.0)
-        result = np.zeros(base_array.shape, dtype=complex if complex_valued else float)
+        central = abs(at_base.imag) > 1e-12 * max(abs(at_base.real), 1.0) or (
+            isinstance(expr, sp.Basic) and expr.has(*_NOT_ANALYTIC)
+        )
+        result = np.zeros(base_array.shape, dtype=complex if central else float)
         for index in np.ndindex(*base_array.shape) if base_array.shape else [()]:
-            if complex_valued:
+            if central:
                 step = 1e-6 * max(abs(base_array[index]), 1.0)
                 ahead, behind = base_array.copy(), base_array.copy()
                 ahead[index] += step
@@ -170,8 +254,33 @@ class Evaluator:
         if isinstance(wrt, MatrixSymbol):
             return result
         if result.shape == ():
-            return complex(result) if complex_valued else float(result)
+            return complex(result) if central else float(result)
         return result
+
+
+def _finite(value: np.ndarray) -> np.ndarray:
+    finite = np.isfinite(value)
+    return finite.all(axis=(1, 2)) if finite.ndim == 3 else finite
+
+
+def _at(values: np.ndarray, index: int, valid: bool) -> Any:
+    """The value at one point as the derivation checker holds it: a float (or
+    complex) scalar, a 2-d array for a matrix; NaN where the point is not valid."""
+    value = values[index]
+    if not valid:
+        value = np.full_like(value, np.nan)
+    if value.ndim == 2:
+        return value.real.copy() if not np.iscomplex(value).any() else value.copy()
+    number = complex(value)
+    return number.real if number.imag == 0 else number
+
+
+def _as_values(value: Any) -> np.ndarray:
+    """One point's value in the numeric evaluator's layout: ``(1,)`` or ``(1, r, c)``."""
+    array = np.asarray(value, dtype=complex)
+    if array.ndim == 2 and array.shape != (1, 1):
+        return array[None]
+    return array.reshape(-1)[:1]
 
 
 def _choose_sizes(objects: Iterable[Any]) -> dict[Any, int]:
@@ -204,207 +313,6 @@ def _choose_sizes(objects: Iterable[Any]) -> dict[Any, int]:
     return best[1]
 
 
-_MISSING = object()
-
-
-class _Walker:
-    """Evaluates a SymPy expression tree with NumPy, checking shapes as it goes."""
-
-    def __init__(self, evaluator: Evaluator, point: dict[Any, Any], resolve: Callable | None):
-        self.evaluator = evaluator
-        self.point = point
-        self.resolve = resolve
-
-    def walk(self, expr: Any) -> Any:
-        if expr is None:
-            raise EvaluationError("nothing to evaluate")
-        if isinstance(expr, (int, float, complex)):
-            return expr
-        if isinstance(expr, np.ndarray):
-            return expr
-        if isinstance(expr, (sp.Symbol, MatrixSymbol)):
-            value = self.point.get(expr, _MISSING)
-            if value is None:
-                raise EvaluationError(f"{expr} has no value at this point")
-            if value is not _MISSING:
-                return value
-            if self.resolve is not None:
-                replacement = self.resolve(expr)
-                if replacement is not None:
-                    return self.walk(replacement)
-            raise EvaluationError(f"no value for {expr}")
-        if expr.is_Number:
-            return complex(expr) if not expr.is_real else float(expr)
-        if isinstance(expr, sp.NumberSymbol):
-            return float(expr)
-        if isinstance(expr, (sp.Add, MatAdd)):
-            return _add([self.walk(a) for a in expr.args])
-        if isinstance(expr, (sp.Mul, MatMul)):
-            return _multiply([self.walk(a) for a in expr.args], expr)
-        if isinstance(expr, Transpose):
-            return _transpose(self.walk(expr.arg))
-        if isinstance(expr, sp.Trace):
-            return _trace(self.walk(expr.arg), expr.arg)
-        if isinstance(expr, Inverse):
-            return _inverse(self.walk(expr.arg), expr.arg)
-        if isinstance(expr, MatPow):
-            base = self.walk(expr.args[0])
-            exponent = int(expr.args[1])
-            if np.size(base) == 1:  # a 1x1 matrix ((y_i - x_i^T beta)^2) is a number
-                return np.power(_scalar(base), exponent)
-            if exponent == -1:
-                return _inverse(base, expr.args[0])
-            return _matrix_power(base, exponent, expr.args[0])
-        if isinstance(expr, sp.Pow):
-            base = self.walk(expr.base)
-            exponent = self.walk(expr.exp)
-            if _is_matrix(base):
-                if np.asarray(base).size == 1:
-                    base = _scalar(base)
-                elif _is_negative(exponent):
-                    raise MatrixDivision(f"division by the matrix {short_plain(expr.base)}")
-                else:
-                    return _matrix_power(base, int(np.real(exponent)), expr.base)
-            if _is_matrix(exponent):
-                raise ShapeMismatch(f"a matrix exponent in {short_plain(expr)}")
-            # a negative base with a fractional exponent ((1 - p)^(n - k) at a point
-            # where p > 1) has a complex value, as in the equivalence engine, not NaN
-            if np.iscomplexobj(base) or (np.real(base) < 0 and not _is_integer(exponent)):
-                base = complex(base)
-            return np.power(base, exponent)
-        if isinstance(expr, Identity):
-            size = int(sp.sympify(expr.shape[0]).subs(self.evaluator.dims))
-            return np.eye(size)
-        if isinstance(expr, OneMatrix):
-            rows, cols = (int(sp.sympify(d).subs(self.evaluator.dims)) for d in expr.shape)
-            return np.ones((rows, cols))
-        if isinstance(expr, ZeroMatrix):
-            rows, cols = (int(sp.sympify(d).subs(self.evaluator.dims)) for d in expr.shape)
-            return np.zeros((rows, cols))
-        if isinstance(expr, sp.Derivative):
-            return self._derivative(expr)
-        if isinstance(expr, sp.Subs):
-            return self.walk(expr.doit())
-        if isinstance(expr, AppliedUndef) or isinstance(expr.func, UndefinedFunction):
-            name = expr.func.__name__
-            func = self.evaluator.functions.get(name, _logistic)
-            return func(*[self.walk(a) for a in expr.args])
-        if isinstance(expr, sp.Function):
-            name = expr.func.__name__
-            if name in _BUILTIN and len(expr.args) == 1:
-                arg = self.walk(expr.args[0])
-                if _is_matrix(arg) and np.asarray(arg).size == 1:
-                    arg = _scalar(arg)
-                with np.errstate(all="ignore"):
-                    return _BUILTIN[name](arg)
-            if hasattr(expr, "_rule"):
-                func = self.evaluator.functions.get(name, _logistic)
-                return func(*[self.walk(a) for a in expr.args])
-        if isinstance(expr, IndexedSum):
-            return value_at_point(self, expr)
-        gradient = gradient_parts(expr)
-        if gradient is not None:
-            inner, wrt = gradient
-            if wrt is None:
-                raise EvaluationError("a gradient without the variable it is taken with respect to")
-            return self.evaluator.gradient_value(inner, wrt, self.point, self.resolve)
-        raise EvaluationError(f"cannot evaluate {type(expr).__name__}: {short_plain(expr)}")
-
-    def _derivative(self, expr: sp.Derivative) -> Any:
-        graph = self.evaluator.graph
-        inner = expr.expr
-        if isinstance(inner, AppliedUndef) and inner.func.__name__ in graph.function_rules:
-            value = graph._with_rules(expr).doit()
-            return self.walk(graph._without_rules(value))
-        if len(expr.variables) == 1:
-            return self.evaluator.gradient_value(inner, expr.variables[0], self.point, self.resolve)
-        raise EvaluationError(f"cannot evaluate {short_plain(expr)}")
-
-
-def _is_matrix(value: Any) -> bool:
-    return isinstance(value, np.ndarray) and value.ndim == 2
-
-
-def _is_negative(value: Any) -> bool:
-    try:
-        return float(np.real(value)) < 0
-    except TypeError:
-        return False
-
-
-def _scalar(value: Any) -> Any:
-    return np.asarray(value).reshape(-1)[0]
-
-
-def _add(values: list[Any]) -> Any:
-    matrices = [v for v in values if _is_matrix(v) and v.size != 1]
-    if not matrices:
-        return sum(_scalar(v) if _is_matrix(v) else v for v in values)
-    shape = matrices[0].shape
-    if any(m.shape != shape for m in matrices) or len(matrices) != len(values):
-        raise ShapeMismatch("terms of different shapes are added")
-    total = matrices[0]
-    for other in matrices[1:]:
-        total = total + other
-    return total
-
-
-def _multiply(values: list[Any], expr: Any) -> Any:
-    scalar: Any = 1.0
-    matrix = None
-    for value in values:
-        if not _is_matrix(value):
-            scalar = scalar * value
-            continue
-        if matrix is None:
-            matrix = value
-            continue
-        if matrix.shape[1] != value.shape[0]:
-            if matrix.size == 1:
-                scalar = scalar * _scalar(matrix)
-                matrix = value
-                continue
-            if value.size == 1:
-                scalar = scalar * _scalar(value)
-                continue
-            raise ShapeMismatch(
-                f"cannot multiply {matrix.shape[0]} x {matrix.shape[1]} by "
-                f"{value.shape[0]} x {value.shape[1]} in {short_plain(expr)}"
-            )
-        matrix = matrix @ value
-    if matrix is None:
-        return scalar
-    return scalar * matrix
-
-
-def _transpose(value: Any) -> Any:
-    return value.T if _is_matrix(value) else value
-
-
-def _trace(value: Any, source: Any) -> Any:
-    if not _is_matrix(value):
-        return value  # the trace of a number is the number
-    if value.shape[0] != value.shape[1]:
-        raise ShapeMismatch(f"{short_plain(source)} is not square, it has no trace")
-    return np.trace(value)
-
-
-def _inverse(value: Any, source: Any) -> Any:
-    if not _is_matrix(value):
-        return 1.0 / value
-    if value.shape[0] != value.shape[1]:
-        raise ShapeMismatch(f"{short_plain(source)} is not square, it has no inverse")
-    return np.linalg.inv(value)
-
-
-def _matrix_power(value: Any, exponent: int, source: Any) -> Any:
-    if value.shape[0] != value.shape[1]:
-        raise ShapeMismatch(f"{short_plain(source)} is not square, it has no power")
-    if exponent < 0:
-        return np.linalg.matrix_power(np.linalg.inv(value), -exponent)
-    return np.linalg.matrix_power(value, exponent)
-
-
 @functools.lru_cache(maxsize=64)
 def _nice_number(value: float) -> sp.Rational | None:
     """A simple fraction (denominator up to 12) close to ``value``, if any."""
@@ -419,9 +327,3 @@ def _nice_number(value: float) -> sp.Rational | None:
 def nice_number(value: float) -> sp.Rational | None:
     """Public wrapper: the simple fraction a fitted constant is, if it is one."""
     return _nice_number(round(float(value), 12))
-
-
-def _is_integer(value: Any) -> bool:
-    """Whether a scalar exponent is a whole number (so a negative base stays real)."""
-    number = complex(value)
-    return number.imag == 0 and float(number.real).is_integer()

@@ -206,6 +206,7 @@ def _equation_verdict(
     if unknown is None:
         return Verdict("not_equal", "different", "not the same equation")
     try:
+        checked = 0
         for index in range(len(checker.points)):
             solution = _solve(checker, reference, unknown, index, ref_resolve)
             if solution is None:
@@ -216,11 +217,15 @@ def _equation_verdict(
                 )
                 if verdict is not None:
                     return verdict
+                checked += 1
                 continue
             # .item(), not float(): a solution may be complex where a log or a power
             # of the equation leaves its real domain at this point
             extra = {unknown: solution if solution.shape else solution.item()}
             at_solution = residuals(checker, current, student, extra, points=[index])[0]
+            if not np.all(np.isfinite(at_solution)):
+                continue  # no value at this point (outside a domain): it proves nothing
+            checked += 1
             scale = max(float(np.max(np.abs(solution), initial=1.0)), 1.0)
             if not np.all(np.abs(at_solution) <= 1e-6 * scale * 10):
                 mine_solution = _solve(checker, current, unknown, index, student)
@@ -233,6 +238,10 @@ def _equation_verdict(
                 mine_solution = _solve(checker, current, unknown, index, student)
                 if mine_solution is None:
                     return Verdict("undetermined", None, f"does not determine {unknown}")
+        if not checked:
+            return Verdict(
+                "undetermined", None, "the equation has no value at the test points' solutions"
+            )
         return Verdict("equal")
     except EvaluationError as error:
         return error_verdict(error, current)

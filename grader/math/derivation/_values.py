@@ -22,6 +22,7 @@ from grader.math.calculus import (
 )
 
 _RTOL = 1e-6
+MIN_POINTS = 2  # test points with a value on both sides needed to compare
 
 
 @dataclass
@@ -49,7 +50,9 @@ def values_close(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def compare_values(student: list[np.ndarray], reference: list[np.ndarray]) -> Verdict:
-    """Student vs reference values at the same points, with a diagnosis."""
+    """Student vs reference values at the same points, with a diagnosis. Points
+    where either side has no value (NaN: outside a domain, overflow) are left
+    out; with fewer than :data:`MIN_POINTS` left the verdict is undetermined."""
     for a, b in zip(student, reference, strict=True):
         if a.shape != b.shape:
             return Verdict(
@@ -57,6 +60,20 @@ def compare_values(student: list[np.ndarray], reference: list[np.ndarray]) -> Ve
                 "shape_mismatch",
                 f"the shape is {shape_text(a)}, expected {shape_text(b)}",
             )
+    pairs = [
+        (a, b)
+        for a, b in zip(student, reference, strict=True)
+        if np.all(np.isfinite(a)) and np.all(np.isfinite(b))
+    ]
+    if len(pairs) < min(MIN_POINTS, len(student)) or not pairs:
+        return Verdict(
+            "undetermined",
+            None,
+            "too few test points where both values can be computed (outside a domain, "
+            "or too large/small to compare in floating point)",
+        )
+    student = [a for a, _ in pairs]
+    reference = [b for _, b in pairs]
     if all(values_close(a, b) for a, b in zip(student, reference, strict=True)):
         return Verdict("equal")
     if all(values_close(a, -b) for a, b in zip(student, reference, strict=True)):
@@ -75,6 +92,15 @@ def compare_values(student: list[np.ndarray], reference: list[np.ndarray]) -> Ve
 def common_factor(student: list[np.ndarray], reference: list[np.ndarray]) -> complex | None:
     if any(x.shape != y.shape for x, y in zip(student, reference, strict=True)):
         return None
+    # points without a value on either side (NaN) are left out
+    kept = [
+        (x, y)
+        for x, y in zip(student, reference, strict=True)
+        if np.all(np.isfinite(x)) and np.all(np.isfinite(y))
+    ]
+    if not kept:
+        return None
+    student, reference = [x for x, _ in kept], [y for _, y in kept]
     a = np.concatenate([np.ravel(x) for x in student])
     b = np.concatenate([np.ravel(x) for x in reference])
     denominator = np.vdot(b, b)

@@ -192,9 +192,10 @@ def too_few_points_reason(values: Values, valid: np.ndarray) -> str:
     kept = f"only {int(valid.sum())} of {valid.size} random points"
     if evaluator.divided_by_zero.all():
         return "division by zero"
-    if evaluator.imprecise.any() or not comparable_points(
-        as_comparable(values.a), as_comparable(values.b)
-    ).all():
+    if (
+        evaluator.imprecise.any()
+        or not comparable_points(as_comparable(values.a), as_comparable(values.b)).all()
+    ):
         return (
             f"values too large/small to compare in floating point ({kept} could be compared: "
             "overflow, underflow or a term too small to change a sum)"
