@@ -56,7 +56,7 @@ class Evaluator:
         self,
         graph: Graph,
         *,
-        points: int = 4,
+        points: int = 6,
         seed: int = 0,
         functions: Mapping[str, NumericFunction] | None = None,
     ) -> None:
@@ -106,7 +106,8 @@ class Evaluator:
             values[obj] = value
             usable &= _finite(value)
         usable &= numbers.valid
-        chosen = list(np.flatnonzero(usable)[:wanted])
+        scalars = [v for obj, v in values.items() if v is not None and v.ndim == 1]
+        chosen = _diverse(np.flatnonzero(usable), scalars, wanted)
         if len(chosen) < wanted:  # too few points with values: keep some without
             chosen += [i for i in range(_CANDIDATES) if i not in chosen][: wanted - len(chosen)]
         points = []
@@ -256,6 +257,37 @@ class Evaluator:
         if result.shape == ():
             return complex(result) if central else float(result)
         return result
+
+
+def _value_class(values: np.ndarray) -> np.ndarray:
+    """Where a scalar lies: below -1, in [-1, 0), in [0, 1], above 1 (0 to 3)."""
+    real = values.real
+    return np.select([real < -1, real < 0, real <= 1], [0, 1, 2], 3)
+
+
+def _diverse(candidates: np.ndarray, scalars: list[np.ndarray], wanted: int) -> list[int]:
+    """``wanted`` of the candidate points, chosen greedily so that pairs of
+    scalars take as many different combinations of classes (negative, in (0, 1),
+    above 1, ...) as the points allow: an identity that fails only for a
+    negative base with an exponent above 1 (``(a^b)^c`` vs ``a^{bc}``) meets
+    such a point."""
+    if len(candidates) <= wanted or not scalars:
+        return [int(i) for i in candidates[:wanted]]
+    classes = np.stack([_value_class(v) for v in scalars])  # (symbols, points)
+    pairs = [(i, j) for i in range(len(scalars)) for j in range(i, len(scalars))]
+    seen: set[tuple[int, int, int, int]] = set()
+    chosen: list[int] = []
+    for _ in range(wanted):
+        best, best_gain = None, -1
+        for index in candidates:
+            if index in chosen:
+                continue
+            gain = sum((i, j, classes[i, index], classes[j, index]) not in seen for i, j in pairs)
+            if gain > best_gain:
+                best, best_gain = int(index), gain
+        chosen.append(best)
+        seen |= {(i, j, classes[i, best], classes[j, best]) for i, j in pairs}
+    return chosen
 
 
 def _finite(value: np.ndarray) -> np.ndarray:
