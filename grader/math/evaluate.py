@@ -228,6 +228,13 @@ class NumericFunction:
 
     value: Callable[[np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray], np.ndarray] | None = None
+    # Points where value and derivative are what floats can carry (no overflow,
+    # no 1 + e^{-40} rounding to 1); None: wherever they are finite.
+    precise: Callable[[np.ndarray], np.ndarray] | None = None
+
+
+# Beyond this |u|, 1 + exp(-u) rounds away one of its terms (see ABSORBED).
+_LOGISTIC_RANGE = -math.log(ABSORBED)
 
 
 def _logistic(shift: float) -> NumericFunction:
@@ -238,7 +245,10 @@ def _logistic(shift: float) -> NumericFunction:
         s = value(u)
         return s * (1.0 - s)
 
-    return NumericFunction(value, derivative)
+    def precise(u: np.ndarray) -> np.ndarray:
+        return np.abs(u + shift) <= _LOGISTIC_RANGE
+
+    return NumericFunction(value, derivative, precise)
 
 
 @lru_cache(maxsize=256)
@@ -265,7 +275,10 @@ def random_smooth_function(name: str, seed: int = 0) -> NumericFunction:
         s = value(u)
         return s * (1.0 - s) * (b + e * g * np.cos(g * u + h))
 
-    return NumericFunction(value, derivative)
+    def precise(u: np.ndarray) -> np.ndarray:
+        return np.abs(inner(u)) <= _LOGISTIC_RANGE
+
+    return NumericFunction(value, derivative, precise)
 
 
 def logistic_function(seed: int = 0, name: str = "") -> NumericFunction:
@@ -319,7 +332,12 @@ def defined_function(name: str, body: sp.Basic, seed: int = 0) -> NumericFunctio
     def at(expr: sp.Basic, u: np.ndarray) -> np.ndarray:
         return Evaluator(points=u.shape[0], seed=seed, overrides={variable: u}).evaluate(expr)
 
-    return NumericFunction(lambda u: at(body, u), lambda u: at(derivative, u))
+    def precise(u: np.ndarray) -> np.ndarray:
+        evaluator = Evaluator(points=u.shape[0], seed=seed, overrides={variable: u})
+        evaluator.evaluate(body)
+        return evaluator.valid
+
+    return NumericFunction(lambda u: at(body, u), lambda u: at(derivative, u), precise)
 
 
 @lru_cache(maxsize=128)
@@ -338,7 +356,7 @@ def function_with_derivative(name: str, derivative: sp.Lambda, seed: int = 0) ->
         evaluator = Evaluator(points=u.shape[0], seed=seed, overrides={variable: u})
         return evaluator.evaluate(body)
 
-    return NumericFunction(base.value, deriv)
+    return NumericFunction(base.value, deriv, base.precise)
 
 
 def _real_positive(z: np.ndarray, *, allow_zero: bool = False) -> np.ndarray:
@@ -821,7 +839,24 @@ class Evaluator:
 
     def _function_for(self, name: str) -> NumericFunction:
         known = self.functions.get(name)
-        return known if known is not None else random_smooth_function(name, self.seed)
+        if known is not None:
+            return known
+        return random_smooth_function(name, self.seed)
+
+    def _apply(self, function: NumericFunction, arg: np.ndarray, *, derivative: bool) -> np.ndarray:
+        """``f(arg)`` or ``f'(arg)``, losing the points floats cannot carry."""
+        call = function.derivative if derivative else function.value
+        if call is None:
+            raise Unsupported("no derivative known for the function")
+        with np.errstate(all="ignore"):
+            result = call(arg)
+        if function.precise is not None:
+            ok = function.precise(arg)
+            if ok.ndim == 3:
+                ok = ok.all(axis=(1, 2))
+            self.lose_precision(~ok)
+        self._check_range(result, arg)
+        return result
 
     def _elementwise(self, expr: ElementwiseApplyFunction) -> np.ndarray:
         """``sigma(X beta)``: a scalar function applied to every entry of a matrix."""
@@ -847,8 +882,7 @@ class Evaluator:
         if len(expr.args) != 1:
             raise Unsupported(f"function {expr.func} of {len(expr.args)} arguments")
         arg = self._eval(expr.args[0])
-        with np.errstate(all="ignore"):
-            return self._function_for(expr.func.__name__).value(arg)
+        return self._apply(self._function_for(expr.func.__name__), arg, derivative=False)
 
     def _derivative(self, expr: sp.Derivative) -> np.ndarray:
         inner = expr.expr
@@ -863,7 +897,7 @@ class Evaluator:
             if function.derivative is None:
                 raise Unsupported(f"no derivative known for {inner.func}")
             with np.errstate(all="ignore"):
-                return function.derivative(self._eval(inner.args[0]))
+                return self._apply(function, self._eval(inner.args[0]), derivative=True)
         raise Unsupported(f"cannot evaluate the derivative {expr} numerically")
 
     def _subs(self, expr: sp.Subs) -> np.ndarray:
@@ -881,7 +915,7 @@ class Evaluator:
             if function.derivative is None:
                 raise Unsupported(f"no derivative known for {inner.expr.func}")
             with np.errstate(all="ignore"):
-                return function.derivative(self._eval(expr.point[0]))
+                return self._apply(function, self._eval(expr.point[0]), derivative=True)
         raise Unsupported(f"cannot evaluate {expr} numerically")
 
 
