@@ -979,6 +979,33 @@ class _PlainPrinter(StrPrinter):
 
     _print_MatrixGradient = _print_ScalarGradient
 
+    def _print_MatMul(self, expr: Any) -> str:
+        # SymPy's own asks each factor whether a minus sign can be taken out,
+        # which evaluates matrix products (tens of milliseconds per line)
+        coefficient, factors = expr.as_coeff_mmul()
+        parts = [self._factor(f) for f in factors.args]
+        text = "*".join(parts)
+        if coefficient == -1:
+            return f"-{text}"
+        return text if coefficient == 1 else f"{self._factor(coefficient)}*{text}"
+
+    def _print_MatAdd(self, expr: Any) -> str:
+        text = ""
+        for index, term in enumerate(expr.args):
+            piece = self._print(term)
+            if index == 0:
+                text = piece
+            else:
+                text += f" - {piece[1:]}" if piece.startswith("-") else f" + {piece}"
+        return text
+
+    def _factor(self, expr: Any) -> str:
+        text = self._print(expr)
+        compound = isinstance(expr, (sympy.Add, sympy.MatAdd)) or (
+            isinstance(expr, sympy.Rational) and expr.q != 1
+        )
+        return f"({text})" if compound or text.startswith("-") else text
+
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         # sigma applied to each entry of X*beta prints as sigma(X*beta)
         function = expr.function

@@ -142,7 +142,7 @@ def test_q2c_partials(q2) -> None:
     }
     dz1 = _milestone(q2, "dL/dz1")
     assert (dz1.diagnosis, dz1.line_no) == ("missing_factor", 61)
-    assert dz1.message == "a factor a1 (1 - a1) is missing"
+    assert dz1.message == "a factor a1*(1 - a1) is missing"
 
 
 def test_q2c_chain_rule_product_uses_the_students_own_partials(q2) -> None:
