@@ -56,7 +56,7 @@ class Evaluator:
         self,
         graph: Graph,
         *,
-        points: int = 6,
+        points: int = 16,
         seed: int = 0,
         functions: Mapping[str, NumericFunction] | None = None,
     ) -> None:
@@ -130,16 +130,43 @@ class Evaluator:
         result = numbers.evaluate(expr)
         return _at(result, 0, bool(numbers.valid[0]))
 
-    def _numbers_at(self, point: dict[Any, Any], resolve: Callable | None) -> NumericEvaluator:
+    def values_at(
+        self,
+        expr: Any,
+        points: list[dict[Any, Any]],
+        resolve: Callable | None = None,
+        extra: dict[Any, Any] | None = None,
+    ) -> list[Any]:
+        """:meth:`value` at every point, all at once (one vectorised evaluation)
+        when every point gives every name a value."""
+        if extra:
+            points = [{**point, **extra} for point in points]
+        keys = set(points[0]) if points else set()
+        if (
+            not isinstance(expr, sp.Basic)
+            or len(points) < 2
+            or any(set(point) != keys for point in points)
+            or any(value is None for point in points for value in point.values())
+        ):
+            return [self.value(expr, point, resolve) for point in points]
+        numbers = self._numbers_at(points, resolve)
+        result = numbers.evaluate(expr)
+        return [_at(result, index, bool(numbers.valid[index])) for index in range(len(points))]
+
+    def _numbers_at(
+        self, point: dict[Any, Any] | list[dict[Any, Any]], resolve: Callable | None
+    ) -> NumericEvaluator:
+        points = point if isinstance(point, list) else [point]
         overrides: dict[Any, np.ndarray] = {}
         missing: set[Any] = set()
-        for obj, value in point.items():
-            if value is None:
+        for obj in points[0]:
+            column = [p[obj] for p in points]
+            if any(value is None for value in column):
                 missing.add(obj)
-            elif isinstance(value, np.ndarray) and value.ndim == 2:
-                overrides[obj] = value.astype(complex)[None]
+            elif isinstance(column[0], np.ndarray) and column[0].ndim == 2:
+                overrides[obj] = np.stack([np.asarray(v, dtype=complex) for v in column])
             else:
-                overrides[obj] = np.array([complex(np.asarray(value).reshape(-1)[0])])
+                overrides[obj] = np.array([complex(np.asarray(v).reshape(-1)[0]) for v in column])
 
         def resolved(symbol: Any) -> Any:
             if symbol in missing:
@@ -147,38 +174,45 @@ class Evaluator:
             return resolve(symbol) if resolve is not None else None
 
         numbers = NumericEvaluator(
-            points=1,
+            points=len(points),
             seed=self.seed,
             sizes=self.dims,
             functions=self.functions,
             overrides=overrides,
             resolve=resolved,
         )
-        numbers.fallback = functools.partial(self._node_value, numbers, point, resolve)
+        numbers.fallback = functools.partial(self._node_value, numbers, points, resolve)
         return numbers
 
     def _node_value(
-        self, numbers: NumericEvaluator, point: dict, resolve: Callable | None, expr: Any
+        self, numbers: NumericEvaluator, points: list[dict], resolve: Callable | None, expr: Any
     ) -> np.ndarray | None:
-        """Nodes only the graph can evaluate: gradients (numerically), derivatives
-        of graph functions (by their rules) and the graph's rule functions."""
+        """Nodes only the graph can evaluate: gradients (numerically, point by
+        point), derivatives of graph functions (by their rules) and the graph's
+        rule functions."""
         gradient = gradient_parts(expr)
         if gradient is not None:
             inner, wrt = gradient
             if wrt is None:
                 raise EvaluationError("a gradient without the variable it is taken with respect to")
-            return _as_values(self.gradient_value(inner, wrt, point, resolve))
+            return self._gradients(inner, wrt, points, resolve)
         if isinstance(expr, sp.Derivative):
             inner = expr.expr
             if isinstance(inner, AppliedUndef) and inner.func.__name__ in self.graph.function_rules:
                 value = self.graph._with_rules(expr).doit()
                 return numbers.evaluate(self.graph._without_rules(value))
             if len(expr.variables) == 1 and not isinstance(inner, AppliedUndef):
-                return _as_values(self.gradient_value(inner, expr.variables[0], point, resolve))
+                return self._gradients(inner, expr.variables[0], points, resolve)
             return None
         if hasattr(expr, "_rule") and isinstance(expr, sp.Function):
             return numbers.evaluate(sp.Function(expr.func.__name__)(*expr.args))
         return None
+
+    def _gradients(
+        self, inner: Any, wrt: Any, points: list[dict], resolve: Callable | None
+    ) -> np.ndarray:
+        values = [_as_values(self.gradient_value(inner, wrt, p, resolve)) for p in points]
+        return np.concatenate(values)
 
     def random_value(self, obj: Any, rng: np.random.Generator) -> Any:
         """A value for ``obj`` drawn by the sampling policy."""

@@ -179,12 +179,9 @@ class Checker:
 
     def _values_of(self, expr: Any, resolve: Callable, extra: dict | None = None) -> list[Any]:
         self._register_free_names(expr)
-        results = []
-        for point in self.points:
-            if extra:
-                point = {**point, **extra}
-            with np.errstate(all="ignore"):
-                results.append(as_array(self.evaluator.value(expr, point, resolve)))
+        with np.errstate(all="ignore"):
+            found = self.evaluator.values_at(expr, self.points, resolve, extra)
+        results = [as_array(value) for value in found]
         # A point where the value is outside a domain or too large or small for
         # floats holds NaN and is left out of comparisons; with none left there
         # is nothing to compare.
