@@ -12,10 +12,11 @@ derivative is written back in terms of the function.
 Matrix calculus uses SymPy's ``MatrixSymbol`` differentiation:
 ``gradient(1/2 ||y - X beta||^2, beta)`` is ``X^T X beta - X^T y``.
 
-:class:`Evaluator` turns expressions into numbers at random points (scalars
-drawn in (0.2, 1.2), matrices with standard-normal entries and concrete,
-distinct sizes), where the graph's intermediate names take the values their
-definitions give. Numbers are what the derivation checker compares: fast, and
+:class:`Evaluator` turns expressions into numbers at random points by the
+math engine's one evaluator (:mod:`grader.math.evaluate`, its sampling policy:
+signed scalars, values in (0, 1), standard-normal matrices of concrete,
+distinct sizes; points that overflow or leave a domain are left out), where
+the graph's intermediate names take the values their definitions give. Numbers are what the derivation checker compares: fast, and
 a product whose shapes do not agree fails as it should (:class:`ShapeMismatch`)
 instead of being silently reordered. Gradients of a student's own expression
 are taken numerically by the complex step (exact to rounding for the
@@ -24,7 +25,8 @@ analytic expressions met here), so no symbolic work is repeated per sheet.
 Layout (private modules, this file is the public face): ``_graph`` the graph
 and its partial derivatives, ``_numbers`` the :class:`Evaluator`, ``_shapes``
 shapes in the context's dimensions, ``_printing`` plain text of expressions,
-``_errors`` what cannot be evaluated.
+``_errors`` what cannot be evaluated (re-exported from the one hierarchy in
+:mod:`grader.math.evaluate`).
 """
 
 from __future__ import annotations
