@@ -474,6 +474,8 @@ class Evaluator:
         non-zero result that is zero or subnormal while its inputs were not
         zero) loses the point."""
         size = _magnitude(result)
+        if ((size >= _SMALLEST) & (size <= _LARGEST)).all():
+            return  # the common case: every value in range
         overflow = ~(size <= _LARGEST)
         for value in inputs:
             overflow &= np.isfinite(_magnitude(value))
@@ -737,13 +739,10 @@ class Evaluator:
         to (``y + e^{-40}``) changes nothing: the point cannot tell the sum with
         it from the sum without it, and is lost. A sum that cancels down to
         rounding noise marks its points, where a tiny term may be that noise."""
-        sizes = [_magnitude(v) for v in values]
-        largest = np.maximum.reduce(sizes)
+        sizes = np.stack([_magnitude(v) for v in values])
+        largest = sizes.max(axis=0)
         self._check_range(total)  # overflow only: a sum that cancels to 0 is exact
-        absorbed = np.zeros(self.points, dtype=bool)
-        for size in sizes:
-            absorbed |= (size > 0) & (size < ABSORBED * largest)
-        absorbed &= ~self._cancelled
+        absorbed = ((sizes > 0) & (sizes < ABSORBED * largest)).any(axis=0) & ~self._cancelled
         if absorbed.any():
             self.lose_precision(absorbed)
         self._cancelled |= (_magnitude(total) <= 1e-13 * largest) & (largest > 0)
