@@ -473,9 +473,13 @@ class Evaluator:
         """Overflow (a finite input, an infinite or NaN result) or underflow (a
         non-zero result that is zero or subnormal while its inputs were not
         zero) loses the point."""
-        size = _magnitude(result)
-        if ((size >= _SMALLEST) & (size <= _LARGEST)).all():
-            return  # the common case: every value in range
+        magnitudes = np.abs(result)
+        if (
+            np.minimum.reduce(magnitudes, axis=None) >= _SMALLEST
+            and np.maximum.reduce(magnitudes, axis=None) <= _LARGEST
+        ):
+            return  # the common case (cheap ufunc reductions): every value in range
+        size = magnitudes.max(axis=(1, 2)) if magnitudes.ndim == 3 else magnitudes
         overflow = ~(size <= _LARGEST)
         for value in inputs:
             overflow &= np.isfinite(_magnitude(value))
@@ -739,13 +743,24 @@ class Evaluator:
         to (``y + e^{-40}``) changes nothing: the point cannot tell the sum with
         it from the sum without it, and is lost. A sum that cancels down to
         rounding noise marks its points, where a tiny term may be that noise."""
-        sizes = np.stack([_magnitude(v) for v in values])
-        largest = sizes.max(axis=0)
-        self._check_range(total)  # overflow only: a sum that cancels to 0 is exact
-        absorbed = ((sizes > 0) & (sizes < ABSORBED * largest)).any(axis=0) & ~self._cancelled
-        if absorbed.any():
-            self.lose_precision(absorbed)
-        self._cancelled |= (_magnitude(total) <= 1e-13 * largest) & (largest > 0)
+        magnitudes = [np.abs(v) for v in values]
+        top = max(np.maximum.reduce(m, axis=None) for m in magnitudes)
+        if top > _LARGEST / len(values):
+            self._check_range(total)  # overflow only: a sum that cancels to 0 is exact
+        low = min(np.minimum.reduce(m, axis=None) for m in magnitudes)
+        largest = None
+        if low < ABSORBED * top:  # some term may be absorbed (or is 0): look per point
+            sizes = [m.max(axis=(1, 2)) if m.ndim == 3 else m for m in magnitudes]
+            largest = np.maximum.reduce(sizes)
+            nonzero = np.minimum.reduce([np.where(z > 0, z, np.inf) for z in sizes])
+            absorbed = (nonzero < ABSORBED * largest) & ~self._cancelled
+            if absorbed.any():
+                self.lose_precision(absorbed)
+        remaining = _magnitude(total)
+        if np.minimum.reduce(remaining) <= 1e-13 * top:
+            if largest is None:
+                largest = np.maximum.reduce([_magnitude(v) for v in values])
+            self._cancelled |= (remaining <= 1e-13 * largest) & (largest > 0)
 
     def _inverse(self, arg: sp.Basic, value: np.ndarray) -> np.ndarray:
         if value.ndim == 1:
@@ -830,10 +845,8 @@ class Evaluator:
             self.invalidate(bad if arg.ndim == 1 else bad.any(axis=(1, 2)))
         with np.errstate(all="ignore"):
             result = func(arg).astype(complex)
-        if type(expr) in _CAN_OVERFLOW:
+        if type(expr) in _CAN_OVERFLOW:  # the others stay in range for a finite argument
             self._check_range(result, arg)
-        else:
-            self._check_range(result)
         return result
 
     def _function_for(self, name: str) -> NumericFunction:

@@ -3,6 +3,7 @@ when the numbers cannot decide; malformed sides."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -121,6 +122,7 @@ def compare_expressions(
     )
 
 
+@lru_cache(maxsize=4096)
 def _has_precise_number(expr: sp.Basic) -> bool:
     """Numbers that float arithmetic cannot tell apart from a neighbour: a long
     decimal (0.333333333333), or a constant far from 1 (``e^{-30}``, which

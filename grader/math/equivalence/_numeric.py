@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -87,11 +88,10 @@ def numeric_setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> Setup:
     half = len(exprs) // 2
     gradients: list[set] = [set(), set()]  # gradient nodes of side a, of side b
     for index, expr in enumerate([*exprs, *definitions.values()]):
-        for node in sp.preorder_traversal(expr):
-            if isinstance(node, MatrixSymbol):
-                dims.update(sp.sympify(s) for s in node.shape)
-            elif is_gradient(node) and index < len(exprs):
-                gradients[0 if index < half else 1].add(node)
+        found_dims, found_gradients = _dims_and_gradients(expr)
+        dims |= found_dims
+        if index < len(exprs):
+            gradients[0 if index < half else 1] |= found_gradients
     # A gradient both sides share is one unknown quantity; given random values.
     return Setup(definitions, functions, dims, frozenset(gradients[0] & gradients[1]))
 
@@ -128,6 +128,20 @@ def _reference_partials(
                 continue
             found[node] = sp.sympify(value)
     return found
+
+
+@lru_cache(maxsize=4096)
+def _dims_and_gradients(expr: sp.Basic) -> tuple[frozenset, frozenset]:
+    """The dimension expressions of the matrix symbols in ``expr`` and its
+    gradient nodes (cached: references and definitions recur in every check)."""
+    dims: set = set()
+    gradients: set = set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, MatrixSymbol):
+            dims.update(sp.sympify(s) for s in node.shape)
+        elif is_gradient(node):
+            gradients.add(node)
+    return frozenset(dims), frozenset(gradients)
 
 
 def is_gradient(expr: sp.Basic) -> bool:
@@ -182,7 +196,10 @@ TOO_SMALL = 1e-6
 def comparable_points(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Points where the values are large enough to compare: both exactly zero,
     or one of them at least :data:`TOO_SMALL` somewhere."""
-    size = np.maximum(np.abs(x).max(axis=(1, 2)), np.abs(y).max(axis=(1, 2)))
+    ax, ay = np.abs(x), np.abs(y)
+    if np.minimum.reduce(ax, axis=None) >= TOO_SMALL:  # the common case, cheaply
+        return np.ones(len(x), dtype=bool)
+    size = np.maximum(ax.max(axis=(1, 2)), ay.max(axis=(1, 2)))
     return (size == 0) | (size >= TOO_SMALL)
 
 
