@@ -56,7 +56,7 @@ def compare_expressions(
         return _malformed(error, a, b, setup, seed)
     except DivisionByZero as error:
         # 1/0 has no value: neither equal nor different to anything
-        raise undetermined(f"{error} in the expression", bad_input=True) from None
+        raise undetermined(f"{error} in the expression") from None
     except Unsupported as error:
         return symbolic_or_undetermined(a, b, context, time_limit, f"{error}")
     except EvaluationError as error:
@@ -85,7 +85,7 @@ def compare_expressions(
             )
         why = too_few_points_reason(values, valid)
         if why == "division by zero":  # no value anywhere: SymPy's zoo - zoo proves nothing
-            raise undetermined("division by zero in the expression", bad_input=True)
+            raise undetermined("division by zero in the expression")
         return symbolic_or_undetermined(a, b, context, time_limit, why)
     gap = relative_gap(va[valid], vb[valid])
     apart = gap > APART
