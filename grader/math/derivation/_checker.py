@@ -83,6 +83,9 @@ class Outcome:
         self.value_records.append((quantity, record))
 
 
+_SOLVE_POINTS = 4
+
+
 class Checker:
     """State of one derivation check: context, graph, numbers, what the student said."""
 
@@ -92,6 +95,9 @@ class Checker:
         # the points are shared by every check with this context: copies, so that
         # names this answer introduces do not leak into the next one
         self.points = [dict(point) for point in self.evaluator.points]
+        # Equations are solved point by point (an affine solve per point): the
+        # first points, the most varied (see calculus._numbers), are enough.
+        self.solve_points = range(min(_SOLVE_POINTS, len(self.points)))
         self.value_cache: dict[Any, list[Any]] = {}
         self.references = references  # quantity -> expr (from milestones), no definition
         self.values: dict[str, list[tuple[int, Any]]] = {}  # quantity -> [(line_no, expr)]

@@ -207,7 +207,7 @@ def _equation_verdict(
         return Verdict("not_equal", "different", "not the same equation")
     try:
         checked = 0
-        for index in range(len(checker.points)):
+        for index in checker.solve_points:
             solution = _solve(checker, reference, unknown, index, ref_resolve)
             if solution is None:
                 # the previous equation is not affine in the unknown (k/p = (n-k)/(1-p)):
@@ -255,7 +255,7 @@ def _same_root(checker: Checker, expression: Any, other: Any, unknown: Any, mode
     if other is None or not isinstance(unknown, sp.Symbol):
         return False
     try:
-        for index in range(len(checker.points)):
+        for index in checker.solve_points:
             verdict = _own_solution_verdict(
                 checker,
                 (expression, sp.S.Zero),

@@ -297,7 +297,7 @@ def _same_equation(checker: Checker, equation: tuple[Any, Any], reference: tuple
         if not opaque:
             mine = residuals(checker, equation, nothing)
             theirs = residuals(checker, reference, nothing)
-        for index in range(len(points) if opaque else 0):
+        for index in checker.solve_points if opaque else ():
             extra = {s: checker.evaluator.random_value(s, rng) for s in opaque}
             mine.append(residuals(checker, equation, nothing, extra, points=[index])[0])
             theirs.append(residuals(checker, reference, nothing, extra, points=[index])[0])
