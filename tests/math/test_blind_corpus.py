@@ -28,11 +28,53 @@ ROWS = [
     if line.strip()
 ]
 
+_COMMON_DOMAIN = (
+    "policy: expressions are compared where both sides are defined (log x is not "
+    "defined for x < 0), so log(x^2) and 2 log x agree there; the author expects "
+    "not_equal because one side is defined on more points"
+)
+_DIMENSION_AS_NUMBER = (
+    "index: an n the student writes is a scalar of its own, not the row count that "
+    "the product runs over, so n - sum_i y_i is not the count of zeros"
+)
 # note -> why the verdict is a false credit or a silent charge today
-KNOWN: dict[str, str] = {}
+KNOWN: dict[str, str] = {
+    "log(x^2) is defined for negative x, 2 log x is not (real)": _COMMON_DOMAIN,
+    "log of a product splits only for positive x, y": _COMMON_DOMAIN,
+    "trap: x_i and y_i used without index ties in the context": "policy: a documented "
+    "default reads x_i as row i of X and y_i as entry i of y inside a sum over the rows, "
+    "and says so in how the line was read; the author expects undetermined",
+    "Bernoulli likelihood product vs powers with summed exponents": _DIMENSION_AS_NUMBER,
+    "logistic regression likelihood product vs exp of log-likelihood sum": "index: the "
+    "product of per-sample likelihoods is compared at points where one factor is complex",
+    "triple elementwise sum regrouped": "a transposed Hadamard product is read with the "
+    "wrong shape",
+    "trap: Hadamard product of square matrices vs matrix product": "\\odot is not yet "
+    "read as the entrywise product",
+    "spectral norm of X^T X is squared spectral norm of X": "\\|X\\|_2 of a matrix is "
+    "not yet the spectral norm",
+    "trap: spectral norm is not the Frobenius norm": "\\|X\\|_2 of a matrix is not yet "
+    "the spectral norm",
+    "trap: squared spectral norm vs trace (Frobenius squared)": "\\|X\\|_2 of a matrix "
+    "is not yet the spectral norm",
+    "trap: spectral norm vs root of trace": "\\|X\\|_2 of a matrix is not yet the spectral norm",
+    "dot product of vec w and vec x vs x^T w": "\\cdot between two column vectors is "
+    "read as a product, not the inner product",
+}
 
 # class -> pairs that must agree with the expected verdict (the figures reached)
-AGREEMENT_FLOOR: dict[str, int] = {}
+AGREEMENT_FLOOR: dict[str, int] = {
+    "calculus": 50,
+    "definitions": 44,
+    "elementwise": 32,
+    "index": 44,
+    "names": 44,
+    "norms": 42,
+    "numeric": 41,
+    "parameters": 33,
+    "plaintext": 29,
+    "updates": 45,
+}
 
 
 @cache
