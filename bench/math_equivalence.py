@@ -3,8 +3,9 @@
     pip install -e '.[bench]'          # math-verify[antlr4_13_2], bench only
     python bench/math_equivalence.py   # prints the figures
 
-On every pair of tests/math/files/corpus.jsonl (each with its expected
-verdict) it measures, in one run:
+On every pair of tests/math/files/corpus.jsonl and of the blind corpora
+tests/math/files/blind-*.jsonl (each with its expected verdict) it
+measures, in one run:
 
 1. grader: milliseconds per check (parse both sides + compare), in a warm
    process (imports done, a few other pairs checked first), each pair
@@ -38,8 +39,16 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "math" / "files" / "corpus.jsonl"
 
 
-def load_corpus() -> list[dict]:
-    return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line]
+BLIND = sorted((ROOT / "tests" / "math" / "files").glob("blind-*.jsonl"))
+
+
+def load_corpus(paths: list[Path]) -> list[dict]:
+    rows = []
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rows.append({**json.loads(line), "file": path.name})
+    return rows
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -114,13 +123,14 @@ def run_batch(rows: list[dict], count: int) -> tuple[float, float, int, int]:
     items = [
         {k: row[k] for k in ("a", "b", "symbols", "aliases", "context") if row.get(k)}
         for row in rows
+        if row["file"] == CORPUS.name  # the batch figure: the original corpus repeated
     ]
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as handle:
         for i in range(count):
             handle.write(json.dumps(items[i % len(items)]) + "\n")
         path = handle.name
     try:
-        grader = [sys.executable, "-m", "grader.cli"] if not _has_console_script() else ["grader"]
+        grader = [sys.executable, "-m", "grader"] if not _has_console_script() else ["grader"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(
@@ -147,8 +157,11 @@ def main() -> None:
     parser.add_argument("--show-misses", action="store_true", help="list the pairs each got wrong")
     args = parser.parse_args()
 
-    rows = load_corpus()
-    print(f"corpus: {len(rows)} pairs ({CORPUS.relative_to(ROOT)})")
+    rows = load_corpus([CORPUS, *BLIND])
+    files = ", ".join(
+        f"{path.name} {sum(row['file'] == path.name for row in rows)}" for path in [CORPUS, *BLIND]
+    )
+    print(f"corpora: {len(rows)} pairs ({files})")
     ours_times, ours_cpu, ours, symbolic = run_grader(rows)
     theirs = run_math_verify(rows)
 
@@ -164,10 +177,24 @@ def main() -> None:
         return acc
 
     ours_acc = line("grader", ours_times, ours_cpu, ours)
+    for path in [CORPUS, *BLIND]:
+        picked = [i for i, row in enumerate(rows) if row["file"] == path.name]
+        acc = accuracy([rows[i] for i in picked], [ours[i] for i in picked])
+        print(
+            f"  {path.name:28s} grader {acc['right']}/{len(picked)}, "
+            f"false equal {len(acc['false_equal'])}"
+        )
     if theirs is None:
         print("math-verify: not installed (pip install -e '.[bench]')")
     else:
         theirs_acc = line("math-verify", *theirs)
+        for path in [CORPUS, *BLIND]:
+            picked = [i for i, row in enumerate(rows) if row["file"] == path.name]
+            acc = accuracy([rows[i] for i in picked], [theirs[2][i] for i in picked])
+            print(
+                f"  {path.name:28s} math-verify {acc['right']}/{len(picked)}, "
+                f"false equal {len(acc['false_equal'])}"
+            )
         ratio = statistics.median(theirs[0]) / statistics.median(ours_times)
         cpu_ratio = statistics.median(theirs[1]) / statistics.median(ours_cpu)
         print(

@@ -26,16 +26,14 @@ from typing import Any
 import sympy
 from sympy.matrices.expressions import MatrixExpr
 
-from grader.math._nodes import Differential, derivative_symbol
+from grader.math._nodes import Differential, contains_type, derivative_symbol
 from grader.math._syntax import matadd, matmul, transpose_of
 
 __all__ = ["gradient_from_differentials", "has_differential"]
 
 
 def has_differential(expr: Any) -> bool:
-    return isinstance(expr, sympy.Basic) and any(
-        isinstance(node, Differential) for node in sympy.preorder_traversal(expr)
-    )
+    return contains_type(expr, Differential)
 
 
 def gradient_from_differentials(

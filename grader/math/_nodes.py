@@ -197,3 +197,25 @@ class MatrixDifferential(Differential, MatrixExpr):
 
     def _entry(self, i: Any, j: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("a differential has no entries")
+
+
+def contains_type(expr: Any, *kinds: type) -> bool:
+    """Whether a node of ``expr`` is one of ``kinds`` (False for what is not SymPy)."""
+    if not isinstance(expr, sympy.Basic):
+        return False
+    return any(isinstance(node, kinds) for node in sympy.preorder_traversal(expr))
+
+
+def needs_calculus(expr: Any) -> bool:
+    """Whether ``expr`` holds a gradient, a differential or a derivative quantity
+    (``d(L)/d(w1)``), in one walk: what the equivalence checker's calculus step
+    looks at; most answers have none and skip it."""
+    if not isinstance(expr, sympy.Basic):
+        return False
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, (Gradient, Differential)):
+            return True
+        if isinstance(node, (sympy.Symbol, sympy.MatrixSymbol)) and "/" in str(node.name):
+            if split_derivative_symbol(node) is not None:
+                return True
+    return False

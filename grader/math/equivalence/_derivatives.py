@@ -20,7 +20,12 @@ import sympy as sp
 from sympy.matrices.expressions import MatrixSymbol
 
 from grader.math._differentials import has_differential
-from grader.math._nodes import Gradient, derivative_symbol, split_derivative_symbol
+from grader.math._nodes import (
+    Gradient,
+    contains_type,
+    derivative_symbol,
+    split_derivative_symbol,
+)
 from grader.math.calculus._errors import EvaluationError as CalculusError
 from grader.math.calculus._gradients import GradientUnavailable, derivative_values
 from grader.math.calculus._printing import short_plain
@@ -101,6 +106,8 @@ def check_gradients_without_variable(side_a: Side, side_b: Side) -> None:
     """``\\nabla J`` with no variable (none written, none the line implies) has
     no value; it can only be compared with the same gradient on the other side
     (one unknown quantity). Anything else is ``undetermined``."""
+    if not any(contains_type(term, Gradient) for side in (side_a, side_b) for term in side.terms):
+        return
     found = [
         {
             node
@@ -126,7 +133,11 @@ def _requests(expr: sp.Basic, context: Any) -> dict[Any, tuple[Any, Any]]:
     """Derivative node -> ``(of, wrt)`` for :func:`derivative_values`; inner
     gradients first (a gradient inside a gradient is not read: left to fail)."""
     found: dict[Any, tuple[Any, Any]] = {}
-    definitions = getattr(context, "definitions", None) or {}
+    definitions = getattr(context, "definition_sources", None) or {}
+    if not contains_type(expr, Gradient) and not (
+        definitions and any(split_derivative_symbol(s) for s in expr.free_symbols)
+    ):
+        return found
     for node in sp.preorder_traversal(expr):
         if isinstance(node, Gradient):
             if node.wrt is not None and node not in found:
