@@ -25,6 +25,26 @@ from grader.math._syntax import (
     transpose_of,
 )
 
+# Operators of a product chain (see Parser.infix_power).
+PRODUCT_OPERATORS = frozenset({"*", "/", "implicit", "@", "hadamard"})
+
+
+def _product(factors: list[Any]) -> Any:
+    if not any(is_matrix(factor) for factor in factors):
+        return sympy.Mul(*factors)
+    return matmul(*factors)
+
+
+def _entrywise_pair(factors: list[Any], right: Any) -> bool:
+    """``A * B`` of two matrices (neither 1x1): NumPy's entrywise product."""
+    left = _product(factors)
+    return (
+        is_matrix(left)
+        and is_matrix(right)
+        and not is_one_by_one(left)
+        and not is_one_by_one(right)
+    )
+
 
 class ArithmeticMixin:
     """Methods of :class:`grader.math._grammar.Parser` (see the module docs)."""
@@ -46,6 +66,10 @@ class ArithmeticMixin:
     def add_all(self, terms: list[tuple[Any, Token]]) -> Any:
         for value, token in terms:
             self.check_value(value, token)
+        if self.pending_dims:
+            values = self.unify_shapes(*[value for value, _ in terms if is_matrix(value)])
+            values.reverse()
+            terms = [(values.pop() if is_matrix(value) else value, token) for value, token in terms]
         scalars = [value for value, _ in terms if not is_matrix(value)]
         matrices = [(value, token) for value, token in terms if is_matrix(value)]
         if not matrices:
@@ -68,13 +92,16 @@ class ArithmeticMixin:
         return total
 
     def product_chain(self, first: Any, rbp: int) -> Any:
-        """``a b / c * d ...`` built at once, in the order written."""
+        """``a b / c * d ...`` built at once, in the order written. An
+        entrywise product (``\\odot``, ``*`` in a NumPy line) takes what is
+        before it as its left side: ``W^T \\delta \\odot \\sigma'(z)`` is
+        ``(W^T \\delta) \\odot \\sigma'(z)``."""
         self.check_value(first, self.peek())
         factors = [first]
         while True:
             token = self.peek()
             power, operator = self.infix_power(token)
-            if operator not in ("*", "/", "implicit") or power <= rbp:
+            if operator not in PRODUCT_OPERATORS or power <= rbp:
                 break
             if operator != "implicit":
                 self.advance()
@@ -82,11 +109,17 @@ class ArithmeticMixin:
             self.check_value(right, token)
             if operator == "/":
                 right = self.reciprocal(right, token)
+            if operator == "hadamard" or (
+                operator == "*"
+                and token.kind == "SYM"
+                and self.code_line()
+                and _entrywise_pair(factors, right)
+            ):
+                factors = [self.hadamard(_product(factors), right, token)]
+                continue
             factors.append(right)
             self.check_conformable(factors, token)
-        if not any(is_matrix(factor) for factor in factors):
-            return sympy.Mul(*factors)
-        return matmul(*factors)
+        return _product(factors)
 
     def check_conformable(self, factors: list[Any], token: Token) -> None:
         """The newest factor against the last matrix before it. A 1x1 matrix
@@ -98,6 +131,11 @@ class ArithmeticMixin:
             left = factors[index]
             if not is_matrix(left):
                 continue
+            if self.pending_dims:  # 1^T y: the ones take the length of y
+                binding: dict[Any, Any] = {}
+                self.bind(left.shape[1], right.shape[0], binding)
+                factors[:] = self.substitute(factors, binding)
+                left, right = factors[index], factors[-1]
             if left.shape[1] == right.shape[0]:
                 return
             if is_one_by_one(left):
@@ -148,6 +186,8 @@ class ArithmeticMixin:
         self.check_value(left, token)
         self.check_value(right, token)
         left_matrix, right_matrix = is_matrix(left), is_matrix(right)
+        if left_matrix and right_matrix:
+            left, right = self.unify_shapes(left, right)
         if left_matrix != right_matrix:
             matrix, scalar = (left, right) if left_matrix else (right, left)
             if scalar == 0:
@@ -181,6 +221,10 @@ class ArithmeticMixin:
     def multiply(self, left: Any, right: Any, token: Token) -> Any:
         self.check_value(left, token)
         self.check_value(right, token)
+        if is_matrix(left) and is_matrix(right) and self.pending_dims:
+            binding: dict[Any, Any] = {}
+            self.bind(left.shape[1], right.shape[0], binding)
+            left, right = self.substitute([left, right], binding)
         if is_matrix(left) and is_matrix(right):
             if definitely_different(left.shape[1], right.shape[0]):
                 self.state.shape_problems.append(
@@ -257,6 +301,13 @@ class ArithmeticMixin:
             return Space(self.space_shape())
         start, end, resume = self.exponent_range()
         group = self.tokens[start:end] if start >= 0 else [self.peek()]
+        # ^+, ^{+}, ^\dagger: the Moore-Penrose pseudo-inverse
+        if len(group) == 1 and (
+            (group[0].kind == "SYM" and group[0].text == "+")
+            or (group[0].kind == "CMD" and group[0].text == "dagger")
+        ):
+            self.pos = resume if start >= 0 else self.pos + 1
+            return self.pseudo_inverse(base, token)
         # ^T, ^{T}, ^\top: transpose
         if self.is_transpose_marker(group, base):
             self.pos = resume if start >= 0 else self.pos + 1

@@ -21,7 +21,8 @@ from typing import Any
 
 import sympy
 
-from grader.math._arithmetic import ArithmeticMixin
+from grader.math._arithmetic import PRODUCT_OPERATORS, ArithmeticMixin
+from grader.math._code import CodeMixin
 from grader.math._derivatives import DerivativesMixin
 from grader.math._lexer import MathParseError, Token
 from grader.math._matrices import MatricesMixin
@@ -36,6 +37,7 @@ from grader.math._sums import IndexScope, SumsMixin
 from grader.math._symbols import NamesMixin
 from grader.math._syntax import (
     FRACTIONS,
+    HADAMARD_COMMANDS,
     KNOWN_COMMANDS,
     MAX_DEPTH,
     MAX_NUMBER_DIGITS,
@@ -66,13 +68,15 @@ def _text_functions(tokens: list[Token]) -> list[Token]:
     return result
 
 
-class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsMixin):
+class Parser(
+    ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsMixin, CodeMixin
+):
     """Parses one statement: the parse.py statement loop calls :meth:`expression`.
 
     The methods live in one module per concern: ``_arithmetic``, ``_symbols``
     (names and calls), ``_derivatives``, ``_matrices``, ``_sums`` (sums over an
-    index); this class holds the
-    token cursor and the Pratt loop.
+    index), ``_code`` (NumPy notation); this class holds the token cursor and
+    the Pratt loop.
     """
 
     def __init__(self, text: str, tokens: list[Token], context: Any, latex: bool):
@@ -89,6 +93,8 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsM
         self.state = ParseState()
         self.index_scopes: list[IndexScope] = []  # the sums being read, innermost last
         self.end_token = tokens[-1]
+        # lengths of \mathbf{1} / \mathbf{0} not known yet (found from the other operand)
+        self.pending_dims: set[Any] = set()
 
     def fail(self, reason: str, token: Token | None = None) -> MathParseError:
         token = token or self.peek()
@@ -217,10 +223,12 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsM
                     break
                 if operator in ("+", "-"):
                     left = self.sum_chain(left, rbp)
-                elif operator in ("*", "/", "implicit"):
+                elif operator in PRODUCT_OPERATORS:
                     left = self.product_chain(left, rbp)
                 else:
                     left = self.infix(left, operator, token)
+            if self.depth == 1:  # a whole term: every length must be known now
+                left = self.finish_pending(left)
             return left
         finally:
             self.leave()
@@ -240,9 +248,17 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsM
                 return 40, "!"
             if text == "'":
                 return 40, "'"
+            if text == "@":
+                return 20, "@"
+            if text in ("\u2299", "\u2218", ".*"):  # ⊙ ∘ .*
+                return 20, "hadamard"
+            if text == "." and self.starts_method():
+                return 40, "."
         elif kind == "CMD":
             if text in MULTIPLY_COMMANDS:
                 return 20, "*"
+            if text in HADAMARD_COMMANDS:
+                return 20, "hadamard"
             if text == "div":
                 return 20, "/"
         if self.starts_atom(token):
@@ -323,6 +339,15 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsM
         if operator == "!":
             self.advance()
             return self.factorial(left, token)
+        if operator == ".":
+            return self.method_call(left, token)
+        if operator == "'" and is_matrix(left):
+            # (y - X b)'(y - X b): a prime on a matrix is its transpose (econometrics)
+            self.advance()
+            note = "read a prime ' after a matrix as its transpose"
+            if note not in self.state.notes:
+                self.state.notes.append(note)
+            return self.transpose(left)
         if operator == "'":
             raise self.fail(
                 f"a prime ' after an expression is not supported (column {token.pos})", token
@@ -333,11 +358,17 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsM
         token = self.peek()
         kind, text = token.kind, token.text
         if kind == "NUM":
+            ones = self.try_ones()
+            if ones is not None:
+                return ones
             self.advance()
             return self.number(token)
         if kind == "BEGIN":
             return self.environment()
         if kind == "IDENT":
+            code = self.try_code_call()
+            if code is not None:
+                return code
             gradient = self.try_gradient_word()
             if gradient is not None:
                 return gradient
@@ -390,6 +421,10 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsM
             if text == "nabla":
                 self.advance()
                 return self.nabla(token)
+            if text == "mathbb" or text in FONT_COMMANDS:
+                ones = self.try_ones()  # \mathbf{1}, \mathbb{1}: a column of ones
+                if ones is not None:
+                    return ones
             if text == "mathbb":
                 self.advance()
                 start, end, resume = self.argument_range()

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from grader.errors import GraderError
+from grader.math._names import CODE_FUNCTIONS, CODE_MODULES
 from grader.math.normalize import find_closing_brace
 
 __all__ = ["MathParseError", "Token", "tokenize", "MAX_INPUT_LENGTH"]
@@ -64,7 +65,7 @@ _TOKEN = re.compile(
   | (?P<cmd>\\(?:[A-Za-z]+|.))
   | (?P<num>\d+(?:\.\d+)?[eE][-+]?\d+(?![A-Za-z(])|\d+(?:\.\d+)?|\.\d+)
   | (?P<ident>[A-Za-z]+)
-  | (?P<sym>\*\*|\|\||:=|[-+*/^_()\[\]{}|=,'!<>:&;.])
+  | (?P<sym>\*\*|\|\||:=|\.\*|[-+*/^_()\[\]{}|=,'!<>:&;.@⊙∘])
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -187,8 +188,54 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("SYM", value, start, space))
         space = False
     _check_braces(tokens, text)
+    _mark_code_words(tokens)
     tokens.append(Token("END", "", length, space))
     return tokens
+
+
+def _touching(first: Token, second: Token) -> bool:
+    return not second.space_before
+
+
+def _mark_code_words(tokens: list[Token]) -> None:
+    """Words of code-like math are whole words, never letters of a product:
+    a method or attribute after a dot (``X.T``, ``X.dot(y)``), a module
+    prefix before one (``np.linalg``), and a code function before its ``(``
+    (``inv(X^T X)``), even in a LaTeX line where ``inv`` would be ``i n v``."""
+    count = len(tokens)
+    for index, token in enumerate(tokens):
+        if token.kind != "IDENT" or token.verbatim:
+            continue
+        before = tokens[index - 1] if index else None
+        after = tokens[index + 1] if index + 1 < count else None
+        after_dot = (
+            before is not None
+            and before.kind == "SYM"
+            and before.text == "."
+            and _touching(before, token)
+            and index >= 2
+            and (tokens[index - 2].kind == "IDENT" or tokens[index - 2].text in (")", "]"))
+            and _touching(tokens[index - 2], before)
+        )
+        module = (
+            token.text in CODE_MODULES
+            and after is not None
+            and after.kind == "SYM"
+            and after.text == "."
+            and _touching(token, after)
+            and index + 2 < count
+            and tokens[index + 2].kind == "IDENT"
+            and _touching(after, tokens[index + 2])
+        )
+        call = (
+            token.text in CODE_FUNCTIONS
+            and after is not None
+            and after.kind == "SYM"
+            and after.text == "("
+            and _touching(token, after)
+        )
+        if after_dot or module or call:
+            tokens[index] = Token("IDENT", token.text, token.pos, token.space_before, verbatim=True)
 
 
 def _check_braces(tokens: list[Token], text: str) -> None:

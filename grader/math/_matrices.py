@@ -1,6 +1,7 @@
-"""Matrix notation for the math parser: norms and absolute values,
-``\\begin{bmatrix}`` environments (explicit or with dots), and the spaces of
-shape statements (``\\mathbb{R}^{n \\times (d+1)}``)."""
+"""Matrix notation for the math parser: norms and absolute values, entrywise
+products, the pseudo-inverse, vectors of ones and zeros (``\\mathbf{1}``,
+``1_n``), ``\\begin{bmatrix}`` environments (explicit or with dots), and the
+spaces of shape statements (``\\mathbb{R}^{n \\times (d+1)}``)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from typing import Any
 import sympy
 
 from grader.math._lexer import Token
+from grader.math._linear_algebra import Norm, Ones, PseudoInverse
+from grader.math._names import FONT_COMMANDS
 from grader.math._syntax import (
     ELLIPSES,
     ELLIPSIS,
     MATRIX_ENVIRONMENTS,
     ShapeOnly,
     Space,
+    definitely_different,
     is_matrix,
+    is_one_by_one,
     matmul,
     transpose_of,
 )
@@ -25,7 +30,9 @@ class MatricesMixin:
     """Methods of :class:`grader.math._grammar.Parser` (see the module docs)."""
 
     def bars(self) -> Any:
-        """``|x|``: absolute value of a scalar, norm of a vector."""
+        """``|x|``: the absolute value of a scalar (or of a 1x1 matrix). Of a
+        vector or a matrix it is refused: ``|v|`` may mean a norm, a length or
+        (``|A|``) a determinant."""
         open_token = self.advance()
         self.enter()
         self.bar_depth += 1
@@ -41,8 +48,17 @@ class MatricesMixin:
             raise self.fail(f"missing closing '|' for '|' at column {open_token.pos}", open_token)
         self.advance()
         self.check_value(value, open_token)
+        if is_one_by_one(value):
+            return sympy.Abs(sympy.Trace(value))
         if is_matrix(value):
-            return self.norm_value(value, open_token)
+            rows, cols = value.shape
+            what = "a vector" if 1 in (rows, cols) else "a matrix"
+            instead = r"\|v\|" if 1 in (rows, cols) else r"\det(A) or \|A\|_F"
+            raise self.fail(
+                f"|...| of {what} ({self.shape_text(value)}) is ambiguous (column "
+                f"{open_token.pos}): write {instead}",
+                open_token,
+            )
         return sympy.Abs(value)
 
     def norm(self, opening: str) -> Any:
@@ -69,35 +85,67 @@ class MatricesMixin:
         return self.norm_value(value, open_token)
 
     def norm_value(self, value: Any, token: Token) -> Any:
-        """``\\|v\\|^2`` -> ``v.T * v``; ``\\|v\\|`` -> its square root; scalars -> ``Abs``."""
+        """After the closing bars: the label (``_2``, ``_F``, ``_1``,
+        ``_\\infty``) and a square (``^2``), in either order."""
         self.check_value(value, token)
+        label = None
         squared = False
-        if self.at("SYM", "_"):
-            # \|v\|_2, \|A\|_F: the Euclidean / Frobenius norm is the one read anyway
-            saved = self.pos
-            label = self.subscript_text()
-            if label not in ("2", "F"):
-                self.pos = saved
-                raise self.fail(
-                    f"only the 2-norm and the Frobenius norm are supported, not _{label} "
-                    f"(column {self.peek().pos})"
-                )
-        if self.at("SYM", "^"):
-            start, end, resume = (-1, -1, -1)
-            if self.at("SYM", "{", 1):
-                self.advance()
-                start, end, resume = self.exponent_range()
-                group = self.tokens[start:end]
-                self.pos -= 1
-            else:
-                group = [self.peek(1)]
-            if len(group) == 1 and group[0].kind == "NUM" and group[0].text == "2":
+        for _ in range(2):
+            if label is None and self.at("SYM", "_"):
+                label = self.norm_label()
+            elif not squared and self.at("SYM", "^") and self.exponent_is_two():
                 squared = True
-                self.advance()
-                self.pos = resume if start >= 0 else self.pos + 1
-        if not is_matrix(value):
-            return value**2 if squared else sympy.Abs(value)
+        return self.norm_of(value, label, squared=squared, token=token)
+
+    def norm_label(self) -> str:
+        """``_2``, ``_{2}``, ``_F``, ``_1``, ``_\\infty``, ``_{\\infty}``, ``_inf``."""
+        if self.at("CMD", "infty", 1):
+            self.pos += 2
+            return "inf"
+        if self.at("SYM", "{", 1) and self.at("CMD", "infty", 2) and self.at("SYM", "}", 3):
+            self.pos += 4
+            return "inf"
+        label = self.subscript_text()
+        return "inf" if label in ("inf", "infty", "max") else label
+
+    def exponent_is_two(self) -> bool:
+        """At ``^``: consume ``^2`` / ``^{2}`` and say so; anything else stays."""
+        if self.at("NUM", "2", 1):
+            self.pos += 2
+            return True
+        if self.at("SYM", "{", 1) and self.at("NUM", "2", 2) and self.at("SYM", "}", 3):
+            self.pos += 4
+            return True
+        return False
+
+    def norm_of(self, value: Any, label: str | None, *, squared: bool, token: Token) -> Any:
+        """The norm of ``value``: the Euclidean norm of a vector is ``sqrt(v^T v)``
+        (``_2``, ``_F`` or no label), the Frobenius norm of a matrix
+        ``sqrt(tr(X^T X))`` (``_F`` or no label); ``_2`` of a matrix is the
+        spectral norm, ``_1`` and ``_\\infty`` of a vector the sum and the
+        largest of the absolute values (:class:`Norm`). Of a scalar: ``Abs``."""
+        if label not in (None, "2", "F", "1", "inf"):
+            raise self.fail(
+                f"the norm _{label} is not read (column {token.pos}): the 2-norm, "
+                "the Frobenius norm (_F), _1 and _\\infty are"
+            )
+        if not is_matrix(value) or is_one_by_one(value):
+            scalar = sympy.Trace(value) if is_matrix(value) else value
+            return scalar**2 if squared else sympy.Abs(scalar)
         rows, cols = value.shape
+        vector = cols == 1 or rows == 1
+        if label in ("1", "inf"):
+            if not vector:
+                raise self.fail(
+                    f"the norm _{label} of a matrix is ambiguous (column {token.pos}): "
+                    "entrywise or induced; write it as a sum",
+                    token,
+                )
+            node = Norm(value, 1 if label == "1" else sympy.oo)
+            return node**2 if squared else node
+        if label == "2" and not vector:
+            node = Norm(value, 2)  # the spectral norm: the largest singular value
+            return node**2 if squared else node
         if cols == 1:
             inner = matmul(transpose_of(value), value)
         elif rows == 1:
@@ -107,6 +155,148 @@ class MatricesMixin:
         if squared:
             return inner
         return sympy.MatPow(inner, sympy.S.Half) if is_matrix(inner) else sympy.sqrt(inner)
+
+    def hadamard(self, left: Any, right: Any, token: Token) -> Any:
+        """``a \\odot b``: the entrywise product of two matrices of one shape
+        (``HadamardProduct``, never a matrix product); with a scalar (or a 1x1
+        matrix) it is the ordinary product."""
+        self.check_value(left, token)
+        self.check_value(right, token)
+        if not (is_matrix(left) and is_matrix(right)) or (
+            is_one_by_one(left) or is_one_by_one(right)
+        ):
+            return self.multiply(
+                self.as_scalar(left) if is_matrix(right) else left,
+                self.as_scalar(right) if is_matrix(left) else right,
+                token,
+            )
+        left, right = self.unify_shapes(left, right)
+        if any(definitely_different(a, b) for a, b in zip(left.shape, right.shape, strict=True)):
+            self.state.shape_problems.append(
+                f"multiplies entry by entry a {self.shape_text(left)} matrix and a "
+                f"{self.shape_text(right)} matrix (column {token.pos})"
+            )
+        return sympy.HadamardProduct(left, right)
+
+    def pseudo_inverse(self, value: Any, token: Token) -> Any:
+        """``X^{+}``, ``X^\\dagger``, ``pinv(X)``: the Moore-Penrose pseudo-inverse."""
+        self.check_value(value, token)
+        if not is_matrix(value):
+            return sympy.Pow(value, -1)
+        if is_one_by_one(value):
+            return self.inverse(value, token)
+        return PseudoInverse(value)
+
+    # -- vectors of ones and zeros: \mathbf{1}, 1_n, \mathbf{0}
+
+    def try_ones(self) -> Any:
+        """``\\mathbf{1}``, ``\\mathbf 1``, ``\\mathbb{1}``, ``\\mathbf{1}_n``,
+        ``1_n`` (and the same with 0): a column of ones (of zeros). Its length
+        is the subscript, else the one the expression needs (``\\mathbf{1}^T y``:
+        the length of y), found when it meets another matrix."""
+        start = self.pos
+        token = self.peek()
+        if token.kind == "NUM":
+            if token.text not in ("0", "1") or not self.at("SYM", "_", 1):
+                return None
+            if self.peek(1).space_before:
+                return None
+            self.advance()
+            digit = token.text
+        elif token.kind == "CMD" and (token.text in FONT_COMMANDS or token.text == "mathbb"):
+            if self.at("SYM", "{", 1) and self.at("SYM", "}", 3):
+                inner = self.peek(2)
+                skip = 4
+            else:
+                inner = self.peek(1)
+                skip = 2
+            if inner.kind != "NUM" or inner.text not in ("0", "1"):
+                return None
+            self.pos += skip
+            digit = inner.text
+        else:
+            return None
+        length = None
+        if self.at("SYM", "_"):
+            from grader.math.context import _parse_dimension
+
+            subscript_token = self.peek(1)
+            text = self.subscript_text()
+            try:
+                length = _parse_dimension(text)
+            except ValueError:
+                self.pos = start
+                raise self.fail(
+                    f"cannot read the length {text!r} of a vector of {'ones' if digit == '1' else 'zeros'} "
+                    f"(column {subscript_token.pos})",
+                    subscript_token,
+                ) from None
+        if digit == "1":
+            return Ones(length if length is not None else self.pending_dimension(), 1)
+        if length is not None:
+            return sympy.ZeroMatrix(length, 1)
+        return sympy.ZeroMatrix(self.pending_dimension(), self.pending_dimension())
+
+    def pending_dimension(self) -> Any:
+        """A length still to be found (a column of ones written without it)."""
+        dimension = sympy.Dummy("k", integer=True, positive=True)
+        self.pending_dims.add(dimension)
+        return dimension
+
+    def pending(self, dimension: Any) -> bool:
+        return dimension in self.pending_dims
+
+    def unify_shapes(self, *values: Any) -> list[Any]:
+        """Values of one shape (a sum, an entrywise product): a pending length
+        takes the other's."""
+        if not self.pending_dims or len(values) < 2:
+            return list(values)
+        binding: dict[Any, Any] = {}
+        first = values[0]
+        for value in values[1:]:
+            if not is_matrix(value) or not is_matrix(first):
+                continue
+            for a, b in zip(first.shape, value.shape, strict=True):
+                self.bind(a, b, binding)
+        return self.substitute(list(values), binding)
+
+    def bind(self, a: Any, b: Any, binding: dict[Any, Any]) -> None:
+        a, b = binding.get(a, a), binding.get(b, b)
+        if a == b:
+            return
+        if self.pending(a):
+            binding[a] = b
+        elif self.pending(b):
+            binding[b] = a
+
+    def substitute(self, values: list[Any], binding: dict[Any, Any]) -> list[Any]:
+        if not binding:
+            return values
+        for dimension in binding:
+            self.pending_dims.discard(dimension)
+        return [
+            value.xreplace(binding) if hasattr(value, "xreplace") else value for value in values
+        ]
+
+    def finish_pending(self, value: Any) -> Any:
+        """At the end of a term: a zero vector nothing sized is the number 0
+        (``= \\mathbf{0}``: the other side's shape is given later), a zero
+        nothing gave a width is a column; a column of ones nothing sized
+        cannot be read."""
+        if not self.pending_dims or not is_matrix(value):
+            return value
+        if isinstance(value, sympy.ZeroMatrix) and any(self.pending(d) for d in value.shape):
+            self.pending_dims -= set(value.shape)
+            return sympy.S.Zero
+        if any(self.pending(d) for atom in value.atoms(sympy.OneMatrix) for d in atom.shape):
+            raise self.fail(
+                "cannot tell the length of a vector of ones: write it with a subscript, "
+                "e.g. \\mathbf{1}_n",
+                self.peek(),
+            )
+        unsized = {d for atom in value.atoms(sympy.ZeroMatrix) for d in atom.shape}
+        binding = {d: sympy.Integer(1) for d in unsized if self.pending(d)}
+        return self.substitute([value], binding)[0]
 
     def environment(self) -> Any:
         begin = self.advance()

@@ -31,13 +31,30 @@ GREEK_VARIANTS: dict[str, str] = {
 # Functions every context knows (besides the context's own ``functions``).
 BUILTIN_FUNCTIONS: frozenset[str] = frozenset(
     """exp log ln sqrt sin cos tan cot sec csc sinh cosh tanh arcsin arccos arctan
-    asin acos atan abs max min tr trace det""".split()
+    asin acos atan abs max min tr trace det sigmoid expit softplus logit""".split()
 )
 
 # Operator names written as text or with a font command, and the function each is:
 # \text{tr}(A), \operatorname{Tr}(A), \mathrm{Tr}(A), \text{det}(A). ``Tr`` alone is
 # not a built-in (in LaTeX ``r^Tr`` is r^T r).
 OPERATOR_NAMES: dict[str, str] = {"tr": "tr", "Tr": "tr", "trace": "trace", "det": "det"}
+
+# Names of the logistic function 1 / (1 + e^{-u}): a context function with one
+# of these names is the logistic itself (exact, no stand-in) unless the context
+# defines it otherwise (a formula, or a derivative other than f (1 - f)).
+LOGISTIC_NAMES: frozenset[str] = frozenset({"sigma", "sigmoid", "expit", "logistic"})
+
+# Code-like math (NumPy): module prefixes that only say where a function lives
+# (``np.linalg.inv`` is ``inv``), and the functions read from code, by what
+# they compute (grader/math/_code.py).
+CODE_MODULES: frozenset[str] = frozenset(
+    {"np", "numpy", "scipy", "linalg", "la", "special", "torch", "jnp", "math"}
+)
+CODE_FUNCTIONS: frozenset[str] = frozenset(
+    """inv inverse pinv transpose dot matmul multiply outer inner norm""".split()
+)
+# Methods of an array (``X.T``, ``X.dot(y)``, ``X.transpose()``).
+CODE_METHODS: frozenset[str] = frozenset({"T", "dot", "transpose"})
 
 # Accents that become a suffix of the name: \hat{y} -> yhat.
 ACCENT_SUFFIX: dict[str, str] = {

@@ -95,6 +95,16 @@ class NamesMixin:
             self.pos = end + 1
             return "".join(parts)
         token = self.advance()
+        if (
+            token.kind == "IDENT"
+            and len(token.text) == 2
+            and self.at("SYM", "_")
+            and not self.peek().space_before
+        ):
+            # e_jx_i: a subscript without braces is one character, as in TeX
+            self.tokens.insert(self.pos, Token("IDENT", token.text[1], token.pos + 1, False))
+            self.limits = [limit + 1 if limit >= self.pos else limit for limit in self.limits]
+            return token.text[0]
         if token.kind in ("NUM", "IDENT"):
             return token.text
         if token.kind == "CMD" and token.text in GREEK:

@@ -57,7 +57,11 @@ MATRIX_ENVIRONMENTS = frozenset(
 )
 
 
-MULTIPLY_COMMANDS = frozenset({"cdot", "times", "ast", "bullet", "odot"})
+MULTIPLY_COMMANDS = frozenset({"cdot", "times", "ast", "bullet"})
+
+
+# Entrywise (Hadamard) products: \odot, \circ (also the characters, see the lexer).
+HADAMARD_COMMANDS = frozenset({"odot", "circ"})
 
 
 UNSUPPORTED = {
@@ -100,6 +104,11 @@ FUNCTIONS: dict[str, Any] = {
     "tr": sympy.Trace,
     "trace": sympy.Trace,
     "det": sympy.Determinant,
+    # the logistic family, exact: sigmoid(z) is 1 / (1 + e^{-z}) itself
+    "sigmoid": lambda u: 1 / (1 + sympy.exp(-u)),
+    "expit": lambda u: 1 / (1 + sympy.exp(-u)),
+    "softplus": lambda u: sympy.log(1 + sympy.exp(u)),
+    "logit": lambda u: sympy.log(u / (1 - u)),
 }
 
 
@@ -222,6 +231,7 @@ KNOWN_COMMANDS = frozenset(
     | FRACTIONS
     | BUILTIN_FUNCTIONS
     | MULTIPLY_COMMANDS
+    | HADAMARD_COMMANDS
     | LEADING_IMPLICATIONS
     | ELLIPSES
     | UNSUPPORTED.keys()
@@ -255,5 +265,6 @@ KNOWN_COMMANDS = frozenset(
         "prod",
         "limits",
         "nolimits",
+        "dagger",
     }
 )

@@ -47,6 +47,8 @@ from sympy.matrices.expressions import (
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from grader.math._indexed import IndexedSum, value_batched
+from grader.math._linear_algebra import ARRAY_NODES, array_node_value
+from grader.math._names import LOGISTIC_NAMES
 
 __all__ = [
     "ABSORBED",
@@ -549,6 +551,8 @@ class Evaluator:
             return np.trace(self._square(expr.arg, "a trace"), axis1=1, axis2=2).astype(complex)
         if isinstance(expr, Determinant):
             return np.linalg.det(self._square(expr.arg, "a determinant")).astype(complex)
+        if isinstance(expr, ARRAY_NODES):  # a odot b, X^+, ||X||_2
+            return array_node_value(expr, self._matrix, ShapeError)
         if isinstance(expr, AppliedUndef):
             return self._undefined_function(expr)
         if isinstance(expr, ElementwiseApplyFunction):
@@ -853,6 +857,8 @@ class Evaluator:
         known = self.functions.get(name)
         if known is not None:
             return known
+        if name in LOGISTIC_NAMES:
+            return _LOGISTIC  # sigma: 1 / (1 + e^{-u}) itself, not a stand-in
         return random_smooth_function(name, self.seed)
 
     def _apply(self, function: NumericFunction, arg: np.ndarray, *, derivative: bool) -> np.ndarray:
