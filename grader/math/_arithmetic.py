@@ -109,12 +109,24 @@ class ArithmeticMixin:
             self.check_value(right, token)
             if operator == "/":
                 right = self.reciprocal(right, token)
+            if operator == "hadamard" and token.text in ("circ", "\u2218"):
+                if not _entrywise_pair(factors, right):
+                    # f \circ g of functions is a composition, not a product
+                    raise self.fail(
+                        f"\\circ between scalars (a composition?) is not read "
+                        f"(column {token.pos}); between matrices it is the entrywise product",
+                        token,
+                    )
             if operator == "hadamard" or (
                 operator == "*"
                 and token.kind == "SYM"
                 and self.code_line()
                 and _entrywise_pair(factors, right)
             ):
+                if operator == "*":
+                    note = "read * between two matrices as NumPy's entrywise product"
+                    if note not in self.state.notes:
+                        self.state.notes.append(note)
                 factors = [self.hadamard(_product(factors), right, token)]
                 continue
             factors.append(right)

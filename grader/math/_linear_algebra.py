@@ -1,7 +1,8 @@
 """Matrix operations the parser builds beyond ``MatMul``, ``Transpose`` and
 ``Inverse``, and their numbers.
 
-- the entrywise (Hadamard) product ``a \\odot b``: SymPy's ``HadamardProduct``;
+- the entrywise (Hadamard) product ``a \\odot b``: SymPy's ``HadamardProduct``
+  (built as :class:`Hadamard`, which prints ``a ⊙ b``);
 - the Moore-Penrose pseudo-inverse ``X^{+}``, ``X^\\dagger``, ``pinv(X)``:
   :class:`PseudoInverse` (for a tall ``X`` of full column rank it is
   ``(X^T X)^{-1} X^T``, and numbers show it);
@@ -24,7 +25,7 @@ import sympy
 from sympy.matrices.expressions import HadamardProduct
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-__all__ = ["ARRAY_NODES", "Norm", "Ones", "PseudoInverse", "array_node_value"]
+__all__ = ["ARRAY_NODES", "Hadamard", "Norm", "Ones", "PseudoInverse", "array_node_value"]
 
 
 class PseudoInverse(MatrixExpr):
@@ -79,6 +80,22 @@ class Norm(sympy.Expr):
     def _sympystr(self, printer: Any) -> str:
         order = "inf" if self.order == sympy.oo else printer._print(self.order)
         return f"||{printer._print(self.arg)}||_{order}"
+
+    _grader_plain = _sympystr
+
+
+class Hadamard(HadamardProduct):
+    """SymPy's ``HadamardProduct``, printed ``a ⊙ b`` (which reads back)."""
+
+    def _sympystr(self, printer: Any) -> str:
+        parts = []
+        for arg in self.args:
+            text = printer._print(arg)
+            simple = isinstance(arg, (sympy.MatrixSymbol, sympy.Transpose)) and (
+                not isinstance(arg, sympy.Transpose) or isinstance(arg.arg, sympy.MatrixSymbol)
+            )
+            parts.append(text if simple else f"({text})")
+        return " \u2299 ".join(parts)
 
     _grader_plain = _sympystr
 

@@ -10,7 +10,7 @@ from typing import Any
 import sympy
 
 from grader.math._lexer import Token
-from grader.math._linear_algebra import Norm, Ones, PseudoInverse
+from grader.math._linear_algebra import Hadamard, Norm, Ones, PseudoInverse
 from grader.math._names import FONT_COMMANDS
 from grader.math._syntax import (
     ELLIPSES,
@@ -176,7 +176,7 @@ class MatricesMixin:
                 f"multiplies entry by entry a {self.shape_text(left)} matrix and a "
                 f"{self.shape_text(right)} matrix (column {token.pos})"
             )
-        return sympy.HadamardProduct(left, right)
+        return Hadamard(left, right)
 
     def pseudo_inverse(self, value: Any, token: Token) -> Any:
         """``X^{+}``, ``X^\\dagger``, ``pinv(X)``: the Moore-Penrose pseudo-inverse."""
@@ -207,6 +207,17 @@ class MatricesMixin:
             if self.at("SYM", "{", 1) and self.at("SYM", "}", 3):
                 inner = self.peek(2)
                 skip = 4
+            elif self.at("SYM", "{", 1) and self.at("SYM", "_", 3):  # \mathbf{1_n}
+                inner = self.peek(2)
+                if inner.kind != "NUM" or inner.text not in ("0", "1"):
+                    return None
+                close = self.group_end(self.pos + 1)
+                self.pos += 3
+                value = self.sized_ones(inner.text, start)
+                if self.pos != close:
+                    raise self.unexpected()
+                self.pos = close + 1
+                return value
             else:
                 inner = self.peek(1)
                 skip = 2
@@ -216,6 +227,10 @@ class MatricesMixin:
             digit = inner.text
         else:
             return None
+        return self.sized_ones(digit, start)
+
+    def sized_ones(self, digit: str, start: int) -> Any:
+        """After the 1 (or 0): the optional subscript that gives the length."""
         length = None
         if self.at("SYM", "_"):
             from grader.math.context import _parse_dimension
