@@ -23,6 +23,7 @@ from grader.math._syntax import (
     matadd,
     matmul,
     transpose_of,
+    unchecked,
 )
 
 # Operators of a product chain (see Parser.infix_power).
@@ -85,7 +86,7 @@ class ArithmeticMixin:
                     f"adds matrices of shapes {self.shape_text(first)} and {self.shape_text(value)} (column {token.pos})"
                 )
         values = [value for value, _ in matrices]
-        total = sympy.MatAdd(*values) if mismatched else matadd(*values)
+        total = unchecked(sympy.MatAdd, *values) if mismatched else matadd(*values)
         if scalars:
             scalar_token = next(token for value, token in terms if not is_matrix(value))
             total = self.add(total, sympy.Add(*scalars), scalar_token)
@@ -220,7 +221,7 @@ class ArithmeticMixin:
                 self.state.shape_problems.append(
                     f"adds matrices of shapes {self.shape_text(left)} and {self.shape_text(right)} (column {token.pos})"
                 )
-                return sympy.MatAdd(left, right, evaluate=False)
+                return unchecked(sympy.MatAdd, left, right)
         if left_matrix:
             return matadd(left, right)
         return left + right
@@ -242,7 +243,7 @@ class ArithmeticMixin:
                 self.state.shape_problems.append(
                     f"multiplies a {self.shape_text(left)} matrix by a {self.shape_text(right)} matrix (column {token.pos})"
                 )
-                return sympy.MatMul(left, right, evaluate=False)
+                return unchecked(sympy.MatMul, left, right)
         if is_matrix(left) or is_matrix(right):
             return matmul(left, right)
         return left * right
@@ -361,7 +362,7 @@ class ArithmeticMixin:
                 self.state.shape_problems.append(
                     f"raises a {self.shape_text(base)} matrix to a power (column {token.pos})"
                 )
-                return sympy.MatPow(base, exponent, evaluate=False)
+                return unchecked(sympy.MatPow, base, exponent)
             return sympy.MatPow(base, exponent)
         if base.is_Number and exponent.is_Number:
             return self.numeric_power(base, exponent, token)
@@ -383,6 +384,6 @@ class ArithmeticMixin:
                 self.state.shape_problems.append(
                     f"inverts a {self.shape_text(value)} matrix, which is not square (column {token.pos})"
                 )
-                return sympy.MatPow(value, -1, evaluate=False)
+                return unchecked(sympy.MatPow, value, sympy.S.NegativeOne)
             return value.I
         return sympy.Pow(value, -1)

@@ -23,6 +23,7 @@ from grader.math._syntax import (
     is_one_by_one,
     matmul,
     transpose_of,
+    unchecked,
 )
 
 
@@ -176,7 +177,7 @@ class MatricesMixin:
                 f"multiplies entry by entry a {self.shape_text(left)} matrix and a "
                 f"{self.shape_text(right)} matrix (column {token.pos})"
             )
-        return Hadamard(left, right)
+        return unchecked(Hadamard, left, right)
 
     def pseudo_inverse(self, value: Any, token: Token) -> Any:
         """``X^{+}``, ``X^\\dagger``, ``pinv(X)``: the Moore-Penrose pseudo-inverse."""

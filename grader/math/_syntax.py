@@ -149,6 +149,14 @@ def is_matrix(value: Any) -> bool:
     return isinstance(value, MatrixExpr)
 
 
+def unchecked(cls: type, *args: Any) -> Any:
+    """A ``MatMul``/``MatAdd``/``MatPow``/``HadamardProduct`` whose shapes do not
+    fit, built without SymPy's check (which raises for sizes known to differ,
+    ``5 x 3`` times ``5 x 1``): the parser records the shape problem and the
+    checker reports it; the evaluator finds the mismatch again in numbers."""
+    return sympy.Basic.__new__(cls, *[sympy.sympify(arg) for arg in args])
+
+
 def matmul(*factors: Any) -> Any:
     """A flat ``MatMul`` in the order written, scalar factors collected in front.
 
@@ -170,7 +178,10 @@ def matmul(*factors: Any) -> Any:
     args = matrices if coefficient == 1 else [coefficient, *matrices]
     if len(args) == 1:
         return args[0]
-    return sympy.MatMul(*args)
+    try:
+        return sympy.MatMul(*args)
+    except sympy.ShapeError:  # recorded as a shape problem by the parser
+        return unchecked(sympy.MatMul, *args)
 
 
 def matadd(*terms: Any) -> Any:
@@ -185,7 +196,10 @@ def matadd(*terms: Any) -> Any:
         return terms[0]
     if len(flat) == 1:
         return flat[0]
-    return sympy.MatAdd(*flat)
+    try:
+        return sympy.MatAdd(*flat)
+    except sympy.ShapeError:  # recorded as a shape problem by the parser
+        return unchecked(sympy.MatAdd, *flat)
 
 
 def transpose_of(value: Any) -> Any:
