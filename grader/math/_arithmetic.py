@@ -378,6 +378,8 @@ class ArithmeticMixin:
         return value  # the transpose of a scalar is itself
 
     def inverse(self, value: Any, token: Token) -> Any:
+        if isinstance(value, sympy.ZeroMatrix):
+            raise self.fail(f"a zero matrix has no inverse (column {token.pos})", token)
         if is_matrix(value):
             rows, cols = value.shape
             if definitely_different(rows, cols):

@@ -296,23 +296,21 @@ class MatricesMixin:
 
     def finish_pending(self, value: Any) -> Any:
         """At the end of a term: a zero vector nothing sized is the number 0
-        (``= \\mathbf{0}``: the other side's shape is given later), a zero
-        nothing gave a width is a column; a column of ones nothing sized
-        cannot be read."""
+        (``= \\mathbf{0}``: the other side's shape is given later); any other
+        vector of ones or zeros nothing sized cannot be read."""
         if not self.pending_dims or not is_matrix(value):
             return value
         if isinstance(value, sympy.ZeroMatrix) and any(self.pending(d) for d in value.shape):
             self.pending_dims -= set(value.shape)
             return sympy.S.Zero
-        if any(self.pending(d) for atom in value.atoms(sympy.OneMatrix) for d in atom.shape):
+        constants = value.atoms(sympy.OneMatrix, sympy.ZeroMatrix)
+        if any(self.pending(d) for atom in constants for d in atom.shape):
             raise self.fail(
-                "cannot tell the length of a vector of ones: write it with a subscript, "
-                "e.g. \\mathbf{1}_n",
+                "cannot tell the size of a vector of ones or zeros: write it with a "
+                "subscript, e.g. \\mathbf{1}_n",
                 self.peek(),
             )
-        unsized = {d for atom in value.atoms(sympy.ZeroMatrix) for d in atom.shape}
-        binding = {d: sympy.Integer(1) for d in unsized if self.pending(d)}
-        return self.substitute([value], binding)[0]
+        return value
 
     def environment(self) -> Any:
         begin = self.advance()

@@ -104,7 +104,6 @@ CODE_PAIRS = [
     ),
     (r"X\beta + b_0 \mathbf{1}", X * beta + bias * OneMatrix(n, 1)),
     (r"y - \mathbf{0}", y),
-    (r"X^T \mathbf{0}", sympy.ZeroMatrix(p, 1)),
     # subscripts without braces take one character, as in TeX
     (r"\eta e_jx_i", eta * e_j * x_i),
     ("eta e_jx_i", eta * e_j * x_i),
@@ -169,8 +168,10 @@ REFUSED = [
     ("X.sum()", "the method .sum is not read"),
     ("np.linalg.inv(X, y)", "inv takes 1 argument"),
     ("np.dot(X)", "dot takes 2 arguments"),
-    (r"\mathbf{1}", "cannot tell the length of a vector of ones"),
-    (r"\mathbf{1} + \mathbf{1}", "cannot tell the length"),
+    (r"\mathbf{1}", "cannot tell the size of a vector of ones"),
+    (r"\mathbf{1} + \mathbf{1}", "cannot tell the size"),
+    (r"X^T \mathbf{0}", "cannot tell the size"),  # its width is not said
+    (r"\mathbf{0}^{-1}", "no inverse"),
     (r"x \circ t", "composition"),
     ("np.linalg.norm(y, 3)", "norm of order 3"),
 ]

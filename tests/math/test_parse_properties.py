@@ -47,7 +47,9 @@ def _scalar_expressions() -> st.SearchStrategy[str]:
 
 def _matrix_products() -> st.SearchStrategy[str]:
     # well-shaped products of p x p pieces, then X^T X etc.
-    square = st.sampled_from(["A", "A^T", "X^T X", "A^(-1)", "(A + A^T)", "2 A"])
+    square = st.sampled_from(
+        ["A", "A^T", "X^T X", "A^(-1)", "(A + A^T)", "2 A", "(A ⊙ A^T)", "pinv(X) X", "||A||_2 A"]
+    )
     return st.lists(square, min_size=1, max_size=4).map(lambda parts: " ".join(parts) + " beta")
 
 
@@ -78,6 +80,10 @@ PIECES = [
     "\\times", "\\alpha", "\\sigma", "\\log", "\\exp", "e^", "\\mathbb{R}^{n \\times d}", "\\in",
     "\\text{ok}", "\\begin{bmatrix}", "\\end{bmatrix}", "\\\\", "\\vdots", "\\hat", "\\mathbf",
     "\\Rightarrow", "\\quad", "\\cancel{", "$$", "~~", "\\foo", "dL/dw", "\\sum", "10^{10^{10}}",
+    # code-like math, entrywise products, norms, ones
+    "X.T", "@", "np.linalg.inv(", "inv(", ".dot(", "np.", "**", "\\odot", "\u2299", "\\circ",
+    "\\mathbf{1}", "1_n", "\\mathbf{0}", "^{+}", "^\\dagger", "_2", "_F", "_\\infty", "sigmoid(",
+    "softplus", "X'", "e_jx_i",
 ]  # fmt: skip
 
 
