@@ -108,6 +108,15 @@ class ArithmeticMixin:
                 self.advance()
             right = self.expression(20)
             self.check_value(right, token)
+            if (
+                operator == "/"
+                and self.code_line()
+                and is_matrix(right)
+                and not is_one_by_one(right)
+            ):
+                # NumPy: a / M divides entry by entry
+                factors = [self.entrywise_divide(_product(factors), right, token)]
+                continue
             if operator == "/":
                 right = self.reciprocal(right, token)
             if operator == "hadamard" and token.text in ("circ", "\u2218"):
@@ -209,9 +218,12 @@ class ArithmeticMixin:
                 scalar = scalar * sympy.Identity(1)
             else:
                 rows, cols = matrix.shape
-                self.state.shape_problems.append(
-                    f"adds a scalar to a {sympy.sstr(rows)} x {sympy.sstr(cols)} matrix (column {token.pos})"
-                )
+                if self.code_line():  # NumPy broadcasts: the number is added to every entry
+                    self.note("read a number plus an array as NumPy does: added to every entry")
+                else:
+                    self.state.shape_problems.append(
+                        f"adds a scalar to a {sympy.sstr(rows)} x {sympy.sstr(cols)} matrix (column {token.pos})"
+                    )
                 scalar = scalar * sympy.OneMatrix(rows, cols)
             left, right = (matrix, scalar) if left_matrix else (scalar, matrix)
         elif left_matrix and right_matrix and left.shape != right.shape:
@@ -344,6 +356,14 @@ class ArithmeticMixin:
         self.check_value(exponent, token)
         if is_matrix(exponent) and is_one_by_one(exponent):
             exponent = sympy.Trace(exponent)  # e^{-w^T x}: a 1x1 matrix is the number it holds
+        if (
+            token.text == "**"
+            and self.code_line()
+            and is_matrix(base)
+            and not is_one_by_one(base)
+            and not is_matrix(exponent)
+        ):
+            return self.entrywise_power(base, exponent, token)  # NumPy: v**2 squares entries
         if is_matrix(exponent):
             raise self.fail(f"a matrix exponent is not supported (column {token.pos})", token)
         if is_matrix(base):

@@ -24,6 +24,7 @@ from typing import Any
 import sympy
 
 from grader.math._lexer import Token
+from grader.math._linear_algebra import Ones
 from grader.math._names import BUILTIN_FUNCTIONS, CODE_FUNCTIONS, CODE_MODULES
 from grader.math._syntax import is_matrix, is_one_by_one, matmul, transpose_of
 
@@ -75,6 +76,9 @@ class CodeMixin:
         if name == "transpose" and self.at("SYM", "(") and self.at("SYM", ")", 1):
             self.pos += 2
             return self.transpose(value)
+        if name in ("sum", "mean") and self.at("SYM", "(") and self.at("SYM", ")", 1):
+            self.pos += 2
+            return self.total(value, name, name_token)
         if name == "dot" and self.at("SYM", "("):
             arguments = self.call_arguments()
             if len(arguments) != 1:
@@ -83,7 +87,7 @@ class CodeMixin:
             return self.dot_product(value, arguments[0], name_token)
         raise self.fail(
             f"the method .{name} is not read (column {name_token.pos}); "
-            "write it as math (X.T, X.dot(y) and X.transpose() are read)",
+            "write it as math (X.T, X.dot(y), X.transpose(), X.sum(), X.mean() are read)",
             name_token,
         )
 
@@ -137,7 +141,7 @@ class CodeMixin:
         arguments = self.call_arguments()
         for argument in arguments:
             self.check_value(argument, token)
-        expected = 2 if name in ("dot", "matmul", "multiply", "outer", "inner") else 1
+        expected = 2 if name in ("dot", "matmul", "multiply", "outer", "inner", "solve") else 1
         if name == "norm" and len(arguments) == 2:
             expected = 2
         if len(arguments) != expected:
@@ -157,7 +161,11 @@ class CodeMixin:
             return sympy.Trace(first) if is_matrix(first) else first
         if name == "norm":
             return self.code_norm(arguments, token)
+        if name in ("sum", "mean"):
+            return self.total(first, name, token)
         second = arguments[1]
+        if name == "solve":  # np.linalg.solve(A, b): the x with A x = b
+            return self.multiply(self.inverse(first, token), second, token)
         if name == "dot":
             return self.dot_product(first, second, token)
         if name == "matmul":
@@ -183,6 +191,30 @@ class CodeMixin:
                 self.state.notes.append(note)
             return matmul(transpose_of(left), right)
         return self.multiply(left, right, token)
+
+    def total(self, value: Any, name: str, token: Token) -> Any:
+        """``np.sum(v)``, ``v.sum()``: the sum of the entries, ``1^T v`` (``1^T M 1``);
+        ``np.mean``: that over the number of entries (``n`` as a scalar, as in
+        ``\\frac{1}{n}``). Of a number it is refused: ``sum(x_i)`` means a sum
+        over an index, which the sum notation says."""
+        if not is_matrix(value):
+            raise self.fail(
+                f"{name}(...) of a number is not read (column {token.pos}): write the "
+                "sum over its index, e.g. \\sum_{i=1}^n x_i",
+                token,
+            )
+        if is_one_by_one(value):
+            return value
+        rows, cols = value.shape
+        total = value if rows == 1 else matmul(Ones(1, rows), value)
+        if cols != 1:
+            total = matmul(total, Ones(cols, 1))
+        if name == "sum":
+            return total
+        count = (rows * cols).xreplace(
+            {dim: sympy.Symbol(dim.name, real=True) for dim in (rows * cols).free_symbols}
+        )
+        return matmul(sympy.Pow(count, -1), total)
 
     def code_norm(self, arguments: list[Any], token: Token) -> Any:
         """``np.linalg.norm(x)`` (2-norm of a vector, Frobenius of a matrix) and

@@ -242,7 +242,7 @@ class Parser(
                 return 20, "*"
             if text == "/":
                 return 20, "/"
-            if text == "^":
+            if text in ("^", "**"):
                 return 30, "^"
             if text == "!":
                 return 40, "!"

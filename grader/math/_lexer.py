@@ -183,8 +183,8 @@ def tokenize(text: str) -> list[Token]:
         elif kind == "ident":
             tokens.append(Token("IDENT", value, start, space))
         else:
-            if value == "**":
-                value = "^"
+            # "**" (Python's power) stays "**": the grammar reads it as "^", and
+            # in a NumPy line as the entrywise power of a matrix
             tokens.append(Token("SYM", value, start, space))
         space = False
     _check_braces(tokens, text)

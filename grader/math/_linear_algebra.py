@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import sympy
-from sympy.matrices.expressions import HadamardProduct
+from sympy.matrices.expressions import HadamardPower, HadamardProduct
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 __all__ = ["ARRAY_NODES", "Hadamard", "Norm", "Ones", "PseudoInverse", "array_node_value"]
@@ -114,7 +114,7 @@ class Ones(sympy.OneMatrix):
     _grader_plain = _sympystr
 
 
-ARRAY_NODES = (HadamardProduct, PseudoInverse, Norm)
+ARRAY_NODES = (HadamardProduct, HadamardPower, PseudoInverse, Norm)
 
 
 def array_node_value(
@@ -140,6 +140,12 @@ def array_node_value(
                 )
             total = total * value
         return total
+    if isinstance(expr, HadamardPower):  # NumPy's M**k: a whole k (the parser's rule)
+        exponent = expr.exp
+        if not exponent.is_Integer:
+            raise TypeError(f"an entrywise power {exponent} is not a whole number")
+        with np.errstate(all="ignore"):
+            return matrix_of(expr.base) ** int(exponent)
     if isinstance(expr, PseudoInverse):
         return np.linalg.pinv(matrix_of(expr.arg))
     if isinstance(expr, Norm):

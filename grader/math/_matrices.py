@@ -179,6 +179,40 @@ class MatricesMixin:
             )
         return unchecked(Hadamard, left, right)
 
+    def entrywise_power(self, base: Any, exponent: Any, token: Token) -> Any:
+        """NumPy's ``M**k`` of an array: every entry to the power ``k`` (a whole
+        number; a fractional power of entries that may be negative is refused)."""
+        if not (getattr(exponent, "is_Integer", False)):
+            raise self.fail(
+                f"an entrywise power must be a whole number (column {token.pos})", token
+            )
+        rows, cols = base.shape
+        if rows == cols:
+            # A**2, (X.T @ X)**-1: NumPy squares entries, the writer may mean A A or A^{-1}
+            raise self.fail(
+                f"** of a square matrix is ambiguous (column {token.pos}): NumPy's "
+                "entrywise power or the matrix power; write np.linalg.inv(A) for the "
+                "inverse, A^k for the matrix power",
+                token,
+            )
+        self.note("read ** of an array as NumPy does: entry by entry")
+        if exponent == 1:
+            return base
+        return sympy.HadamardPower(base, exponent)
+
+    def entrywise_divide(self, left: Any, right: Any, token: Token) -> Any:
+        """NumPy's ``a / M``: entry by entry (``1 / (1 + np.exp(-z))``)."""
+        self.note("read / by an array as NumPy does: entry by entry")
+        reciprocal = sympy.HadamardPower(right, -1)
+        if is_matrix(left) and not is_one_by_one(left):
+            return self.hadamard(left, reciprocal, token)
+        return self.multiply(self.as_scalar(left) if is_matrix(left) else left, reciprocal, token)
+
+    def note(self, text: str) -> None:
+        """A reading worth showing the student (once per line)."""
+        if text not in self.state.notes:
+            self.state.notes.append(text)
+
     def pseudo_inverse(self, value: Any, token: Token) -> Any:
         """``X^{+}``, ``X^\\dagger``, ``pinv(X)``: the Moore-Penrose pseudo-inverse."""
         self.check_value(value, token)

@@ -51,7 +51,8 @@ CODE_MODULES: frozenset[str] = frozenset(
     {"np", "numpy", "scipy", "linalg", "la", "special", "torch", "jnp", "math"}
 )
 CODE_FUNCTIONS: frozenset[str] = frozenset(
-    """inv inverse pinv transpose dot matmul multiply outer inner norm""".split()
+    """inv inverse pinv transpose dot matmul multiply outer inner norm solve
+    sum mean""".split()
 )
 # Methods of an array (``X.T``, ``X.dot(y)``, ``X.transpose()``).
 CODE_METHODS: frozenset[str] = frozenset({"T", "dot", "transpose"})

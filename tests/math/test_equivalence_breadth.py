@@ -28,7 +28,17 @@ CODE = [
     ("X.T.dot(X)", r"X^\top X", "equal"),
     ("X.T @ X @ beta - X.T @ y", r"X^T(X\beta - y)", "equal"),
     ("np.linalg.inv(X.T @ X) @ X.T @ y", "(X^T X)^{-1} X^T y", "equal"),
-    ("np.linalg.solve(X.T @ X, X.T @ y)", "(X^T X)^{-1} X^T y", "undetermined"),  # not read
+    ("np.linalg.solve(X.T @ X, X.T @ y)", "(X^T X)^{-1} X^T y", "equal"),
+    ("np.linalg.lstsq(X, y)", "(X^T X)^{-1} X^T y", "undetermined"),  # not read
+    # NumPy's arrays: ** and / entry by entry, a number added to every entry
+    ("1 / (1 + np.exp(-X @ beta))", r"\sigma(X\beta)", "equal"),
+    ("np.sum((y - X @ beta)**2)", r"\|y - X\beta\|^2", "equal"),
+    ("((y - X @ beta)**2).sum()", r"\|y - X\beta\|^2", "equal"),
+    ("np.mean((y - X @ beta)**2)", r"\frac{1}{n}\|y - X\beta\|^2", "equal"),
+    ("np.mean((y - X @ beta)**2)", r"\|y - X\beta\|^2", "not_equal"),  # trap: no 1/n
+    ("np.sum(y - X @ beta)**2", r"\|y - X\beta\|^2", "not_equal"),  # trap: square of sum
+    ("1 / (1 + np.exp(X @ beta))", r"\sigma(X\beta)", "not_equal"),  # trap: sign
+    ("(X.T @ X)**-1 @ X.T @ y", "(X^T X)^{-1} X^T y", "undetermined"),  # entrywise or inverse?
     ("inv(X^T X) X^T y", "(X^T X)^{-1} X^T y", "equal"),
     ("inverse(X^T X) X^T y", "(X^T X)^{-1} X^T y", "equal"),
     ("(X'X)^{-1} X'y", "(X^T X)^{-1} X^T y", "equal"),

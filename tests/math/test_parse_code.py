@@ -80,6 +80,14 @@ CODE_PAIRS = [
     ("np.dot(a, b)", a.T * b),
     ("a.dot(b)", a.T * b),
     ("np.linalg.norm(y - X @ beta)**2", (y - X * beta).T * (y - X * beta)),
+    ("np.linalg.solve(X.T @ X, X.T @ y)", OLS),
+    ("np.sum(y)", OneMatrix(1, n) * y),
+    ("y.sum()", OneMatrix(1, n) * y),
+    ("np.sum(X)", OneMatrix(1, n) * X * OneMatrix(p, 1)),
+    ("y.mean()", OneMatrix(1, n) * y / Symbol("n", real=True)),
+    ("np.sum(y**2)", y.T * y),  # NumPy's ** squares the entries
+    ("np.sum(a * b)", a.T * b),
+    ("1 + a.T @ X", OneMatrix(1, p) + a.T * X),  # NumPy adds a number to every entry
     # a prime on a matrix is its transpose (econometrics); on a group too
     ("X'X", X.T * X),
     (r"(X'X)^{-1}X'y", OLS),
@@ -164,8 +172,8 @@ def test_a_declared_name_keeps_its_meaning():
 
 
 REFUSED = [
-    ("np.sum(y)", "np.sum is not read"),
-    ("X.sum()", "the method .sum is not read"),
+    ("np.cumsum(y)", "np.cumsum is not read"),
+    ("X.max()", "the method .max is not read"),
     ("np.linalg.inv(X, y)", "inv takes 1 argument"),
     ("np.dot(X)", "dot takes 2 arguments"),
     (r"\mathbf{1}", "cannot tell the size of a vector of ones"),
@@ -174,6 +182,10 @@ REFUSED = [
     (r"\mathbf{0}^{-1}", "no inverse"),
     (r"x \circ t", "composition"),
     ("np.linalg.norm(y, 3)", "norm of order 3"),
+    ("A.T @ A**2", "ambiguous"),  # NumPy squares entries; the writer may mean A A
+    ("(A.T @ A)**-1", "ambiguous"),
+    ("np.sum(2)", "of a number is not read"),
+    ("sum(t)", "of a number is not read"),  # a sum over an index, not read as t
 ]
 
 
