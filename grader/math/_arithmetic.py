@@ -218,13 +218,18 @@ class ArithmeticMixin:
                 scalar = scalar * sympy.Identity(1)
             else:
                 rows, cols = matrix.shape
+                problem = None
                 if self.code_line():  # NumPy broadcasts: the number is added to every entry
                     self.note("read a number plus an array as NumPy does: added to every entry")
                 else:
-                    self.state.shape_problems.append(
-                        f"adds a scalar to a {sympy.sstr(rows)} x {sympy.sstr(cols)} matrix (column {token.pos})"
-                    )
+                    problem = f"adds a scalar to a {sympy.sstr(rows)} x {sympy.sstr(cols)} matrix (column {token.pos})"
+                    self.state.shape_problems.append(problem)
                 scalar = scalar * sympy.OneMatrix(rows, cols)
+                left, right = (matrix, scalar) if left_matrix else (scalar, matrix)
+                total = matadd(left, right)
+                if problem is not None:  # forgiven inside an entrywise product: a (1 - a)
+                    self.broadcast_sums[total] = problem
+                return total
             left, right = (matrix, scalar) if left_matrix else (scalar, matrix)
         elif left_matrix and right_matrix and left.shape != right.shape:
             if any(

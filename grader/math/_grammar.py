@@ -95,6 +95,8 @@ class Parser(
         self.end_token = tokens[-1]
         # lengths of \mathbf{1} / \mathbf{0} not known yet (found from the other operand)
         self.pending_dims: set[Any] = set()
+        # number + vector sums (a shape problem, unless an entrywise product's operand)
+        self.broadcast_sums: dict[Any, str] = {}
 
     def fail(self, reason: str, token: Token | None = None) -> MathParseError:
         token = token or self.peek()

@@ -172,6 +172,14 @@ class MatricesMixin:
                 token,
             )
         left, right = self.unify_shapes(left, right)
+        for operand in (left, right):
+            # a \odot (1 - a): next to an entrywise product, 1 is 1 in every entry
+            problem = self.broadcast_sums.pop(operand, None)
+            if problem is not None and problem in self.state.shape_problems:
+                self.state.shape_problems.remove(problem)
+                self.note(
+                    "read a number plus a vector in an entrywise product as added to every entry"
+                )
         if any(definitely_different(a, b) for a, b in zip(left.shape, right.shape, strict=True)):
             self.state.shape_problems.append(
                 f"multiplies entry by entry a {self.shape_text(left)} matrix and a "

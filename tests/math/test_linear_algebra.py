@@ -134,6 +134,10 @@ PAIRS = [
     (r"a \odot b", "np.multiply(a, b)", "equal"),
     (r"(a + b) \odot a", r"a \odot a + b \odot a", "equal"),
     (r"\mathbf{1}^T (a \odot b)", "a^T b", "equal"),
+    # 1 - a next to an entrywise product is 1 minus every entry (sigma' = a (1 - a))
+    (r"a \odot (1 - a)", r"a - a \odot a", "equal"),
+    (r"(1 - a) \odot a", r"a \odot (\mathbf{1} - a)", "equal"),
+    (r"a \odot (1 - a)", r"a \odot a - a", "not_equal"),  # trap: sign
     (r"a \odot b", "a^T b", "not_equal"),  # trap: an inner product
     (r"a \odot b", "a b^T", "not_equal"),  # trap: an outer product
     (r"A \odot A", "A A", "not_equal"),  # trap: the matrix product
