@@ -228,8 +228,10 @@ class NamesMixin:
             and self.context is not None
             and self.context.is_matrix(written)
             and not self.context.is_declared(written + primes)
+            and self.prime_in_product()
         ):
-            # X'X: a prime on a declared matrix is a transpose (econometrics, MATLAB)
+            # X'X: a prime on a declared matrix in a product is a transpose
+            # (econometrics, MATLAB); w' alone (w' = w - eta g) is a new value
             value = self.symbol_for(self.resolve(written))
             note = f"read {written}{primes} as the transpose of {written}"
             if note not in self.state.notes:
@@ -257,6 +259,15 @@ class NamesMixin:
         if self.context is not None and self.at("SYM", "(") and not self.peek().space_before:
             self.skip_variables_of(written, resolved)
         return value
+
+    def prime_in_product(self) -> bool:
+        """After ``X'``: a factor follows (``X'X``, ``X' y``, ``X'*y``, ``X'(y - Xb)``)."""
+        token = self.peek()
+        if token.kind == "SYM" and token.text in ("*", "@"):
+            return True
+        if token.kind == "CMD" and token.text in ("cdot", "times"):
+            return True
+        return self.starts_atom(token)
 
     def prime_derivative(self, written: str, resolved: str, primes: str) -> Any:
         """``\\ell'(p)``: Lagrange's notation for the derivative of a quantity the

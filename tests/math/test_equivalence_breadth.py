@@ -42,6 +42,9 @@ CODE = [
     ("inv(X^T X) X^T y", "(X^T X)^{-1} X^T y", "equal"),
     ("inverse(X^T X) X^T y", "(X^T X)^{-1} X^T y", "equal"),
     ("(X'X)^{-1} X'y", "(X^T X)^{-1} X^T y", "equal"),
+    # a prime on a matrix is a transpose only in a product; w' alone is w's new value
+    ("w' = w - X'(Xw - y)", r"w \leftarrow w - X^T(Xw - y)", "equal"),
+    ("w' = w + X'(Xw - y)", r"w \leftarrow w - X^T(Xw - y)", "not_equal"),  # trap: ascent
     ("np.dot(X, beta)", r"X\beta", "equal"),
     ("X.dot(B)", r"X\beta", "equal"),
     ("(y - X @ beta).T @ (y - X @ beta)", r"\|y - X\beta\|^2", "equal"),
