@@ -32,9 +32,6 @@ KNOWN: dict[tuple[str, str], str] = {
     "expansion milestone (review)",
     ("s06", "q2.d"): "text: 'must not be too large, otherwise ... overshoots' reads as a "
     "negated idea (review)",
-    ("s07", "q1.b"): "code-like math (X.T @ X, np.linalg.inv) is not read yet (review)",
-    ("s07", "q2.c"): "partials named dL_dz2 (code identifiers) are not read as dL/dz2 (review)",
-    ("s07", "q2.d"): "a Python update line with lr is not read (review)",
     ("s15", "q2.d"): SWAPPED_EFFECTS,
 }
 # silent charges left (text engine, issue 11), each a strict xfail of the safety test

@@ -65,7 +65,7 @@ _TOKEN = re.compile(
   | (?P<cmd>\\(?:[A-Za-z]+|.))
   | (?P<num>\d+(?:\.\d+)?[eE][-+]?\d+(?![A-Za-z(])|\d+(?:\.\d+)?|\.\d+)
   | (?P<ident>[A-Za-z]+)
-  | (?P<sym>\*\*|\|\||:=|\.\*|[-+*/^_()\[\]{}|=,'!<>:&;.@⊙∘])
+  | (?P<sym>\*\*|\|\||:=|=>|\.\*|[-+*/^_()\[\]{}|=,'!<>:&;.@⊙∘])
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -116,6 +116,10 @@ def tokenize(text: str) -> list[Token]:
     space = False
     match_at = _TOKEN.match
     while pos < length:
+        if text[pos] == "#" and tokens:
+            # a Python comment after code-like math (X.T @ y  # the gradient): a note
+            tokens.append(Token("TEXT", text[pos + 1 :].strip(), pos, True))
+            break
         match = match_at(text, pos)
         if match is None:
             raise MathParseError(
@@ -178,6 +182,8 @@ def tokenize(text: str) -> list[Token]:
                 space = False
                 continue
             tokens.append(Token("CMD", name, start, space))
+        elif kind == "sym" and value == "=>":  # typed \Rightarrow (grad J = 0 => X^T X b = X^T y)
+            tokens.append(Token("CMD", "Rightarrow", start, space))
         elif kind == "num":
             tokens.append(Token("NUM", value, start, space))
         elif kind == "ident":

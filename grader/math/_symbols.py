@@ -4,6 +4,7 @@ call and a product (``sigma(z)`` vs ``a_1(1 - a_1)``)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sympy
@@ -26,6 +27,9 @@ from grader.math._syntax import (
     is_one_by_one,
 )
 from grader.math._updates import NEW_VALUE_NAMES, OLD_VALUE_NAMES
+
+# dL_dz2, dJ_dbeta: a partial derivative named as in code
+_CODE_PARTIAL = re.compile(r"^d([A-Za-z][A-Za-z0-9]*)_d([A-Za-z][A-Za-z0-9]*)$")
 
 # One variable for every "f applied to each entry" / "f'" built, so that two
 # readings of the same text are equal objects.
@@ -223,6 +227,10 @@ class NamesMixin:
         )
         if self.is_function_name(resolved_plain):
             return self.apply_function(resolved_plain, token, primes=len(primes), written=written)
+        if not primes:
+            partial = self.code_partial(written)
+            if partial is not None:
+                return partial
         if (
             primes
             and self.context is not None
@@ -259,6 +267,20 @@ class NamesMixin:
         if self.context is not None and self.at("SYM", "(") and not self.peek().space_before:
             self.skip_variables_of(written, resolved)
         return value
+
+    def code_partial(self, written: str) -> Any:
+        """``dL_dz2`` (a partial named as in code): ``d(L)/d(z2)``, when the
+        context knows both names and does not declare ``dL_dz2`` itself."""
+        match = _CODE_PARTIAL.match(written)
+        context = self.context
+        if match is None or context is None or context.is_declared(written):
+            return None
+        of = context.resolve_alias(match.group(1))
+        wrt = context.resolve_alias(match.group(2))
+        if not (context.is_declared(of) and context.is_declared(wrt)):
+            return None
+        self.note(f"read {written} as the partial derivative d{of}/d{wrt}")
+        return derivative_symbol(of=of, wrt=wrt, context=context)
 
     def prime_in_product(self) -> bool:
         """After ``X'``: a factor follows (``X'X``, ``X' y``, ``X'*y``, ``X'(y - Xb)``)."""

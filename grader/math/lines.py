@@ -285,8 +285,19 @@ def _looks_like_math(line: str) -> bool:
     has_math = bool(_MATH_COMMANDS.search(stripped)) or bool(re.search(r"[\^_]", stripped))
     if not (has_relation or has_math):
         return False
-    words = [w for w in _WORD_RE.findall(stripped) if w.lower() not in _NOT_WORDS]
+    code = _CODE_NAME.sub(" X ", _CODE_COMMENT.sub("", stripped))
+    words = [w for w in _WORD_RE.findall(code) if w.lower() not in _NOT_WORDS]
     return len(words) <= 1
+
+
+# Code-like math (NumPy): a trailing "# comment" is not the formula's words, nor
+# are dotted names (np.linalg.inv, X.T) or code functions (inv(, sigmoid().
+_CODE_COMMENT = re.compile(r"\s#.*$")
+_CODE_NAME = re.compile(
+    r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+"
+    r"|\b(?:inv|inverse|pinv|transpose|dot|matmul|multiply|outer|inner|trace|norm|solve|"
+    r"mean|sigmoid|expit|softplus|logit)(?=\()"
+)
 
 
 _RELATION_RE = re.compile(r"=|<-|\u2190|\\leftarrow(?![A-Za-z])|\\gets(?![A-Za-z])")

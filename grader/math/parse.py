@@ -139,7 +139,7 @@ class Statement:
 
 _SPLIT_TOKEN = re.compile(
     r"\\begin\s*\{[^{}]*\}|\\end\s*\{[^{}]*\}|\\\\|\\(?:leftarrow|longleftarrow|Leftarrow|Longleftarrow|gets)(?![A-Za-z])"
-    r"|\\(?:Rightarrow|implies|Longrightarrow|therefore)(?![A-Za-z])|\\q?quad(?![A-Za-z])|\\[A-Za-z]+|\\.|:=|[{}:;\n]"
+    r"|\\(?:Rightarrow|implies|Longrightarrow|therefore)(?![A-Za-z])|\\q?quad(?![A-Za-z])|\\[A-Za-z]+|\\.|:=|=>|[{}:;\n]"
 )
 _EDGE_SPACING_START = re.compile(r"^(?:\s|\\q?quad(?![A-Za-z])|\\[,;!: ]|~)+")
 _EDGE_SPACING_END = re.compile(r"(?:\s|\\q?quad(?![A-Za-z])|\\[,;! ]|~)+$")
@@ -191,7 +191,7 @@ def split_statements_detailed(text: str) -> list[Statement]:
             if token[1:] in ("leftarrow", "gets") and ASSIGNED_NAME.match(before):
                 continue  # w_1 \leftarrow w_1 - \eta g: an update rule, read as "="
             cuts.append((match.start(), match.end(), "side_note"))
-        elif token[1:] in ("Rightarrow", "implies", "Longrightarrow", "therefore"):
+        elif token == "=>" or token[1:] in ("Rightarrow", "implies", "Longrightarrow", "therefore"):
             cuts.append((match.start(), match.start(), "main"))
         elif token in ("\\quad", "\\qquad", "\n"):
             # like a \quad, a new line separates only two statements with relations

@@ -208,3 +208,38 @@ def test_an_equation_with_a_zero_vector():
     line = parse_math(r"X^T (y - X\beta) = \mathbf{0}", CTX)
     assert line.kind == "equation"
     assert line.terms[1] == sympy.ZeroMatrix(p, 1)
+
+
+def test_a_python_comment_is_a_note():
+    line = parse_math("X.T @ X @ beta = X.T @ y  # normal equation", CTX)
+    assert line.kind == "equation"
+    assert line.text_notes == ["normal equation"]
+
+
+def test_a_typed_implication_starts_a_new_statement():
+    line = parse_math("J = 0 => X.T @ X @ beta = X.T @ y", CTX)
+    assert line.kind == "equation" and line.rest == ["=> X.T @ X @ beta = X.T @ y"]
+    second = parse_math(line.rest[0], CTX)
+    assert second.relation == "=>" and same(second.terms[0], X.T * X * beta)
+
+
+Q2 = MathContext.from_mapping(
+    {
+        "symbols": {"x": "scalar", "y": "scalar", "w1": "scalar", "z2": "scalar"},
+        "definitions": {"L": "(z2 - y)^2"},
+    }
+)
+
+
+@pytest.mark.parametrize(("text", "of", "wrt"), [("dL_dz2", "L", "z2"), ("dL_dw1 * x", "L", "w1")])
+def test_partials_named_as_in_code(text, of, wrt):
+    from grader.math import derivative_symbol
+
+    line = parse_math(text, Q2)
+    assert derivative_symbol(of=of, wrt=wrt) in line.terms[0].free_symbols
+    assert f"read d{of}_d{wrt} as the partial derivative d{of}/d{wrt}" in line.notes
+
+
+def test_a_code_partial_of_unknown_names_stays_a_name():
+    line = parse_math("dL_dq", Q2)  # q is not in the context
+    assert line.terms[0] == Symbol("dL_dq", real=True)

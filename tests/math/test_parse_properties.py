@@ -83,7 +83,7 @@ PIECES = [
     # code-like math, entrywise products, norms, ones
     "X.T", "@", "np.linalg.inv(", "inv(", ".dot(", "np.", "**", "\\odot", "\u2299", "\\circ",
     "\\mathbf{1}", "1_n", "\\mathbf{0}", "^{+}", "^\\dagger", "_2", "_F", "_\\infty", "sigmoid(",
-    "softplus", "X'", "e_jx_i",
+    "softplus", "X'", "e_jx_i", "# note", "=>", "dL_dz2",
 ]  # fmt: skip
 
 
