@@ -68,9 +68,7 @@ def _text_functions(tokens: list[Token]) -> list[Token]:
     return result
 
 
-class Parser(
-    ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsMixin, CodeMixin
-):
+class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsMixin, CodeMixin):
     """Parses one statement: the parse.py statement loop calls :meth:`expression`.
 
     The methods live in one module per concern: ``_arithmetic``, ``_symbols``
