@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from grader.data_files import parse_yaml_or_json
 from grader.errors import ContextError
-from grader.math._names import BUILTIN_FUNCTIONS, GREEK, canonical_name, is_valid_name
+from grader.math._names import (
+    BUILTIN_FUNCTIONS,
+    GREEK,
+    LOGISTIC_NAMES,
+    canonical_name,
+    is_valid_name,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import sympy
@@ -30,8 +36,6 @@ _SECTIONS = ("symbols", "functions", "aliases", "definitions", "function_derivat
 
 # "n x (d+1)", "n×p", "n \times p", "3x4": the separator between rows and columns.
 _SHAPE_SEPARATOR = re.compile(r"\s*(?:\u00d7|\\times)\s*|\s+[xX]\s+|(?<=[\d)])[xX](?=[\d(])")
-# A function of these names that the context does not define is the logistic.
-LOGISTIC_NAMES = frozenset({"sigma", "sigmoid", "logistic", "expit"})
 
 # Decorations of a name that mark an estimate or a special value of it:
 # betahat, betatilde, xbar, beta_star (\beta^*), what1 (\hat w_1), beta_OLS.
