@@ -7,11 +7,14 @@
   what it computes; an unknown one (``np.sum``) is refused, never read as a
   product of names;
 - ``inv(X^T X)``, ``inverse(...)``, ``pinv(X)``, ``transpose(X)``, ``dot``,
-  ``matmul``, ``multiply`` (entrywise), ``outer``, ``inner``, ``trace``,
-  ``norm`` (NumPy's: the 2-norm of a vector, the Frobenius norm of a matrix);
+  ``matmul``, ``multiply`` (entrywise), ``outer``, ``inner``, ``solve``,
+  ``sum``, ``mean`` and ``norm`` (NumPy's: the 2-norm of a vector, the
+  Frobenius norm of a matrix); ``X.sum()``, ``X.mean()``;
 - in a NumPy line (one with ``@``, a ``.T``-style method or a module prefix),
-  ``*`` between two matrices is NumPy's entrywise product, never a matrix
-  product: ``X.T * X`` is a Hadamard product (a shape error unless square).
+  arrays behave as in NumPy: ``*`` between two matrices is the entrywise
+  product, never a matrix product (``X.T * X`` is a Hadamard product, a shape
+  error unless square), ``**`` and ``/`` by an array work entry by entry, and a
+  number added to an array is added to every entry.
 
 A name the context declares keeps its meaning (a context that declares
 ``inv`` or ``np`` gets its own symbol).
@@ -157,8 +160,6 @@ class CodeMixin:
             return self.pseudo_inverse(first, token)
         if name == "transpose":
             return self.transpose(first)
-        if name == "trace":
-            return sympy.Trace(first) if is_matrix(first) else first
         if name == "norm":
             return self.code_norm(arguments, token)
         if name in ("sum", "mean"):

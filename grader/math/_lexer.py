@@ -200,6 +200,7 @@ def tokenize(text: str) -> list[Token]:
 
 
 def _touching(first: Token, second: Token) -> bool:
+    """``first`` and ``second`` are written without a space between them."""
     return not second.space_before
 
 

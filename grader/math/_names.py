@@ -54,8 +54,6 @@ CODE_FUNCTIONS: frozenset[str] = frozenset(
     """inv inverse pinv transpose dot matmul multiply outer inner norm solve
     sum mean""".split()
 )
-# Methods of an array (``X.T``, ``X.dot(y)``, ``X.transpose()``).
-CODE_METHODS: frozenset[str] = frozenset({"T", "dot", "transpose"})
 
 # Accents that become a suffix of the name: \hat{y} -> yhat.
 ACCENT_SUFFIX: dict[str, str] = {
