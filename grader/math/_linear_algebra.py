@@ -97,7 +97,9 @@ class Hadamard(HadamardProduct):
             parts.append(text if simple else f"({text})")
         return " \u2299 ".join(parts)
 
-    _grader_plain = _sympystr
+    def _grader_plain(self, printer: Any) -> str:
+        # in parentheses: the printer's products do not know its precedence
+        return f"({self._sympystr(printer)})"
 
 
 class Ones(sympy.OneMatrix):
