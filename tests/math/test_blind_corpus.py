@@ -60,7 +60,7 @@ AGREEMENT_FLOOR: dict[str, int] = {
     "names": 44,
     "norms": 49,
     "numeric": 41,
-    "parameters": 34,
+    "parameters": 38,
     "plaintext": 58,
     "updates": 46,
 }

@@ -59,6 +59,9 @@ PARAMETERS = [
     (r"\frac{x}{a} = \frac{y}{a}", "x = y", SCALARS, "not_equal"),  # a = 0: a is undefined
     ("y = a x + b", r"x = \frac{y - b}{a}", SCALARS, "not_equal"),
     ("a(x - y) = 0", "ax = ay", {}, "equal"),  # plain text: ax is a times x
+    # the derivative of a written-out expression in an equation is its value
+    (r"\frac{d}{dx}(x^2 - 4x) = 0", "x = 2", SCALARS, "equal"),
+    (r"\frac{d}{dx}(x^3 - 3x) = 0", "x = 1", SCALARS, "not_equal"),  # x = -1 too
     (r"\frac{x^2 - 1}{x - 1} = 2", "x + 1 = 2", SCALARS, "not_equal"),  # x = 1 is 0/0
     ("(x - 2)^2 = 0", "x = 2", SCALARS, "equal"),  # multiplicity is not counted
     (r"X^T X \beta = X^T y", r"\beta = (X^T X)^{-1} X^T y", REGRESSION, "equal"),

@@ -45,12 +45,39 @@ def with_derivatives_evaluated(side: Side, label: str, context: Any, time_limit:
             side=label,
         )
     if side.kind == "equation":
-        return _with_gradients_named(side, context, time_limit)
+        side = _with_gradients_named(side, context, time_limit)
+        # d/dx (x^2 - 4x) = 0: the derivative of an explicit expression is a value,
+        # not the unknown the equation names (that is dJ/dbeta, a quantity)
+        terms = tuple(
+            _evaluated(term, label, context, time_limit, explicit_only=True) for term in side.terms
+        )
+        return Side(side.kind, terms, side.text, side.problems)
     if side.kind != "expression" or not isinstance(side.expr, sp.Basic):
         return side
-    requests = _requests(side.expr, context)
+    return Side(
+        side.kind,
+        (_evaluated(side.expr, label, context, time_limit),),
+        side.text,
+        side.problems,
+    )
+
+
+def _evaluated(
+    expr: Any, label: str, context: Any, time_limit: float, *, explicit_only: bool = False
+) -> Any:
+    """``expr`` with its derivatives replaced by their values (``explicit_only``:
+    only gradients of written-out expressions, never of a named quantity)."""
+    if not isinstance(expr, sp.Basic):
+        return expr
+    requests = _requests(expr, context)
+    if explicit_only:
+        requests = {
+            node: request
+            for node, request in requests.items()
+            if isinstance(node, Gradient) and not isinstance(node.expr, (sp.Symbol, MatrixSymbol))
+        }
     if not requests:
-        return side
+        return expr
     try:
         values = _values(tuple(requests.values()), context, time_limit)
     except TimeLimitExceeded as error:
@@ -68,7 +95,7 @@ def with_derivatives_evaluated(side: Side, label: str, context: Any, time_limit:
                 f"cannot compute the gradient {short_plain(node)} in {label}: {value}", side=label
             )
         replacements[node] = value
-    return Side("expression", (side.expr.xreplace(replacements),), side.text, side.problems)
+    return expr.xreplace(replacements)
 
 
 def _with_gradients_named(side: Side, context: Any, time_limit: float) -> Side:
