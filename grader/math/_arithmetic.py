@@ -139,6 +139,13 @@ class ArithmeticMixin:
                         self.state.notes.append(note)
                 factors = [self.hadamard(_product(factors), right, token)]
                 continue
+            if token.kind == "CMD" and token.text == "cdot" and _two_columns(factors, right):
+                # \vec w \cdot \vec x: the dot product of two column vectors, w^T x
+                note = "read a \\cdot b of two column vectors as the inner product a^T b"
+                if note not in self.state.notes:
+                    self.state.notes.append(note)
+                factors = [_product([self.transpose(_product(factors)), right])]
+                continue
             factors.append(right)
             self.check_conformable(factors, token)
         return _product(factors)
@@ -414,3 +421,12 @@ class ArithmeticMixin:
                 return unchecked(sympy.MatPow, value, sympy.S.NegativeOne)
             return value.I
         return sympy.Pow(value, -1)
+
+
+def _two_columns(factors: list[Any], right: Any) -> bool:
+    """The product so far and ``right`` are column vectors of one length."""
+    left = _product(factors)
+    if not (is_matrix(left) and is_matrix(right)):
+        return False
+    rows, cols = left.shape
+    return cols == 1 and right.shape == (rows, 1) and rows != 1

@@ -82,6 +82,8 @@ NAMES = [
     (r"X^T X \beta + \mu \beta", r"X^T X \beta", REGRESSION, "undetermined"),
     # y and \hat y in one line are two quantities: \hat y stays unknown
     (r"\hat y - y", "0", REGRESSION, "undetermined"),
+    # \cdot between two column vectors is their inner product
+    (r"\vec w \cdot \vec x", "x^T w", {"symbols": {"w": "d x 1", "x": "d x 1"}}, "equal"),
     # with no symbol table every name is a scalar
     ("2x + 3x", "5x", None, "equal"),
 ]  # fmt: skip
