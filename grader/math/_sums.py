@@ -5,7 +5,9 @@ are inside them (docs/math-context.md, "Sums over an index").
 
 A summand runs up to the next ``+`` or ``-`` at its own level, or a relation,
 as mathematicians read it: ``\\sum_i x_i x_i^T + \\lambda I`` sums only
-``x_i x_i^T``; ``\\sum_i (y_i - x_i^T\\beta)^2`` sums the squared group.
+``x_i x_i^T``; ``\\sum_i (y_i - x_i^T\\beta)^2`` sums the squared group; a
+term after it that still uses the index belongs to it (``\\sum_i a_i + b_i``
+is ``\\sum_i (a_i + b_i)``: an index outside its sum would mean nothing).
 
 Inside a sum over ``i``, ``x_i`` is tied to a declared matrix: by the
 context (``x_i: row i of X``) or by the documented default (an undeclared
@@ -23,7 +25,7 @@ from typing import Any
 import sympy
 
 from grader.math._indexed import PRODUCT, SUM, IndexedSum, Tie
-from grader.math._lexer import Token
+from grader.math._lexer import MathParseError, Token
 from grader.math._syntax import is_matrix, is_one_by_one
 
 
@@ -79,10 +81,34 @@ class SumsMixin:
                 token,
             )
         scope = IndexScope(index, lower, upper, token)
-        body = self.scoped_body(scope, lambda: self.expression(10), token)
+        body = self.scoped_body(scope, lambda: self.summand(scope), token)
         if op == PRODUCT and is_matrix(body) and not is_one_by_one(body):
             raise self.fail(f"a product over {index} of matrices (column {token.pos})", token)
         return self.build_sum(scope, body, op)
+
+    def summand(self, scope: IndexScope) -> Any:
+        """The terms of a sum: up to the next ``+``/``-`` at this level, and on
+        over the terms after it that still use the index (``\\sum_i y_i \\log p_i
+        + (1 - y_i) \\log(1 - p_i)``: an ``i`` outside its sum means nothing)."""
+        body = self.expression(10)
+        while self.at("SYM", "+") or self.at("SYM", "-"):
+            saved = (
+                self.pos,
+                dict(scope.ties),
+                list(self.state.notes),
+                dict(self.state.unknown_names),
+            )
+            sign = self.advance().text
+            try:
+                term = self.expression(10)
+            except MathParseError:
+                term = None
+            bound = {tie.symbol for tie in scope.ties.values()}
+            if term is None or not (getattr(term, "free_symbols", set()) & bound):
+                self.pos, scope.ties, self.state.notes, self.state.unknown_names = saved
+                break
+            body = body + term if sign == "+" else body - term
+        return body
 
     def index_subscript(self, token: Token) -> tuple[str, Any]:
         """``{i=1}``, ``{i}``, ``i``: the index letter and where it starts."""

@@ -466,6 +466,14 @@ def _run_failure(
     if run.status == "result_too_large":
         return "failed", f"{spec.function} returned far more data than expected", ""
     if run.status == "no_result":
+        if _out_of_cpu_time(run, limits):
+            # the same endless loop as a wall-clock timeout: which limit fires
+            # first depends on how busy the machine is
+            message = (
+                f"{spec.function} did not finish within its {limits.cpu_seconds:g} s of CPU "
+                "time (an endless loop, or far too slow?)"
+            )
+            return "timeout", message, ""
         return "crashed", _crash_message(spec, run, limits), ""
     if run.status == "harness_error":
         return (
@@ -491,11 +499,13 @@ def _run_failure(
     return None
 
 
-def _crash_message(spec: CodeCheckSpec, run: SandboxRun, limits) -> str:
-    if run.signal == signal.SIGXCPU or (
+def _out_of_cpu_time(run: SandboxRun, limits) -> bool:
+    return run.signal == signal.SIGXCPU or (
         run.signal == signal.SIGKILL and run.cpu_seconds >= limits.cpu_seconds
-    ):
-        return f"{spec.function} used more than {limits.cpu_seconds:g} s of CPU time"
+    )
+
+
+def _crash_message(spec: CodeCheckSpec, run: SandboxRun, limits) -> str:
     if run.signal is not None:
         name = (
             signal.Signals(run.signal).name

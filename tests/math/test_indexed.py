@@ -346,3 +346,15 @@ def test_a_sum_is_differentiated_term_by_term_by_a_scalar() -> None:
     (expected,) = parse_math(r"\sum_i -2 (y_i - p)", LS).terms
     derivative = value.diff(sympy.Symbol("p", real=True))
     assert equivalent(derivative, expected, LS).verdict == "equal"
+
+
+def test_a_term_that_still_uses_the_index_belongs_to_the_sum():
+    from grader.math import equivalent
+
+    context = {"symbols": {"X": "n x p", "y": "n x 1", "beta": "p x 1"}}
+    one_sum = r"\sum_i (y_i x_i^T\beta + (1 - y_i) x_i^T\beta)"
+    assert equivalent(
+        r"\sum_i y_i x_i^T\beta + (1 - y_i) x_i^T\beta", one_sum, context
+    ).verdict == ("equal")
+    # a term without the index still ends the summand
+    assert equivalent(r"\sum_i y_i + 1", r"1 + \sum_i y_i", context).verdict == "equal"

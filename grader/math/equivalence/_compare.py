@@ -14,7 +14,12 @@ from grader.math.equivalence._derivatives import (
 )
 from grader.math.equivalence._equations import compare_equations
 from grader.math.equivalence._expressions import compare_expressions, compare_malformed
-from grader.math.equivalence._result import NOT_EQUAL, UNDETERMINED, Equivalence, Undetermined
+from grader.math.equivalence._result import (
+    NOT_EQUAL,
+    UNDETERMINED,
+    Equivalence,
+    Undetermined,
+)
 from grader.math.equivalence._sides import Side, as_context, read_side
 
 
