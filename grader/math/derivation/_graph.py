@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from grader.math.calculus import Evaluator, Graph
-from grader.math.derivation._values import free_symbols
+from grader.math.calculus._gradients import graph_from_context
 
 if TYPE_CHECKING:
     from grader.math.derivation._checker import Checker
@@ -20,7 +20,7 @@ def graph_and_evaluator(context: Any) -> tuple[Graph, Evaluator]:
     key = _context_key(context)
     found = _GRAPHS.get(key) if key is not None else None
     if found is None:
-        graph = _graph_from_context(context)
+        graph = graph_from_context(context)
         found = (graph, Evaluator(graph))
         if key is not None:
             if len(_GRAPHS) > 32:
@@ -39,24 +39,6 @@ def _context_key(context: Any) -> Any:
         fingerprint,
         tuple(sorted((getattr(context, "function_derivative_sources", {}) or {}).items())),
     )
-
-
-def _graph_from_context(context: Any) -> Graph:
-    """The context's symbols and definitions as a :class:`Graph`."""
-    symbols: dict[str, Any] = {}
-    definitions: dict[str, Any] = {}
-    rules: dict[str, Any] = {}
-    if context is not None:
-        for name in list(getattr(context, "shapes", {})) + sorted(getattr(context, "scalars", ())):
-            symbols[name] = context.symbol(name)
-        definitions = dict(context.definitions)
-        rules = dict(context.function_derivatives)
-        for name in definitions:
-            symbols.setdefault(name, context.symbol(name))
-        for expr in definitions.values():
-            for sym in free_symbols(expr):
-                symbols.setdefault(sym.name, sym)
-    return Graph(symbols, definitions, rules)
 
 
 def prepare_truths(checker: Checker, time_limit: float | None) -> None:
