@@ -56,7 +56,7 @@ AGREEMENT_FLOOR: dict[str, int] = {
     "names": 45,
     "norms": 49,
     "numeric": 41,
-    "parameters": 38,
+    "parameters": 41,
     "plaintext": 58,
     "updates": 46,
 }

@@ -100,18 +100,69 @@ def symbolic_or_undetermined(
 
 
 def _equation_roots(r1: sp.Basic, r2: sp.Basic) -> bool | None:
-    """Runs in the worker: compare the real roots of two one-unknown polynomial residuals."""
+    """Runs in the worker: compare the real roots of two one-unknown polynomial
+    residuals; with parameters, the solutions for each unknown in turn."""
     symbols = r1.free_symbols | r2.free_symbols
     if len(symbols) != 1:
-        return None
+        return _solutions_with_parameters(r1, r2, symbols)
     (x,) = symbols
     try:
         p1, p2 = sp.Poly(r1, x), sp.Poly(r2, x)
     except sp.PolynomialError:
+        # x + 1/x = 2: the real solutions of each, where it is defined
+        first, second = (sp.solveset(r, x, sp.S.Reals) for r in (r1, r2))
+        if isinstance(first, sp.FiniteSet) and isinstance(second, sp.FiniteSet):
+            return first == second
         return None
     if p1.is_zero or p2.is_zero:
         return None
     return set(sp.real_roots(p1)) == set(sp.real_roots(p2))
+
+
+def _solutions_with_parameters(r1: sp.Basic, r2: sp.Basic, symbols: set) -> bool | None:
+    """For each unknown, SymPy's solutions of both residuals. A real solution of
+    one that does not solve the other (for general parameter values) shows the
+    equations differ (``x = y`` vs ``x^2 = y^2``: x = -y). The same solutions
+    show they agree only when no parameter can change their number: both
+    polynomials in the unknown with constant leading coefficients and no
+    parameter in a denominator (``x^2 - 2ax + a^2 = 0`` is ``x = a``; ``a x^2 =
+    a`` is not ``x^2 = 1``, at a = 0)."""
+    for unknown in sorted(symbols, key=str):
+        if unknown.is_integer:
+            continue
+        try:
+            first = sp.solve(r1, unknown)
+            second = sp.solve(r2, unknown)
+        except (NotImplementedError, ValueError, TypeError):
+            continue
+        if not isinstance(first, list) or not isinstance(second, list):
+            continue
+        for solutions, other in ((first, r2), (second, r1)):
+            for value in solutions:
+                if value.is_real is not True:
+                    continue
+                rest = sp.simplify(other.subs(unknown, value))
+                if rest != 0 and rest.is_zero is not True:
+                    return False
+        if not first or not second:
+            continue
+        same = all(any(sp.simplify(u - v) == 0 for v in second) for u in first) and all(
+            any(sp.simplify(u - v) == 0 for u in first) for v in second
+        )
+        if same and all(_fixed_number_of_solutions(r, unknown) for r in (r1, r2)):
+            return True
+    return None
+
+
+def _fixed_number_of_solutions(residual: sp.Basic, unknown: sp.Symbol) -> bool:
+    numerator, denominator = sp.fraction(sp.together(residual))
+    if denominator.free_symbols - {unknown}:
+        return False
+    try:
+        polynomial = sp.Poly(numerator, unknown)
+    except sp.PolynomialError:
+        return False
+    return polynomial.degree() > 0 and not polynomial.LC().free_symbols
 
 
 def symbolic_equations_or_undetermined(
