@@ -315,6 +315,20 @@ class ArithmeticMixin:
             return self.pos + 1, end, end + 1
         return -1, -1, -1
 
+    def split_transpose_word(self) -> None:
+        """``a^Ta``, ``X^TX`` typed as plain text: a superscript without braces
+        is one character, as in TeX, so ``Ta`` is ``T`` then ``a`` when ``a``
+        is a name the context knows (and ``Ta`` is not)."""
+        token = self.peek()
+        if token.kind != "IDENT" or len(token.text) < 2 or token.text[0] != "T":
+            return
+        rest = token.text[1:]
+        if self.declared(token.text) or self.context is None or not self.context.is_declared(rest):
+            return
+        self.tokens[self.pos] = Token("IDENT", "T", token.pos, token.space_before)
+        self.tokens.insert(self.pos + 1, Token("IDENT", rest, token.pos + 1, False))
+        self.limits = [limit + 1 if limit > self.pos else limit for limit in self.limits]
+
     def is_transpose_marker(self, tokens: list[Token], base: Any = None) -> bool:
         """``T``, ``\\top``, ``\\intercal`` (and ``t`` on a matrix), unless declared."""
         # X^{\mathsf{T}}, X^{\boldsymbol{T}}: the font does not matter
@@ -337,6 +351,8 @@ class ArithmeticMixin:
         if isinstance(base, Space):
             return Space(self.space_shape())
         start, end, resume = self.exponent_range()
+        if start < 0:
+            self.split_transpose_word()
         group = self.tokens[start:end] if start >= 0 else [self.peek()]
         # ^+, ^{+}, ^\dagger: the Moore-Penrose pseudo-inverse
         if len(group) == 1 and (

@@ -84,6 +84,9 @@ NAMES = [
     (r"\hat y - y", "0", REGRESSION, "undetermined"),
     # \cdot between two column vectors is their inner product
     (r"\vec w \cdot \vec x", "x^T w", {"symbols": {"w": "d x 1", "x": "d x 1"}}, "equal"),
+    # a^Ta typed as plain text: a superscript without braces is one character
+    ("a^Ta - 2a^Tb + b^Tb", r"\|a - b\|_2^2", {"symbols": {"a": "n x 1", "b": "n x 1"}}, "equal"),
+    ("X^TX beta", r"X X^T \beta", REGRESSION, "not_equal"),
     # with no symbol table every name is a scalar
     ("2x + 3x", "5x", None, "equal"),
 ]  # fmt: skip
