@@ -236,7 +236,7 @@ class NamesMixin:
             and self.context is not None
             and self.context.is_matrix(written)
             and not self.context.is_declared(written + primes)
-            and self.prime_in_product()
+            and (self.prime_in_product() or self.follows_factor(token))
         ):
             # X'X: a prime on a declared matrix in a product is a transpose
             # (econometrics, MATLAB); w' alone (w' = w - eta g) is a new value
@@ -281,6 +281,19 @@ class NamesMixin:
             return None
         self.note(f"read {written} as the partial derivative d{of}/d{wrt}")
         return derivative_symbol(of=of, wrt=wrt, context=context)
+
+    def follows_factor(self, token: Token) -> bool:
+        """Before ``X'``: a factor (``X X'``, ``y^T X'``): a product, so the prime
+        is a transpose, not the new value a statement's first name may carry."""
+        index = next((i for i, t in enumerate(self.tokens) if t is token), 0)
+        if index == 0:
+            return False
+        previous = self.tokens[index - 1]
+        if previous.kind in ("IDENT", "NUM"):
+            return True
+        if previous.kind == "SYM":
+            return previous.text in (")", "]", "}", "'", "*", "@")
+        return previous.kind == "CMD" and previous.text in ("cdot", "times")
 
     def prime_in_product(self) -> bool:
         """After ``X'``: a factor follows (``X'X``, ``X' y``, ``X'*y``, ``X'(y - Xb)``)."""

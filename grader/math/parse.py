@@ -382,6 +382,12 @@ def _parse_uncached(text: str, context: MathContext | None) -> MathLine:
     normalized = normalize_ocr(text)
     clean = normalized.text
     clean = _BECOMES.sub(r" \\leftarrow ", clean)
+    alternatives = _alternatives(clean, context)
+    if alternatives is not None:
+        alternatives.source = text
+        alternatives.normalized = clean
+        alternatives.repairs = normalized.messages
+        return alternatives
     local = split_local_definitions(clean)
     if local is not None:
         try:
@@ -426,6 +432,57 @@ def _parse_uncached(text: str, context: MathContext | None) -> MathLine:
     line.repairs = normalized.messages
     line.rest = rest
     return line
+
+
+# "x = 2 or x = -2": the solutions of one equation, listed
+_OR = re.compile(r"\\text\s*\{\s*or\s*\}|\\(?:lor|vee)(?![A-Za-z])|(?<![A-Za-z\\])or(?![A-Za-z])")
+
+
+def _alternatives(text: str, context: MathContext | None) -> MathLine | None:
+    """``x = 2 \\text{ or } x = -2``: equations joined by "or" hold together where
+    one of them holds, the equation ``(x - 2)(x + 2) = 0`` (scalar equations
+    only; anything else is read as before)."""
+    cuts = [m for m in _OR.finditer(text) if _depth_at(text, m.start()) == 0]
+    if not cuts:
+        return None
+    pieces, start = [], 0
+    for match in cuts:
+        pieces.append(text[start : match.start()])
+        start = match.end()
+    pieces.append(text[start:])
+    residuals = []
+    for piece in pieces:
+        piece = piece.strip().strip(",;")
+        try:
+            line = _parse_statement(piece, context)
+        except (MathParseError, RecursionError, TypeError, ValueError, ArithmeticError):
+            return None  # read as before, with its own error
+        if (
+            line.kind != "equation"
+            or line.update_of is not None
+            or line.continues_previous
+            or any(isinstance(term, MatrixExpr) for term in line.terms)
+        ):
+            return None
+        residuals.append(line.terms[0] - line.terms[1])
+    product = sympy.Mul(*residuals)
+    shown = " or ".join(piece.strip() for piece in pieces)
+    return MathLine(
+        kind="equation",
+        terms=[product, sympy.Integer(0)],
+        source=text,
+        notes=[f"read '{shown}' as one equation: {to_plain_text(product)} = 0"],
+    )
+
+
+def _depth_at(text: str, position: int) -> int:
+    depth = 0
+    for char in text[:position]:
+        if char in "({[":
+            depth += 1
+        elif char in ")}]":
+            depth -= 1
+    return depth
 
 
 # "w becomes w - alpha g", "w is updated to ...": an update arrow in words

@@ -54,10 +54,10 @@ AGREEMENT_FLOOR: dict[str, int] = {
     "elementwise": 50,
     "index": 47,
     "names": 45,
-    "norms": 49,
+    "norms": 50,
     "numeric": 41,
-    "parameters": 41,
-    "plaintext": 58,
+    "parameters": 42,
+    "plaintext": 59,
     "updates": 46,
 }
 

@@ -56,6 +56,8 @@ PARAMETERS = [
     ("(a - 1) x = a - 1", "x = 1", SCALARS, "not_equal"),
     ("(a^2 + 1) x = (a^2 + 1) y", "x = y", SCALARS, "equal"),  # never 0
     ("2 x = 4", "x = 2", SCALARS, "equal"),
+    ("x^2 = 4", r"x = 2 \text{ or } x = -2", SCALARS, "equal"),  # the solutions listed
+    ("x^2 = 4", "x = 2 or x = 3", SCALARS, "not_equal"),
     (r"\frac{x}{a} = \frac{y}{a}", "x = y", SCALARS, "not_equal"),  # a = 0: a is undefined
     ("y = a x + b", r"x = \frac{y - b}{a}", SCALARS, "not_equal"),
     ("a(x - y) = 0", "ax = ay", {}, "equal"),  # plain text: ax is a times x
@@ -87,6 +89,9 @@ NAMES = [
     # a^Ta typed as plain text: a superscript without braces is one character
     ("a^Ta - 2a^Tb + b^Tb", r"\|a - b\|_2^2", {"symbols": {"a": "n x 1", "b": "n x 1"}}, "equal"),
     ("X^TX beta", r"X X^T \beta", REGRESSION, "not_equal"),
+    # a prime on a matrix after a factor is a transpose: X X' is not X' X
+    ("X'X", "XX'", REGRESSION, "not_equal"),
+    ("y'X", r"(X^T y)^T", REGRESSION, "equal"),
     # with no symbol table every name is a scalar
     ("2x + 3x", "5x", None, "equal"),
 ]  # fmt: skip
