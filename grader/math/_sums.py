@@ -258,7 +258,7 @@ class SumsMixin:
                 # a_{1,i}: row i of A_1 (any subscript, as the context spells it)
                 tie = self.make_tie(written, declared[0], self.context.matrix(declared[2]))
             elif subscript == scope.index:
-                tie = self.declared_tie(written, base) or self.default_tie(written, base, scope)
+                tie = self.declared_tie(written, base)
             else:
                 continue
             if tie is None:
@@ -282,45 +282,6 @@ class SumsMixin:
             return None
         kind, _, source = spec
         return self.make_tie(written, kind, self.context.matrix(source))
-
-    def default_tie(self, written: str, base: str, scope: IndexScope) -> Tie | None:
-        """The documented default: an undeclared lowercase ``x_i`` is row i of
-        a declared matrix ``X`` (n x p), or entry i of a declared vector ``x``
-        (n x 1); two candidates are an error, never a choice."""
-        context = self.context
-        declared = (
-            written in context.shapes
-            or written in context.scalars
-            or written in context.functions
-            or written in context.aliases
-            or written in context.definition_sources
-        )  # a name a definition only uses (x_i in J: \sum_i ...) is not a declaration
-        if declared or not base.isalpha() or not base.islower():
-            return None
-        candidates: dict[str, Any] = {}
-        for name in (base, base.upper()):
-            resolved = context.resolve_alias(name)
-            if context.is_matrix(resolved) and resolved not in context.identities:
-                candidates[resolved] = context.shape_of(resolved)
-        if not candidates:
-            return None
-        if len(candidates) > 1:
-            names = " and ".join(sorted(candidates))
-            raise self.fail(
-                f"cannot tell which matrix {written} belongs to: {names} are both declared; "
-                f"declare '{written}: row {scope.index} of ...' in the context "
-                f"(column {scope.token.pos})",
-                scope.token,
-            )
-        ((source, (rows, cols)),) = candidates.items()
-        kind = "entry" if cols == 1 else "row"
-        if rows == 1:
-            raise self.fail(
-                f"cannot tie {written} to {source}, a row vector, in the sum over {scope.index} "
-                f"(column {scope.token.pos})",
-                scope.token,
-            )
-        return self.make_tie(written, kind, context.matrix(source))
 
     def make_tie(self, written: str, kind: str, source: Any) -> Tie:
         rows, cols = source.shape

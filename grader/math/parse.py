@@ -968,7 +968,8 @@ def _gradient_variable_from_shape(terms: list[Any], context: MathContext | None)
                 }
             else:
                 names = set(context.shapes)
-            matching = sorted(n for n in names if context.shape_of(n) == shape)
+            ties = getattr(context, "ties", {}) or {}  # x_i (a row of X) is no variable
+            matching = sorted(n for n in names if context.shape_of(n) == shape and n not in ties)
             if len(matching) == 1:
                 wrt = context.symbol(matching[0])
                 term = derivative_symbol(of=term.expr, wrt=wrt, context=context)

@@ -41,9 +41,6 @@ _DIMENSION_AS_NUMBER = (
 KNOWN: dict[str, str] = {
     "log(x^2) is defined for negative x, 2 log x is not (real)": _COMMON_DOMAIN,
     "log of a product splits only for positive x, y": _COMMON_DOMAIN,
-    "trap: x_i and y_i used without index ties in the context": "policy: a documented "
-    "default reads x_i as row i of X and y_i as entry i of y inside a sum over the rows, "
-    "and says so in how the line was read; the author expects undetermined",
     "Bernoulli likelihood product vs powers with summed exponents": _DIMENSION_AS_NUMBER,
 }
 
@@ -52,7 +49,7 @@ AGREEMENT_FLOOR: dict[str, int] = {
     "calculus": 50,
     "definitions": 44,
     "elementwise": 50,
-    "index": 47,
+    "index": 48,
     "names": 45,
     "norms": 50,
     "numeric": 41,

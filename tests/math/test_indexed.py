@@ -18,12 +18,24 @@ from grader.math.equivalence._symbolic import symbolic_or_undetermined
 
 FILES = Path(__file__).resolve().parent / "files"
 
-# The default ties: X and y declared, x_i / y_i not.
+# Least squares with the ties the rubric declares (x_i, y_i, and x^{(i)}).
 LS = MathContext.from_mapping(
     {
-        "symbols": {"X": "n x d", "y": "n x 1", "beta": "d x 1", "p": "scalar", "I": "identity d"},
+        "symbols": {
+            "X": "n x d",
+            "y": "n x 1",
+            "beta": "d x 1",
+            "p": "scalar",
+            "I": "identity d",
+            "x_i": "row i of X",
+            "y_i": "entry i of y",
+        },
         "functions": ["sigma"],
     }
+)
+# Without ties: an indexed name is never tied by guessing (DESIGN.md decision 1).
+UNTIED = MathContext.from_mapping(
+    {"symbols": {"X": "n x d", "y": "n x 1", "beta": "d x 1"}, "functions": ["sigma"]}
 )
 # The same, with the ties written in the context.
 TIED = MathContext.from_mapping(
@@ -53,8 +65,18 @@ BATCH = MathContext.from_mapping(
 )
 # Two candidates for x_i: the matrix X and the vector x.
 AMBIGUOUS = MathContext.from_mapping({"symbols": {"X": "n x p", "x": "n x 1", "beta": "p x 1"}})
-# Two row counts: Z has m rows.
-TWO_SIZES = MathContext.from_mapping({"symbols": {"X": "n x p", "Z": "m x p", "y": "n x 1"}})
+# Two row counts: Z has m rows; x_i and y_i tied to the n rows of X and y.
+TIED_TWO_SIZES = MathContext.from_mapping(
+    {
+        "symbols": {
+            "X": "n x p",
+            "Z": "m x p",
+            "y": "n x 1",
+            "x_i": "row i of X",
+            "y_i": "entry i of y",
+        }
+    }
+)
 
 LOSS = r"(y_i - x_i^T\beta)^2"
 
@@ -147,9 +169,11 @@ READINGS = [
 
 # Unreadable on purpose: (context, text, words of the reason).
 REFUSED = [
-    (AMBIGUOUS, r"\sum_i (y - x_i^T\beta)", "cannot tell which matrix x_i belongs to"),
-    (TWO_SIZES, r"\sum_{i=1}^m x_i", "X has n rows"),
-    (TWO_SIZES, r"\sum_{i=1}^m y_i", "y has n rows"),
+    # without a tie in the context, x_i is never tied by guessing
+    (AMBIGUOUS, r"\sum_i (y - x_i^T\beta)", "declare it in the context"),
+    (UNTIED, r"\sum_{i=1}^n (y_i - x_i^T\beta)^2", "cannot tell what"),
+    (TIED_TWO_SIZES, r"\sum_{i=1}^m x_i", "X has n rows"),
+    (TIED_TWO_SIZES, r"\sum_{i=1}^m y_i", "y has n rows"),
     (LS, r"\sum_{i=1}^N y_i", "not a dimension"),
     (LS, r"\sum_i z_i", "cannot tell what z_i is"),
     (LS, r"\sum_i \hat y_i", "cannot tell what yhat_i is"),
@@ -261,9 +285,11 @@ def test_ties_give_shapes_and_merge() -> None:
     assert TIED.ties["x_i"] == ("row", "i", "X")
     assert TIED.shape_of("x_i") == (sympy.Symbol("p", integer=True, positive=True), 1)
     assert "y_i" in TIED.scalars
-    merged = LS.merged(MathContext.from_mapping({"symbols": {"u_i": "row i of X", "X": "n x p"}}))
+    merged = UNTIED.merged(
+        MathContext.from_mapping({"symbols": {"u_i": "row i of X", "X": "n x p"}})
+    )
     assert merged.ties == {"u_i": ("row", "i", "X")}
-    assert hash(merged) != hash(LS)
+    assert hash(merged) != hash(UNTIED)
     # a tie goes with its matrix when a question redeclares it
     redeclared = TIED.merged(MathContext.from_mapping({"symbols": {"X": "n x 1"}}))
     assert "x_i" not in redeclared.ties and redeclared.shape_of("x_i") is None
@@ -351,7 +377,15 @@ def test_a_sum_is_differentiated_term_by_term_by_a_scalar() -> None:
 def test_a_term_that_still_uses_the_index_belongs_to_the_sum():
     from grader.math import equivalent
 
-    context = {"symbols": {"X": "n x p", "y": "n x 1", "beta": "p x 1"}}
+    context = {
+        "symbols": {
+            "X": "n x p",
+            "y": "n x 1",
+            "beta": "p x 1",
+            "x_i": "row i of X",
+            "y_i": "entry i of y",
+        }
+    }
     one_sum = r"\sum_i (y_i x_i^T\beta + (1 - y_i) x_i^T\beta)"
     assert equivalent(
         r"\sum_i y_i x_i^T\beta + (1 - y_i) x_i^T\beta", one_sum, context
