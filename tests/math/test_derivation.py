@@ -202,3 +202,25 @@ def test_to_dict_is_json(q2) -> None:
     assert {"id", "status", "line_no", "lines", "diagnosis", "message"} <= set(
         data["milestones"][0]
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        (r"$$w_1 \leftarrow w_1 - \alpha \frac{\partial L}{\partial w_1}$$", "correct"),
+        (r"$$w_1 := w_1 - \alpha \frac{\partial L}{\partial w_1}$$", "correct"),
+        # ascent is not the update, though as an equation it would solve the same way
+        (r"$$w_1 \leftarrow w_1 + \alpha \frac{\partial L}{\partial w_1}$$", "missing"),
+    ],
+)
+def test_an_update_written_with_an_arrow_is_an_update_not_an_equation(text, status) -> None:
+    context = load_context(FILES / "q2-context.yaml")
+    result = check_derivation(
+        text,
+        context,
+        milestones=[Milestone("update-w1", "w1' = w1 - alpha dL/dw1", "equation")],
+        time_limit=None,
+    )
+    assert result.milestones[0].status == status
+    (step,) = result.steps
+    assert step.kind == "side_note" and "update of w1" in step.message

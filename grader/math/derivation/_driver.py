@@ -152,13 +152,26 @@ def _check_all(
             line = statement.line
             terms = list(getattr(line, "terms", []) or []) if line is not None else []
             if len(terms) >= 2 and not getattr(line, "continues_previous", False):
-                candidates.append((outcome.step, terms[0], terms[1]))
+                candidates.append((outcome.step, _new_value_side(line, terms[0]), terms[1]))
             elif terms and outcome.step.kind == "equation" and checker.equation is not None:
                 candidates.append((outcome.step, checker.equation["lhs"], checker.equation["rhs"]))
             elif outcome.lhs is not None:
                 candidates.append((outcome.step, outcome.lhs, None))
     results = [safe_milestone_result(checker, spec, candidates, steps) for spec in milestone_specs]
     return DerivationResult(steps=steps, milestones=results)
+
+
+def _new_value_side(line: Any, head: Any) -> Any:
+    """``w_1 \\leftarrow w_1 - \\alpha g`` states the new value ``w1'``: the
+    left side a milestone written ``w1' = w1 - alpha dL/dw1`` expects."""
+    import sympy as sp
+
+    target = getattr(line, "update_of", None)
+    if target is None or getattr(head, "name", None) != target:
+        return head
+    if isinstance(head, sp.MatrixSymbol):
+        return sp.MatrixSymbol(target + "'", *head.shape)
+    return sp.Symbol(target + "'", **head.assumptions0)
 
 
 def _with_answer_matrices(context: Any, new_names: dict[str, Any]) -> Any:

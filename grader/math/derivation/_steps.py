@@ -122,6 +122,19 @@ def _classify_and_check(checker: Checker, statement: ParsedStatement) -> Outcome
     relation = getattr(line, "relation", "=")
     head = terms[0] = checker.unwrap_call(terms[0]) if not continues else terms[0]
     quantity = None if continues else checker.quantity_of(head)
+    target = getattr(line, "update_of", None)
+    if (
+        target is not None
+        and not continues
+        and target in checker.graph.symbols
+        and getattr(head, "name", None) == target  # w' = ... names a new value: below
+    ):
+        # beta <- beta - alpha grad J: the next value of a variable, not an
+        # equation (read as one it would claim grad J = 0, right or wrong alike)
+        step.kind = "side_note"
+        step.quantity = target
+        step.message = f"an update of {target} (a new value; not checked as an equation)"
+        return outcome
     if quantity is None and not continues and len(terms) > 2 and checker.is_new_name(head):
         # \delta_2 := dL/dz2 = a2 - y: a new name for a quantity, and that quantity's value
         named = checker.quantity_of(terms[1])
