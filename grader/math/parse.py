@@ -29,7 +29,7 @@ from grader.math._differentials import gradient_from_differentials
 from grader.math._grammar import Parser, ShapeOnly, Space
 from grader.math._lexer import MathParseError, Token, tokenize
 from grader.math._local_definitions import split_local_definitions
-from grader.math._names import BUILTIN_FUNCTIONS, GREEK, canonical_name
+from grader.math._names import BUILTIN_FUNCTIONS, GREEK, canonical_name, is_valid_name
 from grader.math._nodes import Gradient, derivative_symbol, split_derivative_symbol
 from grader.math._syntax import LEADING_IMPLICATIONS
 from grader.math._updates import find_update
@@ -498,6 +498,11 @@ def _parse_with_local_definitions(
     """A statement with definitions made in the answer (``..., where \\delta_2 =
     a_2 - y``): the names are read as the values the student gave them."""
     names = [canonical_name(written) for written, _ in definitions]
+    for (written, _), name in zip(definitions, names, strict=True):
+        if not is_valid_name(name):
+            raise MathParseError(
+                f"cannot read {written!r} as a name to define", position=0, text=main
+            )
     if len(set(names)) != len(names):
         raise MathParseError("a name is defined twice on one line", position=0, text=main)
     shapes: dict[str, tuple[Any, Any] | None] = dict.fromkeys(names)

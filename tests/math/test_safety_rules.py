@@ -160,3 +160,17 @@ def test_an_undeclared_name_is_named_in_the_reason():
     result = equivalent(r"\theta", r"\beta", REGRESSION)
     assert result.verdict == "undetermined"
     assert "'theta'" in result.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r", e ; { X := . @",
+        r"then + \text{ where } \beta } := \frac{\partial L}{\partial z_2} w_1^{(t+1)} X",
+    ],
+)
+def test_a_definition_of_something_that_is_no_name_is_unreadable_not_a_crash(text):
+    from grader.math import MathParseError
+
+    with pytest.raises(MathParseError):
+        parse_math(text, MathContext.from_mapping(REGRESSION))
