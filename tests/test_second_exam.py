@@ -99,3 +99,30 @@ def test_a_part_with_no_answer_is_flagged_not_silently_zero():
     missing = part(report, "q2.c")
     assert missing.score == 0
     assert missing.needs_review
+
+
+@pytest.mark.parametrize(
+    ("answer", "marks"),
+    [
+        # issue 10: \ln L(p) and \hat p_{MLE} (once 0 of 5 with no review flag)
+        (
+            "$$\\ln L(p) = k \\ln p + (n-k)\\ln(1-p)$$\n\n"
+            "$$\\frac{d \\ln L(p)}{dp} = \\frac{k}{p} - \\frac{n-k}{1-p} = 0$$\n\n"
+            "$$\\hat p_{MLE} = \\frac{k}{n}$$\n",
+            5,
+        ),
+        # the same with the derivative's sign slip: 0.5 of its 2 (the scheme's rule)
+        (
+            "$$\\ln L(p) = k \\ln p + (n-k)\\ln(1-p)$$\n\n"
+            "$$\\frac{d \\ln L(p)}{dp} = \\frac{k}{p} + \\frac{n-k}{1-p} = 0$$\n\n"
+            "$$\\hat p_{MLE} = \\frac{k}{n}$$\n",
+            3.5,
+        ),
+    ],
+    ids=["ln-and-hat-p", "sign-slip"],
+)
+def test_a_derivation_in_ln_and_hat_p_notation(tmp_path, answer, marks):
+    sheet = tmp_path / "sheet.md"
+    sheet.write_text("# Answers\n\n## Q1\n\n(a)\n\n" + answer, encoding="utf-8")
+    part = next(p for p in api.grade(sheet, api.load_rubric(RUBRIC)).parts if p.id == "q1.a")
+    assert part.score == pytest.approx(marks)
