@@ -103,7 +103,7 @@ def find_submissions(paths: Sequence[str | Path]) -> list[BatchItem]:
     at most one answer sheet, plus code) or a folder of submissions (each
     visible entry is one; README/SOURCES/LICENSE files and names starting with
     ``.`` or ``_`` are skipped)."""
-    from grader.report._common import safe_name
+    from grader.report import safe_name
 
     found: list[Path] = []
     for raw in paths:
@@ -797,7 +797,7 @@ def _write_batch_files(result: BatchResult, collector) -> dict[str, Path]:
     queue = io.StringIO()
     writer = csv_module.writer(queue, lineterminator="\r\n")
     writer.writerow(["submission", "part", "score", "max_score", "reason", "lines"])
-    from grader.report._common import format_score
+    from grader.report import format_score
 
     for entry in stats.review_queue:
         writer.writerow(
@@ -857,7 +857,7 @@ BATCH_STDOUT_FORMATS = ("csv", "gradescope", "junit", "html")
 def summary_lines(result: BatchResult) -> list[str]:
     """What `grader grade --out` prints at the end: counts, failures with their
     reasons, per-question means, and where the files are."""
-    from grader.report._common import format_score
+    from grader.report import format_score
 
     stats = result.stats
     lines = [

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.report._common import (
+from grader.report import (
     format_score,
     format_spans,
     full_marks,

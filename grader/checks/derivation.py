@@ -14,8 +14,7 @@ from typing import Any
 from grader.checks._mathlines import MathCandidate
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.checks.expression import matches
-from grader.math.derivation import Milestone, check_derivation
-from grader.math.derivation._driver import start_derivation  # not in __all__ yet (tests pin it)
+from grader.math.derivation import Milestone, check_derivation, start_derivation
 
 _NO_LINE_STEPS = {"text", "side_note"}
 

@@ -297,7 +297,7 @@ def value_batched(evaluator: Any, node: IndexedSum) -> np.ndarray:
 def value_at_point(walker: Any, node: IndexedSum) -> Any:
     """The value in the derivation checker's evaluator
     (:mod:`grader.math.calculus`): one point at a time, plain arrays."""
-    from grader.math.calculus._errors import EvaluationError, ShapeMismatch
+    from grader.math.evaluate import EvaluationError, ShapeMismatch
 
     dims = walker.evaluator.dims
 

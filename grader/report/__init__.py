@@ -1,5 +1,15 @@
-"""Report models and one renderer per output format."""
+"""Report models and one renderer per output format; the formatting helpers
+the renderers share (``format_score``, ``safe_name``, ...) are public here."""
 
+from grader.report._common import (
+    format_score,
+    format_spans,
+    full_marks,
+    lost_mark_spans,
+    part_spans,
+    review_reasons,
+    safe_name,
+)
 from grader.report.models import (
     SCHEMA_ID,
     AnswerView,
@@ -24,4 +34,11 @@ __all__ = [
     "QuestionReport",
     "RubricInfo",
     "SubmissionInfo",
+    "format_score",
+    "format_spans",
+    "full_marks",
+    "lost_mark_spans",
+    "part_spans",
+    "review_reasons",
+    "safe_name",
 ]

@@ -15,10 +15,12 @@ PUBLIC = {
         "DerivationStep",
         "Milestone",
         "MilestoneResult",
+        "PendingDerivation",
         "StepKind",
         "check_derivation",
         "check_derivation_file",
         "format_derivation",
+        "start_derivation",
     },
     "grader.math.equivalence": {
         "EQUAL",

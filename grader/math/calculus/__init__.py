@@ -37,14 +37,25 @@ from grader.math.calculus._errors import (
     MatrixDivision,
     ShapeMismatch,
 )
+from grader.math.calculus._gradients import (
+    GradientUnavailable,
+    context_key,
+    derivative_values,
+    graph_for,
+)
 from grader.math.calculus._graph import Graph
 from grader.math.calculus._numbers import Evaluator, nice_number
-from grader.math.calculus._printing import plain
+from grader.math.calculus._printing import plain, short_plain
 from grader.math.calculus._shapes import dimensions_text, expression_shape
 
 __all__ = [
+    "GradientUnavailable",
+    "context_key",
+    "derivative_values",
     "dimensions_text",
+    "graph_for",
     "plain",
+    "short_plain",
     "EvaluationError",
     "Evaluator",
     "Graph",

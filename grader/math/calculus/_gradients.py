@@ -24,13 +24,43 @@ from grader.math.calculus._errors import EvaluationError
 from grader.math.calculus._graph import Graph
 from grader.math.calculus._printing import short_plain
 
-__all__ = ["GradientUnavailable", "derivative_values", "graph_from_context"]
+__all__ = ["GradientUnavailable", "derivative_values", "graph_for", "graph_from_context"]
 
 
 class GradientUnavailable(EvaluationError):
     """A gradient whose value cannot be computed (the reason says why)."""
 
     kind = "unsupported"
+
+
+_GRAPHS: dict[Any, Graph] = {}
+
+
+def graph_for(context: Any) -> Graph:
+    """The context's graph, built once per context (its partials are derived
+    once too, and shared by every check with the same context)."""
+    key = context_key(context)
+    graph = _GRAPHS.get(key) if key is not None else None
+    if graph is None:
+        graph = graph_from_context(context)
+        if key is not None:
+            if len(_GRAPHS) > 32:
+                _GRAPHS.clear()
+            _GRAPHS[key] = graph
+    return graph
+
+
+def context_key(context: Any) -> Any:
+    """What makes two contexts give the same graph (None: cannot tell)."""
+    if context is None:
+        return ("no context",)
+    fingerprint = getattr(context, "fingerprint", None)
+    if fingerprint is None:
+        return None
+    return (
+        fingerprint,
+        tuple(sorted((getattr(context, "function_derivative_sources", {}) or {}).items())),
+    )
 
 
 def graph_from_context(context: Any) -> Graph:

@@ -76,8 +76,10 @@ from __future__ import annotations
 
 from grader.math.derivation._driver import (
     DEFAULT_TIME_LIMIT,
+    PendingDerivation,
     check_derivation,
     check_derivation_file,
+    start_derivation,
 )
 from grader.math.derivation._render import format_derivation
 from grader.math.derivation._results import (
@@ -94,8 +96,10 @@ __all__ = [
     "DerivationStep",
     "Milestone",
     "MilestoneResult",
+    "PendingDerivation",
     "StepKind",
     "check_derivation",
     "check_derivation_file",
     "format_derivation",
+    "start_derivation",
 ]

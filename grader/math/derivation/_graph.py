@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from grader.math.calculus import Evaluator, Graph
-from grader.math.calculus._gradients import graph_from_context
+from grader.math.calculus import Evaluator, Graph, context_key, graph_for
 
 if TYPE_CHECKING:
     from grader.math.derivation._checker import Checker
@@ -17,28 +16,16 @@ _GRAPHS: dict[Any, tuple[Graph, Evaluator]] = {}
 
 def graph_and_evaluator(context: Any) -> tuple[Graph, Evaluator]:
     """One graph (with its derived partials) and one set of points per context."""
-    key = _context_key(context)
+    key = context_key(context)
     found = _GRAPHS.get(key) if key is not None else None
     if found is None:
-        graph = graph_from_context(context)
+        graph = graph_for(context)
         found = (graph, Evaluator(graph))
         if key is not None:
             if len(_GRAPHS) > 32:
                 _GRAPHS.clear()
             _GRAPHS[key] = found
     return found
-
-
-def _context_key(context: Any) -> Any:
-    if context is None:
-        return ("no context",)
-    fingerprint = getattr(context, "fingerprint", None)
-    if fingerprint is None:
-        return None
-    return (
-        fingerprint,
-        tuple(sorted((getattr(context, "function_derivative_sources", {}) or {}).items())),
-    )
 
 
 def prepare_truths(checker: Checker, time_limit: float | None) -> None:

@@ -104,7 +104,7 @@ def _reference_partials(
     ``w2 - alpha dL/dw2`` and ``w2 - alpha (a2 - y) a1`` are the same update.
     A partial the graph cannot give stays an unknown quantity."""
     from grader.math._nodes import split_derivative_symbol
-    from grader.math.derivation._graph import graph_and_evaluator
+    from grader.math.calculus import graph_for
 
     found: dict[sp.Basic, sp.Basic] = {}
     graph = None
@@ -119,7 +119,7 @@ def _reference_partials(
                 continue
             of, wrt = split
             if graph is None:
-                graph = graph_and_evaluator(context)[0]
+                graph = graph_for(context)
             if wrt not in graph.symbols:
                 continue
             try:
