@@ -12,6 +12,7 @@ import numpy as np
 import sympy as sp
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
+from grader.math.equivalence._result import undetermined
 from grader.math.evaluate import (
     Evaluator,
     NumericFunction,
@@ -21,6 +22,7 @@ from grader.math.evaluate import (
     format_shape,
     function_with_derivative,
 )
+from grader.timelimit import TimeLimitExceeded, WorkerCrashed, run_with_time_limit
 
 MIN_VALID_POINTS = 3
 FIRST_POINTS = 16  # points in the first draw (vectorised: 16 cost about what 1 does)
@@ -96,37 +98,68 @@ def numeric_setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> Setup:
     return Setup(definitions, functions, dims, frozenset(gradients[0] & gradients[1]))
 
 
+PARTIAL_TIME_LIMIT = 2.0  # seconds to derive a context's partials (SymPy, in a worker)
+_PARTIALS: dict[tuple, Any] = {}  # (context key, of, wrt) -> partial, or None: none to give
+
+
 def _reference_partials(
     context: Any, exprs: list[sp.Basic], definitions: dict[sp.Basic, sp.Basic]
 ) -> dict[sp.Basic, sp.Basic]:
     """``dL/dw2`` written in an answer is a number too: the partial derivative
     that the context's computation graph gives (``(a2 - y) a1``), so that
     ``w2 - alpha dL/dw2`` and ``w2 - alpha (a2 - y) a1`` are the same update.
-    A partial the graph cannot give stays an unknown quantity."""
+    Derived by SymPy in a worker under a time limit (decision 7), once per
+    context; a partial the graph cannot give stays an unknown quantity."""
     from grader.math._nodes import split_derivative_symbol
-    from grader.math.calculus import graph_for
+    from grader.math.calculus import context_key
 
-    found: dict[sp.Basic, sp.Basic] = {}
-    graph = None
+    wanted: dict[sp.Basic, tuple[str, str]] = {}
     for expr in exprs:
         for node in sp.preorder_traversal(expr):
             if not isinstance(node, (sp.Symbol, MatrixSymbol)) or node in definitions:
                 continue
-            if node in found:
-                continue
             split = split_derivative_symbol(node)
-            if split is None or split[0] not in context.definition_sources:
-                continue
-            of, wrt = split
-            if graph is None:
-                graph = graph_for(context)
-            if wrt not in graph.symbols:
-                continue
+            if split is not None and split[0] in context.definition_sources:
+                wanted[node] = split
+    if not wanted:
+        return {}
+    key = context_key(context)
+    missing = sorted({pair for pair in wanted.values() if (key, *pair) not in _PARTIALS})
+    if missing:
+        try:
+            derived = run_with_time_limit(
+                _graph_partials, context, missing, seconds=PARTIAL_TIME_LIMIT
+            )
+        except (TimeLimitExceeded, WorkerCrashed) as error:
+            raise undetermined(f"the partial derivatives of the context {error}") from None
+        if key is not None:
+            if len(_PARTIALS) > 4096:
+                _PARTIALS.clear()
+            _PARTIALS.update({(key, *pair): value for pair, value in derived.items()})
+    else:
+        derived = {}
+    found = {}
+    for node, pair in wanted.items():
+        value = derived.get(pair) if pair in derived else _PARTIALS.get((key, *pair))
+        if value is not None:
+            found[node] = value
+    return found
+
+
+def _graph_partials(context: Any, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """Runs in the worker: each ``(of, wrt)`` partial on the context's graph."""
+    from grader.math.calculus import graph_for
+
+    graph = graph_for(context)
+    found: dict[tuple[str, str], Any] = {}
+    for of, wrt in pairs:
+        value = None
+        if wrt in graph.symbols:
             try:
-                value = graph.partial(of, wrt)
+                value = sp.sympify(graph.partial(of, wrt))
             except (KeyError, TypeError, ValueError, AttributeError, NotImplementedError):
-                continue
-            found[node] = sp.sympify(value)
+                value = None
+        found[(of, wrt)] = value
     return found
 
 
