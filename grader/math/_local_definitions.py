@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from grader.math.lines import top_level_breaks, top_level_matches
+
 __all__ = ["LocalDefinition", "split_local_definitions"]
 
 LocalDefinition = tuple[str, str]  # (name as written, value text)
@@ -45,35 +47,8 @@ _SPACING = re.compile(
 
 def _top_level_split(text: str, separators: str = ",;") -> list[str]:
     """Split at separators outside brackets and braces (``\\,`` and ``\\;`` are spacing)."""
-    pieces: list[str] = []
-    depth = 0
-    start = 0
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth = max(depth - 1, 0)
-        elif char in separators and depth == 0:
-            pieces.append(text[start:index])
-            start = index + 1
-        index += 1
-    pieces.append(text[start:])
-    return pieces
-
-
-def _at_top_level(text: str, position: int) -> bool:
-    depth = 0
-    for index, char in enumerate(text[:position]):
-        if char in "([{" and (index == 0 or text[index - 1] != "\\"):
-            depth += 1
-        elif char in ")]}" and (index == 0 or text[index - 1] != "\\"):
-            depth -= 1
-    return depth == 0
+    pattern = re.compile("[" + re.escape(separators) + "]")
+    return [text[start:end] for start, end in top_level_breaks(text, pattern)]
 
 
 def _clean(piece: str) -> str:
@@ -117,7 +92,7 @@ def split_local_definitions(text: str) -> tuple[str, list[LocalDefinition]] | No
     """``(main statement, [(name, value), ...])``, or None when the line
     defines nothing."""
     plain = _TEXT_KEYWORD.sub(lambda m: f" {m.group(1).strip(' ,.;:')} ", text)
-    keywords = [m for m in _KEYWORD.finditer(plain) if _at_top_level(plain, m.start())]
+    keywords = top_level_matches(plain, _KEYWORD)
     first = keywords[0] if keywords else None
     if first is not None and first.group(1).lower() == "let" and not _clean(plain[: first.start()]):
         # let DEFINITIONS (then|. |;) MAIN

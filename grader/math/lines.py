@@ -308,8 +308,9 @@ _LIST_BREAK = re.compile(r"[,;]\s+")
 _PROSE_BREAK = re.compile(r"[,;:]\s+|\.(?:\s+|\s*$)")
 
 
-def _top_level_breaks(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """(start, end) spans of ``text`` between matches of ``pattern`` outside brackets."""
+def top_level_matches(text: str, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+    """The matches of ``pattern`` outside brackets and braces, not escaped
+    (``\\,`` is spacing, not a comma)."""
     depth = []
     level = 0
     for char in text:
@@ -318,12 +319,20 @@ def _top_level_breaks(text: str, pattern: re.Pattern[str]) -> list[tuple[int, in
             level += 1
         elif char in ")]}":
             level = max(level - 1, 0)
+    return [
+        match
+        for match in pattern.finditer(text)
+        if depth[match.start()] == 0 and text[match.start() - 1 : match.start()] != "\\"
+    ]
+
+
+def top_level_breaks(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """(start, end) spans of ``text`` between matches of ``pattern`` outside brackets."""
     spans = []
     start = 0
-    for match in pattern.finditer(text):
-        if depth[match.start()] == 0 and text[match.start() - 1 : match.start()] != "\\":
-            spans.append((start, match.start()))
-            start = match.end()
+    for match in top_level_matches(text, pattern):
+        spans.append((start, match.start()))
+        start = match.end()
     spans.append((start, len(text)))
     return spans
 
@@ -334,7 +343,7 @@ def _statement_rows(body: str) -> list[tuple[int, int]]:
     rows = []
     for row_start, row_end in _top_level_splits(body, "\\\\"):
         row = body[row_start:row_end]
-        pieces = _top_level_breaks(row, _LIST_BREAK)
+        pieces = top_level_breaks(row, _LIST_BREAK)
         if len(pieces) > 1 and all(_RELATION_RE.search(row[a:b]) for a, b in pieces):
             rows += [(row_start + a, row_start + b) for a, b in pieces]
         else:
@@ -384,7 +393,7 @@ def _math_in_prose(line: str) -> list[tuple[int, str]]:
 
     body, removed = strip_label(line)
     found = []
-    for start, end in _top_level_breaks(body, _PROSE_BREAK):
+    for start, end in top_level_breaks(body, _PROSE_BREAK):
         piece, cut = strip_label(body[start:end])
         text = piece.strip()
         if not _RELATION_RE.search(text):

@@ -34,7 +34,7 @@ from grader.math._nodes import Gradient, derivative_symbol, split_derivative_sym
 from grader.math._syntax import LEADING_IMPLICATIONS
 from grader.math._updates import find_update
 from grader.math.context import MathContext
-from grader.math.lines import ASSIGNED_NAME
+from grader.math.lines import ASSIGNED_NAME, top_level_breaks
 from grader.math.normalize import normalize_ocr
 
 __all__ = [
@@ -442,14 +442,10 @@ def _alternatives(text: str, context: MathContext | None) -> MathLine | None:
     """``x = 2 \\text{ or } x = -2``: equations joined by "or" hold together where
     one of them holds, the equation ``(x - 2)(x + 2) = 0`` (scalar equations
     only; anything else is read as before)."""
-    cuts = [m for m in _OR.finditer(text) if _depth_at(text, m.start()) == 0]
-    if not cuts:
+    spans = top_level_breaks(text, _OR)
+    if len(spans) < 2:
         return None
-    pieces, start = [], 0
-    for match in cuts:
-        pieces.append(text[start : match.start()])
-        start = match.end()
-    pieces.append(text[start:])
+    pieces = [text[start:end] for start, end in spans]
     residuals = []
     for piece in pieces:
         piece = piece.strip().strip(",;")
@@ -473,16 +469,6 @@ def _alternatives(text: str, context: MathContext | None) -> MathLine | None:
         source=text,
         notes=[f"read '{shown}' as one equation: {to_plain_text(product)} = 0"],
     )
-
-
-def _depth_at(text: str, position: int) -> int:
-    depth = 0
-    for char in text[:position]:
-        if char in "({[":
-            depth += 1
-        elif char in ")}]":
-            depth -= 1
-    return depth
 
 
 # "w becomes w - alpha g", "w is updated to ...": an update arrow in words
