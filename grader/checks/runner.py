@@ -202,11 +202,16 @@ def definitions_in_sheet(
         if answer.found and answer.text and any(c.kind in MATH_KINDS for c in part.checks):
             texts.setdefault(question.id, []).append(answer.text)
             questions[question.id] = question
+    if not texts:
+        return {}
+    try:
+        from grader.math.definitions import definitions_in_answer
+    except ImportError:  # no math engine: its checks go to review on their own
+        return {}
+
     found: dict[str, dict[str, str]] = {}
     for question_id, pieces in texts.items():
         try:
-            from grader.math.definitions import definitions_in_answer
-
             context = math_context(rubric, questions[question_id])
             names = definitions_in_answer("\n\n".join(pieces), context)
         except Exception:  # noqa: BLE001 - without them the names stay undetermined

@@ -73,14 +73,9 @@ def _old_values(value: Any, base: str) -> tuple[Any, set[str]]:
 
 def _adds_to_itself(target: Any, value: Any) -> bool:
     """``value`` is ``target + (something without target)``."""
-    if isinstance(target, MatrixSymbol):
-        if not isinstance(value, MatAdd) or target not in value.args:
-            return False
-        rest = [arg for arg in value.args if arg != target]
-    else:
-        if not isinstance(value, sympy.Add) or target not in value.args:
-            return False
-        rest = [arg for arg in value.args if arg != target]
+    if not isinstance(value, (sympy.Add, MatAdd)) or target not in value.args:
+        return False
+    rest = [arg for arg in value.args if arg != target]
     return bool(rest) and not any(arg.has(target) for arg in rest)
 
 
