@@ -278,6 +278,7 @@ def value_batched(evaluator: Any, node: IndexedSum) -> np.ndarray:
         functions=evaluator.functions,
         overrides={**repeated, **bindings},
         opaque=evaluator.opaque,
+        domains=evaluator.domains,
         resolve=evaluator.resolve,  # the derivation checker's derivative quantities
     )
     value = inner.evaluate(node.body)

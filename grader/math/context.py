@@ -9,8 +9,9 @@ is declared with a shape.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,39 @@ _TRANSPOSE_MARK = re.compile(
 _TIE = re.compile(
     r"^\s*(row|entry|element|column|col)\s+([A-Za-z])\s+of\s+(\S+)\s*$", re.IGNORECASE
 )
+# A scalar's domain: "positive", "negative", "probability", or an interval
+# "scalar in (0, 1)" / "in (0, inf)" (the values are drawn inside it).
+_DOMAIN_WORDS = {
+    "positive": (0.0, math.inf),
+    "negative": (-math.inf, 0.0),
+    "probability": (0.0, 1.0),
+}
+_INTERVAL = re.compile(
+    r"^\s*(?:scalar\s+)?in\s*[(\[]\s*([^,]+?)\s*,\s*([^)\]]+?)\s*[)\]]\s*$", re.IGNORECASE
+)
+
+
+def parse_domain(spec: str) -> tuple[float, float] | None:
+    """``"positive"`` -> (0, inf), ``"scalar in (0, 1)"`` -> (0, 1); None when
+    ``spec`` is not a domain. Raises ValueError for an empty interval."""
+    word = spec.strip().lower()
+    if word in _DOMAIN_WORDS:
+        return _DOMAIN_WORDS[word]
+    match = _INTERVAL.match(spec)
+    if match is None:
+        return None
+    bounds = []
+    for text in match.groups():
+        text = text.strip().lower().replace("\\infty", "inf").replace("infinity", "inf")
+        try:
+            bounds.append(float(text))
+        except ValueError:
+            raise ValueError(f"cannot read the bound {text!r} of the interval {spec!r}") from None
+    if not bounds[0] < bounds[1]:
+        raise ValueError(f"the interval {spec!r} is empty")
+    return bounds[0], bounds[1]
+
+
 _SUBSCRIPTED = re.compile(r"^([A-Za-z]+)(?:_?[0-9]|_)")
 _DIM_TOKEN = re.compile(r"\s*(?:(?P<num>\d+)|(?P<name>[A-Za-z][A-Za-z0-9_]*)|(?P<op>[-+*()]))")
 
@@ -137,6 +171,13 @@ def _parse_dimension(text: str) -> sympy.Expr:
 _IDENTITY_WORD = re.compile(r"^\s*identity\b\s*|\s*\bidentity\s*$", re.IGNORECASE)
 
 
+def _domain_or_fail(spec: str, fail: Callable, where: str) -> tuple[float, float] | None:
+    try:
+        return parse_domain(spec)
+    except ValueError as error:
+        raise fail(f"symbol {where.split('.', 1)[1]!r}: {error}", where) from None
+
+
 def _identity_spec(spec: str) -> tuple[str, bool]:
     """``"identity d x d"`` -> (``"d x d"``, True); other specs unchanged."""
     stripped = _IDENTITY_WORD.sub("", spec)
@@ -185,6 +226,8 @@ class MathContext:
     scalars: frozenset[str] = frozenset()
     functions: frozenset[str] = frozenset()
     identities: frozenset[str] = frozenset()  # square matrices that are the identity
+    # scalar name -> the open interval it lives in (p: probability -> (0, 1))
+    domains: dict[str, tuple[float, float]] = field(default_factory=dict)
     # index ties: name -> (kind, index, source): x_i -> ("row", "i", "X")
     ties: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
@@ -227,6 +270,7 @@ class MathContext:
         scalars: set[str] = set()
         functions: set[str] = set()
         identities: set[str] = set()
+        domains: dict[str, tuple[float, float]] = {}
         tie_specs: dict[str, tuple[str, str, str]] = {}
         symbols = data.get("symbols") or {}
         if not isinstance(symbols, Mapping):
@@ -250,6 +294,9 @@ class MathContext:
                 tie_specs[name] = (kind, tie[2], _checked_name(tie[3], "symbols", fail, where))
             elif word == "scalar":
                 scalars.add(name)
+            elif (domain := _domain_or_fail(spec, fail, where)) is not None:
+                scalars.add(name)
+                domains[name] = domain
             elif word == "function":
                 functions.add(name)
             else:
@@ -346,6 +393,7 @@ class MathContext:
             scalars=frozenset(scalars),
             functions=frozenset(functions),
             identities=frozenset(identities),
+            domains=domains,
             ties=ties,
             aliases=aliases,
             definition_sources=definitions,
@@ -389,11 +437,14 @@ class MathContext:
         identities = {i for i in self.identities if i not in declared} | set(override.identities)
         ties = {k: v for k, v in self.ties.items() if k not in declared}
         ties.update(override.ties)
+        domains = {k: v for k, v in self.domains.items() if k not in declared}
+        domains.update(override.domains)
         return MathContext(
             shapes=shapes,
             scalars=frozenset(scalars),
             functions=frozenset(functions),
             identities=frozenset(identities),
+            domains=domains,
             ties=ties,
             aliases=aliases,
             definition_sources=definitions,
@@ -589,6 +640,7 @@ class MathContext:
                 tuple(self.definition_sources.items()),
                 tuple(sorted(self.function_derivative_sources.items())),
                 tuple(sorted(self.ties.items())),
+                tuple(sorted(self.domains.items())),
             )
             self._cache["fingerprint"] = cached
         return cached

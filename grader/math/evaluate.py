@@ -293,10 +293,12 @@ def logistic_function(seed: int = 0, name: str = "") -> NumericFunction:
 _LOGISTIC = _logistic(0.0)
 
 
-def draw_scalar(rng: np.random.Generator) -> float:
+def draw_scalar(rng: np.random.Generator, domain: tuple[float, float] | None = None) -> float:
     """One scalar drawn by the sampling policy (a range chosen at random from
-    :data:`_SCALAR_RANGES`: values in (0, 1), negative, positive, above 1)."""
-    low, high = _SCALAR_RANGES[int(rng.integers(0, len(_SCALAR_RANGES)))]
+    :data:`_SCALAR_RANGES`: values in (0, 1), negative, positive, above 1),
+    inside ``domain`` when the context declares one."""
+    ranges = sampling_ranges(domain)
+    low, high = ranges[int(rng.integers(0, len(ranges)))]
     return float(rng.uniform(low, high))
 
 
@@ -415,6 +417,9 @@ class Evaluator:
     definitions: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
     functions: Mapping[str, NumericFunction] = field(default_factory=dict)
     overrides: dict[sp.Basic, np.ndarray] = field(default_factory=dict)
+    # name -> the open interval its values are drawn from (a context's
+    # ``p: probability``); other scalars follow the sampling policy.
+    domains: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     # Unevaluated nodes (a student's gradient of J) that both sides share: they
     # are unknown quantities, given random values like symbols.
     opaque: frozenset = frozenset()
@@ -441,6 +446,12 @@ class Evaluator:
         # absorbed by a sum), or a denominator was exactly zero.
         self.imprecise = np.zeros(self.points, dtype=bool)
         self.divided_by_zero = np.zeros(self.points, dtype=bool)
+        # Per point, whether a real function left its domain there (log of a
+        # number that is not positive, asin beyond 1), and the first such node:
+        # two sides that agree where both are defined may differ in where they
+        # are defined (log(x^2) and 2 log x), which the comparison must see.
+        self.outside_domain = np.zeros(self.points, dtype=bool)
+        self.domain_nodes: list[sp.Basic] = []
         # Points where a sum cancelled down to rounding noise: a tiny term there
         # may be that noise, not a real quantity, so it is not "absorbed".
         self._cancelled = np.zeros(self.points, dtype=bool)
@@ -461,6 +472,13 @@ class Evaluator:
 
     def invalidate(self, bad: np.ndarray) -> None:
         self.valid &= ~bad
+
+    def leave_domain(self, bad: np.ndarray, node: sp.Basic) -> None:
+        """Drop points where ``node`` (a real function) is outside its domain."""
+        if bad.any():
+            self.valid &= ~bad
+            self.outside_domain |= bad
+            self.domain_nodes.append(node)
 
     def lose_precision(self, bad: np.ndarray) -> None:
         """Drop points whose values floats cannot carry (see :data:`ABSORBED`)."""
@@ -606,9 +624,10 @@ class Evaluator:
         return np.concatenate([one] * self.tile)
 
     def _scalars(self, name: str) -> np.ndarray:
+        domain = self.domains.get(name)
         if self.tile == 1:
-            return _draw_scalars(self.seed, self.draw, name, self.points)
-        one = _draw_scalars(self.seed, self.draw, name, self.points // self.tile)
+            return _draw_scalars(self.seed, self.draw, name, self.points, domain)
+        one = _draw_scalars(self.seed, self.draw, name, self.points // self.tile, domain)
         return np.concatenate([one] * self.tile)
 
     def _symbol(self, symbol: sp.Symbol) -> np.ndarray:
@@ -839,14 +858,14 @@ class Evaluator:
         if len(expr.args) != 1:
             if isinstance(expr, sp.log) and len(expr.args) == 2:  # log(x, base)
                 x, b = (self._scalar(a, expr) for a in expr.args)
-                self.invalidate(~_real_positive(x) | ~_real_positive(b) | (b == 1))
+                self.leave_domain(~_real_positive(x) | ~_real_positive(b) | (b == 1), expr)
                 with np.errstate(all="ignore"):
                     return np.log(x) / np.log(b)
             raise Unsupported(f"{type(expr).__name__} with {len(expr.args)} arguments")
         arg = self._eval(expr.args[0])
         if domain is not None:
             bad = ~domain(arg)
-            self.invalidate(bad if arg.ndim == 1 else bad.any(axis=(1, 2)))
+            self.leave_domain(bad if arg.ndim == 1 else bad.any(axis=(1, 2)), expr)
         with np.errstate(all="ignore"):
             result = func(arg).astype(complex)
         if type(expr) in _CAN_OVERFLOW:  # the others stay in range for a finite argument
@@ -970,12 +989,37 @@ def _show(expr: sp.Basic) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def sampling_ranges(domain: tuple[float, float] | None) -> tuple[tuple[float, float], ...]:
+    """The ranges a scalar is drawn from: the policy's, cut to a declared open
+    interval ``domain`` (``(0, inf)`` for a positive name, ``(0, 1)`` for a
+    probability); a domain the policy does not reach is sampled inside itself."""
+    if domain is None:
+        return _SCALAR_RANGES
+    low, high = domain
+    cut = tuple(
+        (max(a, low), min(b, high))
+        for a, b in _SCALAR_RANGES
+        if min(b, high) - max(a, low) > 0.05 * (b - a)
+    )
+    if cut:
+        return cut
+    if math.isinf(low):
+        return ((high - 3.0, high - 0.1),)
+    if math.isinf(high):
+        return ((low + 0.1, low + 3.0),)
+    margin = 0.05 * (high - low)
+    return ((low + margin, high - margin),)
+
+
 @lru_cache(maxsize=4096)
-def _draw_scalars(seed: int, draw: int, name: str, points: int) -> np.ndarray:
+def _draw_scalars(
+    seed: int, draw: int, name: str, points: int, domain: tuple[float, float] | None = None
+) -> np.ndarray:
     rng = np.random.default_rng([seed, draw, zlib.crc32(name.encode())])
-    choice = rng.integers(0, len(_SCALAR_RANGES), size=points)
-    lows = np.array([r[0] for r in _SCALAR_RANGES])[choice]
-    highs = np.array([r[1] for r in _SCALAR_RANGES])[choice]
+    ranges = sampling_ranges(domain)
+    choice = rng.integers(0, len(ranges), size=points)
+    lows = np.array([r[0] for r in ranges])[choice]
+    highs = np.array([r[1] for r in ranges])[choice]
     values = rng.uniform(lows, highs).astype(complex)
     values.setflags(write=False)
     return values

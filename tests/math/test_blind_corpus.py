@@ -28,19 +28,12 @@ ROWS = [
     if line.strip()
 ]
 
-_COMMON_DOMAIN = (
-    "policy: expressions are compared where both sides are defined (log x is not "
-    "defined for x < 0), so log(x^2) and 2 log x agree there; the author expects "
-    "not_equal because one side is defined on more points"
-)
 _DIMENSION_AS_NUMBER = (
     "index: an n the student writes is a scalar of its own, not the row count that "
     "the product runs over, so n - sum_i y_i is not the count of zeros"
 )
 # note -> why the verdict is a false credit or a silent charge today
 KNOWN: dict[str, str] = {
-    "log(x^2) is defined for negative x, 2 log x is not (real)": _COMMON_DOMAIN,
-    "log of a product splits only for positive x, y": _COMMON_DOMAIN,
     "Bernoulli likelihood product vs powers with summed exponents": _DIMENSION_AS_NUMBER,
 }
 
@@ -48,7 +41,8 @@ KNOWN: dict[str, str] = {
 AGREEMENT_FLOOR: dict[str, int] = {
     "calculus": 50,
     "definitions": 44,
-    "elementwise": 50,
+    # 49: sigma(logit p) vs p is undetermined (p undeclared: defined at other points)
+    "elementwise": 49,
     "index": 48,
     "names": 45,
     "norms": 50,

@@ -109,7 +109,9 @@ LOGISTIC = [
     ("softplus(z) - softplus(-z)", "z", "equal"),
     ("logit(p)", r"\log\frac{p}{1-p}", "equal"),
     (r"\operatorname{logit}(\sigma(z))", "z", "equal"),
-    (r"\sigma(\operatorname{logit}(p))", "p", "equal"),
+    # p is defined everywhere, the left side only on (0, 1): a person decides
+    # unless the context says p is a probability (test_declared_domains)
+    (r"\sigma(\operatorname{logit}(p))", "p", "undetermined"),
     ("logit(p)", r"\log\frac{1-p}{p}", "not_equal"),  # trap: sign
     ("logit(p)", r"\sigma(p)", "not_equal"),  # trap: the inverse, not sigma
     (r"\tanh(z)", r"2\sigma(2z) - 1", "equal"),
@@ -150,3 +152,49 @@ def test_the_logistic_applies_to_every_entry():
     ones = r"\mathbf{1} - \sigma(-X\beta)"  # 1 - sigma(-X beta) adds a scalar to a vector
     assert equivalent(r"\sigma(X\beta)", ones, context).verdict == "equal"
     assert equivalent(r"\sigma(X\beta)", r"\sigma(\beta^T X^T)", context).verdict == "not_equal"
+
+
+# Two sides that agree where both are defined, defined at different points:
+# undetermined (a person decides) unless the context declares the domain.
+DOMAINS = [
+    (r"\log(xy)", r"\log x + \log y", {}, "undetermined"),
+    (r"\log(xy)", r"\log x + \log y", {"x": "positive", "y": "positive"}, "equal"),
+    (r"\log(xy)", r"\log x + \log y", {"x": "scalar in (0, inf)", "y": "in (0, 5]"}, "equal"),
+    (r"\log(xy)", r"\log x - \log y", {"x": "positive", "y": "positive"}, "not_equal"),
+    (r"\log(x^2)", r"2\log x", {}, "undetermined"),
+    (r"\log(x^2)", r"2\log x", {"x": "positive"}, "equal"),
+    (r"\log(x^2)", r"2\log|x|", {}, "equal"),
+    (r"\frac{x}{x}", "1", {}, "equal"),  # a removable point is not a domain
+    (r"\sigma(\log\frac{p}{1-p})", "p", {"p": "probability", "sigma": "function"}, "equal"),
+    (r"\sigma(\log\frac{p}{1-p})", "1 - p", {"p": "probability", "sigma": "function"}, "not_equal"),
+    (r"\log(p(1-p))", r"\log p + \log(1 - p)", {}, "equal"),  # the same domain, (0, 1)
+    (r"\sqrt{x}\sqrt{y}", r"\sqrt{xy}", {"x": "negative", "y": "negative"}, "not_equal"),
+    (r"\sqrt{x}\sqrt{y}", r"\sqrt{xy}", {"x": "positive", "y": "positive"}, "equal"),
+]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "symbols", "verdict"),
+    DOMAINS,
+    ids=[f"{a} vs {b} with {symbols}" for a, b, symbols, _ in DOMAINS],
+)
+def test_declared_domains(a, b, symbols, verdict):
+    result = equivalent(a, b, {"symbols": symbols} if symbols else None)
+    assert result.verdict == verdict, result.reason
+    if verdict == "undetermined":
+        assert "outside its real domain" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("scalar in (1, 0)", "is empty"),
+        ("in (0, one)", "cannot read the bound"),
+    ],
+)
+def test_a_bad_domain_is_a_context_error(spec, message):
+    from grader.errors import ContextError
+    from grader.math import MathContext
+
+    with pytest.raises(ContextError, match=message):
+        MathContext.from_mapping({"symbols": {"x": spec}})

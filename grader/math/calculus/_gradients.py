@@ -78,7 +78,8 @@ def graph_from_context(context: Any) -> Graph:
         for expr in definitions.values():
             for sym in _free_names(expr):
                 symbols.setdefault(sym.name, sym)
-    return Graph(symbols, definitions, rules)
+    domains = dict(getattr(context, "domains", None) or {})
+    return Graph(symbols, definitions, rules, domains)
 
 
 def _free_names(expr: Any) -> set[Any]:

@@ -41,6 +41,8 @@ class Graph:
     symbols: dict[str, Any]
     definitions: dict[str, Any] = field(default_factory=dict)
     function_rules: dict[str, sp.Lambda] = field(default_factory=dict)
+    # scalar name -> the open interval its values are drawn from (the context's)
+    domains: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._partials: dict[tuple[str, str], Any] = {}

@@ -280,7 +280,7 @@ class Evaluator:
         """A value for ``obj`` drawn by the sampling policy."""
         if isinstance(obj, MatrixSymbol):
             return rng.standard_normal(self.size(obj))
-        return draw_scalar(rng)
+        return draw_scalar(rng, self.graph.domains.get(getattr(obj, "name", "")))
 
     def size(self, obj: MatrixSymbol) -> tuple[int, int]:
         """The concrete (rows, cols) of a matrix symbol at the points."""

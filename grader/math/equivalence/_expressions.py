@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from grader.math.calculus import MEANINGLESS_PARSE_ERRORS
+from grader.math.calculus import MEANINGLESS_PARSE_ERRORS, short_plain
 from grader.math.equivalence._diagnosis import diagnose
 from grader.math.equivalence._numeric import (
     APART,
+    DomainDifference,
     CLOSE,
     FIRST_POINTS,
     MIN_VALID_POINTS,
@@ -22,6 +23,7 @@ from grader.math.equivalence._numeric import (
     SideShapeError,
     as_comparable,
     comparable_points,
+    domain_difference,
     evaluate_pair,
     finite_points,
     numeric_setup,
@@ -29,7 +31,13 @@ from grader.math.equivalence._numeric import (
     shape_text,
     too_few_points_reason,
 )
-from grader.math.equivalence._result import EQUAL, NOT_EQUAL, Equivalence, undetermined
+from grader.math.equivalence._result import (
+    EQUAL,
+    NOT_EQUAL,
+    UNDETERMINED,
+    Equivalence,
+    undetermined,
+)
 from grader.math.equivalence._sides import Side
 from grader.math.equivalence._symbolic import symbolic_or_undetermined
 from grader.math.evaluate import (
@@ -101,6 +109,9 @@ def compare_expressions(
                 time_limit,
                 "equal to rounding, but a very small, large or long number needs an exact check",
             )
+        difference = domain_difference(a, b, values, setup, seed)
+        if difference is not None:
+            return _different_domains(difference, int(valid.sum()))
         return Equivalence(
             EQUAL,
             f"equal at {int(valid.sum())} random points",
@@ -141,6 +152,24 @@ def _has_precise_number(expr: sp.Basic) -> bool:
             if size != 0 and not 1e-6 <= size <= 1e6:
                 return True
     return False
+
+
+def _different_domains(difference: DomainDifference, agreeing: int) -> Equivalence:
+    """Equal where both sides are defined, defined at different points: whether
+    that matters depends on what the names stand for (``2 log x`` for a real x
+    is not ``log(x^2)``; ``sigma(log(p/(1-p)))`` is ``p`` for a probability), so
+    a person decides unless the context declares the domain (``p: "(0, 1)"``)."""
+    side = difference.undefined_side
+    other = "b" if side == "a" else "a"
+    node = short_plain(difference.node)
+    return Equivalence(
+        UNDETERMINED,
+        f"equal where both are defined ({agreeing} random points), but {node} in {side} "
+        f"is undefined (outside its real domain) at {difference.points} points where "
+        f"{other} is defined: declare the symbols' domains in the context to decide",
+        details={"undefined_side": side, "function": node},
+        method="numeric",
+    )
 
 
 def _is_number(expr: sp.Basic) -> bool:

@@ -4,7 +4,7 @@ tolerances that say when two values agree."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -42,6 +42,7 @@ class Setup:
     functions: dict[str, NumericFunction]
     dims: set
     opaque: frozenset = frozenset()
+    domains: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def evaluator(
         self,
@@ -64,6 +65,7 @@ class Setup:
             functions=self.functions,
             opaque=self.opaque,
             overrides=overrides or {},
+            domains=self.domains,
         )
 
 
@@ -95,7 +97,8 @@ def numeric_setup(context: Any, exprs: Iterable[sp.Basic], seed: int) -> Setup:
         if index < len(exprs):
             gradients[0 if index < half else 1] |= found_gradients
     # A gradient both sides share is one unknown quantity; given random values.
-    return Setup(definitions, functions, dims, frozenset(gradients[0] & gradients[1]))
+    domains = dict(getattr(context, "domains", None) or {})
+    return Setup(definitions, functions, dims, frozenset(gradients[0] & gradients[1]), domains)
 
 
 PARTIAL_TIME_LIMIT = 2.0  # seconds to derive a context's partials (SymPy, in a worker)
@@ -188,6 +191,8 @@ class Values:
     valid: np.ndarray
     evaluator: Evaluator
     condition: np.ndarray  # per point, the worst condition number of an inverse
+    points: int = FIRST_POINTS
+    draw: int = 0
 
 
 def evaluate_pair(
@@ -196,7 +201,43 @@ def evaluate_pair(
     evaluator = setup.evaluator(points=points, seed=seed, draw=draw)
     va = evaluate_side(evaluator, a, "a")
     vb = evaluate_side(evaluator, b, "b")
-    return Values(va, vb, evaluator.valid.copy(), evaluator, evaluator.condition.copy())
+    return Values(
+        va, vb, evaluator.valid.copy(), evaluator, evaluator.condition.copy(), points, draw
+    )
+
+
+@dataclass(frozen=True)
+class DomainDifference:
+    """One side is defined at points where the other leaves a real domain."""
+
+    undefined_side: str  # "a" or "b"
+    node: sp.Basic  # the function call that left its domain there
+    points: int
+
+
+def domain_difference(a: sp.Basic, b: sp.Basic, values: Values, setup: Setup, seed: int):
+    """Where the pair's evaluation dropped points for leaving a domain, each side
+    is evaluated alone at the same points: a side defined (finite, in every
+    domain) where the other is not is a ``DomainDifference`` (``log(x^2)`` and
+    ``2 log x`` agree where both are defined, yet only one is defined at x < 0).
+    None when both sides are defined at the same points."""
+    if not values.evaluator.outside_domain.any():
+        return None
+    alone = {}
+    for label, expr in (("a", a), ("b", b)):
+        evaluator = setup.evaluator(points=values.points, seed=seed, draw=values.draw)
+        try:
+            value = as_comparable(evaluator.evaluate(expr))
+        except Exception:  # noqa: BLE001 - it evaluated beside the other side just before
+            return None
+        defined = evaluator.valid & finite_points(value) & ~evaluator.imprecise
+        alone[label] = (defined, evaluator.outside_domain, evaluator.domain_nodes)
+    for undefined, other in (("a", "b"), ("b", "a")):
+        _, outside, nodes = alone[undefined]
+        where = outside & alone[other][0]
+        if where.any() and nodes:
+            return DomainDifference(undefined, nodes[0], int(where.sum()))
+    return None
 
 
 class SideShapeError(Exception):
