@@ -13,12 +13,12 @@ from grader.math.calculus import MEANINGLESS_PARSE_ERRORS, short_plain
 from grader.math.equivalence._diagnosis import diagnose
 from grader.math.equivalence._numeric import (
     APART,
-    DomainDifference,
     CLOSE,
     FIRST_POINTS,
     MIN_VALID_POINTS,
     PRECISE,
     RETRY_POINTS,
+    DomainDifference,
     Setup,
     SideShapeError,
     as_comparable,
