@@ -10,7 +10,9 @@ measures, in one run:
 1. grader: milliseconds per check (parse both sides + compare), in a warm
    process (imports done, a few other pairs checked first), each pair
    checked once (a text repeated across pairs, like a reference, hits the
-   parser's cache, as it does when grading): median and p90, wall and CPU;
+   parser's cache, as it does when grading; the context is built and its
+   definitions parsed before the timing, as a rubric does once per question):
+   median and p90, wall and CPU;
 2. math-verify: the same pairs, ``verify(parse(b), parse(a))``, median and p90;
 3. accuracy of both against the expected verdicts, and the number of false
    ``equal`` verdicts (a wrong answer accepted: the error a grader must not
@@ -64,7 +66,15 @@ def context_for(row: dict):
         mapping["symbols"] = {**mapping.get("symbols", {}), **row["symbols"]}
     if row.get("aliases"):
         mapping["aliases"] = {**mapping.get("aliases", {}), **row["aliases"]}
-    return MathContext.from_mapping(mapping) if mapping else None
+    if not mapping:
+        return None
+    context = MathContext.from_mapping(mapping)
+    # What a rubric does once per question, before its first sheet: the parse
+    # key and the parsed definitions (a warm check runs in a warm context).
+    context.fingerprint  # noqa: B018
+    context.definitions  # noqa: B018
+    context.known_names  # noqa: B018
+    return context
 
 
 def run_grader(rows: list[dict]) -> tuple[list[float], list[float], list[str], int]:

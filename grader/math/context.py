@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,6 +170,14 @@ def _parse_dimension(text: str) -> sympy.Expr:
 
 
 _IDENTITY_WORD = re.compile(r"^\s*identity\b\s*|\s*\bidentity\s*$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _real_symbol(name: str) -> sympy.Symbol:
+    # SymPy checks the assumptions on every construction; the symbol is the same
+    import sympy
+
+    return sympy.Symbol(name, real=True)
 
 
 def _domain_or_fail(spec: str, fail: Callable, where: str) -> tuple[float, float] | None:
@@ -552,9 +561,7 @@ class MathContext:
 
     def scalar(self, name: str) -> sympy.Symbol:
         """The scalar symbol for ``name``: ``Symbol(name, real=True)``."""
-        import sympy
-
-        return sympy.Symbol(name, real=True)
+        return _real_symbol(name)
 
     def matrix(self, name: str) -> sympy.MatrixSymbol:
         """The ``MatrixSymbol`` for a declared matrix/vector ``name``."""
@@ -633,7 +640,10 @@ class MathContext:
         cached = self._cache.get("fingerprint")
         if cached is None:
             cached = (
-                tuple(sorted((k, str(v)) for k, v in self.shapes.items())),
+                # the shapes themselves (hashable SymPy tuples): printing them costs
+                # more than the parse the key saves; names are unique, so sorting
+                # never compares two shapes
+                tuple(sorted(self.shapes.items())),
                 tuple(sorted(self.scalars)),
                 tuple(sorted(self.functions)),
                 tuple(sorted(self.aliases.items())),
