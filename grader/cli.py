@@ -445,3 +445,156 @@ def ci(path, rubric, min_score, time_limit) -> None:
             err=True,
         )
         sys.exit(1)
+
+
+# --- review: answer groups and decisions -----------------------------------------
+
+_DB_OPTION = click.option(
+    "--db",
+    help="Decision database: a SQLite file or postgresql://... (default: RESULTS/decisions.sqlite).",
+)
+
+
+def _open_review(results: str, db: str | None):
+    from grader import review
+
+    reports = review.read_reports(results)
+    store = review.open_store(db or review.default_store(results))
+    return review, reports, store
+
+
+@main.command()
+@click.argument("results", type=click.Path())
+@click.option("--part", "part_id", help="Only this part (e.g. q1.b).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@_DB_OPTION
+def groups(results, part_id, fmt, db) -> None:
+    """Answers grouped by what the grader read, per part: decide a group once.
+
+    RESULTS is the folder `grader grade --out` wrote (or a JSON Lines file of
+    reports). Groups with flagged answers come first, then larger ones."""
+    import json
+
+    review, reports, store = _open_review(results, db)
+    with store:
+        current = store.current(reports[0].rubric.id)
+    found = review.group_answers(reports, part_id)
+    if part_id is not None and not found:
+        raise GraderError(f"{results}: no part {part_id!r} in the reports")
+    if fmt == "json":
+        for pid, part_groups in found.items():
+            for group in part_groups:
+                decided = [current.get((pid, m.submission_id)) for m in group.members]
+                click.echo(
+                    json.dumps(
+                        {
+                            "part": pid,
+                            "group": group.key,
+                            "size": group.size,
+                            "flagged": group.flagged,
+                            "score": group.score,
+                            "max_score": group.max_score,
+                            "decided": sum(d is not None for d in decided),
+                            "students": [m.submission_id for m in group.members],
+                            "reading": group.reading,
+                            "representative": group.representative.text,
+                        }
+                    )
+                )
+        return
+    for pid, part_groups in found.items():
+        answers = sum(group.size for group in part_groups)
+        flagged = sum(group.flagged for group in part_groups)
+        click.echo(f"{pid}: {answers} answers in {len(part_groups)} groups ({flagged} flagged)")
+        for group in part_groups:
+            decided = sum((pid, m.submission_id) in current for m in group.members)
+            notes = [f"{group.size} answer{'s' if group.size != 1 else ''}"]
+            notes.append(f"{group.score:g}/{group.max_score:g}")
+            if group.flagged:
+                notes.append(f"{group.flagged} flagged")
+            if decided:
+                notes.append(f"{decided} decided")
+            click.echo(f"  [{group.key}] {', '.join(notes)}")
+            for line in group.reading:
+                click.echo(f"      {line[:150]}")
+            sample = " ".join(group.representative.text.split())
+            if sample:
+                sample = sample if len(sample) <= 110 else sample[:107] + "..."
+                click.echo(f"      e.g. {group.representative.submission_id}: {sample}")
+
+
+@main.command()
+@click.argument("results", type=click.Path())
+@click.option("--part", "part_id", required=True, help="The part (e.g. q1.b).")
+@click.option("--group", "group_key", help="A group key from `grader groups`.")
+@click.option("--student", "students", multiple=True, help="A submission id; repeatable.")
+@click.option("--mark", type=float, help="The mark to give (default: keep the grader's).")
+@click.option("--feedback", default="", help="Feedback the students see.")
+@click.option("--reason", default="", help="Why (kept in the audit trail).")
+@click.option(
+    "--accept", is_flag=True, help="Accept this form for good (a proposed rubric change)."
+)
+@click.option("--by", "author", required=True, help="Who decides (kept in the audit trail).")
+@_DB_OPTION
+def decide(
+    results, part_id, group_key, students, mark, feedback, reason, accept, author, db
+) -> None:
+    """Set the mark or feedback of a group of answers, or of one student's answer.
+
+    The decision lasts across regrades while the answer is unchanged; when it
+    changes, the answer goes back to review."""
+    review, reports, store = _open_review(results, db)
+    if (group_key is None) == (not students):
+        raise GraderError("give either --group KEY or --student ID")
+    if mark is None and not feedback and not accept:
+        raise GraderError("nothing to decide: give --mark, --feedback or --accept")
+    if group_key is not None:
+        part_groups = review.group_answers(reports, part_id).get(part_id, [])
+        group = next((g for g in part_groups if g.key == group_key), None)
+        if group is None:
+            raise GraderError(f"{results}: no group {group_key!r} in part {part_id!r}")
+        decisions = review.decide_group(
+            reports, group, author, mark=mark, feedback=feedback, reason=reason, accept_form=accept
+        )
+    else:
+        by_id = {report.submission.id: report for report in reports}
+        decisions = []
+        for student in students:
+            report = by_id.get(student)
+            if report is None:
+                raise GraderError(f"{results}: no graded submission {student!r}")
+            part = next((p for p in report.parts if p.id == part_id), None)
+            if part is None:
+                raise GraderError(f"{results}: no part {part_id!r}")
+            decisions.append(
+                review.decision_for(
+                    report,
+                    part,
+                    author,
+                    mark=mark,
+                    feedback=feedback,
+                    reason=reason,
+                    accept_form=accept,
+                )
+            )
+    with store:
+        stored = store.record(decisions)
+    what = f"mark {mark:g}" if mark is not None else "feedback" if feedback else "accepted"
+    click.echo(
+        f"recorded {len(stored)} decision{'s' if len(stored) != 1 else ''} on {part_id} "
+        f"({what}, by {author}) in {store.where}"
+    )
+
+
+@main.command("import-marks")
+@click.argument("results", type=click.Path())
+@click.argument("marks", type=click.Path())
+@click.option("--by", "author", required=True, help="Who marked (kept in the audit trail).")
+@_DB_OPTION
+def import_marks(results, marks, author, db) -> None:
+    """Record human marks from a CSV (columns: part, student, mark, comment)."""
+    review, reports, store = _open_review(results, db)
+    decisions = review.decisions_from_csv(marks, reports, author)
+    with store:
+        stored = store.record(decisions)
+    click.echo(f"recorded {len(stored)} marks from {marks} in {store.where}")

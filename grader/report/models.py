@@ -66,6 +66,17 @@ class AnswerView(BaseModel):
     repairs: list[str] = Field(default_factory=list, description="OCR repairs that were applied.")
 
 
+class PersonDecision(BaseModel):
+    """A person's decision that set this part's mark (``grader decide``, a
+    CSV of marks, a regrade request), kept while the answer is unchanged."""
+
+    author: str
+    decided_at: str
+    grader_score: float = Field(..., description="The grader's own score of the part.")
+    reason: str = ""
+    source: str = "review"
+
+
 class PartReport(BaseModel):
     id: str = Field(..., description="Part id, e.g. 'q1.b'.")
     question_id: str
@@ -77,6 +88,9 @@ class PartReport(BaseModel):
     feedback: list[str] = Field(default_factory=list)
     answer: AnswerView | None = None
     checks: list[CheckReport] = Field(default_factory=list)
+    decision: PersonDecision | None = Field(
+        None, description="Set when a person decided the mark (None: the grader's)."
+    )
 
 
 class QuestionReport(BaseModel):

@@ -1,0 +1,99 @@
+"""Review: answer groups, a person's decisions and the final marks.
+
+    from grader import review
+    reports = review.read_reports("out/")                 # a graded class
+    groups = review.group_answers(reports, "q1.b")        # by what was read
+    with review.open_store("out/decisions.sqlite") as store:
+        group = groups["q1.b"][0]
+        store.record(review.decide_group(reports, group, "ada", mark=2.5))
+        final = [review.apply_decisions(r, store.current(r.rubric.id)) for r in reports]
+
+Decisions live in SQLite (default) or PostgreSQL (``postgresql://...``) and
+last across regrades while the answer they were made on is unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from grader.report.models import GradeReport
+from grader.review.class_results import ResultsError, read_reports
+from grader.review.final import (
+    MarksFileError,
+    apply_decisions,
+    decision_for,
+    decisions_from_csv,
+    part_hash,
+)
+from grader.review.groups import (
+    AnswerGroup,
+    GroupMember,
+    answer_hash,
+    group_answers,
+    reading_signature,
+)
+from grader.review.store import Decision, DecisionStore, StoreError, open_store
+
+__all__ = [
+    "AnswerGroup",
+    "Decision",
+    "DecisionStore",
+    "GroupMember",
+    "MarksFileError",
+    "ResultsError",
+    "StoreError",
+    "answer_hash",
+    "apply_decisions",
+    "decide_group",
+    "default_store",
+    "decision_for",
+    "decisions_from_csv",
+    "group_answers",
+    "open_store",
+    "part_hash",
+    "read_reports",
+    "reading_signature",
+]
+
+
+def decide_group(
+    reports: Iterable[GradeReport],
+    group: AnswerGroup,
+    author: str,
+    *,
+    mark: float | None = None,
+    feedback: str = "",
+    reason: str = "",
+    accept_form: bool = False,
+) -> list[Decision]:
+    """One decision per member of ``group`` (each on its own answer, so each
+    returns to review on its own if that answer later changes)."""
+    members = {member.submission_id for member in group.members}
+    decisions = []
+    for report in reports:
+        if report.submission.id not in members:
+            continue
+        part = next(p for p in report.parts if p.id == group.part_id)
+        decisions.append(
+            decision_for(
+                report,
+                part,
+                author,
+                mark=mark,
+                feedback=feedback,
+                reason=reason,
+                accept_form=accept_form,
+                group_key=group.key,
+            )
+        )
+    return decisions
+
+
+def default_store(results: str | Path) -> Path:
+    """Where a class's decisions live unless told otherwise: beside its
+    results (``DIR/decisions.sqlite``, or ``FILE.decisions.sqlite``)."""
+    path = Path(results)
+    if path.is_dir():
+        return path / "decisions.sqlite"
+    return path.with_name(path.name + ".decisions.sqlite")

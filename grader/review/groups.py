@@ -1,0 +1,193 @@
+"""Answer groups: the answers to one part, grouped by what the grader read.
+
+Two answers are in one group when the grader's reading of them is the same:
+every check of the part has the same verdict and score, and the same
+evidence of it (the ideas and misconceptions a free-text rule found, the
+step-by-step verdicts and diagnoses of a derivation, the outcome of each code
+test, the diagnosis of an expression). Two students who both wrote ``X X^T``
+in the gradient are one group however they typeset it, because the grader
+read the same mistake in both. A part where the rules found nothing to say
+(free text that matched no idea) is grouped by its normalised text instead,
+so an instructor still sees identical answers once.
+
+The groups are computed from reports (``grader.report/1``), so they need
+nothing but a results folder: no rubric, no engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from grader.report.models import CheckReport, GradeReport, PartReport
+
+__all__ = ["AnswerGroup", "GroupMember", "answer_hash", "group_answers", "reading_signature"]
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """One student's answer to the part."""
+
+    submission_id: str
+    score: float
+    needs_review: bool
+    answer_hash: str
+    text: str
+
+
+@dataclass
+class AnswerGroup:
+    """Answers to one part that the grader read the same way."""
+
+    part_id: str
+    key: str  # a short stable id of the reading (a hash of the signature)
+    signature: tuple
+    members: list[GroupMember] = field(default_factory=list)
+    max_score: float = 0.0
+    reading: list[str] = field(default_factory=list)  # the grader's reading, per check
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    @property
+    def flagged(self) -> int:
+        """How many members the grader sent to review."""
+        return sum(member.needs_review for member in self.members)
+
+    @property
+    def score(self) -> float:
+        """The grader's score of the group (every member has it)."""
+        return self.members[0].score if self.members else 0.0
+
+    @property
+    def representative(self) -> GroupMember:
+        """The most common wording in the group (the first student's on a tie)."""
+        counts: dict[str, int] = {}
+        for member in self.members:
+            counts[_normalised(member.text)] = counts.get(_normalised(member.text), 0) + 1
+        best = max(counts.values())
+        for member in self.members:
+            if counts[_normalised(member.text)] == best:
+                return member
+        return self.members[0]  # pragma: no cover - members is never empty here
+
+
+_SPACES = re.compile(r"\s+")
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+def _normalised(text: str) -> str:
+    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text.lower())).strip()
+
+
+def answer_hash(part: PartReport, submission_sha256: str = "") -> str:
+    """What identifies the content of a student's answer to a part: its text as
+    read (whitespace aside). A part whose answer is not text (code files) is
+    identified by the whole submission's hash, so any change to it counts."""
+    text = part.answer.text if part.answer is not None and part.answer.found else ""
+    if text.strip():
+        content = "text:" + _SPACES.sub(" ", text).strip()
+    else:
+        content = "submission:" + submission_sha256
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def _check_signature(check: CheckReport) -> tuple:
+    details = check.details or {}
+    steps = tuple(
+        (
+            step.get("kind"),
+            step.get("quantity"),
+            step.get("vs_truth"),
+            step.get("diagnosis"),
+            bool(step.get("ocr_suspect")),
+        )
+        for step in details.get("steps") or ()
+        if isinstance(step, dict) and step.get("kind") != "side_note"
+    )
+    tests = tuple(
+        (test.get("id"), test.get("status") or test.get("passed"))
+        for test in details.get("tests") or ()
+        if isinstance(test, dict)
+    )
+    notes = tuple(sorted({evidence.note for evidence in check.evidence if evidence.note}))
+    diagnosis = details.get("diagnosis") or details.get("mistake")
+    return (
+        check.id,
+        str(check.verdict),
+        round(check.score, 4),
+        check.needs_review,
+        notes,
+        steps,
+        tests,
+        str(diagnosis) if diagnosis else None,
+    )
+
+
+def _said_nothing(check: CheckReport) -> bool:
+    """The check found nothing in the answer to tell it from another one."""
+    details = check.details or {}
+    return not check.evidence and not details.get("steps") and not details.get("tests")
+
+
+def reading_signature(part: PartReport) -> tuple:
+    """What the grader read in this answer, as a hashable value: equal for two
+    answers read the same way."""
+    if part.answer is not None and not part.answer.found:
+        return ("no answer",)
+    checks = tuple(_check_signature(check) for check in part.checks)
+    text = part.answer.text if part.answer is not None else ""
+    if text.strip() and all(_said_nothing(check) for check in part.checks):
+        # the rules found nothing to group by: the same words are the same answer
+        return (checks, ("text", _normalised(text)))
+    return (checks,)
+
+
+def _reading(part: PartReport) -> list[str]:
+    lines = []
+    for check in part.checks:
+        line = f"{check.id} ({check.kind}): {check.verdict}, {check.score:g}/{check.max_score:g}"
+        if check.message:
+            line += f": {check.message}"
+        lines.append(line)
+    return lines
+
+
+def group_answers(
+    reports: Iterable[GradeReport], part_id: str | None = None
+) -> dict[str, list[AnswerGroup]]:
+    """Part id -> its answer groups, most in need of a person first (groups
+    with flagged members, then larger groups, then lower scores)."""
+    groups: dict[str, dict[tuple, AnswerGroup]] = {}
+    for report in reports:
+        for part in report.parts:
+            if part_id is not None and part.id != part_id:
+                continue
+            signature = reading_signature(part)
+            by_signature = groups.setdefault(part.id, {})
+            group = by_signature.get(signature)
+            if group is None:
+                key = hashlib.sha256(repr((part.id, signature)).encode("utf-8")).hexdigest()[:10]
+                group = by_signature[signature] = AnswerGroup(
+                    part.id, key, signature, max_score=part.max_score, reading=_reading(part)
+                )
+            text = part.answer.text if part.answer is not None else ""
+            group.members.append(
+                GroupMember(
+                    report.submission.id,
+                    part.score,
+                    part.needs_review,
+                    answer_hash(part, report.submission.sha256),
+                    text,
+                )
+            )
+    return {
+        pid: sorted(
+            found.values(),
+            key=lambda group: (-(group.flagged > 0), -group.size, group.score, group.key),
+        )
+        for pid, found in groups.items()
+    }
