@@ -287,6 +287,8 @@ def _json_option(text: str | None, option: str) -> dict | None:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(f"{option}: invalid JSON: {error.msg} (column {error.colno})") from None
+    except RecursionError:
+        raise InputError(f"{option}: invalid JSON: nested too deeply") from None
     if not isinstance(value, dict):
         raise InputError(f"{option}: expected a JSON object, got {type(value).__name__}")
     return value
@@ -352,9 +354,12 @@ def equiv(a, b, symbols, aliases, context_file, batch_file, as_json, time_limit,
             stream = click.open_file(batch_file, "r", encoding="utf-8")
         except OSError as error:
             raise InputError(f"cannot read {batch_file}: {error.strerror}") from None
+        from grader.data_files import bounded_lines
+
         with stream:
+            lines = bounded_lines(stream, where=batch_file, error=InputError)
             try:
-                for verdict in equivalent_jsonl(stream, context, time_limit=time_limit, seed=seed):
+                for verdict in equivalent_jsonl(lines, context, time_limit=time_limit, seed=seed):
                     click.echo(json.dumps(verdict))
             except UnicodeDecodeError:
                 raise InputError(f"{batch_file}: not UTF-8 text") from None

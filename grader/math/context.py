@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.data_files import parse_yaml_or_json
+from grader.data_files import parse_yaml_or_json, read_text_file
 from grader.errors import ContextError
 from grader.math._names import (
     BUILTIN_FUNCTIONS,
@@ -341,15 +341,7 @@ class MathContext:
             value = _checked_name(target, "aliases", fail, where)
             if key != value:
                 aliases[key] = value
-        for key in aliases:
-            chain = [key]
-            current = key
-            while current in aliases:
-                current = aliases[current]
-                if current in chain:
-                    loop = " -> ".join([*chain, current])
-                    raise fail(f"alias loop: {loop}", f"aliases.{key}")
-                chain.append(current)
+        aliases = _resolved_aliases(aliases, fail)
 
         definitions: dict[str, str] = {}
         raw_definitions = data.get("definitions") or {}
@@ -674,8 +666,36 @@ class MathContext:
             if isinstance(expr, MatrixExpr) and expr.shape != (1, 1) and name not in self.functions:
                 shapes[name] = expr.shape
             result[name] = expr
+        self._refuse_cycles(result)
         self._cache["definitions"] = result
         return result
+
+    def _refuse_cycles(self, definitions: Mapping[str, Any]) -> None:
+        """``a: b + 1`` with ``b: a + 1`` defines nothing: a ``ContextError``
+        naming the cycle, not a value drawn at random for one of them."""
+        uses = {}
+        for name, expr in definitions.items():
+            names = _names_in(expr)
+            uses[name] = [other for other in definitions if other in names]
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+        def visit(name: str, path: list[str]) -> None:
+            state[name] = 1
+            for other in uses[name]:
+                if state.get(other) == 1:
+                    cycle = [*path[path.index(other) :], other]
+                    raise ContextError(
+                        f"definitions refer to each other: {' -> '.join(cycle)}",
+                        path=self.source,
+                        line=self.lines.get(f"definitions.{other}"),
+                    )
+                if other not in state:
+                    visit(other, [*path, other])
+            state[name] = 2
+
+        for name in definitions:
+            if name not in state:
+                visit(name, [name])
 
     def _one_expression(self, text: str, what: str, line: int | None) -> Any:
         """``text`` parsed in this context as one expression; else ``ContextError``."""
@@ -717,6 +737,40 @@ class MathContext:
             result[name] = sympy.Lambda(variable, expr)
         self._cache["function_derivatives"] = result
         return result
+
+
+def _names_in(expr: Any) -> set[str]:
+    """The names ``expr`` uses: symbols, matrix symbols, functions applied."""
+    from sympy.core.function import AppliedUndef
+    from sympy.matrices.expressions import MatrixSymbol
+
+    names = {getattr(symbol, "name", "") for symbol in getattr(expr, "free_symbols", ())}
+    if hasattr(expr, "atoms"):
+        names |= {matrix.name for matrix in expr.atoms(MatrixSymbol)}
+        names |= {type(call).__name__ for call in expr.atoms(AppliedUndef)}
+    return names
+
+
+def _resolved_aliases(aliases: Mapping[str, str], fail: Any) -> dict[str, str]:
+    """Each alias pointed straight at its final name (``a -> b -> c`` gives
+    ``a -> c``, ``b -> c``), in one pass over the chains (linear, however
+    long); a loop is a ``ContextError`` naming it."""
+    resolved: dict[str, str] = {}
+    for key in aliases:
+        path: list[str] = []
+        on_path: set[str] = set()
+        current = key
+        while current in aliases and current not in resolved:
+            if current in on_path:
+                loop = " -> ".join([*path[path.index(current) :], current])
+                raise fail(f"alias loop: {loop}", f"aliases.{key}")
+            on_path.add(current)
+            path.append(current)
+            current = aliases[current]
+        final = resolved.get(current, current)
+        for name in path:
+            resolved[name] = final
+    return resolved
 
 
 def _tie_shapes(
@@ -799,10 +853,7 @@ def _yaml_lines(text: str) -> dict[str, int]:
 def load_context(path: str | Path) -> MathContext:
     """Read a context file (YAML, or JSON by the ``.json`` suffix)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ContextError(f"cannot read context file: {error.strerror}", path=str(path)) from None
+    text = read_text_file(path, error=ContextError, what="context file")
     data = parse_yaml_or_json(text, path, error=ContextError)
     lines: dict[str, int] = {} if path.suffix.lower() == ".json" else _yaml_lines(text)
     if data is None:
@@ -811,4 +862,6 @@ def load_context(path: str | Path) -> MathContext:
         raise ContextError(
             "a context file must hold a mapping (symbols:, aliases:, ...)", path=str(path)
         )
-    return MathContext.from_mapping(data, source=str(path), lines=lines)
+    context = MathContext.from_mapping(data, source=str(path), lines=lines)
+    context.definitions  # noqa: B018 - parse them now: a bad or cyclic one is an error here
+    return context

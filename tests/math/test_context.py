@@ -337,3 +337,41 @@ def test_identity_in_equivalence(a, b, verdict):
     context = MathContext.from_mapping({"symbols": {"X": "n x d", "y": "n x 1", "I": "identity d"}})
     result = equivalent(a, b, context)
     assert result.verdict == verdict, result.reason
+
+
+CYCLES = [
+    ({"a": "b + 1", "b": "a + 1"}, "a -> b -> a"),
+    ({"a": "a + 1"}, "a -> a"),
+    ({"z1": "w1 x", "a1": "sigma(z1)", "z2": "w2 a1 + z3", "z3": "z2"}, "z2 -> z3 -> z2"),
+]
+
+
+@pytest.mark.parametrize(("definitions", "cycle"), CYCLES, ids=[c for _, c in CYCLES])
+def test_definitions_that_refer_to_each_other_are_an_error(tmp_path, definitions, cycle):
+    path = tmp_path / "context.yaml"
+    path.write_text(
+        "functions: [sigma]\ndefinitions:\n"
+        + "".join(f"  {name}: {text}\n" for name, text in definitions.items())
+    )
+    with pytest.raises(ContextError, match=f"definitions refer to each other: {cycle}"):
+        load_context(path)
+
+
+def test_a_chain_of_definitions_is_not_a_cycle(tmp_path):
+    path = tmp_path / "context.yaml"
+    path.write_text("functions: [sigma]\ndefinitions:\n  z1: w1 x\n  a1: sigma(z1)\n  L: a1 + z1\n")
+    assert set(load_context(path).definitions) == {"z1", "a1", "L"}
+
+
+def test_a_long_alias_chain_resolves_to_its_end():
+    aliases = {f"n{i}": f"n{i + 1}" for i in range(5000)}
+    context = MathContext.from_mapping({"aliases": aliases})
+    assert context.resolve_alias("n0") == "n5000"
+    assert context.resolve_alias("n4999") == "n5000"
+
+
+def test_an_alias_loop_in_a_long_chain_is_named():
+    aliases = {f"n{i}": f"n{i + 1}" for i in range(3000)}
+    aliases["n3000"] = "n2998"
+    with pytest.raises(ContextError, match="alias loop: n2998 -> n2999 -> n3000 -> n2998"):
+        MathContext.from_mapping({"aliases": aliases})

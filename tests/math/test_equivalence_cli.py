@@ -178,3 +178,22 @@ def test_context_file_with_definitions(tmp_path):
     missing = run("--context", str(tmp_path / "missing.yaml"), "x", "x")
     assert missing.exit_code == 2
     assert missing.output.startswith("error: ")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("x", "x", "--symbols", '{"a":' * 5000 + "1" + "}" * 5000),
+            "--symbols: invalid JSON: nested too deeply",
+        ),
+        (("x", "x", "--context", "/dev/zero"), "/dev/zero: not a regular file"),
+        (("--batch", "/dev/zero"), "/dev/zero: line 1 is longer than"),
+    ],
+    ids=["deep-symbols", "context-device", "batch-device"],
+)
+def test_hostile_input_is_one_error_line(args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("error: ") and message in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1

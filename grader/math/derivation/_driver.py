@@ -205,23 +205,18 @@ def check_derivation_file(
     """
     from pathlib import Path
 
+    from grader.data_files import read_text_file
     from grader.errors import InputError
     from grader.math.context import load_context
 
     file = Path(path)
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a file", path=str(path)) from None
-    except OSError as error:
-        raise InputError(f"cannot read: {error.strerror}", path=str(path)) from None
-    if b"\x00" in data[:8192]:
+    if file.is_dir():
+        raise InputError("is a folder, not a file", path=str(path))
+    if not file.exists():
+        raise InputError("no such file", path=str(path))
+    # a derivation is a page or two: a megabyte is far above any real one
+    text = read_text_file(file, error=InputError, limit=1_000_000)
+    if "\x00" in text[:8192]:
         raise InputError("a binary file, not text", path=str(path))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(f"not UTF-8 text (byte {error.start})", path=str(path)) from None
     context = load_context(context_path) if context_path else None
     return check_derivation(text, context, milestones=milestones, time_limit=time_limit)
