@@ -212,10 +212,8 @@ class CodeMixin:
             total = matmul(total, Ones(cols, 1))
         if name == "sum":
             return total
-        count = (rows * cols).xreplace(
-            {dim: sympy.Symbol(dim.name, real=True) for dim in (rows * cols).free_symbols}
-        )
-        return matmul(sympy.Pow(count, -1), total)
+        # the number of entries: the same n a student writes in \frac{1}{n} (a dimension)
+        return matmul(sympy.Pow(rows * cols, -1), total)
 
     def code_norm(self, arguments: list[Any], token: Token) -> Any:
         """``np.linalg.norm(x)`` (2-norm of a vector, Frobenius of a matrix) and

@@ -229,9 +229,8 @@ class SumsMixin:
         tie = next(iter(scope.ties.values()))
         count = self.tie_count(tie)
         total = IndexedSum(body, sympy.Symbol(index, real=True), 1, count, scope.ties.values())
-        # the same scalar n a student writes in \frac{1}{n}
-        scalars = {d: sympy.Symbol(d.name, real=True) for d in sympy.sympify(count).free_symbols}
-        size = sympy.sympify(count).xreplace(scalars)
+        # the rows' count: the same n a student writes in \frac{1}{n} (a dimension)
+        size = sympy.sympify(count)
         self.state.notes.append(
             f"read \\mathbb{{E}}[...] as the mean over {index} = 1..{sympy.sstr(count)}"
         )

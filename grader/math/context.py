@@ -552,8 +552,12 @@ class MathContext:
         return shapes.get(name)
 
     def scalar(self, name: str) -> sympy.Symbol:
-        """The scalar symbol for ``name``: ``Symbol(name, real=True)``."""
-        return _real_symbol(name)
+        """The scalar symbol for ``name``: ``Symbol(name, real=True)``; for the
+        name of a dimension of a declared shape (``n`` of ``X: n x p``), that
+        dimension: ``1/n`` and ``n - sum_i y_i`` count the rows, whether or
+        not ``n`` is also declared a scalar."""
+        dimension = self.dimensions.get(name)
+        return dimension if dimension is not None else _real_symbol(name)
 
     def matrix(self, name: str) -> sympy.MatrixSymbol:
         """The ``MatrixSymbol`` for a declared matrix/vector ``name``."""
@@ -588,11 +592,14 @@ class MathContext:
     @property
     def dimensions(self) -> dict[str, sympy.Symbol]:
         """Every dimension symbol used by a shape, by name."""
-        found: dict[str, Any] = {}
-        for rows, cols in self.shapes.values():
-            for dim in (rows, cols):
-                for sym in getattr(dim, "free_symbols", ()):
-                    found[sym.name] = sym
+        found = self._cache.get("dimensions")
+        if found is None:
+            found = {}
+            for rows, cols in self.shapes.values():
+                for dim in (rows, cols):
+                    for sym in getattr(dim, "free_symbols", ()):
+                        found[sym.name] = sym
+            self._cache["dimensions"] = found
         return found
 
     @property

@@ -640,6 +640,9 @@ class Evaluator:
                 return self._eval(definition)
             finally:
                 self._defining.discard(symbol)
+        size = self.sizes.get(symbol)
+        if size is not None:  # a dimension written as a number (1/n): its size
+            return self._scalar_constant(size)
         if self.resolve is not None:
             return self._resolved(symbol)
         return self._scalars(symbol.name)

@@ -28,14 +28,8 @@ ROWS = [
     if line.strip()
 ]
 
-_DIMENSION_AS_NUMBER = (
-    "index: an n the student writes is a scalar of its own, not the row count that "
-    "the product runs over, so n - sum_i y_i is not the count of zeros"
-)
 # note -> why the verdict is a false credit or a silent charge today
-KNOWN: dict[str, str] = {
-    "Bernoulli likelihood product vs powers with summed exponents": _DIMENSION_AS_NUMBER,
-}
+KNOWN: dict[str, str] = {}
 
 # class -> pairs that must agree with the expected verdict (the figures reached)
 AGREEMENT_FLOOR: dict[str, int] = {
@@ -43,7 +37,7 @@ AGREEMENT_FLOOR: dict[str, int] = {
     "definitions": 44,
     # 49: sigma(logit p) vs p is undetermined (p undeclared: defined at other points)
     "elementwise": 49,
-    "index": 48,
+    "index": 49,
     "names": 45,
     "norms": 50,
     "numeric": 41,

@@ -84,7 +84,7 @@ CODE_PAIRS = [
     ("np.sum(y)", OneMatrix(1, n) * y),
     ("y.sum()", OneMatrix(1, n) * y),
     ("np.sum(X)", OneMatrix(1, n) * X * OneMatrix(p, 1)),
-    ("y.mean()", OneMatrix(1, n) * y / Symbol("n", real=True)),
+    ("y.mean()", OneMatrix(1, n) * y / n),
     ("np.sum(y**2)", y.T * y),  # NumPy's ** squares the entries
     ("np.sum(a * b)", a.T * b),
     ("1 + a.T @ X", OneMatrix(1, p) + a.T * X),  # NumPy adds a number to every entry
@@ -108,7 +108,7 @@ CODE_PAIRS = [
     (r"\mathbf{1_n}^T y", OneMatrix(1, n) * y),
     (
         r"\frac{1}{n} 1_n^T (y - X\beta)",
-        OneMatrix(1, n) * (y - X * beta) / Symbol("n", real=True),
+        OneMatrix(1, n) * (y - X * beta) / n,
     ),
     (r"X\beta + b_0 \mathbf{1}", X * beta + bias * OneMatrix(n, 1)),
     (r"y - \mathbf{0}", y),

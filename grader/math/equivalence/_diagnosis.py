@@ -27,6 +27,7 @@ def diagnose(a: sp.Basic, b: sp.Basic, values: Values, valid: np.ndarray) -> Equ
         return Equivalence(NOT_EQUAL, "a is -b (a sign flip)", "sign_flip", {"factor": "-1"})
     factor = constant_ratio(va, vb)
     if factor is not None:
+        factor = _in_dimensions(factor, va, vb, a, b, values.evaluator)
         return Equivalence(
             NOT_EQUAL,
             f"a is {factor} times b (a constant factor)",
@@ -70,6 +71,53 @@ def diagnose(a: sp.Basic, b: sp.Basic, values: Values, valid: np.ndarray) -> Equ
     else:
         reason = "a and b differ"
     return Equivalence(NOT_EQUAL, reason, "different", details)
+
+
+def _in_dimensions(
+    factor: str, va: np.ndarray, vb: np.ndarray, a: sp.Basic, b: sp.Basic, evaluator: Evaluator
+) -> str:
+    """A ratio that is constant only because a dimension is (``1/n`` is 1/13
+    at every point of a draw with 13 rows) is named with the dimension: the
+    pair is evaluated again with other sizes, and a ratio that moves with a
+    dimension's size is that power of it."""
+    used = (a.free_symbols | b.free_symbols) & set(evaluator.sizes)
+    if not used:
+        return factor
+    resized = Evaluator(
+        points=evaluator.points,
+        seed=evaluator.seed,
+        draw=evaluator.draw,
+        sizes={d: size + 3 for d, size in evaluator.sizes.items()},
+        definitions=evaluator.definitions,
+        functions=evaluator.functions,
+        opaque=evaluator.opaque,
+        domains=evaluator.domains,
+    )
+    try:
+        va2 = as_comparable(resized.evaluate(a))
+        vb2 = as_comparable(resized.evaluate(b))
+    except EvaluationError:
+        return factor
+    valid = resized.valid
+    if not valid.any() or constant_ratio(va2[valid], vb2[valid]) == factor:
+        return factor  # the same at other sizes: a number
+    first, second = _ratio(va, vb), _ratio(va2[valid], vb2[valid])
+    if first is None or second is None:
+        return factor
+    for dimension in sorted(used, key=str):
+        size = evaluator.sizes[dimension]
+        for power in (1, -1, 2, -2):
+            coefficient = Fraction(first * size**power).limit_denominator(12)
+            expected = float(coefficient) * (size + 3) ** (-power)
+            if coefficient != 0 and abs(second - expected) <= 1e-9 * abs(expected):
+                rational = sp.Rational(coefficient.numerator, coefficient.denominator)
+                return str(rational * dimension ** (-power))
+    return factor
+
+
+def _ratio(va: np.ndarray, vb: np.ndarray) -> float | None:
+    nonzero = np.abs(vb) > 1e-9 * np.maximum(1.0, np.abs(vb).max())
+    return float(complex((va[nonzero] / vb[nonzero]).flat[0]).real) if nonzero.any() else None
 
 
 def constant_ratio(va: np.ndarray, vb: np.ndarray) -> str | None:
