@@ -33,7 +33,7 @@ from grader.review.groups import (
     group_answers,
     reading_signature,
 )
-from grader.review.store import Decision, DecisionStore, StoreError, open_store
+from grader.review.store import Decision, DecisionStore, RegradeRequest, StoreError, open_store
 
 __all__ = [
     "AnswerGroup",
@@ -41,6 +41,7 @@ __all__ = [
     "DecisionStore",
     "GroupMember",
     "MarksFileError",
+    "RegradeRequest",
     "ResultsError",
     "StoreError",
     "answer_hash",

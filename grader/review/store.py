@@ -13,6 +13,9 @@ write wins; nothing is overwritten or lost.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -23,7 +26,7 @@ from typing import Any
 
 from grader.errors import GraderError
 
-__all__ = ["Decision", "DecisionStore", "StoreError", "open_store"]
+__all__ = ["Decision", "DecisionStore", "RegradeRequest", "StoreError", "open_store"]
 
 
 class StoreError(GraderError):
@@ -58,6 +61,37 @@ class Decision:
     id: int | None = None
 
 
+@dataclass(frozen=True)
+class RegradeRequest:
+    """A student's request to look again at a part, and the answer to it."""
+
+    id: int
+    rubric_id: str
+    part_id: str
+    submission_id: str
+    message: str
+    status: str  # "open" | "answered"
+    answer: str
+    answered_by: str
+    created_at: str
+    answered_at: str
+
+
+_REQUEST_COLUMNS = (
+    "id",
+    "rubric_id",
+    "part_id",
+    "submission_id",
+    "message",
+    "status",
+    "answer",
+    "answered_by",
+    "created_at",
+    "answered_at",
+)
+MAX_MESSAGE_CHARS = 4000
+
+
 # version -> statements; a new version appends, never edits an old one
 _MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -80,6 +114,21 @@ _MIGRATIONS: dict[int, list[str]] = {
             decided_at TEXT NOT NULL
         )""",
         "CREATE INDEX decisions_answer ON decisions (rubric_id, part_id, submission_id, id)",
+    ],
+    2: [
+        """CREATE TABLE regrade_requests (
+            id {id_column},
+            rubric_id TEXT NOT NULL,
+            part_id TEXT NOT NULL,
+            submission_id TEXT NOT NULL,
+            message TEXT NOT NULL,
+            secret_sha256 TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open',
+            answer TEXT NOT NULL DEFAULT '',
+            answered_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            answered_at TEXT NOT NULL DEFAULT ''
+        )""",
     ],
 }
 SCHEMA_VERSION = max(_MIGRATIONS)
@@ -173,7 +222,7 @@ class DecisionStore:
         """Store decisions in one transaction; each gets its id, time and the
         mark it replaces (the answer's latest decision's, else the grader's)."""
         stored = []
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = _now()
         with self._transaction() as cursor:
             for decision in decisions:
                 if not decision.author.strip():
@@ -241,12 +290,106 @@ class DecisionStore:
             arguments.append(submission_id)
         return self._rows("WHERE " + " AND ".join(clauses), tuple(arguments))
 
+    # ------------------------------------------------------------ regrade requests
+
+    def request_regrade(
+        self, rubric_id: str, part_id: str, submission_id: str, message: str
+    ) -> tuple[RegradeRequest, str]:
+        """Store a student's request; returns it and the secret the student
+        keeps to read the answer (only its hash is stored)."""
+        message = message.strip()
+        if not message:
+            raise StoreError("a regrade request needs a message (what should be looked at)")
+        if len(message) > MAX_MESSAGE_CHARS:
+            raise StoreError(
+                f"a regrade request message is limited to {MAX_MESSAGE_CHARS} characters"
+            )
+        secret = secrets.token_urlsafe(16)
+        values = (rubric_id, part_id, submission_id, message, _secret_hash(secret), _now())
+        statement = (
+            "INSERT INTO regrade_requests (rubric_id, part_id, submission_id, message, "
+            "secret_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+        )
+        with self._transaction() as cursor:
+            if self.dialect == "postgresql":
+                cursor.execute(self._sql(statement + " RETURNING id"), values)
+                new_id = int(cursor.fetchone()[0])
+            else:
+                cursor.execute(statement, values)
+                new_id = int(cursor.lastrowid)
+        (request,) = self._requests("WHERE id = ?", (new_id,))
+        return request, secret
+
+    def _requests(self, where: str, arguments: tuple) -> list[RegradeRequest]:
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute(
+                self._sql(
+                    f"SELECT {', '.join(_REQUEST_COLUMNS)} FROM regrade_requests {where} ORDER BY id"
+                ),
+                arguments,
+            )
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        if self.dialect == "postgresql":
+            self._connection.commit()
+        return [RegradeRequest(**dict(zip(_REQUEST_COLUMNS, row, strict=True))) for row in rows]
+
+    def regrade_requests(self, rubric_id: str, status: str | None = None) -> list[RegradeRequest]:
+        """The requests for an exam, oldest first (only open ones with ``status="open"``)."""
+        if status is None:
+            return self._requests("WHERE rubric_id = ?", (rubric_id,))
+        return self._requests("WHERE rubric_id = ? AND status = ?", (rubric_id, status))
+
+    def regrade_request(self, request_id: int, secret: str) -> RegradeRequest | None:
+        """The request, for the student who holds its secret (None otherwise)."""
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute(
+                self._sql("SELECT secret_sha256 FROM regrade_requests WHERE id = ?"), (request_id,)
+            )
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if self.dialect == "postgresql":
+            self._connection.commit()
+        if row is None or not hmac.compare_digest(row[0], _secret_hash(secret)):
+            return None
+        (request,) = self._requests("WHERE id = ?", (request_id,))
+        return request
+
+    def answer_regrade(self, request_id: int, answer: str, author: str) -> RegradeRequest:
+        """Answer a request (the mark, if it changes, is a decision of its own)."""
+        if not author.strip():
+            raise StoreError("an answer needs an author (who answered)")
+        with self._transaction() as cursor:
+            cursor.execute(
+                self._sql(
+                    "UPDATE regrade_requests SET status = 'answered', answer = ?, "
+                    "answered_by = ?, answered_at = ? WHERE id = ?"
+                ),
+                (answer.strip(), author, _now(), request_id),
+            )
+            if cursor.rowcount == 0:
+                raise StoreError(f"no regrade request {request_id}")
+        (request,) = self._requests("WHERE id = ?", (request_id,))
+        return request
+
     def current(self, rubric_id: str) -> dict[tuple[str, str], Decision]:
         """(part id, submission id) -> the decision that counts (the latest)."""
         found: dict[tuple[str, str], Decision] = {}
         for decision in self.history(rubric_id):
             found[(decision.part_id, decision.submission_id)] = decision
         return found
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def open_store(where: str | Path) -> DecisionStore:

@@ -107,3 +107,39 @@ def test_an_unreachable_postgres_is_a_clear_error():
     pytest.importorskip("psycopg")
     with pytest.raises(StoreError, match="cannot connect to postgresql://ada@"):
         open_store("postgresql://ada:secret@/nothing?host=/nonexistent-socket-dir&port=1")
+
+
+def test_a_regrade_request_is_answered_and_read_back_with_its_secret(store_url):
+    with open_store(store_url) as store:
+        request, secret = store.request_regrade("exam", "q1.b", "alice", "I used X^T X, see line 3")
+        assert request.status == "open" and request.message.startswith("I used")
+        assert [r.id for r in store.regrade_requests("exam", "open")] == [request.id]
+        assert store.regrade_request(request.id, "not the secret") is None
+        answered = store.answer_regrade(request.id, "Right: the mark is now 3.5", "ada")
+        assert answered.status == "answered" and answered.answered_by == "ada"
+        seen = store.regrade_request(request.id, secret)
+        assert seen is not None and seen.answer == "Right: the mark is now 3.5"
+        assert store.regrade_requests("exam", "open") == []
+        with pytest.raises(StoreError, match="needs a message"):
+            store.request_regrade("exam", "q1.b", "alice", "   ")
+        with pytest.raises(StoreError, match="no regrade request 999"):
+            store.answer_regrade(999, "?", "ada")
+
+
+def test_a_version_1_database_is_migrated(tmp_path):
+    """A store written before regrade requests existed gains the table."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        connection.execute("INSERT INTO schema_version VALUES (1)")
+        connection.execute(
+            "CREATE TABLE decisions (id INTEGER PRIMARY KEY AUTOINCREMENT, rubric_id TEXT, "
+            "part_id TEXT, submission_id TEXT, answer_hash TEXT, part_hash TEXT, author TEXT, "
+            "mark REAL, feedback TEXT, reason TEXT, accept_form INTEGER, grader_mark REAL, "
+            "previous_mark REAL, group_key TEXT, source TEXT, decided_at TEXT)"
+        )
+    with open_store(path) as store:
+        request, _ = store.request_regrade("exam", "q1.a", "bob", "please look")
+        assert request.id == 1
