@@ -74,12 +74,25 @@ def main() -> None:
     type=click.FloatRange(0.1),
     help="Seconds before a request's grading is abandoned (504).",
 )
-def serve(rubrics, host, port, workers, token, rate_limit, max_body, timeout) -> None:
+@click.option(
+    "--results",
+    "results",
+    multiple=True,
+    help="EXAM=DIR: a graded class (grader grade --out DIR) for the review page at /review.",
+)
+@click.option(
+    "--review-db", help="Decision database for the review page (default: DIR/decisions.sqlite)."
+)
+def serve(
+    rubrics, host, port, workers, token, rate_limit, max_body, timeout, results, review_db
+) -> None:
     """Run the HTTP service: student self-check page and API (extra [serve])."""
     from grader.service.run import run_service
 
     run_service(
         rubric_paths=list(rubrics),
+        results=list(results),
+        review_database=review_db,
         host=host,
         port=port,
         workers=workers,

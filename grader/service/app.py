@@ -49,6 +49,11 @@ class ServiceSettings:
     max_answer_chars: int = 200_000
     rate_per_minute: float = 120.0
     rate_burst: int = 30
+    # exam id -> a graded class's results folder: the review page and regrade
+    # requests (docs/review.md); decisions in each folder's decisions.sqlite
+    # unless ``review_database`` names one (postgresql://...)
+    results: dict[str, Path] = field(default_factory=dict)
+    review_database: str | None = None
 
 
 class ServiceError(Exception):
@@ -337,6 +342,13 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             raise ServiceError(400, "too_many_files", f"{len(contents)} files, limit {_MAX_FILES}")
         report = await grade_payload("grade", exam_id, SubmissionPayload(files=contents))
         return _render(report, format)
+
+    if settings.results:
+        from grader.service.review import review_router
+
+        app.include_router(
+            review_router(settings.results, settings.review_database, instructor, ServiceError)
+        )
 
     limiter = RateLimiter(per_minute=settings.rate_per_minute, burst=settings.rate_burst)
     app.add_middleware(RateLimit, limiter=limiter)

@@ -17,8 +17,11 @@ def build_settings(
     rate_per_minute: float = 120.0,
     max_body_bytes: int = 2_000_000,
     request_timeout: float = 30.0,
+    results: list[str] = (),
+    review_database: str | None = None,
 ):
-    """Check the rubric paths and make ``ServiceSettings`` (exam id = file stem)."""
+    """Check the rubric paths and make ``ServiceSettings`` (exam id = file stem);
+    ``results`` are ``EXAM=DIR`` (or a bare DIR when one rubric is served)."""
     from grader.service.app import ServiceSettings
 
     rubrics: dict[str, Path] = {}
@@ -29,8 +32,22 @@ def build_settings(
         if path.stem in rubrics:
             raise InputError(f"two rubrics have the exam id {path.stem!r}", path=str(path))
         rubrics[path.stem] = path
+    classes: dict[str, Path] = {}
+    for raw in results:
+        exam_id, sep, folder = raw.partition("=")
+        if not sep:
+            if len(rubrics) != 1:
+                raise InputError(f"--results {raw}: write EXAM=DIR when serving several exams")
+            exam_id, folder = next(iter(rubrics)), raw
+        if exam_id not in rubrics:
+            raise InputError(f"--results {raw}: no rubric served for exam {exam_id!r}")
+        if not Path(folder).is_dir():
+            raise InputError("results folder not found", path=folder)
+        classes[exam_id] = Path(folder)
     return ServiceSettings(
         rubrics=rubrics,
+        results=classes,
+        review_database=review_database,
         instructor_token=token or secrets.token_urlsafe(24),
         workers=workers,
         request_timeout=request_timeout,

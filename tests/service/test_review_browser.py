@@ -1,0 +1,121 @@
+"""The review page in real headless Chromium: open a graded class, decide a
+group with the keyboard, regrade the class, see the decision kept."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("uvicorn")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+
+ROOT = Path(__file__).resolve().parents[2]
+RUBRIC = ROOT / "rubrics" / "ml-exam.yaml"
+TOKEN = "review-token"
+
+
+def _grade(out: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            str(ROOT / "submissions"),
+            "--rubric",
+            str(RUBRIC),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def review_server(tmp_path):
+    import uvicorn
+
+    from grader.service.app import ServiceSettings, create_app
+
+    out = tmp_path / "out"
+    _grade(out)
+    settings = ServiceSettings(
+        rubrics={"ml-exam": RUBRIC},
+        instructor_token=TOKEN,
+        workers=1,
+        rate_per_minute=0,
+        results={"ml-exam": out},
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the service did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", out
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_decide_a_group_with_the_keyboard_and_keep_it_across_a_regrade(review_server):
+    from grader import review
+
+    url, out = review_server
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(url + "/review?exam=ml-exam")
+        page.fill("#token", TOKEN)
+        page.fill("#author", "ada")
+        page.click("#open")
+        page.locator('#parts button[data-part="q2.c"]').click()
+        first = page.locator(".group").first
+        first.wait_for(timeout=30_000)
+        assert "q2.c" in page.locator("#status").inner_text()
+        page.locator("body").click(position={"x": 5, "y": 5})
+        group_key = page.locator(".group.selected").get_attribute("data-group")
+        page.keyboard.press("m")
+        page.keyboard.type("1.5")
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "document.getElementById('status').textContent.startsWith('Saved')", timeout=30_000
+        )
+        decided = page.locator(f'.group[data-group="{group_key}"] .decided')
+        decided.wait_for(timeout=10_000)
+        assert "mark 1.5 by ada" in decided.inner_text()
+
+        _grade(out)  # regrade the class: same answers, so the decision stands
+        page.reload()
+        page.fill("#token", TOKEN)
+        page.click("#open")
+        page.locator('#parts button[data-part="q2.c"]').click()
+        kept = page.locator(f'.group[data-group="{group_key}"] .decided')
+        kept.wait_for(timeout=30_000)
+        assert "mark 1.5 by ada" in kept.inner_text()
+        browser.close()
+    reports = review.read_reports(out)
+    with review.open_store(out / "decisions.sqlite") as store:
+        current = store.current(reports[0].rubric.id)
+    decided_reports = [review.apply_decisions(r, current) for r in reports]
+    marks = [p.score for r in decided_reports for p in r.parts if p.id == "q2.c" and p.decision]
+    assert marks and set(marks) == {1.5}
