@@ -21,6 +21,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is n
 ROOT = Path(__file__).resolve().parents[2]
 RUBRIC = ROOT / "rubrics" / "ml-exam.yaml"
 TOKEN = "review-token"
+_STATUS_IS = "document.getElementById('status').textContent.startsWith('{}:')"
 
 
 def _grade(out: Path) -> None:
@@ -88,18 +89,24 @@ def test_decide_a_group_with_the_keyboard_and_keep_it_across_a_regrade(review_se
         page.fill("#token", TOKEN)
         page.fill("#author", "ada")
         page.click("#open")
+        page.locator("#parts button").first.wait_for(timeout=30_000)
         page.locator('#parts button[data-part="q2.c"]').click()
-        first = page.locator(".group").first
-        first.wait_for(timeout=30_000)
-        assert "q2.c" in page.locator("#status").inner_text()
+        page.wait_for_function(_STATUS_IS.format("q2.c"), timeout=30_000)
         page.locator("body").click(position={"x": 5, "y": 5})
         group_key = page.locator(".group.selected").get_attribute("data-group")
         page.keyboard.press("m")
         page.keyboard.type("1.5")
         page.keyboard.press("Enter")
-        page.wait_for_function(
-            "document.getElementById('status').textContent.startsWith('Saved')", timeout=30_000
-        )
+        try:
+            page.wait_for_function(
+                "document.getElementById('status').textContent.startsWith('Saved')",
+                timeout=30_000,
+            )
+        except playwright_api.TimeoutError:
+            focused = page.evaluate("document.activeElement.outerHTML.slice(0, 200)")
+            pytest.fail(
+                f"not saved: status {page.locator('#status').inner_text()!r}, focus {focused}"
+            )
         decided = page.locator(f'.group[data-group="{group_key}"] .decided')
         decided.wait_for(timeout=10_000)
         assert "mark 1.5 by ada" in decided.inner_text()
@@ -108,7 +115,9 @@ def test_decide_a_group_with_the_keyboard_and_keep_it_across_a_regrade(review_se
         page.reload()
         page.fill("#token", TOKEN)
         page.click("#open")
+        page.locator("#parts button").first.wait_for(timeout=30_000)
         page.locator('#parts button[data-part="q2.c"]').click()
+        page.wait_for_function(_STATUS_IS.format("q2.c"), timeout=30_000)
         kept = page.locator(f'.group[data-group="{group_key}"] .decided')
         kept.wait_for(timeout=30_000)
         assert "mark 1.5 by ada" in kept.inner_text()

@@ -121,9 +121,9 @@ async function decide(index, keep) {
     status("Error: " + ((answer.error && answer.error.message) || response.status));
     return;
   }
-  status(`Saved: ${answer.recorded} decision${answer.recorded === 1 ? "" : "s"}`);
   await load(state.part);
   select(index + 1);
+  status(`Saved: ${answer.recorded} decision${answer.recorded === 1 ? "" : "s"} on ${state.part}`);
 }
 
 document.addEventListener("keydown", (event) => {
