@@ -128,3 +128,47 @@ def test_decide_a_group_with_the_keyboard_and_keep_it_across_a_regrade(review_se
     decided_reports = [review.apply_decisions(r, current) for r in reports]
     marks = [p.score for r in decided_reports for p in r.parts if p.id == "q2.c" and p.decision]
     assert marks and set(marks) == {1.5}
+
+
+def test_a_student_asks_for_a_regrade_and_reads_the_answer(review_server):
+    import httpx
+
+    url, _ = review_server
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page()
+        page.goto(url + "/")
+        page.locator('textarea[data-part="q2.c"]').wait_for(timeout=30_000)
+        page.click("#regrade summary")
+        page.fill("#regrade-student", "typed-mistakes")
+        page.select_option("#regrade-part", "q2.c")
+        page.fill("#regrade-message", "My dL/dw2 follows from my (b): please apply ECF")
+        page.click("#regrade-send")
+        page.wait_for_function(
+            "document.getElementById('regrade-status').textContent.startsWith('Sent')",
+            timeout=30_000,
+        )
+        waiting = page.locator("#regrade-list li").first
+        waiting.wait_for(timeout=10_000)
+        assert "waiting for an answer" in waiting.inner_text()
+
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        (request,) = httpx.get(f"{url}/api/review/ml-exam/regrade-requests", headers=headers).json()
+        assert request["message"].startswith("My dL/dw2")
+        answered = httpx.post(
+            f"{url}/api/review/ml-exam/regrade-requests/{request['id']}",
+            headers=headers,
+            json={"answer": "Agreed: 3.5 / 4", "author": "ada", "mark": 3.5},
+        )
+        assert answered.status_code == 200
+
+        page.reload()
+        page.locator('textarea[data-part="q2.c"]').wait_for(timeout=30_000)
+        page.click("#regrade summary")
+        answer = page.locator("#regrade-list li").first
+        answer.wait_for(timeout=10_000)
+        assert "answered: Agreed: 3.5 / 4" in answer.inner_text()
+        browser.close()

@@ -113,3 +113,59 @@ async function start() {
 }
 
 window.addEventListener("DOMContentLoaded", start);
+
+// ---- regrade requests: sent with a message; the id and secret stay in this
+// browser (localStorage) and read the answer later.
+
+function savedRequests() {
+  return JSON.parse(localStorage.getItem("grader-regrade") || "[]");
+}
+
+async function showRequests() {
+  const list = document.getElementById("regrade-list");
+  list.replaceChildren();
+  for (const saved of savedRequests()) {
+    const url = `/api/exams/${encodeURIComponent(saved.exam)}/regrade-requests/${saved.id}?secret=${encodeURIComponent(saved.secret)}`;
+    const response = await fetch(url);
+    if (!response.ok) continue;
+    const request = await response.json();
+    const text = request.status === "answered"
+      ? `${saved.exam} ${request.part}: answered: ${request.answer}`
+      : `${saved.exam} ${request.part}: waiting for an answer`;
+    list.append(el("li", { "data-request": String(request.id) }, text));
+  }
+}
+
+async function sendRequest() {
+  const exam = state.exam && state.exam.id;
+  const body = {
+    student: document.getElementById("regrade-student").value.trim(),
+    part: document.getElementById("regrade-part").value,
+    message: document.getElementById("regrade-message").value.trim(),
+  };
+  const status = document.getElementById("regrade-status");
+  const response = await fetch(`/api/exams/${encodeURIComponent(exam)}/regrade-requests`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const answer = await response.json();
+  if (!response.ok) {
+    status.textContent = (answer.error && answer.error.message) || "The request was not sent.";
+    return;
+  }
+  localStorage.setItem("grader-regrade", JSON.stringify([...savedRequests(), { exam, id: answer.id, secret: answer.secret }]));
+  status.textContent = "Sent. The answer will show below.";
+  await showRequests();
+}
+
+window.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("regrade-send").addEventListener("click", sendRequest);
+  document.getElementById("regrade").addEventListener("toggle", () => {
+    const select = document.getElementById("regrade-part");
+    if (state.exam && !select.options.length) {
+      for (const part of state.exam.parts) select.append(el("option", { value: part.id }, part.id));
+    }
+    showRequests();
+  });
+});
