@@ -616,3 +616,54 @@ def import_marks(results, marks, author, db) -> None:
     with store:
         stored = store.record(decisions)
     click.echo(f"recorded {len(stored)} marks from {marks} in {store.where}")
+
+
+# --- stats: item analysis of a graded class ------------------------------------
+
+
+@main.command()
+@click.argument("results", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@_DB_OPTION
+def stats(results, fmt, db) -> None:
+    """Item analysis of a graded class: facility, discrimination, Cronbach's alpha.
+
+    Uses the final marks (people's decisions applied), so it can be rerun after
+    review. Parts to check are called out."""
+    import json
+    from pathlib import Path
+
+    from grader import review
+    from grader.report.item_analysis import analyse_class
+
+    reports = review.read_reports(results)
+    store_path = db or review.default_store(results)
+    if db or Path(store_path).exists():
+        with review.open_store(store_path) as store:
+            current = store.current(reports[0].rubric.id)
+        reports = [review.apply_decisions(report, current) for report in reports]
+    analysis = analyse_class(reports)
+    if fmt == "json":
+        click.echo(json.dumps(analysis.to_dict()))
+        return
+
+    def number(value: float | None, digits: int = 2) -> str:
+        return "-" if value is None else f"{value:.{digits}f}"
+
+    click.echo(
+        f"{analysis.sheets} sheets, mean {analysis.mean:g} / {analysis.max_score:g}, "
+        f"sd {number(analysis.standard_deviation)}, Cronbach's alpha {number(analysis.alpha)}, "
+        f"SEM {number(analysis.standard_error)}"
+    )
+    click.echo(
+        f"{'item':<8}{'max':>6}{'mean':>8}{'facility':>10}{'sd':>7}{'discr.':>8}{'flagged':>9}"
+    )
+    for item in [*analysis.questions, *analysis.parts]:
+        click.echo(
+            f"{item.id:<8}{item.max_score:>6g}{item.mean:>8.2f}{number(item.facility):>10}"
+            f"{number(item.standard_deviation):>7}{number(item.discrimination):>8}"
+            f"{item.flagged_share:>9.0%}"
+        )
+    for item in [*analysis.questions, *analysis.parts]:
+        for warning in item.warnings:
+            click.echo(f"check {item.id}'s rubric: {warning}")
