@@ -667,3 +667,22 @@ def stats(results, fmt, db) -> None:
     for item in [*analysis.questions, *analysis.parts]:
         for warning in item.warnings:
             click.echo(f"check {item.id}'s rubric: {warning}")
+
+
+@main.command()
+@click.argument("results", type=click.Path())
+@click.option(
+    "--rubric", required=True, type=click.Path(), help="The rubric the class was graded with."
+)
+@_DB_OPTION
+def proposals(results, rubric, db) -> None:
+    """Accepted forms (grader decide --accept) as a proposed rubric change: a diff
+    adding each as a worked example, never applied. Apply it with `patch`, make the
+    rubric grade the form as decided, then `grader validate`."""
+    from grader.review.proposals import rubric_proposals
+
+    review, reports, store = _open_review(results, db)
+    with store:
+        current = store.current(reports[0].rubric.id)
+    diff = rubric_proposals(rubric, reports, current)
+    click.echo(diff.rstrip("\n") if diff else "no accepted forms to propose")
