@@ -15,20 +15,28 @@ exception, so a batch goes on).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader.checks.base import CheckAdapter
 from grader.errors import GraderError
+from grader.pipeline import GradingSession, grade_sheet
+from grader.rubric.models import Rubric
 
 if TYPE_CHECKING:  # pragma: no cover
     from grader.report.models import GradeReport
-    from grader.rubric.models import Rubric
+
+# What ``grade`` and ``check`` take as the rubric: a loaded one, a session
+# (one per rubric, reused for many sheets), or a rubric file's path.
+RubricSource = Rubric | GradingSession | str | Path
 
 __all__ = [
     "ExampleResult",
     "GradeOutcome",
+    "GradingSession",
     "ValidationResult",
     "check",
     "check_derivation",
@@ -50,30 +58,55 @@ def load_rubric(path: str | Path) -> Rubric:
     return _load(path)
 
 
-def _as_rubric(rubric: Any) -> Rubric:
+def _as_rubric(rubric: RubricSource) -> Rubric:
+    if isinstance(rubric, GradingSession):
+        return rubric.rubric
     if isinstance(rubric, (str, Path)):
         return load_rubric(rubric)
     return rubric
 
 
+# Sessions of the rubrics graded last, so that a caller grading many sheets
+# with one ``Rubric`` object (without a session of its own) builds its math
+# contexts once, as when they were kept on the rubric. A few suffice: a
+# process grades against one rubric at a time.
+_RECENT_SESSIONS: OrderedDict[int, GradingSession] = OrderedDict()
+RECENT_SESSIONS_KEPT = 4
+
+
+def session_for(rubric: RubricSource) -> GradingSession:
+    """The grading session for ``rubric``: itself when it is one, else the
+    session last used for this very ``Rubric`` object (or a new one)."""
+    if isinstance(rubric, GradingSession):
+        return rubric
+    loaded = _as_rubric(rubric)
+    # the session holds the rubric, so its id cannot be reused while it is kept
+    session = _RECENT_SESSIONS.pop(id(loaded), None)
+    if session is None or session.rubric is not loaded:
+        session = GradingSession(loaded)
+    _RECENT_SESSIONS[id(loaded)] = session
+    while len(_RECENT_SESSIONS) > RECENT_SESSIONS_KEPT:
+        _RECENT_SESSIONS.popitem(last=False)
+    return session
+
+
 def grade(
     path: str | Path,
-    rubric: Any,
+    rubric: RubricSource,
     *,
     time_limit: float | None = None,
-    adapters: dict[str, Any] | None = None,
+    adapters: Mapping[str, CheckAdapter] | None = None,
     strict: bool = False,
 ) -> GradeReport:
     """Grade one submission (a sheet, an answer file, or a folder with a sheet
-    and code) -> ``GradeReport``. ``rubric``: a ``Rubric`` or a path.
+    and code) -> ``GradeReport``. ``rubric``: a ``Rubric``, a
+    ``GradingSession`` (one per rubric, for many sheets) or a path.
     ``time_limit`` overrides every check's seconds; ``adapters`` replaces
     engines by kind (tests use ``grader.checks.fake.FakeAdapter``);
     ``strict`` refuses an empty or non-UTF-8 sheet (``SubmissionError``)
-    instead of grading it with a warning."""
-    from grader.checks.runner import grade_submission
-
-    return grade_submission(
-        _as_rubric(rubric), path, adapters=adapters, time_limit=time_limit, strict=strict
+    instead of grading it with a warning. The walk: ``grader.pipeline``."""
+    return grade_sheet(
+        session_for(rubric), path, adapters=adapters, time_limit=time_limit, strict=strict
     )
 
 
@@ -89,10 +122,10 @@ def student_view(report: GradeReport) -> GradeReport:
 
 def check(
     path: str | Path,
-    rubric: Any,
+    rubric: RubricSource,
     *,
     time_limit: float | None = None,
-    adapters: dict[str, Any] | None = None,
+    adapters: Mapping[str, CheckAdapter] | None = None,
     strict: bool = False,
 ) -> GradeReport:
     """The student's self-check: like ``grade``, with no references in it."""

@@ -8,6 +8,7 @@ with the reason instead of silently scoring 0.
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from grader.checks.base import (
     AnswerInput,
@@ -17,6 +18,7 @@ from grader.checks.base import (
     ItemOutcome,
     UnavailableAdapter,
 )
+from grader.errors import GraderError
 
 ADAPTER_MODULES: dict[str, str] = {
     "expression": "grader.checks.expression",
@@ -39,6 +41,26 @@ def load_adapter(kind: str) -> CheckAdapter:
     return module.Adapter()
 
 
+def run_check(
+    adapter: CheckAdapter, check: Any, answer: AnswerInput, context: GradingContext
+) -> CheckOutcome:
+    """Call an adapter; its own failures become a review flag, never a crash."""
+    try:
+        return adapter.grade(check, answer, context)
+    except GraderError as error:
+        return CheckOutcome(
+            status="error",
+            message="not graded: " + error.format(),
+            review_reasons=[f"check {check.id!r} could not run: {error.format()}"],
+        )
+    except Exception as error:  # noqa: BLE001 - an engine bug must not lose the sheet
+        return CheckOutcome(
+            status="error",
+            message="not graded: internal error",
+            review_reasons=[f"check {check.id!r} failed: {type(error).__name__}: {error}"],
+        )
+
+
 def default_adapters() -> dict[str, CheckAdapter]:
     return {kind: load_adapter(kind) for kind in ADAPTER_MODULES}
 
@@ -53,4 +75,5 @@ __all__ = [
     "UnavailableAdapter",
     "default_adapters",
     "load_adapter",
+    "run_check",
 ]

@@ -8,11 +8,15 @@ to marks with the rubric's policy (slip deductions, ECF, known mistakes).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 OutcomeStatus = Literal["graded", "no_answer", "unavailable", "error"]
+# What adapters learn about a rubric's own forms, kept across sheets (keys
+# carry the math context's id); held by ``grader.pipeline.GradingSession``.
+Memo = dict[Hashable, Any]
 
 
 @dataclass
@@ -54,9 +58,9 @@ class GradingContext:
     seed: int = 0
     # Results about the rubric's own forms (how a reference reads), kept per
     # rubric across sheets: keys carry the math context's id.
-    memo: dict[Any, Any] = field(default_factory=dict)
+    memo: Memo = field(default_factory=dict)
     # What the adapter's ``start`` returned for this check and answer, if the
-    # runner started it before grading the sheet's parts (see runner.py).
+    # pipeline started it before grading the sheet's parts (see pipeline.py).
     started: Any = None
 
     def remember(self, kind: str, text: str, compute: Any) -> Any:

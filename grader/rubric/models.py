@@ -600,10 +600,6 @@ class Rubric(_Model):
     _source_path: Path | None = PrivateAttr(None)
     _sha256: str = PrivateAttr("")
     _tree: Any = PrivateAttr(None)
-    # Math contexts built from `context`, per question id (filled on first use).
-    _contexts: dict = PrivateAttr(default_factory=dict)
-    # What adapters learnt about the rubric's own forms (see GradingContext.memo).
-    _memo: dict = PrivateAttr(default_factory=dict)
 
     @property
     def path(self) -> Path | None:

@@ -46,9 +46,9 @@ def _math_forms(check: Any, base: tuple) -> list[tuple[tuple, str, bool]]:
     return forms
 
 
-def check_engine_inputs(rubric: Any) -> tuple[list[RubricProblem], list[str]]:
+def check_engine_inputs(session: Any) -> tuple[list[RubricProblem], list[str]]:
     """Problems found by the engines' readers (contexts, math forms, shapes, files)."""
-    from grader.checks.runner import math_context
+    rubric = session.rubric
 
     problems: list[RubricProblem] = []
     warnings: list[str] = []
@@ -63,7 +63,7 @@ def check_engine_inputs(rubric: Any) -> tuple[list[RubricProblem], list[str]]:
         context = None
         if parse_math is not None:
             try:
-                context = math_context(rubric, question)
+                context = session.math_context(question)
             except GraderError as error:
                 problems.append(
                     RubricProblem(error.path or str(rubric.path), error.line, error.message)
@@ -133,10 +133,12 @@ def _not_graded_reasons(report: Any) -> list[str]:
     ]
 
 
-def run_examples(rubric: Any, *, adapters: dict[str, Any] | None = None) -> list[Any]:
+def run_examples(session: Any, *, adapters: dict[str, Any] | None = None) -> list[Any]:
     """Each part's reference and examples, graded and compared with what they must get."""
     from grader.api import ExampleResult
-    from grader.checks.runner import grade_example
+    from grader.pipeline import grade_text
+
+    rubric = session.rubric
 
     results = []
     for qi, question in enumerate(rubric.questions):
@@ -161,7 +163,7 @@ def run_examples(rubric: Any, *, adapters: dict[str, Any] | None = None) -> list
                 )
             for case_id, text, loc, expected, phrases, review in cases:
                 line = rubric.line_of(loc)
-                report = grade_example(rubric, question, part, text, adapters=adapters)
+                report = grade_text(session, question, part, text, adapters=adapters)
                 missing_engines = _not_graded_reasons(report)
                 if missing_engines:
                     results.append(
@@ -222,10 +224,13 @@ def validate_rubric_file(path: str | Path, *, adapters: dict[str, Any] | None = 
             else [RubricProblem(error.path or str(path), error.line, error.message)]
         )
         return result
-    problems, warnings = check_engine_inputs(rubric)
+    from grader.pipeline import GradingSession
+
+    session = GradingSession(rubric)
+    problems, warnings = check_engine_inputs(session)
     result.problems += problems
     result.warnings += warnings
     if result.problems:
         return result  # examples of a broken rubric would only repeat its errors
-    result.examples = run_examples(rubric, adapters=adapters)
+    result.examples = run_examples(session, adapters=adapters)
     return result
