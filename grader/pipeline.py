@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader import __version__
-from grader.checks import load_adapter, run_check
+from grader.checks import kind_of, load_adapter, run_check
 from grader.checks.base import AnswerInput, CheckAdapter, CheckOutcome, GradingContext, Memo
 from grader.checks.definitions import names_defined_in, with_defined_names
 from grader.errors import GraderError, RubricError, SubmissionError
 from grader.report.models import AnswerView, GradeReport, LineSpan, PartReport, SubmissionInfo
 from grader.rubric.contexts import exam_context, question_context
-from grader.rubric.models import Check, Part, Question, Rubric
+from grader.rubric.models import CheckSpec, Part, Question, Rubric
 from grader.scoring import build_report, score_check, score_part
 from grader.submission import (
     PartFinding,
@@ -52,10 +52,6 @@ if TYPE_CHECKING:  # pragma: no cover
 Adapters = Mapping[str, CheckAdapter]
 # What a started check handed back (a handle on its worker), by ``id(check)``.
 Started = dict[int, object]
-
-# Check kinds that read answers with a math context.
-MATH_KINDS = frozenset({"expression", "derivation", "shapes"})
-DERIVATION_KINDS = frozenset({"derivation"})  # read the definitions in their own lines
 
 
 # --------------------------------------------------------------------------
@@ -95,7 +91,7 @@ class GradingSession:
         return context
 
     def grading_context(
-        self, check: Check, math: MathContext | None, time_limit: float | None
+        self, check: CheckSpec, math: MathContext | None, time_limit: float | None
     ) -> GradingContext:
         """What an adapter may use besides the check and the answer."""
         return GradingContext(
@@ -298,7 +294,11 @@ def names_defined_on_sheet(
     questions: dict[str, Question] = {}
     for todo in answers:
         answer = todo.answer
-        if answer.found and answer.text and any(c.kind in MATH_KINDS for c in todo.part.checks):
+        if (
+            answer.found
+            and answer.text
+            and any(kind_of(c.kind).needs_math for c in todo.part.checks)
+        ):
             texts.setdefault(todo.question.id, []).append(answer.text)
             questions[todo.question.id] = todo.question
     found: dict[str, dict[str, str]] = {}
@@ -338,9 +338,10 @@ def start_checks(
             start = getattr(adapter, "start", None)
             if start is None:
                 continue
+            kind = kind_of(check.kind)
             try:
-                math = session.math_context(todo.question) if check.kind in MATH_KINDS else None
-                if check.kind not in DERIVATION_KINDS:
+                math = session.math_context(todo.question) if kind.needs_math else None
+                if not kind.reads_own_definitions:
                     math = with_defined_names(math, (answer_names or {}).get(todo.question.id))
                 handle = start(check, todo.answer, session.grading_context(check, math, time_limit))
             except Exception:  # noqa: BLE001 - reported when the part is graded
@@ -424,25 +425,26 @@ def run_checks(
     time_limit: float | None = None,
     started: Started | None = None,
     answer_names: dict[str, str] | None = None,
-) -> list[tuple[Check, CheckOutcome]]:
+) -> list[tuple[CheckSpec, CheckOutcome]]:
     """Each check of the part with its engine's outcome, in the rubric's order."""
     part, answer = todo.part, todo.answer
     math = math_with_names = None
-    if any(check.kind in MATH_KINDS for check in part.checks):
+    if any(kind_of(check.kind).needs_math for check in part.checks):
         try:
             math = session.math_context(todo.question)
         except GraderError as error:
             raise RubricError(error.message, path=error.path, line=error.line) from None
         math_with_names = with_defined_names(math, answer_names)
-    outcomes: list[tuple[Check, CheckOutcome]] = []
+    outcomes: list[tuple[CheckSpec, CheckOutcome]] = []
     for check in part.checks:
+        kind = kind_of(check.kind)
         adapter = _adapter(check.kind, adapters)
         # a derivation reads its own definitions line by line; other math
         # checks see the names defined in the question's other answers too
-        own = math if check.kind in DERIVATION_KINDS else math_with_names
+        own = math if kind.reads_own_definitions else math_with_names
         context = session.grading_context(check, own, time_limit)
         context.started = (started or {}).get(id(check))
-        if not answer.found and check.kind != "code":
+        if not answer.found and not kind.reads_code_files:
             # nothing to judge on the sheet (code checks read the code files)
             outcome = CheckOutcome(status="no_answer")
         else:
@@ -456,7 +458,7 @@ def answer_view(todo: AnswerToGrade, outcomes: list[CheckOutcome]) -> AnswerView
     part, answer = todo.part, todo.answer
     if part.kind == "code":
         # answered in code files: "found" means the files are there
-        files = sorted({c.file for c in part.checks if c.kind == "code"})
+        files = sorted({c.file for c in part.checks if kind_of(c.kind).reads_code_files})
         present = [name for name in files if name in answer.code_files]
         return AnswerView(
             found=bool(present) and len(present) == len(files),

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.checks._mathlines import MathCandidate
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.checks.expression import matches
+from grader.checks.mathlines import MathCandidate
 from grader.math.derivation import Milestone, check_derivation, start_derivation
 
 _NO_LINE_STEPS = {"text", "side_note"}

@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from grader.checks._mathlines import (
+from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
+from grader.checks.mathlines import (
     NO_MATH_READ,
     MathCandidate,
     answer_candidates,
     has_math_signs,
     read_as_text,
 )
-from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.math import equivalent  # noqa: F401 - fails early when the engine is missing
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.checks._mathlines import answer_candidates
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
+from grader.checks.mathlines import answer_candidates
 from grader.math.context import parse_shape
 from grader.math.shapes import read_shape_statements
 

@@ -14,8 +14,9 @@ question's; the questions' to the rubric's ``total``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import (
     AfterValidator,
@@ -27,6 +28,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 # Marks are compared with a tolerance: 2/3 written as 0.6667 three times must
 # still add up to 2.
@@ -117,7 +119,10 @@ class KnownMistake(_Model):
 # Check kinds
 
 
-class _CheckBase(_Model):
+class CheckSpec(_Model):
+    """What every check kind's model has (each kind adds its fields and a
+    ``kind`` literal); the kinds are listed in ``grader.checks.kinds``."""
+
     id: Identifier
     title: str = Field("", description="Short name shown in reports.")
     points: Points = Field(..., description="This check's share of the part's points.")
@@ -128,7 +133,7 @@ class _CheckBase(_Model):
     )
 
 
-class ExpressionCheck(_CheckBase):
+class ExpressionCheck(CheckSpec):
     """A final answer: some line of the part must be equivalent (in the
     question's math context) to ``answer`` or one of ``accept``."""
 
@@ -211,7 +216,7 @@ class MilestoneSpec(_Model):
         return self
 
 
-class DerivationCheck(_CheckBase):
+class DerivationCheck(CheckSpec):
     """Steps checked line by line against the math context, with milestones."""
 
     kind: Literal["derivation"] = Field(..., description="`derivation`.")
@@ -277,7 +282,7 @@ class ShapeMistake(_Model):
     feedback: str = Field(..., min_length=1, description="What is wrong, for the student.")
 
 
-class ShapesCheck(_CheckBase):
+class ShapesCheck(CheckSpec):
     """Shape statements (`X \\in R^{n x (d+1)}`, a bmatrix column, ...) for named
     symbols, read with ``MathLine.shapes``."""
 
@@ -358,7 +363,7 @@ class Misconception(_Model):
     )
 
 
-class ConceptsCheck(_CheckBase):
+class ConceptsCheck(CheckSpec):
     """Free text graded by ideas and misconceptions (engine: ``grader.text``).
     With a ``reference`` and no ideas, the answer is graded by its similarity
     to the reference (calibrated, flagged for review when not clear-cut)."""
@@ -429,7 +434,7 @@ class ConceptsCheck(_CheckBase):
         return self
 
 
-class CodeCheck(_CheckBase):
+class CodeCheck(CheckSpec):
     """Student code run in a sandbox against reference models (engine:
     ``grader.numeric``; field names as in docs/code-checks.md)."""
 
@@ -448,20 +453,16 @@ class CodeCheck(_CheckBase):
     )
 
 
-Check = Annotated[
-    ExpressionCheck | DerivationCheck | ShapesCheck | ConceptsCheck | CodeCheck,
-    Field(discriminator="kind"),
-]
-CHECK_KINDS = ("expression", "derivation", "shapes", "concepts", "code")
+# The registered kinds (``grader.checks.kinds`` registers them through
+# ``use_check_kinds``): the union of their models, discriminated by `kind`,
+# is the type of a part's checks; and the answer each kind reads.
+_check_models: tuple[type[CheckSpec], ...] = ()
+_answer_kind_of_check: dict[str, str] = {}
 
-# The kind of answer a check reads, for part finding on the sheet.
-ANSWER_KIND_OF_CHECK = {
-    "expression": "math",
-    "derivation": "math",
-    "shapes": "math",
-    "concepts": "text",
-    "code": "code",
-}
+
+def check_kind_names() -> list[str]:
+    """The kinds a rubric may use, in the registry's order."""
+    return list(_answer_kind_of_check)
 
 
 # --------------------------------------------------------------------------
@@ -535,7 +536,7 @@ class Part(_Model):
         """What the answer is: ``answer_kind``, else from the checks (``mixed`` when they differ)."""
         if self.answer_kind:
             return self.answer_kind
-        kinds = {ANSWER_KIND_OF_CHECK[c.kind] for c in self.checks}
+        kinds = {_answer_kind_of_check[c.kind] for c in self.checks}
         return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
@@ -663,3 +664,25 @@ class Rubric(_Model):
             if f"{question.id}.{part.id}" == part_id:
                 return question, part
         raise KeyError(part_id)
+
+
+def use_check_kinds(kinds: Sequence[tuple[type[CheckSpec], str]]) -> None:
+    """Make the rubric models accept these check kinds: (model, answer kind)
+    pairs, each model with a ``kind`` literal. Called by the registry
+    (``grader.checks.kinds``) whenever a kind is registered."""
+    global Check, _check_models
+    _check_models = tuple(model for model, _ in kinds)
+    _answer_kind_of_check.clear()
+    for model, answer_kind in kinds:
+        for name in _kind_names(model):
+            _answer_kind_of_check[name] = answer_kind
+    Check = Annotated[Union[_check_models], Field(discriminator="kind")]  # noqa: UP007
+    # a field's type, once resolved, stays: give `checks` the new union
+    field = Part.model_fields["checks"]
+    Part.model_fields["checks"] = FieldInfo.merge_field_infos(field, annotation=list[Check])
+    for model in (Part, Question, Rubric):
+        model.model_rebuild(force=True)
+
+
+def _kind_names(model: type[CheckSpec]) -> tuple[str, ...]:
+    return get_args(model.model_fields["kind"].annotation)
