@@ -90,8 +90,8 @@ def test_imports_point_one_way(area, forbidden, why):
 def test_the_checker_sees_imports_inside_functions(tmp_path):
     module = PACKAGE / "rubric" / "models.py"
     assert "pydantic" in imports_of(module)
-    # the rubric's phrasing check imports the text engine inside a function
-    assert "grader.text" in imports_of(module)
+    # ``Rubric.line_of`` imports the loader inside the method
+    assert "grader.rubric.loader" in imports_of(module)
 
 
 @pytest.mark.parametrize(

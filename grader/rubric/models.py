@@ -13,15 +13,12 @@ question's; the questions' to the rubric's ``total``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -30,43 +27,12 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from grader.fields import Identifier, Label, Points
+from grader.text.spec import Idea, Misconception
+
 # Marks are compared with a tolerance: 2/3 written as 0.6667 three times must
 # still add up to 2.
 POINTS_TOLERANCE = 0.011
-
-
-def _number_to_text(value: Any) -> Any:
-    # YAML reads `id: 1` and `labels: [1, 2]` as numbers; they are names here.
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-def _fraction_to_number(value: Any) -> Any:
-    # Marks like 2/3 are written as fractions so that six of them add up to 4.
-    if isinstance(value, str):
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*", value)
-        if match and float(match.group(2)) != 0:
-            return float(match.group(1)) / float(match.group(2))
-    return value
-
-
-Label = Annotated[str, BeforeValidator(_number_to_text)]
-Identifier = Annotated[
-    str,
-    BeforeValidator(_number_to_text),
-    Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
-        description="Letters, digits, '_', '-' and '.'; unique among its siblings.",
-    ),
-]
-Points = Annotated[
-    float,
-    BeforeValidator(_fraction_to_number),
-    Field(ge=0, description="Marks, in the exam's unit (a number or a fraction like `2/3`)."),
-]
 
 
 class _Model(BaseModel):
@@ -313,54 +279,6 @@ class ShapesCheck(CheckSpec):
         if self.score_by_count and max(self.score_by_count) > len(self.shapes):
             raise ValueError("score_by_count counts more shapes than `shapes` lists")
         return self
-
-
-def _check_phrasing(text: str) -> str:
-    # A phrasing that does not parse is a rubric error on load, at its own line,
-    # not a surprise while grading. The engine is imported late (and only here).
-    try:
-        from grader.text import validate_phrasing
-    except ImportError:  # text engine missing: its checks go to review when graded
-        return text
-    problem = validate_phrasing(text)
-    if problem is not None:
-        raise ValueError(f"phrasing {text!r} does not parse: {problem}")
-    return text
-
-
-Phrasing = Annotated[str, AfterValidator(_check_phrasing)]
-
-
-class Idea(_Model):
-    """One idea a free-text answer should contain (engine: ``grader.text.Idea``)."""
-
-    id: Identifier
-    phrasings: list[Phrasing] = Field(
-        ...,
-        min_length=1,
-        description="Ways students say it; matched with stemming and OCR tolerance.",
-    )
-    marks: Points = Field(1.0, description="Marks for the idea (with `max_marks`).")
-    feedback: str = Field("", description="Feedback when the idea is missing.")
-
-
-class Misconception(_Model):
-    """A wrong idea that costs marks (engine: ``grader.text.Misconception``)."""
-
-    id: Identifier
-    phrasings: list[Phrasing] = Field(..., min_length=1, description="Ways students say it.")
-    penalty: float = Field(0.0, ge=0, description="Marks it costs besides the ideas it cancels.")
-    cancels: list[str] = Field(
-        default_factory=list, description="Ids of the ideas it contradicts (they earn nothing)."
-    )
-    feedback: str = Field("", description="What is wrong, for the student.")
-    unless: list[str] = Field(
-        default_factory=list,
-        description=(
-            "Ids of ideas that keep it from applying: a statement wrong only on its own "
-            '("exploding gradients" with no vanishing gradients named).'
-        ),
-    )
 
 
 class ConceptsCheck(CheckSpec):

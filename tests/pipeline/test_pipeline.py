@@ -112,7 +112,7 @@ def test_grade_sheet_is_what_api_grade_gives(ml_exam):
 
 def test_one_session_grades_many_sheets_as_fresh_sessions_do(ml_exam):
     shared = GradingSession(ml_exam)
-    names = ["typed-mistakes", "typed-perfect", "seed-student-ocr.md"]
+    names = ["typed-mistakes", "seed-student-ocr.md"]
     reused = [grade_sheet(shared, SUBMISSIONS / name) for name in names]
     fresh = [grade_sheet(GradingSession(ml_exam), SUBMISSIONS / name) for name in names]
     for one, other in zip(reused, fresh, strict=True):
