@@ -10,13 +10,12 @@ prediction is not clear-cut.
 
 from __future__ import annotations
 
-from typing import Any
-
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
+from grader.rubric.models import ConceptsCheck
 from grader.text import ConceptSpec, grade_concepts, similarity_grade
 
 
-def concept_spec(check: Any) -> ConceptSpec:
+def concept_spec(check: ConceptsCheck) -> ConceptSpec:
     """The engine's spec for a rubric ``concepts`` check (same field names)."""
     return ConceptSpec(
         # the rubric holds the engine's own models: no copy to make
@@ -32,7 +31,9 @@ def concept_spec(check: Any) -> ConceptSpec:
 class ConceptsAdapter:
     kind = "concepts"
 
-    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+    def grade(
+        self, check: ConceptsCheck, answer: AnswerInput, context: GradingContext
+    ) -> CheckOutcome:
         if not answer.text.strip():
             return CheckOutcome(
                 status="no_answer",
@@ -68,7 +69,7 @@ class ConceptsAdapter:
             )
         return outcome
 
-    def _by_similarity(self, check: Any, answer: AnswerInput) -> CheckOutcome:
+    def _by_similarity(self, check: ConceptsCheck, answer: AnswerInput) -> CheckOutcome:
         """A reference-only check: the calibrated similarity fallback, out of its points."""
         spec = concept_spec(check)  # the engine's own checks of the fields
         result = similarity_grade(answer.text, spec.reference or "", max_marks=spec.max_score)

@@ -18,6 +18,7 @@ from grader.checks.mathlines import (
     read_as_text,
 )
 from grader.math import equivalent  # noqa: F401 - fails early when the engine is missing
+from grader.rubric.models import ExpressionCheck
 
 
 def compare(candidate: MathCandidate, target: str, context: GradingContext) -> Any:
@@ -171,7 +172,9 @@ def _compare_term(term: Any, target: str, context: GradingContext) -> Any:
 class ExpressionAdapter:
     kind = "expression"
 
-    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+    def grade(
+        self, check: ExpressionCheck, answer: AnswerInput, context: GradingContext
+    ) -> CheckOutcome:
         candidates = answer_candidates(answer, context.math_context)
         outcome = CheckOutcome()
         for cand in candidates:
