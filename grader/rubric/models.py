@@ -85,9 +85,16 @@ class KnownMistake(_Model):
 # Check kinds
 
 
+# A place in a check, relative to it (a Pydantic-style ``loc``).
+Loc = tuple[str | int, ...]
+
+
 class CheckSpec(_Model):
     """What every check kind's model has (each kind adds its fields and a
-    ``kind`` literal); the kinds are listed in ``grader.checks.kinds``."""
+    ``kind`` literal); the kinds are listed in ``grader.checks.registry``.
+
+    ``grader validate`` asks each check for what the engines must be able to
+    read: its math forms, shapes and files (none by default)."""
 
     id: Identifier
     title: str = Field("", description="Short name shown in reports.")
@@ -97,6 +104,18 @@ class CheckSpec(_Model):
         gt=0,
         description="Seconds the engine may spend on this check (default: the rubric's).",
     )
+
+    def math_forms(self) -> list[tuple[Loc, str, bool]]:
+        """(where, text, is a known mistake) of every math form the check holds."""
+        return []
+
+    def shape_forms(self) -> list[tuple[Loc, str]]:
+        """(where, text) of every shape the check holds."""
+        return []
+
+    def files(self) -> list[tuple[Loc, str]]:
+        """(where, path relative to the rubric) of every file the check needs."""
+        return []
 
 
 class ExpressionCheck(CheckSpec):
@@ -115,6 +134,12 @@ class ExpressionCheck(CheckSpec):
         "",
         description="Feedback when no line is right and no known mistake matches.",
     )
+
+    def math_forms(self) -> list[tuple[Loc, str, bool]]:
+        forms: list[tuple[Loc, str, bool]] = [(("answer",), self.answer, False)]
+        forms += [(("accept", i), text, False) for i, text in enumerate(self.accept)]
+        forms += [(("mistakes", i, "answer"), m.answer, True) for i, m in enumerate(self.mistakes)]
+        return forms
 
     @model_validator(mode="after")
     def _mistake_marks(self) -> ExpressionCheck:
@@ -223,6 +248,16 @@ class DerivationCheck(CheckSpec):
         ),
     )
 
+    def math_forms(self) -> list[tuple[Loc, str, bool]]:
+        forms: list[tuple[Loc, str, bool]] = []
+        for i, milestone in enumerate(self.milestones):
+            forms.append((("milestones", i, "statement"), milestone.statement, False))
+            forms += [
+                (("milestones", i, "mistakes", j, "answer"), m.answer, True)
+                for j, m in enumerate(milestone.mistakes)
+            ]
+        return forms
+
     @model_validator(mode="after")
     def _points(self) -> DerivationCheck:
         _unique_ids(self.milestones, "milestone")
@@ -268,6 +303,11 @@ class ShapesCheck(CheckSpec):
     mistakes: list[ShapeMistake] = Field(
         default_factory=list, description="Known wrong shapes and their feedback."
     )
+
+    def shape_forms(self) -> list[tuple[Loc, str]]:
+        forms: list[tuple[Loc, str]] = [(("shapes", name), s) for name, s in self.shapes.items()]
+        forms += [(("mistakes", i, "shape"), m.shape) for i, m in enumerate(self.mistakes)]
+        return forms
 
     @model_validator(mode="after")
     def _table(self) -> ShapesCheck:
@@ -369,6 +409,9 @@ class CodeCheck(CheckSpec):
     tests: list[dict[str, Any]] = Field(
         default_factory=list, description="The tests, in the numeric engine's format."
     )
+
+    def files(self) -> list[tuple[Loc, str]]:
+        return [(("references",), self.references)] if self.references else []
 
 
 # The registered kinds (``grader.checks.kinds`` registers them through

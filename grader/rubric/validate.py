@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from grader.errors import GraderError, RubricError
 from grader.rubric.loader import RubricProblem, load_rubric
-from grader.rubric.models import CheckSpec, Question, Rubric
+from grader.rubric.models import Question, Rubric, ShapesCheck
 
 if TYPE_CHECKING:  # pragma: no cover
     from grader.math import MathContext
@@ -31,25 +31,6 @@ _MEANINGLESS = re.compile(r"matri|shape|dimension|square|invert", re.I)
 
 def _problem(rubric: Rubric, loc: tuple, message: str) -> RubricProblem:
     return RubricProblem(str(rubric.path), rubric.line_of(loc), message)
-
-
-def _math_forms(check: CheckSpec, base: tuple) -> list[tuple[tuple, str, bool]]:
-    """(loc, text, is_mistake) of every math form a check holds."""
-    forms: list[tuple[tuple, str, bool]] = []
-    if check.kind == "expression":
-        forms.append(((*base, "answer"), check.answer, False))
-        forms += [((*base, "accept", i), text, False) for i, text in enumerate(check.accept)]
-        forms += [
-            ((*base, "mistakes", i, "answer"), m.answer, True) for i, m in enumerate(check.mistakes)
-        ]
-    elif check.kind == "derivation":
-        for i, milestone in enumerate(check.milestones):
-            forms.append(((*base, "milestones", i, "statement"), milestone.statement, False))
-            forms += [
-                ((*base, "milestones", i, "mistakes", j, "answer"), m.answer, True)
-                for j, m in enumerate(milestone.mistakes)
-            ]
-    return forms
 
 
 def load_rubric_problems(path: str | Path) -> tuple[Rubric | None, list[RubricProblem]]:
@@ -92,18 +73,18 @@ def check_engine_inputs(
         for pi, part in enumerate(question.parts):
             for ci, check in enumerate(part.checks):
                 base = ("questions", qi, "parts", pi, "checks", ci)
-                if check.kind == "code" and check.references:
-                    if not (rubric.directory / check.references).is_file():
+                for loc, name in check.files():
+                    if not (rubric.directory / name).is_file():
                         problems.append(
                             _problem(
                                 rubric,
-                                (*base, "references"),
-                                f"reference file {check.references!r} not found next to the rubric",
+                                (*base, *loc),
+                                f"reference file {name!r} not found next to the rubric",
                             )
                         )
                 if parse_math is None:
                     continue
-                for loc, text, is_mistake in _math_forms(check, base):
+                for loc, text, is_mistake in check.math_forms():
                     try:
                         parse_math(text, context)
                     except MathParseError as error:
@@ -115,23 +96,16 @@ def check_engine_inputs(
                         problems.append(
                             _problem(
                                 rubric,
-                                loc,
+                                (*base, *loc),
                                 f"{text!r} does not parse in the question's context: {reason}",
                             )
                         )
-                if check.kind == "shapes":
-                    shapes = [
-                        ((*base, "shapes", name), shape) for name, shape in check.shapes.items()
-                    ]
-                    shapes += [
-                        ((*base, "mistakes", i, "shape"), m.shape)
-                        for i, m in enumerate(check.mistakes)
-                    ]
-                    for loc, shape in shapes:
-                        try:
-                            parse_shape(shape)
-                        except ValueError as error:
-                            problems.append(_problem(rubric, loc, str(error)))
+                for loc, shape in check.shape_forms():
+                    try:
+                        parse_shape(shape)
+                    except ValueError as error:
+                        problems.append(_problem(rubric, (*base, *loc), str(error)))
+                if isinstance(check, ShapesCheck):
                     for i, mistake in enumerate(check.mistakes):
                         if mistake.name not in check.shapes:
                             problems.append(
