@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from grader.fields import Identifier, Label, Points
+from grader.math.milestone import Milestone, MilestoneKind
 from grader.text.spec import Idea, Misconception
 
 # Marks are compared with a tolerance: 2/3 written as 0.6667 three times must
@@ -152,28 +153,13 @@ class ExpressionCheck(CheckSpec):
         return self
 
 
-class MilestoneSpec(_Model):
+class MilestoneSpec(Milestone):
     """A step a derivation must reach, with its marks (engine: ``grader.math.Milestone``)."""
 
+    # the engine's milestone (statement, kind, quantity) with a rubric id, one
+    # of the kinds the engine knows, and marks
     id: Identifier
-    statement: str = Field(
-        ...,
-        min_length=1,
-        description=(
-            "What the student must reach: an equation (`X^T X beta = X^T y`), a value "
-            "(`dL/dz1`, derived from the context's definitions) or a form."
-        ),
-    )
-    kind: Literal["value", "equation", "form"] = Field(
-        "value",
-        description=(
-            "`value`: a quantity equal to the statement's value; `equation`: an equation "
-            "equivalent to it; `form`: an expression of that form."
-        ),
-    )
-    quantity: str | None = Field(
-        None, description="The quantity the milestone is about, e.g. `dL/dw1` (optional)."
-    )
+    kind: MilestoneKind = Field("value", description=Milestone.model_fields["kind"].description)
     title: str = Field(
         "", description="The step's name in feedback, e.g. `the gradient` (default: its id)."
     )
