@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from grader.api import load_rubric
-from grader.checks.runner import layout_from_rubric
+from grader.pipeline import layout_from_rubric
 from grader.submission import Sheet, discover_submissions, find_answers, find_parts, read_submission
 
 ROOT = Path(__file__).resolve().parents[1]

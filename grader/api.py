@@ -7,28 +7,43 @@ they hold no grading logic of their own.
     print(report.score, report.max_score)
 
 ``grade`` is the instructor's view; ``check`` the student's (how each answer
-was read, score, feedback, never references); ``validate`` checks a rubric
-file and runs its examples; ``grade_paths`` grades many submissions, yielding
-one result each (a failed submission is a result with an error, not an
-exception, so a batch goes on).
+was read, score, feedback, never references); both walk ``grader.pipeline``
+with a ``GradingSession`` (one per rubric, reused across sheets). ``validate``
+checks a rubric file and runs its examples (``run_examples``: grading a
+rubric's worked examples belongs here, not in ``grader.rubric``, which never
+imports the API); ``grade_paths`` grades many submissions, yielding one result
+each (a failed submission is a result with an error, not an exception, so a
+batch goes on).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader.checks.base import CheckAdapter
 from grader.errors import GraderError
+from grader.pipeline import GradingSession, grade_sheet, grade_text
+from grader.report.models import PartReport
+from grader.rubric import loader
+from grader.rubric.loader import RubricProblem
+from grader.rubric.models import Rubric
+from grader.rubric.validate import check_engine_inputs, load_rubric_problems
 
 if TYPE_CHECKING:  # pragma: no cover
     from grader.report.models import GradeReport
-    from grader.rubric.models import Rubric
+
+# What ``grade`` and ``check`` take as the rubric: a loaded one, a session
+# (one per rubric, reused for many sheets), or a rubric file's path.
+RubricSource = Rubric | GradingSession | str | Path
 
 __all__ = [
     "ExampleResult",
     "GradeOutcome",
+    "GradingSession",
     "ValidationResult",
     "check",
     "check_derivation",
@@ -38,6 +53,8 @@ __all__ = [
     "grade",
     "grade_paths",
     "load_rubric",
+    "run_examples",
+    "session_for",
     "student_view",
     "validate",
 ]
@@ -45,35 +62,58 @@ __all__ = [
 
 def load_rubric(path: str | Path) -> Rubric:
     """Read and validate a rubric file; raises ``RubricError`` (``file:line: message``)."""
-    from grader.rubric.loader import load_rubric as _load
-
-    return _load(path)
+    return loader.load_rubric(path)
 
 
-def _as_rubric(rubric: Any) -> Rubric:
+def _as_rubric(rubric: RubricSource) -> Rubric:
+    if isinstance(rubric, GradingSession):
+        return rubric.rubric
     if isinstance(rubric, (str, Path)):
         return load_rubric(rubric)
     return rubric
 
 
+# Sessions of the rubrics graded last, so that a caller grading many sheets
+# with one ``Rubric`` object (without a session of its own) builds its math
+# contexts once, as when they were kept on the rubric. A few suffice: a
+# process grades against one rubric at a time.
+_RECENT_SESSIONS: OrderedDict[int, GradingSession] = OrderedDict()
+RECENT_SESSIONS_KEPT = 4
+
+
+def session_for(rubric: RubricSource) -> GradingSession:
+    """The grading session for ``rubric``: itself when it is one, else the
+    session last used for this very ``Rubric`` object (or a new one)."""
+    if isinstance(rubric, GradingSession):
+        return rubric
+    loaded = _as_rubric(rubric)
+    # the session holds the rubric, so its id cannot be reused while it is kept
+    session = _RECENT_SESSIONS.pop(id(loaded), None)
+    if session is None or session.rubric is not loaded:
+        session = GradingSession(loaded)
+    _RECENT_SESSIONS[id(loaded)] = session
+    while len(_RECENT_SESSIONS) > RECENT_SESSIONS_KEPT:
+        _RECENT_SESSIONS.popitem(last=False)
+    return session
+
+
 def grade(
     path: str | Path,
-    rubric: Any,
+    rubric: RubricSource,
     *,
     time_limit: float | None = None,
-    adapters: dict[str, Any] | None = None,
+    adapters: Mapping[str, CheckAdapter] | None = None,
     strict: bool = False,
 ) -> GradeReport:
     """Grade one submission (a sheet, an answer file, or a folder with a sheet
-    and code) -> ``GradeReport``. ``rubric``: a ``Rubric`` or a path.
+    and code) -> ``GradeReport``. ``rubric``: a ``Rubric``, a
+    ``GradingSession`` (one per rubric, for many sheets) or a path.
     ``time_limit`` overrides every check's seconds; ``adapters`` replaces
     engines by kind (tests use ``grader.checks.fake.FakeAdapter``);
     ``strict`` refuses an empty or non-UTF-8 sheet (``SubmissionError``)
-    instead of grading it with a warning."""
-    from grader.checks.runner import grade_submission
-
-    return grade_submission(
-        _as_rubric(rubric), path, adapters=adapters, time_limit=time_limit, strict=strict
+    instead of grading it with a warning. The walk: ``grader.pipeline``."""
+    return grade_sheet(
+        session_for(rubric), path, adapters=adapters, time_limit=time_limit, strict=strict
     )
 
 
@@ -89,10 +129,10 @@ def student_view(report: GradeReport) -> GradeReport:
 
 def check(
     path: str | Path,
-    rubric: Any,
+    rubric: RubricSource,
     *,
     time_limit: float | None = None,
-    adapters: dict[str, Any] | None = None,
+    adapters: Mapping[str, CheckAdapter] | None = None,
     strict: bool = False,
 ) -> GradeReport:
     """The student's self-check: like ``grade``, with no references in it."""
@@ -191,7 +231,7 @@ class ValidationResult:
     """What ``grader validate`` found: rubric problems and example results."""
 
     path: str
-    problems: list[Any] = field(default_factory=list)  # grader.rubric.loader.RubricProblem
+    problems: list[RubricProblem] = field(default_factory=list)
     examples: list[ExampleResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -211,13 +251,112 @@ class ValidationResult:
         return out
 
 
-def validate(path: str | Path, *, adapters: dict[str, Any] | None = None) -> ValidationResult:
+def validate(
+    path: str | Path, *, adapters: Mapping[str, CheckAdapter] | None = None
+) -> ValidationResult:
     """Check a rubric file (types, points, contexts, reference forms that must
     parse) and run its examples: each part's reference must score full marks,
     each example its listed score and feedback."""
-    from grader.rubric.validate import validate_rubric_file
+    result = ValidationResult(str(path))
+    rubric, result.problems = load_rubric_problems(path)
+    if rubric is None:
+        return result
+    session = GradingSession(rubric)
+    problems, warnings = check_engine_inputs(rubric, session.math_context)
+    result.problems += problems
+    result.warnings += warnings
+    if result.problems:
+        return result  # examples of a broken rubric would only repeat its errors
+    result.examples = run_examples(session, adapters=adapters)
+    return result
 
-    return validate_rubric_file(path, adapters=adapters)
+
+# A rubric example's score may differ from the one it lists by this much.
+SCORE_TOLERANCE = 0.01
+
+
+def _not_graded_reasons(report: PartReport) -> list[str]:
+    return [
+        reason
+        for check in report.checks
+        if check.verdict == "not_graded" and check.needs_review
+        for reason in check.review_reasons
+    ]
+
+
+def run_examples(
+    session: GradingSession, *, adapters: Mapping[str, CheckAdapter] | None = None
+) -> list[ExampleResult]:
+    """Each part's reference and examples, graded and compared with what they must get."""
+    rubric = session.rubric
+
+    results: list[ExampleResult] = []
+    for qi, question in enumerate(rubric.questions):
+        for pi, part in enumerate(question.parts):
+            part_id = f"{question.id}.{part.id}"
+            base = ("questions", qi, "parts", pi)
+            cases: list[tuple[str, str, tuple, float | None, list[str], bool | None]] = []
+            if part.reference is not None:
+                cases.append(
+                    ("reference", part.reference, (*base, "reference"), part.points, [], None)
+                )
+            for ei, example in enumerate(part.examples):
+                cases.append(
+                    (
+                        example.id,
+                        example.answer,
+                        (*base, "examples", ei),
+                        example.score,
+                        example.feedback,
+                        example.needs_review,
+                    )
+                )
+            for case_id, text, loc, expected, phrases, review in cases:
+                line = rubric.line_of(loc)
+                report = grade_text(session, question, part, text, adapters=adapters)
+                missing_engines = _not_graded_reasons(report)
+                if missing_engines:
+                    results.append(
+                        ExampleResult(
+                            part_id,
+                            case_id,
+                            "skipped",
+                            report.score,
+                            expected,
+                            "; ".join(missing_engines),
+                            line,
+                        )
+                    )
+                    continue
+                failures = []
+                if expected is not None and abs(report.score - expected) > SCORE_TOLERANCE:
+                    what = "the reference" if case_id == "reference" else "it"
+                    failures.append(f"{what} scores {report.score:g}, expected {expected:g}")
+                feedback = " ".join(report.feedback).lower()
+                for phrase in phrases:
+                    if phrase.lower() not in feedback:
+                        failures.append(f"feedback does not mention {phrase!r}")
+                if review is not None and report.needs_review != review:
+                    failures.append(
+                        "it is flagged for review"
+                        if report.needs_review
+                        else "it is not flagged for review"
+                    )
+                message = "; ".join(failures)
+                if failures and report.feedback:
+                    message += " (feedback: " + " | ".join(report.feedback[:4]) + ")"
+                results.append(
+                    ExampleResult(
+                        part_id,
+                        case_id,
+                        "failed" if failures else "passed",
+                        report.score,
+                        expected,
+                        message,
+                        line,
+                    )
+                )
+    return results
 
 
 # --------------------------------------------------------------------------

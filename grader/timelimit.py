@@ -415,7 +415,7 @@ def _prepare_child() -> None:
     except (ValueError, OSError):  # pragma: no cover - not the main thread of the child
         pass
     # The caller may have paused the garbage collector while it loaded things
-    # (grader.checks.runner does while checks start); a worker serves many
+    # (grader.pipeline does while checks start); a worker serves many
     # calls and must collect its own garbage.
     gc.enable()
 

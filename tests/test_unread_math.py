@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader import api
-from grader.checks._mathlines import NO_MATH_READ, has_math_signs
+from grader.checks.mathlines import NO_MATH_READ, has_math_signs
 
 RUBRIC = Path(__file__).resolve().parents[1] / "rubrics" / "ml-exam.yaml"
 

@@ -1,13 +1,16 @@
 """Check kinds: one adapter per kind, each calling its engine.
 
-``load_adapter(kind)`` imports the adapter lazily; when its engine is missing
-or broken, an ``UnavailableAdapter`` stands in, so the part goes to review
-with the reason instead of silently scoring 0.
+Every kind is described once, in ``grader.checks.registry`` (model, adapter,
+scorer, answer kind, whether it needs math). ``load_adapter(kind)`` imports a
+kind's adapter lazily; when its engine is missing or broken, an
+``UnavailableAdapter`` stands in, so the part goes to review with the reason
+instead of silently scoring 0. ``run_check`` calls an adapter and turns its
+own failures into a review flag.
 """
 
 from __future__ import annotations
 
-import importlib
+from typing import TYPE_CHECKING
 
 from grader.checks.base import (
     AnswerInput,
@@ -17,40 +20,52 @@ from grader.checks.base import (
     ItemOutcome,
     UnavailableAdapter,
 )
+from grader.checks.registry import (
+    KINDS,
+    CheckKind,
+    default_adapters,
+    kind_of,
+    load_adapter,
+    register,
+)
+from grader.errors import GraderError
 
-ADAPTER_MODULES: dict[str, str] = {
-    "expression": "grader.checks.expression",
-    "derivation": "grader.checks.derivation",
-    "shapes": "grader.checks.shapes",
-    "concepts": "grader.checks.concepts",
-    "code": "grader.checks.code",
-}
+if TYPE_CHECKING:  # pragma: no cover
+    from grader.rubric.models import CheckSpec
 
 
-def load_adapter(kind: str) -> CheckAdapter:
-    """The adapter for a check kind, or an ``UnavailableAdapter`` saying why not."""
-    module_name = ADAPTER_MODULES.get(kind)
-    if module_name is None:
-        return UnavailableAdapter(kind, "unknown check kind")
+def run_check(
+    adapter: CheckAdapter, check: CheckSpec, answer: AnswerInput, context: GradingContext
+) -> CheckOutcome:
+    """Call an adapter; its own failures become a review flag, never a crash."""
     try:
-        module = importlib.import_module(module_name)
-    except Exception as error:  # noqa: BLE001 - the engine is not built yet, or broken
-        return UnavailableAdapter(kind, f"{type(error).__name__}: {error}")
-    return module.Adapter()
-
-
-def default_adapters() -> dict[str, CheckAdapter]:
-    return {kind: load_adapter(kind) for kind in ADAPTER_MODULES}
+        return adapter.grade(check, answer, context)
+    except GraderError as error:
+        return CheckOutcome(
+            status="error",
+            message="not graded: " + error.format(),
+            review_reasons=[f"check {check.id!r} could not run: {error.format()}"],
+        )
+    except Exception as error:  # noqa: BLE001 - an engine bug must not lose the sheet
+        return CheckOutcome(
+            status="error",
+            message="not graded: internal error",
+            review_reasons=[f"check {check.id!r} failed: {type(error).__name__}: {error}"],
+        )
 
 
 __all__ = [
-    "ADAPTER_MODULES",
+    "KINDS",
     "AnswerInput",
     "CheckAdapter",
+    "CheckKind",
     "CheckOutcome",
     "GradingContext",
     "ItemOutcome",
     "UnavailableAdapter",
     "default_adapters",
+    "kind_of",
     "load_adapter",
+    "register",
+    "run_check",
 ]

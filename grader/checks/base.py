@@ -8,11 +8,19 @@ to marks with the rubric's policy (slip deductions, ECF, known mistakes).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:  # pragma: no cover
+    from grader.math import MathContext
+    from grader.rubric.models import CheckSpec
 
 OutcomeStatus = Literal["graded", "no_answer", "unavailable", "error"]
+# What adapters learn about a rubric's own forms, kept across sheets (keys
+# carry the math context's id); held by ``grader.pipeline.GradingSession``.
+Memo = dict[Hashable, Any]
 
 
 @dataclass
@@ -48,16 +56,16 @@ class AnswerInput:
 class GradingContext:
     """What every adapter may use besides the check and the answer."""
 
-    math_context: Any = None  # grader.math.MathContext, merged for the question
+    math_context: MathContext | None = None  # merged for the question
     rubric_dir: Path = field(default_factory=Path.cwd)
     time_limit: float = 5.0
     seed: int = 0
     # Results about the rubric's own forms (how a reference reads), kept per
     # rubric across sheets: keys carry the math context's id.
-    memo: dict[Any, Any] = field(default_factory=dict)
+    memo: Memo = field(default_factory=dict)
     # What the adapter's ``start`` returned for this check and answer, if the
-    # runner started it before grading the sheet's parts (see runner.py).
-    started: Any = None
+    # pipeline started it before grading the sheet's parts (see pipeline.py).
+    started: object = None
 
     def remember(self, kind: str, text: str, compute: Any) -> Any:
         """``compute()`` once per (kind, text, math context)."""
@@ -112,8 +120,8 @@ class CheckAdapter(Protocol):
 
     kind: str
 
-    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
-        """Judge ``answer`` against ``check`` (a rubric model of this kind)."""
+    def grade(self, check: CheckSpec, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+        """Judge ``answer`` against ``check`` (the rubric model of this kind)."""
         ...
 
 
@@ -128,7 +136,7 @@ class UnavailableAdapter:
     kind: str
     reason: str
 
-    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+    def grade(self, check: CheckSpec, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
         return CheckOutcome(
             status="unavailable",
             review_reasons=[f"no engine for check kind {self.kind!r}: {self.reason}"],

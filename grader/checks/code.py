@@ -7,13 +7,13 @@ numeric engine's field names (docs/code-checks.md); they are passed through.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.numeric import CodeCheckSpec, run_code_check
+from grader.rubric.models import CodeCheck
 
 
-def code_spec(check: Any) -> Any:
+def code_spec(check: CodeCheck) -> CodeCheckSpec:
     """The engine's spec for a rubric ``code`` check (the same mapping)."""
     data = check.model_dump(exclude_none=True)
     if not data.get("title"):
@@ -30,7 +30,7 @@ def _find_file(answer: AnswerInput, name: str) -> Path | None:
 class CodeAdapter:
     kind = "code"
 
-    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+    def grade(self, check: CodeCheck, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
         spec = code_spec(check)
         source = _find_file(answer, check.file)
         if source is None:

@@ -10,29 +10,17 @@ prediction is not clear-cut.
 
 from __future__ import annotations
 
-from typing import Any
-
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
-from grader.text import ConceptSpec, Idea, Misconception, grade_concepts, similarity_grade
+from grader.rubric.models import ConceptsCheck
+from grader.text import ConceptSpec, grade_concepts, similarity_grade
 
 
-def concept_spec(check: Any) -> ConceptSpec:
+def concept_spec(check: ConceptsCheck) -> ConceptSpec:
     """The engine's spec for a rubric ``concepts`` check (same field names)."""
     return ConceptSpec(
-        ideas=[
-            Idea(i.id, list(i.phrasings), marks=i.marks, feedback=i.feedback) for i in check.ideas
-        ],
-        misconceptions=[
-            Misconception(
-                m.id,
-                list(m.phrasings),
-                penalty=m.penalty,
-                cancels=list(m.cancels),
-                feedback=m.feedback,
-                unless=list(m.unless),
-            )
-            for m in check.misconceptions
-        ],
+        # the rubric holds the engine's own models: no copy to make
+        ideas=list(check.ideas),
+        misconceptions=list(check.misconceptions),
         score_by_count=dict(check.score_by_count) if check.score_by_count else None,
         # reference only: the similarity fallback grades out of the check's points
         max_marks=check.max_marks if check.ideas or check.max_marks else check.points,
@@ -43,7 +31,9 @@ def concept_spec(check: Any) -> ConceptSpec:
 class ConceptsAdapter:
     kind = "concepts"
 
-    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+    def grade(
+        self, check: ConceptsCheck, answer: AnswerInput, context: GradingContext
+    ) -> CheckOutcome:
         if not answer.text.strip():
             return CheckOutcome(
                 status="no_answer",
@@ -79,7 +69,7 @@ class ConceptsAdapter:
             )
         return outcome
 
-    def _by_similarity(self, check: Any, answer: AnswerInput) -> CheckOutcome:
+    def _by_similarity(self, check: ConceptsCheck, answer: AnswerInput) -> CheckOutcome:
         """A reference-only check: the calibrated similarity fallback, out of its points."""
         spec = concept_spec(check)  # the engine's own checks of the fields
         result = similarity_grade(answer.text, spec.reference or "", max_marks=spec.max_score)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.checks._mathlines import MathCandidate
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.checks.expression import matches
+from grader.checks.mathlines import MathCandidate
 from grader.math.derivation import Milestone, check_derivation, start_derivation
+from grader.rubric.models import DerivationCheck
 
 _NO_LINE_STEPS = {"text", "side_note"}
 
@@ -37,16 +38,15 @@ def _step_candidates(result: Any, context: GradingContext) -> list[MathCandidate
     return candidates
 
 
-def _milestones(check: Any) -> list[Milestone]:
-    return [
-        Milestone(m.id, m.statement, kind=m.kind, quantity=m.quantity) for m in check.milestones
-    ]
+def _milestones(check: DerivationCheck) -> list[Milestone]:
+    # the rubric's milestones are the engine's (with marks besides): no copy to make
+    return list(check.milestones)
 
 
 class DerivationAdapter:
     kind = "derivation"
 
-    def start(self, check: Any, answer: AnswerInput, context: GradingContext) -> Any:
+    def start(self, check: DerivationCheck, answer: AnswerInput, context: GradingContext) -> Any:
         """Start the engine on this answer in its time-limit worker and return
         at once (``grade`` then collects it with ``context.started``); None
         when there is nothing to start."""
@@ -59,7 +59,9 @@ class DerivationAdapter:
             time_limit=context.time_limit,
         )
 
-    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+    def grade(
+        self, check: DerivationCheck, answer: AnswerInput, context: GradingContext
+    ) -> CheckOutcome:
         outcome = CheckOutcome()
         if not answer.text.strip():
             outcome.status = "no_answer"

@@ -9,15 +9,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from grader.checks._mathlines import (
+from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
+from grader.checks.mathlines import (
     NO_MATH_READ,
     MathCandidate,
     answer_candidates,
     has_math_signs,
     read_as_text,
 )
-from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.math import equivalent  # noqa: F401 - fails early when the engine is missing
+from grader.rubric.models import ExpressionCheck
 
 
 def compare(candidate: MathCandidate, target: str, context: GradingContext) -> Any:
@@ -171,7 +172,9 @@ def _compare_term(term: Any, target: str, context: GradingContext) -> Any:
 class ExpressionAdapter:
     kind = "expression"
 
-    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+    def grade(
+        self, check: ExpressionCheck, answer: AnswerInput, context: GradingContext
+    ) -> CheckOutcome:
         candidates = answer_candidates(answer, context.math_context)
         outcome = CheckOutcome()
         for cand in candidates:

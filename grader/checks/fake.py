@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any
 
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext
+from grader.rubric.models import CheckSpec
 
 
 @dataclass
@@ -21,6 +21,6 @@ class FakeAdapter:
     calls: list[tuple[str, str]] = field(default_factory=list)  # (check id, answer text)
     default: CheckOutcome = field(default_factory=lambda: CheckOutcome(status="no_answer"))
 
-    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+    def grade(self, check: CheckSpec, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
         self.calls.append((check.id, answer.text))
         return copy.deepcopy(self.outcomes.get(check.id, self.default))

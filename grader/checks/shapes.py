@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.checks._mathlines import answer_candidates
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
+from grader.checks.mathlines import answer_candidates
 from grader.math.context import parse_shape
 from grader.math.shapes import read_shape_statements
+from grader.rubric.models import ShapesCheck
 
 
 def rubric_shape(text: str) -> tuple[Any, Any] | None:
@@ -57,7 +58,9 @@ def _dim(value: Any) -> str:
 class ShapesAdapter:
     kind = "shapes"
 
-    def grade(self, check: Any, answer: AnswerInput, context: GradingContext) -> CheckOutcome:
+    def grade(
+        self, check: ShapesCheck, answer: AnswerInput, context: GradingContext
+    ) -> CheckOutcome:
         outcome = CheckOutcome()
         canonical = _canonical_names(check.shapes, context)
         # (line, order on the line, name, shape): LaTeX statements first, then words

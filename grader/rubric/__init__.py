@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from grader.rubric.loader import load_rubric
 from grader.rubric.models import (
-    CHECK_KINDS,
+    CheckSpec,
     CodeCheck,
     ConceptsCheck,
     DerivationCheck,
@@ -23,7 +23,7 @@ from grader.rubric.models import (
 )
 
 __all__ = [
-    "CHECK_KINDS",
+    "CheckSpec",
     "CodeCheck",
     "ConceptsCheck",
     "DerivationCheck",
@@ -40,3 +40,7 @@ __all__ = [
     "ShapesCheck",
     "load_rubric",
 ]
+
+# The check kinds (grader.checks.registry) tell the models which checks a part
+# may hold; imported here so that a rubric is never loaded without them.
+from grader.checks import registry as _registry  # noqa: E402, F401

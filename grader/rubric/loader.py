@@ -168,7 +168,9 @@ def _pydantic_message(error: dict[str, Any]) -> str:
         expected = ctx.get("expected_tags", "")
         return f"unknown check kind {ctx.get('tag')!r} (expected one of {expected})"
     if kind == "union_tag_not_found":
-        return "a check needs a `kind` (expression, derivation, shapes, concepts, code)"
+        from grader.rubric.models import check_kind_names
+
+        return f"a check needs a `kind` ({', '.join(check_kind_names())})"
     if kind == "extra_forbidden":
         return "unknown field (misspelt?)"
     message = str(error.get("msg", "invalid value"))

@@ -13,58 +13,27 @@ question's; the questions' to the rubric's ``total``.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
+
+from grader.fields import Identifier, Label, Points
+from grader.math.milestone import Milestone, MilestoneKind
+from grader.text.spec import Idea, Misconception
 
 # Marks are compared with a tolerance: 2/3 written as 0.6667 three times must
 # still add up to 2.
 POINTS_TOLERANCE = 0.011
-
-
-def _number_to_text(value: Any) -> Any:
-    # YAML reads `id: 1` and `labels: [1, 2]` as numbers; they are names here.
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-def _fraction_to_number(value: Any) -> Any:
-    # Marks like 2/3 are written as fractions so that six of them add up to 4.
-    if isinstance(value, str):
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*", value)
-        if match and float(match.group(2)) != 0:
-            return float(match.group(1)) / float(match.group(2))
-    return value
-
-
-Label = Annotated[str, BeforeValidator(_number_to_text)]
-Identifier = Annotated[
-    str,
-    BeforeValidator(_number_to_text),
-    Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
-        description="Letters, digits, '_', '-' and '.'; unique among its siblings.",
-    ),
-]
-Points = Annotated[
-    float,
-    BeforeValidator(_fraction_to_number),
-    Field(ge=0, description="Marks, in the exam's unit (a number or a fraction like `2/3`)."),
-]
 
 
 class _Model(BaseModel):
@@ -117,7 +86,17 @@ class KnownMistake(_Model):
 # Check kinds
 
 
-class _CheckBase(_Model):
+# A place in a check, relative to it (a Pydantic-style ``loc``).
+Loc = tuple[str | int, ...]
+
+
+class CheckSpec(_Model):
+    """What every check kind's model has (each kind adds its fields and a
+    ``kind`` literal); the kinds are listed in ``grader.checks.registry``.
+
+    ``grader validate`` asks each check for what the engines must be able to
+    read: its math forms, shapes and files (none by default)."""
+
     id: Identifier
     title: str = Field("", description="Short name shown in reports.")
     points: Points = Field(..., description="This check's share of the part's points.")
@@ -127,8 +106,20 @@ class _CheckBase(_Model):
         description="Seconds the engine may spend on this check (default: the rubric's).",
     )
 
+    def math_forms(self) -> list[tuple[Loc, str, bool]]:
+        """(where, text, is a known mistake) of every math form the check holds."""
+        return []
 
-class ExpressionCheck(_CheckBase):
+    def shape_forms(self) -> list[tuple[Loc, str]]:
+        """(where, text) of every shape the check holds."""
+        return []
+
+    def files(self) -> list[tuple[Loc, str]]:
+        """(where, path relative to the rubric) of every file the check needs."""
+        return []
+
+
+class ExpressionCheck(CheckSpec):
     """A final answer: some line of the part must be equivalent (in the
     question's math context) to ``answer`` or one of ``accept``."""
 
@@ -145,6 +136,12 @@ class ExpressionCheck(_CheckBase):
         description="Feedback when no line is right and no known mistake matches.",
     )
 
+    def math_forms(self) -> list[tuple[Loc, str, bool]]:
+        forms: list[tuple[Loc, str, bool]] = [(("answer",), self.answer, False)]
+        forms += [(("accept", i), text, False) for i, text in enumerate(self.accept)]
+        forms += [(("mistakes", i, "answer"), m.answer, True) for i, m in enumerate(self.mistakes)]
+        return forms
+
     @model_validator(mode="after")
     def _mistake_marks(self) -> ExpressionCheck:
         for mistake in self.mistakes:
@@ -156,28 +153,13 @@ class ExpressionCheck(_CheckBase):
         return self
 
 
-class MilestoneSpec(_Model):
+class MilestoneSpec(Milestone):
     """A step a derivation must reach, with its marks (engine: ``grader.math.Milestone``)."""
 
+    # the engine's milestone (statement, kind, quantity) with a rubric id, one
+    # of the kinds the engine knows, and marks
     id: Identifier
-    statement: str = Field(
-        ...,
-        min_length=1,
-        description=(
-            "What the student must reach: an equation (`X^T X beta = X^T y`), a value "
-            "(`dL/dz1`, derived from the context's definitions) or a form."
-        ),
-    )
-    kind: Literal["value", "equation", "form"] = Field(
-        "value",
-        description=(
-            "`value`: a quantity equal to the statement's value; `equation`: an equation "
-            "equivalent to it; `form`: an expression of that form."
-        ),
-    )
-    quantity: str | None = Field(
-        None, description="The quantity the milestone is about, e.g. `dL/dw1` (optional)."
-    )
+    kind: MilestoneKind = Field("value", description=Milestone.model_fields["kind"].description)
     title: str = Field(
         "", description="The step's name in feedback, e.g. `the gradient` (default: its id)."
     )
@@ -211,7 +193,7 @@ class MilestoneSpec(_Model):
         return self
 
 
-class DerivationCheck(_CheckBase):
+class DerivationCheck(CheckSpec):
     """Steps checked line by line against the math context, with milestones."""
 
     kind: Literal["derivation"] = Field(..., description="`derivation`.")
@@ -252,6 +234,16 @@ class DerivationCheck(_CheckBase):
         ),
     )
 
+    def math_forms(self) -> list[tuple[Loc, str, bool]]:
+        forms: list[tuple[Loc, str, bool]] = []
+        for i, milestone in enumerate(self.milestones):
+            forms.append((("milestones", i, "statement"), milestone.statement, False))
+            forms += [
+                (("milestones", i, "mistakes", j, "answer"), m.answer, True)
+                for j, m in enumerate(milestone.mistakes)
+            ]
+        return forms
+
     @model_validator(mode="after")
     def _points(self) -> DerivationCheck:
         _unique_ids(self.milestones, "milestone")
@@ -277,7 +269,7 @@ class ShapeMistake(_Model):
     feedback: str = Field(..., min_length=1, description="What is wrong, for the student.")
 
 
-class ShapesCheck(_CheckBase):
+class ShapesCheck(CheckSpec):
     """Shape statements (`X \\in R^{n x (d+1)}`, a bmatrix column, ...) for named
     symbols, read with ``MathLine.shapes``."""
 
@@ -298,6 +290,11 @@ class ShapesCheck(_CheckBase):
         default_factory=list, description="Known wrong shapes and their feedback."
     )
 
+    def shape_forms(self) -> list[tuple[Loc, str]]:
+        forms: list[tuple[Loc, str]] = [(("shapes", name), s) for name, s in self.shapes.items()]
+        forms += [(("mistakes", i, "shape"), m.shape) for i, m in enumerate(self.mistakes)]
+        return forms
+
     @model_validator(mode="after")
     def _table(self) -> ShapesCheck:
         top = _score_by_count_max(self.score_by_count)
@@ -310,55 +307,7 @@ class ShapesCheck(_CheckBase):
         return self
 
 
-def _check_phrasing(text: str) -> str:
-    # A phrasing that does not parse is a rubric error on load, at its own line,
-    # not a surprise while grading. The engine is imported late (and only here).
-    try:
-        from grader.text import validate_phrasing
-    except ImportError:  # text engine missing: its checks go to review when graded
-        return text
-    problem = validate_phrasing(text)
-    if problem is not None:
-        raise ValueError(f"phrasing {text!r} does not parse: {problem}")
-    return text
-
-
-Phrasing = Annotated[str, AfterValidator(_check_phrasing)]
-
-
-class Idea(_Model):
-    """One idea a free-text answer should contain (engine: ``grader.text.Idea``)."""
-
-    id: Identifier
-    phrasings: list[Phrasing] = Field(
-        ...,
-        min_length=1,
-        description="Ways students say it; matched with stemming and OCR tolerance.",
-    )
-    marks: Points = Field(1.0, description="Marks for the idea (with `max_marks`).")
-    feedback: str = Field("", description="Feedback when the idea is missing.")
-
-
-class Misconception(_Model):
-    """A wrong idea that costs marks (engine: ``grader.text.Misconception``)."""
-
-    id: Identifier
-    phrasings: list[Phrasing] = Field(..., min_length=1, description="Ways students say it.")
-    penalty: float = Field(0.0, ge=0, description="Marks it costs besides the ideas it cancels.")
-    cancels: list[str] = Field(
-        default_factory=list, description="Ids of the ideas it contradicts (they earn nothing)."
-    )
-    feedback: str = Field("", description="What is wrong, for the student.")
-    unless: list[str] = Field(
-        default_factory=list,
-        description=(
-            "Ids of ideas that keep it from applying: a statement wrong only on its own "
-            '("exploding gradients" with no vanishing gradients named).'
-        ),
-    )
-
-
-class ConceptsCheck(_CheckBase):
+class ConceptsCheck(CheckSpec):
     """Free text graded by ideas and misconceptions (engine: ``grader.text``).
     With a ``reference`` and no ideas, the answer is graded by its similarity
     to the reference (calibrated, flagged for review when not clear-cut)."""
@@ -429,7 +378,7 @@ class ConceptsCheck(_CheckBase):
         return self
 
 
-class CodeCheck(_CheckBase):
+class CodeCheck(CheckSpec):
     """Student code run in a sandbox against reference models (engine:
     ``grader.numeric``; field names as in docs/code-checks.md)."""
 
@@ -447,21 +396,20 @@ class CodeCheck(_CheckBase):
         default_factory=list, description="The tests, in the numeric engine's format."
     )
 
+    def files(self) -> list[tuple[Loc, str]]:
+        return [(("references",), self.references)] if self.references else []
 
-Check = Annotated[
-    ExpressionCheck | DerivationCheck | ShapesCheck | ConceptsCheck | CodeCheck,
-    Field(discriminator="kind"),
-]
-CHECK_KINDS = ("expression", "derivation", "shapes", "concepts", "code")
 
-# The kind of answer a check reads, for part finding on the sheet.
-ANSWER_KIND_OF_CHECK = {
-    "expression": "math",
-    "derivation": "math",
-    "shapes": "math",
-    "concepts": "text",
-    "code": "code",
-}
+# The registered kinds (``grader.checks.kinds`` registers them through
+# ``use_check_kinds``): the union of their models, discriminated by `kind`,
+# is the type of a part's checks; and the answer each kind reads.
+_check_models: tuple[type[CheckSpec], ...] = ()
+_answer_kind_of_check: dict[str, str] = {}
+
+
+def check_kind_names() -> list[str]:
+    """The kinds a rubric may use, in the registry's order."""
+    return list(_answer_kind_of_check)
 
 
 # --------------------------------------------------------------------------
@@ -535,7 +483,7 @@ class Part(_Model):
         """What the answer is: ``answer_kind``, else from the checks (``mixed`` when they differ)."""
         if self.answer_kind:
             return self.answer_kind
-        kinds = {ANSWER_KIND_OF_CHECK[c.kind] for c in self.checks}
+        kinds = {_answer_kind_of_check[c.kind] for c in self.checks}
         return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
@@ -600,10 +548,6 @@ class Rubric(_Model):
     _source_path: Path | None = PrivateAttr(None)
     _sha256: str = PrivateAttr("")
     _tree: Any = PrivateAttr(None)
-    # Math contexts built from `context`, per question id (filled on first use).
-    _contexts: dict = PrivateAttr(default_factory=dict)
-    # What adapters learnt about the rubric's own forms (see GradingContext.memo).
-    _memo: dict = PrivateAttr(default_factory=dict)
 
     @property
     def path(self) -> Path | None:
@@ -667,3 +611,25 @@ class Rubric(_Model):
             if f"{question.id}.{part.id}" == part_id:
                 return question, part
         raise KeyError(part_id)
+
+
+def use_check_kinds(kinds: Sequence[tuple[type[CheckSpec], str]]) -> None:
+    """Make the rubric models accept these check kinds: (model, answer kind)
+    pairs, each model with a ``kind`` literal. Called by the registry
+    (``grader.checks.kinds``) whenever a kind is registered."""
+    global Check, _check_models
+    _check_models = tuple(model for model, _ in kinds)
+    _answer_kind_of_check.clear()
+    for model, answer_kind in kinds:
+        for name in _kind_names(model):
+            _answer_kind_of_check[name] = answer_kind
+    Check = Annotated[Union[_check_models], Field(discriminator="kind")]  # noqa: UP007
+    # a field's type, once resolved, stays: give `checks` the new union
+    field = Part.model_fields["checks"]
+    Part.model_fields["checks"] = FieldInfo.merge_field_infos(field, annotation=list[Check])
+    for model in (Part, Question, Rubric):
+        model.model_rebuild(force=True)
+
+
+def _kind_names(model: type[CheckSpec]) -> tuple[str, ...]:
+    return get_args(model.model_fields["kind"].annotation)

@@ -1,72 +1,98 @@
 """What a concepts check asks for: ideas, misconceptions, and how they score.
 
-Plain dataclasses; ``ConceptSpec.from_mapping`` reads the rubric's YAML shape
-(the same field names) and raises ``RubricError`` naming the bad field.
-Phrasings are parsed once, when the spec is built, so a broken phrasing is a
-rubric error rather than a surprise while grading.
+``Idea`` and ``Misconception`` are Pydantic models, the one schema of them:
+a rubric's concepts check embeds them as they are (``grader.rubric.models``),
+so a bad idea is a rubric error at its own line. ``ConceptSpec`` gathers them
+for one check; ``ConceptSpec.from_mapping`` reads the same YAML shape outside
+a rubric and raises ``RubricError`` naming the bad field. Phrasings are
+parsed once, when an item is built, so a broken phrasing is an error where it
+is written rather than a surprise while grading.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from grader.errors import RubricError
+from grader.fields import Identifier, Points
 from grader.text._phrasing import Phrasing, PhrasingError, parse_phrasing
 
 __all__ = ["ConceptSpec", "Idea", "Misconception"]
 
 
-def _compile(phrasings: Sequence[str], where: str) -> tuple[Phrasing, ...]:
-    compiled = []
-    for i, text in enumerate(phrasings):
-        try:
-            compiled.append(parse_phrasing(text))
-        except PhrasingError as error:
-            raise RubricError(f"{where}.phrasings[{i}]: {error}") from None
-    return tuple(compiled)
+def _parses(text: str) -> str:
+    # A phrasing that does not parse is an error where the spec is written
+    # (a rubric's line), not a surprise while grading.
+    try:
+        parse_phrasing(text)
+    except PhrasingError as error:
+        raise ValueError(f"phrasing {text!r} does not parse: {error}") from None
+    return text
 
 
-@dataclass
-class Idea:
-    """A point the answer should make, in the words students may use for it."""
-
-    id: str
-    phrasings: list[str]
-    marks: float = 1.0
-    feedback: str = ""
-    compiled: tuple[Phrasing, ...] = field(default=(), init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if not self.phrasings:
-            raise RubricError(f"idea {self.id!r}: phrasings: at least one phrasing is needed")
-        self.compiled = _compile(self.phrasings, f"idea {self.id!r}")
+PhrasingText = Annotated[str, AfterValidator(_parses)]
 
 
-@dataclass
-class Misconception:
-    """A wrong statement: it cancels the ideas it contradicts and may cost marks.
+class _Item(BaseModel):
+    # A misspelt field name is an error, not a silently ignored key.
+    model_config = ConfigDict(extra="forbid")
+
+    # the phrasings, parsed once when the item is built
+    _compiled: tuple[Phrasing, ...] = PrivateAttr(())
+
+    def __init__(self, *args: Any, **fields: Any) -> None:
+        # ``Idea("forget", ["forget gate"], marks=0.5)``, as engine callers write it
+        if len(args) > 2:
+            raise TypeError(f"{type(self).__name__}(id, phrasings, **fields)")
+        fields.update(zip(("id", "phrasings"), args, strict=False))
+        super().__init__(**fields)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._compiled = tuple(parse_phrasing(text) for text in self.phrasings)
+
+    @property
+    def compiled(self) -> tuple[Phrasing, ...]:
+        return self._compiled
+
+
+class Idea(_Item):
+    """One idea a free-text answer should contain (engine: ``grader.text.Idea``)."""
+
+    id: Identifier
+    phrasings: list[PhrasingText] = Field(
+        ...,
+        min_length=1,
+        description="Ways students say it; matched with stemming and OCR tolerance.",
+    )
+    marks: Points = Field(1.0, description="Marks for the idea (with `max_marks`).")
+    feedback: str = Field("", description="Feedback when the idea is missing.")
+
+
+class Misconception(_Item):
+    """A wrong idea that costs marks (engine: ``grader.text.Misconception``).
 
     ``unless``: ideas whose presence keeps it from applying, for statements
     wrong only on their own ("exploding gradients" with no vanishing
-    gradients named).
-    """
+    gradients named)."""
 
-    id: str
-    phrasings: list[str]
-    penalty: float = 0.0
-    cancels: list[str] = field(default_factory=list)
-    feedback: str = ""
-    unless: list[str] = field(default_factory=list)
-    compiled: tuple[Phrasing, ...] = field(default=(), init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if not self.phrasings:
-            raise RubricError(
-                f"misconception {self.id!r}: phrasings: at least one phrasing is needed"
-            )
-        self.compiled = _compile(self.phrasings, f"misconception {self.id!r}")
+    id: Identifier
+    phrasings: list[PhrasingText] = Field(..., min_length=1, description="Ways students say it.")
+    penalty: float = Field(0.0, ge=0, description="Marks it costs besides the ideas it cancels.")
+    cancels: list[str] = Field(
+        default_factory=list, description="Ids of the ideas it contradicts (they earn nothing)."
+    )
+    feedback: str = Field("", description="What is wrong, for the student.")
+    unless: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Ids of ideas that keep it from applying: a statement wrong only on its own "
+            '("exploding gradients" with no vanishing gradients named).'
+        ),
+    )
 
 
 @dataclass
@@ -144,6 +170,9 @@ _IDEA_FIELDS = {"id", "phrasings", "marks", "feedback"}
 _MISCONCEPTION_FIELDS = {"id", "phrasings", "penalty", "cancels", "feedback", "unless"}
 
 
+ItemModel = TypeVar("ItemModel", Idea, Misconception)
+
+
 class _SpecReader:
     def __init__(self, source: str | None) -> None:
         self.source = source
@@ -198,6 +227,14 @@ class _SpecReader:
                 raise self.fail(f"{where}[{i}]", str(error)) from None
         return phrasings
 
+    def build(self, model: type[ItemModel], where: str, **fields: Any) -> ItemModel:
+        try:
+            return model(**fields)
+        except ValidationError as error:
+            first = error.errors()[0]
+            place = ".".join(str(step) for step in first["loc"])
+            raise self.fail(f"{where}.{place}" if place else where, first["msg"]) from None
+
     def idea(self, value: Any, where: str) -> Idea:
         data = self.mapping(value, where)
         self.unknown(data, _IDEA_FIELDS, where)
@@ -205,7 +242,9 @@ class _SpecReader:
             raise self.fail(f"{where}.id", "missing")
         if "phrasings" not in data:
             raise self.fail(f"{where}.phrasings", "missing")
-        return Idea(
+        return self.build(
+            Idea,
+            where,
             id=self.identifier(data["id"], f"{where}.id"),
             phrasings=self.phrasings(data["phrasings"], f"{where}.phrasings"),
             marks=self.number(data.get("marks", 1.0), f"{where}.marks"),
@@ -219,7 +258,9 @@ class _SpecReader:
             raise self.fail(f"{where}.id", "missing")
         if "phrasings" not in data:
             raise self.fail(f"{where}.phrasings", "missing")
-        return Misconception(
+        return self.build(
+            Misconception,
+            where,
             id=self.identifier(data["id"], f"{where}.id"),
             phrasings=self.phrasings(data["phrasings"], f"{where}.phrasings"),
             penalty=self.number(data.get("penalty", 0.0), f"{where}.penalty"),

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from grader import api
-from grader.checks.runner import grade_example
 from grader.cli import main
 from grader.errors import RubricError
+from grader.pipeline import GradingSession, grade_text
 from grader.report import json as json_report
 from grader.report import markdown
 from grader.rubric import load_rubric
@@ -33,6 +33,10 @@ HEAD = (
     "            id: c\n"
     "            points: 1\n"
 )
+
+
+def grade_example(rubric, question, part, text):
+    return grade_text(GradingSession(rubric), question, part, text)
 
 
 def _write(tmp_path: Path, body: str) -> Path:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from grader.errors import RubricError
-from grader.text import ConceptSpec, grade_concepts
+from grader.text import ConceptSpec, Idea, Misconception, grade_concepts
 
 TEAM_EXAMPLE = """
 kind: concepts
@@ -207,3 +208,54 @@ def test_empty_or_unreadable_answer_scores_zero(text):
     assert (result.score, result.matched) == (0.0, [])
     assert result.missing == ["a", "b", "c", "d"]
     assert result.feedback == ["Say A.", "Say B.", "Say C.", "Say D."]
+
+
+# --------------------------------------------------------------------------
+# one schema: the rubric embeds the engine's models
+
+
+def test_the_rubric_embeds_the_engines_idea_and_misconception():
+    from grader.rubric import models
+    from grader.text import Idea, Misconception
+
+    assert models.Idea is Idea and models.Misconception is Misconception
+    fields = models.ConceptsCheck.model_fields
+    assert fields["ideas"].annotation == list[Idea]
+    assert fields["misconceptions"].annotation == list[Misconception]
+
+
+@pytest.mark.parametrize(
+    ("make", "fields"),
+    [
+        (lambda: Idea("forget", ["forget gate"], marks=0.5), ("forget", 0.5)),
+        (lambda: Idea(id="forget", phrasings=["forget gate"], marks="1/2"), ("forget", 0.5)),
+        (lambda: Idea.model_validate({"id": 7, "phrasings": ["seven"]}), ("7", 1.0)),
+    ],
+    ids=["positional", "keywords, a fraction", "validated from YAML"],
+)
+def test_an_idea_is_built_the_engines_way_or_the_rubrics(make, fields):
+    idea = make()
+    assert (idea.id, idea.marks) == fields
+    assert len(idea.compiled) == len(idea.phrasings)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"id": "a b", "phrasings": ["x"]}, "ideas[0].id: String should match pattern"),
+        ({"id": "a", "phrasings": ["(x"]}, "ideas[0].phrasings[0]: '(' without ')'"),
+    ],
+    ids=["bad id", "bad phrasing"],
+)
+def test_the_models_own_checks_name_the_field(data, message):
+    with pytest.raises(RubricError) as error:
+        ConceptSpec.from_mapping({"ideas": [data], "points": 1})
+    assert message in str(error.value)
+
+
+def test_a_bad_phrasing_is_a_validation_error_at_its_index():
+    with pytest.raises(ValidationError) as error:
+        Misconception("m", ["fine", "(broken"])
+    (problem,) = error.value.errors()
+    assert problem["loc"] == ("phrasings", 1)
+    assert "does not parse" in problem["msg"]

@@ -7,33 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from grader.math.milestone import Milestone
+
+__all__ = ["DerivationResult", "DerivationStep", "Milestone", "MilestoneResult"]
+
 StepKind = str  # definition | rewrite | differentiation | equation | side_note | unreadable | text
-
-
-@dataclass
-class Milestone:
-    """An engine-level target of a derivation.
-
-    ``kind``:
-
-    - ``value``: the last value the student gives for ``quantity`` (e.g.
-      ``dL/dz1``) must equal the reference: the statement's right side when it
-      has one (``d(J)/d(beta) = X^T X beta - X^T y``), else the value derived
-      from the context's definitions;
-    - ``equation``: some line states the equation (``X^T X beta = X^T y``):
-      the two sides' difference equals the statement's up to a nonzero
-      constant factor (sides may be swapped or moved);
-    - ``form``: a line gives ``quantity`` (e.g. ``J``) a value equal to its
-      true value and *expanded*: a sum of terms, each a product of symbols,
-      transposes and inverses of symbols, powers and function values, with at
-      most a number multiplying the whole sum; no norm, no product, power,
-      transpose or inverse of a sum. The statement is the reference value.
-    """
-
-    id: str
-    statement: str
-    kind: str = "value"
-    quantity: str | None = None
 
 
 @dataclass
