@@ -17,6 +17,7 @@ from typing import Any
 from grader.checks import load_adapter
 from grader.checks.base import AnswerInput, CheckAdapter, CheckOutcome, GradingContext
 from grader.errors import GraderError, RubricError, SubmissionError
+from grader.regular_files import read_regular_file
 from grader.report.models import AnswerView, GradeReport, LineSpan, PartReport, SubmissionInfo
 
 Adapters = dict[str, CheckAdapter]
@@ -460,8 +461,8 @@ def _submission_info(submission: Any, path: str | Path) -> SubmissionInfo:
             continue
         files.append(str(file))
         try:
-            digest.update(Path(file).read_bytes())
-        except OSError:
+            digest.update(read_regular_file(Path(file)))
+        except OSError:  # a link or special file is never read (the code check says so)
             pass
     return SubmissionInfo(
         id=str(getattr(submission, "id", Path(path).stem)),

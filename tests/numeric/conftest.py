@@ -52,3 +52,64 @@ def submission_with(tmp_path: Path, source: Path | str, name: str) -> Path:
     else:
         (folder / name).write_text(source)
     return folder
+
+
+# ----------------------------------------------------------------- attacks, graded three ways
+ATTACK_RUBRIC = FILES / "attack-rubric" / "rubric.yaml"
+PERFECT_LINREG = REPO / "submissions" / "typed-perfect" / "linreg.py"
+
+
+def grade_alone(folder: Path) -> dict:
+    """One submission through the whole pipeline (the attack rubric): its report."""
+    from grader.api import grade
+
+    return grade(folder, ATTACK_RUBRIC).model_dump(mode="json")
+
+
+def class_of_three(root: Path, attacker: dict[str, str | Path]) -> Path:
+    """A class folder: ``attacker`` (file name -> text, or a Path to copy, or
+    ``("link", target)``) and two classmates with the exam's right answer."""
+    folder = root / "class"
+    for name in ("alice", "bob"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        shutil.copy(PERFECT_LINREG, folder / name / "linreg.py")
+    (folder / "mallory").mkdir(exist_ok=True)
+    for name, content in attacker.items():
+        target = folder / "mallory" / name
+        if isinstance(content, tuple):
+            target.symlink_to(content[1])
+        elif isinstance(content, Path):
+            shutil.copy(content, target)
+        else:
+            target.write_text(content)
+    return folder
+
+
+def grade_class(folder: Path, *, jobs: int = 2) -> dict[str, dict]:
+    """``grader grade FOLDER --jobs 2 --format json`` in a fresh process: the
+    reports by submission id (JSON Lines on stdout)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "grader", "grade", str(folder), "--rubric"]
+    command += [str(ATTACK_RUBRIC), "--jobs", str(jobs), "--format", "json"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    reports = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return {report["submission"]["id"]: report for report in reports}
+
+
+def without_timings(report: dict) -> dict:
+    """A report with the fields that change from run to run (seconds) removed."""
+    if isinstance(report, dict):
+        return {
+            k: without_timings(v)
+            for k, v in report.items()
+            if "seconds" not in k and k not in ("elapsed", "graded_at", "timing", "created")
+        }
+    if isinstance(report, list):
+        return [without_timings(v) for v in report]
+    return report
