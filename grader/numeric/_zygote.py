@@ -116,6 +116,7 @@ _MS_BIND = 4096
 _MS_REC = 16384
 _MS_PRIVATE = 1 << 18
 _MNT_DETACH = 2
+_PR_SET_DUMPABLE = 4
 _PR_SET_NO_NEW_PRIVS = 38
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -345,7 +346,6 @@ def _run_child(
     student_files = {student_path: os.path.basename(student_path)}
     student_files.update({path: os.path.basename(path) for path in helpers.values()})
     try:
-        header["withheld"] = _provide_helpers(helpers)
         spec = importlib.util.spec_from_file_location(job["module"], student_path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[job["module"]] = module
@@ -408,26 +408,29 @@ def _count_processes(uid: int) -> int:
     return count
 
 
-def _child_main(job, blobs, job_dir, student_path, fds, uid, vsize) -> None:
+def _child_main(job, blobs, job_dir, student_path, fds, setup_fd, uid, vsize) -> None:
+    """The child: set up (limits, uid, files), report the set-up on ``setup_fd``
+    and close it, then run the student's code. Only set-up code ever writes to
+    ``setup_fd``: a "not your fault" cannot be forged by the student's code."""
     import fcntl
     import resource
 
-    result_fd = fds[0]
     try:
         os.setsid()
         result_fd, source_fd, output_fd = fds
         null = os.open("/dev/null", os.O_RDONLY)
-        # Copy the three to 10+ first so the dup2s below cannot clobber one.
-        result_fd, source_fd, output_fd = (
-            fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (result_fd, source_fd, output_fd)
+        # Copy the four to 10+ first so the dup2s below cannot clobber one.
+        result_fd, source_fd, output_fd, setup_fd = (
+            fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (result_fd, source_fd, output_fd, setup_fd)
         )
         os.dup2(null, 0)
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
         os.dup2(result_fd, 3)
         os.dup2(source_fd, 4)
-        os.closerange(5, 1 << 16)
-        result_fd = 3
+        os.dup2(setup_fd, 5)
+        os.closerange(6, 1 << 16)
+        setup_fd = 5
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
         # Writing past RLIMIT_FSIZE then fails with EFBIG instead of killing us.
@@ -465,9 +468,12 @@ def _child_main(job, blobs, job_dir, student_path, fds, uid, vsize) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
         sys.path[:] = [p for p in sys.path if p and os.path.isabs(p)]
         sys.argv[:] = [student_path]
+        withheld = _provide_helpers(helpers)
+        os.write(setup_fd, json.dumps({"ready": True, "withheld": withheld}).encode())
+        os.close(setup_fd)
     except BaseException as exc:  # noqa: BLE001 - the sandbox's own failure, not the student's
         try:
-            os.write(result_fd, pack_message({"harness_error": repr(exc)[:300]}, []))
+            os.write(setup_fd, json.dumps({"harness_error": repr(exc)[:300]}).encode())
         except BaseException:  # noqa: BLE001
             pass
         os._exit(0)
@@ -482,6 +488,20 @@ def _child_main(job, blobs, job_dir, student_path, fds, uid, vsize) -> None:
         except BaseException:  # noqa: BLE001
             pass
         os._exit(0)
+
+
+def _read_setup(fd: int) -> dict:
+    """What the child's set-up reported (written before any student code ran);
+    ``{}`` when it ended before reporting."""
+    try:
+        os.set_blocking(fd, False)
+        data = os.read(fd, 1 << 16)
+        setup = json.loads(data) if data else {}
+        return setup if isinstance(setup, dict) else {}
+    except (OSError, ValueError):
+        return {}
+    finally:
+        os.close(fd)
 
 
 # ---------------------------------------------------------------- the zygote
@@ -568,14 +588,18 @@ class Zygote:
             _mount("tmpfs", job_dir, "tmpfs", _MS_NOSUID | _MS_NODEV, options)
         student_path = os.path.join(job_dir, os.path.basename(job["filename"]))
         vsize = self._vsize()
+        setup_read, setup_write = os.pipe()
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
-            _child_main(job, blobs, job_dir, student_path, fds, uid, vsize)
-        for fd in (result_fd, source_fd, output_fd):
+            os.close(setup_read)
+            _child_main(job, blobs, job_dir, student_path, fds, setup_write, uid, vsize)
+        for fd in (result_fd, source_fd, output_fd, setup_write):
             os.close(fd)  # the grader sees EOF on the result pipe once the child is gone
         forked = time.monotonic()
         response = self._wait(pid, start, job["limits"], uid)
+        response["setup"] = _read_setup(setup_read)
+        response["limits_broken"] = self._files_over_limit(job_dir, job["limits"])
         waited = time.monotonic()
         if self.isolated:
             _umount(job_dir)
@@ -588,6 +612,30 @@ class Zygote:
             "cleanup": (time.monotonic() - waited) * 1e3,
         }
         return response
+
+    def _files_over_limit(self, job_dir: str, limits: dict) -> list[str]:
+        """``["files"]`` when the child filled its folder (a tmpfs when isolated)
+        or cut a file at the file-size limit (a file of exactly that size).
+        Looks at no more than 1,000 entries and follows no link."""
+        size = int(limits["output_bytes"])
+        try:
+            if self.isolated:
+                usage = os.statvfs(job_dir)
+                if usage.f_bavail == 0 or usage.f_favail == 0:
+                    return ["files"]
+            seen, folders = 0, [job_dir]
+            while folders and seen < 1000:
+                with os.scandir(folders.pop()) as entries:
+                    for entry in entries:
+                        seen += 1
+                        if entry.is_dir(follow_symlinks=False):
+                            folders.append(entry.path)
+                        elif entry.is_file(follow_symlinks=False):
+                            if entry.stat(follow_symlinks=False).st_size == size:
+                                return ["files"]
+        except OSError:
+            pass
+        return []
 
     def _wait(self, pid: int, start: float, limits: dict, uid: int | None) -> dict:
         """Wait for the child to end, or kill it at the wall-time limit."""
@@ -674,6 +722,9 @@ def main(argv: list[str]) -> None:
     # worker thread of the grader). The socket closing when the grader exits
     # ends the loop instead.
     sys.dont_write_bytecode = True
+    # Not dumpable: a child running as our uid (no root) cannot open
+    # /proc/<zygote>/fd/* (the set-up pipe's other end) nor read our memory.
+    _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
     import fcntl  # noqa: F401 - children need these; load them once here
     import importlib.util  # noqa: F401
     import resource  # noqa: F401

@@ -29,7 +29,7 @@ from grader.numeric.properties import (
     residual_orthogonality,
 )
 from grader.numeric.references import References, load_references
-from grader.numeric.result import CodeCheckResult, CodeTestResult
+from grader.numeric.result import CodeCheckResult, CodeTestResult, to_plain_text
 from grader.numeric.sandbox import (
     Call,
     Sandbox,
@@ -63,8 +63,15 @@ def run_code_check(
     ``references`` is the references file (already resolved against the
     rubric's folder), or None when the check uses properties only. The
     grader's own failures (a broken references file) raise ``RubricError``;
-    everything the student's code does is a result.
+    everything the student's code does is a result. Its texts are plain text
+    (``to_plain_text``): the student's code controls some of them.
     """
+    return to_plain_text(_grade(spec, Path(submission_dir), references=references, sandbox=sandbox))
+
+
+def _grade(
+    spec: CodeCheckSpec, submission_dir: Path, *, references: Path | None, sandbox: Sandbox | None
+) -> CodeCheckResult:
     refs = load_references(references) if references is not None else None
     sandbox = sandbox or default_sandbox()
     result = CodeCheckResult(
@@ -506,6 +513,15 @@ def _run_failure(
                 "waiting, or a busy machine"
             )
         return "timeout", message, review
+    if run.status == "harness_error":
+        return (
+            "sandbox_error",
+            "this test could not be run (not your fault); a person will look at it",
+            f"test {test.id}: the sandbox could not set up the child: {run.detail}",
+        )
+    if run.limits_broken:
+        # Whatever it returned after that: a run past a limit earns nothing, as a timeout.
+        return "over_limit", _over_limit_message(spec, run.limits_broken[0], limits), ""
     if run.status == "result_too_large":
         return "failed", f"{spec.function} returned far more data than expected", ""
     if run.status == "no_result":
@@ -518,12 +534,6 @@ def _run_failure(
             )
             return "timeout", message, ""
         return "crashed", _crash_message(spec, run, limits), ""
-    if run.status == "harness_error":
-        return (
-            "sandbox_error",
-            "this test could not be run (not your fault); a person will look at it",
-            f"test {test.id}: the sandbox could not set up the child: {run.detail}",
-        )
     if run.status == "bad_result":
         return (
             "failed",
@@ -540,6 +550,19 @@ def _run_failure(
     if run.missing_function:
         return "not_run", f"{spec.file} has no function named {spec.function}", ""
     return None
+
+
+def _over_limit_message(spec: CodeCheckSpec, limit: str, limits) -> str:
+    went = {
+        "output": f"printed more than its {limits.output_bytes} bytes of output",
+        "files": (
+            f"wrote more than allowed (files up to {limits.output_bytes} bytes, "
+            f"{limits.disk_mb} MB in all)"
+        ),
+        "memory": f"used more than its {limits.memory_mb} MB of memory",
+        "processes": "tried to start a process or thread (the sandbox allows none)",
+    }.get(limit, f"went past its {limit} limit")
+    return f"{spec.function} {went}: a run past a limit earns no marks for this test"
 
 
 def _out_of_cpu_time(run: SandboxRun, limits) -> bool:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import atexit
 import io
-import json
 import os
 import selectors
 import shutil
@@ -133,6 +132,13 @@ class SandboxRun:
     # The submission's other files the child did not provide because Python, an
     # installed package or the grader has a module of that name (a student numpy.py).
     withheld: list[str] = field(default_factory=list)
+    # Limits the run went past though it went on (the code caught the error):
+    # output, files, memory, processes. Such a run earns nothing.
+    limits_broken: list[str] = field(default_factory=list)
+
+
+# Limits a run can go past and go on (the zygote reports the last three).
+LIMIT_NAMES = ("output", "files", "memory", "processes")
 
 
 # ----------------------------------------------------------------- encoding
@@ -175,17 +181,30 @@ def _encode_calls(calls: list[Call]) -> tuple[list[dict], list[bytes]]:
     return encoded, blobs
 
 
-def _decode_value(node: Any, blobs: list[bytes], budget: list[int], depth: int = 0) -> Any:
+@dataclass
+class _DecodeBudget:
+    """What one result may still cost to rebuild: nodes, and blobs not yet used.
+
+    Each blob is decoded at most once (the child's encoder never shares one),
+    so the arrays rebuilt never add up to more than the result bytes received,
+    which the result size limit already bounds."""
+
+    nodes: int
+    unused: set[int]
+
+
+def _decode_value(node: Any, blobs: list[bytes], budget: _DecodeBudget, depth: int = 0) -> Any:
     """Rebuild a returned value; anything unexpected becomes ``Unsupported``."""
     import numpy as np
 
-    budget[0] -= 1
-    if budget[0] < 0 or depth > 8 or not isinstance(node, dict) or len(node) > 2:
+    budget.nodes -= 1
+    if budget.nodes < 0 or depth > 8 or not isinstance(node, dict) or len(node) > 2:
         return Unsupported("a malformed result")
     if "array" in node:
         index = node["array"]
-        if not isinstance(index, int) or not 0 <= index < len(blobs):
-            return Unsupported("a malformed result")
+        if not isinstance(index, int) or index not in budget.unused:
+            return Unsupported("a malformed result")  # out of range, or a blob used twice
+        budget.unused.discard(index)
         try:
             array = np.load(io.BytesIO(blobs[index]), allow_pickle=False)
         except Exception:  # noqa: BLE001 - any unreadable blob is the child's doing
@@ -219,20 +238,24 @@ def _student_error(info: Any) -> StudentError:
 
 
 def decode_result(data: bytes, n_calls: int) -> SandboxRun:
-    """Parse the child's raw result bytes; never trusts them."""
+    """Parse the child's raw result bytes; never trusts them, never raises.
+
+    The set-up's report (a harness failure, the helper files withheld) is not
+    read from here: student code could write anything into these bytes, so it
+    comes on the set-up channel (``Sandbox.run``)."""
     if not data:
         return SandboxRun(status="no_result")
     try:
-        header, blobs = _zygote.unpack_message(data)
-    except (ValueError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return SandboxRun(status="bad_result", detail=str(exc))
+        return _decode_result(data, n_calls)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: JSON nested thousands deep, meant to break the decoder.
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+        return SandboxRun(status="bad_result", detail=why)
+
+
+def _decode_result(data: bytes, n_calls: int) -> SandboxRun:
+    header, blobs = _zygote.unpack_message(data)
     run = SandboxRun(status="finished")
-    withheld = header.get("withheld")
-    if isinstance(withheld, list):
-        run.withheld = [str(name)[:100] for name in withheld[:100]]
-    if header.get("harness_error"):
-        # Set-up failed before any student code ran (or the code forged this).
-        return SandboxRun(status="harness_error", detail=str(header["harness_error"])[:300])
     if header.get("import_error"):
         info = header["import_error"]
         if isinstance(info, dict) and info.get("type") == "MissingFunction":
@@ -243,7 +266,7 @@ def decode_result(data: bytes, n_calls: int) -> SandboxRun:
     calls = header.get("calls")
     if not isinstance(calls, list) or len(calls) != n_calls:
         return SandboxRun(status="bad_result", detail="wrong number of call results")
-    budget = [100_000]
+    budget = _DecodeBudget(nodes=100_000, unused=set(range(len(blobs))))
     for entry in calls:
         if not isinstance(entry, dict):
             return SandboxRun(status="bad_result", detail="malformed call result")
@@ -257,6 +280,21 @@ def decode_result(data: bytes, n_calls: int) -> SandboxRun:
             run.calls.append(
                 CallOutcome(ok=False, error=_student_error(entry.get("error")), seconds=seconds)
             )
+    return run
+
+
+def _apply_setup(run: SandboxRun, setup: Any, status: str) -> SandboxRun:
+    """The child's set-up report (sent before any student code ran) decides
+    whether a failure is the sandbox's: a harness error, or no report at all."""
+    setup = setup if isinstance(setup, dict) else {}
+    if setup.get("harness_error"):
+        return SandboxRun(status="harness_error", detail=str(setup["harness_error"])[:300])
+    if not setup.get("ready"):
+        # No student code ran: whatever ended the child (a limit, a signal) hit our set-up.
+        return SandboxRun(status="harness_error", detail=f"the child's set-up ended ({status})")
+    withheld = setup.get("withheld")
+    if isinstance(withheld, list):
+        run.withheld = [str(name)[:100] for name in withheld[:100]]
     return run
 
 
@@ -436,6 +474,7 @@ class Sandbox:
         if data is None:
             status = "result_too_large"
         run = decode_result(data, len(calls)) if status == "finished" else SandboxRun(status=status)
+        run = _apply_setup(run, response.get("setup"), status)
         run.wall_seconds = float(response.get("wall_seconds", 0.0))
         run.cpu_seconds = float(response.get("cpu_seconds", 0.0))
         run.max_rss_kb = int(response.get("max_rss_kb", 0))
@@ -443,6 +482,11 @@ class Sandbox:
         run.signal = response.get("signal")
         run.printed = printed
         run.printed_bytes = printed_bytes
+        broken = response.get("limits_broken")
+        if printed_bytes >= limits.output_bytes:  # cut at the limit (RLIMIT_FSIZE)
+            run.limits_broken.append("output")
+        if isinstance(broken, list):
+            run.limits_broken += [name for name in LIMIT_NAMES if name in broken]
         phases = response.get("phases_ms")
         if isinstance(phases, dict):
             run.phases_ms = {str(k): float(v) for k, v in phases.items()}

@@ -113,3 +113,29 @@ def without_timings(report: dict) -> dict:
     if isinstance(report, list):
         return [without_timings(v) for v in report]
     return report
+
+
+def attack_file(name: str) -> Path:
+    return FILES / "attacks" / f"{name}.py"
+
+
+def only_part(report: dict) -> dict:
+    (part,) = report["parts"]
+    return part
+
+
+def assert_classmates_keep_their_marks(tmp_path: Path, attacker: dict, check) -> dict:
+    """Grade a class of three (``attacker`` and two right answers) with
+    ``--jobs 2``, twice: the classmates keep full marks, ``check(report)``
+    holds for the attacker's report, and the second run gives the same
+    reports as the first (nothing the attack did persists). The reports."""
+    folder = class_of_three(tmp_path, attacker)
+    first = grade_class(folder)
+    for name in ("alice", "bob"):
+        assert first[name]["score"] == 1 and not first[name]["needs_review"], first[name]
+    check(first["mallory"])
+    second = grade_class(folder)
+    assert {k: without_timings(v) for k, v in second.items()} == {
+        k: without_timings(v) for k, v in first.items()
+    }
+    return first

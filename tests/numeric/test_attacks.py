@@ -39,7 +39,7 @@ CONTAINED_EVERYWHERE = [
     ("infinite_loop", "timeout", ["did not finish"]),
     ("sleep", "timeout", ["did not finish"]),
     ("big_print", "error", ["MemoryError", "linreg.py:5"]),
-    ("print_flood", "error", ["File too large", "linreg.py:9"]),
+    ("print_flood", "over_limit", ["printed more than its 1000000 bytes of output"]),
     ("forge_result", "failed", ["could not be read back"]),
     ("segfault", "crashed", ["killed by signal SIGSEGV"]),
 ]
