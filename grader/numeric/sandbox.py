@@ -326,6 +326,52 @@ def _clean_environment() -> dict[str, str]:
     }
 
 
+# A sandbox's folder: grader-sandbox-<PID namespace>-<pid of its grader process>-<random>.
+_FOLDER_PREFIX = "grader-sandbox-"
+
+
+def _pid_namespace() -> int:
+    try:
+        return os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return 0
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, killed and not yet collected, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            state = handle.read().rsplit(b")", 1)[-1].split()[0]
+        return state not in (b"Z", b"X")
+    except FileNotFoundError:
+        return False
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+
+
+def _remove_stale_folders() -> None:
+    """Remove the folders of sandboxes whose grader process is gone without
+    closing them (killed, crashed): in our PID namespace only, where the pid
+    in the name can be checked (another container's pids are not ours)."""
+    prefix = f"{_FOLDER_PREFIX}{_pid_namespace()}-"
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return
+    for entry in entries:
+        owner = entry.name[len(prefix) :].split("-", 1)[0]
+        if not entry.name.startswith(prefix) or not owner.isdigit():
+            continue
+        if not _process_alive(int(owner)) and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
 class Sandbox:
     """A zygote process serving jobs; one job at a time (a lock serialises threads).
 
@@ -339,7 +385,7 @@ class Sandbox:
         self.python = python or sys.executable
         self._process: subprocess.Popen | None = None
         self._socket: socket.socket | None = None
-        self._jail_root: str | None = None
+        self._folder: str | None = None  # this sandbox's folder: jail mount point, jobs
         self._lock = threading.Lock()
         self._owner_pid = os.getpid()
         self.info: dict[str, Any] = {}
@@ -353,7 +399,10 @@ class Sandbox:
         self._owner_pid = os.getpid()
         parent_end, child_end = socket.socketpair()
         mode = {None: "auto", True: "on", False: "off"}[self.isolate]
-        self._jail_root = tempfile.mkdtemp(prefix="grader-jail-")
+        _remove_stale_folders()
+        self._folder = tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{_pid_namespace()}-{os.getpid()}-")
+        os.chmod(self._folder, 0o711)  # the children's fresh uids pass through to their job
+        os.mkdir(os.path.join(self._folder, "jail"), 0o755)
         command = [
             self.python,
             "-I",
@@ -363,7 +412,7 @@ class Sandbox:
             "--isolate",
             mode,
             "--jail-root",
-            self._jail_root,
+            os.path.join(self._folder, "jail"),
         ]
         try:
             self._process = subprocess.Popen(
@@ -390,11 +439,17 @@ class Sandbox:
             self.close()
             raise SandboxError(f"the sandbox did not start: {error.strip() or 'no output'}")
         self.info, _ = _zygote.unpack_message(payload)
+        if "multiprocessing" in sys.modules:
+            # A batch worker ends with os._exit, after multiprocessing's finalizers
+            # but without atexit: close there too, or the zygote's folder stays.
+            import multiprocessing.util
+
+            multiprocessing.util.Finalize(self, self.close, exitpriority=10)
 
     def close(self) -> None:
         if os.getpid() != self._owner_pid:
             # A forked copy of the grader: the zygote belongs to the parent.
-            self._socket = self._process = self._jail_root = None
+            self._socket = self._process = self._folder = None
             return
         if self._socket is not None:
             self._socket.close()
@@ -408,9 +463,9 @@ class Sandbox:
             if self._process.stderr:
                 self._process.stderr.close()
             self._process = None
-        if self._jail_root:
-            shutil.rmtree(self._jail_root, ignore_errors=True)
-            self._jail_root = None
+        if self._folder:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
 
     def __enter__(self) -> Sandbox:
         self.start()

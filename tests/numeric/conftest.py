@@ -85,21 +85,58 @@ def class_of_three(root: Path, attacker: dict[str, str | Path]) -> Path:
     return folder
 
 
-def grade_class(folder: Path, *, jobs: int = 2) -> dict[str, dict]:
-    """``grader grade FOLDER --jobs 2 --format json`` in a fresh process: the
-    reports by submission id (JSON Lines on stdout)."""
+# Run before the grader when a test needs a secret in the grader's session
+# keyring: a fresh session keyring for this process only, holding one key.
+_WITH_KEYRING = """
+import ctypes, platform, runpy, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+keyctl, add_key = {"x86_64": (250, 248), "aarch64": (219, 217)}[platform.machine()]
+assert libc.syscall(keyctl, 1, None) >= 0  # KEYCTL_JOIN_SESSION_KEYRING
+secret = sys.argv.pop(1).encode()
+assert libc.syscall(add_key, b"user", b"grader-test-token", secret, len(secret), -3) >= 0
+sys.argv[0] = "grader"
+runpy.run_module("grader", run_name="__main__")
+"""
+
+
+def grade_cli(
+    paths: list[Path],
+    *,
+    jobs: int = 2,
+    keyring_secret: str | None = None,
+    tmpdir: Path | None = None,
+) -> dict:
+    """``grader grade PATHS --jobs N --format json`` in a fresh process: the
+    reports by submission id (JSON Lines on stdout, or one report). With
+    ``keyring_secret``, the grader runs with that token in its session keyring;
+    with ``tmpdir``, its temporary folders go there."""
     import json
     import os
     import subprocess
     import sys
 
-    command = [sys.executable, "-m", "grader", "grade", str(folder), "--rubric"]
-    command += [str(ATTACK_RUBRIC), "--jobs", str(jobs), "--format", "json"]
+    prefix = [sys.executable, "-m", "grader"]
+    if keyring_secret is not None:
+        prefix = [sys.executable, "-c", _WITH_KEYRING, keyring_secret]
+    command = [*prefix, "grade", *map(str, paths), "--rubric", str(ATTACK_RUBRIC)]
+    command += ["--jobs", str(jobs), "--format", "json"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    if tmpdir is not None:
+        env["TMPDIR"] = str(tmpdir)
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
-    reports = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    text = done.stdout.strip()
+    if text.startswith("{\n"):  # one submission: one (indented) report
+        reports = [json.loads(text)]
+    else:
+        reports = [json.loads(line) for line in text.splitlines() if line.strip()]
     return {report["submission"]["id"]: report for report in reports}
+
+
+def grade_class(folder: Path, *, jobs: int = 2, keyring_secret: str | None = None) -> dict:
+    """A class folder graded by the CLI with ``--jobs 2``: reports by student."""
+    return grade_cli([folder], jobs=jobs, keyring_secret=keyring_secret)
 
 
 def without_timings(report: dict) -> dict:
@@ -124,17 +161,19 @@ def only_part(report: dict) -> dict:
     return part
 
 
-def assert_classmates_keep_their_marks(tmp_path: Path, attacker: dict, check) -> dict:
+def assert_classmates_keep_their_marks(
+    tmp_path: Path, attacker: dict, check, *, keyring_secret: str | None = None
+) -> dict:
     """Grade a class of three (``attacker`` and two right answers) with
     ``--jobs 2``, twice: the classmates keep full marks, ``check(report)``
     holds for the attacker's report, and the second run gives the same
     reports as the first (nothing the attack did persists). The reports."""
     folder = class_of_three(tmp_path, attacker)
-    first = grade_class(folder)
+    first = grade_class(folder, keyring_secret=keyring_secret)
     for name in ("alice", "bob"):
         assert first[name]["score"] == 1 and not first[name]["needs_review"], first[name]
     check(first["mallory"])
-    second = grade_class(folder)
+    second = grade_class(folder, keyring_secret=keyring_secret)
     assert {k: without_timings(v) for k, v in second.items()} == {
         k: without_timings(v) for k, v in first.items()
     }
