@@ -582,6 +582,12 @@ def _probe(action) -> bool:
     return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
+def _install_filter_probe() -> None:
+    """The filter installs here (a container's own filter may forbid it)."""
+    _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    _seccomp.install(processes=1)
+
+
 def _reap_orphans() -> None:
     """Collect processes of a job that outlived their parent (we are their
     subreaper): no zombie is left behind."""
@@ -658,7 +664,7 @@ class Zygote:
         protect = Protections(
             namespaces=self.isolated and _probe(self._new_namespaces_for_next_child)
         )
-        if _seccomp is not None and _seccomp.supported():
+        if _seccomp is not None and _seccomp.supported() and _probe(_install_filter_probe):
             protect.seccomp = True
             _seccomp.program(1)  # built once here, inherited by every child
         else:
