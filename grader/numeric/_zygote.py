@@ -2,8 +2,9 @@
 
 This file runs as a script in a separate Python process (``python -I
 _zygote.py --socket-fd N``) started by :mod:`grader.numeric.sandbox`. It
-imports only the standard library and NumPy, so nothing of the grader (and no
-rubric, no reference) is in its memory. Start-up:
+imports only the standard library, NumPy and its two siblings
+``_seccomp.py`` and ``_jobcgroup.py`` (by file path), so nothing of the
+grader (and no rubric, no reference) is in its memory. Start-up:
 
 1. import NumPy once (so each child starts with it already loaded: a fork
    costs a few milliseconds, a fresh interpreter with NumPy ~150 ms);
@@ -12,15 +13,21 @@ rubric, no reference) is in its memory. Start-up:
    holding read-only binds of the system and Python directories only, and
    ``chroot`` into it, so the repository, the rubric and the references do
    not exist for the children;
-3. say hello (what isolation it got) and serve jobs, one at a time.
+3. try, in throwaway children, what each job can have here (its own PID and
+   IPC namespaces, the seccomp filter, a new session keyring, a memory
+   cgroup: ``Protections``);
+4. say hello (what isolation it got, and notes on what it did not) and serve
+   jobs, one at a time.
 
-Per job it makes a fresh folder (its own small tmpfs when isolated), forks a
-child that writes the student's files there (the main file and the
+Per job it makes a fresh folder (its own small tmpfs, size and inodes
+limited, when isolated), new PID and IPC namespaces and a memory cgroup for
+the next child where it can, and forks a child that joins them and a new
+session keyring, writes the student's files (the main file and the
 submission's other ``.py`` files, read from a descriptor the grader passes),
-sets resource limits, drops to a fresh unprivileged uid, runs the calls and
-writes the results to a pipe, and relays the child's raw bytes to the parent
-without reading them: the parent decodes them defensively and does every
-comparison itself.
+sets resource limits, drops to a fresh unprivileged uid, installs the
+seccomp filter, reports its set-up on a pipe it then closes, runs the calls
+and writes the results to a pipe the grader reads: the parent decodes them
+defensively and does every comparison itself.
 
 Wire format (parent <-> zygote, child -> parent): ``MAGIC``, a 4-byte header
 length, a JSON header whose ``"blobs"`` lists the sizes of the binary parts,
@@ -741,6 +748,9 @@ class Zygote:
         if self.protect.cgroup_procs_fd is not None:
             os.close(self.protect.cgroup_procs_fd)
             self.protect.cgroup_procs_fd = None
+        if self.protect.namespaces:
+            # Our later forks (a probe) go to our own PID namespace, not the job's.
+            _check(_libc.setns(self.pid_namespace_fd, _CLONE_NEWPID), "setns(PID)")
         forked = time.monotonic()
         response = self._wait(pid, start, job["limits"], uid)
         response["setup"] = _read_setup(setup_read)
@@ -827,9 +837,10 @@ class Zygote:
                 target()
             except (ProcessLookupError, PermissionError):
                 pass
-        if uid is not None and processes > 1:
+        if uid is not None and processes > 1 and not self.protect.namespaces:
             # Anything else that uid owns: kill(-1) as that uid. (With NPROC=1 the
-            # child could not fork, so there is nothing else and no helper to pay for.)
+            # child could not fork, so there is nothing else and no helper to pay for;
+            # in its own PID namespace, all it started dies with it.)
             helper = os.fork()
             if helper == 0:
                 try:

@@ -521,7 +521,7 @@ def _run_failure(
         )
     if run.limits_broken:
         # Whatever it returned after that: a run past a limit earns nothing, as a timeout.
-        return "over_limit", _over_limit_message(spec, run.limits_broken[0], limits), ""
+        return "over_limit", _over_limit_message(spec, run, limits), ""
     if run.status == "result_too_large":
         return "failed", f"{spec.function} returned far more data than expected", ""
     if run.status == "no_result":
@@ -552,7 +552,8 @@ def _run_failure(
     return None
 
 
-def _over_limit_message(spec: CodeCheckSpec, limit: str, limits) -> str:
+def _over_limit_message(spec: CodeCheckSpec, run: SandboxRun, limits) -> str:
+    limit = run.limits_broken[0]
     went = {
         "output": f"printed more than its {limits.output_bytes} bytes of output",
         "files": (
@@ -562,6 +563,10 @@ def _over_limit_message(spec: CodeCheckSpec, limit: str, limits) -> str:
         "memory": f"used more than its {limits.memory_mb} MB of memory",
         "processes": "tried to start a process or thread (the sandbox allows none)",
     }.get(limit, f"went past its {limit} limit")
+    errors = [run.import_error, *(call.error for call in run.calls)]
+    where = next((e for e in errors if e is not None and e.type == "MemoryError"), None)
+    if limit == "memory" and where is not None:
+        went += f" ({where.describe(spec.file)})"
     return f"{spec.function} {went}: a run past a limit earns no marks for this test"
 
 

@@ -9,7 +9,10 @@ size, open files, no subprocesses), a working folder holding only a copy of
 the student's files (the main file and the submission's other ``.py`` files,
 importable by module name but never shadowing Python's or NumPy's modules),
 and, when the zygote runs as root, no network, a private read-only root
-without the repository, and a fresh unprivileged uid.
+without the repository, a fresh unprivileged uid, and its own PID and IPC
+namespaces; everywhere, a seccomp filter and a new session keyring where
+the kernel allows (``info["isolation"]`` lists what applied; the
+result's ``limits_broken`` the limits a run went past).
 
 What comes back is only data: the child's result bytes are decoded here with
 ``np.load(..., allow_pickle=False)``, numeric dtypes only, sizes checked.
@@ -542,6 +545,10 @@ class Sandbox:
             run.limits_broken.append("output")
         if isinstance(broken, list):
             run.limits_broken += [name for name in LIMIT_NAMES if name in broken]
+        errors = [run.import_error, *(call.error for call in run.calls)]
+        if any(e is not None and e.type == "MemoryError" for e in errors):
+            # Out of address space: in one call of the job or at import, the run broke it.
+            run.limits_broken.append("memory")
         phases = response.get("phases_ms")
         if isinstance(phases, dict):
             run.phases_ms = {str(k): float(v) for k, v in phases.items()}

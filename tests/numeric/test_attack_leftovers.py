@@ -146,3 +146,45 @@ def test_a_job_dies_with_its_zygote(tmp_path):
     finally:
         os.killpg(grader.pid, signal.SIGKILL)
         grader.wait()
+
+
+SLEEPER = b"""
+import os, time
+
+def start_a_sleeper():
+    if os.fork() == 0:
+        time.sleep(60)
+        os._exit(0)
+    return float(os.getuid())
+"""
+
+
+def _processes_of(uid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            line = next(line for line in status.splitlines() if line.startswith("Uid:"))
+            if int(line.split()[1]) == uid and _running(int(entry.name)):
+                found.append(int(entry.name))
+    return found
+
+
+def test_what_a_job_starts_ends_with_it(isolated_sandbox):
+    """With processes: 2 a job may fork; its own PID namespace ends the rest with it."""
+    from grader.numeric import Call, SandboxLimits
+
+    run = isolated_sandbox.run(
+        source=SLEEPER,
+        filename="s.py",
+        function="start_a_sleeper",
+        calls=[Call()],
+        limits=SandboxLimits(processes=2, wall_seconds=5),
+    )
+    assert run.status == "finished" and run.calls[0].ok, run
+    uid = int(run.calls[0].value)
+    assert uid >= 1_000_000
+    _until(lambda: not _processes_of(uid), "the sleeper to end")

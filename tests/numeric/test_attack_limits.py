@@ -1,8 +1,9 @@
 """Attack class 3: limits broken, marks kept; text meant for the reader.
 
-Code that goes past a limit (prints or writes past the output limit), then
-catches the error and returns the right answer, earns nothing for that test
-and the feedback says which limit. Text the student's code controls (an
+Code that goes past a limit (prints or writes past the output limit, then
+catches the error and returns the right answer; runs out of memory on one
+input and answers the others), earns nothing for that test and the feedback
+says which limit. Text the student's code controls (an
 exception message, printed output) reaches every report as plain text:
 escape sequences and control characters removed, length bounded, markup
 escaped by each renderer that shows HTML.
@@ -32,6 +33,7 @@ from tests.numeric.conftest import (
 LIMIT_ATTACKS = [
     ("print_then_answer", "printed more than its 1000000 bytes of output"),
     ("write_then_answer", "wrote more than allowed"),
+    ("memory_once", "used more than its 512 MB of memory (MemoryError"),
 ]
 
 
