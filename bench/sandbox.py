@@ -2,7 +2,8 @@
 
     python bench/sandbox.py [--jobs 200] [--isolate auto|off]
 
-Prints (a) the overhead a sandbox job adds on top of the student's own
+Prints the protections each job gets (seccomp, per-job namespaces, ...), then
+(a) the overhead a sandbox job adds on top of the student's own
 compute (round-trip wall time measured in the grader minus the time the
 function itself ran, measured inside the child), median and p90, for jobs
 of one call; (b) the extra cost of each further call inside a job; (c) the
@@ -56,6 +57,7 @@ def overhead(sandbox: Sandbox, jobs: int) -> None:
     print(
         f"one call per job, {jobs} jobs ({'isolated' if sandbox.info['isolated'] else 'not isolated'}):"
     )
+    print(f"  protections: {', '.join(sandbox.info['isolation'])}")
     print(
         f"  overhead median {statistics.median(single) * 1e3:.2f} ms, "
         f"p90 {_percentile(single, 90) * 1e3:.2f} ms, max {max(single) * 1e3:.2f} ms "

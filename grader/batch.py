@@ -153,7 +153,9 @@ def submission_sha256(path: Path) -> str:
     root = path if path.is_dir() else path.parent
     for file in _files_of(path):
         digest.update(file.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
+        # A link is never followed (it could point at a private file): its target names it.
+        content = os.readlink(file).encode() if file.is_symlink() else file.read_bytes()
+        digest.update(hashlib.sha256(content).digest())
     return digest.hexdigest()
 
 

@@ -32,6 +32,7 @@ from grader.checks import kind_of, load_adapter, run_check
 from grader.checks.base import AnswerInput, CheckAdapter, CheckOutcome, GradingContext, Memo
 from grader.checks.definitions import names_defined_in, with_defined_names
 from grader.errors import GraderError, RubricError, SubmissionError
+from grader.regular_files import read_regular_file
 from grader.report.models import AnswerView, GradeReport, LineSpan, PartReport, SubmissionInfo
 from grader.rubric.contexts import exam_context, question_context
 from grader.rubric.models import CheckSpec, Part, Question, Rubric
@@ -515,8 +516,8 @@ def submission_info(submission: Submission, path: str | Path) -> SubmissionInfo:
             continue
         files.append(str(file))
         try:
-            digest.update(Path(file).read_bytes())
-        except OSError:
+            digest.update(read_regular_file(Path(file)))
+        except OSError:  # a link or special file is never read (the code check says so)
             pass
     return SubmissionInfo(
         id=str(submission.id),

@@ -8,6 +8,8 @@ finite-difference calls run in that one job.
 
 from __future__ import annotations
 
+import errno
+import os
 import signal
 import time
 from dataclasses import dataclass, field
@@ -27,7 +29,7 @@ from grader.numeric.properties import (
     residual_orthogonality,
 )
 from grader.numeric.references import References, load_references
-from grader.numeric.result import CodeCheckResult, CodeTestResult
+from grader.numeric.result import CodeCheckResult, CodeTestResult, to_plain_text
 from grader.numeric.sandbox import (
     Call,
     Sandbox,
@@ -38,6 +40,7 @@ from grader.numeric.sandbox import (
     default_sandbox,
 )
 from grader.numeric.spec import CodeCheckSpec, CodeTestSpec, KeyPath
+from grader.regular_files import NotARegularFile, describe_non_regular, read_regular_file
 
 __all__ = ["run_code_check"]
 
@@ -60,8 +63,15 @@ def run_code_check(
     ``references`` is the references file (already resolved against the
     rubric's folder), or None when the check uses properties only. The
     grader's own failures (a broken references file) raise ``RubricError``;
-    everything the student's code does is a result.
+    everything the student's code does is a result. Its texts are plain text
+    (``to_plain_text``): the student's code controls some of them.
     """
+    return to_plain_text(_grade(spec, Path(submission_dir), references=references, sandbox=sandbox))
+
+
+def _grade(
+    spec: CodeCheckSpec, submission_dir: Path, *, references: Path | None, sandbox: Sandbox | None
+) -> CodeCheckResult:
     refs = load_references(references) if references is not None else None
     sandbox = sandbox or default_sandbox()
     result = CodeCheckResult(
@@ -78,9 +88,11 @@ def run_code_check(
         result.messages.append(note)
     if source is None:
         result.tests = [_not_run(t, note or f"{spec.file} was not submitted") for t in spec.tests]
+        _flag_links(result, [note])
         return result
     helpers, left_out = _read_helper_files(main_path, spec.file)
     result.messages.extend(dict.fromkeys(left_out.values()))  # one note may cover many files
+    _flag_links(result, left_out.values())
     try:
         sandbox.start()
         result.metadata.update(_isolation(sandbox, references))
@@ -129,43 +141,71 @@ def run_code_check(
 
 
 # ----------------------------------------------------------------- helpers
+_NOT_FOLLOWED = "links are never followed; submit the file itself"
+
+
+def _flag_links(result: CodeCheckResult, notes: Any) -> None:
+    """A file that is a link (or another non-file) goes to a person: it may be
+    an attempt to take a classmate's work or read a private file."""
+    for note in notes:
+        if _NOT_FOLLOWED in note and note not in result.review_reasons:
+            result.needs_review = True
+            result.review_reasons.append(note)
+
+
+def _refused(name: str, what: str) -> str:
+    return f"{name} is {what}, not a plain file: it was not read ({_NOT_FOLLOWED})"
+
+
 def _read_student_file(folder: Path, filename: str) -> tuple[bytes | None, str, Path]:
-    """The main file's bytes, a note, and where it was found."""
+    """The main file's bytes, a note, and where it was found. Nothing is read
+    through a link: a main file that is one (or lies under one) is refused."""
     path = folder / filename
     note = ""
-    if not path.is_file():
-        matches = [
-            p
-            for p in folder.rglob("*.py")
-            if p.name.lower() == filename.lower()
-            and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        ]
+    if not os.path.lexists(path):
+        matches = []
+        for parent, folders, files in os.walk(folder):  # links to folders are not entered
+            folders[:] = sorted(f for f in folders if not f.startswith("."))
+            matches += [Path(parent, f) for f in files if f.lower() == filename.lower()]
         if len(matches) != 1:
             return None, f"{filename} was not submitted", path
         path = matches[0]
         note = f"graded {path.relative_to(folder)} as {filename}"
-    size = path.stat().st_size
-    if size > MAX_SOURCE_BYTES:
-        return None, f"{filename} is too large ({size} bytes)", path
-    return path.read_bytes(), note, path
+    relative = path.relative_to(folder)
+    for part in [*reversed(relative.parents[:-1]), relative]:
+        what = describe_non_regular(folder / part) if part != relative else None
+        if what is not None and what != "a folder":
+            return None, _refused(str(part), what), path
+    try:
+        return read_regular_file(path, limit=MAX_SOURCE_BYTES), note, path
+    except NotARegularFile as refused:
+        return None, _refused(str(relative), refused.what), path
+    except OSError as error:
+        if error.errno == errno.EFBIG:
+            return None, f"{filename} is too large ({path.lstat().st_size} bytes)", path
+        return None, f"{filename} could not be read ({error.strerror})", path
 
 
 def _read_helper_files(main_path: Path, main: str) -> tuple[dict[str, bytes], dict[str, str]]:
     """The other ``name.py`` files next to the main file (``main_path``, graded
     as ``main``; not in subfolders), for the student's code to import; and, by
     module name, notes on the ones left out. Names that are not plain module
-    names (``my-notes.py``) cannot be imported by name and are not sent."""
+    names (``my-notes.py``) cannot be imported by name and are not sent; links
+    are never followed."""
     main_name = Path(main).name
     found: dict[str, Path] = {}
     left_out: dict[str, str] = {}
     for path in sorted(main_path.parent.iterdir()):
         if path.name in (main_name, main_path.name) or not _is_module_file(path.name):
             continue
-        if path.is_symlink() or not path.is_file():
-            left_out[path.stem] = f"{path.name} was not given to {main_name}: not a plain file"
+        what = describe_non_regular(path)
+        if what is not None:
+            left_out[path.stem] = f"{path.name} was not given to {main_name}: " + (
+                _refused(path.name, what) if what != "a folder" else "not a plain file"
+            )
             continue
         found[path.name] = path
-    total = sum(path.stat().st_size for path in found.values())
+    total = sum(path.lstat().st_size for path in found.values())
     if len(found) > MAX_HELPER_FILES or total > MAX_HELPER_BYTES:
         why = (
             f"{len(found)} other Python files (at most {MAX_HELPER_FILES})"
@@ -178,7 +218,17 @@ def _read_helper_files(main_path: Path, main: str) -> tuple[dict[str, bytes], di
         )
         left_out.update({Path(name).stem: note for name in found})
         return {}, left_out
-    return {name: path.read_bytes() for name, path in found.items()}, left_out
+    helpers: dict[str, bytes] = {}
+    for name, path in found.items():
+        try:
+            helpers[name] = read_regular_file(path, limit=MAX_HELPER_BYTES)
+        except NotARegularFile as refused:  # replaced by a link since it was listed
+            left_out[path.stem] = f"{name} was not given to {main_name}: " + _refused(
+                name, refused.what
+            )
+        except OSError as error:
+            left_out[path.stem] = f"{name} was not given to {main_name}: {error.strerror}"
+    return helpers, left_out
 
 
 def _explain_left_out(test: CodeTestResult, left_out: dict[str, str]) -> None:
@@ -463,6 +513,15 @@ def _run_failure(
                 "waiting, or a busy machine"
             )
         return "timeout", message, review
+    if run.status == "harness_error":
+        return (
+            "sandbox_error",
+            "this test could not be run (not your fault); a person will look at it",
+            f"test {test.id}: the sandbox could not set up the child: {run.detail}",
+        )
+    if run.limits_broken:
+        # Whatever it returned after that: a run past a limit earns nothing, as a timeout.
+        return "over_limit", _over_limit_message(spec, run, limits), ""
     if run.status == "result_too_large":
         return "failed", f"{spec.function} returned far more data than expected", ""
     if run.status == "no_result":
@@ -475,12 +534,6 @@ def _run_failure(
             )
             return "timeout", message, ""
         return "crashed", _crash_message(spec, run, limits), ""
-    if run.status == "harness_error":
-        return (
-            "sandbox_error",
-            "this test could not be run (not your fault); a person will look at it",
-            f"test {test.id}: the sandbox could not set up the child: {run.detail}",
-        )
     if run.status == "bad_result":
         return (
             "failed",
@@ -497,6 +550,24 @@ def _run_failure(
     if run.missing_function:
         return "not_run", f"{spec.file} has no function named {spec.function}", ""
     return None
+
+
+def _over_limit_message(spec: CodeCheckSpec, run: SandboxRun, limits) -> str:
+    limit = run.limits_broken[0]
+    went = {
+        "output": f"printed more than its {limits.output_bytes} bytes of output",
+        "files": (
+            f"wrote more than allowed (files up to {limits.output_bytes} bytes, "
+            f"{limits.disk_mb} MB in all)"
+        ),
+        "memory": f"used more than its {limits.memory_mb} MB of memory",
+        "processes": "tried to start a process or thread (the sandbox allows none)",
+    }.get(limit, f"went past its {limit} limit")
+    errors = [run.import_error, *(call.error for call in run.calls)]
+    where = next((e for e in errors if e is not None and e.type == "MemoryError"), None)
+    if limit == "memory" and where is not None:
+        went += f" ({where.describe(spec.file)})"
+    return f"{spec.function} {went}: a run past a limit earns no marks for this test"
 
 
 def _out_of_cpu_time(run: SandboxRun, limits) -> bool:

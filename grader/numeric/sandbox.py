@@ -9,7 +9,10 @@ size, open files, no subprocesses), a working folder holding only a copy of
 the student's files (the main file and the submission's other ``.py`` files,
 importable by module name but never shadowing Python's or NumPy's modules),
 and, when the zygote runs as root, no network, a private read-only root
-without the repository, and a fresh unprivileged uid.
+without the repository, a fresh unprivileged uid, and its own PID and IPC
+namespaces; everywhere, a seccomp filter and a new session keyring where
+the kernel allows (``info["isolation"]`` lists what applied; the
+result's ``limits_broken`` the limits a run went past).
 
 What comes back is only data: the child's result bytes are decoded here with
 ``np.load(..., allow_pickle=False)``, numeric dtypes only, sizes checked.
@@ -20,7 +23,6 @@ from __future__ import annotations
 
 import atexit
 import io
-import json
 import os
 import selectors
 import shutil
@@ -133,6 +135,13 @@ class SandboxRun:
     # The submission's other files the child did not provide because Python, an
     # installed package or the grader has a module of that name (a student numpy.py).
     withheld: list[str] = field(default_factory=list)
+    # Limits the run went past though it went on (the code caught the error):
+    # output, files, memory, processes. Such a run earns nothing.
+    limits_broken: list[str] = field(default_factory=list)
+
+
+# Limits a run can go past and go on (the zygote reports the last three).
+LIMIT_NAMES = ("output", "files", "memory", "processes")
 
 
 # ----------------------------------------------------------------- encoding
@@ -175,17 +184,30 @@ def _encode_calls(calls: list[Call]) -> tuple[list[dict], list[bytes]]:
     return encoded, blobs
 
 
-def _decode_value(node: Any, blobs: list[bytes], budget: list[int], depth: int = 0) -> Any:
+@dataclass
+class _DecodeBudget:
+    """What one result may still cost to rebuild: nodes, and blobs not yet used.
+
+    Each blob is decoded at most once (the child's encoder never shares one),
+    so the arrays rebuilt never add up to more than the result bytes received,
+    which the result size limit already bounds."""
+
+    nodes: int
+    unused: set[int]
+
+
+def _decode_value(node: Any, blobs: list[bytes], budget: _DecodeBudget, depth: int = 0) -> Any:
     """Rebuild a returned value; anything unexpected becomes ``Unsupported``."""
     import numpy as np
 
-    budget[0] -= 1
-    if budget[0] < 0 or depth > 8 or not isinstance(node, dict) or len(node) > 2:
+    budget.nodes -= 1
+    if budget.nodes < 0 or depth > 8 or not isinstance(node, dict) or len(node) > 2:
         return Unsupported("a malformed result")
     if "array" in node:
         index = node["array"]
-        if not isinstance(index, int) or not 0 <= index < len(blobs):
-            return Unsupported("a malformed result")
+        if not isinstance(index, int) or index not in budget.unused:
+            return Unsupported("a malformed result")  # out of range, or a blob used twice
+        budget.unused.discard(index)
         try:
             array = np.load(io.BytesIO(blobs[index]), allow_pickle=False)
         except Exception:  # noqa: BLE001 - any unreadable blob is the child's doing
@@ -219,20 +241,24 @@ def _student_error(info: Any) -> StudentError:
 
 
 def decode_result(data: bytes, n_calls: int) -> SandboxRun:
-    """Parse the child's raw result bytes; never trusts them."""
+    """Parse the child's raw result bytes; never trusts them, never raises.
+
+    The set-up's report (a harness failure, the helper files withheld) is not
+    read from here: student code could write anything into these bytes, so it
+    comes on the set-up channel (``Sandbox.run``)."""
     if not data:
         return SandboxRun(status="no_result")
     try:
-        header, blobs = _zygote.unpack_message(data)
-    except (ValueError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return SandboxRun(status="bad_result", detail=str(exc))
+        return _decode_result(data, n_calls)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: JSON nested thousands deep, meant to break the decoder.
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+        return SandboxRun(status="bad_result", detail=why)
+
+
+def _decode_result(data: bytes, n_calls: int) -> SandboxRun:
+    header, blobs = _zygote.unpack_message(data)
     run = SandboxRun(status="finished")
-    withheld = header.get("withheld")
-    if isinstance(withheld, list):
-        run.withheld = [str(name)[:100] for name in withheld[:100]]
-    if header.get("harness_error"):
-        # Set-up failed before any student code ran (or the code forged this).
-        return SandboxRun(status="harness_error", detail=str(header["harness_error"])[:300])
     if header.get("import_error"):
         info = header["import_error"]
         if isinstance(info, dict) and info.get("type") == "MissingFunction":
@@ -243,7 +269,7 @@ def decode_result(data: bytes, n_calls: int) -> SandboxRun:
     calls = header.get("calls")
     if not isinstance(calls, list) or len(calls) != n_calls:
         return SandboxRun(status="bad_result", detail="wrong number of call results")
-    budget = [100_000]
+    budget = _DecodeBudget(nodes=100_000, unused=set(range(len(blobs))))
     for entry in calls:
         if not isinstance(entry, dict):
             return SandboxRun(status="bad_result", detail="malformed call result")
@@ -257,6 +283,21 @@ def decode_result(data: bytes, n_calls: int) -> SandboxRun:
             run.calls.append(
                 CallOutcome(ok=False, error=_student_error(entry.get("error")), seconds=seconds)
             )
+    return run
+
+
+def _apply_setup(run: SandboxRun, setup: Any, status: str) -> SandboxRun:
+    """The child's set-up report (sent before any student code ran) decides
+    whether a failure is the sandbox's: a harness error, or no report at all."""
+    setup = setup if isinstance(setup, dict) else {}
+    if setup.get("harness_error"):
+        return SandboxRun(status="harness_error", detail=str(setup["harness_error"])[:300])
+    if not setup.get("ready"):
+        # No student code ran: whatever ended the child (a limit, a signal) hit our set-up.
+        return SandboxRun(status="harness_error", detail=f"the child's set-up ended ({status})")
+    withheld = setup.get("withheld")
+    if isinstance(withheld, list):
+        run.withheld = [str(name)[:100] for name in withheld[:100]]
     return run
 
 
@@ -288,6 +329,52 @@ def _clean_environment() -> dict[str, str]:
     }
 
 
+# A sandbox's folder: grader-sandbox-<PID namespace>-<pid of its grader process>-<random>.
+_FOLDER_PREFIX = "grader-sandbox-"
+
+
+def _pid_namespace() -> int:
+    try:
+        return os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return 0
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, killed and not yet collected, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            state = handle.read().rsplit(b")", 1)[-1].split()[0]
+        return state not in (b"Z", b"X")
+    except FileNotFoundError:
+        return False
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+
+
+def _remove_stale_folders() -> None:
+    """Remove the folders of sandboxes whose grader process is gone without
+    closing them (killed, crashed): in our PID namespace only, where the pid
+    in the name can be checked (another container's pids are not ours)."""
+    prefix = f"{_FOLDER_PREFIX}{_pid_namespace()}-"
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return
+    for entry in entries:
+        owner = entry.name[len(prefix) :].split("-", 1)[0]
+        if not entry.name.startswith(prefix) or not owner.isdigit():
+            continue
+        if not _process_alive(int(owner)) and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
 class Sandbox:
     """A zygote process serving jobs; one job at a time (a lock serialises threads).
 
@@ -301,7 +388,7 @@ class Sandbox:
         self.python = python or sys.executable
         self._process: subprocess.Popen | None = None
         self._socket: socket.socket | None = None
-        self._jail_root: str | None = None
+        self._folder: str | None = None  # this sandbox's folder: jail mount point, jobs
         self._lock = threading.Lock()
         self._owner_pid = os.getpid()
         self.info: dict[str, Any] = {}
@@ -315,7 +402,10 @@ class Sandbox:
         self._owner_pid = os.getpid()
         parent_end, child_end = socket.socketpair()
         mode = {None: "auto", True: "on", False: "off"}[self.isolate]
-        self._jail_root = tempfile.mkdtemp(prefix="grader-jail-")
+        _remove_stale_folders()
+        self._folder = tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{_pid_namespace()}-{os.getpid()}-")
+        os.chmod(self._folder, 0o711)  # the children's fresh uids pass through to their job
+        os.mkdir(os.path.join(self._folder, "jail"), 0o755)
         command = [
             self.python,
             "-I",
@@ -325,7 +415,7 @@ class Sandbox:
             "--isolate",
             mode,
             "--jail-root",
-            self._jail_root,
+            os.path.join(self._folder, "jail"),
         ]
         try:
             self._process = subprocess.Popen(
@@ -352,11 +442,17 @@ class Sandbox:
             self.close()
             raise SandboxError(f"the sandbox did not start: {error.strip() or 'no output'}")
         self.info, _ = _zygote.unpack_message(payload)
+        if "multiprocessing" in sys.modules:
+            # A batch worker ends with os._exit, after multiprocessing's finalizers
+            # but without atexit: close there too, or the zygote's folder stays.
+            import multiprocessing.util
+
+            multiprocessing.util.Finalize(self, self.close, exitpriority=10)
 
     def close(self) -> None:
         if os.getpid() != self._owner_pid:
             # A forked copy of the grader: the zygote belongs to the parent.
-            self._socket = self._process = self._jail_root = None
+            self._socket = self._process = self._folder = None
             return
         if self._socket is not None:
             self._socket.close()
@@ -370,9 +466,9 @@ class Sandbox:
             if self._process.stderr:
                 self._process.stderr.close()
             self._process = None
-        if self._jail_root:
-            shutil.rmtree(self._jail_root, ignore_errors=True)
-            self._jail_root = None
+        if self._folder:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -436,6 +532,7 @@ class Sandbox:
         if data is None:
             status = "result_too_large"
         run = decode_result(data, len(calls)) if status == "finished" else SandboxRun(status=status)
+        run = _apply_setup(run, response.get("setup"), status)
         run.wall_seconds = float(response.get("wall_seconds", 0.0))
         run.cpu_seconds = float(response.get("cpu_seconds", 0.0))
         run.max_rss_kb = int(response.get("max_rss_kb", 0))
@@ -443,6 +540,15 @@ class Sandbox:
         run.signal = response.get("signal")
         run.printed = printed
         run.printed_bytes = printed_bytes
+        broken = response.get("limits_broken")
+        if printed_bytes >= limits.output_bytes:  # cut at the limit (RLIMIT_FSIZE)
+            run.limits_broken.append("output")
+        if isinstance(broken, list):
+            run.limits_broken += [name for name in LIMIT_NAMES if name in broken]
+        errors = [run.import_error, *(call.error for call in run.calls)]
+        if any(e is not None and e.type == "MemoryError" for e in errors):
+            # Out of address space: in one call of the job or at import, the run broke it.
+            run.limits_broken.append("memory")
         phases = response.get("phases_ms")
         if isinstance(phases, dict):
             run.phases_ms = {str(k): float(v) for k, v in phases.items()}

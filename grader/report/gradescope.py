@@ -22,6 +22,7 @@ when asked, a ``leaderboard`` with the total.
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Literal
 
@@ -37,14 +38,20 @@ from grader.report.models import GradeReport, PartReport
 Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
 
 
+def _text(text: str) -> str:
+    """Text in ``output`` (Markdown, which Gradescope shows as HTML): markup
+    escaped, so text a student's code chose (an exception message) stays text."""
+    return html.escape(text, quote=False)
+
+
 def _part_output(part: PartReport) -> str:
     lines: list[str] = []
     for feedback in part.feedback:
-        lines.append(f"- {feedback}")
+        lines.append(f"- {_text(feedback)}")
     for check in part.checks:
         for feedback in check.feedback:
             if feedback not in part.feedback:
-                lines.append(f"- {feedback}")
+                lines.append(f"- {_text(feedback)}")
     spans = part_spans(part)
     if spans:
         lines.append(f"\nRefers to {format_spans(spans)} of your sheet.")
@@ -52,7 +59,7 @@ def _part_output(part: PartReport) -> str:
         reasons = review_reasons(part)
         lines.append(
             "\nThis part will be checked by a person"
-            + (": " + "; ".join(reasons) if reasons else ".")
+            + (": " + _text("; ".join(reasons)) if reasons else ".")
         )
     if part.answer is not None and not part.answer.found:
         lines.append("\nNo answer was found for this part.")
@@ -115,7 +122,7 @@ def to_dict(
             f"\nParts {', '.join(review)} will be checked by a person; their scores may change."
         )
     for warning in report.warnings:
-        summary.append(f"\nNote: {warning}")
+        summary.append(f"\nNote: {_text(warning)}")
     results: dict = {
         "score": report.score,
         "output": "\n".join(summary),

@@ -42,6 +42,7 @@ from typing import Any
 
 from grader.data_files import parse_yaml_or_json
 from grader.errors import SubmissionError
+from grader.regular_files import NotARegularFile, describe_non_regular, read_regular_file
 from grader.submission.models import Sheet, Submission
 
 SHEET_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".tex"})
@@ -126,7 +127,13 @@ def read_submission(path: str | Path) -> Submission:
 
 def _read_folder(folder: Path) -> Submission:
     submission = Submission(id=folder.name, path=folder)
-    files = [e for e in _entries(folder) if e.is_file() and _is_submission_file(e)]
+    # A link named like a code file is kept (never read): the code check reports it.
+    files = [
+        e
+        for e in _entries(folder)
+        if (e.is_file() or (e.is_symlink() and e.suffix.lower() in CODE_SUFFIXES))
+        and _is_submission_file(e)
+    ]
     sheets = [f for f in files if _is_answer_file(f)]
     if not files:
         raise SubmissionError(
@@ -157,7 +164,13 @@ def _read_folder(folder: Path) -> Submission:
 
 
 def _add_code_file(path: Path, submission: Submission) -> None:
-    size = path.stat().st_size
+    odd = describe_non_regular(path)
+    if odd is not None:
+        # Listed so that the code check says so in the part's feedback; never read.
+        submission.warnings.append(f"{path.name}: {odd}, not a plain file: not read")
+        submission.code_files[path.name] = path
+        return
+    size = path.lstat().st_size
     if size > MAX_CODE_BYTES:
         raise SubmissionError(
             f"code file is {size / 1e6:.1f} MB, over the {MAX_CODE_BYTES // 1024} KB limit",
@@ -177,7 +190,7 @@ def read_text(path: Path, warnings: list[str], *, limit: int = MAX_SHEET_BYTES) 
     The size is checked before reading, so a huge file is rejected at once.
     """
     try:
-        size = path.stat().st_size
+        size = path.lstat().st_size
     except OSError as error:
         raise SubmissionError(f"cannot read: {error.strerror}", path=str(path)) from None
     if size > limit:
@@ -187,7 +200,12 @@ def read_text(path: Path, warnings: list[str], *, limit: int = MAX_SHEET_BYTES) 
             path=str(path),
         )
     try:
-        data = path.read_bytes()
+        # Never through a link: it would read another student's or a private file.
+        data = read_regular_file(path, limit=limit)
+    except NotARegularFile as error:
+        raise SubmissionError(
+            f"{error.what}, not a plain file: not read (submit the file itself)", path=str(path)
+        ) from None
     except OSError as error:
         raise SubmissionError(f"cannot read: {error.strerror}", path=str(path)) from None
     return decode_text(data, path=str(path), warnings=warnings)

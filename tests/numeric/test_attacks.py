@@ -35,11 +35,11 @@ CONTAINED_EVERYWHERE = [
     ("fake_print", "failed", ["all zeros"]),
     ("sys_exit_import", "error", ["SystemExit", "linreg.py:5"]),
     ("always_equal", "failed", ["AlwaysEqual"]),
-    ("big_alloc", "error", ["MemoryError", "linreg.py:7"]),
+    ("big_alloc", "over_limit", ["512 MB of memory", "MemoryError", "linreg.py:7"]),
     ("infinite_loop", "timeout", ["did not finish"]),
     ("sleep", "timeout", ["did not finish"]),
-    ("big_print", "error", ["MemoryError", "linreg.py:5"]),
-    ("print_flood", "error", ["File too large", "linreg.py:9"]),
+    ("big_print", "over_limit", ["512 MB of memory", "MemoryError", "linreg.py:5"]),
+    ("print_flood", "over_limit", ["printed more than its 1000000 bytes of output"]),
     ("forge_result", "failed", ["could not be read back"]),
     ("segfault", "crashed", ["killed by signal SIGSEGV"]),
 ]
@@ -47,8 +47,8 @@ CONTAINED_EVERYWHERE = [
 CONTAINED_WHEN_ISOLATED = [
     ("read_reference", "failed", ["all zeros"]),
     ("write_outside", "failed", ["all zeros"]),
-    ("fork_bomb", "error", ["BlockingIOError", "linreg.py:8"]),
-    ("network", "error", ["OSError", "linreg.py:9"]),
+    ("fork_bomb", "over_limit", ["tried to start a process"]),
+    ("network", "error", ["Error", "linreg.py:9"]),  # PermissionError (seccomp) or OSError
 ]
 
 

@@ -175,8 +175,12 @@ def test_a_linked_helper_is_not_provided(sandbox, tmp_path):
     (folder / "helpers.py").symlink_to(REFERENCES)
     result, test = _only_test(folder, sandbox)
     assert "No module named 'helpers'" in test.diagnostic
-    assert "helpers.py was not given to linreg.py: not a plain file" in test.diagnostic
-    assert result.messages == ["helpers.py was not given to linreg.py: not a plain file"]
+    note = (
+        "helpers.py was not given to linreg.py: helpers.py is a symbolic link, not a plain "
+        "file: it was not read (links are never followed; submit the file itself)"
+    )
+    assert note in test.diagnostic
+    assert result.messages == [note] and result.needs_review
 
 
 # ----------------------------------------------------------------- limits
