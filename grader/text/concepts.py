@@ -89,12 +89,14 @@ def _best(matches: list[Match]) -> Match | None:
     return min(matches, key=lambda m: (len(m.repairs), m.last - m.first, m.first))
 
 
-def _find(index: AnswerIndex, item: Idea | Misconception) -> tuple[Match | None, Match | None]:
+def _find(
+    index: AnswerIndex, item: Idea | Misconception, window: int = 1
+) -> tuple[Match | None, Match | None]:
     """(best non-negated match, best negated match) over all phrasings."""
     positive: list[Match] = []
     negated: list[Match] = []
     for phrasing in item.compiled:
-        for match in find_matches(index, phrasing):
+        for match in find_matches(index, phrasing, window=window):
             (negated if match.negated else positive).append(match)
         if positive and not positive[-1].repairs:
             break  # a clean match: no need to look further
@@ -137,7 +139,7 @@ def grade_concepts(
     negated: list[IdeaMatch] = []
     review: list[str] = []
     for idea in spec.ideas:
-        match, negated_match = _find(index, idea)
+        match, negated_match = _find(index, idea, spec.window)
         if match is not None:
             found[idea.id] = _idea_match(index, idea.id, match)
         elif negated_match is not None:

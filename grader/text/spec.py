@@ -112,8 +112,13 @@ class ConceptSpec:
     score_by_count: dict[int, float] | None = None
     max_marks: float | None = None
     reference: str | None = None
+    window: int = 1  # sentences an idea's "..." gaps may span (a heading joins its text anyway)
 
     def __post_init__(self) -> None:
+        if isinstance(self.window, bool) or not isinstance(self.window, int) or self.window < 1:
+            raise RubricError(
+                f"window: expected a whole number of sentences >= 1, got {self.window!r}"
+            )
         seen: set[str] = set()
         for idea in self.ideas:
             if idea.id in seen:
@@ -165,6 +170,7 @@ _SPEC_FIELDS = {
     "score_by_count",
     "max_marks",
     "reference",
+    "window",
 }
 _IDEA_FIELDS = {"id", "phrasings", "marks", "feedback"}
 _MISCONCEPTION_FIELDS = {"id", "phrasings", "penalty", "cancels", "feedback", "unless"}
@@ -331,10 +337,14 @@ class _SpecReader:
             raise self.fail(
                 "max_marks", "a reference-only concepts check needs max_marks or points"
             )
+        window = data.get("window", 1)
+        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+            raise self.fail("window", f"expected a whole number of sentences >= 1, got {window!r}")
         return ConceptSpec(
             ideas=ideas,
             misconceptions=misconceptions,
             score_by_count=score_by_count,
             max_marks=max_marks,
             reference=reference,
+            window=window,
         )
