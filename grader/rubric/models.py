@@ -338,11 +338,11 @@ class ConceptsCheck(CheckSpec):
         ),
     )
     window: int = Field(
-        1,
+        2,
         ge=1,
         description=(
             "How many consecutive sentences one idea's `...` gaps may span "
-            "(2: an idea stated over two adjacent sentences)."
+            "(2: an idea stated over two adjacent sentences; 1: within one sentence)."
         ),
     )
 

@@ -112,10 +112,23 @@ _CONTRACTED_NAMES: dict[tuple[str, ...], str] = {
     ("long", "short", "term", "memory"): "lstm",
     ("convolutional", "neural", "network"): "cnn",
     ("convolutional", "neural", "networks"): "cnn",
+    # quantities: "a large number of steps" says "many steps", not that something is large
+    ("large", "number", "of"): "many",
+    ("large", "numbers", "of"): "many",
+    ("big", "number", "of"): "many",
+    ("huge", "number", "of"): "many",
+    ("great", "number", "of"): "many",
+    ("high", "number", "of"): "many",
+    ("large", "amount", "of"): "many",
+    ("huge", "amount", "of"): "many",
+    ("small", "number", "of"): "few",
+    ("small", "amount", "of"): "few",
 }
 _FOLD_STARTS = frozenset(
     [words[0] for words in _CONTRACTED_NAMES] + [pair[0] for pair in _NEGATION_PAIRS]
 )
+# the LSTM gates by their other names (read/write/erase, as in memory networks)
+_GATE_NAMES = {"write": "input", "read": "output", "erase": "forget", "keep": "forget"}
 _PLURAL_NAMES = {"rnns": "rnn", "anns": "ann", "lstms": "lstm", "cnns": "cnn", "nns": "nn"}
 
 _GREEK_UNICODE = {
@@ -416,6 +429,14 @@ def _fold_names_and_negations(raw: list[_Raw]) -> list[_Raw]:
     n = len(raw)
     while i < n:
         token = raw[i]
+        if (
+            token.kind == "word"
+            and token.word in _GATE_NAMES
+            and i + 1 < n
+            and raw[i + 1].kind == "word"
+            and raw[i + 1].word in ("gate", "gates")
+        ):
+            token = _Raw(_GATE_NAMES[token.word], token.line_no, token.start, token.end, "word")
         if token.kind == "word" and token.word in _FOLD_STARTS:
             folded = False
             for length in (4, 3, 2):

@@ -495,6 +495,9 @@ def _follows(index: AnswerIndex, previous_last: int, first: int, gap: str, windo
     return all(tokens[i].stem != a.stem for i in range(previous_last + 1, first))
 
 
+_CONDITIONAL_WORDS = frozenset({"otherwise", "else"})
+
+
 def _is_negated(index: AnswerIndex, indices: tuple[int, ...]) -> bool:
     """A negation cue inside the match (not one the phrasing asked for), just before
     it, or a negated verb right after it."""
@@ -507,8 +510,11 @@ def _is_negated(index: AnswerIndex, indices: tuple[int, ...]) -> bool:
         # used, whereas B ...") says nothing of them
         if i not in used and tokens[i].is_negation and tokens[i].clause in clauses:
             return True
+    # "must not be too large, otherwise it overshoots": the negation belongs to the
+    # condition, and the statement (large -> overshoots) is affirmed
+    conditional = any(tokens[i].word in _CONDITIONAL_WORDS for i in range(first, last + 1))
     for i in range(max(0, first - NEGATION_REACH), first):
-        if tokens[i].is_negation and tokens[i].clause == tokens[first].clause:
+        if tokens[i].is_negation and tokens[i].clause == tokens[first].clause and not conditional:
             return True
     return _negated_after(index, last) or _retracted_later(index, last)
 

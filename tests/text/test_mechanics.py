@@ -78,7 +78,7 @@ MATCHING = [
         1.0,
     ),
     (
-        "two sentences, default window 1",
+        "two sentences, window 1",
         "The verb agrees in number. It has to match the subject boys.",
         "agree ... subject",
         1,
@@ -120,7 +120,55 @@ NEGATION = [
     ("em dash", "Not the RNN—the cell state keeps the memory.", 1.0),
     ("negated in its clause", "The RNN, whose cell state never keeps the memory, fails.", 0.0),
     ("hyphen in a word is no clause end", "The non-cell state keeps no memory.", 0.0),
+    (
+        "'not X, otherwise Y' affirms X -> Y",
+        "The RNN must not lose it, otherwise the cell state keeps no memory.",
+        0.0,
+    ),
 ]
+
+
+# "must not be too large, otherwise it overshoots": the statement large -> overshoot
+CONDITIONAL = [
+    ("otherwise", "It must not be too large, otherwise gradient descent overshoots.", 1.0),
+    ("or else", "It must not be too large or else gradient descent overshoots.", 1.0),
+    ("plain negation", "It is not too large, so gradient descent never overshoots.", 0.0),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [row[1:] for row in CONDITIONAL], ids=[row[0] for row in CONDITIONAL]
+)
+def test_negated_condition_with_otherwise(text, expected):
+    assert score(text, "large ... overshoot") == expected
+
+
+# quantities: "a large number of steps" is "many steps", not "large"
+QUANTITIES = [
+    (
+        "large number of",
+        "It needs a very large number of steps (slow convergence).",
+        "large .. slow",
+        0.0,
+    ),
+    (
+        "many steps",
+        "It needs a very large number of steps (slow convergence).",
+        "small ... many steps",
+        0.0,
+    ),
+    ("still many", "Too small: it needs a large number of steps.", "small ... many steps", 1.0),
+    ("small number of", "Only a small number of epochs were run.", "few epochs", 1.0),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "phrasing", "expected"),
+    [row[1:] for row in QUANTITIES],
+    ids=[row[0] for row in QUANTITIES],
+)
+def test_quantities_read_as_many_or_few(text, phrasing, expected):
+    assert score(text, phrasing) == expected
 
 
 @pytest.mark.parametrize(
@@ -128,6 +176,22 @@ NEGATION = [
 )
 def test_negation_stops_at_clause_ends(text, expected):
     assert score(text, "cell state .. memory") == expected
+
+
+# the gates by their other names
+GATES = [
+    ("write gate", "The write gate picks which new values are added.", "input gate .. new", 1.0),
+    ("read gate", "The read gate decides what is revealed.", "output gate .. reveal", 1.0),
+    ("erase gate", "The erase gate removes old content.", "forget gate .. remove", 1.0),
+    ("read alone", "We read the gate values.", "output gate", 0.0),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "phrasing", "expected"), [row[1:] for row in GATES], ids=[row[0] for row in GATES]
+)
+def test_gates_by_their_other_names(text, phrasing, expected):
+    assert score(text, phrasing) == expected
 
 
 SUBSCRIPTS = [
