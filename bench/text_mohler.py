@@ -24,7 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.text.encoder import available as encoder_available
 from grader.text.similarity import (
+    ALL_FEATURES,
     FEATURE_NAMES,
     predict_fraction,
     similarity_features,
@@ -45,13 +47,17 @@ def assignment(row: dict[str, str]) -> int:
     return int(row["id"].split(".")[0])
 
 
-def features_matrix(rows: list[dict[str, str]]) -> np.ndarray:
+def features_matrix(rows: list[dict[str, str]], names: list[str]) -> np.ndarray:
     out = []
+    semantic = names != list(FEATURE_NAMES)
     for row in rows:
         f = similarity_features(
-            row["student_answer"], row["desired_answer"], question=row["question"]
+            row["student_answer"],
+            row["desired_answer"],
+            question=row["question"],
+            semantic=semantic,
         )
-        out.append([f[name] for name in FEATURE_NAMES])
+        out.append([f[name] for name in names])
     return np.array(out)
 
 
@@ -69,14 +75,21 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-calibration", action="store_true")
+    parser.add_argument(
+        "--rules-only",
+        action="store_true",
+        help="leave the sentence-encoder feature out (the figures without the model)",
+    )
     args = parser.parse_args()
+    names = list(FEATURE_NAMES if args.rules_only or not encoder_available() else ALL_FEATURES)
+    print("features:", ", ".join(names))
 
     rows = load()
     gold = np.array([float(r["score_avg"]) for r in rows])
     groups = np.array([assignment(r) for r in rows])
-    features_matrix(rows[:50])  # warm the stemmer cache
+    features_matrix(rows[:50], names)  # warm the stemmer cache
     start = time.perf_counter()
-    x = features_matrix(rows)
+    x = features_matrix(rows, names)
     feature_seconds = time.perf_counter() - start
 
     predictions = np.zeros(len(rows))
@@ -101,18 +114,13 @@ def main() -> None:
         f"pooled held-out: Pearson r = {r:.3f}, RMSE = {rmse:.3f} "
         f"(always-the-mean RMSE {mean_rmse:.3f}; human graders r 0.597)"
     )
-    recall = x[:, FEATURE_NAMES.index("recall")]
+    recall = x[:, names.index("recall")]
     print(f"keyword recall alone: r = {pearson(recall, gold):.3f}")
 
     whole = fit(x, gold / 5.0)
-    coefficients = {name: round(float(w), 6) for name, w in zip(FEATURE_NAMES, whole, strict=True)}
+    coefficients = {name: round(float(w), 6) for name, w in zip(names, whole, strict=True)}
     in_sample = (
-        np.array(
-            [
-                predict_fraction(dict(zip(FEATURE_NAMES, row, strict=True)), coefficients)
-                for row in x
-            ]
-        )
+        np.array([predict_fraction(dict(zip(names, row, strict=True)), coefficients) for row in x])
         * 5.0
     )
     print(f"whole-set fit (the shipped calibration, in-sample): r = {pearson(in_sample, gold):.3f}")
@@ -132,10 +140,15 @@ def main() -> None:
     if args.write_calibration:
         body = ",\n".join(f'    "{k}": {v!r}' for k, v in coefficients.items())
         text = CALIBRATION.read_text(encoding="utf-8")
-        head = text.split("COEFFICIENTS")[0]
-        CALIBRATION.write_text(
-            f"{head}COEFFICIENTS: dict[str, float] = {{\n{body},\n}}\n", encoding="utf-8"
-        )
+        name = "COEFFICIENTS" if names == list(FEATURE_NAMES) else "COEFFICIENTS_SEMANTIC"
+        block = f"{name}: dict[str, float] = {{\n{body},\n}}\n"
+        start = text.find(f"{name}: dict")
+        if start == -1:
+            text = text.rstrip("\n") + "\n" + block
+        else:
+            end = text.find("}\n", start) + 2
+            text = text[:start] + block + text[end:]
+        CALIBRATION.write_text(text, encoding="utf-8")
         print(f"wrote {CALIBRATION.relative_to(ROOT)}")
 
 

@@ -256,11 +256,18 @@ def check(path, rubric, fmt) -> None:
 
 @main.command()
 @click.argument("rubric", type=click.Path())
-def validate(rubric) -> None:
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Show, per free-text idea, a sentence its phrasings match and one they do not.",
+)
+def validate(rubric, explain: bool) -> None:
     """Check a rubric: errors as file:line: message; run its examples like unit tests."""
     from grader import api
 
     result = api.validate(rubric)
+    if explain and result.ok:
+        _explain_ideas(rubric)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for line in result.lines():
@@ -283,6 +290,24 @@ def validate(rubric) -> None:
         sys.exit(2)
     if not result.problems:
         click.echo(f"{rubric}: ok")
+
+
+def _explain_ideas(path: str) -> None:
+    from grader.checks.concepts import concept_spec
+    from grader.rubric.loader import load_rubric
+    from grader.text.advice import idea_examples
+
+    rubric = load_rubric(path)
+    for question in rubric.questions:
+        for part in question.parts:
+            for check in part.checks:
+                if check.kind != "concepts" or not check.ideas:
+                    continue
+                for example in idea_examples(concept_spec(check)):
+                    click.echo(f"{question.id}.{part.id} {check.id} idea {example.idea}:")
+                    click.echo(f"  matches:       {example.matches}")
+                    if example.misses:
+                        click.echo(f"  does not match: {example.misses}")
 
 
 # --- equiv (math-equiv) --------------------------------------------------------

@@ -22,20 +22,13 @@ SHEETS = ROOT / "tests" / "files" / "notation-sheets"
 MARKS = yaml.safe_load((SHEETS / "marks.yaml").read_text(encoding="utf-8"))
 PARTS = ("q1.b", "q1.c", "q2.c", "q2.d")
 
-SWAPPED_EFFECTS = (
-    "text: 'a very large number of steps (slow convergence)' fires the misconception "
-    "'large .. slow' (a large learning rate is slow) and cancels the idea, with no flag"
-)
 # (sheet, part) -> why the grader disagrees with the hand mark (each flagged for review)
 KNOWN: dict[tuple[str, str], str] = {
     ("s03", "q1.b"): "the expansion written as a sum of squares is not matched to the "
     "expansion milestone (review)",
-    ("s06", "q2.d"): "text: 'must not be too large, otherwise ... overshoots' reads as a "
-    "negated idea (review)",
-    ("s15", "q2.d"): SWAPPED_EFFECTS,
 }
-# silent charges left (text engine, issue 11), each a strict xfail of the safety test
-SILENT: dict[tuple[str, str], str] = {("s15", "q2.d"): SWAPPED_EFFECTS}
+# silent charges left (text engine, issue 11: none), each a strict xfail of the safety test
+SILENT: dict[tuple[str, str], str] = {}
 
 
 @cache

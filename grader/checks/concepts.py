@@ -25,6 +25,7 @@ def concept_spec(check: ConceptsCheck) -> ConceptSpec:
         # reference only: the similarity fallback grades out of the check's points
         max_marks=check.max_marks if check.ideas or check.max_marks else check.points,
         reference=check.reference,
+        window=check.window,
     )
 
 

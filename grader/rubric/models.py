@@ -337,6 +337,14 @@ class ConceptsCheck(CheckSpec):
             "what the answer is compared with."
         ),
     )
+    window: int = Field(
+        2,
+        ge=1,
+        description=(
+            "How many consecutive sentences one idea's `...` gaps may span "
+            "(2: an idea stated over two adjacent sentences; 1: within one sentence)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _marks(self) -> ConceptsCheck:

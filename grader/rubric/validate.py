@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from grader.errors import GraderError, RubricError
 from grader.rubric.loader import RubricProblem, load_rubric
-from grader.rubric.models import Question, Rubric, ShapesCheck
+from grader.rubric.models import ConceptsCheck, Part, Question, Rubric, ShapesCheck
 
 if TYPE_CHECKING:  # pragma: no cover
     from grader.math import MathContext
@@ -42,6 +42,28 @@ def load_rubric_problems(path: str | Path) -> tuple[Rubric | None, list[RubricPr
         if problems:
             return None, list(problems)
         return None, [RubricProblem(error.path or str(path), error.line, error.message)]
+
+
+def _phrasing_warnings(rubric: Rubric, part: Part, check: ConceptsCheck, base: tuple) -> list[str]:
+    """Ideas whose every phrasing needs one of one or two words (grader.text.advice)
+    that the question itself does not give (its title and keywords)."""
+    from grader.checks.concepts import concept_spec
+    from grader.text.advice import narrow_ideas
+
+    out = []
+    ids = [idea.id for idea in check.ideas]
+    given = " ".join([part.title or "", *part.keywords]).lower()
+    for idea_id, words in narrow_ideas(concept_spec(check)):
+        if all(word in given for word in words):
+            continue  # the question names it: students will use the word
+        line = rubric.line_of((*base, "ideas", ids.index(idea_id)))
+        out.append(
+            f"{rubric.path}:{line}: idea {idea_id!r}: every phrasing needs "
+            f"{' or '.join(repr(w) for w in words)}; an answer saying it in other words is "
+            "only flagged by meaning, not credited (add phrasings, or a description; "
+            "see `grader validate --explain`)"
+        )
+    return out
 
 
 def check_engine_inputs(
@@ -82,6 +104,8 @@ def check_engine_inputs(
                                 f"reference file {name!r} not found next to the rubric",
                             )
                         )
+                if isinstance(check, ConceptsCheck) and check.ideas:
+                    warnings += _phrasing_warnings(rubric, part, check, base)
                 if parse_math is None:
                     continue
                 for loc, text, is_mistake in check.math_forms():

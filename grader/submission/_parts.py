@@ -150,7 +150,30 @@ class QuestionParts:
             token = tokens[index]
             prefix = label.prefix + ("+indented" if label.indent >= 2 else "")
             found.append(_PartCandidate(line, token, index, prefix, label))
-        return found
+        return self._without_answer_lists(found)
+
+    def _without_answer_lists(self, found: list[_PartCandidate]) -> list[_PartCandidate]:
+        """Bare numbers ("1.", "2)") that come after answer text are a list inside the
+        answer, not part labels, unless the rubric's own part labels are numbers."""
+        numbered = [c for c in found if c.token.kind == "number" and c.token_index == 0]
+        if not numbered:
+            return found
+        for position, part in enumerate(self.parts, start=1):
+            explicit = part.labels != default_part_labels(position, part.letter)
+            if explicit and any(label.strip(" .()").isdigit() for label in part.labels):
+                return found
+        first = numbered[0].line
+        labelled = {c.line for c in found}
+        text_before = any(
+            not self.scan.blank[line] and line not in labelled and line not in self.scan.labels
+            for line in range(self.start + 1, first)
+        )
+        if self.anchor is not None and self.start < first:
+            line = self.scan.sheet.line(self.start)
+            text_before = text_before or bool(self.anchor.text_without(line, 1).strip())
+        if not text_before:
+            return found
+        return [c for c in found if not (c.token.kind == "number" and c.token_index == 0)]
 
     def _custom_labels_raw(self) -> list[list[str]]:
         """Labels the layout gives beyond the defaults (``Task 2.1``, ``Part A``)."""

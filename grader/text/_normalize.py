@@ -112,10 +112,23 @@ _CONTRACTED_NAMES: dict[tuple[str, ...], str] = {
     ("long", "short", "term", "memory"): "lstm",
     ("convolutional", "neural", "network"): "cnn",
     ("convolutional", "neural", "networks"): "cnn",
+    # quantities: "a large number of steps" says "many steps", not that something is large
+    ("large", "number", "of"): "many",
+    ("large", "numbers", "of"): "many",
+    ("big", "number", "of"): "many",
+    ("huge", "number", "of"): "many",
+    ("great", "number", "of"): "many",
+    ("high", "number", "of"): "many",
+    ("large", "amount", "of"): "many",
+    ("huge", "amount", "of"): "many",
+    ("small", "number", "of"): "few",
+    ("small", "amount", "of"): "few",
 }
 _FOLD_STARTS = frozenset(
     [words[0] for words in _CONTRACTED_NAMES] + [pair[0] for pair in _NEGATION_PAIRS]
 )
+# the LSTM gates by their other names (read/write/erase, as in memory networks)
+_GATE_NAMES = {"write": "input", "read": "output", "erase": "forget", "keep": "forget"}
 _PLURAL_NAMES = {"rnns": "rnn", "anns": "ann", "lstms": "lstm", "cnns": "cnn", "nns": "nn"}
 
 _GREEK_UNICODE = {
@@ -173,10 +186,12 @@ _TOKEN_RE = re.compile(
   | (?P<bigo>\bO\s*\((?:[^()]|\([^()]*\))*\))
   | (?P<sign>[+-]ve\b)
   | (?P<slash>\b(?i:w/o|w/|b/c|i/p|o/p)(?![A-Za-z]))
+  | (?P<subscript>(?:(?<=^[A-Za-z]_)|(?<=[^A-Za-z\\][A-Za-z]_))[A-Za-z0-9](?=[A-Za-z]))
+  | (?P<dash>(?<=\s)(?:-{1,3}|[–—])(?=\s)|[–—])
   | (?P<word>[A-Za-z]+(?:['’][A-Za-z]+)*)
   | (?P<number>\d+(?:\.\d+)?)
   | (?P<cmp><|>|≤|≥|≪|≫)
-  | (?P<stop>[.!?;](?=\s|$|[)\]*_~]))
+  | (?P<stop>[.!?;](?=\s|$|[)\]*_~"'”’]))
   | (?P<clause>,)
   | (?P<greek>[α-ωΑ-Ω∇∂∑∏∞])
     """,
@@ -189,8 +204,18 @@ _LATEX_CANCEL_RE = re.compile(r"\\(?:cancel|sout|st)\b")
 _ITEM_START_RE = re.compile(
     r"^\s*(?:[-*+•]|\\\*|#+|\d+[.)]|\(?[a-zA-Z]{1,3}\)[.]?|\([ivxIVX]+\)|[①-⑳])(?:\s|$)"
 )
-# a line that continues the previous one: starts lower-case or with an arrow
-_CONTINUATION_RE = re.compile(r"^\s*(?:[a-z]|↳|→|->|\\rightarrow)")
+# a line that continues the previous one: starts lower-case (after any emphasis
+# or opening quote) or with an arrow
+_CONTINUATION_RE = re.compile(r"^\s*(?:[*_\"'“‘`]*[a-z]|↳|→|->|\\rightarrow)")
+# a line that ends mid-sentence: the next line continues it whatever its case
+# (hard-wrapped prose: "... agree with the / Subject ...")
+_OPEN_END_RE = re.compile(
+    r"(?:[,(\-–—]|\b(?:the|a|an|of|to|with|and|or|its|their|is|are|be|by|for|from|in|on|"
+    r"that|which|as|than|into|at|this|these|between|because|so|but|whereas)[*_\"'”’]*)\s*$",
+    re.IGNORECASE,
+)
+# a heading line ("FF:", "**Forget gate:**", "## LSTM") whose text follows on the next line
+_HEADING_RE = re.compile(r"(?::[*_\s]*$)|^\s*#{1,6}\s")
 _COMMON_ABBREVIATIONS_RE = re.compile(r"\b(e\.g|i\.e|etc|cf|viz)\.", re.IGNORECASE)
 
 
@@ -329,6 +354,8 @@ class _Raw:
 def _raw_tokens(text: str, first_line: int) -> list[_Raw]:
     out: list[_Raw] = []
     previous_blank = True
+    previous_heading = False
+    previous_line = ""
     for offset, original in enumerate(text.split("\n")):
         line_no = first_line + offset
         if not original.strip():
@@ -336,13 +363,23 @@ def _raw_tokens(text: str, first_line: int) -> list[_Raw]:
                 out.append(_Raw("", line_no, 0, 0, "stop"))
             previous_blank = True
             continue
-        # a new line is a new sentence unless it visibly continues the last one
-        if not previous_blank and (
-            _ITEM_START_RE.match(original) or not _CONTINUATION_RE.match(original)
-        ):
-            out.append(_Raw("", line_no, 0, 0, "stop"))
+        # a new line is a new sentence unless it visibly continues the last one:
+        # lower-case start, a line cut mid-sentence, or the text under a heading
+        item = _ITEM_START_RE.match(original)
+        if not previous_blank:
+            if previous_heading:
+                out.append(_Raw("", line_no, 0, 0, "clause"))
+            elif item or not (
+                _CONTINUATION_RE.match(original) or _OPEN_END_RE.search(previous_line)
+            ):
+                out.append(_Raw("", line_no, 0, 0, "stop"))
         previous_blank = False
+        previous_heading = bool(_HEADING_RE.search(original)) and len(original.split()) <= 6
+        previous_line = original
         line = _strip_markup(original)
+        if item:
+            # a list marker ("1.", "(b)", "-") is no word and no sentence end
+            line = " " * item.end() + line[item.end() :]
         for match in _TOKEN_RE.finditer(line):
             kind = match.lastgroup
             value = match.group(0)
@@ -377,7 +414,9 @@ def _raw_tokens(text: str, first_line: int) -> list[_Raw]:
                 out.append(_Raw(_GREEK_UNICODE.get(value, value), line_no, start, end, "word"))
             elif kind == "stop":
                 out.append(_Raw("", line_no, start, end, "stop"))
-            elif kind == "clause":
+            elif kind == "subscript":  # e_jx_i: one-letter subscripts without braces
+                out.append(_Raw(value.lower(), line_no, start, end, "word"))
+            elif kind in ("clause", "dash"):
                 out.append(_Raw("", line_no, start, end, "clause"))
     return out
 
@@ -390,6 +429,14 @@ def _fold_names_and_negations(raw: list[_Raw]) -> list[_Raw]:
     n = len(raw)
     while i < n:
         token = raw[i]
+        if (
+            token.kind == "word"
+            and token.word in _GATE_NAMES
+            and i + 1 < n
+            and raw[i + 1].kind == "word"
+            and raw[i + 1].word in ("gate", "gates")
+        ):
+            token = _Raw(_GATE_NAMES[token.word], token.line_no, token.start, token.end, "word")
         if token.kind == "word" and token.word in _FOLD_STARTS:
             folded = False
             for length in (4, 3, 2):
@@ -409,6 +456,17 @@ def _fold_names_and_negations(raw: list[_Raw]) -> list[_Raw]:
                     break
             if folded:
                 continue
+        if (
+            token.kind == "word"
+            and token.word == "where"
+            and i + 1 < n
+            and raw[i + 1].kind == "word"
+            and raw[i + 1].word == "as"
+        ):
+            # "where as" written in two words is "whereas": a clause end
+            out.append(_Raw("", token.line_no, token.start, raw[i + 1].end, "clause"))
+            i += 2
+            continue
         if token.kind == "word" and token.word in ("not", "never"):
             # "never negative", "cannot be negative": a statement of non-negativity,
             # read as "non negative" (not as a negated idea)

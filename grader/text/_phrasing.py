@@ -264,6 +264,24 @@ def _edit_distance(a: str, b: str, limit: int) -> int:
     return previous[len(b)]
 
 
+@lru_cache(maxsize=65536)
+def _letter_variants(word: str) -> tuple[str, ...]:
+    """``word`` and its readings with one OCR letter confusion undone ("cornplex" ->
+    "complex"): such a confusion is one slip, not the two edits it takes."""
+    variants = [word]
+    for wrong, right in _OCR_CONFUSIONS:
+        if len(wrong) > len(right) and wrong in word:
+            variants.append(word.replace(wrong, right, 1))
+    return tuple(variants)
+
+
+def fuzzy_limit(length: int) -> int:
+    """Edit distance allowed between strings whose shorter one has ``length`` letters."""
+    if length < FUZZY_MIN_LENGTH:
+        return 0
+    return 1 if length < 10 else 2
+
+
 def _ocr_readings(word: str) -> set[str]:
     """Normalised words a short token may be an OCR misreading of ("into" -> "information")."""
     readings: set[str] = set()
@@ -336,18 +354,28 @@ class AnswerIndex:
             for i in self._by_stem.get(stem(word), ()):
                 found.setdefault(i, None)
             if len(word) >= FUZZY_MIN_LENGTH and word.isalpha():
-                limit = 1 if len(word) < 10 else 2
                 word_stem = stem(word)
                 for i in self._by_initial.get(word[0], ()):
                     if i in found:
                         continue
                     token = self.tokens[i]
+                    # the distance allowed follows the shorter of the two strings
+                    # compared: two 6-letter stems ("recurs", "revers") get one
+                    # slip, not the two of an 11-letter word
+                    limit = fuzzy_limit(min(len(word), len(token.word)))
+                    stem_limit = fuzzy_limit(min(len(word_stem), len(token.stem)))
                     # stems are compared too ("propogating" ~ "propagated"), but only
                     # when they end alike: "invers" and "invert" are different words
-                    if _edit_distance(word, token.word, limit) <= limit or (
-                        len(word_stem) >= FUZZY_MIN_LENGTH
+                    if (
+                        limit
+                        and any(
+                            _edit_distance(word, variant, limit) <= limit
+                            for variant in _letter_variants(token.word)
+                        )
+                    ) or (
+                        stem_limit
                         and word_stem[-1] == token.stem[-1]
-                        and _edit_distance(word_stem, token.stem, limit) <= limit
+                        and _edit_distance(word_stem, token.stem, stem_limit) <= stem_limit
                     ):
                         found[i] = f"{token.word} ~ {word}"
             for i in self._ocr.get(word, ()):
@@ -449,7 +477,7 @@ def _slot_spans(
     return out
 
 
-def _follows(index: AnswerIndex, previous_last: int, first: int, gap: str) -> bool:
+def _follows(index: AnswerIndex, previous_last: int, first: int, gap: str, window: int = 1) -> bool:
     tokens = index.tokens
     if first <= previous_last:
         return False
@@ -459,12 +487,15 @@ def _follows(index: AnswerIndex, previous_last: int, first: int, gap: str) -> bo
     if gap == "clause":
         if first - previous_last - 1 > CLAUSE_GAP or a.clause != b.clause:
             return False
-    elif first - previous_last - 1 > SENTENCE_GAP or a.sentence != b.sentence:
+    elif first - previous_last - 1 > SENTENCE_GAP or not 0 <= b.sentence - a.sentence < window:
         return False
     # A gap never runs past another occurrence of the word before it: in "the
     # forget gate discards old data and the input gate adds new data", "forget
     # gate .. adds" would borrow the second gate's verb.
     return all(tokens[i].stem != a.stem for i in range(previous_last + 1, first))
+
+
+_CONDITIONAL_WORDS = frozenset({"otherwise", "else"})
 
 
 def _is_negated(index: AnswerIndex, indices: tuple[int, ...]) -> bool:
@@ -473,11 +504,17 @@ def _is_negated(index: AnswerIndex, indices: tuple[int, ...]) -> bool:
     tokens = index.tokens
     used = set(indices)
     first, last = indices[0], indices[-1]
+    clauses = {tokens[i].clause for i in indices}
     for i in range(first, last + 1):
-        if i not in used and tokens[i].is_negation:
+        # a negation in a clause of its own between the matched words ("A is not
+        # used, whereas B ...") says nothing of them
+        if i not in used and tokens[i].is_negation and tokens[i].clause in clauses:
             return True
+    # "must not be too large, otherwise it overshoots": the negation belongs to the
+    # condition, and the statement (large -> overshoots) is affirmed
+    conditional = any(tokens[i].word in _CONDITIONAL_WORDS for i in range(first, last + 1))
     for i in range(max(0, first - NEGATION_REACH), first):
-        if tokens[i].is_negation and tokens[i].clause == tokens[first].clause:
+        if tokens[i].is_negation and tokens[i].clause == tokens[first].clause and not conditional:
             return True
     return _negated_after(index, last) or _retracted_later(index, last)
 
@@ -535,8 +572,11 @@ def _retracted_later(index: AnswerIndex, last: int) -> bool:
     return bool(_RETRACTION_RE.match(rest))
 
 
-def find_matches(index: AnswerIndex, phrasing: Phrasing) -> list[Match]:
-    """All places where ``phrasing`` is found (up to a cap), negated ones marked."""
+def find_matches(index: AnswerIndex, phrasing: Phrasing, *, window: int = 1) -> list[Match]:
+    """All places where ``phrasing`` is found (up to a cap), negated ones marked.
+
+    ``window``: how many consecutive sentences a "..." gap may span (1: one sentence).
+    """
     spans = [
         sorted(_slot_spans(index, step.slot), key=lambda span: span[0][0])
         for step in phrasing.steps
@@ -554,7 +594,7 @@ def find_matches(index: AnswerIndex, phrasing: Phrasing) -> list[Match]:
             return
         gap = phrasing.steps[k].gap
         for slot_indices, slot_repairs in spans[k]:
-            if _follows(index, indices[-1], slot_indices[0], gap):
+            if _follows(index, indices[-1], slot_indices[0], gap, window):
                 found_before = len(matches)
                 extend(k + 1, indices + slot_indices, repairs + slot_repairs)
                 if gap != "adjacent" and len(matches) > found_before:

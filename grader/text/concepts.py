@@ -60,6 +60,8 @@ class ConceptResult:
     negated: list[IdeaMatch] = field(default_factory=list)  # ideas found only negated
     cancelled: list[str] = field(default_factory=list)  # ideas found but cancelled
     proposed: list[dict[str, Any]] = field(default_factory=list)  # embedding proposals
+    # substantial sentences close in meaning to the ideas that no rule matched
+    unmatched_on_topic: list[dict[str, Any]] = field(default_factory=list)
     method: str = "concepts"  # or "similarity" for the reference-only fallback
 
     def to_dict(self) -> dict[str, Any]:
@@ -89,12 +91,14 @@ def _best(matches: list[Match]) -> Match | None:
     return min(matches, key=lambda m: (len(m.repairs), m.last - m.first, m.first))
 
 
-def _find(index: AnswerIndex, item: Idea | Misconception) -> tuple[Match | None, Match | None]:
+def _find(
+    index: AnswerIndex, item: Idea | Misconception, window: int = 1
+) -> tuple[Match | None, Match | None]:
     """(best non-negated match, best negated match) over all phrasings."""
     positive: list[Match] = []
     negated: list[Match] = []
     for phrasing in item.compiled:
-        for match in find_matches(index, phrasing):
+        for match in find_matches(index, phrasing, window=window):
             (negated if match.negated else positive).append(match)
         if positive and not positive[-1].repairs:
             break  # a clean match: no need to look further
@@ -113,19 +117,44 @@ def _score(spec: ConceptSpec, credited: list[Idea]) -> float:
     return score
 
 
+class _Default:
+    """The default meaning matcher: the packaged encoder when installed, else none."""
+
+
+DEFAULT_PROPOSER: Any = _Default()
+
+
+@lru_cache(maxsize=1)
+def _default_proposer() -> Any:
+    import os
+
+    from grader.text.encoder import available
+
+    if os.environ.get("GRADER_TEXT_MEANING", "1") == "0" or not available():
+        return None
+    from grader.text.embeddings import EmbeddingProposer
+
+    return EmbeddingProposer()
+
+
 def grade_concepts(
     text: str,
     spec: ConceptSpec,
     *,
     first_line: int = 1,
-    proposer: Any = None,
+    proposer: Any = DEFAULT_PROPOSER,
 ) -> ConceptResult:
     """Grade ``text`` (one part's answer, its first line numbered ``first_line``).
 
-    ``proposer``: optional object with ``propose(text, spec, result, *,
-    first_line) -> list[dict]`` (``grader.text.embeddings.EmbeddingProposer``);
-    its proposals are attached for review and never change the score.
+    ``proposer``: an object with ``propose(text, spec, result, *, first_line)
+    -> list[dict]`` (``grader.text.embeddings.EmbeddingProposer``), by default
+    the packaged sentence encoder when it is installed (``None``: rules only;
+    environment ``GRADER_TEXT_MEANING=0`` turns the default off). It runs only
+    when marks were lost; its proposals and on-topic text that matched nothing
+    flag the part for review and never change the score.
     """
+    if proposer is DEFAULT_PROPOSER:
+        proposer = _default_proposer()
     if not spec.ideas:
         from grader.text.similarity import similarity_grade
 
@@ -137,7 +166,7 @@ def grade_concepts(
     negated: list[IdeaMatch] = []
     review: list[str] = []
     for idea in spec.ideas:
-        match, negated_match = _find(index, idea)
+        match, negated_match = _find(index, idea, spec.window)
         if match is not None:
             found[idea.id] = _idea_match(index, idea.id, match)
         elif negated_match is not None:
@@ -220,7 +249,16 @@ def grade_concepts(
         for proposal in result.proposed:
             review.append(
                 f"idea {proposal['id']!r} may be present (similarity {proposal['similarity']:.2f} "
-                f"to line {proposal['line_no']}); not credited automatically"
+                f"to line {proposal['line_no']}: {proposal['text']!r}); not credited automatically"
+            )
+        # no silent charge: marks lost with no mistake found, yet the answer says
+        # something on the question that no idea's phrasings read
+        if not result.proposed and not misconceptions and result.unmatched_on_topic:
+            first = result.unmatched_on_topic[0]
+            looked_for = ", ".join(i for i in missing if i not in cancelled)
+            review.append(
+                f"on-topic text matched no idea (line {first['line_no']}: {first['text']!r}); "
+                f"looked for and not found: {looked_for}"
             )
     result.needs_review = bool(review)
     return result

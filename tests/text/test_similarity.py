@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from grader.text import ConceptSpec, grade_concepts, similarity_grade
-from grader.text.similarity import FEATURE_NAMES, similarity_features
+from grader.text.encoder import available as encoder_available
+from grader.text.similarity import ALL_FEATURES, FEATURE_NAMES, similarity_features
 
 REFERENCE = "To simulate the behaviour of portions of the desired software product."
 QUESTION = "What is the role of a prototype program in problem solving?"
@@ -64,7 +65,8 @@ def test_question_words_do_not_earn_recall():
 
 def test_features_are_the_calibrated_ones():
     features = similarity_features(RANKED[0][1], REFERENCE)
-    assert tuple(features) == FEATURE_NAMES
+    assert tuple(features) == (ALL_FEATURES if encoder_available() else FEATURE_NAMES)
+    assert tuple(similarity_features(RANKED[0][1], REFERENCE, semantic=False)) == FEATURE_NAMES
 
 
 def test_feedback_does_not_quote_the_reference():
