@@ -39,7 +39,7 @@ def test_annotations_on_lines_that_lost_marks():
     assert [(a.level, a.line, a.end_line, a.title) for a in found] == [
         ("warning", 3, 4, "q1.a (1/2)"),
         ("warning", 8, 12, "q1.b (2.5/3.5)"),
-        ("notice", 18, 24, "q2.c (2.6667/4, needs review)"),
+        ("notice", 18, 24, "q2.c (2.67/4, needs review)"),
     ]
     assert found[0].file == "submissions/bob.md"
     assert found[1].message.startswith("The gradient has a sign slip")
@@ -66,7 +66,7 @@ def test_workflow_command_escaping(annotation, command):
 
 def test_job_summary_table():
     text = job_summary(load("bob"), min_score="80%", passed=False)
-    assert text.startswith("## ML exam: 6.1667 / 9.5")
+    assert text.startswith("## ML exam: 6.17 / 9.5")
     assert "Minimum score 80%: **not reached**." in text
     assert "| q1.b Gradient and normal equation | 2.5 | 3.5 |" in text
     assert "needs review: OCR repair" in text

@@ -2,6 +2,7 @@
 the renderers share (``format_score``, ``safe_name``, ...) are public here."""
 
 from grader.report._common import (
+    format_exact,
     format_score,
     format_spans,
     full_marks,
@@ -36,6 +37,7 @@ __all__ = [
     "QuestionReport",
     "RubricInfo",
     "SubmissionInfo",
+    "format_exact",
     "format_score",
     "format_spans",
     "full_marks",

@@ -16,7 +16,17 @@ SCORE_EPSILON = 1e-6
 
 
 def format_score(value: float) -> str:
-    """A score as a short decimal: ``2``, ``0.5``, ``0.6667`` (4 decimals at most)."""
+    """A score for people: exact when it has at most three decimals (``2``,
+    ``7.5``, ``0.125``), else two (thirds: ``23.33``, ``0.67``). JSON keeps
+    the exact value; this is for every human-facing format."""
+    exact = abs(value * 1000 - round(value * 1000)) < 1e-6
+    text = f"{value:.{3 if exact else 2}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def format_exact(value: float) -> str:
+    """A score for a machine that imports it (a gradebook CSV): four decimals
+    at most, so a third is 0.3333, not rounded to what people read."""
     text = f"{value:.4f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 

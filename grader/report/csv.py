@@ -24,7 +24,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from grader.report._common import format_score, question_columns
+from grader.report._common import format_exact, question_columns
 from grader.report.models import GradeReport
 
 IDENTITY_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -89,15 +89,15 @@ def render_rows(
         ]
     )
     if points_possible:
-        maxima = [format_score(max_score) for _, _, max_score in columns]
-        total_max = format_score(sum(max_score for _, _, max_score in columns))
+        maxima = [format_exact(max_score) for _, _, max_score in columns]
+        total_max = format_exact(sum(max_score for _, _, max_score in columns))
         writer.writerow([POINTS_POSSIBLE, "", "", "", "", *maxima, total_max])
     for row in rows:
         cells = [
-            format_score(row.scores[qid]) if row.scores.get(qid) is not None else ""
+            format_exact(row.scores[qid]) if row.scores.get(qid) is not None else ""
             for qid, _, _ in columns
         ]
-        total = format_score(row.total) if row.total is not None else ""
+        total = format_exact(row.total) if row.total is not None else ""
         writer.writerow([row.student, "", row.student, "", "", *cells, total])
     for student in failed:
         writer.writerow([student, "", student, "", "", *("" for _ in columns), ""])

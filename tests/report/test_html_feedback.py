@@ -39,7 +39,7 @@ def test_inline_page_needs_no_network():
 
 def test_page_shows_scores_feedback_and_lines():
     page = html.render(load("bob"))
-    assert "6.1667 / 9.5" in page
+    assert "6.17 / 9.5" in page
     assert "2.5 / 3.5" in page
     assert "Refers to lines 8-12, line 9" in page
     assert "sigmoid derivative $a_1(1-a_1)$" in page

@@ -104,3 +104,21 @@ def test_charts_are_svg_with_title_axes_and_counts():
     )
     labels = [node.text for node in scatter.iter("{http://www.w3.org/2000/svg}text")]
     assert "q1.a" in labels and "facility" in labels and "discrimination" in labels
+
+
+@pytest.mark.parametrize(
+    ("value", "for_people", "for_import"),
+    [
+        (23.333333, "23.33", "23.3333"),
+        (2.666667, "2.67", "2.6667"),
+        (0.125, "0.125", "0.125"),
+        (7.5, "7.5", "7.5"),
+        (30.0, "30", "30"),
+        (-0.0, "0", "0"),
+    ],
+)
+def test_numbers_for_people_and_for_gradebooks(value, for_people, for_import):
+    from grader.report import format_exact, format_score
+
+    assert format_score(value) == for_people
+    assert format_exact(value) == for_import
