@@ -98,10 +98,21 @@ def render_rows(
             for qid, _, _ in columns
         ]
         total = format_exact(row.total) if row.total is not None else ""
-        writer.writerow([row.student, "", row.student, "", "", *cells, total])
+        student = spreadsheet_text(row.student)
+        writer.writerow([student, "", student, "", "", *cells, total])
     for student in failed:
+        student = spreadsheet_text(student)
         writer.writerow([student, "", student, "", "", *("" for _ in columns), ""])
     return out.getvalue()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """A text cell a spreadsheet will not run: a name that starts like a
+    formula (``=HYPERLINK(...)``, ``+1``, ``@SUM``) gets a leading quote."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def read(text: str) -> list[GradebookRow]:
@@ -122,7 +133,8 @@ def read(text: str) -> list[GradebookRow]:
     for row in rows[1:]:
         if not row or row[0] == POINTS_POSSIBLE:
             continue
-        entry = GradebookRow(student=row[0])
+        student = row[0][1:] if row[0].startswith("'") and row[0][1:2] in _FORMULA_START else row[0]
+        entry = GradebookRow(student=student)
         for name, qid, cell in zip(header, question_ids, row, strict=False):
             if name == TOTAL_COLUMN:
                 entry.total = float(cell) if cell.strip() else None

@@ -231,7 +231,10 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     def instructor(authorization: Annotated[str | None, Header()] = None) -> None:
         expected = f"Bearer {settings.instructor_token}"
-        if authorization is None or not secrets.compare_digest(authorization, expected):
+        # bytes: compare_digest refuses a str with non-ASCII characters (a 500)
+        if authorization is None or not secrets.compare_digest(
+            authorization.encode("utf-8", "replace"), expected.encode("utf-8")
+        ):
             raise ServiceError(401, "unauthorized", "instructor token missing or wrong")
 
     async def grade_payload(mode: str, exam_id: str, payload: SubmissionPayload) -> dict:

@@ -97,3 +97,13 @@ def test_round_trip_property(students):
         assert row.scores["q1"] == pytest.approx(a, abs=1e-4)
         assert row.scores["q2"] == pytest.approx(b, abs=1e-4)
         assert row.total == pytest.approx(a + b, abs=1e-4)
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "\tx"])
+def test_a_name_that_starts_like_a_formula_is_not_a_formula(name):
+    report = load("alice").model_copy(deep=True)
+    report.submission.id = name
+    text = gradebook.render([report])
+    row = list(csv.reader(io.StringIO(text)))[1]
+    assert row[0] == "'" + name and row[2] == "'" + name
+    assert gradebook.read(text)[0].student == name  # read back as written

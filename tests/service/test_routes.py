@@ -127,6 +127,14 @@ ERROR_CASES = [
         401,
         "unauthorized",
     ),
+    (  # a non-ASCII token was a 500 (compare_digest refuses such a str)
+        "post",
+        "/api/exams/ml-exam/grade",
+        {"sheet": "x"},
+        {"Authorization": "Bearer \u00e9t\u00e9".encode()},
+        401,
+        "unauthorized",
+    ),
     (
         "post",
         "/api/exams/ml-exam/grade?format=docx",
