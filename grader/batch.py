@@ -32,11 +32,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import importlib.util
 import json
 import multiprocessing
 import os
-import re
 import signal
 import sys
 import tempfile
@@ -50,16 +48,10 @@ from typing import Any, TextIO
 
 from grader import __version__
 from grader.errors import GraderError, InputError
+from grader.submission.discovery import submission_sha256
 
 RECORD_SCHEMA = "grader.batch/1"
 DEFAULT_SHEET_TIME_LIMIT = 300.0
-
-# Files that describe a folder of submissions rather than being one.
-_NOT_SUBMISSIONS = re.compile(r"^(readme|sources|license|licence|changelog)(\..*)?$", re.I)
-# What an answer sheet or answers file looks like (a folder with several is a
-# folder of submissions; a folder with one, plus code, is one submission).
-_SHEET_SUFFIXES = {".md", ".markdown", ".tex", ".txt", ".yaml", ".yml", ".json"}
-_IGNORED_PARTS = {"__pycache__", ".git", ".ipynb_checkpoints"}
 
 GradeFunction = Callable[..., Any]
 RubricLoader = Callable[[Path], Any]
@@ -84,42 +76,15 @@ class BatchItem:
     name: str
 
 
-def _visible(path: Path) -> bool:
-    return not (path.name.startswith((".", "_")) or path.name in _IGNORED_PARTS)
-
-
-def _is_folder_of_submissions(folder: Path) -> bool:
-    entries = [p for p in folder.iterdir() if _visible(p) and not _NOT_SUBMISSIONS.match(p.name)]
-    if any(p.is_dir() for p in entries):
-        return True
-    sheets = [p for p in entries if p.suffix.lower() in _SHEET_SUFFIXES]
-    return len(sheets) > 1
-
-
 def find_submissions(paths: Sequence[str | Path]) -> list[BatchItem]:
-    """The submissions under ``paths``, sorted by path within each argument.
-
-    A PATH is one submission (a file, or a folder holding one student's files:
-    at most one answer sheet, plus code) or a folder of submissions (each
-    visible entry is one; README/SOURCES/LICENSE files and names starting with
-    ``.`` or ``_`` are skipped)."""
+    """The submissions under ``paths``, as ``grader.submission.discover_submissions``
+    finds them (the one finder), each with a unique name for its output files."""
     from grader.report import safe_name
+    from grader.submission import discover_submissions
 
     found: list[Path] = []
     for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise InputError("no such file or folder", path=str(path))
-        if path.is_dir() and _is_folder_of_submissions(path):
-            found += sorted(
-                p
-                for p in path.iterdir()
-                if _visible(p)
-                and not _NOT_SUBMISSIONS.match(p.name)
-                and (p.is_dir() or p.is_file())
-            )
-        else:
-            found.append(path)
+        found += discover_submissions(raw)
     items: list[BatchItem] = []
     used: set[str] = set()
     for path in found:
@@ -132,31 +97,6 @@ def find_submissions(paths: Sequence[str | Path]) -> list[BatchItem]:
         used.add(name.lower())
         items.append(BatchItem(id=sid if name == base else name, path=path, name=name))
     return items
-
-
-def _files_of(path: Path) -> list[Path]:
-    if path.is_file():
-        return [path]
-    return sorted(
-        p
-        for p in path.rglob("*")
-        if p.is_file()
-        and not any(
-            part in _IGNORED_PARTS or part.startswith(".") for part in p.relative_to(path).parts
-        )
-    )
-
-
-def submission_sha256(path: Path) -> str:
-    """sha256 over the submission's files: relative name and content of each."""
-    digest = hashlib.sha256()
-    root = path if path.is_dir() else path.parent
-    for file in _files_of(path):
-        digest.update(file.relative_to(root).as_posix().encode() + b"\0")
-        # A link is never followed (it could point at a private file): its target names it.
-        content = os.readlink(file).encode() if file.is_symlink() else file.read_bytes()
-        digest.update(hashlib.sha256(content).digest())
-    return digest.hexdigest()
 
 
 def rubric_sha256(rubric_path: Path) -> str:
@@ -310,29 +250,18 @@ class Progress:
 # --- the worker process ------------------------------------------------------
 
 
-def _render_outputs(report, formats: frozenset[str], elapsed: float) -> dict[str, str]:
-    """Per-student files for one report: {"md": ..., "html": ..., "gradescope": ...}."""
-    rendered: dict[str, str] = {}
-    if "md" in formats:
-        from grader.report import markdown
+def _render_outputs(report, formats: frozenset[str], elapsed: float) -> dict[Path, str]:
+    """Per-student files for one report, by path under the out folder
+    (``feedback/alice.md``, ...): one for each registry format with an
+    ``out_folder`` that is in ``formats``."""
+    from grader.report.formats import RenderOptions, out_formats
 
-        rendered["md"] = markdown.render(report)
-    if "html" in formats:
-        from grader.report import html
-
-        rendered["html"] = html.render(report, assets="relative", asset_prefix="../assets")
-    if "gradescope" in formats:
-        from grader.report import gradescope
-
-        rendered["gradescope"] = gradescope.render(report, execution_time=elapsed)
-    return rendered
-
-
-_OUTPUT_FILES = {
-    "md": ("feedback", ".md"),
-    "html": ("feedback", ".html"),
-    "gradescope": ("gradescope", ".json"),
-}
+    options = RenderOptions(assets="relative", asset_prefix="../assets", execution_time=elapsed)
+    return {
+        Path(fmt.out_folder) / fmt.suffix: fmt.render_one(report, options)
+        for fmt in out_formats(formats)
+        if fmt.out_folder is not None
+    }
 
 
 def _grade_one(grade_fn, rubric, task: tuple, time_limit, formats, out_dir) -> tuple:
@@ -352,8 +281,8 @@ def _grade_one(grade_fn, rubric, task: tuple, time_limit, formats, out_dir) -> t
     warning = ""
     if formats and out_dir is not None:
         try:
-            for kind, text in _render_outputs(report, formats, elapsed).items():
-                folder, suffix = _OUTPUT_FILES[kind]
+            for where, text in _render_outputs(report, formats, elapsed).items():
+                folder, suffix = where.parent, where.name
                 write_atomic(Path(out_dir) / folder / f"{name}{suffix}", text, fsync=False)
         except Exception as error:
             # The grade stands; a renderer's bug only costs that sheet's feedback files.
@@ -512,7 +441,12 @@ def _run_pool(
 
 # --- the batch ---------------------------------------------------------------
 
-ALL_FORMATS = frozenset({"md", "html", "gradescope"})
+
+def all_out_formats() -> frozenset[str]:
+    """The formats written per student under --out: the registry's with an out_folder."""
+    from grader.report.formats import out_formats
+
+    return frozenset(fmt.name for fmt in out_formats())
 
 
 @dataclass
@@ -572,10 +506,18 @@ def _read_record(path: Path) -> dict | None:
 DEFAULT_PRELOAD = ("grader.checks.runner", "grader.math", "grader.text", "grader.numeric")
 
 
+def grade_strictly(path: Path, rubric: Any, *, time_limit: float | None = None) -> Any:
+    """``grader.api.grade`` as every path grades: an empty or non-UTF-8 sheet is
+    not gradable (a failed sheet with its reason), never a silent 0."""
+    from grader import api
+
+    return api.grade(path, rubric, time_limit=time_limit, strict=True)
+
+
 def _default_grade_fn() -> tuple[GradeFunction, RubricLoader]:
     from grader import api
 
-    return api.grade, api.load_rubric
+    return grade_strictly, api.load_rubric
 
 
 def _preload(modules: Iterable[str]) -> None:
@@ -596,7 +538,7 @@ def grade_batch(
     load_rubric: RubricLoader | None = None,
     time_limit: float | None = None,
     sheet_time_limit: float | None = DEFAULT_SHEET_TIME_LIMIT,
-    formats: Iterable[str] = ALL_FORMATS,
+    formats: Iterable[str] | None = None,
     progress: TextIO | None | str = "stderr",
 ) -> BatchResult:
     """Grade every submission under ``paths`` against the rubric at ``rubric_path``.
@@ -630,9 +572,10 @@ def grade_batch(
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {jobs}")
-    formats = frozenset(formats) & ALL_FORMATS if out_dir is not None else frozenset()
-    if "md" in formats and importlib.util.find_spec("grader.report.markdown") is None:
-        formats -= {"md"}  # the Markdown renderer is the pipeline's; absent in a partial install
+    every_format = all_out_formats()
+    formats = every_format if formats is None else frozenset(formats) & every_format
+    if out_dir is None:
+        formats = frozenset()
     out = Path(out_dir) if out_dir is not None else None
 
     rubric_hash = rubric_sha256(rubric_path)
@@ -852,9 +795,6 @@ def _write_batch_files(result: BatchResult, collector) -> dict[str, Path]:
 
 # --- the `grader grade` path for --out / --jobs / batch formats ---------------
 
-# Formats this module renders for `grader grade` besides the pipeline's.
-BATCH_STDOUT_FORMATS = ("csv", "gradescope", "junit", "html")
-
 
 def summary_lines(result: BatchResult) -> list[str]:
     """What `grader grade --out` prints at the end: counts, failures with their
@@ -876,7 +816,12 @@ def summary_lines(result: BatchResult) -> list[str]:
             )
     if result.out_dir is not None:
         names = ", ".join(path.name for path in result.files.values())
-        lines.append(f"written to {result.out_dir}: results/, feedback/, gradescope/, {names}")
+        from grader.report.formats import out_formats
+
+        folders = "".join(
+            f"{folder}/, " for folder in dict.fromkeys(f.out_folder for f in out_formats())
+        )
+        lines.append(f"written to {result.out_dir}: results/, {folders}{names}")
     return lines
 
 
@@ -912,7 +857,8 @@ def cli_grade(
         failed = {o.item.id: o.reason for o in result.failed}
         for sid, reason in failed.items():
             echo(f"error: {sid}: {reason}", err=True)
-        echo(_render_stdout(reports, fmt, failed).rstrip("\n"))
+        single = len(result.outcomes) == 1
+        echo(_render_stdout(reports, fmt, failed, single=single).rstrip("\n"))
     # (reading every report back from disk only when there is a threshold)
     any_below = below is not None and any(below(report) for report in (reports or result.reports()))
     if result.failed:
@@ -920,35 +866,10 @@ def cli_grade(
     return 1 if any_below else 0
 
 
-def _render_stdout(reports: list, fmt: str, failed: dict[str, str]) -> str:
-    import importlib
+def _render_stdout(reports: list, fmt: str, failed: dict[str, str], *, single: bool) -> str:
+    from grader.report.formats import get_format
 
-    if fmt == "csv":
-        from grader.report import csv as gradebook
-
-        return gradebook.render(reports, failed=list(failed))
-    if fmt == "junit":
-        from grader.report import junit
-
-        return junit.render(reports, failed=failed)
-    if fmt == "gradescope":
-        from grader.report import gradescope
-
-        if len(reports) == 1 and not failed:
-            return gradescope.render(reports[0])
-        # several: JSON Lines, one results.json per line, like --format json
-        return "\n".join(json.dumps(gradescope.to_dict(r), ensure_ascii=False) for r in reports)
-    if fmt == "html":
-        from grader.report import html
-
-        if len(reports) != 1:
-            raise InputError("--format html prints one submission; use --out DIR for several")
-        return html.render(reports[0])
-    module = {"text": "grader.report.terminal", "json": "grader.report.json"}.get(
-        fmt, "grader.report.markdown"
-    )
-    render = importlib.import_module(module).render
-    if fmt == "json":  # one report: indented; several: JSON Lines
-        indent = 2 if len(reports) == 1 else None
-        return "\n".join(render(report, indent=indent).rstrip("\n") for report in reports)
-    return "\n\n---\n\n".join(render(report).rstrip("\n") for report in reports)
+    report_format = get_format(fmt)
+    if single and len(reports) == 1:
+        return report_format.render_one(reports[0])
+    return report_format.render_many(reports, failed)

@@ -64,9 +64,9 @@ def _run(mode: str, exam_id: str, payload: SubmissionPayload) -> dict:
         write_submission(folder, payload)
         try:
             if mode == "check":
-                report = api.check(folder, rubric)
+                report = api.check(folder, rubric, strict=True)
             else:
-                report = api.grade(folder, rubric)
+                report = api.grade(folder, rubric, strict=True)
         except GraderError as error:
             # Paths inside the temporary folder mean nothing to the client.
             return {"error": error.message.replace(str(folder), "submission")}
