@@ -185,6 +185,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         )
         await asyncio.get_running_loop().run_in_executor(None, pool.warm_up)
         state["pool"] = pool
+        app.state.pool = pool  # for operators and tests: pids, warm_up
         try:
             yield
         finally:
