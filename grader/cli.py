@@ -183,7 +183,37 @@ def _below(report, threshold: tuple[float, bool] | None) -> bool:
     show_default=True,
     help="Seconds per sheet in the batch runner; a sheet over it is reported as failed.",
 )
-def grade(paths, rubric, fmt, out, min_score, time_limit, jobs, sheet_time_limit) -> None:
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: worker processes here; dask: a Dask cluster (extra [dask], docs/scale.md).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --executor dask: the scheduler, e.g. tcp://HOST:8786 (default: a local cluster).",
+)
+@click.option(
+    "--dask-workers",
+    type=click.IntRange(min=1),
+    help="With --executor dask and no --scheduler: worker processes of the local cluster "
+    "(default: --jobs, else 2).",
+)
+def grade(
+    paths,
+    rubric,
+    fmt,
+    out,
+    min_score,
+    time_limit,
+    jobs,
+    sheet_time_limit,
+    executor,
+    scheduler,
+    dask_workers,
+) -> None:
     """Grade submissions: PATH is a sheet, a student's folder, or a folder of them.
 
     With --out DIR every format is written under DIR (results/, feedback/,
@@ -194,8 +224,16 @@ def grade(paths, rubric, fmt, out, min_score, time_limit, jobs, sheet_time_limit
 
     threshold = _parse_min_score(min_score)
     report_format = get_format(fmt)
+    if executor != "dask" and (scheduler or dask_workers):
+        raise click.UsageError("--scheduler and --dask-workers go with --executor dask")
+    batch_executor = None
+    if executor == "dask":
+        from grader.batch.dask_executor import DaskExecutor, import_distributed
+
+        import_distributed()  # a missing extra is one line, before any work
+        batch_executor = DaskExecutor(scheduler=scheduler, workers=dask_workers or jobs)
     # Formats that are not one report after another need the whole batch.
-    if out or jobs or report_format.separator is None:
+    if out or jobs or batch_executor is not None or report_format.separator is None:
         from grader.batch import cli_grade
 
         sys.exit(
@@ -209,6 +247,7 @@ def grade(paths, rubric, fmt, out, min_score, time_limit, jobs, sheet_time_limit
                 sheet_time_limit=sheet_time_limit,
                 below=(lambda report: _below(report, threshold)) if threshold else None,
                 echo=click.echo,
+                executor=batch_executor,
             )
         )
     loaded = api.load_rubric(rubric)

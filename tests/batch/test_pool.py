@@ -89,3 +89,15 @@ def test_spawned_workers_run_the_initializer():
     ) as spawned:
         assert spawned.wait_ready(timeout=120)
         assert spawned.submit(("double", 2)).result(timeout=60) == 10
+
+
+def test_forked_workers_leave_the_parents_time_limit_worker_alone():
+    # A forked worker drops its copy of the parent's time-limit worker; that
+    # copy must not kill the parent's worker (the math engine's derivations
+    # then came back undetermined in the parent).
+    from grader import timelimit
+
+    first = timelimit.run_with_time_limit(os.getpid, seconds=30)
+    with WorkerPool(2, handler=_handle, initializer=_init, initargs=(1,)) as pool:
+        assert [pool.submit(("double", n)).result(timeout=60) for n in range(4)] == [0, 1, 2, 3]
+    assert timelimit.run_with_time_limit(os.getpid, seconds=30) == first
