@@ -15,7 +15,9 @@ What a submission is
 
 ``discover_submissions(path)`` tells a student's folder from a **folder of
 submissions** (each sheet/answer file directly in it is one submission, and
-each sub-folder holding submission files is one):
+each visible sub-folder is one: a sub-folder without a sheet, answer file or
+code is then reported as not graded, with that reason, never skipped
+silently):
 
 1. two or more sheet/answer files directly in it: a folder of submissions
    (loose code files belong to nobody and are skipped);
@@ -104,13 +106,18 @@ def discover_submissions(path: str | Path) -> list[Path]:
     sheets = [entry for entry in files if is_answer_sheet(entry)]
     code = [entry for entry in files if not is_answer_sheet(entry)]
     if len(sheets) >= 2:
-        return sorted([*sheets, *_submission_folders(entries)])
+        return sorted([*sheets, *_student_folders(entries)])
     if sheets and (code or sheets[0].stem.lower() in SHEET_STEMS):
         return [path]
-    folders = _submission_folders(entries)
-    if folders:
-        return sorted([*sheets, *folders])
+    if _submission_folders(entries):
+        return sorted([*sheets, *_student_folders(entries)])
     return [path] if files else []
+
+
+def _student_folders(entries: list[Path]) -> list[Path]:
+    # In a folder of submissions every visible folder is a student's, even one
+    # without a sheet: it is then reported as not graded, never skipped silently.
+    return [entry for entry in entries if entry.is_dir() and entry.name not in _IGNORED_FOLDERS]
 
 
 def _submission_folders(entries: list[Path]) -> list[Path]:

@@ -52,7 +52,8 @@ def student_folder_with_data(root: Path) -> Path:
 
 
 def class_folder(root: Path) -> Path:
-    """A loose sheet, a student's folder, and files that are no submission."""
+    """A loose sheet, a student's folder, a folder without a sheet, and files
+    that are no submission."""
     course = root / "course"
     _copy(SUBMISSIONS / "seed-student-ocr.md", course / "ann.md")
     _copy(SUBMISSIONS / "typed-perfect", course / "bob")
@@ -75,7 +76,16 @@ def bad_input_folder(root: Path) -> Path:
 
 FOLDERS = [
     (student_folder_with_data, ML_RUBRIC, {"alice": "graded"}),
-    (class_folder, ML_RUBRIC, {"ann": "graded", "bob": "graded"}),
+    (
+        class_folder,
+        ML_RUBRIC,
+        {
+            "ann": "graded",
+            "bob": "graded",
+            # a folder without a sheet is a student who handed nothing in: said, not skipped
+            "notes": "no answer sheet, answer file or code file in this folder",
+        },
+    ),
     (
         bad_input_folder,
         MINI_RUBRIC,
