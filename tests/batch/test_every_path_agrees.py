@@ -1,6 +1,7 @@
 """One finder, one policy for bad input: the same folder gives the same
 submissions and the same reports on every path (the Python API, `grader
-grade` one sheet after another, `--jobs 2`, `--out DIR`, the HTTP service),
+grade` one sheet after another, `--jobs 2`, `--out DIR`, the Dask executor on
+a LocalCluster of 2 worker processes, the HTTP service),
 and a sheet that cannot be graded (empty, blank, binary, not UTF-8) fails with
 the same reason everywhere while the others are graded."""
 
@@ -172,12 +173,42 @@ def via_out(folder: Path, rubric: Path, tmp_path: Path) -> Results:
     return results
 
 
-PATHS: dict[str, Callable[[Path, Path, Path], Results]] = {
+def via_dask(folder: Path, rubric: Path, tmp_path: Path, client) -> Results:
+    """``grade_batch`` with the Dask executor, read back from its result store."""
+    from grader.batch import grade_batch
+    from grader.batch.dask_executor import DaskExecutor
+
+    out = tmp_path / "out"
+    grade_batch([folder], rubric, out_dir=out, executor=DaskExecutor(client=client), progress=None)
+    results: Results = {}
+    for path in sorted((out / "results").glob("*.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        name = _name(record["submission"]["path"])
+        if record["status"] == "graded":
+            results[name] = ("graded", _normal(record["report"]))
+        else:
+            results[name] = ("failed", _reason(record["reason"]))
+    return results
+
+
+PATHS: dict[str, Callable[..., Results]] = {
     "api": via_api,
     "cli": via_cli,
     "jobs-2": via_jobs,
     "out": via_out,
+    "dask": via_dask,
 }
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with distributed.Client(cluster) as client:
+        yield client
+    cluster.close()
 
 
 @pytest.mark.parametrize("path_name", list(PATHS))
@@ -187,10 +218,11 @@ PATHS: dict[str, Callable[[Path, Path, Path], Results]] = {
     ids=[make.__name__ for make, _, _ in FOLDERS],
 )
 def test_every_path_finds_and_grades_the_same(
-    make_folder, rubric, expected, path_name, tmp_path, reference_results
+    make_folder, rubric, expected, path_name, tmp_path, reference_results, request
 ):
     folder = make_folder(tmp_path / "in")
-    results = PATHS[path_name](folder, rubric, tmp_path)
+    extra = (request.getfixturevalue("dask_client"),) if path_name == "dask" else ()
+    results = PATHS[path_name](folder, rubric, tmp_path, *extra)
     assert {name: status for name, (status, _) in results.items()} == {
         name: ("graded" if want == "graded" else "failed") for name, want in expected.items()
     }
