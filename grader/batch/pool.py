@@ -160,6 +160,9 @@ class WorkerPool(Generic[Task, Result]):
         self._next_id = 0
         self._closed = False
         self._wake_read, self._wake_write = os.pipe()
+        # A full wake-up pipe already means "look again": never block on it
+        # (a batch submits every sheet at once).
+        os.set_blocking(self._wake_write, False)
         self.replaced = 0  # workers started again after a death or a kill
         self._ready = threading.Condition(self._lock)
         # The first workers start here, in the caller's thread (fork is safest
