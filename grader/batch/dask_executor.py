@@ -7,8 +7,9 @@
 Workers never read the client's disk: each task carries the submission's
 files as bytes (``RemoteSheet``) and a reference to the rubric bundle (the
 rubric file and the files next to it that it names, as bytes), scattered to
-every worker once. A worker loads the rubric once per rubric per process
-(``_RUBRICS``, keyed by the bundle's sha256) and reuses it for every sheet,
+every worker once. A worker loads the rubric once per process into one
+``GradingSession`` (``_RUBRICS``, keyed by the bundle's sha256:
+its contexts and caches) and reuses it for every sheet,
 rebuilds each submission in a temporary folder, grades it there (student code
 runs in the same sandbox as on one machine, started by the worker process)
 and returns the outcome: the report, with the client's paths put back, and
@@ -35,10 +36,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.batch.sheets import GradeFunction, GradingSetup, SheetOutcome, SheetTask, grade_sheet
 from grader.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from grader.pipeline import GradingSession
 
 MISSING_EXTRA = (
     "--executor dask needs the optional extra [dask]: pip install 'grader[dask]' "
@@ -101,13 +105,14 @@ class RemoteSheet:
 
 # --- on a worker -----------------------------------------------------------------
 
-# Per worker process: rubric bundle sha256 -> loaded rubric (one per rubric, reused).
+# Per worker process: rubric bundle sha256 -> its grading session (one per rubric, reused).
 _RUBRICS: dict[str, Any] = {}
 _RUBRICS_LOCK = threading.Lock()
 
 
-def rubric_on_worker(bundle: RubricBundle) -> Any:
-    """The bundle's rubric, loaded once in this process from a private copy."""
+def rubric_on_worker(bundle: RubricBundle) -> GradingSession:
+    """The bundle's grading session, made once in this process from a private
+    copy of the rubric's files."""
     with _RUBRICS_LOCK:
         rubric = _RUBRICS.get(bundle.sha256)
         if rubric is None:
@@ -116,7 +121,11 @@ def rubric_on_worker(bundle: RubricBundle) -> Any:
             folder = Path(tempfile.mkdtemp(prefix="grader-rubric-"))
             for name, data in bundle.files.items():
                 (folder / name).write_bytes(data)
-            rubric = _RUBRICS[bundle.sha256] = api.load_rubric(folder / bundle.name)
+            # one grading session per rubric per worker: its contexts and
+            # memo are built on the first sheet and reused by the others
+            rubric = _RUBRICS[bundle.sha256] = api.GradingSession(
+                api.load_rubric(folder / bundle.name)
+            )
         return rubric
 
 

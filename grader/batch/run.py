@@ -28,15 +28,17 @@ from grader.errors import GraderError, InputError
 from grader.submission.discovery import submission_sha256
 
 if TYPE_CHECKING:  # pragma: no cover
+    from grader.pipeline import GradingSession
     from grader.report.models import GradeReport
     from grader.report.stats import BatchStats
+    from grader.rubric.models import Rubric
 
 DEFAULT_SHEET_TIME_LIMIT = 300.0
 
 # Imported once in the parent before the workers fork, so that each worker
 # starts with the engines loaded (shared copy-on-write) instead of paying the
 # imports (about 0.6 s) on its first sheet and after every restart.
-DEFAULT_PRELOAD = ("grader.checks.runner", "grader.math", "grader.text", "grader.numeric")
+DEFAULT_PRELOAD = ("grader.pipeline", "grader.math", "grader.text", "grader.numeric")
 
 
 class BatchInterrupted(GraderError):
@@ -132,6 +134,19 @@ def _preload(modules: Iterable[str]) -> None:
             pass
 
 
+def _warm_session(rubric: Rubric) -> GradingSession:
+    """One grading session for the batch, its math contexts built here, once:
+    forked workers inherit them (each worker then keeps its own session's
+    caches across its sheets) instead of building them on their first sheet."""
+    from grader import api
+
+    session = api.session_for(rubric)
+    session.math_context(None)
+    for question in session.rubric.questions:
+        session.math_context(question)
+    return session
+
+
 def grade_batch(
     paths: Sequence[str | Path],
     rubric_path: str | Path,
@@ -175,6 +190,8 @@ def grade_batch(
     if not rubric_path.is_file():
         raise InputError("no such rubric file", path=str(rubric_path))
     rubric = load_rubric(rubric_path)  # bad rubric: RubricError before any work
+    if grade_fn is grade_strictly:
+        rubric = _warm_session(rubric)
     items = find_submissions(paths)
     if not items:
         raise InputError("no submissions found", path=", ".join(str(p) for p in paths))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from grader.batch.pool import WorkerDied, WorkerPool, WorkerTimeout
 
-# Per worker process: exam id -> loaded rubric.
+# Per worker process: exam id -> the rubric's grading session.
 _RUBRICS: dict = {}
 
 
@@ -36,7 +36,8 @@ def _load_rubrics(rubric_paths: dict[str, str]) -> None:
     from grader import api
 
     for exam_id, path in rubric_paths.items():
-        _RUBRICS[exam_id] = api.load_rubric(path)
+        # one grading session per rubric per worker, reused by every request
+        _RUBRICS[exam_id] = api.GradingSession(api.load_rubric(path))
 
 
 def write_submission(folder: Path, payload: SubmissionPayload) -> None:
