@@ -29,11 +29,12 @@ submissions in memory whatever the size of the batch.
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,19 +89,29 @@ class RubricBundle:
 @dataclass(frozen=True)
 class RemoteSheet:
     """One submission as bytes: relative file name -> content. ``single``: a
-    one-file submission (``alice.md``) rather than a student's folder."""
+    one-file submission (``alice.md``) rather than a student's folder.
+    ``links``: relative name -> link target, for files that are links: a link
+    is never followed (it could point at a private file); the worker makes
+    the same link, so that the reader refuses it there as it does here."""
 
     task: SheetTask
     files: dict[str, bytes]
     single: bool
+    links: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, task: SheetTask) -> RemoteSheet:
         from grader.submission import submission_files
 
         path = Path(task.path)
-        files = {name: file.read_bytes() for name, file in submission_files(path)}
-        return cls(task=task, files=files, single=path.is_file())
+        files: dict[str, bytes] = {}
+        links: dict[str, str] = {}
+        for name, file in submission_files(path):
+            if file.is_symlink():
+                links[name] = os.readlink(file)
+            else:
+                files[name] = file.read_bytes()
+        return cls(task=task, files=files, single=path.is_file(), links=links)
 
 
 # --- on a worker -----------------------------------------------------------------
@@ -157,6 +168,10 @@ def grade_remote(
             target = local if sheet.single else local / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+        for name, link_target in sheet.links.items():
+            target = local if sheet.single else local / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(link_target, target)
         if not sheet.single:
             local.mkdir(exist_ok=True)  # a folder with no files in it still is one
         return grade_sheet(

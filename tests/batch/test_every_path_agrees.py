@@ -64,6 +64,16 @@ def class_folder(root: Path) -> Path:
     return course
 
 
+def student_with_a_linked_file(root: Path) -> Path:
+    """A code file that is a link to the rubric's reference code: never
+    followed on any path (a remote worker gets the link, not the content)."""
+    eve = root / "eve"
+    _copy(SUBMISSIONS / "typed-mistakes", eve)
+    (eve / "linreg.py").unlink()
+    (eve / "linreg.py").symlink_to(ROOT / "rubrics" / "ml-exam-references.py")
+    return eve
+
+
 def bad_input_folder(root: Path) -> Path:
     """One good sheet among sheets that cannot be graded."""
     course = root / "bad"
@@ -87,6 +97,7 @@ FOLDERS = [
             "notes": "no answer sheet, answer file or code file in this folder",
         },
     ),
+    (student_with_a_linked_file, ML_RUBRIC, {"eve": "graded"}),
     (
         bad_input_folder,
         MINI_RUBRIC,
@@ -229,6 +240,9 @@ def test_every_path_finds_and_grades_the_same(
     for name, want in expected.items():
         if want != "graded":
             assert results[name][1] == want, name
+    if make_folder is student_with_a_linked_file:
+        warnings = results["eve"][1]["warnings"]
+        assert "linreg.py: a symbolic link, not a plain file: not read" in warnings
     # the same reports as the sequential API, byte for byte but the timings
     reference = reference_results(make_folder, rubric)
     for name, (status, report) in results.items():
@@ -273,6 +287,8 @@ def test_the_service_grades_each_found_submission_the_same(
     """Each submission the finder sees, uploaded as its files, gets the same
     report (less where it came from) or the same refusal as on the command line."""
     folder = make_folder(tmp_path / "in")
+    if any(path.is_symlink() for path in folder.rglob("*")):
+        pytest.skip("an upload carries file contents, not links")
     reference = reference_results(make_folder, rubric)
     client, token = grading_service
     exam = rubric.stem
