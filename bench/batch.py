@@ -21,6 +21,14 @@ What it does, with the real grader and rubrics/ml-exam.yaml:
    exactly the sheets that had no result.
 4. Peak memory (sum of the resident sizes of grader and its workers, sampled
    from /proc) while grading ``--memory-sheets`` (default 1000) with --jobs 2.
+5. Executors side by side (``--executor-sheets``, default 100 and 500 sheets):
+   the local pool (--jobs 2) and Dask LocalClusters of 1 and 2 worker
+   processes (``--executor dask --dask-workers N``, extra [dask]): sheets per
+   second, CPU seconds per sheet (user + system of the client and every
+   process under it, sampled from /proc with the memory), peak memory of the client and its workers (PSS) at each
+   number of sheets, and the speed-up from 1 to 2 Dask workers.
+
+    python bench/batch.py --only-executors     # step 5 alone
 """
 
 from __future__ import annotations
@@ -149,7 +157,9 @@ def grader_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(SNAPSHOT or ROOT)}
 
 
-def grader_command(sheets: Path, out: Path, jobs: int) -> list[str]:
+def grader_command(sheets: Path, out: Path, jobs: int, extra: tuple[str, ...] = ()) -> list[str]:
+    if extra:  # another executor: its own worker count
+        return [*grader_command(sheets, out, jobs)[:-2], *extra]
     return [
         sys.executable,
         "-c",
@@ -163,6 +173,13 @@ def grader_command(sheets: Path, out: Path, jobs: int) -> list[str]:
         "--jobs",
         str(jobs),
     ]
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+# pid -> the most CPU seconds seen for it while sampling (a tree's CPU time is
+# their sum: processes that were waited for are counted by rusage, the others
+# (a zygote, a Dask worker) only here).
+_CPU_SEEN: dict[int, float] = {}
 
 
 def _tree_memory(root_pid: int) -> tuple[int, int]:
@@ -184,6 +201,13 @@ def _tree_memory(root_pid: int) -> tuple[int, int]:
     while stack:
         pid = stack.pop()
         stack += children.get(pid, [])
+        try:  # CPU seconds so far (utime + stime), kept per process by the caller
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            _CPU_SEEN[pid] = max(
+                _CPU_SEEN.get(pid, 0.0), (int(fields[11]) + int(fields[12])) / _TICKS
+            )
+        except (OSError, IndexError, ValueError):
+            pass
         try:
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
@@ -197,10 +221,12 @@ def _tree_memory(root_pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def run_grader(sheets: Path, out: Path, jobs: int, *, sample_memory: bool = False):
+def run_grader(
+    sheets: Path, out: Path, jobs: int, *, sample_memory: bool = False, extra: tuple[str, ...] = ()
+):
     started = time.perf_counter()
     process = subprocess.Popen(
-        grader_command(sheets, out, jobs),
+        grader_command(sheets, out, jobs, extra),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -215,6 +241,44 @@ def run_grader(sheets: Path, out: Path, jobs: int, *, sample_memory: bool = Fals
         time.sleep(0.2)
     elapsed = time.perf_counter() - started
     return process.returncode, elapsed, peak, process.stdout.read()
+
+
+EXECUTORS = {
+    "local pool, --jobs 2": ("--jobs", "2"),
+    "dask, 1 worker": ("--executor", "dask", "--dask-workers", "1"),
+    "dask, 2 workers": ("--executor", "dask", "--dask-workers", "2"),
+}
+
+
+def compare_executors(work: Path, counts: list[int]) -> None:
+    """Step 5: each executor on the same generated sheets, at each count."""
+    print(f"\nexecutors side by side (load average {os.getloadavg()[0]:.1f}):")
+    print(
+        f"  {'executor':<22} {'sheets':>6} {'seconds':>8} {'sheets/s':>9} "
+        f"{'CPU s/sheet':>12} {'peak PSS MB':>12} {'peak RSS MB':>12}  exit"
+    )
+    rates: dict[tuple[str, int], float] = {}
+    for count in counts:
+        sheets = work / f"sheets-executors-{count}"
+        shutil.rmtree(sheets, ignore_errors=True)
+        generate(sheets, count, seed=13)
+        for label, extra in EXECUTORS.items():
+            out = work / f"out-executors-{count}-{len(rates)}"
+            shutil.rmtree(out, ignore_errors=True)
+            _CPU_SEEN.clear()
+            code, elapsed, peak, _ = run_grader(sheets, out, 2, sample_memory=True, extra=extra)
+            cpu = sum(_CPU_SEEN.values())
+            results = len(list((out / "results").glob("*.json")))
+            rates[label, count] = count / elapsed
+            print(
+                f"  {label:<22} {count:>6} {elapsed:>8.1f} {count / elapsed:>9.1f} "
+                f"{cpu / max(results, 1):>12.3f} {peak[1] / 2**20:>12.0f} {peak[0] / 2**20:>12.0f}"
+                f"  {code} ({results} results)"
+            )
+            shutil.rmtree(out, ignore_errors=True)
+    for count in counts:
+        one, two = rates["dask, 1 worker", count], rates["dask, 2 workers", count]
+        print(f"  speed-up from 1 to 2 Dask workers on {count} sheets: {two / one:.2f}x")
 
 
 def results_snapshot(out: Path) -> dict:
@@ -236,6 +300,13 @@ def main() -> int:
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-kill", action="store_true")
     parser.add_argument("--keep", help="keep the generated sheets and results in this folder")
+    parser.add_argument(
+        "--executor-sheets",
+        default="100,500",
+        help="sheet counts for the executor comparison (comma-separated)",
+    )
+    parser.add_argument("--skip-executors", action="store_true")
+    parser.add_argument("--only-executors", action="store_true")
     args = parser.parse_args()
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="grader-bench-"))
@@ -251,6 +322,12 @@ def main() -> int:
     print(f"grading with the snapshot in {snapshot} (grader from {where})")
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     started = time.monotonic()
+    counts = [int(n) for n in args.executor_sheets.split(",") if n.strip()]
+    if args.only_executors:
+        compare_executors(work, counts)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
     sheets = work / "sheets"
     shutil.rmtree(sheets, ignore_errors=True)
     kinds = generate(sheets, args.sheets)
@@ -358,6 +435,8 @@ def main() -> int:
             f"workers: {peak[1] / 2**20:.0f} MB PSS ({peak[0] / 2**20:.0f} MB summed RSS, "
             f"which counts shared pages once per process) (exit {code_m})"
         )
+    if not args.skip_executors:
+        compare_executors(work, counts)
     print(
         f"\nbench took {time.monotonic() - started:.0f} s; load average now {os.getloadavg()[0]:.1f}"
     )

@@ -24,8 +24,7 @@ from grader.report import (
     review_reasons,
 )
 from grader.report.models import GradeReport
-
-_SHEET_SUFFIXES = {".md", ".markdown", ".tex", ".txt", ".yaml", ".yml", ".json"}
+from grader.submission.discovery import is_sheet_name
 
 
 def on_github_actions(env: Mapping[str, str]) -> bool:
@@ -44,9 +43,9 @@ def _escape_property(text: str) -> str:
 def sheet_file(report: GradeReport) -> str | None:
     """The answer sheet's path (what a ``LineSpan`` with no path refers to)."""
     for name in report.submission.files:
-        if Path(name).suffix.lower() in _SHEET_SUFFIXES:
+        if is_sheet_name(name):
             return name
-    if Path(report.submission.path).suffix.lower() in _SHEET_SUFFIXES:
+    if is_sheet_name(report.submission.path):
         return report.submission.path
     return None
 

@@ -14,6 +14,7 @@ import click
 
 from grader import __version__
 from grader.errors import GraderError
+from grader.report.formats import FORMATS, RenderOptions, get_format
 
 
 class _GraderGroup(click.Group):
@@ -106,23 +107,21 @@ def serve(
 
 # --- grade / check / validate (pipeline) ------------------------------------
 
-# --format name -> (renderer module, file suffix for --out). Renderers are
-# ``render(report) -> str`` functions; add a format by adding a line here.
-REPORT_FORMATS: dict[str, tuple[str, str]] = {
-    "text": ("grader.report.terminal", ".txt"),
-    "json": ("grader.report.json", ".json"),
-    "md": ("grader.report.markdown", ".md"),
-    "csv": ("grader.report.csv", ".csv"),
-    "gradescope": ("grader.report.gradescope", ".json"),
-    "junit": ("grader.report.junit", ".xml"),
-    "html": ("grader.report.html", ".html"),
-}
 
+class _FormatChoice(click.Choice):
+    """``--format``: the format registry's names, read when the option is
+    parsed, so that a format added to ``grader.report.formats`` is a choice."""
 
-def _renderer(fmt: str):
-    import importlib
+    def __init__(self) -> None:
+        super().__init__(tuple(FORMATS))
 
-    return importlib.import_module(REPORT_FORMATS[fmt][0]).render
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(FORMATS)
+
+    @choices.setter
+    def choices(self, value) -> None:  # click sets it in __init__; the registry decides
+        pass
 
 
 def _parse_min_score(text: str | None) -> tuple[float, bool] | None:
@@ -153,7 +152,7 @@ def _below(report, threshold: tuple[float, bool] | None) -> bool:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(list(REPORT_FORMATS)),
+    type=_FormatChoice(),
     default="text",
     show_default=True,
     help="text: a summary; json: the report (JSON Lines for several); md: a feedback sheet.",
@@ -184,7 +183,37 @@ def _below(report, threshold: tuple[float, bool] | None) -> bool:
     show_default=True,
     help="Seconds per sheet in the batch runner; a sheet over it is reported as failed.",
 )
-def grade(paths, rubric, fmt, out, min_score, time_limit, jobs, sheet_time_limit) -> None:
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: worker processes here; dask: a Dask cluster (extra [dask], docs/scale.md).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --executor dask: the scheduler, e.g. tcp://HOST:8786 (default: a local cluster).",
+)
+@click.option(
+    "--dask-workers",
+    type=click.IntRange(min=1),
+    help="With --executor dask and no --scheduler: worker processes of the local cluster "
+    "(default: --jobs, else 2).",
+)
+def grade(
+    paths,
+    rubric,
+    fmt,
+    out,
+    min_score,
+    time_limit,
+    jobs,
+    sheet_time_limit,
+    executor,
+    scheduler,
+    dask_workers,
+) -> None:
     """Grade submissions: PATH is a sheet, a student's folder, or a folder of them.
 
     With --out DIR every format is written under DIR (results/, feedback/,
@@ -194,7 +223,17 @@ def grade(paths, rubric, fmt, out, min_score, time_limit, jobs, sheet_time_limit
     from grader import api
 
     threshold = _parse_min_score(min_score)
-    if out or jobs or fmt in ("csv", "gradescope", "junit", "html"):
+    report_format = get_format(fmt)
+    if executor != "dask" and (scheduler or dask_workers):
+        raise click.UsageError("--scheduler and --dask-workers go with --executor dask")
+    batch_executor = None
+    if executor == "dask":
+        from grader.batch.dask_executor import DaskExecutor, import_distributed
+
+        import_distributed()  # a missing extra is one line, before any work
+        batch_executor = DaskExecutor(scheduler=scheduler, workers=dask_workers or jobs)
+    # Formats that are not one report after another need the whole batch.
+    if out or jobs or batch_executor is not None or report_format.separator is None:
         from grader.batch import cli_grade
 
         sys.exit(
@@ -208,11 +247,11 @@ def grade(paths, rubric, fmt, out, min_score, time_limit, jobs, sheet_time_limit
                 sheet_time_limit=sheet_time_limit,
                 below=(lambda report: _below(report, threshold)) if threshold else None,
                 echo=click.echo,
+                executor=batch_executor,
             )
         )
     loaded = api.load_rubric(rubric)
     single = len(list(api.expand_paths(paths))) == 1
-    render = _renderer(fmt)
     failed = below = shown_one = False
     for outcome in api.grade_paths(paths, loaded, time_limit=time_limit, strict=True):
         if outcome.report is None:
@@ -223,12 +262,18 @@ def grade(paths, rubric, fmt, out, min_score, time_limit, jobs, sheet_time_limit
             continue
         report = outcome.report
         below = below or _below(report, threshold)
-        # one submission as JSON: its report; several: JSON Lines
-        text = render(report, indent=2 if single else None) if fmt == "json" else render(report)
-        if shown_one and fmt != "json":
-            click.echo("\n---\n" if fmt == "md" else "")
-        click.echo(text.rstrip("\n"))
+        # one submission: its report; several: each as in the many-report
+        # rendering (JSON Lines for json), printed as soon as it is graded
+        if single:
+            text = report_format.render_one(report)
+        else:
+            text = report_format.render_many([report])
+        if shown_one:
+            click.echo(report_format.separator, nl=False)
+        click.echo(text.rstrip("\n"), nl=False)
         shown_one = True
+    if shown_one:
+        click.echo("")
     if failed:
         sys.exit(2)
     if below:
@@ -238,19 +283,13 @@ def grade(paths, rubric, fmt, out, min_score, time_limit, jobs, sheet_time_limit
 @main.command()
 @click.argument("path", type=click.Path())
 @click.option("--rubric", required=True, type=click.Path(), help="The rubric (YAML).")
-@click.option(
-    "--format", "fmt", type=click.Choice(list(REPORT_FORMATS)), default="text", show_default=True
-)
+@click.option("--format", "fmt", type=_FormatChoice(), default="text", show_default=True)
 def check(path, rubric, fmt) -> None:
     """Self-check before hand-in: how each answer was read, score, feedback."""
     from grader import api
 
     report = api.check(path, api.load_rubric(rubric), strict=True)
-    render = _renderer(fmt)
-    if fmt == "text":
-        text = render(report, student=True)
-    else:
-        text = render(report)
+    text = get_format(fmt).render_one(report, RenderOptions(student=True))
     click.echo(text.rstrip("\n"))
 
 
@@ -475,9 +514,9 @@ def ci(path, rubric, min_score, time_limit) -> None:
     from grader.ci import on_github_actions, write_github_outputs
 
     threshold = _parse_min_score(min_score)
-    report = api.grade(path, api.load_rubric(rubric), time_limit=time_limit)
+    report = api.grade(path, api.load_rubric(rubric), time_limit=time_limit, strict=True)
     passed = not _below(report, threshold)
-    click.echo(_renderer("md")(report).rstrip("\n"))
+    click.echo(get_format("md").render_one(report).rstrip("\n"))
     if on_github_actions(os.environ):
         write_github_outputs(
             report, env=os.environ, echo=click.echo, min_score=min_score, passed=passed

@@ -298,6 +298,7 @@ class _Worker:
         with _fds_lock:
             _parent_fds.update((to_child_write, from_child_read))
         self.pid = pid
+        self._owner = os.getpid()
         self._write_fd = to_child_write
         self._read_fd = from_child_read
         self._stopped = False
@@ -365,6 +366,10 @@ class _Worker:
         if self._stopped:
             return
         self._stopped = True
+        if os.getpid() != self._owner:
+            # A forked copy of this object (its child forgot it, and the garbage
+            # collector ends it): the worker is the parent's, never kill it here.
+            return
         for call in self.queue:  # made again, the ordinary way, when collected
             if call.outcome is None:
                 call.outcome = ("lost",)

@@ -185,6 +185,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         )
         await asyncio.get_running_loop().run_in_executor(None, pool.warm_up)
         state["pool"] = pool
+        app.state.pool = pool  # for operators and tests: pids, warm_up
         try:
             yield
         finally:
@@ -366,26 +367,19 @@ def _serve_file(root: Path, relative: str) -> FileResponse:
     return FileResponse(target)
 
 
-_FORMATS = {
-    "json": None,
-    "md": ("grader.report.markdown", "text/markdown"),
-    "gradescope": ("grader.report.gradescope", "application/json"),
-    "junit": ("grader.report.junit", "application/xml"),
-    "html": ("grader.report.html", "text/html"),
-}
-
-
 def _render(report: dict, format: str) -> Response | dict:
-    import importlib
+    """A report in one of the registry's formats (``grader.report.formats``);
+    json is the report itself."""
+    from grader.report.formats import FORMATS
 
-    if format not in _FORMATS:
+    if format not in FORMATS:
         raise ServiceError(
-            400, "unknown_format", f"unknown format {format!r}; one of {', '.join(_FORMATS)}"
+            400, "unknown_format", f"unknown format {format!r}; one of {', '.join(FORMATS)}"
         )
-    if _FORMATS[format] is None:
+    if format == "json":
         return report
-    module_name, media_type = _FORMATS[format]
     from grader.report.models import GradeReport
 
-    module = importlib.import_module(module_name)
-    return Response(module.render(GradeReport.model_validate(report)), media_type=media_type)
+    report_format = FORMATS[format]
+    text = report_format.render_one(GradeReport.model_validate(report))
+    return Response(text, media_type=report_format.media_type)

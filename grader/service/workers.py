@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Per worker process: exam id -> loaded rubric.
+from grader.batch.pool import WorkerDied, WorkerPool, WorkerTimeout
+
+# Per worker process: exam id -> the rubric's grading session.
 _RUBRICS: dict = {}
 
 
@@ -35,7 +36,8 @@ def _load_rubrics(rubric_paths: dict[str, str]) -> None:
     from grader import api
 
     for exam_id, path in rubric_paths.items():
-        _RUBRICS[exam_id] = api.load_rubric(path)
+        # one grading session per rubric per worker, reused by every request
+        _RUBRICS[exam_id] = api.GradingSession(api.load_rubric(path))
 
 
 def write_submission(folder: Path, payload: SubmissionPayload) -> None:
@@ -64,9 +66,9 @@ def _run(mode: str, exam_id: str, payload: SubmissionPayload) -> dict:
         write_submission(folder, payload)
         try:
             if mode == "check":
-                report = api.check(folder, rubric)
+                report = api.check(folder, rubric, strict=True)
             else:
-                report = api.grade(folder, rubric)
+                report = api.grade(folder, rubric, strict=True)
         except GraderError as error:
             # Paths inside the temporary folder mean nothing to the client.
             return {"error": error.message.replace(str(folder), "submission")}
@@ -75,37 +77,50 @@ def _run(mode: str, exam_id: str, payload: SubmissionPayload) -> dict:
     return data
 
 
+def _load_state(rubric_paths: dict[str, str]) -> None:
+    _load_rubrics(rubric_paths)
+
+
+def _handle(state: None, request: tuple[str, str, SubmissionPayload]) -> dict:
+    return _run(*request)
+
+
 class GradingPool:
-    """A process pool with the rubrics loaded once per worker."""
+    """The one worker pool (``grader.batch.pool``) with the rubrics loaded
+    once per worker. A request past its deadline gets ``asyncio.TimeoutError``
+    and its worker is killed (the work stops) and replaced."""
 
     def __init__(self, rubric_paths: dict[str, Path], *, workers: int, timeout: float):
         self.timeout = timeout
-        context = multiprocessing.get_context("spawn")
-        self._executor = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=_load_rubrics,
+        # spawn: the service's process has an event loop and threads; a fresh
+        # interpreter per worker is safer than a fork of it.
+        self._pool = WorkerPool(
+            workers,
+            handler=_handle,
+            initializer=_load_state,
             initargs=({key: str(value) for key, value in rubric_paths.items()},),
+            start_method="spawn",
         )
 
     async def run(self, mode: str, exam_id: str, payload: SubmissionPayload) -> dict:
-        """Grade in a worker; raises ``asyncio.TimeoutError`` past the deadline."""
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, _run, mode, exam_id, payload)
-        return await asyncio.wait_for(future, timeout=self.timeout)
+        """Grade in a worker; raises ``asyncio.TimeoutError`` past the deadline
+        (by then the worker that had the request has been killed)."""
+        deadline = time.monotonic() + self.timeout
+        future = self._pool.submit((mode, exam_id, payload), deadline=deadline)
+        try:
+            return await asyncio.wrap_future(future)
+        except WorkerTimeout:
+            raise asyncio.TimeoutError from None
+        except WorkerDied as error:
+            raise RuntimeError(str(error)) from None
+
+    def pids(self) -> list[int]:
+        """The worker processes' ids."""
+        return self._pool.pids()
 
     def warm_up(self) -> None:
         """Start every worker now (rubrics loaded) rather than on the first request."""
-        futures = [
-            self._executor.submit(_noop)
-            for _ in range(self._executor._max_workers)  # noqa: SLF001
-        ]
-        for future in futures:
-            future.result()
+        self._pool.wait_ready(timeout=120)
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
-
-def _noop() -> None:
-    return None
+        self._pool.close(kill=True)

@@ -2,6 +2,7 @@
 
     read_submission(path) -> Submission        a sheet, an answer file, code files
     discover_submissions(path) -> list[Path]   one submission or a folder of them
+                                               (the only submission finder)
     find_parts(sheet, layout) -> PartFinding   where each part's answer is
     find_answers(submission, layout)           the same for any submission
 
@@ -12,6 +13,15 @@ for how parts are found.
 from __future__ import annotations
 
 from grader.submission._answers import find_answers
+from grader.submission.discovery import (
+    ANSWER_SUFFIXES,
+    CODE_SUFFIXES,
+    SHEET_SUFFIXES,
+    discover_submissions,
+    is_sheet_name,
+    submission_files,
+    submission_sha256,
+)
 from grader.submission.finding import find_parts
 from grader.submission.models import (
     PartAnswer,
@@ -24,13 +34,12 @@ from grader.submission.models import (
     UnassignedSpan,
     default_part_labels,
 )
-from grader.submission.reading import (
-    MAX_SHEET_BYTES,
-    discover_submissions,
-    read_submission,
-)
+from grader.submission.reading import MAX_SHEET_BYTES, read_submission
 
 __all__ = [
+    "ANSWER_SUFFIXES",
+    "CODE_SUFFIXES",
+    "SHEET_SUFFIXES",
     "PartAnswer",
     "PartFinding",
     "PartLayout",
@@ -44,5 +53,8 @@ __all__ = [
     "discover_submissions",
     "find_answers",
     "find_parts",
+    "is_sheet_name",
     "read_submission",
+    "submission_files",
+    "submission_sha256",
 ]

@@ -1,38 +1,28 @@
 """Reading submissions from disk.
 
-What a submission is
---------------------
-* **One file**: an answer sheet (``.md``, ``.markdown``, ``.txt``, ``.tex``:
-  Markdown/LaTeX, OCR'd or typed), an answer file (``.yaml``, ``.yml``,
-  ``.json``: part id -> answer text) or a code file (``.py``).
+What a submission is, and how one is found among many, is said once in
+``grader.submission.discovery`` (the suffix table, ``discover_submissions``);
+this module reads one.
+
+* **One file**: an answer sheet, an answer file (part id -> answer text) or a
+  code file.
 * **One student's folder**: the files directly in it: at most one sheet or
   answer file (if there are several, the one named ``sheet.*`` or
   ``answers.*`` is taken and the others are reported in warnings) and any
   number of ``.py`` code files.
 
-``discover_submissions(path)`` tells the two kinds of folder apart:
-
-* a folder is **one student's** when it holds no sub-folder with submission
-  files in it and at most one sheet/answer file (code files beside it are the
-  student's code);
-* otherwise it is a **folder of submissions**: each sheet/answer file directly
-  in it is one submission, and each sub-folder holding submission files is one
-  (a student's folder). Loose ``.py`` files beside them belong to nobody and
-  are skipped.
-
-Files that are not submissions are always skipped: hidden files (``.x``),
-``README*``, ``SOURCES*``, ``LICENSE*``, ``CHANGELOG*``, and files of other
-types.
-
 Bad input raises ``SubmissionError`` with a one-line message: a missing path,
 a binary file (NUL bytes, a PDF/image/Office signature, or mostly control
 characters), a sheet over ``MAX_SHEET_BYTES`` (checked on the file size,
 before reading). Readable oddities are read and reported in ``warnings``: a
-0-byte or whitespace-only sheet (a valid blank submission that scores 0),
-text that is not UTF-8 (decoded as Windows-1252, else Latin-1; encoding
-``cp1252``/``latin-1``), UTF-8 with a few stray bytes (those bytes become
-U+FFFD; encoding ``utf-8-replaced``), UTF-16 with a byte-order mark. A UTF-8 byte-order mark is dropped; CRLF and CR line
-endings become LF (line numbers are those an editor shows).
+0-byte or whitespace-only sheet, text that is not UTF-8 (decoded as
+Windows-1252, else Latin-1; encoding ``cp1252``/``latin-1``), UTF-8 with a few
+stray bytes (those bytes become U+FFFD; encoding ``utf-8-replaced``), UTF-16
+with a byte-order mark. A UTF-8 byte-order mark is dropped; CRLF and CR line
+endings become LF (line numbers are those an editor shows). That is the
+reader's view: every grading path (``grader grade``, ``--out``, ``--jobs``,
+Dask, ``grader ci``, the service) grades with ``strict=True`` and so refuses
+an empty or non-UTF-8 sheet as not gradable (docs/answer-sheets.md, "Bad and odd input").
 """
 
 from __future__ import annotations
@@ -43,15 +33,20 @@ from typing import Any
 from grader.data_files import parse_yaml_or_json
 from grader.errors import SubmissionError
 from grader.regular_files import NotARegularFile, describe_non_regular, read_regular_file
+from grader.submission.discovery import (
+    ANSWER_SUFFIXES,
+    CODE_SUFFIXES,
+    SHEET_STEMS,
+    SHEET_SUFFIXES,
+    is_answer_sheet,
+    is_submission_file,
+    list_folder,
+)
 from grader.submission.models import Sheet, Submission
 
-SHEET_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".tex"})
-ANSWER_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
-CODE_SUFFIXES = frozenset({".py"})
 MAX_SHEET_BYTES = 5 * 1024 * 1024
 MAX_CODE_BYTES = 1024 * 1024
 
-_NOT_SUBMISSIONS = ("readme", "sources", "license", "licence", "changelog")
 _SIGNATURES = {
     b"%PDF": "a PDF file",
     b"\x89PNG": "a PNG image",
@@ -60,45 +55,6 @@ _SIGNATURES = {
     b"PK\x03\x04": "a zip archive (a .docx/.odt?)",
     b"\xd0\xcf\x11\xe0": "an old Office document",
 }
-
-
-def _is_submission_file(path: Path) -> bool:
-    name = path.name.lower()
-    if name.startswith((".", "_")) or name.startswith(_NOT_SUBMISSIONS):
-        return False
-    return path.suffix.lower() in SHEET_SUFFIXES | ANSWER_SUFFIXES | CODE_SUFFIXES
-
-
-def _is_answer_file(path: Path) -> bool:
-    return path.suffix.lower() in SHEET_SUFFIXES | ANSWER_SUFFIXES
-
-
-def _entries(folder: Path) -> list[Path]:
-    try:
-        return sorted(folder.iterdir())
-    except OSError as error:
-        raise SubmissionError(f"cannot list folder: {error.strerror}", path=str(folder)) from None
-
-
-def _has_submission_files(folder: Path) -> bool:
-    return any(entry.is_file() and _is_submission_file(entry) for entry in _entries(folder))
-
-
-def discover_submissions(path: str | Path) -> list[Path]:
-    """The submissions at ``path``: itself (a file or one student's folder), or
-    the submissions in a folder of submissions (see the module docstring)."""
-    path = Path(path)
-    if not path.exists():
-        raise SubmissionError("no such file or folder", path=str(path))
-    if path.is_file():
-        return [path]
-    entries = [e for e in _entries(path) if not e.name.startswith(".")]
-    files = [e for e in entries if e.is_file() and _is_submission_file(e)]
-    folders = [e for e in entries if e.is_dir() and _has_submission_files(e)]
-    sheets = [f for f in files if _is_answer_file(f)]
-    if not folders and len(sheets) <= 1:
-        return [path] if files else []
-    return sorted([*sheets, *folders])
 
 
 def read_submission(path: str | Path) -> Submission:
@@ -130,17 +86,17 @@ def _read_folder(folder: Path) -> Submission:
     # A link named like a code file is kept (never read): the code check reports it.
     files = [
         e
-        for e in _entries(folder)
+        for e in list_folder(folder)
         if (e.is_file() or (e.is_symlink() and e.suffix.lower() in CODE_SUFFIXES))
-        and _is_submission_file(e)
+        and is_submission_file(e)
     ]
-    sheets = [f for f in files if _is_answer_file(f)]
+    sheets = [f for f in files if is_answer_sheet(f)]
     if not files:
         raise SubmissionError(
             "no answer sheet, answer file or code file in this folder", path=str(folder)
         )
     if len(sheets) > 1:
-        preferred = [f for f in sheets if f.stem.lower() in ("sheet", "answers", "answer")]
+        preferred = [f for f in sheets if f.stem.lower() in SHEET_STEMS]
         if len(preferred) != 1:
             names = ", ".join(f.name for f in sheets)
             raise SubmissionError(

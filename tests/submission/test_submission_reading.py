@@ -203,7 +203,7 @@ def test_discover_a_folder_of_submissions(tmp_path):
     write(tmp_path / "carol" / "sheet.md", SHEET)
     write(tmp_path / "carol" / "linreg.py", "x = 1\n")
     write(tmp_path / "dave" / "linreg.py", "x = 1\n")  # code only: still a submission
-    write(tmp_path / "notes" / "image.png", b"\x89PNG")  # no submission files: skipped
+    write(tmp_path / "notes" / "image.png", b"\x89PNG")  # no sheet: found, then not gradable
     write(tmp_path / "README.md", "about")
     write(tmp_path / ".hidden.md", SHEET)
     write(tmp_path / "loose.py", "x = 1\n")  # belongs to nobody: skipped
@@ -212,6 +212,7 @@ def test_discover_a_folder_of_submissions(tmp_path):
         "bob.yaml",
         "carol",
         "dave",
+        "notes",
     ]
 
 

@@ -1,0 +1,144 @@
+"""The whole-batch files of an ``--out`` folder (gradebook, JUnit, review
+queue, summaries, charts), built from the result store one report at a time,
+and the lines ``grader grade --out`` prints at the end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from grader.batch.store import read_record, write_atomic
+
+if TYPE_CHECKING:  # pragma: no cover
+    from grader.batch.run import BatchResult
+    from grader.report.stats import StatsCollector
+
+
+def write_batch_files(result: BatchResult, collector: StatsCollector) -> dict[str, Path]:
+    """The whole-batch files, from the results on disk (one report in memory at a time)."""
+    import csv as csv_module
+    import io
+
+    from grader.report import csv as gradebook
+    from grader.report import html, junit
+    from grader.report.models import GradeReport
+    from grader.report.stats import bar_chart_png, summary_markdown
+
+    out = result.out_dir
+    assert out is not None
+    columns: dict[str, tuple[str, str, float]] = {}
+    rows = []
+    suites = []
+    links: dict[str, str] = {}
+    for outcome in result.outcomes:
+        item = outcome.item
+        if outcome.status != "graded":
+            collector.add_failure(item.id, outcome.reason)
+            suites.append(junit.failure_testsuite(item.id, outcome.reason, time=outcome.elapsed))
+            continue
+        record = read_record(out / "results" / f"{item.name}.json")
+        report = GradeReport.model_validate(record["report"])
+        collector.add(report)
+        for question in report.questions:
+            columns.setdefault(question.id, (question.id, question.title, question.max_score))
+        rows.append(gradebook.gradebook_row(report))
+        suites.append(junit.testsuite(report, time=outcome.elapsed))
+        if (out / "feedback" / f"{item.name}.html").exists():
+            links[report.submission.id] = f"feedback/{item.name}.html"
+    stats = collector.result()
+    files = {
+        "gradebook": out / "gradebook.csv",
+        "junit": out / "junit.xml",
+        "review_queue": out / "review-queue.csv",
+        "summary_md": out / "summary.md",
+        "summary_html": out / "summary.html",
+        "summary_json": out / "summary.json",
+    }
+    failed_ids = [outcome.item.id for outcome in result.outcomes if outcome.status == "failed"]
+    write_atomic(
+        files["gradebook"], gradebook.render_rows(list(columns.values()), rows, failed=failed_ids)
+    )
+    write_atomic(files["junit"], junit.render_suites(suites))
+
+    queue = io.StringIO()
+    writer = csv_module.writer(queue, lineterminator="\r\n")
+    writer.writerow(["submission", "part", "score", "max_score", "reason", "lines"])
+    from grader.report import format_score
+
+    for entry in stats.review_queue:
+        writer.writerow(
+            [
+                entry.submission,
+                entry.part,
+                format_score(entry.score),
+                format_score(entry.max_score),
+                entry.reason,
+                entry.lines,
+            ]
+        )
+    for sid, reason in stats.failed:
+        writer.writerow([sid, "*", "", "", f"not graded: {reason}", ""])
+    write_atomic(files["review_queue"], queue.getvalue())
+
+    charts: dict[str, bytes] = {}
+    for question in stats.questions:
+        if question.scores:
+            charts[question.id] = bar_chart_png(question.distribution())
+            write_atomic(out / "stats" / f"{question.id}.png", charts[question.id], fsync=False)
+    write_atomic(files["summary_md"], summary_markdown(stats))
+    write_atomic(
+        files["summary_html"],
+        html.render_summary(stats, charts=charts, feedback_links=links, assets="relative"),
+    )
+    summary = {
+        "graded": stats.graded,
+        "failed": [{"id": sid, "reason": reason} for sid, reason in stats.failed],
+        "needing_review": stats.needing_review,
+        "graded_now": result.graded_now,
+        "reused": result.reused,
+        "total": {"mean": stats.total_mean, "median": stats.total_median, "max": stats.max_total},
+        "questions": [
+            {
+                "id": q.id,
+                "title": q.title,
+                "max_score": q.max_score,
+                "mean": q.mean,
+                "median": q.median,
+                "distribution": q.distribution(),
+                "top_feedback": q.top_feedback(),
+            }
+            for q in stats.questions
+        ],
+    }
+    write_atomic(files["summary_json"], json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return files
+
+
+def summary_lines(result: BatchResult) -> list[str]:
+    """What `grader grade --out` prints at the end: counts, failures with their
+    reasons, per-question means, and where the files are."""
+    from grader.report import format_score
+
+    stats = result.stats
+    lines = [
+        f"graded {stats.graded}, failed {len(stats.failed)}, needing review "
+        f"{stats.needing_review} ({len(stats.review_queue)} parts)"
+        + (f"; {result.reused} reused from an earlier run" if result.reused else "")
+    ]
+    lines += [f"failed: {sid}: {reason}" for sid, reason in stats.failed]
+    for question in stats.questions:
+        if question.scores:
+            lines.append(
+                f"{question.id}: mean {format_score(question.mean)}, median "
+                f"{format_score(question.median)} of {format_score(question.max_score)}"
+            )
+    if result.out_dir is not None:
+        names = ", ".join(path.name for path in result.files.values())
+        from grader.report.formats import out_formats
+
+        folders = "".join(
+            f"{folder}/, " for folder in dict.fromkeys(f.out_folder for f in out_formats())
+        )
+        lines.append(f"written to {result.out_dir}: results/, {folders}{names}")
+    return lines
