@@ -201,6 +201,12 @@ def _below(report, threshold: tuple[float, bool] | None) -> bool:
     help="With --executor dask and no --scheduler: worker processes of the local cluster "
     "(default: --jobs, else 2).",
 )
+@click.option(
+    "--db",
+    "decisions_db",
+    help="With --out: the decision database whose marks the files use "
+    "(default: DIR/decisions.sqlite if there is one; docs/review.md).",
+)
 def grade(
     paths,
     rubric,
@@ -213,6 +219,7 @@ def grade(
     executor,
     scheduler,
     dask_workers,
+    decisions_db,
 ) -> None:
     """Grade submissions: PATH is a sheet, a student's folder, or a folder of them.
 
@@ -248,6 +255,7 @@ def grade(
                 below=(lambda report: _below(report, threshold)) if threshold else None,
                 echo=click.echo,
                 executor=batch_executor,
+                decisions=decisions_db,
             )
         )
     loaded = api.load_rubric(rubric)
@@ -666,6 +674,18 @@ def decide(
         f"recorded {len(stored)} decision{'s' if len(stored) != 1 else ''} on {part_id} "
         f"({what}, by {author}) in {store.where}"
     )
+    _refresh(results, db)
+
+
+def _refresh(results: str, db: str | None) -> None:
+    """An out folder's files again, with the final marks."""
+    from pathlib import Path
+
+    if (Path(results) / "results").is_dir():
+        from grader.batch.summary import refresh_batch_files
+
+        if refresh_batch_files(results, db):
+            click.echo(f"final marks written to {results} (gradebook, reports, summaries)")
 
 
 @main.command("import-marks")
@@ -680,6 +700,7 @@ def import_marks(results, marks, author, db) -> None:
     with store:
         stored = store.record(decisions)
     click.echo(f"recorded {len(stored)} marks from {marks} in {store.where}")
+    _refresh(results, db)
 
 
 # --- stats: item analysis of a graded class ------------------------------------

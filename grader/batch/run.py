@@ -160,6 +160,7 @@ def grade_batch(
     formats: Iterable[str] | None = None,
     progress: TextIO | None | str = "stderr",
     executor: Executor | None = None,
+    decisions: str | None = None,
 ) -> BatchResult:
     """Grade every submission under ``paths`` against the rubric at ``rubric_path``.
 
@@ -173,7 +174,9 @@ def grade_batch(
     ``grader.api.grade`` and ``grader.api.load_rubric``. ``formats``: the
     per-student formats to write (default: all of the registry's).
     ``progress``: a stream, None for none, or "stderr" (the process's stderr
-    at call time).
+    at call time). ``decisions``: the decision database whose marks the
+    out folder's files use (default: ``out_dir/decisions.sqlite`` if there
+    is one; docs/review.md).
     """
     if progress == "stderr":
         progress = sys.stderr
@@ -266,9 +269,11 @@ def grade_batch(
         )
         collector = StatsCollector()
         if out is not None:
-            from grader.batch.summary import write_batch_files
+            from grader.batch.summary import final_marks, write_batch_files
 
-            result.files = write_batch_files(result, collector)
+            rubric_id = getattr(getattr(rubric, "rubric", rubric), "id", None)
+            final = final_marks(out, decisions, rubric_id) if rubric_id else None
+            result.files = write_batch_files(result, collector, final=final, formats=chosen)
         else:
             for report in result.reports():
                 collector.add(report)
@@ -348,6 +353,7 @@ def cli_grade(
     below: Callable[[Any], bool] | None,
     echo: Callable[..., None],
     executor: Executor | None = None,
+    decisions: str | None = None,
 ) -> int:
     """`grader grade` with ``--out``/``--jobs``/``--executor`` or a format that
     needs the whole batch: grade in the executor, write everything under
@@ -364,6 +370,7 @@ def cli_grade(
         time_limit=time_limit,
         sheet_time_limit=sheet_time_limit,
         executor=executor,
+        decisions=decisions,
     )
     reports = list(result.reports()) if out_dir is None else []
     if out_dir is not None:

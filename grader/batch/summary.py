@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.batch.sheets import render_outputs
 from grader.batch.store import read_record, write_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -15,8 +16,35 @@ if TYPE_CHECKING:  # pragma: no cover
     from grader.report.stats import StatsCollector
 
 
-def write_batch_files(result: BatchResult, collector: StatsCollector) -> dict[str, Path]:
-    """The whole-batch files, from the results on disk (one report in memory at a time)."""
+def final_marks(out: Path, database: str | None, rubric_id: str):
+    """A function giving each report its final marks (people's decisions
+    applied), from ``database`` or the out folder's ``decisions.sqlite``;
+    None when there is no decision database."""
+    from grader import review
+
+    where = database or out / "decisions.sqlite"
+    if database is None and not Path(where).exists():
+        return None
+    with review.open_store(where) as store:
+        current = store.current(rubric_id)
+    if not current:
+        return None
+    return lambda report: review.apply_decisions(report, current)
+
+
+def write_batch_files(
+    result: BatchResult,
+    collector: StatsCollector,
+    *,
+    final=None,
+    formats: frozenset[str] = frozenset(),
+) -> dict[str, Path]:
+    """The whole-batch files, from the results on disk (one report in memory at a time).
+
+    ``final`` (see :func:`final_marks`) gives each report its final marks:
+    the gradebook, JUnit, summaries and review queue use them, and the
+    per-student files (``formats``) of a report a person changed are written
+    again from its final marks. The result records keep the grader's own."""
     import csv as csv_module
     import io
 
@@ -39,6 +67,14 @@ def write_batch_files(result: BatchResult, collector: StatsCollector) -> dict[st
             continue
         record = read_record(out / "results" / f"{item.name}.json")
         report = GradeReport.model_validate(record["report"])
+        if final is not None:
+            decided = final(report)
+            if decided != report:
+                report = decided
+                for where, text in render_outputs(
+                    report, formats, outcome.elapsed, item.name
+                ).items():
+                    write_atomic(out / where, text, fsync=False)
         collector.add(report)
         for question in report.questions:
             columns.setdefault(question.id, (question.id, question.title, question.max_score))
@@ -142,3 +178,41 @@ def summary_lines(result: BatchResult) -> list[str]:
         )
         lines.append(f"written to {result.out_dir}: results/, {folders}{names}")
     return lines
+
+
+def refresh_batch_files(out_dir: str | Path, database: str | None = None) -> dict[str, Path]:
+    """Write an out folder's whole-batch and changed per-student files again
+    from its results with the people's decisions applied (after `grader
+    decide`, `grader import-marks` or a regrade request's answer)."""
+    from grader.batch.run import BatchItem, BatchResult, Outcome, all_out_formats
+    from grader.report.stats import StatsCollector
+
+    out = Path(out_dir)
+    outcomes = []
+    rubric_id = None
+    for path in sorted((out / "results").glob("*.json")):
+        record = read_record(path)
+        if record is None:
+            continue
+        submission = record.get("submission") or {}
+        item = BatchItem(
+            id=str(submission.get("id", path.stem)),
+            path=Path(str(submission.get("path", path.stem))),
+            name=path.stem,
+        )
+        outcomes.append(
+            Outcome(
+                item=item,
+                status=record.get("status", "failed"),
+                reason=record.get("reason", ""),
+                elapsed=record.get("elapsed", 0.0),
+                reused=True,
+            )
+        )
+        report = record.get("report") or {}
+        rubric_id = rubric_id or (report.get("rubric") or {}).get("id")
+    if not outcomes or rubric_id is None:
+        return {}
+    result = BatchResult(out_dir=out, outcomes=outcomes, stats=None, reused=len(outcomes))
+    final = final_marks(out, database, rubric_id)
+    return write_batch_files(result, StatsCollector(), final=final, formats=all_out_formats())

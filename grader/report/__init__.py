@@ -16,6 +16,7 @@ _EXPORTS: dict[str, str] = {
     **{
         name: "grader.report._common"
         for name in (
+            "decided_by",
             "format_exact",
             "format_score",
             "format_spans",

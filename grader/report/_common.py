@@ -108,3 +108,11 @@ def question_columns(reports: Iterable[GradeReport]) -> list[tuple[str, str, flo
             if question.id not in columns:
                 columns[question.id] = (question.id, question.title, question.max_score)
     return list(columns.values())
+
+
+def decided_by(part: PartReport) -> str | None:
+    """ "Mark set by ada (the grader gave 0)" for a part a person decided."""
+    decision = part.decision
+    if decision is None:
+        return None
+    return f"Mark set by {decision.author} (the grader gave {format_score(decision.grader_score)})"

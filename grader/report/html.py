@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from grader.report._common import (
+    decided_by,
     format_score,
     format_span,
     full_marks,
@@ -151,6 +152,9 @@ def _part_html(part: PartReport) -> str:
             + ", ".join(html.escape(format_span(span)) for span in spans)
             + "</p>"
         )
+    person = decided_by(part)
+    if person:
+        out.append(f'<p class="decided">{html.escape(person)}.</p>')
     feedback = [*part.feedback]
     for check in part.checks:
         feedback += [line for line in check.feedback if line not in feedback]

@@ -7,7 +7,7 @@ slips show). Never the references: it renders only the report.
 
 from __future__ import annotations
 
-from grader.report._common import format_span
+from grader.report._common import decided_by, format_span
 from grader.report.models import GradeReport, PartReport
 
 
@@ -37,6 +37,9 @@ def _part_lines(part: PartReport, *, show_answers: bool) -> list[str]:
             + "."
         )
         out.append("")
+    person = decided_by(part)
+    if person:
+        out += [f"{person}.", ""]
     for line in part.feedback:
         out.append(f"- {line}")
     if part.feedback:

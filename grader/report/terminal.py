@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import textwrap
 
-from grader.report._common import format_span
+from grader.report._common import decided_by, format_span
 from grader.report.markdown import score_text
 from grader.report.models import GradeReport, PartReport
 
@@ -29,6 +29,9 @@ def _part(part: PartReport, *, student: bool) -> list[str]:
     out = [
         f"  {part.id:<6} {score_text(part.score):>5} / {score_text(part.max_score):<4}{title}{flag}"
     ]
+    person = decided_by(part)
+    if person:
+        out.append(f"         {person}")
     answer = part.answer
     if student and answer is not None:
         if answer.how_found == "code file":

@@ -74,6 +74,12 @@ def review_router(
         except GraderError as problem:
             raise error(503, "database_unavailable", problem.format()) from None
 
+    def refresh(exam_id: str) -> None:
+        """The class's files again with the final marks (gradebook, feedback)."""
+        from grader.batch.summary import refresh_batch_files
+
+        refresh_batch_files(results_of(exam_id), database)
+
     @router.get("/review", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(STATIC_DIR / "review.html", media_type="text/html")
@@ -181,6 +187,7 @@ def review_router(
                 stored = store.record(decisions)
         except GraderError as problem:
             raise error(422, "invalid_decision", problem.format()) from None
+        refresh(exam_id)
         return {"recorded": len(stored), "ids": [d.id for d in stored]}
 
     @router.get("/api/review/{exam_id}/regrade-requests", dependencies=[Depends(instructor)])
@@ -221,6 +228,8 @@ def review_router(
                 answered = store.answer_regrade(request_id, body.answer, body.author)
             except GraderError as problem:
                 raise error(422, "invalid_decision", problem.format()) from None
+        if body.mark is not None:
+            refresh(exam_id)
         return answered.__dict__
 
     # ---- students: ask for a regrade, read the answer
