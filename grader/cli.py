@@ -638,35 +638,17 @@ def decide(
         raise GraderError("give either --group KEY or --student ID")
     if mark is None and not feedback and not accept:
         raise GraderError("nothing to decide: give --mark, --feedback or --accept")
-    if group_key is not None:
-        part_groups = review.group_answers(reports, part_id).get(part_id, [])
-        group = next((g for g in part_groups if g.key == group_key), None)
-        if group is None:
-            raise GraderError(f"{results}: no group {group_key!r} in part {part_id!r}")
-        decisions = review.decide_group(
-            reports, group, author, mark=mark, feedback=feedback, reason=reason, accept_form=accept
-        )
-    else:
-        by_id = {report.submission.id: report for report in reports}
-        decisions = []
-        for student in students:
-            report = by_id.get(student)
-            if report is None:
-                raise GraderError(f"{results}: no graded submission {student!r}")
-            part = next((p for p in report.parts if p.id == part_id), None)
-            if part is None:
-                raise GraderError(f"{results}: no part {part_id!r}")
-            decisions.append(
-                review.decision_for(
-                    report,
-                    part,
-                    author,
-                    mark=mark,
-                    feedback=feedback,
-                    reason=reason,
-                    accept_form=accept,
-                )
-            )
+    decisions = review.decide(
+        reports,
+        part_id,
+        author,
+        group_key=group_key,
+        students=students,
+        mark=mark,
+        feedback=feedback,
+        reason=reason,
+        accept_form=accept,
+    )
     with store:
         stored = store.record(decisions)
     what = f"mark {mark:g}" if mark is not None else "feedback" if feedback else "accepted"

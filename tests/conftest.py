@@ -57,3 +57,31 @@ def _decode_png(data: bytes) -> tuple[int, int, int, list[bytes]]:
 def decode_png():
     """``decode_png(data) -> (width, height, channels, rows)`` for 8-bit RGB(A) PNGs."""
     return _decode_png
+
+
+@pytest.fixture(scope="session")
+def graded_out(tmp_path_factory):
+    """The bundled example class graded once with `grader grade --out`: the
+    results folder (tests that change it copy it first)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path_factory.mktemp("graded-class") / "out"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            str(root / "submissions"),
+            "--rubric",
+            str(root / "rubrics" / "ml-exam.yaml"),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from grader.errors import GraderError
 from grader.report.models import GradeReport
 from grader.review.class_results import ResultsError, read_reports
 from grader.review.final import (
@@ -46,6 +47,8 @@ __all__ = [
     "StoreError",
     "answer_hash",
     "apply_decisions",
+    "UnknownAnswer",
+    "decide",
     "decide_group",
     "default_store",
     "decision_for",
@@ -98,3 +101,45 @@ def default_store(results: str | Path) -> Path:
     if path.is_dir():
         return path / "decisions.sqlite"
     return path.with_name(path.name + ".decisions.sqlite")
+
+
+class UnknownAnswer(GraderError):
+    """A group or a student's answer that the results do not hold."""
+
+
+def decide(
+    reports: Iterable[GradeReport],
+    part_id: str,
+    author: str,
+    *,
+    group_key: str | None = None,
+    students: Iterable[str] = (),
+    mark: float | None = None,
+    feedback: str = "",
+    reason: str = "",
+    accept_form: bool = False,
+) -> list[Decision]:
+    """The decisions on a group of answers (``group_key``, from
+    :func:`group_answers`) or on some students' answers to ``part_id``."""
+    reports = list(reports)
+    students = list(students)
+    if (group_key is None) == (not students):
+        raise GraderError("give either a group or students")
+    if mark is None and not feedback and not accept_form:
+        raise GraderError("nothing to decide: give a mark, feedback or accept")
+    what = {"mark": mark, "feedback": feedback, "reason": reason, "accept_form": accept_form}
+    if group_key is not None:
+        groups = group_answers(reports, part_id).get(part_id, [])
+        group = next((g for g in groups if g.key == group_key), None)
+        if group is None:
+            raise UnknownAnswer(f"no group {group_key!r} in part {part_id!r}")
+        return decide_group(reports, group, author, **what)
+    by_id = {report.submission.id: report for report in reports}
+    decisions = []
+    for student in students:
+        report = by_id.get(student)
+        part = next((p for p in report.parts if p.id == part_id), None) if report else None
+        if part is None:
+            raise UnknownAnswer(f"no graded answer of {student!r} to {part_id!r}")
+        decisions.append(decision_for(report, part, author, **what))
+    return decisions

@@ -148,43 +148,21 @@ def review_router(
             )
         reports = reports_of(exam_id)
         try:
-            if body.group is not None:
-                part_groups = review.group_answers(reports, body.part).get(body.part, [])
-                group = next((g for g in part_groups if g.key == body.group), None)
-                if group is None:
-                    raise error(404, "unknown_group", f"no group {body.group!r} in {body.part}")
-                decisions = review.decide_group(
-                    reports,
-                    group,
-                    body.author,
-                    mark=body.mark,
-                    feedback=body.feedback,
-                    reason=body.reason,
-                    accept_form=body.accept,
-                )
-            else:
-                by_id = {r.submission.id: r for r in reports}
-                decisions = []
-                for student in body.students:
-                    report = by_id.get(student)
-                    part = report and next((p for p in report.parts if p.id == body.part), None)
-                    if part is None:
-                        raise error(
-                            404, "unknown_answer", f"no answer of {student!r} to {body.part}"
-                        )
-                    decisions.append(
-                        review.decision_for(
-                            report,
-                            part,
-                            body.author,
-                            mark=body.mark,
-                            feedback=body.feedback,
-                            reason=body.reason,
-                            accept_form=body.accept,
-                        )
-                    )
+            decisions = review.decide(
+                reports,
+                body.part,
+                body.author,
+                group_key=body.group,
+                students=body.students,
+                mark=body.mark,
+                feedback=body.feedback,
+                reason=body.reason,
+                accept_form=body.accept,
+            )
             with store_of(exam_id) as store:
                 stored = store.record(decisions)
+        except review.UnknownAnswer as problem:
+            raise error(404, "unknown_answer", problem.format()) from None
         except GraderError as problem:
             raise error(422, "invalid_decision", problem.format()) from None
         refresh(exam_id)

@@ -3,6 +3,7 @@ by the module's tests (its worker processes take a moment to start)."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -97,27 +98,19 @@ def service_client():
         yield client
 
 
-@pytest.fixture(scope="module")
-def live_server():
-    """The app served by uvicorn on a free loopback port, in a thread."""
-    pytest.importorskip("uvicorn")
+@contextlib.contextmanager
+def serve_in_thread(app):
+    """``app`` served by uvicorn on a free loopback port, in a thread: its URL."""
     import socket
     import threading
     import time
 
     import uvicorn
 
-    from grader.service.app import ServiceSettings, create_app
-
-    settings = ServiceSettings(
-        rubrics={"ml-exam": RUBRIC}, instructor_token=TOKEN, workers=2, rate_per_minute=0
-    )
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -125,6 +118,21 @@ def live_server():
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the service did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_server():
+    """The app served by uvicorn on a free loopback port, in a thread."""
+    pytest.importorskip("uvicorn")
+    from grader.service.app import ServiceSettings, create_app
+
+    settings = ServiceSettings(
+        rubrics={"ml-exam": RUBRIC}, instructor_token=TOKEN, workers=2, rate_per_minute=0
+    )
+    with serve_in_thread(create_app(settings)) as url:
+        yield url

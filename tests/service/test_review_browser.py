@@ -4,14 +4,13 @@ group with the keyboard, regrade the class, see the decision kept."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.service.conftest import serve_in_thread
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytest.importorskip("uvicorn")
@@ -44,8 +43,6 @@ def _grade(out: Path) -> None:
 
 @pytest.fixture
 def review_server(tmp_path):
-    import uvicorn
-
     from grader.service.app import ServiceSettings, create_app
 
     out = tmp_path / "out"
@@ -57,22 +54,8 @@ def review_server(tmp_path):
         rate_per_minute=0,
         results={"ml-exam": out},
     )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the service did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", out
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(create_app(settings)) as url:
+        yield url, out
 
 
 def test_decide_a_group_with_the_keyboard_and_keep_it_across_a_regrade(review_server):
