@@ -16,6 +16,7 @@ math, an OCR repair, a timeout, a part not found, a kind with no engine) sets
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -200,6 +201,7 @@ def score_part(
         feedback.insert(0, "This answer has nothing that could be marked.")
     needs_review = bool(review) or any(c.needs_review for c in checks)
     return PartReport(
+        rubric_sha256=hashlib.sha256(part.model_dump_json().encode("utf-8")).hexdigest(),
         id=part_id,
         question_id=question_id,
         title=part.title,

@@ -123,3 +123,37 @@ def test_a_bad_marks_file_says_where(graded_class, tmp_path, content, message):
     marks.write_text(content)
     with pytest.raises(review.MarksFileError, match=message):
         review.decisions_from_csv(marks, graded_class, "ada")
+
+
+def test_a_decision_lasts_while_its_rubric_part_is_unchanged(tmp_path):
+    """Editing another part of the rubric keeps the decision; editing the
+    decided part sends the answer back to review."""
+    folder = tmp_path / "rubric"
+    shutil.copytree(ROOT / "rubrics", folder)
+    rubric_file = folder / "ml-exam.yaml"
+    original = rubric_file.read_text()
+    sheet = ROOT / "submissions" / "typed-perfect"
+    first = api.grade(sheet, api.load_rubric(rubric_file))
+    store = review.open_store(tmp_path / "d.sqlite")
+    store.record([review.decision_for(first, _part(first, "q3.d"), "ada", mark=0.5)])
+
+    def regraded(text: str):
+        rubric_file.write_text(text)
+        rubric = api.load_rubric(rubric_file)
+        return review.apply_decisions(api.grade(sheet, rubric), store.current(rubric.id))
+
+    other = original.replace("title: Gradient, normal equation, closed form", "title: Gradient")
+    assert other != original
+    assert _part(regraded(other), "q3.d").score == 0.5  # another part changed: kept
+    changed_part = _part(regraded(_edit_part(original, "q3", "d")), "q3.d")
+    assert changed_part.decision is None and changed_part.needs_review
+    assert any("the rubric part changed" in r for r in changed_part.review_reasons)
+    store.close()
+
+
+def _edit_part(text: str, question: str, part: str) -> str:
+    """The rubric text with the title of ``question``'s part ``part`` changed."""
+    start = text.index(f"  - id: {question}\n")
+    at = text.index(f"      - id: {part}\n", start)
+    title = text.index("        title: ", at)
+    return text[:title] + "        title: (edited) " + text[title + len("        title: ") :]
