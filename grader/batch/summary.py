@@ -50,8 +50,9 @@ def write_batch_files(
 
     from grader.report import csv as gradebook
     from grader.report import html, junit
+    from grader.report.item_analysis import ItemAnalysisCollector
     from grader.report.models import GradeReport
-    from grader.report.stats import bar_chart_png, summary_markdown
+    from grader.report.stats import summary_markdown
 
     out = result.out_dir
     assert out is not None
@@ -59,6 +60,7 @@ def write_batch_files(
     rows = []
     suites = []
     links: dict[str, str] = {}
+    items = ItemAnalysisCollector()
     for outcome in result.outcomes:
         item = outcome.item
         if outcome.status != "graded":
@@ -76,6 +78,7 @@ def write_batch_files(
                 ).items():
                     write_atomic(out / where, text, fsync=False)
         collector.add(report)
+        items.add(report)
         for question in report.questions:
             columns.setdefault(question.id, (question.id, question.title, question.max_score))
         rows.append(gradebook.gradebook_row(report))
@@ -117,15 +120,11 @@ def write_batch_files(
         writer.writerow([sid, "*", "", "", f"not graded: {reason}", ""])
     write_atomic(files["review_queue"], queue.getvalue())
 
-    charts: dict[str, bytes] = {}
-    for question in stats.questions:
-        if question.scores:
-            charts[question.id] = bar_chart_png(question.distribution())
-            write_atomic(out / "stats" / f"{question.id}.png", charts[question.id], fsync=False)
+    analysis = items.result() if items.totals else None
     write_atomic(files["summary_md"], summary_markdown(stats))
     write_atomic(
         files["summary_html"],
-        html.render_summary(stats, charts=charts, feedback_links=links, assets="relative"),
+        html.render_summary(stats, analysis=analysis, feedback_links=links, assets="relative"),
     )
     summary = {
         "graded": stats.graded,
@@ -146,6 +145,7 @@ def write_batch_files(
             }
             for q in stats.questions
         ],
+        "item_analysis": analysis.to_dict() if analysis is not None else None,
     }
     write_atomic(files["summary_json"], json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     return files

@@ -228,16 +228,19 @@ def render(
 def render_summary(
     stats,
     *,
-    charts: dict[str, bytes] | None = None,
+    analysis=None,
     feedback_links: dict[str, str] | None = None,
     assets: AssetMode = "inline",
     asset_prefix: str = "assets",
 ) -> str:
     """The instructor's summary of a batch (``stats``: ``grader.report.stats.BatchStats``):
-    counts, failures with reasons, per-question statistics with a histogram
-    (``charts``: question id -> PNG bytes, embedded), most frequent feedback,
-    and the review queue (``feedback_links``: submission id -> page URL)."""
-    charts = charts or {}
+    counts, failures with reasons, the item analysis (``analysis``:
+    ``grader.report.item_analysis.ClassAnalysis``) with its charts as inline
+    SVG, per-question statistics with a score distribution on a 0..max axis,
+    most frequent feedback, and the review queue (``feedback_links``:
+    submission id -> page URL)."""
+    from grader.report.svg_charts import histogram_svg, scatter_svg
+
     links = feedback_links or {}
 
     def student(sid: str) -> str:
@@ -256,6 +259,14 @@ def render_summary(
             f"{format_score(stats.total_median)} of {format_score(stats.max_total)}</li>"
         )
     out.append("</ul>")
+    if stats.totals:
+        out.append(
+            '<figure class="chart">'
+            + histogram_svg(stats.totals, stats.max_total or 0, "Total score")
+            + "</figure>"
+        )
+    if analysis is not None:
+        out += _item_analysis_html(analysis, scatter_svg)
     if stats.failed:
         out.append("<h2>Failed</h2><table><tr><th>Submission</th><th>Why</th></tr>")
         out += [
@@ -271,12 +282,10 @@ def render_summary(
             f"<p>{question.count} sheets; mean {mean}, median {median} of "
             f"{format_score(question.max_score)}</p>"
         )
-        if question.id in charts:
-            data = base64.b64encode(charts[question.id]).decode("ascii")
-            out.append(
-                f'<img class="chart" alt="score histogram for {html.escape(question.id)}" '
-                f'src="data:image/png;base64,{data}">'
-            )
+        if question.scores:
+            title = f"{question.id} score"
+            chart = histogram_svg(question.scores, question.max_score, title)
+            out.append(f'<figure class="chart">{chart}</figure>')
         bars = question.distribution()
         if bars:
             out.append(
@@ -305,3 +314,53 @@ def render_summary(
         out.append("</table>")
     out.append("</body>\n</html>\n")
     return "\n".join(out)
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _item_analysis_html(analysis, scatter_svg) -> list[str]:
+    """The item analysis table, the parts to check, and facility against
+    discrimination as a scatter (docs/statistics.md)."""
+    out = [
+        "<h2>Item analysis</h2>",
+        f"<p>{analysis.sheets} sheets; Cronbach's alpha {_number(analysis.alpha)}, "
+        f"standard error of measurement {_number(analysis.standard_error)} "
+        "(formulas and sources: docs/statistics.md)</p>",
+        '<table class="items"><tr><th>item</th><th>max</th><th>mean</th><th>facility</th>'
+        "<th>SD</th><th>discrimination</th><th>flagged</th></tr>",
+    ]
+    for item in [*analysis.questions, *analysis.parts]:
+        out.append(
+            f"<tr><td>{html.escape(item.id)}</td><td>{format_score(item.max_score)}</td>"
+            f"<td>{format_score(item.mean)}</td><td>{_number(item.facility)}</td>"
+            f"<td>{_number(item.standard_deviation)}</td><td>{_number(item.discrimination)}</td>"
+            f"<td>{item.flagged_share:.0%}</td></tr>"
+        )
+    out.append("</table>")
+    warnings = [
+        (item.id, w) for item in [*analysis.questions, *analysis.parts] for w in item.warnings
+    ]
+    if warnings:
+        out.append("<p>Check these parts' rubrics:</p><ul>")
+        out += [
+            f"<li>{html.escape(item_id)}: {html.escape(warning)}</li>"
+            for item_id, warning in warnings
+        ]
+        out.append("</ul>")
+    points = [
+        (item.id, item.facility, item.discrimination)
+        for item in analysis.parts
+        if item.facility is not None and item.discrimination is not None
+    ]
+    if points:
+        chart = scatter_svg(
+            points,
+            "Parts: facility against discrimination",
+            "facility (mean / max)",
+            "discrimination (r with the rest)",
+            sheets=analysis.sheets,
+        )
+        out.append(f'<figure class="chart">{chart}</figure>')
+    return out

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 from grader.report.models import GradeReport
 
-__all__ = ["ClassAnalysis", "ItemStatistics", "analyse_class"]
+__all__ = ["ClassAnalysis", "ItemAnalysisCollector", "ItemStatistics", "analyse_class"]
 
 LOW_DISCRIMINATION = 0.1
 LOW_FACILITY = 0.1
@@ -181,73 +181,109 @@ def _item(
     )
 
 
+class ItemAnalysisCollector:
+    """Reports added one at a time (a batch keeps one in memory at a time);
+    :meth:`result` is the item analysis. Keeps only scores, flags and
+    feedback counts."""
+
+    def __init__(self) -> None:
+        self.totals: list[float] = []
+        self.max_score = 0.0
+        self.part_order: list[str] = []
+        self.part_max: dict[str, float] = {}
+        self.part_scores: dict[str, list[float]] = {}
+        self.part_flags: dict[str, list[bool]] = {}
+        self.part_feedback: dict[str, Counter] = {}
+        self.question_order: list[str] = []
+        self.question_max: dict[str, float] = {}
+        self.question_scores: dict[str, list[float]] = {}
+        self.question_flags: dict[str, list[bool]] = {}
+        self.question_feedback: dict[str, Counter] = {}
+
+    def add(self, report: GradeReport) -> None:
+        if not self.totals:
+            self.max_score = report.max_score
+            for part in report.parts:
+                self.part_order.append(part.id)
+                self.part_max[part.id] = part.max_score
+                self.part_scores[part.id], self.part_flags[part.id] = [], []
+                self.part_feedback[part.id] = Counter()
+            for question in report.questions:
+                self.question_order.append(question.id)
+                self.question_max[question.id] = question.max_score
+                self.question_scores[question.id], self.question_flags[question.id] = [], []
+                self.question_feedback[question.id] = Counter()
+        self.totals.append(report.score)
+        by_id = {part.id: part for part in report.parts}
+        for pid in self.part_order:
+            part = by_id.get(pid)
+            self.part_scores[pid].append(part.score if part is not None else 0.0)
+            self.part_flags[pid].append(bool(part is not None and part.needs_review))
+            if part is not None:
+                self.part_feedback[pid].update(set(part.feedback))
+        by_question = {question.id: question for question in report.questions}
+        for qid in self.question_order:
+            question = by_question.get(qid)
+            members = [by_id[pid] for pid in (question.parts if question else []) if pid in by_id]
+            self.question_scores[qid].append(question.score if question is not None else 0.0)
+            self.question_flags[qid].append(any(p.needs_review for p in members))
+            for member in members:
+                self.question_feedback[qid].update(set(member.feedback))
+
+    def result(self) -> ClassAnalysis:
+        if not self.totals:
+            raise ValueError("no reports to analyse")
+        totals = self.totals
+        parts = [
+            _item(
+                pid,
+                self.part_max[pid],
+                self.part_scores[pid],
+                totals,
+                self.part_flags[pid],
+                self.part_feedback[pid],
+            )
+            for pid in self.part_order
+        ]
+        questions = [
+            _item(
+                qid,
+                self.question_max[qid],
+                self.question_scores[qid],
+                totals,
+                self.question_flags[qid],
+                self.question_feedback[qid],
+            )
+            for qid in self.question_order
+        ]
+        total_variance = _variance(totals)
+        part_variances = [_variance(self.part_scores[pid]) for pid in self.part_order]
+        alpha = None
+        k = len(self.part_order)
+        if total_variance and total_variance > 1e-12 and k > 1 and None not in part_variances:
+            alpha = k / (k - 1) * (1 - sum(part_variances) / total_variance)
+        sd_total = _sd(totals)
+        standard_error = (
+            sd_total * math.sqrt(max(0.0, 1 - alpha))
+            if alpha is not None and sd_total is not None
+            else None
+        )
+        return ClassAnalysis(
+            sheets=len(totals),
+            max_score=self.max_score,
+            mean=round(_mean(totals), 4),
+            standard_deviation=_round(sd_total),
+            alpha=_round(alpha),
+            standard_error=_round(standard_error),
+            parts=parts,
+            questions=questions,
+            totals=totals,
+        )
+
+
 def analyse_class(reports: Sequence[GradeReport]) -> ClassAnalysis:
     """The item analysis of the reports (one per sheet, one rubric)."""
-    if not reports:
-        raise ValueError("no reports to analyse")
-    totals = [report.score for report in reports]
-    part_order = [part.id for part in reports[0].parts]
-    part_max = {part.id: part.max_score for part in reports[0].parts}
-    part_scores: dict[str, list[float]] = {pid: [] for pid in part_order}
-    part_flags: dict[str, list[bool]] = {pid: [] for pid in part_order}
-    part_feedback: dict[str, Counter] = {pid: Counter() for pid in part_order}
-    question_order = [question.id for question in reports[0].questions]
-    question_max = {question.id: question.max_score for question in reports[0].questions}
-    question_scores: dict[str, list[float]] = {qid: [] for qid in question_order}
-    question_flags: dict[str, list[bool]] = {qid: [] for qid in question_order}
-    question_feedback: dict[str, Counter] = {qid: Counter() for qid in question_order}
+    collector = ItemAnalysisCollector()
     for report in reports:
-        by_id = {part.id: part for part in report.parts}
-        for pid in part_order:
-            part = by_id.get(pid)
-            part_scores[pid].append(part.score if part is not None else 0.0)
-            part_flags[pid].append(bool(part is not None and part.needs_review))
-            if part is not None:
-                part_feedback[pid].update(set(part.feedback))
-        for question in report.questions:
-            if question.id not in question_scores:
-                continue
-            question_scores[question.id].append(question.score)
-            members = [by_id[pid] for pid in question.parts if pid in by_id]
-            question_flags[question.id].append(any(p.needs_review for p in members))
-            for member in members:
-                question_feedback[question.id].update(set(member.feedback))
-    parts = [
-        _item(pid, part_max[pid], part_scores[pid], totals, part_flags[pid], part_feedback[pid])
-        for pid in part_order
-    ]
-    questions = [
-        _item(
-            qid,
-            question_max[qid],
-            question_scores[qid],
-            totals,
-            question_flags[qid],
-            question_feedback[qid],
-        )
-        for qid in question_order
-        if len(question_scores[qid]) == len(totals)
-    ]
-    total_variance = _variance(totals)
-    part_variances = [_variance(part_scores[pid]) for pid in part_order]
-    alpha = None
-    k = len(part_order)
-    if total_variance and total_variance > 1e-12 and k > 1 and None not in part_variances:
-        alpha = k / (k - 1) * (1 - sum(part_variances) / total_variance)
-    sd_total = _sd(totals)
-    standard_error = (
-        sd_total * math.sqrt(max(0.0, 1 - alpha))
-        if alpha is not None and sd_total is not None
-        else None
-    )
-    return ClassAnalysis(
-        sheets=len(reports),
-        max_score=reports[0].max_score,
-        mean=round(_mean(totals), 4),
-        standard_deviation=_round(sd_total),
-        alpha=_round(alpha),
-        standard_error=_round(standard_error),
-        parts=parts,
-        questions=questions,
-        totals=totals,
-    )
+        collector.add(report)
+    return collector.result()
