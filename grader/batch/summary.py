@@ -121,10 +121,13 @@ def write_batch_files(
     write_atomic(files["review_queue"], queue.getvalue())
 
     analysis = items.result() if items.totals else None
+    groups = _answer_groups(result, final)
     write_atomic(files["summary_md"], summary_markdown(stats))
     write_atomic(
         files["summary_html"],
-        html.render_summary(stats, analysis=analysis, feedback_links=links, assets="relative"),
+        html.render_summary(
+            stats, analysis=analysis, groups=groups, feedback_links=links, assets="relative"
+        ),
     )
     summary = {
         "graded": stats.graded,
@@ -146,9 +149,43 @@ def write_batch_files(
             for q in stats.questions
         ],
         "item_analysis": analysis.to_dict() if analysis is not None else None,
+        "answer_groups": groups,
     }
     write_atomic(files["summary_json"], json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     return files
+
+
+def _answer_groups(result: BatchResult, final) -> list[dict]:
+    """Per part, the answer groups (docs/review.md) as plain rows for the
+    summary: the number of groups and the flagged ones, largest first."""
+    from grader.review import group_answers
+
+    def reports():
+        for report in result.reports():
+            yield final(report) if final is not None else report
+
+    rows = []
+    for part_id, part_groups in group_answers(reports()).items():
+        flagged = [g for g in part_groups if g.flagged]
+        rows.append(
+            {
+                "part": part_id,
+                "answers": sum(g.size for g in part_groups),
+                "groups": len(part_groups),
+                "flagged": [
+                    {
+                        "key": g.key,
+                        "size": g.size,
+                        "flagged": g.flagged,
+                        "score": g.score,
+                        "max_score": g.max_score,
+                        "reading": g.reading[0] if g.reading else "",
+                    }
+                    for g in flagged
+                ],
+            }
+        )
+    return rows
 
 
 def summary_lines(result: BatchResult) -> list[str]:

@@ -27,6 +27,7 @@ import json
 from typing import Literal
 
 from grader.report._common import (
+    decided_by,
     format_score,
     format_spans,
     full_marks,
@@ -46,6 +47,9 @@ def _text(text: str) -> str:
 
 def _part_output(part: PartReport) -> str:
     lines: list[str] = []
+    person = decided_by(part)
+    if person:
+        lines.append(f"{_text(person)}.\n")
     for feedback in part.feedback:
         lines.append(f"- {_text(feedback)}")
     for check in part.checks:

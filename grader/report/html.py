@@ -229,6 +229,7 @@ def render_summary(
     stats,
     *,
     analysis=None,
+    groups: list[dict] | None = None,
     feedback_links: dict[str, str] | None = None,
     assets: AssetMode = "inline",
     asset_prefix: str = "assets",
@@ -238,7 +239,8 @@ def render_summary(
     ``grader.report.item_analysis.ClassAnalysis``) with its charts as inline
     SVG, per-question statistics with a score distribution on a 0..max axis,
     most frequent feedback, and the review queue (``feedback_links``:
-    submission id -> page URL)."""
+    submission id -> page URL); ``groups``: per part, its answer groups and
+    the flagged ones (decide them with ``grader groups`` / ``grader decide``)."""
     from grader.report.svg_charts import histogram_svg, scatter_svg
 
     links = feedback_links or {}
@@ -267,6 +269,8 @@ def render_summary(
         )
     if analysis is not None:
         out += _item_analysis_html(analysis, scatter_svg)
+    if groups:
+        out += _groups_html(groups)
     if stats.failed:
         out.append("<h2>Failed</h2><table><tr><th>Submission</th><th>Why</th></tr>")
         out += [
@@ -363,4 +367,28 @@ def _item_analysis_html(analysis, scatter_svg) -> list[str]:
             sheets=analysis.sheets,
         )
         out.append(f'<figure class="chart">{chart}</figure>')
+    return out
+
+
+def _groups_html(groups: list[dict]) -> list[str]:
+    """Answer groups per part: decide a flagged group once (docs/review.md)."""
+    out = [
+        "<h2>Answer groups</h2>",
+        "<p>Answers grouped by what the grader read; a flagged group is decided once "
+        "(<code>grader groups</code>, <code>grader decide</code>, or the review page).</p>",
+        '<table class="groups"><tr><th>part</th><th>answers</th><th>groups</th>'
+        "<th>flagged groups</th></tr>",
+    ]
+    for row in groups:
+        flagged = "; ".join(
+            f"[{group['key']}] {group['size']} answers ({group['flagged']} flagged), "
+            f"{format_score(group['score'])}/{format_score(group['max_score'])}: "
+            f"{group['reading']}"
+            for group in row["flagged"]
+        )
+        out.append(
+            f"<tr><td>{html.escape(row['part'])}</td><td>{row['answers']}</td>"
+            f"<td>{row['groups']}</td><td>{html.escape(flagged) or '-'}</td></tr>"
+        )
+    out.append("</table>")
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -35,6 +36,10 @@ def test_a_decision_reaches_every_export_and_lasts_until_the_answer_changes(tmp_
     shutil.copytree(ROOT / "submissions" / "typed-mistakes", sheets / "bob")
     out = tmp_path / "out"
     run("grade", str(sheets), "--rubric", RUBRIC, "--out", str(out))
+    summary = json.loads((out / "summary.json").read_text())
+    q3d = next(row for row in summary["answer_groups"] if row["part"] == "q3.d")
+    assert q3d["answers"] == 2 and q3d["groups"] >= 1
+    assert "Answer groups" in (out / "summary.html").read_text()
     before = gradebook(out)
     assert before["alice"][-1] == "30"
 
@@ -56,6 +61,8 @@ def test_a_decision_reaches_every_export_and_lasts_until_the_answer_changes(tmp_
     assert gradebook(out)["alice"][-1] == "29.5"
     feedback = (out / "feedback" / "alice.md").read_text()
     assert "Mark set by ada (the grader gave 1)." in feedback and "name the models" in feedback
+    gradescope = (out / "gradescope" / "alice.json").read_text()
+    assert "Mark set by ada" in gradescope and '"score": 29.5' in gradescope
     assert "29.5" in (out / "summary.md").read_text() or "29.5" in (out / "junit.xml").read_text()
     assert gradebook(out)["bob"] == before["bob"]  # a classmate's marks are untouched
 
