@@ -156,11 +156,46 @@ def _reading(part: PartReport) -> list[str]:
     return lines
 
 
+SAME_MEANING = 0.9  # cosine of two sentence embeddings read as the same answer
+
+
+def _by_meaning(groups: list[AnswerGroup], encoder) -> list[AnswerGroup]:
+    """Free-text groups the rules found nothing in (grouped by their words),
+    merged when they say the same thing in other words: same checks' reading,
+    representative answers within :data:`SAME_MEANING` cosine."""
+    textual = [g for g in groups if len(g.signature) == 2 and g.signature[1][0] == "text"]
+    if len(textual) < 2 or encoder is None:
+        return groups
+    vectors = encoder.encode([g.representative.text for g in textual])
+    merged: list[tuple[AnswerGroup, object]] = []
+    for group, vector in zip(textual, vectors, strict=True):
+        for kept, kept_vector in merged:
+            same_reading = kept.signature[0] == group.signature[0]
+            if same_reading and float(vector @ kept_vector) >= SAME_MEANING:
+                kept.members.extend(group.members)
+                break
+        else:
+            merged.append((group, vector))
+    kept_groups = [group for group, _ in merged]
+    return [g for g in groups if g not in textual] + kept_groups
+
+
+def _default_encoder():
+    try:
+        from grader.text.encoder import default_encoder
+
+        return default_encoder()
+    except Exception:  # noqa: BLE001 - no meaning model: the words alone group
+        return None
+
+
 def group_answers(
-    reports: Iterable[GradeReport], part_id: str | None = None
+    reports: Iterable[GradeReport], part_id: str | None = None, *, encoder="default"
 ) -> dict[str, list[AnswerGroup]]:
     """Part id -> its answer groups, most in need of a person first (groups
-    with flagged members, then larger groups, then lower scores)."""
+    with flagged members, then larger groups, then lower scores). Free text
+    the rules found nothing in is grouped by meaning when the sentence
+    encoder is installed (``encoder=None``: by its words only)."""
     groups: dict[str, dict[tuple, AnswerGroup]] = {}
     for report in reports:
         for part in report.parts:
@@ -184,9 +219,16 @@ def group_answers(
                     text,
                 )
             )
+    if encoder == "default":
+        needs = any(
+            len(g.signature) == 2 and g.signature[1][0] == "text"
+            for found in groups.values()
+            for g in found.values()
+        )
+        encoder = _default_encoder() if needs else None
     return {
         pid: sorted(
-            found.values(),
+            _by_meaning(list(found.values()), encoder),
             key=lambda group: (-(group.flagged > 0), -group.size, group.score, group.key),
         )
         for pid, found in groups.items()

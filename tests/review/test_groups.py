@@ -120,3 +120,40 @@ def test_the_example_class_in_groups(graded_class):
 
 def test_one_part_only(graded_class):
     assert set(group_answers(graded_class, "q2.c")) == {"q2.c"}
+
+
+class _Encoder:
+    """Two texts mean the same when they share their first word (a stand-in
+    for the sentence encoder, so the test says exactly what is merged)."""
+
+    def encode(self, texts):
+        import numpy as np
+
+        words = sorted({t.split()[0].lower() for t in texts})
+        return np.array([[float(t.split()[0].lower() == w) for w in words] for t in texts])
+
+
+def test_free_text_the_rules_found_nothing_in_is_grouped_by_meaning():
+    from grader.report.models import GradeReport, RubricInfo, SubmissionInfo
+
+    def report(name, text):
+        part = _part(text, _concepts(score=0, verdict="incorrect"), score=0)
+        return GradeReport(
+            submission=SubmissionInfo(id=name, path=name),
+            rubric=RubricInfo(id="exam", sha256="0"),
+            score=0,
+            max_score=2,
+            parts=[part],
+        )
+
+    reports = [
+        report("a", "Gradients vanish over many steps."),
+        report("b", "Gradients shrink when going back in time."),
+        report("c", "Trees are green."),
+    ]
+    by_words = group_answers(reports, encoder=None)["q1.a"]
+    assert len(by_words) == 3
+    by_meaning = group_answers(reports, encoder=_Encoder())["q1.a"]
+    assert sorted(g.size for g in by_meaning) == [1, 2]
+    (pair,) = [g for g in by_meaning if g.size == 2]
+    assert {m.submission_id for m in pair.members} == {"a", "b"}
