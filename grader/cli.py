@@ -84,8 +84,25 @@ def main() -> None:
 @click.option(
     "--review-db", help="Decision database for the review page (default: DIR/decisions.sqlite)."
 )
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    help="Address of a reverse proxy whose X-Forwarded-For is believed (repeatable; "
+    "default: none, every client is its own address).",
+)
 def serve(
-    rubrics, host, port, workers, token, rate_limit, max_body, timeout, results, review_db
+    rubrics,
+    host,
+    port,
+    workers,
+    token,
+    rate_limit,
+    max_body,
+    timeout,
+    results,
+    review_db,
+    trusted_proxies,
 ) -> None:
     """Run the HTTP service: student self-check page and API (extra [serve])."""
     from grader.service.run import run_service
@@ -94,6 +111,7 @@ def serve(
         rubric_paths=list(rubrics),
         results=list(results),
         review_database=review_db,
+        trusted_proxies=list(trusted_proxies),
         host=host,
         port=port,
         workers=workers,

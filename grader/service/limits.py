@@ -93,6 +93,9 @@ class BodySizeLimit:
         return f"request body larger than {self.max_bytes} bytes"
 
 
+MAX_CLIENTS = 10_000  # rate-limit buckets kept at once
+
+
 class RateLimiter:
     """A token bucket per client address: ``per_minute`` requests a minute
     on average, bursts up to ``burst``. ``per_minute=0`` turns it off."""
@@ -109,6 +112,8 @@ class RateLimiter:
             return True, 0.0
         now = time.monotonic() if now is None else now
         with self._lock:
+            if client not in self._buckets and len(self._buckets) >= MAX_CLIENTS:
+                self._forget_oldest()
             tokens, last = self._buckets.get(client, (self.burst, now))
             tokens = min(self.burst, tokens + (now - last) * self.rate)
             if tokens >= 1.0:
@@ -116,6 +121,13 @@ class RateLimiter:
                 return True, 0.0
             self._buckets[client] = (tokens, now)
             return False, (1.0 - tokens) / self.rate
+
+    def _forget_oldest(self) -> None:
+        """Keep the table bounded: the least recently seen half goes (a client
+        unseen that long has refilled its bucket anyway, or nearly)."""
+        by_age = sorted(self._buckets.items(), key=lambda item: item[1][1])
+        for client, _ in by_age[: len(by_age) // 2]:
+            del self._buckets[client]
 
 
 class RateLimit:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from grader.errors import InputError
@@ -76,9 +76,23 @@ def run_service(
             f"grader serve needs the [serve] extra ({missing.name} is missing): "
             "pip install 'grader[serve]'"
         ) from None
+    trusted_proxies = options.pop("trusted_proxies", ())
     settings = build_settings(rubric_paths=rubric_paths, token=token, **options)
     app = create_app(settings)
     if not token:
         announce(f"instructor token: {settings.instructor_token}")
     announce(f"grader serving {', '.join(settings.rubrics)} on http://{host}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, **server_options(trusted_proxies))
+
+
+def server_options(trusted_proxies: Sequence[str] = ()) -> dict:
+    """uvicorn's options: ``X-Forwarded-For`` is believed only from the given
+    proxy addresses (uvicorn believes 127.0.0.1 by default, so any local
+    client could pick its own address and slip past the rate limit); idle
+    connections are closed after 5 s."""
+    return {
+        "log_level": "warning",
+        "proxy_headers": bool(trusted_proxies),
+        "forwarded_allow_ips": ",".join(trusted_proxies) if trusted_proxies else "",
+        "timeout_keep_alive": 5,
+    }

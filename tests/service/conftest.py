@@ -99,8 +99,9 @@ def service_client():
 
 
 @contextlib.contextmanager
-def serve_in_thread(app):
-    """``app`` served by uvicorn on a free loopback port, in a thread: its URL."""
+def serve_in_thread(app, **options):
+    """``app`` served by uvicorn on a free loopback port, in a thread: its URL.
+    ``options``: more of uvicorn's (``grader.service.run.server_options``)."""
     import socket
     import threading
     import time
@@ -110,7 +111,8 @@ def serve_in_thread(app):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    options.setdefault("log_level", "warning")
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
