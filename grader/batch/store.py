@@ -58,6 +58,11 @@ def result_key(submission_hash: str, rubric_hash: str, version: str = __version_
 # --- writing files safely ------------------------------------------------------
 
 
+# The process's umask, read once at import (reading it means setting it).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
 def write_atomic(
     path: Path, data: str | bytes, *, fsync: bool = True, sync_dir: bool | None = None
 ) -> None:
@@ -69,6 +74,7 @@ def write_atomic(
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; results follow the umask
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             if fsync:

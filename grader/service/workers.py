@@ -73,6 +73,10 @@ def _run(mode: str, exam_id: str, payload: SubmissionPayload) -> dict:
             # Paths inside the temporary folder mean nothing to the client.
             return {"error": error.message.replace(str(folder), "submission")}
         data = report.to_json_dict()
+        # The server's temporary folder means nothing to the client (and is
+        # not its business): paths inside it become relative to the upload.
+        text = json.dumps(data).replace(str(folder) + "/", "").replace(str(folder), "upload")
+        data = json.loads(text)
     data["submission"]["path"] = "upload"
     return data
 

@@ -46,3 +46,17 @@ def test_a_store_left_locked_by_this_process_is_an_input_error(tmp_path):
         second = ResultStore(tmp_path / "out")
         with pytest.raises(InputError):
             second.open()
+
+
+def test_result_files_follow_the_umask(tmp_path):
+    import os
+    import stat
+
+    from grader.batch.store import write_atomic
+
+    target = tmp_path / "results" / "alice.json"
+    write_atomic(target, "{}")
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask

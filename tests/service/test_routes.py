@@ -99,6 +99,9 @@ def test_instructor_upload(client):
     )
     assert response.status_code == 200, response.text
     assert response.json()["score"] > 0
+    # no server path in the answer: the upload's files are named as uploaded
+    assert "grader-service-" not in response.text and "/tmp" not in response.text
+    assert response.json()["submission"]["files"] == ["sheet.md"]
 
 
 ERROR_CASES = [
