@@ -246,4 +246,33 @@ def load_rubric(path: str | Path):
     rubric._source_path = Path(path)
     rubric._sha256 = hashlib.sha256(data).hexdigest()
     rubric._tree = tree
+    raise_problems(_files_outside(rubric, tree, name))
     return rubric
+
+
+def _files_outside(rubric, tree: Any, name: str) -> list[RubricProblem]:
+    """Files a rubric names (its context file, code checks' references) must
+    be in its own folder or below: a rubric never reads, or quotes in an
+    error, a file elsewhere on the machine (``../../etc/passwd``)."""
+    folder = Path(name).parent.resolve()
+    named: list[tuple[tuple, str]] = []
+    if isinstance(rubric.context, str):
+        named.append((("context",), rubric.context))
+    for qi, question in enumerate(rubric.questions):
+        for pi, part in enumerate(question.parts):
+            for ci, check in enumerate(part.checks):
+                base = ("questions", qi, "parts", pi, "checks", ci)
+                named += [((*base, *loc), file) for loc, file in check.files()]
+    problems = []
+    for loc, file in named:
+        target = (folder / file).resolve()
+        if target != folder and folder not in target.parents:
+            problems.append(
+                RubricProblem(
+                    name,
+                    line_of(tree, loc),
+                    f"{file!r} is outside the rubric's folder: put the file next to the "
+                    "rubric (a rubric reads files from its own folder only)",
+                )
+            )
+    return problems

@@ -261,3 +261,33 @@ def test_line_of_follows_keys_and_items():
     assert line_of(tree, ("a", 0, "y", 1)) == 5
     assert line_of(tree, ("a", 0, "some-union-tag", "y")) == 3
     assert line_of(tree, ("nope",)) == 1
+
+
+@pytest.mark.parametrize(
+    "context", ["/etc/hostname", "../../../../etc/passwd", "sub/../../outside.yaml"]
+)
+def test_a_rubric_never_reads_files_outside_its_folder(tmp_path, context):
+    from pathlib import Path
+
+    from grader.errors import RubricError
+    from grader.rubric.loader import load_rubric
+
+    source = (Path(__file__).resolve().parents[1] / "files" / "mini-rubric.yaml").read_text()
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text(f"context: {context}\n" + source)
+    with pytest.raises(RubricError, match="outside the rubric's folder") as raised:
+        load_rubric(rubric)
+    assert raised.value.line == 1 and "root:" not in str(raised.value)
+
+
+def test_a_file_below_the_rubric_folder_is_fine(tmp_path):
+    from pathlib import Path
+
+    from grader.rubric.loader import load_rubric
+
+    source = (Path(__file__).resolve().parents[1] / "files" / "mini-rubric.yaml").read_text()
+    (tmp_path / "contexts").mkdir()
+    (tmp_path / "contexts" / "q.yaml").write_text("symbols: {X: n x p}\n")
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text("context: contexts/q.yaml\n" + source)
+    assert load_rubric(rubric).context == "contexts/q.yaml"
