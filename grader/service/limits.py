@@ -67,18 +67,27 @@ class BodySizeLimit:
                     return
         received = 0
         response_started = False
+        too_large = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal response_started
+            if too_large:
+                # The framework caught the read error and answers 400 ("error
+                # parsing the body"): the client gets the 413 it is owed instead.
+                if message["type"] == "http.response.start" and not response_started:
+                    response_started = True
+                    await send_error(send, 413, "too_large", self._message())
+                return
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)

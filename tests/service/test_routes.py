@@ -189,6 +189,25 @@ def test_twenty_megabyte_answer_is_refused(client):
     assert response.json()["error"]["code"] == "too_large"
 
 
+def test_a_streamed_body_over_the_limit_is_413_too(client):
+    """No Content-Length (chunked): the limit is found while reading, and the
+    answer is still 413, not the framework's 400."""
+
+    def chunks():
+        yield b'{"sheet": "'
+        for _ in range(3):
+            yield b"x" * 1_000_000
+        yield b'"}'
+
+    response = client.post(
+        "/api/exams/ml-exam/check",
+        content=chunks(),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
 def test_binary_body(client):
     response = client.post(
         "/api/exams/ml-exam/check",
