@@ -121,3 +121,66 @@ def test_math_renders_in_headless_chromium(tmp_path, decode_png):
     sampled = (height // 4) * (width // 4)
     assert dark > sampled * 0.002  # text was drawn: not a blank page
     assert dark < sampled * 0.5  # and not a black one
+
+
+def _class_of(count: int) -> list[GradeReport]:
+    """``count`` reports made from alice's and bob's, with scores spread out."""
+    reports = []
+    for index in range(count):
+        report = load("alice" if index % 2 else "bob").model_copy(deep=True)
+        report.submission.id = f"s{index:04d}"
+        for part in report.parts:
+            part.score = round(part.max_score * ((index * 7 + len(part.id)) % 11) / 10, 2)
+        for question in report.questions:
+            question.score = sum(p.score for p in report.parts if p.id in question.parts)
+        report.score = sum(p.score for p in report.parts)
+        reports.append(report)
+    return reports
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_the_summary_of_a_large_class_draws_its_charts_in_chromium(tmp_path, decode_png):
+    from grader.report.item_analysis import analyse_class
+
+    reports = _class_of(500)
+    collector = StatsCollector()
+    for report in reports:
+        collector.add(report)
+    page = tmp_path / "summary.html"
+    page.write_text(
+        html.render_summary(collector.result(), analysis=analyse_class(reports)), encoding="utf-8"
+    )
+    dom = subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    # every chart is in the rendered page with its title and axis labels
+    for title in (
+        "Total score (500 sheets)",
+        "q1 score (500 sheets)",
+        "Parts: facility against discrimination (500 sheets)",
+    ):
+        assert title in dom
+    assert dom.count("score (0 to ") >= 3 and "discrimination (r with the rest)" in dom
+    shot = tmp_path / "summary.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            *CHROMIUM_FLAGS,
+            f"--screenshot={shot}",
+            "--window-size=900,1300",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
+    width, height, channels, rows = decode_png(shot.read_bytes())
+    blue = sum(  # the histogram bars' colour (#4a7bb7) is on the screen
+        1
+        for row in rows[::3]
+        for i in range(0, len(row), channels * 3)
+        if abs(row[i] - 0x4A) < 24 and abs(row[i + 1] - 0x7B) < 24 and abs(row[i + 2] - 0xB7) < 24
+    )
+    assert blue > 50
