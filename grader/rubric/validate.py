@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from grader.errors import GraderError, RubricError
 from grader.rubric.loader import RubricProblem, load_rubric
-from grader.rubric.models import ConceptsCheck, Part, Question, Rubric, ShapesCheck
+from grader.rubric.models import CodeCheck, ConceptsCheck, Part, Question, Rubric, ShapesCheck
 
 if TYPE_CHECKING:  # pragma: no cover
     from grader.math import MathContext
@@ -66,6 +66,78 @@ def _phrasing_warnings(rubric: Rubric, part: Part, check: ConceptsCheck, base: t
     return out
 
 
+def _code_check_problems(rubric: Rubric, check: CodeCheck, base: tuple) -> list[RubricProblem]:
+    """A code check's tests as the numeric engine reads them (an unknown field
+    such as ``comapre:`` is an error here, not at grading time for the whole
+    class), and every reference function and input generator they name
+    defined in the references file (read with ``ast``, not run)."""
+    import ast
+
+    try:
+        from grader.numeric import CodeCheckSpec
+    except ImportError:  # pragma: no cover - the numeric engine is part of the package
+        return []
+    data = check.model_dump(exclude_none=True)
+    if not data.get("title"):
+        data.pop("title", None)
+    try:
+        spec = CodeCheckSpec.from_mapping(data)
+    except GraderError as error:
+        return [_problem(rubric, (*base, "tests"), error.message)]
+    if not check.references:
+        return []
+    path = rubric.directory / check.references
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (OSError, UnicodeDecodeError, SyntaxError) as error:
+        return [
+            _problem(rubric, (*base, "references"), f"cannot read {check.references!r}: {error}")
+        ]
+    defined = {
+        node.name
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    } | {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    problems = []
+    for index, test in enumerate(spec.tests):
+        named = []
+        if test.compare is not None:
+            named.append(("compare", "reference", test.compare.reference))
+        if test.generator is not None:
+            named.append(("generator", "name", test.generator.name))
+        for section, key, name in named:
+            if name not in defined:
+                near = sorted(defined, key=lambda other: _distance(other, name))[:1]
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                problems.append(
+                    _problem(
+                        rubric,
+                        (*base, "tests", index, section, key),
+                        f"{name!r} is not defined in {check.references}{hint}",
+                    )
+                )
+    return problems
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance (for "did you mean")."""
+    row = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        previous, row[0] = row[0], i
+        for j, char_b in enumerate(b, start=1):
+            previous, row[j] = (
+                row[j],
+                min(row[j] + 1, row[j - 1] + 1, previous + (char_a != char_b)),
+            )
+    return row[-1]
+
+
 def check_engine_inputs(
     rubric: Rubric, context_of: ContextOf
 ) -> tuple[list[RubricProblem], list[str]]:
@@ -106,6 +178,8 @@ def check_engine_inputs(
                         )
                 if isinstance(check, ConceptsCheck) and check.ideas:
                     warnings += _phrasing_warnings(rubric, part, check, base)
+                if isinstance(check, CodeCheck):
+                    problems += _code_check_problems(rubric, check, base)
                 if parse_math is None:
                     continue
                 for loc, text, is_mistake in check.math_forms():

@@ -120,3 +120,69 @@ def test_meaningless_known_mistakes_are_allowed(tmp_path):
     """
     context = "context:\n  symbols: {X: n x p, y: n x 1, beta: p x 1}\n"
     assert api.validate(_rubric(tmp_path, body, context=context)).problems == []
+
+
+CODE_MISTAKES = [
+    # (what the line becomes, the error expected)
+    ("compare:", "comapre:", "tests[0].comapre: unknown field"),
+    (
+        "reference: fit_normal_equation,",
+        "reference: fit_normal_equatoin,",
+        "'fit_normal_equatoin' is not defined in ml-exam-references.py (did you mean 'fit_normal_equation'?)",
+    ),
+    (
+        "generator: {name: regression_data,",
+        "generator: {name: regresion_data,",
+        "'regresion_data' is not defined in ml-exam-references.py",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("right", "wrong", "message"), CODE_MISTAKES, ids=["field", "reference", "generator"]
+)
+def test_a_misspelt_code_test_is_a_rubric_error(tmp_path, right, wrong, message):
+    """`grader validate` used to say ok, and the whole class then got 'check
+    could not run' at grading time."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[2] / "rubrics"
+    for file in root.iterdir():
+        shutil.copy(file, tmp_path / file.name)
+    rubric = tmp_path / "ml-exam.yaml"
+    text = rubric.read_text()
+    assert right in text
+    rubric.write_text(text.replace(right, wrong, 1))
+    result = api.validate(rubric)
+    assert not result.ok
+    assert any(message in line for line in result.lines()), result.lines()
+
+
+def test_a_misspelt_distribution_is_a_rubric_error(tmp_path):
+    body = textwrap.dedent(
+        """\
+        id: code-only
+        title: Code
+        questions:
+          - id: q1
+            parts:
+              - id: a
+                points: 1
+                checks:
+                  - kind: code
+                    id: mean
+                    points: 1
+                    file: stats.py
+                    function: mean
+                    tests:
+                      - id: one
+                        inputs: {x: {shape: [5], distribution: normall}}
+                        properties: [{finite: true}]
+        """
+    )
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text(body)
+    result = api.validate(rubric)
+    assert any("normall" in line or "distribution" in line for line in result.lines()), (
+        result.lines()
+    )
