@@ -95,7 +95,7 @@ def to_dict(
                 "output": _part_output(part),
                 "output_format": "md",
                 "tags": [part.question_id, *kinds],
-                "visibility": visibility,
+                "visibility": part.visibility or visibility,
                 "extra_data": {
                     "question": part.question_id,
                     "question_title": titles.get(part.question_id, ""),

@@ -91,6 +91,11 @@ class PartReport(BaseModel):
     decision: PersonDecision | None = Field(
         None, description="Set when a person decided the mark (None: the grader's)."
     )
+    visibility: str | None = Field(
+        None,
+        description="When students see this part on Gradescope (the rubric part's "
+        "`visibility`); None: the export's default.",
+    )
     rubric_sha256: str = Field(
         "",
         description="sha256 of the rubric part that graded the answer: a person's decision "

@@ -465,6 +465,11 @@ class Part(_Model):
         description="Words typical of an answer to this part (help find unlabelled answers).",
     )
     points: Points = Field(..., description="The part's marks; its checks' points add up to it.")
+    visibility: Literal["hidden", "after_due_date", "after_published", "visible"] | None = Field(
+        None,
+        description="When students see this part's result on Gradescope (default: the "
+        "export's, `visible`); `after_published` keeps it hidden until grades are released.",
+    )
     checks: list[Check] = Field(..., min_length=1, description="How the answer is judged.")
     reference: str | None = Field(
         None,

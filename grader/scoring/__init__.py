@@ -202,6 +202,7 @@ def score_part(
     needs_review = bool(review) or any(c.needs_review for c in checks)
     return PartReport(
         rubric_sha256=hashlib.sha256(part.model_dump_json().encode("utf-8")).hexdigest(),
+        visibility=part.visibility,
         id=part_id,
         question_id=question_id,
         title=part.title,

@@ -167,3 +167,32 @@ def test_run_autograder_writes_valid_results(tmp_path, files, expect_tests):
         assert (test.number, test.score, test.max_score, test.status) == ("q1.a", 1, 2, "failed")
     if not expect_tests:
         assert results.score == 0 and "could not grade" in results.output
+
+
+def test_a_part_hidden_until_release_stays_hidden():
+    """A rubric part with `visibility: after_published` (carried in the
+    report) keeps its test hidden whatever the export's default."""
+    report = GradeReport.model_validate_json((FILES / "alice.json").read_text())
+    report.parts[0].visibility = "after_published"
+    data = gradescope.to_dict(report, visibility="visible")
+    assert data["tests"][0]["visibility"] == "after_published"
+    assert {t["visibility"] for t in data["tests"][1:]} == {"visible"}
+
+
+def test_the_rubric_part_visibility_reaches_the_report(tmp_path):
+    import shutil
+
+    from grader import api
+
+    root = Path(__file__).resolve().parents[2]
+    for file in (root / "rubrics").iterdir():
+        shutil.copy(file, tmp_path / file.name)
+    rubric = tmp_path / "ml-exam.yaml"
+    text = rubric.read_text()
+    marker = "      - id: a\n"
+    assert marker in text
+    rubric.write_text(text.replace(marker, marker + "        visibility: after_published\n", 1))
+    report = api.grade(root / "submissions" / "typed-perfect", api.load_rubric(rubric))
+    assert report.parts[0].id == "q1.a" and report.parts[0].visibility == "after_published"
+    tests = gradescope.to_dict(report)["tests"]
+    assert tests[0]["visibility"] == "after_published" and tests[1]["visibility"] == "visible"
