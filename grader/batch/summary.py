@@ -53,6 +53,7 @@ def write_batch_files(
     from grader.report.item_analysis import ItemAnalysisCollector
     from grader.report.models import GradeReport
     from grader.report.stats import summary_markdown
+    from grader.review.groups import AnswerGroupCollector
 
     out = result.out_dir
     assert out is not None
@@ -61,6 +62,7 @@ def write_batch_files(
     suites = []
     links: dict[str, str] = {}
     items = ItemAnalysisCollector()
+    answer_groups = AnswerGroupCollector()
     for outcome in result.outcomes:
         item = outcome.item
         if outcome.status != "graded":
@@ -79,6 +81,7 @@ def write_batch_files(
                     write_atomic(out / where, text, fsync=False)
         collector.add(report)
         items.add(report)
+        answer_groups.add(report)
         for question in report.questions:
             columns.setdefault(question.id, (question.id, question.title, question.max_score))
         rows.append(gradebook.gradebook_row(report))
@@ -121,7 +124,7 @@ def write_batch_files(
     write_atomic(files["review_queue"], queue.getvalue())
 
     analysis = items.result() if items.totals else None
-    groups = _answer_groups(result, final)
+    groups = _group_rows(answer_groups.result())
     write_atomic(files["summary_md"], summary_markdown(stats))
     write_atomic(
         files["summary_html"],
@@ -155,17 +158,11 @@ def write_batch_files(
     return files
 
 
-def _answer_groups(result: BatchResult, final) -> list[dict]:
+def _group_rows(found: dict) -> list[dict]:
     """Per part, the answer groups (docs/review.md) as plain rows for the
     summary: the number of groups and the flagged ones, largest first."""
-    from grader.review import group_answers
-
-    def reports():
-        for report in result.reports():
-            yield final(report) if final is not None else report
-
     rows = []
-    for part_id, part_groups in group_answers(reports()).items():
+    for part_id, part_groups in found.items():
         flagged = [g for g in part_groups if g.flagged]
         rows.append(
             {

@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 
 from grader.report.models import CheckReport, GradeReport, PartReport
 
-__all__ = ["AnswerGroup", "GroupMember", "answer_hash", "group_answers", "reading_signature"]
+__all__ = [
+    "AnswerGroup",
+    "AnswerGroupCollector",
+    "GroupMember",
+    "answer_hash",
+    "group_answers",
+    "reading_signature",
+]
 
 
 @dataclass(frozen=True)
@@ -176,8 +183,8 @@ def _by_meaning(groups: list[AnswerGroup], encoder) -> list[AnswerGroup]:
                 break
         else:
             merged.append((group, vector))
-    kept_groups = [group for group, _ in merged]
-    return [g for g in groups if g not in textual] + kept_groups
+    merged_ids = {id(group) for group in textual}
+    return [g for g in groups if id(g) not in merged_ids] + [group for group, _ in merged]
 
 
 def _default_encoder():
@@ -189,20 +196,20 @@ def _default_encoder():
         return None
 
 
-def group_answers(
-    reports: Iterable[GradeReport], part_id: str | None = None, *, encoder="default"
-) -> dict[str, list[AnswerGroup]]:
-    """Part id -> its answer groups, most in need of a person first (groups
-    with flagged members, then larger groups, then lower scores). Free text
-    the rules found nothing in is grouped by meaning when the sentence
-    encoder is installed (``encoder=None``: by its words only)."""
-    groups: dict[str, dict[tuple, AnswerGroup]] = {}
-    for report in reports:
+class AnswerGroupCollector:
+    """Reports added one at a time (a batch keeps one in memory at a time);
+    :meth:`result` gives the groups. ``part_id``: only that part."""
+
+    def __init__(self, part_id: str | None = None) -> None:
+        self.part_id = part_id
+        self._groups: dict[str, dict[tuple, AnswerGroup]] = {}
+
+    def add(self, report: GradeReport) -> None:
         for part in report.parts:
-            if part_id is not None and part.id != part_id:
+            if self.part_id is not None and part.id != self.part_id:
                 continue
             signature = reading_signature(part)
-            by_signature = groups.setdefault(part.id, {})
+            by_signature = self._groups.setdefault(part.id, {})
             group = by_signature.get(signature)
             if group is None:
                 key = hashlib.sha256(repr((part.id, signature)).encode("utf-8")).hexdigest()[:10]
@@ -219,17 +226,33 @@ def group_answers(
                     text,
                 )
             )
-    if encoder == "default":
-        needs = any(
-            len(g.signature) == 2 and g.signature[1][0] == "text"
-            for found in groups.values()
-            for g in found.values()
-        )
-        encoder = _default_encoder() if needs else None
-    return {
-        pid: sorted(
-            _by_meaning(list(found.values()), encoder),
-            key=lambda group: (-(group.flagged > 0), -group.size, group.score, group.key),
-        )
-        for pid, found in groups.items()
-    }
+
+    def result(self, *, encoder="default") -> dict[str, list[AnswerGroup]]:
+        """Part id -> its answer groups, most in need of a person first (groups
+        with flagged members, then larger groups, then lower scores). Free
+        text the rules found nothing in is grouped by meaning when the
+        sentence encoder is installed (``encoder=None``: by its words only)."""
+        if encoder == "default":
+            needs = any(
+                len(g.signature) == 2 and g.signature[1][0] == "text"
+                for found in self._groups.values()
+                for g in found.values()
+            )
+            encoder = _default_encoder() if needs else None
+        return {
+            pid: sorted(
+                _by_meaning(list(found.values()), encoder),
+                key=lambda group: (-(group.flagged > 0), -group.size, group.score, group.key),
+            )
+            for pid, found in self._groups.items()
+        }
+
+
+def group_answers(
+    reports: Iterable[GradeReport], part_id: str | None = None, *, encoder="default"
+) -> dict[str, list[AnswerGroup]]:
+    """Part id -> its answer groups (see :meth:`AnswerGroupCollector.result`)."""
+    collector = AnswerGroupCollector(part_id)
+    for report in reports:
+        collector.add(report)
+    return collector.result(encoder=encoder)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -55,7 +58,18 @@ def submission_with(tmp_path: Path, source: Path | str, name: str) -> Path:
 
 
 # ----------------------------------------------------------------- attacks, graded three ways
-ATTACK_RUBRIC = FILES / "attack-rubric" / "rubric.yaml"
+@functools.cache
+def attack_rubric() -> Path:
+    """The attack rubric laid out as a rubric must be, its references in its
+    own folder (a rubric reads no file outside it): the exam's references are
+    copied next to it once per test session, into a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="grader-attack-rubric-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    shutil.copy(FILES / "attack-rubric" / "rubric.yaml", folder / "rubric.yaml")
+    shutil.copy(REFERENCES, folder / REFERENCES.name)
+    return folder / "rubric.yaml"
+
+
 PERFECT_LINREG = REPO / "submissions" / "typed-perfect" / "linreg.py"
 
 
@@ -63,7 +77,7 @@ def grade_alone(folder: Path) -> dict:
     """One submission through the whole pipeline (the attack rubric): its report."""
     from grader.api import grade
 
-    return grade(folder, ATTACK_RUBRIC).model_dump(mode="json")
+    return grade(folder, attack_rubric()).model_dump(mode="json")
 
 
 def class_of_three(root: Path, attacker: dict[str, str | Path]) -> Path:
@@ -119,7 +133,7 @@ def grade_cli(
     prefix = [sys.executable, "-m", "grader"]
     if keyring_secret is not None:
         prefix = [sys.executable, "-c", _WITH_KEYRING, keyring_secret]
-    command = [*prefix, "grade", *map(str, paths), "--rubric", str(ATTACK_RUBRIC)]
+    command = [*prefix, "grade", *map(str, paths), "--rubric", str(attack_rubric())]
     command += ["--jobs", str(jobs), "--format", "json"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     if tmpdir is not None:

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.numeric.conftest import ATTACK_RUBRIC, REPO, attack_file, class_of_three, grade_cli
+from tests.numeric.conftest import REPO, attack_file, attack_rubric, class_of_three, grade_cli
 
 
 def _folders(scratch: Path) -> list[str]:
@@ -80,7 +80,7 @@ def test_nothing_left_after_the_grader_is_killed(tmp_path):
     scratch.mkdir()
     folder = class_of_three(tmp_path, {"linreg.py": attack_file("sleep")})
     command = [sys.executable, "-m", "grader", "grade", str(folder), "--rubric"]
-    command += [str(ATTACK_RUBRIC), "--jobs", "2", "--format", "json"]
+    command += [str(attack_rubric()), "--jobs", "2", "--format", "json"]
     env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(scratch)}
     grader = subprocess.Popen(
         command,
@@ -122,7 +122,7 @@ def test_a_job_dies_with_its_zygote(tmp_path):
     scratch.mkdir()
     folder = class_of_three(tmp_path, {"linreg.py": attack_file("sleep")}) / "mallory"
     command = [sys.executable, "-m", "grader", "grade", str(folder), "--rubric"]
-    command += [str(ATTACK_RUBRIC), "--format", "json"]
+    command += [str(attack_rubric()), "--format", "json"]
     env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(scratch)}
     grader = subprocess.Popen(
         command,

@@ -20,9 +20,9 @@ from grader.api import grade
 from grader.numeric.result import plain_text
 from grader.report import gradescope, html, junit, terminal
 from tests.numeric.conftest import (
-    ATTACK_RUBRIC,
     assert_classmates_keep_their_marks,
     attack_file,
+    attack_rubric,
     class_of_three,
     grade_alone,
     only_part,
@@ -79,7 +79,7 @@ def _plain(report: dict) -> None:
 
 def test_student_text_is_plain_text_in_every_report(tmp_path):
     folder = class_of_three(tmp_path, {"linreg.py": attack_file("markup_in_error")}) / "mallory"
-    report = grade(folder, ATTACK_RUBRIC)
+    report = grade(folder, attack_rubric())
     _plain(report.model_dump(mode="json"))
     page = html.render(report)
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page

@@ -78,13 +78,3 @@ def test_a_deep_result_is_a_bad_result_not_an_exception():
 def test_a_forged_harness_error_in_the_result_is_ignored():
     data = _zygote.pack_message({"harness_error": "FORGED", "calls": []}, [])
     assert decode_result(data, 0).status == "finished"
-
-
-def test_the_attack_rubric_references_are_the_exams_own():
-    """The attack rubric's references are a copy (a rubric reads only files in
-    its folder): the same file as the exam's, byte for byte."""
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    copy = root / "tests" / "numeric" / "files" / "attack-rubric" / "ml-exam-references.py"
-    assert copy.read_bytes() == (root / "rubrics" / "ml-exam-references.py").read_bytes()

@@ -25,6 +25,18 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def rendered_dom(page: Path) -> str:
+    """The page's DOM after headless Chromium has loaded it (scripts run)."""
+    command = [CHROMIUM, *CHROMIUM_FLAGS, "--dump-dom", page.as_uri()]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120).stdout
+
+
+def screenshot(page: Path, shot: Path) -> None:
+    """A 900 x 1300 screenshot of the page by headless Chromium."""
+    command = [CHROMIUM, *CHROMIUM_FLAGS, f"--screenshot={shot}", "--window-size=900,1300"]
+    subprocess.run([*command, page.as_uri()], capture_output=True, timeout=120)
+
+
 def load(name: str) -> GradeReport:
     return GradeReport.model_validate_json((FILES / f"{name}.json").read_text())
 
@@ -87,29 +99,14 @@ def test_summary_embeds_charts_and_lists_review_queue():
 def test_math_renders_in_headless_chromium(tmp_path, decode_png):
     page = tmp_path / "bob.html"
     page.write_text(html.render(load("bob")), encoding="utf-8")
-    dom = subprocess.run(
-        [CHROMIUM, *CHROMIUM_FLAGS, "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
+    dom = rendered_dom(page)
     # Five math snippets in the report: two display lines, three inline.
     assert dom.count('class="katex"') + dom.count('class="katex-display"') >= 5
     assert 'class="katex-error"' not in dom
     assert "$$" not in re.sub(r"<style>.*?</style>|<script>.*?</script>", "", dom, flags=re.S)
 
     shot = tmp_path / "bob.png"
-    subprocess.run(
-        [
-            CHROMIUM,
-            *CHROMIUM_FLAGS,
-            f"--screenshot={shot}",
-            "--window-size=900,1300",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-    )
+    screenshot(page, shot)
     width, height, channels, rows = decode_png(shot.read_bytes())
     assert (width, height) == (900, 1300)
     dark = sum(
@@ -150,12 +147,7 @@ def test_the_summary_of_a_large_class_draws_its_charts_in_chromium(tmp_path, dec
     page.write_text(
         html.render_summary(collector.result(), analysis=analyse_class(reports)), encoding="utf-8"
     )
-    dom = subprocess.run(
-        [CHROMIUM, *CHROMIUM_FLAGS, "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
+    dom = rendered_dom(page)
     # every chart is in the rendered page with its title and axis labels
     for title in (
         "Total score (500 sheets)",
@@ -165,17 +157,7 @@ def test_the_summary_of_a_large_class_draws_its_charts_in_chromium(tmp_path, dec
         assert title in dom
     assert dom.count("score (0 to ") >= 3 and "discrimination (r with the rest)" in dom
     shot = tmp_path / "summary.png"
-    subprocess.run(
-        [
-            CHROMIUM,
-            *CHROMIUM_FLAGS,
-            f"--screenshot={shot}",
-            "--window-size=900,1300",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-    )
+    screenshot(page, shot)
     width, height, channels, rows = decode_png(shot.read_bytes())
     blue = sum(  # the histogram bars' colour (#4a7bb7) is on the screen
         1
