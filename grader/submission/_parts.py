@@ -495,8 +495,13 @@ class QuestionParts:
         if owner is None:
             for o in range(1, width):
                 score[0][o] = start_bonus(0, o) + block_score(0, o)
+        # A label line with nothing after it keeps the block that follows: the text
+        # right under a student's own "(b)" is (b)'s answer, whatever it looks like.
+        label_only = owner is not None and not texts[0].norm
         for b in range(1, count):
             for o in range(width):
+                if b == 1 and label_only and o != 0:
+                    continue
                 best, best_from = score[b - 1][o], o  # the block continues owner o
                 for previous in range(o):  # or owner o starts here
                     if score[b - 1][previous] == minus:
