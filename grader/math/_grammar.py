@@ -64,8 +64,37 @@ def _text_functions(tokens: list[Token]) -> list[Token]:
             word in OPERATOR_NAMES
         ):
             token = Token("IDENT", OPERATOR_NAMES[word], token.pos, token.space_before, True)
+        elif token.kind == "TEXT" and _is_text_name(word, result):
+            token = Token("IDENT", word, token.pos, token.space_before, True)
         result.append(token)
     return result
+
+
+# Words that join statements (``x = 1, \text{and } y = 2``), never a quantity's name.
+_LINKING_WORDS = frozenset(
+    "and or for if where with so then since because when all is the as at by of on to"
+    " else otherwise thus hence let".split()
+    # what a quantity is, not its name (``x = \text{scalar}``)
+    + "scalar vector matrix constant const number real integer positive negative".split()
+)
+_OPERAND_BEFORE_SYMBOLS = frozenset("+-*/=(^_")
+_OPERAND_BEFORE_COMMANDS = frozenset(
+    {"cdot", "times", "leftarrow", "gets", "coloneqq", "frac", "sqrt", "left", "pm", "mp"}
+)
+
+
+def _is_text_name(word: str, before: list[Token]) -> bool:
+    r"""``w - \text{lr}\cdot g``: one word in text where an operand belongs is a
+    quantity's name (``lr``), read verbatim (never split into letters); a word
+    that links statements, or text after an operand, stays a note."""
+    if not word.isalpha() or len(word) < 2 or word.lower() in _LINKING_WORDS:
+        return False
+    if not before:
+        return False
+    previous = before[-1]
+    if previous.kind == "SYM":
+        return previous.text in _OPERAND_BEFORE_SYMBOLS
+    return previous.kind == "CMD" and previous.text in _OPERAND_BEFORE_COMMANDS
 
 
 class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsMixin, CodeMixin):
