@@ -348,7 +348,7 @@ class _Raw:
     line_no: int
     start: int
     end: int
-    kind: str  # "word", "stop" (sentence end), "clause" (clause end)
+    kind: str  # "word", "stop" (sentence end), "clause" (clause end), "dash"
 
 
 def _raw_tokens(text: str, first_line: int) -> list[_Raw]:
@@ -416,8 +416,10 @@ def _raw_tokens(text: str, first_line: int) -> list[_Raw]:
                 out.append(_Raw("", line_no, start, end, "stop"))
             elif kind == "subscript":  # e_jx_i: one-letter subscripts without braces
                 out.append(_Raw(value.lower(), line_no, start, end, "word"))
-            elif kind in ("clause", "dash"):
+            elif kind == "clause":
                 out.append(_Raw("", line_no, start, end, "clause"))
+            elif kind == "dash":
+                out.append(_Raw("", line_no, start, end, "dash"))
     return out
 
 
@@ -489,20 +491,39 @@ def _fold_names_and_negations(raw: list[_Raw]) -> list[_Raw]:
     return out
 
 
+_LABEL_WORDS = 3  # "ANN", "plain ANN", "forget gate"
+
+
 def tokenize(text: str, *, first_line: int = 1) -> list[Token]:
     """The content words of ``text`` (stop words dropped), normalised and stemmed."""
     raw = _fold_names_and_negations(_raw_tokens(text, first_line))
     tokens: list[Token] = []
     sentence = 0
     clause = 0
+    label_words = 0  # words since the last boundary (a line start is one too)
+    previous_line = None
     for item in raw:
+        if item.line_no != previous_line:
+            label_words = 0
+            previous_line = item.line_no
         if item.kind == "stop":
             sentence += 1
             clause += 1
+            label_words = 0
             continue
-        if item.kind == "clause" or item.word in _CLAUSE_WORDS:
+        if item.kind == "dash":
+            # "ANN - house prices", "forget gate -- what to drop": a dash after a short
+            # label joins the label to what it says; elsewhere it ends a clause.
+            if not 0 < label_words <= _LABEL_WORDS:
+                clause += 1
+            label_words = 0
+            continue
+        if item.kind in ("clause", "stop") or item.word in _CLAUSE_WORDS:
             clause += 1
+            label_words = 0
             continue
+        # a label is a name ("ANN", "forget gate"), not a statement ("it is slow")
+        label_words = label_words + 1 if item.word not in STOPWORDS else _LABEL_WORDS + 1
         if item.word in STOPWORDS:
             continue
         tokens.append(

@@ -101,6 +101,27 @@ MATCHING = [
 ]
 
 
+# a dash after a short label joins the label to what follows ("ANN - house prices");
+# after a statement it ends a clause
+LABEL_DASHES = [
+    ("spaced hyphen", "ANN - predicting of house price, RNN - time series", "ann .. price", 1.0),
+    ("en dash", "forget gate – decides what to throw away", "forget gate .. throw", 1.0),
+    ("two-word label", "plain ANN -- house prices", "ann .. price", 1.0),
+    ("a statement is no label", "the ANN is trained - price goes up", "ann .. price", 0.0),
+    ("a long label is no label", "deep wide ANN model variant - price", "ann .. price", 0.0),
+    ("per line", "RNN\n- price of houses", "rnn .. price", 0.0),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "phrasing", "expected"),
+    [row[1:] for row in LABEL_DASHES],
+    ids=[row[0] for row in LABEL_DASHES],
+)
+def test_dash_after_a_label(text, phrasing, expected):
+    assert score(text, phrasing) == expected
+
+
 @pytest.mark.parametrize(
     ("text", "phrasing", "window", "expected"),
     [row[1:] for row in MATCHING],
@@ -118,6 +139,7 @@ NEGATION = [
     ("semicolon", "The RNN is not enough; the cell state keeps the memory.", 1.0),
     ("spaced dash", "The RNN is not enough - the cell state keeps the memory.", 1.0),
     ("em dash", "Not the RNN—the cell state keeps the memory.", 1.0),
+    ("a label's dash starts no clause", "Not enough: forget gate - never keeps memory.", 0.0),
     ("negated in its clause", "The RNN, whose cell state never keeps the memory, fails.", 0.0),
     ("hyphen in a word is no clause end", "The non-cell state keeps no memory.", 0.0),
     (
