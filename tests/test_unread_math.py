@@ -76,3 +76,23 @@ SIGNS = [
 @pytest.mark.parametrize(("text", "expected"), SIGNS, ids=[t for t, _ in SIGNS])
 def test_math_signs(text, expected):
     assert has_math_signs(text) is expected
+
+
+# math written around inline formulas: the formulas alone are names, the
+# statement is in the prose; when no line gives the answer, a person should look
+AROUND_INLINE = [
+    ("new $w_1$ = old $w_1$ − lr × ∂L/∂w_1, new $b_1$ = old $b_1$ − lr × ∂L/∂b_1", True),
+    ("the new $w_1$ is the old $w_1$ minus a step", False),
+]
+
+
+@pytest.mark.parametrize(("line", "flagged"), AROUND_INLINE, ids=["prose math", "prose words"])
+def test_math_around_inline_formulas_goes_to_review(tmp_path, rubric, line, flagged):
+    path = tmp_path / "sheet.md"
+    path.write_text(f"Q2\n(d) {line}\n", encoding="utf-8")
+    part = _part(api.grade(path, rubric), "q2.d")
+    update = next(c for c in part.checks if c.id == "update-w1")
+    assert update.score == 0
+    reason = "line 2: math written outside $...$ could not be read"
+    assert (reason in update.review_reasons) is flagged
+    assert update.needs_review is flagged

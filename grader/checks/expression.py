@@ -15,6 +15,7 @@ from grader.checks.mathlines import (
     MathCandidate,
     answer_candidates,
     has_math_signs,
+    prose_math_lines,
     read_as_text,
 )
 from grader.math import equivalent  # noqa: F401 - fails early when the engine is missing
@@ -237,8 +238,13 @@ class ExpressionAdapter:
             outcome.items.append(ItemOutcome("answer", "undetermined", cand.line_no))
             return outcome
         if closest is None:
-            # no line is even close (all "different"): do not blame one of them
+            # no line is even close (all "different"): do not blame one of them;
+            # but math written around inline formulas was not read, and may be it
             outcome.items.append(ItemOutcome("answer", "not_found"))
+            outcome.review_reasons += [
+                f"line {line_no}: math written outside $...$ could not be read"
+                for line_no in prose_math_lines(answer.lines)
+            ]
             return outcome
         cand, verdict = closest
         outcome.items.append(

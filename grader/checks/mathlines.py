@@ -29,6 +29,19 @@ _MATH_SIGNS = re.compile(
 NO_MATH_READ = "no math could be read from the answer"
 
 
+def prose_math_lines(lines: list[tuple[int, str]]) -> list[int]:
+    """Line numbers of lines with math written outside ``$...$`` around inline
+    formulas ("new $w_1$ = old $w_1$ − lr × ∂L/∂w_1"): the formulas alone are
+    only names, and the statement they belong to may be what the answer says."""
+    found = []
+    for line_no, line in lines:
+        if "$" not in line or _DISPLAY.search(line):
+            continue
+        if _MATH_SIGNS.search(_INLINE.sub(" ", line)):
+            found.append(line_no)
+    return found
+
+
 def has_math_signs(text: str) -> bool:
     """Whether ``text`` has what math is written with (``=``, ``^``, ``/``,
     ``a - b``, ``∂``, ``β``...), unlike a sentence such as "I don't know."."""
