@@ -78,6 +78,10 @@ def _idea_match(index: AnswerIndex, idea_id: str, match: Match) -> IdeaMatch:
     )
 
 
+# content words (stop words aside) that make an answer more than "I don't know"
+_SUBSTANTIAL_CONTENT_WORDS = 3
+
+
 @lru_cache(maxsize=64)
 def _answer_index(text: str, first_line: int) -> AnswerIndex:
     """One index per answer, shared by the part's checks (and by repeated grading)."""
@@ -260,5 +264,21 @@ def grade_concepts(
                 f"on-topic text matched no idea (line {first['line_no']}: {first['text']!r}); "
                 f"looked for and not found: {looked_for}"
             )
+    # no silent charge: a check that lost every mark, with no mistake found, on
+    # an answer that says something (by meaning or not: an example sentence is
+    # on topic in ways a sentence encoder does not see) goes to review
+    if (
+        score == 0
+        and max_score > 0
+        and not misconceptions
+        and not review
+        and len(index.tokens) >= _SUBSTANTIAL_CONTENT_WORDS
+    ):
+        looked_for = ", ".join(i for i in missing if i not in cancelled)
+        review.append(
+            f"no idea found in an answer of {len(index.tokens)} content words "
+            f"(lines {index.tokens[0].line_no}-{index.tokens[-1].line_no}); "
+            f"looked for and not found: {looked_for}"
+        )
     result.needs_review = bool(review)
     return result

@@ -73,6 +73,23 @@ def _covers(sentence: str, evidence: Sequence[str]) -> bool:
     return False
 
 
+def _leftover(sentence: str, evidence: Sequence[str]) -> str:
+    """The words of ``sentence`` outside the rules' evidence quotes in it: what
+    the sentence says besides what was matched ("computing dL/dw [matched] for
+    every weight by passing the error backwards through the layers")."""
+    words = _words(sentence).split()
+    for quote in evidence:
+        for piece in quote.split(" / "):
+            target = _words(piece).split()
+            if not target:
+                continue
+            for start in range(len(words) - len(target) + 1):
+                if words[start : start + len(target)] == target:
+                    del words[start : start + len(target)]
+                    break
+    return " ".join(words)
+
+
 class EmbeddingProposer:
     """Proposes ideas by cosine similarity of sentence embeddings.
 
@@ -147,33 +164,46 @@ class EmbeddingProposer:
             and not _covers(sentence, wrong)
             and not any(token.is_negation for token in tokenize(sentence))
         ]
-        # on-topic text only matters when no misconception explains the loss
-        unexplained = [
-            i
-            for i, (_, sentence) in enumerate(every)
-            if not result.misconceptions
-            and len(sentence.split()) >= ON_TOPIC_MIN_WORDS
-            and not _covers(sentence, used + wrong)
-        ]
+        # on-topic text only matters when no misconception explains the loss; a
+        # sentence that holds a matched idea counts by what it says besides it
+        unexplained: dict[int, str] = {}
+        for i, (_, sentence) in enumerate(every):
+            if result.misconceptions or _covers(sentence, wrong):
+                continue
+            rest = _leftover(sentence, used) if _covers(sentence, used) else sentence
+            if len(rest.split()) >= ON_TOPIC_MIN_WORDS:
+                unexplained[i] = rest
         needed = sorted(set(evidence) | set(unexplained))  # only these are encoded
         if not needed:
             return []
         topic = self.topic_texts(spec)  # the rubric's hints: what the question is about
+        leftovers = sorted(i for i in unexplained if unexplained[i] != every[i][1])
         vectors = np.asarray(
-            self.encode([every[i][1] for i in needed] + [p for _, p in prototypes] + topic)
+            self.encode(
+                [every[i][1] for i in needed]
+                + [unexplained[i] for i in leftovers]
+                + [p for _, p in prototypes]
+                + topic
+            )
         )
         row_of = {i: row for row, i in enumerate(needed)}
+        leftover_row = {i: len(needed) + row for row, i in enumerate(leftovers)}
+        answer_count = len(needed) + len(leftovers)
         answer_vectors = vectors[: len(needed)]
-        references = vectors[len(needed) :]
-        on_topic = (answer_vectors @ references.T).max(axis=1)
+        references = vectors[answer_count:]
+        on_topic = (vectors[:answer_count] @ references.T).max(axis=1)
+
+        def topic_similarity(i: int) -> float:
+            return float(on_topic[leftover_row.get(i, row_of[i])])
+
         result.unmatched_on_topic = [
             {
                 "line_no": every[i][0],
                 "text": every[i][1],
-                "similarity": round(float(on_topic[row_of[i]]), 3),
+                "similarity": round(topic_similarity(i), 3),
             }
-            for i in unexplained
-            if on_topic[row_of[i]] >= self.on_topic
+            for i in sorted(unexplained)
+            if topic_similarity(i) >= self.on_topic
         ]
         if not evidence:
             return []

@@ -88,7 +88,28 @@ def test_full_marks_never_runs_the_matcher():
 
 def test_rules_only_when_asked():
     answer = "The word at the start decides the form that the verb takes much later on."
-    assert grade_concepts(answer, SPEC, proposer=None).review_reasons == []
+    reasons = grade_concepts(answer, SPEC, proposer=None).review_reasons
+    # no reading by meaning; only the rules' own flag for a check that lost every mark
+    assert not any("may be present" in r or "on-topic" in r for r in reasons)
+    assert len(reasons) == 1 and reasons[0].startswith("no idea found in an answer of")
+
+
+# a check that lost every mark with no mistake found goes to review when the
+# answer says something; "I don't know" is not something
+ZERO_SCORE = [
+    ("an example the encoder does not see", "The boy who gave the girls flowers was happy.", True),
+    ("too short to be an answer", "I don't know.", False),
+    ("a misconception explains the loss", "Exploding gradients make the subject vanish.", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "flagged"), [row[1:] for row in ZERO_SCORE], ids=[row[0] for row in ZERO_SCORE]
+)
+def test_a_check_that_lost_every_mark_goes_to_review(answer, flagged):
+    result = grade_concepts(answer, SPEC, proposer=None)
+    assert result.score == 0
+    assert result.needs_review is flagged
 
 
 def test_split_sentences_joins_wrapped_lines_and_drops_markers():
