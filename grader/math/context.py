@@ -728,10 +728,14 @@ class MathContext:
             return cached
         import sympy
 
+        # The derivative's variable is its own (``sigma(u) (1 - sigma(u))``): read
+        # with the functions only, so a question's ``u: 2 x 1`` or alias ``u -> v``
+        # does not turn it into a matrix.
+        functions_only = MathContext.from_mapping({"functions": sorted(self.functions)})
         result: dict[str, Any] = {}
         for name, text in self.function_derivative_sources.items():
             where = self.lines.get(f"function_derivatives.{name}")
-            expr = self._one_expression(text, f"derivative of {name!r}", where)
+            expr = functions_only._one_expression(text, f"derivative of {name!r}", where)
             variables = sorted(expr.free_symbols, key=lambda s: s.name)
             if len(variables) > 1:
                 names = ", ".join(s.name for s in variables)

@@ -375,3 +375,24 @@ def test_an_alias_loop_in_a_long_chain_is_named():
     aliases["n3000"] = "n2998"
     with pytest.raises(ContextError, match="alias loop: n2998 -> n2999 -> n3000 -> n2998"):
         MathContext.from_mapping({"aliases": aliases})
+
+
+# A function derivative's variable is its own: the question's names do not reach it
+# (``u: 2 x 1`` or an alias ``u -> v`` once made sigma's derivative a matrix).
+@pytest.mark.parametrize(
+    "names",
+    [
+        {"symbols": {"u": "2 x 1", "z": "scalar"}},
+        {"symbols": {"v": "2 x 1", "z": "scalar"}, "aliases": {"u": "v"}},
+    ],
+    ids=["declared matrix", "alias of a matrix"],
+)
+def test_function_derivative_variable_is_local(names):
+    from grader.math import equivalent
+
+    context = MathContext.from_mapping(
+        {"functions": ["sigma"], "function_derivatives": {"sigma": "sigma(u) (1 - sigma(u))"}}
+        | names
+    )
+    result = equivalent(r"\sigma(z)(1-\sigma(z))", r"e^{-z}/(1+e^{-z})^2", context)
+    assert result.verdict == "equal", result
