@@ -827,6 +827,437 @@ IDEAS: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
     ),
 }
 
+# Written after the phrasings above were widened, as a check on sentences the
+# phrasings were not tuned to (17 of 140 credited ones and 3 of 70 others failed
+# at first; the phrasings were then widened again), and statements split over two
+# sentences that a `...` gap used to join. Same shape as IDEAS.
+MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
+    ("q1.a", "model", "supervised"): (
+        [
+            "we give model the correct answers during training so it is supervised type",
+            "Learning from labelled dataset.",
+            "needs target values for training data",
+            "it is a supervised regression technique",
+        ],
+        [
+            "no labels are needed for it",
+            "it finds hidden structure in unlabeled data",
+        ],
+    ),
+    ("q1.a", "model", "continuous"): (
+        [
+            "output y is real number (continuous)",
+            "used when the dependent variable is continuous",
+            "predicts a value on a continuous scale",
+            "target variable is numeric",
+        ],
+        [
+            "the output is a category",
+            "the output can only be 0 or 1",
+        ],
+    ),
+    ("q1.a", "model", "linear"): (
+        [
+            "relation of X and y is assumed linear",
+            "y is linear combination of the x's plus noise",
+            "assumes straight-line relationship",
+            "it supposes linear relationship between input and output",
+        ],
+        [
+            "the relation can be non linear",
+            "there is no linear relation needed",
+            "It models the relationship between inputs and outputs. Linear regression is simple.",
+        ],
+    ),
+    ("q1.a", "model", "closest"): (
+        [
+            "we choose beta which minimise the cost function",
+            "it make the predicted values near to the real values",
+            "beta is the one with minimum sum of squared errors",
+            "find the line that best fits the points",
+        ],
+        [
+            "beta maximises the likelihood of a class",
+            "the line does not fit the points",
+            "It has the smallest number of parameters. The error is big.",
+        ],
+    ),
+    ("q1.a", "squaring", "large_errors"): (
+        [
+            "outliers/big errors are punished more heavily",
+            "bigger the error, much bigger the penalty",
+            "large mistakes contribute more to the loss",
+            "it weights large residuals more than small ones",
+        ],
+        [
+            "squaring ignores large errors",
+            "small errors are penalised more strongly than big ones",
+        ],
+    ),
+    ("q1.a", "squaring", "differentiable"): (
+        [
+            "square function is smooth and can be derived easily",
+            "we can find the minimum by taking derivative",
+            "the square is differentiable at 0 unlike |e|",
+            "MSE has a nice gradient",
+        ],
+        [
+            "the absolute value is differentiable everywhere",
+            "squaring makes the function not smooth",
+        ],
+    ),
+    ("q1.a", "squaring", "no_cancelling"): (
+        [
+            "errors with different signs would cancel out",
+            "squaring make all the terms positive so they add up",
+            "no negative errors after squaring",
+            "the sign of error does not matter",
+        ],
+        [
+            "errors should be allowed to cancel",
+            "squared errors are sometimes negative",
+        ],
+    ),
+    ("q1.d", "normal-equation-vs-gd", "cost"): (
+        [
+            "computing (X^T X)^-1 is O(n^3), too slow for big d",
+            "the inversion is very expensive if there are thousands of features",
+            "matrix inverse need a lot of computation and memory",
+            "for large d the inverse is costly",
+        ],
+        [
+            "inverting the matrix is fast for any size",
+            "the normal equation is always the cheapest",
+        ],
+    ),
+    ("q1.d", "normal-equation-vs-gd", "singular"): (
+        [
+            "if X^T X is singular it has no inverse",
+            "the matrix can be non invertible when features are correlated",
+            "ill-conditioned matrix gives unstable solution",
+            "if there are more features than samples X^T X is not full rank",
+        ],
+        [
+            "X^T X is always full rank",
+            "the matrix is never singular",
+        ],
+    ),
+    ("q1.d", "normal-equation-vs-gd", "iterative"): (
+        [
+            "GD updates beta little by little",
+            "gradient descent does many cheap iterations",
+            "we don't need to calculate the inverse in gradient descent",
+            "GD move step by step toward minimum",
+        ],
+        [
+            "gradient descent computes the inverse each time",
+            "gradient descent jumps to the solution at once",
+        ],
+    ),
+    ("q2.a", "backprop", "gradient"): (
+        [
+            "it's the way to compute dL/dw for all weights",
+            "calculates how the loss change with each weight",
+            "it finds gradient of cost w.r.t. parameters",
+            "derivatives of loss for each parameter are computed",
+        ],
+        [
+            "it computes the predictions of the network",
+            "it does not calculate derivatives",
+            "It determines the output of each layer. Then the gradients flow.",
+            "The network produces an output. The derivatives of the activation functions are simple.",
+        ],
+    ),
+    ("q2.a", "backprop", "backward"): (
+        [
+            "from last layer to first layer the error is sent",
+            "error goes back from output to input",
+            "it propagate error in reverse direction",
+            "we go backward through the network",
+        ],
+        [
+            "the error goes from input to output",
+            "the signal is propagated forward",
+        ],
+    ),
+    ("q2.a", "backprop", "chain_rule"): (
+        [
+            "uses chain rule to get the derivatives",
+            "chain-rule of derivatives",
+            "applying chain rule repeatedly",
+            "it is just the chain rule applied to the network",
+        ],
+        [
+            "the chain rule is not used",
+            "it uses the sum rule",
+        ],
+    ),
+    ("q2.a", "backprop", "update"): (
+        [
+            "then weights are updated with gradient descent",
+            "to adjust the weights so error decrease",
+            "used for training by updating parameters",
+            "the gradients tell how to update w",
+        ],
+        [
+            "the weights never change",
+            "Weights are initialised randomly. Then the output is computed and compared with the label.",
+            "it does not update anything",
+        ],
+    ),
+    ("q2.b", "chain-rule", "decompose"): (
+        [
+            "it let us multiply the derivatives of each layer",
+            "dL/dw = dL/da * da/dz * dz/dw, product of partials",
+            "split the big derivative in smaller derivatives",
+            "decomposition of the derivative through the layers",
+        ],
+        [
+            "the chain rule adds the losses",
+            "it computes the forward pass",
+        ],
+    ),
+    ("q2.d", "learning-rate", "too_small"): (
+        [
+            "too small: converge slowly",
+            "small alpha means slow learning",
+            "with low lr training needs too many epochs",
+            "if learning rate is small convergence takes long time",
+        ],
+        [
+            "small learning rate diverges",
+            "a small learning rate converges quickly",
+        ],
+    ),
+    ("q2.d", "learning-rate", "too_large"): (
+        [
+            "too big: overshoot",
+            "large alpha may overshoot minimum and diverge",
+            "if lr is too high the loss goes up and down",
+            "big learning rate can make it never converge",
+        ],
+        [
+            "large learning rate is slow",
+            "a large learning rate never overshoots",
+        ],
+    ),
+    ("q3.a", "rnn-vs-ann", "sequence"): (
+        [
+            "RNN works with sequential inputs",
+            "rnn take input at each time step",
+            "it is for ordered data like sentences",
+            "RNN processes data one after another",
+        ],
+        [
+            "RNN takes the whole input at once",
+            "rnn cannot work with sequences",
+        ],
+    ),
+    ("q3.a", "rnn-vs-ann", "hidden_state"): (
+        [
+            "rnn has a memory (hidden state)",
+            "RNN has loops to keep information",
+            "hidden state h_t remembers the past",
+            "recurrent connections keep info",
+        ],
+        [
+            "rnn has no memory at all",
+            "RNN has no loop",
+        ],
+    ),
+    ("q3.a", "rnn-vs-ann", "depends_on_previous"): (
+        [
+            "output depends on current input and previous hidden state",
+            "h_t is computed from x_t and h_{t-1}",
+            "the previous output is used as input at the next step",
+            "the prediction at time t is based on earlier inputs",
+        ],
+        [
+            "the output depends only on the current input",
+            "each output is independent of the previous ones",
+        ],
+    ),
+    ("q3.a", "rnn-vs-ann", "ann_independent"): (
+        [
+            "ANN treat each input independent",
+            "in ANN inputs do not depend on each other",
+            "feedforward: no memory, inputs independent",
+            "ANN has no loops",
+        ],
+        [
+            "an RNN treats inputs independently",
+            "an ANN keeps memory of previous inputs",
+        ],
+    ),
+    ("q3.b", "long-term", "vanishing"): (
+        [
+            "vanishing gradient",
+            "gradient become very small and vanish",
+            "gradient go to zero for far steps",
+            "the gradients vanishes through time",
+        ],
+        [
+            "gradients explode",
+            "it's overfitting",
+        ],
+    ),
+    ("q3.b", "long-term", "mechanism"): (
+        [
+            "the gradient is multiplied by the weight at each step and becomes exponentially small",
+            "repeated multiplication of small numbers",
+            "product of derivatives < 1 over many time steps",
+            "gradients shrink exponentially over time steps",
+        ],
+        [
+            "weights become zero",
+            "because the weights go to 0",
+        ],
+    ),
+    ("q3.c", "lstm-gates", "forget_gate"): (
+        [
+            "forget gate decide which info to delete from cell",
+            "forget gate: keep or throw old memory",
+            "Forget gate removes unnecessary information",
+            "forget gate drop irrelevant past",
+        ],
+        [
+            "forget gate stores new information",
+            "forget gate writes new data",
+        ],
+    ),
+    ("q3.c", "lstm-gates", "input_gate"): (
+        [
+            "input gate decide which new info to add to cell",
+            "input gate: store new information",
+            "Input gate - updates cell with new values",
+            "input gate controls what new data enters",
+        ],
+        [
+            "input gate deletes old information",
+            "input gate forgets the past",
+        ],
+    ),
+    ("q3.c", "lstm-gates", "output_gate"): (
+        [
+            "output gate decide what to output from cell",
+            "output gate: which part of memory goes to hidden state",
+            "Output gate controls the output",
+            "output gate filter the cell to give h_t",
+        ],
+        [
+            "output gate deletes information",
+            "output gate stores new information",
+        ],
+    ),
+    ("q3.c", "lstm-gates", "cell_state"): (
+        [
+            "cell state carry information long distance",
+            "the cell state lets gradient flow without vanishing",
+            "memory cell keeps information across many steps",
+            "additive update of cell state prevent vanishing gradient",
+        ],
+        [
+            "cell state is multiplied by W every step",
+            "the cell state causes vanishing gradients",
+        ],
+    ),
+    ("q3.d", "applications", "ann_application"): (
+        [
+            "ANN: classification of tabular data",
+            "ANN - predict house price",
+            "ANN for image recognition",
+            "feed forward net: credit card fraud",
+        ],
+        [
+            "ANN: speech translation",
+            "ANN: chatbot",
+        ],
+    ),
+    ("q3.d", "applications", "rnn_application"): (
+        [
+            "RNN: stock prediction",
+            "RNN - sentiment analysis",
+            "RNN for speech recognition",
+            "RNN: short text generation",
+        ],
+        [
+            "RNN: house prices",
+            "RNN: image classification of cats",
+        ],
+    ),
+    ("q3.d", "applications", "lstm_application"): (
+        [
+            "LSTM: translation",
+            "LSTM - long text generation",
+            "LSTM for speech to text",
+            "LSTM: language translation (long sentences)",
+        ],
+        [
+            "LSTM: house price",
+            "LSTM: tabular classification",
+        ],
+    ),
+    ("q4.a", "example", "concrete_example"): (
+        [
+            "'The dog that chased the cats is tired': verb 'is' agree with 'dog'",
+            "subject and verb far apart must agree in number",
+            "the pronoun 'it' refer to noun at the start of paragraph",
+        ],
+        [
+            "'the cat sat', a short sentence",
+            "predicting the next letter",
+        ],
+    ),
+    ("q4.a", "explanation", "information_must_survive"): (
+        [
+            "RNN forget the information from the beginning",
+            "the info of subject is lost after many steps",
+            "it must remember the subject for many words",
+            "early context is overwritten by new inputs",
+        ],
+        [
+            "RNN remembers everything forever",
+            "the RNN does not lose information",
+        ],
+    ),
+    ("q4.a", "explanation", "vanishing_gradients"): (
+        [
+            "vanishing gradient problem",
+            "because gradient vanish over long distance",
+            "gradients become very small for early words",
+            "the gradients goes to zero",
+        ],
+        [
+            "exploding gradients",
+            "gradient explode so training unstable",
+        ],
+    ),
+    ("q4.b", "lstm-handling", "memory_cell"): (
+        [
+            "LSTM has cell state to remember long term information",
+            "the cell keep the information for long time",
+            "memory cell stores context over many time steps",
+            "cell state transports information across the sequence",
+        ],
+        [
+            "LSTM has no cell state",
+            "the cell forgets the context at each step",
+        ],
+    ),
+    ("q4.b", "lstm-handling", "gates_control"): (
+        [
+            "gates decide what to remember and what to forget",
+            "gates controls which information is kept",
+            "the forget gate keeps the subject and the input gate adds new info",
+            "gating prevents important info from being overwritten",
+        ],
+        [
+            "gates are not used",
+            "the forget gate stores new info",
+        ],
+    ),
+}
+
 # Rules of the marking scheme the phrasing language cannot express: a right
 # idea with a wrong explanation of it earns nothing (the scheme's general rule),
 # but a phrasing only sees that the idea is stated. Strict xfails.
@@ -868,13 +1299,15 @@ def _credited(exam_specs, part: str, check_id: str, idea: str, sentence: str) ->
 
 
 CREDITED = [
-    pytest.param(part, check_id, idea, sentence, id=f"{part}-{idea}-{n}")
-    for (part, check_id, idea), (good, _bad) in IDEAS.items()
+    pytest.param(part, check_id, idea, sentence, id=f"{table}-{part}-{idea}-{n}")
+    for table, sentences in (("ideas", IDEAS), ("more", MORE))
+    for (part, check_id, idea), (good, _bad) in sentences.items()
     for n, sentence in enumerate(good)
 ]
 NOT_CREDITED = [
-    pytest.param(part, check_id, idea, sentence, id=f"{part}-{idea}-not-{n}")
-    for (part, check_id, idea), (_good, bad) in IDEAS.items()
+    pytest.param(part, check_id, idea, sentence, id=f"{table}-{part}-{idea}-not-{n}")
+    for table, sentences in (("ideas", IDEAS), ("more", MORE))
+    for (part, check_id, idea), (_good, bad) in sentences.items()
     for n, sentence in enumerate(bad)
 ]
 
@@ -887,7 +1320,7 @@ def test_every_idea_has_its_sentences(exam_specs):
         for check_id, spec in checks
         for idea in spec.ideas
     }
-    assert ideas == set(IDEAS)
+    assert ideas == set(IDEAS) == set(MORE)
     for key, (good, bad) in IDEAS.items():
         assert len(good) >= 10 and len(bad) >= 5, key
 
