@@ -827,9 +827,10 @@ IDEAS: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
     ),
 }
 
-# Written after the phrasings above were widened, as a check on sentences the
-# phrasings were not tuned to (17 of 140 credited ones and 3 of 70 others failed
-# at first; the phrasings were then widened again), and statements split over two
+# Written after the phrasings above were widened, in two rounds, as a check on
+# sentences the phrasings were not tuned to: 17 of 140 credited ones and 3 of 70
+# others failed in the first round, 3 of 70 and 2 of 35 in the second; the
+# phrasings were widened again after each. Also statements split over two
 # sentences that a `...` gap used to join. Same shape as IDEAS.
 MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
     ("q1.a", "model", "supervised"): (
@@ -838,10 +839,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "Learning from labelled dataset.",
             "needs target values for training data",
             "it is a supervised regression technique",
+            "It is supervised, since every x in the training set has a known y.",
+            "supervised learning (we know the answers)",
         ],
         [
             "no labels are needed for it",
             "it finds hidden structure in unlabeled data",
+            "It is semi-supervised clustering.",
         ],
     ),
     ("q1.a", "model", "continuous"): (
@@ -850,10 +854,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "used when the dependent variable is continuous",
             "predicts a value on a continuous scale",
             "target variable is numeric",
+            "Unlike logistic regression, which predicts classes, it predicts a continuous value.",
+            "output: a real-valued number",
         ],
         [
             "the output is a category",
             "the output can only be 0 or 1",
+            "It is not used for continuous targets.",
         ],
     ),
     ("q1.a", "model", "linear"): (
@@ -862,11 +869,14 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "y is linear combination of the x's plus noise",
             "assumes straight-line relationship",
             "it supposes linear relationship between input and output",
+            "Model: y = X beta + noise, i.e. linear in the features.",
+            "the output is assumed to change linearly with each feature",
         ],
         [
             "the relation can be non linear",
             "there is no linear relation needed",
             "It models the relationship between inputs and outputs. Linear regression is simple.",
+            "It works for any nonlinear function.",
         ],
     ),
     ("q1.a", "model", "closest"): (
@@ -875,11 +885,14 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "it make the predicted values near to the real values",
             "beta is the one with minimum sum of squared errors",
             "find the line that best fits the points",
+            "beta minimises ||y - X beta||^2, the squared distance between predictions and targets",
+            "makes the predictions as near as possible to the observed y",
         ],
         [
             "beta maximises the likelihood of a class",
             "the line does not fit the points",
             "It has the smallest number of parameters. The error is big.",
+            "beta is chosen so the error is as large as possible",
         ],
     ),
     ("q1.a", "squaring", "large_errors"): (
@@ -888,10 +901,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "bigger the error, much bigger the penalty",
             "large mistakes contribute more to the loss",
             "it weights large residuals more than small ones",
+            "squaring punishes big residuals more than small residuals",
+            "an error of 10 costs 100 but an error of 1 costs 1, so large errors dominate",
         ],
         [
             "squaring ignores large errors",
             "small errors are penalised more strongly than big ones",
+            "big and small errors are penalised the same",
         ],
     ),
     ("q1.a", "squaring", "differentiable"): (
@@ -900,10 +916,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "we can find the minimum by taking derivative",
             "the square is differentiable at 0 unlike |e|",
             "MSE has a nice gradient",
+            "it's differentiable so we can use calculus to minimise",
+            "smooth loss -> we can set gradient = 0",
         ],
         [
             "the absolute value is differentiable everywhere",
             "squaring makes the function not smooth",
+            "the loss has no derivative",
         ],
     ),
     ("q1.a", "squaring", "no_cancelling"): (
@@ -912,10 +931,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "squaring make all the terms positive so they add up",
             "no negative errors after squaring",
             "the sign of error does not matter",
+            "otherwise +ve and -ve residuals cancel",
+            "makes every error non-negative",
         ],
         [
             "errors should be allowed to cancel",
             "squared errors are sometimes negative",
+            "the sign of the error is kept",
         ],
     ),
     ("q1.d", "normal-equation-vs-gd", "cost"): (
@@ -924,10 +946,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "the inversion is very expensive if there are thousands of features",
             "matrix inverse need a lot of computation and memory",
             "for large d the inverse is costly",
+            "(X^T X)^{-1} costs O(p^3), too expensive for p in the thousands",
+            "inverting is memory-hungry and slow for high-dimensional data",
         ],
         [
             "inverting the matrix is fast for any size",
             "the normal equation is always the cheapest",
+            "The inverse of a small matrix is cheap to compute.",
         ],
     ),
     ("q1.d", "normal-equation-vs-gd", "singular"): (
@@ -936,10 +961,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "the matrix can be non invertible when features are correlated",
             "ill-conditioned matrix gives unstable solution",
             "if there are more features than samples X^T X is not full rank",
+            "X^T X might be singular (e.g. duplicated features)",
+            "the inverse might not exist",
         ],
         [
             "X^T X is always full rank",
             "the matrix is never singular",
+            "the inverse always exists",
         ],
     ),
     ("q1.d", "normal-equation-vs-gd", "iterative"): (
@@ -948,10 +976,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "gradient descent does many cheap iterations",
             "we don't need to calculate the inverse in gradient descent",
             "GD move step by step toward minimum",
+            "Gradient descent: no inverse, just cheap iterative updates",
+            "GD only needs gradients, computed each iteration cheaply",
         ],
         [
             "gradient descent computes the inverse each time",
             "gradient descent jumps to the solution at once",
+            "gradient descent inverts X^T X once",
         ],
     ),
     ("q2.a", "backprop", "gradient"): (
@@ -960,12 +991,15 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "calculates how the loss change with each weight",
             "it finds gradient of cost w.r.t. parameters",
             "derivatives of loss for each parameter are computed",
+            "algorithm for computing the gradient of the loss function",
+            "it gets dL/dw for each weight using the chain rule",
         ],
         [
             "it computes the predictions of the network",
             "it does not calculate derivatives",
             "It determines the output of each layer. Then the gradients flow.",
             "The network produces an output. The derivatives of the activation functions are simple.",
+            "it is the prediction step",
         ],
     ),
     ("q2.a", "backprop", "backward"): (
@@ -974,10 +1008,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "error goes back from output to input",
             "it propagate error in reverse direction",
             "we go backward through the network",
+            "error propagated from output layer back to input layer",
+            "the gradient is passed back through each layer",
         ],
         [
             "the error goes from input to output",
             "the signal is propagated forward",
+            "it passes the input forward",
         ],
     ),
     ("q2.a", "backprop", "chain_rule"): (
@@ -986,10 +1023,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "chain-rule of derivatives",
             "applying chain rule repeatedly",
             "it is just the chain rule applied to the network",
+            "uses chain rule of differentiation",
+            "relies on the chain rule",
         ],
         [
             "the chain rule is not used",
             "it uses the sum rule",
+            "it relies on the product rule only",
         ],
     ),
     ("q2.a", "backprop", "update"): (
@@ -998,11 +1038,14 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "to adjust the weights so error decrease",
             "used for training by updating parameters",
             "the gradients tell how to update w",
+            "gradients are used to update weights via GD",
+            "so we can optimise the weights",
         ],
         [
             "the weights never change",
             "Weights are initialised randomly. Then the output is computed and compared with the label.",
             "it does not update anything",
+            "it updates the input data",
         ],
     ),
     ("q2.b", "chain-rule", "decompose"): (
@@ -1011,10 +1054,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "dL/dw = dL/da * da/dz * dz/dw, product of partials",
             "split the big derivative in smaller derivatives",
             "decomposition of the derivative through the layers",
+            "dL/dw1 = dL/dz2 * dz2/da1 * da1/dz1 * dz1/dw1: a product of local derivatives",
+            "It splits the derivative into simpler pieces.",
         ],
         [
             "the chain rule adds the losses",
             "it computes the forward pass",
+            "the chain rule gives the learning rate",
         ],
     ),
     ("q2.d", "learning-rate", "too_small"): (
@@ -1023,10 +1069,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "small alpha means slow learning",
             "with low lr training needs too many epochs",
             "if learning rate is small convergence takes long time",
+            "alpha too small -> tiny steps, very slow convergence",
+            "if the lr is too low, it takes a very long time",
         ],
         [
             "small learning rate diverges",
             "a small learning rate converges quickly",
+            "too small a learning rate overshoots",
         ],
     ),
     ("q2.d", "learning-rate", "too_large"): (
@@ -1035,10 +1084,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "large alpha may overshoot minimum and diverge",
             "if lr is too high the loss goes up and down",
             "big learning rate can make it never converge",
+            "alpha too large -> overshoot, may diverge",
+            "if lr is too big it can oscillate around the minimum",
         ],
         [
             "large learning rate is slow",
             "a large learning rate never overshoots",
+            "too large a learning rate converges slowly",
         ],
     ),
     ("q3.a", "rnn-vs-ann", "sequence"): (
@@ -1047,10 +1099,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "rnn take input at each time step",
             "it is for ordered data like sentences",
             "RNN processes data one after another",
+            "RNNs are for sequence data",
+            "It processes the input sequentially.",
         ],
         [
             "RNN takes the whole input at once",
             "rnn cannot work with sequences",
+            "It takes the whole image at once.",
         ],
     ),
     ("q3.a", "rnn-vs-ann", "hidden_state"): (
@@ -1059,10 +1114,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "RNN has loops to keep information",
             "hidden state h_t remembers the past",
             "recurrent connections keep info",
+            "RNN: loops back and keeps memory",
+            "it maintains an internal state",
         ],
         [
             "rnn has no memory at all",
             "RNN has no loop",
+            "it has no internal state",
         ],
     ),
     ("q3.a", "rnn-vs-ann", "depends_on_previous"): (
@@ -1071,10 +1129,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "h_t is computed from x_t and h_{t-1}",
             "the previous output is used as input at the next step",
             "the prediction at time t is based on earlier inputs",
+            "h_t depends on h_{t-1} and x_t",
+            "output uses both the current input and the previous state",
         ],
         [
             "the output depends only on the current input",
             "each output is independent of the previous ones",
+            "An RNN ignores the previous state.",
         ],
     ),
     ("q3.a", "rnn-vs-ann", "ann_independent"): (
@@ -1083,10 +1144,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "in ANN inputs do not depend on each other",
             "feedforward: no memory, inputs independent",
             "ANN has no loops",
+            "ANN processes each input separately, with no memory",
+            "in a feed forward network inputs are treated independently",
         ],
         [
             "an RNN treats inputs independently",
             "an ANN keeps memory of previous inputs",
+            "an RNN handles each sample in isolation",
         ],
     ),
     ("q3.b", "long-term", "vanishing"): (
@@ -1095,10 +1159,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "gradient become very small and vanish",
             "gradient go to zero for far steps",
             "the gradients vanishes through time",
+            "due to vanishing gradients",
+            "gradients vanish when backpropagating through time",
         ],
         [
             "gradients explode",
             "it's overfitting",
+            "gradients become huge",
         ],
     ),
     ("q3.b", "long-term", "mechanism"): (
@@ -1107,10 +1174,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "repeated multiplication of small numbers",
             "product of derivatives < 1 over many time steps",
             "gradients shrink exponentially over time steps",
+            "the same weight matrix is multiplied many times, so gradients shrink exponentially",
+            "the derivative is a product of terms less than 1",
         ],
         [
             "weights become zero",
             "because the weights go to 0",
+            "the weights shrink to zero",
         ],
     ),
     ("q3.c", "lstm-gates", "forget_gate"): (
@@ -1119,10 +1189,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "forget gate: keep or throw old memory",
             "Forget gate removes unnecessary information",
             "forget gate drop irrelevant past",
+            "forget gate: sigmoid that decides which values of the old cell state are erased",
+            "forget gate decides what to forget",
         ],
         [
             "forget gate stores new information",
             "forget gate writes new data",
+            "forget gate is the gate that adds new memory",
         ],
     ),
     ("q3.c", "lstm-gates", "input_gate"): (
@@ -1131,10 +1204,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "input gate: store new information",
             "Input gate - updates cell with new values",
             "input gate controls what new data enters",
+            "input gate: decides which new values to write into the cell",
+            "the input gate decides what to update",
         ],
         [
             "input gate deletes old information",
             "input gate forgets the past",
+            "input gate erases the cell",
         ],
     ),
     ("q3.c", "lstm-gates", "output_gate"): (
@@ -1143,10 +1219,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "output gate: which part of memory goes to hidden state",
             "Output gate controls the output",
             "output gate filter the cell to give h_t",
+            "output gate: decides what is passed on as h_t",
+            "output gate controls what is output",
         ],
         [
             "output gate deletes information",
             "output gate stores new information",
+            "output gate forgets old info",
         ],
     ),
     ("q3.c", "lstm-gates", "cell_state"): (
@@ -1155,10 +1234,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "the cell state lets gradient flow without vanishing",
             "memory cell keeps information across many steps",
             "additive update of cell state prevent vanishing gradient",
+            "the cell state is updated by addition, so the gradient does not vanish",
+            "cell state acts as a highway so gradients flow over long sequences",
         ],
         [
             "cell state is multiplied by W every step",
             "the cell state causes vanishing gradients",
+            "cell state is multiplied by the weights every step",
         ],
     ),
     ("q3.d", "applications", "ann_application"): (
@@ -1167,10 +1249,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "ANN - predict house price",
             "ANN for image recognition",
             "feed forward net: credit card fraud",
+            "ANN: predicting house prices",
+            "ANN: classifying emails as spam",
         ],
         [
             "ANN: speech translation",
             "ANN: chatbot",
+            "ANN: translating long documents",
         ],
     ),
     ("q3.d", "applications", "rnn_application"): (
@@ -1179,10 +1264,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "RNN - sentiment analysis",
             "RNN for speech recognition",
             "RNN: short text generation",
+            "RNN: short sentence sentiment",
+            "RNN: time-series prediction",
         ],
         [
             "RNN: house prices",
             "RNN: image classification of cats",
+            "RNN: tabular regression",
         ],
     ),
     ("q3.d", "applications", "lstm_application"): (
@@ -1191,10 +1279,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "LSTM - long text generation",
             "LSTM for speech to text",
             "LSTM: language translation (long sentences)",
+            "LSTM: machine translation / speech recognition",
+            "LSTM: long text summarization",
         ],
         [
             "LSTM: house price",
             "LSTM: tabular classification",
+            "LSTM: house price regression",
         ],
     ),
     ("q4.a", "example", "concrete_example"): (
@@ -1202,10 +1293,12 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "'The dog that chased the cats is tired': verb 'is' agree with 'dog'",
             "subject and verb far apart must agree in number",
             "the pronoun 'it' refer to noun at the start of paragraph",
+            "a pronoun much later refers back to a noun at the beginning",
         ],
         [
             "'the cat sat', a short sentence",
             "predicting the next letter",
+            "'the cat' is a short phrase",
         ],
     ),
     ("q4.a", "explanation", "information_must_survive"): (
@@ -1214,10 +1307,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "the info of subject is lost after many steps",
             "it must remember the subject for many words",
             "early context is overwritten by new inputs",
+            "by the time the RNN reaches the verb the information about the subject is lost",
+            "it must remember the subject over many time steps",
         ],
         [
             "RNN remembers everything forever",
             "the RNN does not lose information",
+            "the RNN has plenty of memory for long sentences",
         ],
     ),
     ("q4.a", "explanation", "vanishing_gradients"): (
@@ -1226,10 +1322,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "because gradient vanish over long distance",
             "gradients become very small for early words",
             "the gradients goes to zero",
+            "vanishing gradients prevent learning the long dependency",
+            "the gradients shrink as they go back through many steps",
         ],
         [
             "exploding gradients",
             "gradient explode so training unstable",
+            "the gradients become huge and explode",
         ],
     ),
     ("q4.b", "lstm-handling", "memory_cell"): (
@@ -1238,10 +1337,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "the cell keep the information for long time",
             "memory cell stores context over many time steps",
             "cell state transports information across the sequence",
+            "the cell state carries information through time",
+            "LSTM stores the subject in its memory cell over many steps",
         ],
         [
             "LSTM has no cell state",
             "the cell forgets the context at each step",
+            "the LSTM has no memory cell",
         ],
     ),
     ("q4.b", "lstm-handling", "gates_control"): (
@@ -1250,10 +1352,13 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "gates controls which information is kept",
             "the forget gate keeps the subject and the input gate adds new info",
             "gating prevents important info from being overwritten",
+            "the gates control what information is kept, added and output",
+            "the forget gate decides what to keep, the input gate what to add",
         ],
         [
             "gates are not used",
             "the forget gate stores new info",
+            "the input gate removes old information",
         ],
     ),
 }
