@@ -1333,6 +1333,8 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
     ),
     ("q4.b", "lstm-handling", "memory_cell"): (
         [
+            "The LSTM carries the context across many time steps.",
+            "LSTM remembers information over a long time.",
             "LSTM has cell state to remember long term information",
             "the cell keep the information for long time",
             "memory cell stores context over many time steps",
@@ -1344,6 +1346,8 @@ MORE: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {
             "LSTM has no cell state",
             "the cell forgets the context at each step",
             "the LSTM has no memory cell",
+            "LSTMs do not keep information across long sequences.",
+            "The LSTM keeps the gradient small over time.",
         ],
     ),
     ("q4.b", "lstm-handling", "gates_control"): (
