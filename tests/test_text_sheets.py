@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHEETS = ROOT / "tests" / "files" / "text-sheets"
 MARKS = yaml.safe_load((SHEETS / "marks.yaml").read_text(encoding="utf-8"))
 TOLERANCE = 0.25
-AGREEMENT_FLOOR = 98  # of 165 parts within 0.25 of the hand mark (56% before issue 11's work)
+AGREEMENT_FLOOR = 111  # of 165 parts within 0.25 of the hand mark (56% before issue 11's work)
 
 _WRONG_REASON = (
     "an idea stated with a wrong reason earns nothing; the rubric cannot say so (issue 18)"
@@ -30,8 +30,8 @@ KNOWN: dict[tuple[str, str], str] = {
     ("t12", "q1.a"): _WRONG_REASON,
     ("t15", "q2.d"): _WRONG_REASON,
     ("t15", "q3.c"): "a wrong claim (ReLU gates) next to right gate roles: no misconception for it",
-    ("t01", "q3.b"): "the vanishing gradient described, not named: " + _PARAPHRASE,
     ("t03", "q2.a"): _PARAPHRASE,
+    ("t10", "q1.a"): "'least squares' named in the model answer is read as beta chosen to fit",
     ("t11", "q2.d"): "OCR misspellings beyond the fuzzy matcher: " + _PARAPHRASE,
 }
 
