@@ -15,20 +15,25 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def grade_against_hand_marks(
-    sheets: Path, *, tolerance: float = 0.0, parts: Iterable[str] | None = None
+    sheets: Path,
+    *,
+    tolerance: float = 0.0,
+    parts: Iterable[str] | None = None,
+    rubric_path: Path = ROOT / "rubrics" / "ml-exam.yaml",
 ) -> tuple[Counter, list[str]]:
     """(counts, one line per disagreeing part) for the sheets in ``sheets``
-    graded with the ML exam's rubric; ``parts``: only these (default: every
-    part marks.yaml marks)."""
+    (``NAME.md``, or a folder ``sheets/NAME/`` with code files) graded with
+    ``rubric_path``; ``parts``: only these (default: every part marks.yaml marks)."""
     from grader import api
 
-    rubric = api.load_rubric(ROOT / "rubrics" / "ml-exam.yaml")
+    rubric = api.load_rubric(rubric_path)
     marks = yaml.safe_load((sheets / "marks.yaml").read_text(encoding="utf-8"))
     wanted = set(parts) if parts is not None else None
     counts: Counter = Counter()
     lines = []
     for sheet in sorted(marks):
-        report = api.grade(sheets / f"{sheet}.md", rubric)
+        single = sheets / f"{sheet}.md"
+        report = api.grade(single if single.exists() else sheets / "sheets" / sheet, rubric)
         by_id = {part.id: part for part in report.parts}
         for part_id, hand in marks[sheet].items():
             if not isinstance(hand, dict) or "mark" not in hand:

@@ -9,12 +9,18 @@ the steps; points are ``grader.scoring``'s business.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.checks.expression import matches
 from grader.checks.mathlines import MathCandidate
-from grader.math.derivation import Milestone, check_derivation, start_derivation
+from grader.math.derivation import (
+    OTHER_QUANTITY,
+    Milestone,
+    check_derivation,
+    start_derivation,
+)
 from grader.rubric.models import DerivationCheck
 
 _NO_LINE_STEPS = {"text", "side_note"}
@@ -111,6 +117,15 @@ class DerivationAdapter:
                     f"{_where(item)}could not decide the step {spec.title or spec.id!r}"
                 )
             outcome.items.append(item)
+        # a missing step may be there under other names (\ell_i for L): a derivative
+        # the engine read but could not place is a reason to look, not a silent charge
+        if any(item.status == "missing" for item in outcome.items):
+            outcome.review_reasons += [
+                f"line {step.line_no}: {step.quantity} was read but is not a quantity of "
+                "this question (another name for a missing step?)"
+                for step in result.steps
+                if _derivative_of_another_name(step, context)
+            ]
         # a line that matched a known mistake was understood: not a reason to review
         explained = {f"line {i.line_no}: could not read" for i in outcome.items if i.mistake}
         outcome.review_reasons = [
@@ -118,6 +133,19 @@ class DerivationAdapter:
         ]
         outcome.details = {"steps": [_step_dict(s) for s in result.steps]}
         return outcome
+
+
+def _derivative_of_another_name(step: Any, context: GradingContext) -> bool:
+    r"""A derivative the engine read and could not place: of a name the question
+    does not know (the student's own ``\ell_i``), or set aside as about another
+    quantity."""
+    if step.kind == "side_note" and step.message == OTHER_QUANTITY:
+        return bool(step.quantity) and "/d(" in step.quantity
+    if step.kind != "differentiation" or not step.quantity:
+        return False
+    of = re.fullmatch(r"d\((\w+)\)/d\(\w+\)", step.quantity)
+    math_context = context.math_context
+    return of is not None and (math_context is None or not math_context.is_declared(of[1]))
 
 
 def _where(item: ItemOutcome) -> str:

@@ -74,6 +74,7 @@ Layout (private modules, this file is the public face):
 
 from __future__ import annotations
 
+from grader.math.derivation._checks import OTHER_QUANTITY
 from grader.math.derivation._driver import (
     DEFAULT_TIME_LIMIT,
     PendingDerivation,
@@ -96,6 +97,7 @@ __all__ = [
     "DerivationStep",
     "Milestone",
     "MilestoneResult",
+    "OTHER_QUANTITY",
     "PendingDerivation",
     "StepKind",
     "check_derivation",

@@ -205,6 +205,9 @@ def worst_verdict(verdicts: list[str]) -> str | None:
     return None
 
 
+OTHER_QUANTITY = "a statement about another quantity (not checked)"
+
+
 def check_local(
     checker: Checker, outcome: Outcome, quantity: str, values: list[Any], *, local: bool
 ) -> Outcome:
@@ -214,7 +217,7 @@ def check_local(
     step.quantity = quantity
     of, wrt = split_quantity(quantity)
     if not local or not values:
-        step.message = "a statement about another quantity (not checked)"
+        step.message = OTHER_QUANTITY
         return garbled_check(checker, outcome, values)
     truth = checker.graph.local(of, wrt)
     verdicts = [checker.compare(v, truth, student_mode="student") for v in values]
