@@ -96,3 +96,49 @@ def test_math_around_inline_formulas_goes_to_review(tmp_path, rubric, line, flag
     reason = "line 2: math written outside $...$ could not be read"
     assert (reason in update.review_reasons) is flagged
     assert update.needs_review is flagged
+
+
+# A line's result is its last value: a right value earlier on the line, then a
+# different one, is not credited; a right middle value goes to review (a wrong
+# last step, or a last value misread), the restated question does not.
+LAST_VALUE = [
+    ("the right result", r"$$\frac{d}{dx}(x^3-2x) = 3x^2 - 2$$", 2, False),
+    ("the question restated, then wrong", r"$$\frac{d}{dx}(x^3-2x) = 3x^3 - 2$$", 0, False),
+    ("right, then a different value", r"$$f'(x) = 3x^2 - 2 = 3x^3 - 2$$", 0, True),
+]
+LAST_VALUE_RUBRIC = """\
+id: last-value
+title: last value
+context:
+  symbols: {x: scalar}
+questions:
+  - id: q1
+    points: 2
+    parts:
+      - id: a
+        answer_kind: math
+        points: 2
+        checks:
+          - {kind: expression, id: d, points: 2, answer: "3x^2 - 2"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "score", "flagged"), [r[1:] for r in LAST_VALUE], ids=[r[0] for r in LAST_VALUE]
+)
+def test_a_line_is_judged_by_its_last_value(tmp_path, line, score, flagged):
+    (tmp_path / "rubric.yaml").write_text(LAST_VALUE_RUBRIC, encoding="utf-8")
+    (tmp_path / "sheet.md").write_text(f"Q1\n(a) {line}\n", encoding="utf-8")
+    rubric = api.load_rubric(tmp_path / "rubric.yaml")
+    part = _part(api.grade(tmp_path / "sheet.md", rubric), "q1.a")
+    assert part.score == score
+    assert part.needs_review is flagged
+
+
+def test_a_value_set_to_zero_is_still_the_lines_value(tmp_path):
+    (tmp_path / "rubric.yaml").write_text(LAST_VALUE_RUBRIC, encoding="utf-8")
+    (tmp_path / "sheet.md").write_text("Q1\n(a) $$f'(x) = 3x^2 - 2 = 0$$\n", encoding="utf-8")
+    part = _part(
+        api.grade(tmp_path / "sheet.md", api.load_rubric(tmp_path / "rubric.yaml")), "q1.a"
+    )
+    assert part.score == 2

@@ -7,6 +7,7 @@ Engine: ``grader.math`` (``parse_math``, ``equivalent``).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
@@ -136,13 +137,32 @@ def _matches(candidate: MathCandidate, target: str, context: GradingContext) -> 
     if _is_expression(target, context):
         # a value (``(a2 - y) w2``) is matched by the value a line gives:
         # ``dL/dz1 = ... = (a2 - y) w2`` or a line ``= (a2 - y) w2``
+        # The line's result is its last value: a right value earlier on the line
+        # followed by a different one (``d/dx(x^3 - 2x) = 3x^3 - 2``, the question
+        # restated and then answered wrong) is not the student's answer.
         parsed, _ = _target_line(target, context)
-        for term in reversed(_terms(candidate)):
-            if parsed is not None and _same_terms([term], list(parsed.terms)):
-                return True, verdict  # the same (even meaningless) expression
-            value = _compare_term(term, target, context)
-            if value is not None and value.verdict == "equal":
-                return True, value
+        terms = _terms(candidate)
+        if len(terms) > 2 and getattr(terms[-1], "is_zero", False) is True:
+            terms = terms[:-1]  # "dJ/dp = k/p - (n-k)/(1-p) = 0": set to zero, not a value
+        if not terms:
+            return False, verdict
+        last = terms[-1]
+        if parsed is not None and _same_terms([last], list(parsed.terms)):
+            return True, verdict  # the same (even meaningless) expression
+        value = _compare_term(last, target, context)
+        if value is not None and value.verdict == "equal":
+            return True, value
+        for term in terms[1:-1]:
+            earlier = _compare_term(term, target, context)
+            if earlier is not None and earlier.verdict == "equal":
+                # a wrong last step, or a last value misread (OCR): a person decides
+                return False, replace(
+                    earlier,
+                    verdict="undetermined",
+                    reason="a value earlier on the line is right, but the line ends in "
+                    "a different one",
+                )
+        return False, value if value is not None else verdict
     return False, verdict
 
 

@@ -15,6 +15,7 @@ PUBLIC = {
         "DerivationStep",
         "Milestone",
         "MilestoneResult",
+        "OTHER_QUANTITY",
         "PendingDerivation",
         "StepKind",
         "check_derivation",
