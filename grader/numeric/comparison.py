@@ -157,6 +157,7 @@ def judge_comparison(
                 return _run_comparator(compare, refs, student, reference, inputs, label)
         except _Undecided as why:
             return Finding(False, f"{label} could not be compared: {why}", undetermined=str(why))
+        student = _as_arrays(student)
     reference = _as_arrays(reference)
     for mode in sorted(compare.modes, key=lambda m: -m.score):
         found = compare_values(
