@@ -627,10 +627,9 @@ def _mode(raw: Any, where: str, source: str | None) -> ModeSpec:
     ``{up_to: [column_sign, column_permutation], score: 0.5, rtol, atol, feedback}``."""
     if isinstance(raw, str):
         raw = {"up_to": raw}
-    if isinstance(raw, dict) and len(raw) == 1 and "up_to" not in raw:
-        ((name, score),) = raw.items()
-        if str(name) in ("exact", *INVARIANCE_NAMES):
-            raw = {"up_to": name, "score": score}
+    if isinstance(raw, dict) and len(raw) == 1 and str(next(iter(raw))) not in _MODE_KEYS:
+        ((name, score),) = raw.items()  # {column_sign: 0.75}
+        raw = {"up_to": str(name), "score": score}
     fields = _Fields(raw, where, source, _MODE_KEYS)
     if not fields.has("up_to"):
         raise fields.error("up_to", "is required: exact, or what the answer may differ by")
