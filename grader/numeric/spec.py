@@ -476,7 +476,14 @@ def _test(
     if fields.has("seed") and fields.has("seeds"):
         raise fields.error("seeds", "give seed or seeds, not both")
     cases = _cases(fields, where, source)
-    default_seeds = [] if cases and not fields.has("seed") else [fields.raw("seed", 0)]
+    # Fixed cases alone run alone; a test that also generates inputs (a
+    # generator, random arrays) runs seed 0 besides them unless told otherwise.
+    raw_inputs = fields.raw("inputs")
+    generates = fields.has("generator") or (
+        isinstance(raw_inputs, dict) and any(isinstance(v, dict) for v in raw_inputs.values())
+    )
+    alone = cases and not generates and not fields.has("seed")
+    default_seeds = [] if alone else [fields.raw("seed", 0)]
     seeds = fields.raw("seeds", default_seeds)
     if (
         not isinstance(seeds, list)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -62,6 +63,7 @@ def test_a_fixed_case_runs_besides_the_generated_seeds(sandbox, tmp_path):
     assert [f.get("seed", f.get("case")) for f in findings] == [1, 2, "axes"]
     assert "seed" not in findings[2]
     only_case = _grade(sandbox, tmp_path, "wrong", _check(components={"seeds": []}))
+    assert len(only_case.tests[0].details["findings"]) == 1
     assert only_case.tests[0].diagnostic.startswith("case 'axes': the result of pca is off")
     assert "inputs passed" not in only_case.tests[0].diagnostic  # one set of inputs
 
@@ -142,3 +144,35 @@ def test_a_mode_that_does_not_fit_the_value_is_a_review_not_a_zero(sandbox, tmp_
     assert result.tests[0].marks == 0.0
     assert "needs vectors or a matrix" in result.tests[0].diagnostic
     assert result.needs_review
+
+
+def test_a_generator_is_told_the_index_case_and_seed():
+    from grader.numeric.inputs import generate_inputs
+
+    spec = CodeCheckSpec.from_mapping(
+        {
+            "id": "c",
+            "points": 1,
+            "file": "pca.py",
+            "function": "pca",
+            "tests": [
+                {
+                    "id": "t",
+                    "seeds": [7, 8],
+                    "generator": "fixed_matrix",
+                    "cases": {"mine": {"X": [[1, 2], [3, 4]]}},
+                    "args": ["X"],
+                    "compare": {"reference": "pca_components"},
+                }
+            ],
+        }
+    )
+    (test,) = spec.tests
+    refs = load_references(REFERENCES)
+    first = generate_inputs(test, 7, refs, index=0)
+    second = generate_inputs(test, 8, refs, index=1)
+    case = generate_inputs(test, 0, refs, index=2, case="mine")
+    assert first["told"] == (0, None, 7) and (first["X"] == np.eye(2)).all()
+    assert second["told"] == (1, None, 8) and (second["X"] == np.diag([3.0, 1.0])).all()
+    assert case["told"] == (2, "mine", 0)
+    assert case["X"].tolist() == [[1, 2], [3, 4]]  # the case's own value wins

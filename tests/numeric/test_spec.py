@@ -224,10 +224,13 @@ def test_cases_run_alone_unless_seeds_are_given():
     cases = {"identity": {"X": [[1, 0], [0, 1]]}, "ones": {"X": {"shape": [2, 2]}}}
     data = _with("tests.0.cases", cases)
     del data["tests"][0]["seeds"]
+    data["tests"][0]["inputs"] = {"lr": 0.1}  # literals only
     test = CodeCheckSpec.from_mapping(data).tests[0]
     assert test.seeds == () and [name for name, _ in test.cases] == ["identity", "ones"]
     assert test.cases[1][1]["X"] == ArraySpec(shape=(2, 2))
     assert CodeCheckSpec.from_mapping(_with("tests.0.cases", cases)).tests[0].seeds == (1, 2)
+    data["tests"][0]["generator"] = "regression_data"  # generated inputs: seed 0 too
+    assert CodeCheckSpec.from_mapping(data).tests[0].seeds == (0,)
 
 
 def test_not_a_mapping():

@@ -63,3 +63,11 @@ def nan_comparator(student, reference):
 def largest_entry(components):
     """A transform to one number (a mode about columns cannot apply to it)."""
     return float(np.max(np.abs(components)))
+
+
+FIXED = [np.eye(2), np.diag([3.0, 1.0]), np.array([[2.0, 1.0], [1.0, 2.0]])]
+
+
+def fixed_matrix(rng, index, case=None, seed=None):
+    """A generator told which set of inputs it makes (no seed to recover)."""
+    return {"X": FIXED[index % len(FIXED)], "told": (index, case, seed)}
