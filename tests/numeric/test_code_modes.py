@@ -176,3 +176,12 @@ def test_a_generator_is_told_the_index_case_and_seed():
     assert second["told"] == (1, None, 8) and (second["X"] == np.diag([3.0, 1.0])).all()
     assert case["told"] == (2, "mine", 0)
     assert case["X"].tolist() == [[1, 2], [3, 4]]  # the case's own value wins
+
+
+def test_the_docs_example_is_the_graded_check():
+    """docs/code-checks.md shows the check these tests grade."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "code-checks.md").read_text()
+    section = page.split("### Ways to be right", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (shown,) = yaml.safe_load(block)
+    assert shown == yaml.safe_load((PCA / "pca-check.yaml").read_text())
