@@ -96,37 +96,58 @@ def _factors(
     return [norm_a / norm_e]
 
 
-def _vectors_match(
+def _matches(
     a: np.ndarray, e: np.ndarray, *, sign: bool, scale: bool, rtol: float, atol: float
-) -> bool:
+) -> np.ndarray:
+    """For columns ``a`` (d,) or (k, d) broadcast against columns ``e`` (k, d):
+    which pairs match up to the allowed sign and factor (one per pair)."""
+    size = np.einsum("...d,...d->...", e, e)
+    candidates: list[np.ndarray]
     if scale:
-        size = float(np.dot(e, e))
-        if size == 0.0:
-            return _within(a, e, rtol, atol)  # only zeros match zeros
         # the least-squares factor: the one that fits best entry by entry
-        best = float(np.dot(a, e)) / size
-        if best == 0.0 or (best < 0 and not sign):
-            return False
-        return _within(a, best * e, rtol, atol)
-    return any(_within(a, c * e, rtol, atol) for c in ((1.0, -1.0) if sign else (1.0,)))
+        best = np.einsum("...d,...d->...", a, e) / np.where(size > 0, size, 1.0)
+        usable = (best != 0) & (sign | (best > 0)) | (size == 0)
+        candidates = [np.where(size > 0, best, 1.0)]  # only zeros match zeros
+    else:
+        usable = np.ones(np.broadcast_shapes(a.shape[:-1], e.shape[:-1]), dtype=bool)
+        candidates = [np.ones(usable.shape), -np.ones(usable.shape)] if sign else [np.ones(1)]
+    found = np.zeros(usable.shape, dtype=bool)
+    for factor in candidates:
+        scaled = factor[..., None] * e
+        with np.errstate(invalid="ignore", over="ignore"):
+            found |= np.all(np.abs(a - scaled) <= atol + rtol * np.abs(scaled), axis=-1)
+    return found & usable
 
 
 def _perfect_matching(allowed: np.ndarray) -> bool:
     """Whether each row i can be paired with its own column j, allowed[i, j]
-    (Kuhn's augmenting paths: sizes here are small)."""
+    (augmenting paths, searched without recursion: any number of columns)."""
     n = allowed.shape[0]
-    owner = [-1] * n
-
-    def place(i: int, seen: list[bool]) -> bool:
-        for j in range(n):
-            if allowed[i, j] and not seen[j]:
+    owner = [-1] * n  # column -> the row it is paired with
+    for start in range(n):
+        seen = [False] * n
+        came_from = [-1] * n  # column -> the column whose row reached it (-1: start)
+        frontier = [(start, -1)]
+        free = -1
+        while frontier and free < 0:
+            row, via = frontier.pop()
+            for j in np.flatnonzero(allowed[row]):
+                if seen[j]:
+                    continue
                 seen[j] = True
-                if owner[j] < 0 or place(owner[j], seen):
-                    owner[j] = i
-                    return True
-        return False
-
-    return all(place(i, [False] * n) for i in range(n))
+                came_from[j] = via
+                if owner[j] < 0:
+                    free = int(j)
+                    break
+                frontier.append((owner[j], int(j)))
+        if free < 0:
+            return False
+        column = free  # shift the pairs along the path
+        while column >= 0:
+            previous = came_from[column]
+            owner[column] = owner[previous] if previous >= 0 else start
+            column = previous
+    return True
 
 
 def _axis_match(
@@ -134,16 +155,15 @@ def _axis_match(
 ) -> bool:
     """Columns of ``actual`` against columns of ``expected``."""
     sign, scale = "sign" in forgives, "scale" in forgives
-    k = expected.shape[1]
-
-    def pair(i: int, j: int) -> bool:
-        return _vectors_match(
-            actual[:, i], expected[:, j], sign=sign, scale=scale, rtol=rtol, atol=atol
-        )
-
+    a, e = actual.T, expected.T  # one row per column
     if "permutation" not in forgives:
-        return all(pair(i, i) for i in range(k))
-    allowed = np.array([[pair(i, j) for j in range(k)] for i in range(k)], dtype=bool)
+        return bool(np.all(_matches(a, e, sign=sign, scale=scale, rtol=rtol, atol=atol)))
+    # which student column matches which reference column: one row at a time
+    # (k x k x d at once could be large)
+    allowed = np.array(
+        [_matches(column, e, sign=sign, scale=scale, rtol=rtol, atol=atol) for column in a],
+        dtype=bool,
+    ).reshape(len(a), len(e))
     return _perfect_matching(allowed)
 
 
@@ -165,8 +185,10 @@ def _basis_match(
     basis_e = _orthonormal_basis(expected, rtol)
     if basis_a.shape[1] != basis_e.shape[1]:
         return False
+    if not basis_a.size:
+        return True  # both only zeros
     # the sine of the largest angle between the two subspaces
-    gap = np.linalg.norm(basis_a @ basis_a.T - basis_e @ basis_e.T, 2) if basis_a.size else 0.0
+    gap = np.linalg.norm(basis_a - basis_e @ (basis_e.T @ basis_a), 2)
     return bool(gap <= max(rtol, atol, 1e-12))
 
 

@@ -223,3 +223,33 @@ def test_plain_numbers_are_copies():
     assert plain["a"][1] == 2.5 and isinstance(plain["a"][1], float)
     plain["a"][0][0] = 7.0  # writable, and not the decoded array
     assert array[0] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("allowed", "perfect"),
+    [
+        ([[1, 0], [0, 1]], True),
+        ([[1, 1], [1, 0]], True),  # row 1 takes column 0, row 0 moves to column 1
+        ([[1, 1, 0], [1, 0, 0], [0, 1, 1]], True),
+        ([[1, 1, 0], [1, 1, 0], [1, 1, 0]], False),
+        ([[0, 1, 1, 0], [1, 0, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1]], True),
+        ([[0, 0], [1, 1]], False),
+    ],
+)
+def test_perfect_matching(allowed, perfect):
+    from grader.numeric.modes import _perfect_matching
+
+    assert _perfect_matching(np.array(allowed, dtype=bool)) is perfect
+
+
+def test_a_large_permutation_needs_no_recursion():
+    from grader.numeric.modes import _perfect_matching
+
+    n = 3000  # each row takes its own column, until the last, which only fits
+    # column 0: every other row must move on by one (a path through all of them)
+    allowed = np.eye(n, dtype=bool) | np.eye(n, k=1, dtype=bool)
+    allowed[n - 1] = False
+    allowed[n - 1, 0] = True
+    assert _perfect_matching(allowed)
+    allowed[n - 2, n - 1] = False  # now nobody can move into the last column
+    assert not _perfect_matching(allowed)
