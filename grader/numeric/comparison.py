@@ -147,12 +147,14 @@ def judge_comparison(
         except NotNumbers as error:
             return Finding(False, f"{error}: the comparison takes numbers and arrays only")
         try:
-            reference = plain_numbers(expected, f"the reference value for {label}")
+            if expected is not None:  # None: a comparator without a reference
+                reference = plain_numbers(expected, f"the reference value for {label}")
         except NotNumbers as error:
             raise RubricError(str(error)) from None
         try:
             student = _transform(compare, student, refs, "your", label)
-            reference = _transform(compare, reference, refs, "the reference", label)
+            if reference is not None:
+                reference = _transform(compare, reference, refs, "the reference", label)
             if compare.comparator is not None:
                 return _run_comparator(compare, refs, student, reference, inputs, label)
         except _Undecided as why:

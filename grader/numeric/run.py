@@ -484,9 +484,12 @@ def _judge_run(
     passed = passed_seeds == len(plans) and min(scores) >= 1.0
     diagnostic = first_failure or partly
     if first_failure and len(plans) > 1:
-        inputs = "cases" if all(p.case is not None for p in plans) else "generated inputs"
-        if any(p.case is not None for p in plans) and inputs != "cases":
-            inputs = "sets of inputs"
+        kinds = {p.case is not None for p in plans}
+        inputs = (
+            {True: "cases", False: "generated inputs"}[kinds.pop()]
+            if len(kinds) == 1
+            else ("sets of inputs")
+        )
         diagnostic = f"{first_failure} ({passed_seeds} of {len(plans)} {inputs} passed)"
     if not passed and test.feedback:
         diagnostic = f"{diagnostic}. {test.feedback}"
@@ -702,11 +705,13 @@ def _compare(spec, test, plan, outputs, refs, label, sizes) -> Finding:
             args, kwargs = _call_arguments(
                 test, plan.inputs, compare.args or (), compare.kwargs or {}
             )
-        expected = _reference_value(refs, compare.reference, _copy(args), _copy(kwargs))
-        path = test.output if compare.output is None else compare.output
-        expected, problem = _select(expected, path, f"reference {compare.reference}")
-        if problem:
-            raise RubricError(f"test {test.id}: {problem}")
+        expected = None  # a comparator may judge without a reference value
+        if compare.reference is not None:
+            expected = _reference_value(refs, compare.reference, _copy(args), _copy(kwargs))
+            path = test.output if compare.output is None else compare.output
+            expected, problem = _select(expected, path, f"reference {compare.reference}")
+            if problem:
+                raise RubricError(f"test {test.id}: {problem}")
         found = judge_comparison(
             compare,
             actual=value,

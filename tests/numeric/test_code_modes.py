@@ -185,3 +185,25 @@ def test_the_docs_example_is_the_graded_check():
     block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     (shown,) = yaml.safe_load(block)
     assert shown == yaml.safe_load((PCA / "pca-check.yaml").read_text())
+
+
+@pytest.mark.parametrize(
+    ("student", "share", "marks", "words"),
+    [
+        ("right", 0.9, 1.0, ""),
+        ("flipped", 0.9, 1.0, ""),
+        ("scaled", 0.9, 0.0, "should be orthonormal"),
+        ("right", 0.99, 0.0, "keep 9"),  # its params reach it: too much asked
+    ],
+)
+def test_a_comparator_without_a_reference_sees_the_inputs(
+    sandbox, tmp_path, student, share, marks, words
+):
+    spec = _check(
+        subspace={
+            "compare": {"comparator": {"name": "explains_variance", "params": {"share": share}}}
+        }
+    )
+    span = _grade(sandbox, tmp_path, student, spec).tests[1]
+    assert span.marks == marks, span.diagnostic
+    assert words in span.diagnostic

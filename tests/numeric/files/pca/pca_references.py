@@ -71,3 +71,15 @@ FIXED = [np.eye(2), np.diag([3.0, 1.0]), np.array([[2.0, 1.0], [1.0, 2.0]])]
 def fixed_matrix(rng, index, case=None, seed=None):
     """A generator told which set of inputs it makes (no seed to recover)."""
     return {"X": FIXED[index % len(FIXED)], "told": (index, case, seed)}
+
+
+def explains_variance(student, reference, inputs, share=0.9):
+    """A comparator without a reference value: the columns are orthonormal and
+    keep at least ``share`` of the data's variance."""
+    if not isinstance(student, np.ndarray) or student.ndim != 2:
+        return False, "the components should be a matrix"
+    if not np.allclose(student.T @ student, np.eye(student.shape[1]), atol=1e-8):
+        return False, "the components should be orthonormal"
+    centred = inputs["X"] - inputs["X"].mean(axis=0)
+    kept = np.sum((centred @ student) ** 2) / np.sum(centred**2)
+    return bool(kept >= share), f"the components keep {kept:.0%} of the variance"
