@@ -16,7 +16,7 @@ import numpy as np
 
 from grader.numeric.sandbox import Unsupported
 
-__all__ = ["Finding", "compare_values", "describe_value"]
+__all__ = ["Finding", "compare_values", "describe_value", "undecided"]
 
 
 @dataclass
@@ -35,6 +35,16 @@ class Finding:
     details: dict[str, Any] = field(default_factory=dict)
     fraction: float = 1.0
     undetermined: str = ""
+
+
+def undecided(label: str, why: str) -> Finding:
+    """A comparison the grader cannot decide: the student is told it is not
+    their doing, the reason (which may name the instructor's code) goes to review."""
+    return Finding(
+        False,
+        f"{label} could not be compared automatically (not your fault); a person will look at it",
+        undetermined=why,
+    )
 
 
 def describe_value(value: Any) -> str:
@@ -106,11 +116,11 @@ def _compare_arrays(
             details,
         )
     if expected.dtype.kind in "fc" and not np.isfinite(expected).all():
-        why = (
+        return undecided(
+            label,
             f"the reference value for {label} is not finite (NaN or infinite): the "
-            "comparison cannot be decided"
+            "comparison cannot be decided",
         )
-        return Finding(False, why, details, undetermined=why)
     if up_to:
         return _compare_up_to(actual, expected, rtol=rtol, atol=atol, label=label, up_to=up_to)
     if actual.shape != expected.shape:
@@ -158,13 +168,14 @@ def _compare_up_to(actual, expected, *, rtol, atol, label, up_to) -> Finding:
     from grader.numeric.modes import describe_mode, match_up_to
 
     if actual.dtype.kind == "c" or expected.dtype.kind == "c":
-        why = f"{label}: complex values cannot be compared {describe_mode(up_to)[6:]}"
-        return Finding(False, why, undetermined=why)
+        return undecided(
+            label, f"{label}: complex values cannot be compared {describe_mode(up_to)[6:]}"
+        )
     found = match_up_to(
         actual=actual, expected=expected.astype(float), invariances=up_to, rtol=rtol, atol=atol
     )
     if found.undetermined:
-        return Finding(False, f"{label}: {found.undetermined}", undetermined=found.undetermined)
+        return undecided(label, f"{label}: {found.undetermined}")
     if found.passed:
         return Finding(True)
     return Finding(False, f"{label} is not {describe_mode(up_to)}")

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from grader.errors import RubricError
-from grader.numeric.compare import Finding, compare_values
+from grader.numeric.compare import Finding, compare_values, undecided
 from grader.numeric.modes import describe_mode
 from grader.numeric.references import References
 from grader.numeric.spec import TRANSFORM_NAMES, CompareSpec
@@ -158,7 +158,7 @@ def judge_comparison(
             if compare.comparator is not None:
                 return _run_comparator(compare, refs, student, reference, inputs, label)
         except _Undecided as why:
-            return Finding(False, f"{label} could not be compared: {why}", undetermined=str(why))
+            return undecided(label, str(why))
         student = _as_arrays(student)
     reference = _as_arrays(reference)
     for mode in sorted(compare.modes, key=lambda m: -m.score):

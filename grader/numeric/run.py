@@ -469,7 +469,7 @@ def _judge_run(
         if required_failed:
             first_failure = first_failure or where + required_failed[0].message
             if status == "passed":
-                status = "failed"
+                status = "undetermined" if required_failed[0].undetermined else "failed"
             scores.append(0.0)
         else:
             passed_seeds += 1
