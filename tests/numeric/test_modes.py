@@ -138,6 +138,27 @@ def test_flipping_column_signs_is_always_column_sign_and_never_exact(reference, 
     assert exact.passed == (not changed.any())
 
 
+@given(
+    reference=arrays(
+        np.float64,
+        st.tuples(st.integers(1, 5), st.integers(1, 5)),
+        elements=st.floats(-1e3, 1e3, allow_nan=False),
+    ),
+    data=st.data(),
+)
+@settings(max_examples=100, deadline=None)
+def test_any_order_and_signs_of_the_columns_are_accepted_together(reference, data):
+    k = reference.shape[1]
+    order = data.draw(st.permutations(range(k)))
+    flips = np.array(data.draw(st.lists(st.sampled_from([1.0, -1.0]), min_size=k, max_size=k)))
+    moved = reference[:, order] * flips
+    both = frozenset(["column_permutation", "column_sign"])
+    assert compare_values(actual=moved, expected=reference, up_to=both).passed
+    assert compare_values(
+        actual=reference[:, order], expected=reference, up_to=frozenset(["column_permutation"])
+    ).passed
+
+
 @pytest.mark.parametrize(
     ("up_to", "words"),
     [
