@@ -699,6 +699,14 @@ def _compare(raw: Any, where: str, source: str | None) -> CompareSpec:
                 "modes", "must be a non-empty list, e.g. [exact, {column_sign: 0.75}]"
             )
         modes = tuple(_mode(m, f"{where}.modes[{i}]", source) for i, m in enumerate(raw_modes))
+        best = max(m.score for m in modes)
+        if best < 1.0:
+            # every mode accepts an exactly right answer: it would earn only this
+            raise inner.error(
+                "modes",
+                f"no mode earns all the marks: a right answer would earn {best:g} of them "
+                "(add exact, or a mode with score 1)",
+            )
     transform = ()
     if inner.has("transform"):
         transform = _names(inner.raw("transform"), inner, "transform")

@@ -136,6 +136,12 @@ BAD = [
     ("mode-key", "tests.0.compare.modes", [{"up_to": "sign", "points": 1}], "modes[0].points"),
     ("modes-empty", "tests.0.compare.modes", [], "compare.modes: must be a non-empty list"),
     (
+        "modes-no-full-marks",
+        "tests.0.compare.modes",
+        [{"column_sign": 0.75}],
+        "compare.modes: no mode earns all the marks: a right answer would earn 0.75",
+    ),
+    (
         "mode-combination",
         "tests.0.compare.up_to",
         ["row_sign", "column_sign"],
@@ -192,8 +198,8 @@ MODES = [
     ("short", [{"exact": 1.0}, {"column_sign": 0.75}], [((), 1.0), (("column_sign",), 0.75)]),
     (
         "full",
-        [{"up_to": ["column_sign", "column_permutation"], "score": 0.5, "rtol": 1.0e-3}],
-        [(("column_permutation", "column_sign"), 0.5)],
+        ["exact", {"up_to": ["column_sign", "column_permutation"], "score": 0.5, "rtol": 1e-3}],
+        [((), 1.0), (("column_permutation", "column_sign"), 0.5)],
     ),
     ("exact-long", [{"up_to": "exact", "score": 1}], [((), 1.0)]),
 ]
