@@ -16,16 +16,35 @@ import numpy as np
 
 from grader.numeric.sandbox import Unsupported
 
-__all__ = ["Finding", "compare_values", "describe_value"]
+__all__ = ["Finding", "compare_values", "describe_value", "undecided"]
 
 
 @dataclass
 class Finding:
-    """The outcome of one comparison or property: passed, and why not."""
+    """The outcome of one comparison or property: passed, and why not.
+
+    ``fraction``: the share of the marks a pass earns (a comparison right only
+    up to a sign may earn 0.75; ``message`` then says so). ``undetermined``:
+    the comparison could not be decided (a NaN in the reference, a mode that
+    does not fit its shape, a comparator that failed): never a silent pass or
+    a silent zero, the test fails and the check goes to review with this reason.
+    """
 
     passed: bool
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    fraction: float = 1.0
+    undetermined: str = ""
+
+
+def undecided(label: str, why: str) -> Finding:
+    """A comparison the grader cannot decide: the student is told it is not
+    their doing, the reason (which may name the instructor's code) goes to review."""
+    return Finding(
+        False,
+        f"{label} could not be compared automatically (not your fault); a person will look at it",
+        undetermined=why,
+    )
 
 
 def describe_value(value: Any) -> str:
@@ -77,6 +96,7 @@ def _compare_arrays(
     atol: float,
     sizes: Iterable[int],
     label: str,
+    up_to: frozenset[str] = frozenset(),
 ) -> Finding:
     expected = np.asarray(expected)
     if expected.dtype.kind != "c" and actual.dtype.kind == "c":
@@ -95,6 +115,14 @@ def _compare_arrays(
             f"{label} contains {' and '.join(p for p in parts if p)} value(s) out of {actual.size}",
             details,
         )
+    if expected.dtype.kind in "fc" and not np.isfinite(expected).all():
+        return undecided(
+            label,
+            f"the reference value for {label} is not finite (NaN or infinite): the "
+            "comparison cannot be decided",
+        )
+    if up_to:
+        return _compare_up_to(actual, expected, rtol=rtol, atol=atol, label=label, up_to=up_to)
     if actual.shape != expected.shape:
         return _shape_mismatch(actual, expected, rtol=rtol, atol=atol, label=label, details=details)
     within = _within(actual, expected, rtol, atol)
@@ -134,6 +162,23 @@ def _compare_arrays(
             details["factor"] = factor
             return Finding(False, f"{label} is {_factor_name(factor, sizes)} ({summary})", details)
     return Finding(False, f"{label} is off: {summary}", details)
+
+
+def _compare_up_to(actual, expected, *, rtol, atol, label, up_to) -> Finding:
+    from grader.numeric.modes import describe_mode, match_up_to
+
+    if actual.dtype.kind == "c" or expected.dtype.kind == "c":
+        return undecided(
+            label, f"{label}: complex values cannot be compared {describe_mode(up_to)[6:]}"
+        )
+    found = match_up_to(
+        actual=actual, expected=expected.astype(float), invariances=up_to, rtol=rtol, atol=atol
+    )
+    if found.undetermined:
+        return undecided(label, f"{label}: {found.undetermined}")
+    if found.passed:
+        return Finding(True)
+    return Finding(False, f"{label} is not {describe_mode(up_to)}")
 
 
 def _shape_mismatch(actual, expected, *, rtol, atol, label, details) -> Finding:
@@ -191,11 +236,13 @@ def compare_values(
     atol: float = 0.0,
     sizes: Iterable[int] = (),
     label: str = "the result",
+    up_to: frozenset[str] = frozenset(),
 ) -> Finding:
     """Compare a returned value (arrays, tuples, lists, dicts) with the expected one.
 
     ``sizes`` are the dimensions of the inputs, so that a factor 1/n can be
-    named; ``label`` is how the message refers to the value.
+    named; ``label`` is how the message refers to the value; ``up_to``: what
+    each array may differ by (``grader.numeric.modes``), none: elementwise.
     """
     sizes = tuple(sizes)
     if isinstance(expected, dict):
@@ -216,6 +263,7 @@ def compare_values(
                 atol=atol,
                 sizes=sizes,
                 label=f"{label}[{key!r}]",
+                up_to=up_to,
             )
             if not found.passed:
                 return found
@@ -235,6 +283,7 @@ def compare_values(
                 atol=atol,
                 sizes=sizes,
                 label=f"item {index} of {label}",
+                up_to=up_to,
             )
             if not found.passed:
                 return found
@@ -251,5 +300,5 @@ def compare_values(
             False, f"{label} should be an array or a number, not {describe_value(actual)}"
         )
     return _compare_arrays(
-        actual, np.asarray(expected), rtol=rtol, atol=atol, sizes=sizes, label=label
+        actual, np.asarray(expected), rtol=rtol, atol=atol, sizes=sizes, label=label, up_to=up_to
     )

@@ -3,11 +3,15 @@
 Declarative arrays (:class:`~grader.numeric.spec.ArraySpec`) are drawn first,
 in the order the test lists them, from ``numpy.random.default_rng(seed)``;
 then the test's generator (a function of the references file) is called with
-the same generator and its parameters. Literal values pass through.
+the same generator and its parameters, and with ``seed``, ``index`` (the
+position of this set of inputs in the test) and ``case`` (a fixed case's
+name, or None) when its signature names them. Literal values pass through.
+A fixed case's values (``cases:``) replace inputs of the same name.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -42,28 +46,56 @@ def generate_array(spec: ArraySpec, rng: np.random.Generator) -> np.ndarray:
     return array
 
 
-def generate_inputs(test: CodeTestSpec, seed: int, references: References | None) -> dict[str, Any]:
-    """The named inputs of ``test`` for one seed."""
-    rng = np.random.default_rng(seed)
+def _values(declared: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
     inputs: dict[str, Any] = {}
-    for name, spec in test.inputs.items():
+    for name, spec in declared.items():
         if isinstance(spec, ArraySpec):
             inputs[name] = generate_array(spec, rng)
         elif isinstance(spec, list):
             inputs[name] = np.asarray(spec, dtype=float)
         else:
             inputs[name] = spec
+    return inputs
+
+
+def _generator_extras(function: Any, params: dict[str, Any], **extras: Any) -> dict[str, Any]:
+    """The extras (seed, index, case) that the generator's signature names."""
+    try:
+        accepts = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {k: v for k, v in extras.items() if k in accepts and k not in params}
+
+
+def generate_inputs(
+    test: CodeTestSpec,
+    seed: int,
+    references: References | None,
+    *,
+    index: int = 0,
+    case: str | None = None,
+) -> dict[str, Any]:
+    """The named inputs of ``test`` for one seed, or for its fixed case ``case``
+    (drawn with ``seed``, then the case's values)."""
+    rng = np.random.default_rng(seed)
+    inputs = _values(test.inputs, rng)
+    fixed = _values(dict(test.cases).get(case, {}), rng) if case is not None else {}
     if test.generator is not None:
         if references is None:
             raise RubricError(f"test {test.id}: a generator needs a references file")
-        produced = references.call(test.generator.name, rng, **test.generator.params)
+        params = test.generator.params
+        extras = _generator_extras(
+            references.function(test.generator.name), params, seed=seed, index=index, case=case
+        )
+        produced = references.call(test.generator.name, rng, **params, **extras)
         if not isinstance(produced, dict):
             raise RubricError(
                 f"{references.path}: generator {test.generator.name} must return a "
                 f"dict of inputs, not {type(produced).__name__}"
             )
         for name, value in produced.items():
-            if name in inputs:
+            if name in inputs and name not in fixed:
                 raise RubricError(f"test {test.id}: input {name} is both declared and generated")
             inputs[str(name)] = value
+    inputs.update(fixed)
     return inputs

@@ -13,7 +13,10 @@ __all__ = ["CodeCheckResult", "CodeTestResult", "plain_text", "to_plain_text"]
 class CodeTestResult:
     """One test of a code check.
 
-    ``status``: passed | failed (wrong values or properties) | error (the
+    ``status``: passed | partial (right only in a way worth part of the
+    marks: ``score`` is its share) | failed (wrong values or properties) |
+    undetermined (the comparison could not be decided: the check is flagged
+    for review) | error (the
     student's code raised or did not import) | timeout | over_limit (went
     past the output, file, memory or process limit: no marks, whatever it
     returned) | crashed (killed, no result) | not_run (no file, no function)

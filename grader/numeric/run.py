@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from grader.errors import RubricError
-from grader.numeric.compare import Finding, _stack, compare_values, describe_value
+from grader.numeric.compare import Finding, _stack, describe_value
+from grader.numeric.comparison import judge_comparison
 from grader.numeric.inputs import generate_inputs
 from grader.numeric.properties import (
     central_difference,
@@ -295,6 +296,7 @@ class _TestOutcome:
 class _SeedPlan:
     seed: int
     inputs: dict[str, Any]
+    case: str | None = None  # a fixed case's name; None: generated from the seed
     base: list[int] = field(default_factory=list)  # call indices, one per sweep value
     differences: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # property -> pairs
 
@@ -355,15 +357,16 @@ def _label(spec: CodeCheckSpec, test: CodeTestSpec) -> str:
 
 def _plan_calls(test: CodeTestSpec, refs: References | None) -> tuple[list[_SeedPlan], list[Call]]:
     plans, calls = [], []
-    for seed in test.seeds:
-        inputs = generate_inputs(test, seed, refs)
+    points = [(seed, None) for seed in test.seeds] + [(0, name) for name, _ in test.cases]
+    for position, (seed, case) in enumerate(points):
+        inputs = generate_inputs(test, seed, refs, index=position, case=case)
         for name in [*test.args, *test.kwargs.values()]:
             if isinstance(name, str) and name.isidentifier() and name not in inputs:
                 raise RubricError(
                     f"test {test.id}: {name!r} is not an input of the test (for a literal "
                     f"string write {{value: {name}}})"
                 )
-        plan = _SeedPlan(seed, inputs)
+        plan = _SeedPlan(seed, inputs, case)
         args, kwargs = _call_arguments(test, inputs)
         values = test.sweep[1] if test.sweep else (None,)
         for value in values:
@@ -439,39 +442,61 @@ def _judge_run(
             printed,
         )
     first_failure, notes, passed_seeds, status = "", [], 0, "passed"
+    scores: list[float] = []  # per seed or case: the share of the marks it earns
+    partly, undecided = "", ""
     noted: set[str] = set()
     for plan in plans:
         findings, error = _judge_seed(spec, test, plan, run, refs)
+        where = f"case {plan.case!r}: " if plan.case is not None else ""
+        record = {"seed": plan.seed} if plan.case is None else {"case": plan.case}
         details.setdefault("findings", []).append(
-            {"seed": plan.seed, **{name: f.details | {"passed": f.passed} for name, f in findings}}
+            {**record, **{name: _finding_details(f) for name, f in findings}}
         )
         if error:
-            first_failure = first_failure or error
+            first_failure = first_failure or where + error
             status = "error"
+            scores.append(0.0)
             continue
-        required_failed = [
-            f for (name, f), req in _findings_required(findings, test) if req and not f.passed
-        ]
-        for (name, found), req in _findings_required(findings, test):
+        pairs = _findings_required(findings, test)
+        required_failed = [f for (name, f), req in pairs if req and not f.passed]
+        undecided = undecided or next(
+            (where + f.undetermined for (_, f), req in pairs if req and f.undetermined), ""
+        )
+        for (name, found), req in pairs:
             if not req and not found.passed and name not in noted:
                 noted.add(name)  # one note per property: the first seed that shows it
                 notes.append(found.message)
         if required_failed:
-            first_failure = first_failure or required_failed[0].message
+            first_failure = first_failure or where + required_failed[0].message
             if status == "passed":
-                status = "failed"
+                status = "undetermined" if required_failed[0].undetermined else "failed"
+            scores.append(0.0)
         else:
             passed_seeds += 1
-    fraction = passed_seeds / len(plans)
+            share = min([f.fraction for (_, f), req in pairs if req], default=1.0)
+            if share < min(scores, default=1.0) or (share < 1.0 and not partly):
+                # the feedback names the way of being right that set the marks: the lowest
+                partly = where + next(f.message for (_, f), r in pairs if r and f.fraction == share)
+            scores.append(share)
+    fraction = sum(scores) / len(plans)
     if test.scoring == "all":
-        fraction = 1.0 if passed_seeds == len(plans) else 0.0
-    passed = passed_seeds == len(plans)
-    diagnostic = first_failure
-    if not passed and len(plans) > 1:
-        diagnostic = f"{first_failure} ({passed_seeds} of {len(plans)} generated inputs passed)"
+        fraction = min(scores) if passed_seeds == len(plans) else 0.0
+    passed = passed_seeds == len(plans) and min(scores) >= 1.0
+    diagnostic = first_failure or partly
+    if first_failure and len(plans) > 1:
+        kinds = {p.case is not None for p in plans}
+        inputs = (
+            {True: "cases", False: "generated inputs"}[kinds.pop()]
+            if len(kinds) == 1
+            else ("sets of inputs")
+        )
+        diagnostic = f"{first_failure} ({passed_seeds} of {len(plans)} {inputs} passed)"
     if not passed and test.feedback:
         diagnostic = f"{diagnostic}. {test.feedback}"
+    if status == "passed" and not passed:
+        status = "partial"
     marks = round(fraction * test.marks, 10)
+    review = f"test {test.id}: {undecided} (a person must decide)" if undecided else ""
     return _TestOutcome(
         CodeTestResult(
             test.id,
@@ -484,9 +509,16 @@ def _judge_run(
             notes,
             details,
         ),
-        "",
+        review,
         printed,
     )
+
+
+def _finding_details(found: Finding) -> dict[str, Any]:
+    """A finding in a test's details; ``fraction`` only when a pass earns less
+    than all (so reports of checks without modes stay as they were)."""
+    extra = {"fraction": found.fraction} if found.passed and found.fraction < 1.0 else {}
+    return found.details | {"passed": found.passed} | extra
 
 
 def _findings_required(findings: list[tuple[str, Finding]], test: CodeTestSpec):
@@ -663,6 +695,7 @@ def _reference_value(refs: References | None, name: str, args, kwargs) -> Any:
 
 def _compare(spec, test, plan, outputs, refs, label, sizes) -> Finding:
     compare = test.compare
+    worst = Finding(True)  # over a sweep's outputs: the lowest share that passed
     for position, value in enumerate(outputs):
         if compare.args is None and compare.kwargs is None:
             args, kwargs = _call_arguments(test, plan.inputs)
@@ -672,22 +705,27 @@ def _compare(spec, test, plan, outputs, refs, label, sizes) -> Finding:
             args, kwargs = _call_arguments(
                 test, plan.inputs, compare.args or (), compare.kwargs or {}
             )
-        expected = _reference_value(refs, compare.reference, _copy(args), _copy(kwargs))
-        path = test.output if compare.output is None else compare.output
-        expected, problem = _select(expected, path, f"reference {compare.reference}")
-        if problem:
-            raise RubricError(f"test {test.id}: {problem}")
-        found = compare_values(
+        expected = None  # a comparator may judge without a reference value
+        if compare.reference is not None:
+            expected = _reference_value(refs, compare.reference, _copy(args), _copy(kwargs))
+            path = test.output if compare.output is None else compare.output
+            expected, problem = _select(expected, path, f"reference {compare.reference}")
+            if problem:
+                raise RubricError(f"test {test.id}: {problem}")
+        found = judge_comparison(
+            compare,
             actual=value,
-            expected=_as_arrays(expected),
-            rtol=compare.rtol,
-            atol=compare.atol,
-            sizes=sizes,
+            expected=expected,
+            refs=refs,
+            inputs=plan.inputs,
+            sizes=tuple(sizes),
             label=label,
         )
         if not found.passed:
             return found
-    return Finding(True)
+        if found.fraction < worst.fraction:
+            worst = found
+    return worst
 
 
 def _copy(value: Any) -> Any:
@@ -697,14 +735,6 @@ def _copy(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _copy(v) for k, v in value.items()}
     return value.copy() if isinstance(value, np.ndarray) else value
-
-
-def _as_arrays(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _as_arrays(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return type(value)(_as_arrays(v) for v in value)
-    return np.asarray(value)
 
 
 def _property(spec, test, plan, index, prop, outputs, run, refs, label, sizes) -> Finding:

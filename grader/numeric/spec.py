@@ -7,8 +7,10 @@ naming the field (``tests[1].compare.rtol: ...``) for anything it cannot use.
 
 from __future__ import annotations
 
+import difflib
 import keyword
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +22,9 @@ __all__ = [
     "CodeCheckSpec",
     "CodeTestSpec",
     "CompareSpec",
+    "ComparatorSpec",
     "GeneratorSpec",
+    "ModeSpec",
     "PropertySpec",
     "KeyPath",
 ]
@@ -35,6 +39,77 @@ PROPERTIES = {
     "monotone_decrease": {"loss", "loss_args", "min_decrease", "tolerance"},
 }
 _COMMON_PROPERTY_KEYS = {"property", "required"}
+# What a comparison may forgive: name -> (what it acts on, what it forgives).
+# grader.numeric.modes does the comparing; these are here, without NumPy, so
+# that loading a rubric can check them.
+INVARIANCES: dict[str, tuple[str, str]] = {
+    "sign": ("whole", "sign"),
+    "scale": ("whole", "scale"),
+    "permutation": ("elements", "permutation"),
+    "row_sign": ("row", "sign"),
+    "row_scale": ("row", "scale"),
+    "row_permutation": ("row", "permutation"),
+    "column_sign": ("column", "sign"),
+    "column_scale": ("column", "scale"),
+    "column_permutation": ("column", "permutation"),
+    "rotation": ("basis", "rotation"),
+    "subspace": ("basis", "subspace"),
+}
+INVARIANCE_NAMES = tuple(INVARIANCES)
+
+
+def mode_problem(invariances: frozenset[str]) -> str | None:
+    """Why a set of invariances cannot be one mode, or None."""
+    unknown = sorted(invariances - set(INVARIANCES))
+    if unknown:
+        return f"unknown invariance {unknown[0]!r}"
+    targets = {INVARIANCES[name][0] for name in invariances}
+    if "basis" in targets and len(invariances) > 1:
+        return "rotation and subspace stand alone (they include signs and orders)"
+    if "row" in targets and "column" in targets:
+        return "a mode forgives changes of rows or of columns, not both"
+    if "elements" in targets and targets & {"row", "column"}:
+        return "permutation (of all values) cannot be combined with row or column changes"
+    return None
+
+
+# grader.numeric.transforms.NAMED_TRANSFORMS, by name (test_modes keeps them in step).
+TRANSFORM_NAMES = (
+    "abs",
+    "sort",
+    "sort_rows",
+    "sort_columns",
+    "normalize",
+    "normalize_rows",
+    "normalize_columns",
+    "flatten",
+    "squeeze",
+)
+_MODE_KEYS = {"up_to", "score", "rtol", "atol", "feedback"}
+
+
+def did_you_mean(name: str, choices: Any) -> str:
+    """`` (did you mean 'column_sign'?)`` or ''."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _loc_of(where: str, key: str | None = None) -> tuple[str | int, ...]:
+    """``checks[c].tests[1].compare`` + ``rtol`` -> ``("tests", 1, "compare", "rtol")``,
+    the path inside the check (for ``grader validate`` to find the line)."""
+    inner = re.sub(r"^checks\[[^\]]*\]\.?", "", where)
+    loc: list[str | int] = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", inner):
+        loc.append(int(index) if index else name)
+    if key is not None:
+        loc.append(key)
+    return tuple(loc)
+
+
+def _error(message: str, source: str | None, loc: tuple) -> RubricError:
+    error = RubricError(message, path=source)
+    error.loc = loc  # where in the check, for grader validate's line numbers
+    return error
 
 
 class _Fields:
@@ -48,10 +123,11 @@ class _Fields:
             )
         unknown = sorted(set(map(str, data)) - allowed)
         if unknown:
-            raise RubricError(
-                f"{self._name(where, unknown[0])}: unknown field (allowed: "
-                f"{', '.join(sorted(allowed))})",
-                path=source,
+            raise _error(
+                f"{self._name(where, unknown[0])}: unknown field"
+                f"{did_you_mean(unknown[0], allowed)} (allowed: {', '.join(sorted(allowed))})",
+                source,
+                _loc_of(where, unknown[0]),
             )
         self.data, self.where, self.source = data, where, source
 
@@ -60,7 +136,9 @@ class _Fields:
         return f"{where}.{key}" if where else key
 
     def error(self, key: str, message: str) -> RubricError:
-        return RubricError(f"{self._name(self.where, key)}: {message}", path=self.source)
+        return _error(
+            f"{self._name(self.where, key)}: {message}", self.source, _loc_of(self.where, key)
+        )
 
     def has(self, key: str) -> bool:
         return key in self.data
@@ -194,15 +272,39 @@ class GeneratorSpec:
 
 
 @dataclass(frozen=True)
+class ModeSpec:
+    """A way to be right (``up_to`` these invariances; none: exactly) and the
+    fraction of the test's marks it earns."""
+
+    up_to: frozenset[str] = frozenset()
+    score: float = 1.0
+    rtol: float | None = None  # None: the compare's
+    atol: float | None = None
+    feedback: str = ""  # said when this mode is the best that passes (default: generated)
+
+
+@dataclass(frozen=True)
+class ComparatorSpec:
+    """A function of the references file, ``name(student, reference, **params)``
+    -> bool, a score in [0, 1], or (either, message); given plain arrays only."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CompareSpec:
     """Compare the student's result with a reference function's, computed in the grader."""
 
-    reference: str
+    reference: str | None
     args: tuple[Any, ...] | None = None  # None: the test's own args and kwargs
     kwargs: dict[str, Any] | None = None
     output: KeyPath | None = None  # None: the test's output path
     rtol: float = 1e-6
     atol: float = 0.0
+    modes: tuple[ModeSpec, ...] = (ModeSpec(),)  # the best that passes gives its score
+    transform: tuple[str, ...] = ()  # named transforms or references functions, in order
+    comparator: ComparatorSpec | None = None  # instead of modes
 
 
 @dataclass(frozen=True)
@@ -230,6 +332,8 @@ class CodeTestSpec:
     compare: CompareSpec | None = None
     properties: tuple[PropertySpec, ...] = ()
     scoring: str = "all"  # all seeds must pass | per_seed: the fraction that passes
+    # fixed named cases, after the seeds: (name, {input name: ArraySpec | literal})
+    cases: tuple[tuple[str, dict[str, Any]], ...] = ()
     limits: SandboxLimits | None = None
     feedback: str = ""
 
@@ -364,31 +468,30 @@ def _test(
             "limits",
             "feedback",
             "description",
+            "cases",
         },
     )
     test_id = fields.text("id", required=True)
     marks = fields.number("marks", share)
     if fields.has("seed") and fields.has("seeds"):
         raise fields.error("seeds", "give seed or seeds, not both")
-    seeds = fields.raw("seeds", [fields.raw("seed", 0)])
+    cases = _cases(fields, where, source)
+    # Fixed cases alone run alone; a test that also generates inputs (a
+    # generator, random arrays) runs seed 0 besides them unless told otherwise.
+    raw_inputs = fields.raw("inputs")
+    generates = fields.has("generator") or (
+        isinstance(raw_inputs, dict) and any(isinstance(v, dict) for v in raw_inputs.values())
+    )
+    alone = cases and not generates and not fields.has("seed")
+    default_seeds = [] if alone else [fields.raw("seed", 0)]
+    seeds = fields.raw("seeds", default_seeds)
     if (
         not isinstance(seeds, list)
-        or not seeds
+        or not (seeds or cases)
         or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)
     ):
         raise fields.error("seeds", "must be a non-empty list of non-negative integers")
-    inputs: dict[str, Any] = {}
-    raw_inputs = fields.raw("inputs", {}) or {}
-    if not isinstance(raw_inputs, dict):
-        raise fields.error("inputs", "must be a mapping of input names")
-    for name, value in raw_inputs.items():
-        _identifier(str(name), fields, "inputs")
-        if isinstance(value, dict):
-            inputs[str(name)] = ArraySpec.from_mapping(value, f"{where}.inputs.{name}", source)
-        elif value is None or isinstance(value, bool | int | float | str | list):
-            inputs[str(name)] = value
-        else:
-            raise fields.error(f"inputs.{name}", "must be an array spec or a literal value")
+    inputs = _input_values(fields, "inputs", where, source)
     generator = None
     if fields.has("generator"):
         raw = fields.raw("generator")
@@ -400,8 +503,8 @@ def _test(
         if not isinstance(params, dict):
             raise inner.error("params", "must be a mapping")
         generator = GeneratorSpec(name, dict(params))
-    if not inputs and generator is None:
-        raise fields.error("inputs", "a test needs inputs or a generator")
+    if not inputs and generator is None and not cases:
+        raise fields.error("inputs", "a test needs inputs or a generator (or fixed cases)")
     args = fields.raw("args", [])
     kwargs = fields.raw("kwargs", {}) or {}
     if not isinstance(args, list):
@@ -428,27 +531,11 @@ def _test(
                 "shape", "must list integers or 'NAME.k' (dimension k of input NAME)"
             )
         shape = tuple(shape)
-    compare = None
-    if fields.has("compare"):
-        inner = _Fields(
-            fields.raw("compare"),
-            f"{where}.compare",
-            source,
-            {"reference", "args", "kwargs", "output", "rtol", "atol"},
-        )
-        c_args, c_kwargs = inner.raw("args"), inner.raw("kwargs")
-        if c_args is not None and not isinstance(c_args, list):
-            raise inner.error("args", "must be a list")
-        if c_kwargs is not None and not isinstance(c_kwargs, dict):
-            raise inner.error("kwargs", "must be a mapping")
-        compare = CompareSpec(
-            reference=_identifier(inner.text("reference", required=True), inner, "reference"),
-            args=tuple(c_args) if c_args is not None else None,
-            kwargs=dict(c_kwargs) if c_kwargs is not None else None,
-            output=_key_path(inner.raw("output"), inner, "output") if inner.has("output") else None,
-            rtol=inner.number("rtol", 1e-6),
-            atol=inner.number("atol", 0.0),
-        )
+    compare = (
+        _compare(fields.raw("compare"), f"{where}.compare", source)
+        if fields.has("compare")
+        else None
+    )
     properties = []
     raw_properties = fields.raw("properties", []) or []
     if not isinstance(raw_properties, list):
@@ -477,6 +564,166 @@ def _test(
         scoring=scoring,
         limits=test_limits,
         feedback=fields.text("feedback") or "",
+        cases=cases,
+    )
+
+
+def _input_values(fields: _Fields, key: str, where: str, source: str | None) -> dict[str, Any]:
+    """``name: ArraySpec mapping | literal`` for each input of ``fields[key]``."""
+    values: dict[str, Any] = {}
+    raw = fields.raw(key, {}) or {}
+    if not isinstance(raw, dict):
+        raise fields.error(key, "must be a mapping of input names")
+    for name, value in raw.items():
+        _identifier(str(name), fields, key)
+        if isinstance(value, dict):
+            values[str(name)] = ArraySpec.from_mapping(value, f"{where}.{key}.{name}", source)
+        elif value is None or isinstance(value, bool | int | float | str | list):
+            values[str(name)] = value
+        else:
+            raise fields.error(f"{key}.{name}", "must be an array spec or a literal value")
+    return values
+
+
+def _cases(fields: _Fields, where: str, source: str | None) -> tuple:
+    """``cases: {identity: {X: [[1, 0], [0, 1]]}, ...}``: fixed inputs by name."""
+    if not fields.has("cases"):
+        return ()
+    raw = fields.raw("cases")
+    if not isinstance(raw, dict) or not raw:
+        raise fields.error(
+            "cases", "must map case names to their inputs, e.g. {identity: {X: ...}}"
+        )
+    inner = _Fields(raw, f"{where}.cases", source, set(map(str, raw)))
+    out = []
+    for name in raw:
+        if not isinstance(name, str) or not name.strip():
+            raise inner.error(str(name), "a case name must be a non-empty string")
+        if not isinstance(raw[name], dict) or not raw[name]:
+            raise inner.error(name, "must map input names to values")
+        out.append((name, _input_values(inner, name, f"{where}.cases", source)))
+    return tuple(out)
+
+
+def _names(value: Any, fields: _Fields, key: str) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(isinstance(i, str) and i.strip() for i in items):
+        raise fields.error(key, "must be a name or a list of names")
+    return tuple(items)
+
+
+def _up_to(value: Any, fields: _Fields, key: str) -> frozenset[str]:
+    names = _names(value, fields, key)
+    if names == ("exact",):
+        return frozenset()
+    for name in names:
+        if name not in INVARIANCE_NAMES:
+            raise fields.error(
+                key,
+                f"unknown mode {name!r}{did_you_mean(name, ('exact', *INVARIANCE_NAMES))} "
+                f"(modes: exact, {', '.join(INVARIANCE_NAMES)})",
+            )
+    problem = mode_problem(frozenset(names))
+    if problem:
+        raise fields.error(key, problem)
+    return frozenset(names)
+
+
+def _mode(raw: Any, where: str, source: str | None) -> ModeSpec:
+    """``exact`` | ``column_sign`` | ``{column_sign: 0.75}`` |
+    ``{up_to: [column_sign, column_permutation], score: 0.5, rtol, atol, feedback}``."""
+    if isinstance(raw, str):
+        raw = {"up_to": raw}
+    if isinstance(raw, dict) and len(raw) == 1 and str(next(iter(raw))) not in _MODE_KEYS:
+        ((name, score),) = raw.items()  # {column_sign: 0.75}
+        raw = {"up_to": str(name), "score": score}
+    fields = _Fields(raw, where, source, _MODE_KEYS)
+    if not fields.has("up_to"):
+        raise fields.error("up_to", "is required: exact, or what the answer may differ by")
+    score = fields.number("score", 1.0)
+    if score > 1 or score <= 0:
+        raise fields.error("score", "must be a fraction of the test's marks, in (0, 1]")
+    return ModeSpec(
+        _up_to(fields.raw("up_to"), fields, "up_to"),
+        score,
+        fields.number("rtol", None),
+        fields.number("atol", None),
+        fields.text("feedback") or "",
+    )
+
+
+def _compare(raw: Any, where: str, source: str | None) -> CompareSpec:
+    inner = _Fields(
+        raw,
+        where,
+        source,
+        {
+            "reference",
+            "args",
+            "kwargs",
+            "output",
+            "rtol",
+            "atol",
+            "up_to",
+            "modes",
+            "transform",
+            "comparator",
+        },
+    )
+    c_args, c_kwargs = inner.raw("args"), inner.raw("kwargs")
+    if c_args is not None and not isinstance(c_args, list):
+        raise inner.error("args", "must be a list")
+    if c_kwargs is not None and not isinstance(c_kwargs, dict):
+        raise inner.error("kwargs", "must be a mapping")
+    comparator = None
+    if inner.has("comparator"):
+        value = inner.raw("comparator")
+        value = {"name": value} if isinstance(value, str) else value
+        spec = _Fields(value, f"{where}.comparator", source, {"name", "params"})
+        params = spec.raw("params", {}) or {}
+        if not isinstance(params, dict):
+            raise spec.error("params", "must be a mapping")
+        name = _identifier(spec.text("name", required=True), spec, "name")
+        comparator = ComparatorSpec(name, dict(params))
+    if inner.has("up_to") and inner.has("modes"):
+        raise inner.error("modes", "give up_to (one way to be right) or modes, not both")
+    if comparator is not None and (inner.has("up_to") or inner.has("modes")):
+        raise inner.error("comparator", "a comparator decides alone: remove up_to and modes")
+    modes: tuple[ModeSpec, ...] = (ModeSpec(),)
+    if inner.has("up_to"):
+        modes = (ModeSpec(_up_to(inner.raw("up_to"), inner, "up_to")),)
+    elif inner.has("modes"):
+        raw_modes = inner.raw("modes")
+        if not isinstance(raw_modes, list) or not raw_modes:
+            raise inner.error(
+                "modes", "must be a non-empty list, e.g. [exact, {column_sign: 0.75}]"
+            )
+        modes = tuple(_mode(m, f"{where}.modes[{i}]", source) for i, m in enumerate(raw_modes))
+        best = max(m.score for m in modes)
+        if best < 1.0:
+            # every mode accepts an exactly right answer: it would earn only this
+            raise inner.error(
+                "modes",
+                f"no mode earns all the marks: a right answer would earn {best:g} of them "
+                "(add exact, or a mode with score 1)",
+            )
+    transform = ()
+    if inner.has("transform"):
+        transform = _names(inner.raw("transform"), inner, "transform")
+        for name in transform:
+            if name not in TRANSFORM_NAMES:
+                _identifier(name, inner, "transform")  # else a function of the references
+    reference = inner.text("reference", required=comparator is None)
+    return CompareSpec(
+        reference=_identifier(reference, inner, "reference"),
+        args=tuple(c_args) if c_args is not None else None,
+        kwargs=dict(c_kwargs) if c_kwargs is not None else None,
+        output=_key_path(inner.raw("output"), inner, "output") if inner.has("output") else None,
+        rtol=inner.number("rtol", 1e-6),
+        atol=inner.number("atol", 0.0),
+        modes=modes,
+        transform=transform,
+        comparator=comparator,
     )
 
 

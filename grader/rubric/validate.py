@@ -83,7 +83,8 @@ def _code_check_problems(rubric: Rubric, check: CodeCheck, base: tuple) -> list[
     try:
         spec = CodeCheckSpec.from_mapping(data)
     except GraderError as error:
-        return [_problem(rubric, (*base, "tests"), error.message)]
+        # the engine's error knows where in the check it is (loc): its line
+        return [_problem(rubric, (*base, *getattr(error, "loc", ("tests",))), error.message)]
     if not check.references:
         return []
     path = rubric.directory / check.references
@@ -105,24 +106,51 @@ def _code_check_problems(rubric: Rubric, check: CodeCheck, base: tuple) -> list[
         if isinstance(target, ast.Name)
     }
     problems = []
+    from grader.numeric.spec import TRANSFORM_NAMES
+
     for index, test in enumerate(spec.tests):
-        named = []
-        if test.compare is not None:
-            named.append(("compare", "reference", test.compare.reference))
+        named: list[tuple[tuple, str, tuple[str, ...]]] = []  # (loc in the test, name, also valid)
+        if test.compare is not None and test.compare.reference is not None:
+            named.append((("compare", "reference"), test.compare.reference, ()))
         if test.generator is not None:
-            named.append(("generator", "name", test.generator.name))
-        for section, key, name in named:
+            named.append((("generator", "name"), test.generator.name, ()))
+        named += _comparison_names(check.tests[index], test, TRANSFORM_NAMES)
+        for loc, name, builtin in named:
             if name not in defined:
-                near = sorted(defined, key=lambda other: _distance(other, name))[:1]
+                near = sorted([*defined, *builtin], key=lambda other: _distance(other, name))[:1]
                 hint = f" (did you mean {near[0]!r}?)" if near else ""
+                what = "a named transform nor " if builtin else ""
                 problems.append(
                     _problem(
                         rubric,
-                        (*base, "tests", index, section, key),
-                        f"{name!r} is not defined in {check.references}{hint}",
+                        (*base, "tests", index, *loc),
+                        f"{name!r} is {'neither ' if builtin else 'not '}{what}defined in "
+                        f"{check.references}{hint}",
                     )
                 )
     return problems
+
+
+def _comparison_names(raw_test: dict, test, transform_names) -> list[tuple]:
+    """(loc in the test, name, built-in alternatives) of the references
+    functions a compare names: transforms that are not named ones, and the
+    comparator."""
+    compare = test.compare
+    if compare is None:
+        return []
+    raw = raw_test.get("compare", {})
+    named: list[tuple] = []
+    listed = isinstance(raw.get("transform"), list)
+    for position, name in enumerate(compare.transform):
+        if name not in transform_names:
+            loc = ("compare", "transform", position) if listed else ("compare", "transform")
+            named.append((loc, name, tuple(transform_names)))
+    if compare.comparator is not None:
+        loc = ("compare", "comparator")
+        if isinstance(raw.get("comparator"), dict):
+            loc = (*loc, "name")
+        named.append((loc, compare.comparator.name, ()))
+    return named
 
 
 def _distance(a: str, b: str) -> int:

@@ -119,6 +119,55 @@ BAD = [
     ("scoring", "tests.0.scoring", "best", "scoring: must be 'all' or 'per_seed'"),
     ("limits", "limits", {"wall_seconds": 0}, "limits.wall_seconds: must be greater than 0"),
     ("no-inputs", "tests.0.inputs", {}, "needs inputs or a generator"),
+    ("misspelt-field", "tests.0.compare.modez", [], "modez: unknown field (did you mean 'modes'?)"),
+    (
+        "unknown-mode",
+        "tests.0.compare.modes",
+        ["exact", {"up_to": "colum_sign", "score": 0.75}],
+        "compare.modes[1].up_to: unknown mode 'colum_sign' (did you mean 'column_sign'?)",
+    ),
+    (
+        "unknown-short-mode",
+        "tests.0.compare.modes",
+        [{"columnsign": 0.75}],
+        "compare.modes[0].up_to: unknown mode 'columnsign' (did you mean 'column_sign'?)",
+    ),
+    ("mode-score", "tests.0.compare.modes", [{"sign": 1.5}], "modes[0].score: must be a fraction"),
+    ("mode-key", "tests.0.compare.modes", [{"up_to": "sign", "points": 1}], "modes[0].points"),
+    ("modes-empty", "tests.0.compare.modes", [], "compare.modes: must be a non-empty list"),
+    (
+        "modes-no-full-marks",
+        "tests.0.compare.modes",
+        [{"column_sign": 0.75}],
+        "compare.modes: no mode earns all the marks: a right answer would earn 0.75",
+    ),
+    (
+        "mode-combination",
+        "tests.0.compare.up_to",
+        ["row_sign", "column_sign"],
+        "compare.up_to: a mode forgives changes of rows or of columns, not both",
+    ),
+    (
+        "up-to-and-modes",
+        "tests.0.compare",
+        {"reference": "fit", "up_to": "sign", "modes": ["exact"]},
+        "compare.modes: give up_to (one way to be right) or modes, not both",
+    ),
+    (
+        "comparator-and-modes",
+        "tests.0.compare",
+        {"reference": "fit", "comparator": "mine", "modes": ["exact"]},
+        "compare.comparator: a comparator decides alone",
+    ),
+    ("transform-name", "tests.0.compare.transform", ["sort", "no way"], "'no way' is not a Python"),
+    ("cases", "tests.0.cases", [{"X": 1}], "tests[0].cases: must map case names"),
+    ("case-inputs", "tests.0.cases", {"identity": 3}, "cases.identity: must map input names"),
+    (
+        "case-array",
+        "tests.0.cases",
+        {"big": {"X": {"shape": [2], "distribution": "cauchy"}}},
+        "cases.big.X.distribution: must be one of",
+    ),
 ]
 
 
@@ -130,6 +179,64 @@ def test_errors_name_the_field(path, value, message):
         CodeCheckSpec.from_mapping(_with(path, value), source="rubric.yaml")
     assert message in str(caught.value)
     assert str(caught.value).startswith("rubric.yaml: ")
+
+
+def test_errors_carry_where_they_are_in_the_check():
+    """grader validate turns ``loc`` into the line of the offending key."""
+    with pytest.raises(RubricError) as caught:
+        CodeCheckSpec.from_mapping(
+            _with("tests.0.compare.modes", ["exact", {"up_to": "colum_sign"}])
+        )
+    assert caught.value.loc == ("tests", 0, "compare", "modes", 1, "up_to")
+    with pytest.raises(RubricError) as caught:
+        CodeCheckSpec.from_mapping(_with("tests.0.compare.modez", 1))
+    assert caught.value.loc == ("tests", 0, "compare", "modez")
+
+
+MODES = [
+    ("names", ["exact", "column_sign"], [((), 1.0), (("column_sign",), 1.0)]),
+    ("short", [{"exact": 1.0}, {"column_sign": 0.75}], [((), 1.0), (("column_sign",), 0.75)]),
+    (
+        "full",
+        ["exact", {"up_to": ["column_sign", "column_permutation"], "score": 0.5, "rtol": 1e-3}],
+        [((), 1.0), (("column_permutation", "column_sign"), 0.5)],
+    ),
+    ("exact-long", [{"up_to": "exact", "score": 1}], [((), 1.0)]),
+]
+
+
+@pytest.mark.parametrize(("modes", "expected"), [m[1:] for m in MODES], ids=[m[0] for m in MODES])
+def test_modes_read(modes, expected):
+    compare = CodeCheckSpec.from_mapping(_with("tests.0.compare.modes", modes)).tests[0].compare
+    assert [(tuple(sorted(m.up_to)), m.score) for m in compare.modes] == expected
+
+
+def test_compare_defaults_to_exact_and_reads_transforms_and_comparators():
+    compare = CodeCheckSpec.from_mapping(BASE).tests[0].compare
+    assert [(m.up_to, m.score) for m in compare.modes] == [(frozenset(), 1.0)]
+    assert compare.transform == () and compare.comparator is None
+    data = _with(
+        "tests.0.compare",
+        {"comparator": {"name": "close", "params": {"tol": 2}}, "transform": "abs"},
+    )
+    compare = CodeCheckSpec.from_mapping(data).tests[0].compare
+    assert (compare.reference, compare.transform) == (None, ("abs",))
+    assert (compare.comparator.name, compare.comparator.params) == ("close", {"tol": 2})
+    up_to = CodeCheckSpec.from_mapping(_with("tests.0.compare.up_to", "rotation")).tests[0]
+    assert [m.up_to for m in up_to.compare.modes] == [frozenset({"rotation"})]
+
+
+def test_cases_run_alone_unless_seeds_are_given():
+    cases = {"identity": {"X": [[1, 0], [0, 1]]}, "ones": {"X": {"shape": [2, 2]}}}
+    data = _with("tests.0.cases", cases)
+    del data["tests"][0]["seeds"]
+    data["tests"][0]["inputs"] = {"lr": 0.1}  # literals only
+    test = CodeCheckSpec.from_mapping(data).tests[0]
+    assert test.seeds == () and [name for name, _ in test.cases] == ["identity", "ones"]
+    assert test.cases[1][1]["X"] == ArraySpec(shape=(2, 2))
+    assert CodeCheckSpec.from_mapping(_with("tests.0.cases", cases)).tests[0].seeds == (1, 2)
+    data["tests"][0]["generator"] = "regression_data"  # generated inputs: seed 0 too
+    assert CodeCheckSpec.from_mapping(data).tests[0].seeds == (0,)
 
 
 def test_not_a_mapping():
