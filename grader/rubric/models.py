@@ -13,6 +13,8 @@ question's; the questions' to the rubric's ``total``.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args
@@ -55,6 +57,23 @@ def _unique_ids(items: list[Any], what: str) -> None:
         if item.id in seen:
             raise ValueError(f"duplicate {what} id {item.id!r}")
         seen.add(item.id)
+
+
+# "0.245 +- 0.005", "0.245 \pm 0.005", "0.245 ± 0.005": a value and its tolerance
+_TOLERANCE = re.compile(
+    r"^(?P<value>.+?)\s*(?:\+-|\+/-|\\pm(?![A-Za-z])|\u00b1)\s*(?P<tolerance>\d+(?:\.\d*)?|\.\d+)"
+    r"(?:[eE](?P<exponent>[-+]?\d+))?\s*$"
+)
+
+
+def split_tolerance(text: str) -> tuple[str, float | None]:
+    """(the form, its tolerance) of an answer written ``value +- tolerance``;
+    (the text, None) when it states none."""
+    match = _TOLERANCE.match(text.strip())
+    if match is None:
+        return text, None
+    tolerance = float(match.group("tolerance") + "e" + (match.group("exponent") or "0"))
+    return match.group("value").strip(), tolerance
 
 
 # --------------------------------------------------------------------------
@@ -135,6 +154,56 @@ class ExpressionCheck(CheckSpec):
         "",
         description="Feedback when no line is right and no known mistake matches.",
     )
+    tolerance: float | None = Field(
+        None,
+        ge=0,
+        description=(
+            "A numeric answer: a value within this distance of the answer's is right "
+            "(also written in `answer`: `0.245 +- 0.005`); lines with `\\approx` are "
+            "checked with it (docs/equivalence.md)."
+        ),
+    )
+    rel_tolerance: float | None = Field(
+        None,
+        ge=0,
+        description=(
+            "A numeric answer: a value within this fraction of the answer's is right "
+            "(`0.01`: within 1%); with `tolerance` too, either is enough."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _stated_tolerance(self) -> ExpressionCheck:
+        # "0.245 +- 0.005": the answer with its tolerance, as a scheme writes it
+        value, tolerance = split_tolerance(self.answer)
+        if tolerance is not None:
+            if self.tolerance is not None and not math.isclose(self.tolerance, tolerance):
+                raise ValueError(
+                    f"answer {self.answer!r} states a tolerance of {tolerance:g}, "
+                    f"but `tolerance` is {self.tolerance:g}: state it once"
+                )
+            self.answer, self.tolerance = value, tolerance
+        for i, form in enumerate(self.accept):
+            if split_tolerance(form)[1] is not None:
+                raise ValueError(
+                    f"accept[{i}] {form!r} states a tolerance: write it once, on `answer` "
+                    "or as `tolerance`"
+                )
+        return self
+
+    @property
+    def numeric_tolerance(self) -> bool:
+        """Whether the answer is numeric with a stated tolerance."""
+        return self.tolerance is not None or self.rel_tolerance is not None
+
+    def within_tolerance(self, value: float, reference: float) -> bool:
+        """Whether ``value`` is within the check's tolerance of ``reference``."""
+        distance = abs(value - reference)
+        if self.tolerance is not None and distance <= self.tolerance * (1 + 1e-9) + 1e-15:
+            return True
+        return self.rel_tolerance is not None and distance <= self.rel_tolerance * abs(
+            reference
+        ) * (1 + 1e-9)
 
     def math_forms(self) -> list[tuple[Loc, str, bool]]:
         forms: list[tuple[Loc, str, bool]] = [(("answer",), self.answer, False)]

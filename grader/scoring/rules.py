@@ -43,6 +43,7 @@ DIAGNOSIS_WORDS = {
     "extra_term": "there is a term too many",
     "missing_factor": "a factor is missing",
     "different": "it is not equivalent",
+    "wrong_value": "the value is not right",
 }
 
 
