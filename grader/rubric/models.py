@@ -540,6 +540,13 @@ class Part(_Model):
         "export's, `visible`); `after_published` keeps it hidden until grades are released.",
     )
     checks: list[Check] = Field(..., min_length=1, description="How the answer is judged.")
+    context: dict[str, Any] | None = Field(
+        None,
+        description=(
+            "Math context entries for this part only, over its question's (a letter that "
+            "means something else in this part; docs/math-context.md)."
+        ),
+    )
     reference: str | None = Field(
         None,
         description="A model answer; `grader validate` requires it to score full marks.",

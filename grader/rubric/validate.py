@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 
 from grader.errors import GraderError, RubricError
 from grader.rubric.loader import RubricProblem, load_rubric
-from grader.rubric.models import CodeCheck, ConceptsCheck, Part, Question, Rubric, ShapesCheck
+from grader.rubric.models import CodeCheck, ConceptsCheck, Part, Rubric, ShapesCheck
 
 if TYPE_CHECKING:  # pragma: no cover
     from grader.math import MathContext
 
-# A question's math context (``GradingSession.math_context``).
-ContextOf = Callable[[Question], "MathContext | None"]
+# A question's math context, or a part's (``GradingSession.math_context``).
+ContextOf = Callable[..., "MathContext | None"]
 # Parse errors about meaning, not spelling: allowed in known-mistake forms.
 _MEANINGLESS = re.compile(r"matri|shape|dimension|square|invert", re.I)
 
@@ -165,6 +165,15 @@ def check_engine_inputs(
                 )
                 continue
         for pi, part in enumerate(question.parts):
+            context_here = context
+            if parse_math is not None and part.context:
+                try:
+                    context_here = context_of(question, part)
+                except GraderError as error:
+                    problems.append(
+                        RubricProblem(error.path or str(rubric.path), error.line, error.message)
+                    )
+                    continue
             for ci, check in enumerate(part.checks):
                 base = ("questions", qi, "parts", pi, "checks", ci)
                 for loc, name in check.files():
@@ -184,7 +193,7 @@ def check_engine_inputs(
                     continue
                 for loc, text, is_mistake in check.math_forms():
                     try:
-                        parse_math(text, context)
+                        parse_math(text, context_here)
                     except MathParseError as error:
                         reason = getattr(error, "reason", None) or str(error)
                         if is_mistake and _MEANINGLESS.search(reason):
