@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 
 from grader.errors import GraderError, RubricError
 from grader.rubric.loader import RubricProblem, load_rubric
-from grader.rubric.models import CodeCheck, ConceptsCheck, Part, Rubric, ShapesCheck
+from grader.rubric.models import (
+    CheckSpec,
+    CodeCheck,
+    ConceptsCheck,
+    Part,
+    Rubric,
+    ShapesCheck,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from grader.math import MathContext
@@ -138,6 +145,20 @@ def _distance(a: str, b: str) -> int:
     return row[-1]
 
 
+def _checks_of(part: Part, where: tuple) -> list[tuple[CheckSpec, tuple]]:
+    """(check, its loc) of each check of a part, an ``any_of``'s alternatives
+    in its place (each checked as a check of its own kind)."""
+    found: list[tuple[CheckSpec, tuple]] = []
+    for ci, check in enumerate(part.checks):
+        base = (*where, "checks", ci)
+        alternatives = getattr(check, "alternatives", None)
+        if alternatives:
+            found += [(alt, (*base, "alternatives", ai)) for ai, alt in enumerate(alternatives)]
+        else:
+            found.append((check, base))
+    return found
+
+
 def check_engine_inputs(
     rubric: Rubric, context_of: ContextOf
 ) -> tuple[list[RubricProblem], list[str]]:
@@ -174,8 +195,7 @@ def check_engine_inputs(
                         RubricProblem(error.path or str(rubric.path), error.line, error.message)
                     )
                     continue
-            for ci, check in enumerate(part.checks):
-                base = ("questions", qi, "parts", pi, "checks", ci)
+            for check, base in _checks_of(part, ("questions", qi, "parts", pi)):
                 for loc, name in check.files():
                     if not (rubric.directory / name).is_file():
                         problems.append(
