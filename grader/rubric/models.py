@@ -373,11 +373,28 @@ class ShapeMistake(_Model):
     feedback: str = Field(..., min_length=1, description="What is wrong, for the student.")
 
 
-class ShapesCheck(CheckSpec):
-    """Shape statements (`X \\in R^{n x (d+1)}`, a bmatrix column, ...) for named
-    symbols, read with ``MathLine.shapes``."""
+class ShapesCheck(_LaterFields, CheckSpec):
+    """Shape statements (`X \\in R^{n x (d+1)}`, a bmatrix column, `C is d x d`
+    anywhere in a sentence, ...) for named symbols, read with ``MathLine.shapes``
+    and ``grader.math.shapes``."""
+
+    LATER_FIELDS: ClassVar[tuple[str, ...]] = ("quantity", "described_as")
 
     kind: Literal["shapes"] = Field(..., description="`shapes`.")
+    quantity: str | None = Field(
+        None,
+        description=(
+            "The symbol a sentence means by `it` when it names none (`It is a d x d "
+            "matrix`); default: the only name in `shapes`, if it lists one."
+        ),
+    )
+    described_as: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Words a sentence may use for the quantity instead of its name: "
+            "`[gradient]` reads `The gradient has shape p x 1` as the quantity's shape."
+        ),
+    )
     shapes: dict[str, str] = Field(
         ...,
         min_length=1,
@@ -408,6 +425,8 @@ class ShapesCheck(CheckSpec):
             )
         if self.score_by_count and max(self.score_by_count) > len(self.shapes):
             raise ValueError("score_by_count counts more shapes than `shapes` lists")
+        if self.quantity is not None and self.quantity not in self.shapes:
+            raise ValueError(f"quantity {self.quantity!r} is not one of the names in `shapes`")
         return self
 
 
