@@ -211,6 +211,7 @@ def check_engine_inputs(
                     problems += _code_check_problems(rubric, check, base)
                 if parse_math is None:
                     continue
+                where = "part" if part.context else "question"
                 for loc, text, is_mistake in check.math_forms():
                     try:
                         parse_math(text, context_here)
@@ -224,9 +225,17 @@ def check_engine_inputs(
                             _problem(
                                 rubric,
                                 (*base, *loc),
-                                f"{text!r} does not parse in the question's context: {reason}",
+                                f"{text!r} does not parse in the {where}'s context: {reason}",
                             )
                         )
+                    except GraderError as error:
+                        # a context definition the form needs does not read: the
+                        # definition's own line, where the cause is
+                        problem = RubricProblem(
+                            error.path or str(rubric.path), error.line, error.message
+                        )
+                        if problem not in problems:
+                            problems.append(problem)
                 for loc, shape in check.shape_forms():
                     try:
                         parse_shape(shape)
