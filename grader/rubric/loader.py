@@ -173,6 +173,9 @@ def _pydantic_message(error: dict[str, Any]) -> str:
     message = str(error.get("msg", "invalid value"))
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
+    if kind == "string_type" and isinstance(error.get("input"), bool):
+        # the likely cause: YAML 1.1 reads a bare off/on/no/yes as a truth value
+        message += f" (YAML read {error['input']!r} here: quote words such as off, no, yes)"
     return message
 
 
