@@ -22,6 +22,7 @@ from grader.rubric.models import (
     CheckSpec,
     CodeCheck,
     ConceptsCheck,
+    ExpressionCheck,
     Part,
     Rubric,
     ShapesCheck,
@@ -145,6 +146,31 @@ def _distance(a: str, b: str) -> int:
     return row[-1]
 
 
+def _tolerance_problems(
+    rubric: Rubric, check: ExpressionCheck, base: tuple, context: MathContext | None
+) -> list[RubricProblem]:
+    """A tolerance needs an answer that is a number (``p = 0.245``, ``4/3``):
+    on ``k/n`` it would never apply, and nobody would notice."""
+    from grader.checks.approximate import reference_number
+    from grader.math import MathParseError, parse_math
+
+    try:
+        value, _ = reference_number(parse_math(check.answer, context))
+    except MathParseError:
+        return []  # reported as a form that does not parse
+    if value is not None:
+        return []
+    field = "tolerance" if check.tolerance is not None else "rel_tolerance"
+    return [
+        _problem(
+            rubric,
+            (*base, field) if rubric.raw(*base, field) is not None else (*base, "answer"),
+            f"a tolerance needs an answer that is a number, but {check.answer!r} is not "
+            "(its value has unknowns)",
+        )
+    ]
+
+
 def _checks_of(part: Part, where: tuple) -> list[tuple[CheckSpec, tuple]]:
     """(check, its loc) of each check of a part, an ``any_of``'s alternatives
     in its place (each checked as a check of its own kind)."""
@@ -236,6 +262,8 @@ def check_engine_inputs(
                         )
                         if problem not in problems:
                             problems.append(problem)
+                if isinstance(check, ExpressionCheck) and check.numeric_tolerance:
+                    problems += _tolerance_problems(rubric, check, base, context_here)
                 for loc, shape in check.shape_forms():
                     try:
                         parse_shape(shape)

@@ -109,6 +109,21 @@ UNREADABLE_EXAMPLE = """\
               - {id: v, kind: expression, points: 1, answer: "p = 4/3"}
     """
 
+SYMBOLIC_TOLERANCE = """\
+    id: r
+    questions:
+      - id: q1
+        parts:
+          - id: a
+            points: 1
+            checks:
+              - id: v
+                kind: expression
+                points: 1
+                answer: "k / n"
+                tolerance: 0.01
+    """
+
 # (id, rubric, the whole message after the file name)
 CASES = [
     (
@@ -143,6 +158,12 @@ CASES = [
         "part-context",
         PART_CONTEXT,
         "10: 'W \\\\foo' does not parse in the part's context: unknown command \\foo at column 2",
+    ),
+    (
+        "tolerance-on-a-formula",
+        SYMBOLIC_TOLERANCE,
+        "12: a tolerance needs an answer that is a number, but 'k / n' is not (its value "
+        "has unknowns)",
     ),
     (
         "unreadable-example",
