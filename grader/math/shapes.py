@@ -30,7 +30,10 @@ Reading rules (the same as the LaTeX reader's):
   (the part's quantity), else the symbol a previous sentence was about
   (``C is symmetric. It is d x d``); with none, the statement is unreadable
   (a caller asks for review). ``C = X^T X / n is a d x d matrix``: the
-  shape after the last ``is`` is ``C``'s.
+  shape after the ``is`` is ``C``'s. A clause is a statement of its own
+  (``C is d x d since X is n x d``); one that starts with ``is``/``has``
+  (``C, the covariance, is d x d``) or is a bare shape after ``and`` (``C is
+  symmetric and d x d``) is about the symbol the sentence named last.
 
 Text that looks like a shape statement (it names a symbol or has shape words
 such as ``dimensional``, ``shape``, ``R^``, ``n x 1``) but does not read is
@@ -174,7 +177,9 @@ def _split_top_level(text: str) -> list[tuple[str, str]]:
     return [(piece.strip(), sep) for piece, sep in pieces if piece.strip()]
 
 
-_AND = re.compile(r"\s+(?:and|&)\s+", re.I)
+# "and" joins statements; so do the words that start a reason or a
+# consequence: "C is d x d since X is n x d"
+_AND = re.compile(r"\s+(?:and|&|since|because|whereas|while|hence|thus|so)\s+", re.I)
 
 # ------------------------------------------------------------------ statements
 
@@ -383,6 +388,12 @@ def _read_sentence(
             if pronoun.group("its"):
                 rest = re.sub(r"^" + _SHAPE_WORD + r"\s*(?:is|=|:)?\s*", "", rest, flags=re.I)
             piece = subject + rest
+        elif subjects.last is not None and (
+            _VERB_FIRST.match(piece) or (separator == "," and _is_bare_shape(piece))
+        ):
+            # "C, the covariance, is d x d"; "C is symmetric and d x d": the
+            # subject is the symbol the sentence named last
+            piece = f"{subjects.last} " + ("" if _VERB_FIRST.match(piece) else "is ") + piece
         _note_mentions(piece, context, expected, subjects)
         names_only = _NAME_LIST.match(piece)
         if (
@@ -396,6 +407,16 @@ def _read_sentence(
             piece = ", ".join(pending) + ", " + piece
             pending = []
         _read_statement(line_no, piece, context, expected, reading)
+
+
+_VERB_FIRST = re.compile(r"^(?:is|has)\s", re.I)
+
+
+def _is_bare_shape(piece: str) -> bool:
+    """A piece that is only a shape (``d x d``, ``a d x d matrix``)."""
+    return bool(_SEPARATOR.search(piece) or re.search(r"R\^", piece)) and isinstance(
+        _read_shape(piece), tuple
+    )
 
 
 def _note_mentions(

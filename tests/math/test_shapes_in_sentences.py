@@ -25,6 +25,9 @@ CASES = [
     ("The gradient has shape p x 1", "g", (), [], ["no symbol name before the shape"]),
     ("The estimate is 0.5. It is p x 1", "g", (), [("g", "p x 1")], []),
     ("X^T X is d x d", "C", (), [], ["no symbol name before the shape"]),
+    ("we see that C is d x d since X is n x d", None, (), [("C", "d x d"), ("X", "n x d")], []),
+    ("Here C, the covariance, is d x d", None, (), [("C", "d x d")], []),
+    ("The covariance matrix C is symmetric and d x d", None, (), [("C", "d x d")], []),
 ]
 
 
