@@ -7,7 +7,9 @@ whose value is a number within it is right, written with ``=`` or with
 
 - an approximation is never exact evidence: ``p = 4/3 \\approx 1.33`` is
   right for its exact ``4/3``, never for its ``1.33``; a line that states an
-  exact value is judged by it (``p = 5/4 \\approx 1.33`` is wrong);
+  exact value is judged by it (``p = 5/4 \\approx 1.33`` is wrong), unless
+  that value cannot be evaluated (``sigma(1)`` of a function the context does
+  not define): then it is undetermined, and its approximation is judged;
 - with a tolerance, an approximate value within it is right, and one outside
   it is a wrong value (the line it is on is named);
 - without a tolerance, an approximate value that agrees with the answer to
@@ -28,7 +30,9 @@ from typing import Any, Literal
 
 from grader.checks.mathlines import MathCandidate
 
-NumericStatus = Literal["right", "wrong", "rounds"]
+# "unknown": a value with no unknowns that cannot be evaluated (sigma(1) of a
+# function the context does not define): never judged, a marker decides
+NumericStatus = Literal["right", "wrong", "rounds", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,17 @@ def number_of(term: Any) -> float | None:
     if value.imag != 0 or not math.isfinite(value.real):
         return None
     return value.real
+
+
+def _opaque_constant(term: Any) -> bool:
+    """A term with no free symbols whose value is unknown: a function the
+    context does not define, applied to numbers (``sigma(1)``)."""
+    try:
+        from sympy.core.function import AppliedUndef
+
+        return not term.free_symbols and bool(term.atoms(AppliedUndef))
+    except AttributeError:
+        return False
 
 
 def decimals_shown(term: Any) -> int | None:
@@ -82,6 +97,8 @@ def _candidate_value(cand: MathCandidate) -> tuple[Any, Any, bool] | None:
     approximations = list(getattr(parsed, "approximations", None) or [])
     terms = list(getattr(parsed, "terms", None) or [])
     exact_value = len(terms) > 1 or (terms and parsed.continues_previous)
+    if exact_value and _opaque_constant(terms[-1]):
+        exact_value = False  # "p = sigma(1) \approx 0.731": only the 0.731 can be judged
     if approximations and not exact_value:
         # "p = 5/4 \approx 1.33" is judged by its exact 5/4
         subject = getattr(parsed, "approximate_of", None)
@@ -113,6 +130,8 @@ def judge_number(
         return None  # a value for another quantity
     value = number_of(term)
     if value is None:
+        if _opaque_constant(term):
+            return NumericVerdict("unknown", cand.line_no, math.nan, approximate)
         return None
     if within is not None:
         status: NumericStatus = "right" if within(value, reference) else "wrong"

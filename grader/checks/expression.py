@@ -266,6 +266,17 @@ class ExpressionAdapter:
                     )
                     return outcome
 
+        unknown = next((n for n in numbers if n.status == "unknown"), None)
+        if unknown is not None and not undetermined:
+            # sigma(1) for a numeric answer: its value is not known here, so no
+            # diagnosis of it (a constant factor, ...) may cost the mark
+            outcome.undetermined = True
+            outcome.review_reasons.append(
+                f"line {unknown.line_no}: its value uses a function the context does not "
+                "define, so it cannot be compared with the numeric answer"
+            )
+            outcome.items.append(ItemOutcome("answer", "undetermined", unknown.line_no))
+            return outcome
         rounds = next((n for n in numbers if n.status == "rounds"), None)
         if rounds is not None and not undetermined:
             outcome.undetermined = True

@@ -55,6 +55,9 @@ CASES = [
     ("no-tol-decimal-off", "q1.c", "p = 1.35", 0, False),
     # an exact wrong value next to an approximation: the exact line decides
     ("exact-wrong-approx-right", "q1.c", r"$p = \frac{5}{4} \approx 1.33$", 0, False),
+    # a function the context does not define: its value is unknown, never "wrong"
+    ("opaque-function", "q1.a", r"$p = \sigma(1)$", 0, True),
+    ("opaque-then-approx", "q1.a", r"$p = \sigma(1) \approx 0.246$", 1, False),
     # q1.d: answer "q = 250", rel_tolerance 1%
     ("rel-inside", "q1.d", "q = 252", 1, False),
     ("rel-approx-inside", "q1.d", "q ≈ 248", 1, False),
