@@ -31,9 +31,11 @@ def grade(part_id: str, text: str):
 ANY_OF = [
     ("formula", "$w = 0$", 1, "formula", False),
     ("in-words", "The estimate shrinks towards zero.", 1, "in-words", False),
-    ("weaker-words", "The weights get smaller.", 0.5, "direction-only", False),
+    # the full idea may be there in other words (the concepts engine flags an
+    # answer where it found nothing): not full marks, so the flag stays
+    ("weaker-words", "The weights get smaller.", 0.5, "direction-only", True),
     ("nothing", "It stays the same.", 0, None, False),
-    ("wrong-formula", "$w = X^T y$", 0, None, False),
+    ("wrong-formula", "$w = X^T y$", 0, None, True),
     # the formula cannot be read and no alternative passes: a marker looks
     ("unreadable-formula", r"$w = \foo$", 0, None, True),
     # the formula cannot be read, but the words earn full marks: no flag
