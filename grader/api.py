@@ -284,6 +284,21 @@ def _not_graded_reasons(report: PartReport) -> list[str]:
     ]
 
 
+# review reasons that say a line (or the whole answer) was not read
+_UNREAD = ("could not be read", "could not read", "no math could be read", "does not say which")
+
+
+def _unread_lines(report: PartReport) -> list[str]:
+    """What of an example the grader could not read, from its review reasons."""
+    reasons = [
+        reason
+        for check in report.checks
+        for reason in check.review_reasons
+        if any(sign in reason for sign in _UNREAD)
+    ]
+    return list(dict.fromkeys(reasons))
+
+
 def run_examples(
     session: GradingSession, *, adapters: Mapping[str, CheckAdapter] | None = None
 ) -> list[ExampleResult]:
@@ -343,6 +358,10 @@ def run_examples(
                         else "it is not flagged for review"
                     )
                 message = "; ".join(failures)
+                unread = _unread_lines(report)
+                if failures and unread:
+                    # the likely root cause: lines of the example the grader could not read
+                    message += " (could not read: " + " | ".join(unread[:4]) + ")"
                 if failures and report.feedback:
                     message += " (feedback: " + " | ".join(report.feedback[:4]) + ")"
                 results.append(

@@ -34,7 +34,7 @@ from grader.checks.definitions import names_defined_in, with_defined_names
 from grader.errors import GraderError, RubricError, SubmissionError
 from grader.regular_files import read_regular_file
 from grader.report.models import AnswerView, GradeReport, LineSpan, PartReport, SubmissionInfo
-from grader.rubric.contexts import exam_context, question_context
+from grader.rubric.contexts import exam_context, part_context, question_context
 from grader.rubric.models import CheckSpec, Part, Question, Rubric
 from grader.scoring import build_report, score_check, score_part
 from grader.submission import (
@@ -71,12 +71,17 @@ class GradingSession:
     contexts: dict[str | None, MathContext | None] = field(default_factory=dict, repr=False)
     memo: Memo = field(default_factory=dict, repr=False)
 
-    def math_context(self, question: Question | None = None) -> MathContext | None:
-        """The math context for a question (the exam's, with the question's over it).
+    def math_context(
+        self, question: Question | None = None, part: Part | None = None
+    ) -> MathContext | None:
+        """The math context for a question (the exam's, with the question's over
+        it), or for one of its parts (with the part's own entries over that).
 
         ``None`` when the math engine is not importable (math checks then go to
         review through their unavailable adapters). Context errors are
         ``GraderError`` with the rubric's file and line."""
+        if part is not None and part.context and question is not None:
+            return self._part_context(question, part)
         key = question.id if question is not None else None
         if key in self.contexts:
             return self.contexts[key]
@@ -90,6 +95,15 @@ class GradingSession:
             context = None
         self.contexts[key] = context
         return context
+
+    def _part_context(self, question: Question, part: Part) -> MathContext | None:
+        key = f"{question.id}.{part.id}"
+        if key not in self.contexts:
+            over = self.math_context(question)
+            self.contexts[key] = (
+                None if over is None else part_context(self.rubric, question, part, over)
+            )
+        return self.contexts[key]
 
     def grading_context(
         self, check: CheckSpec, math: MathContext | None, time_limit: float | None
@@ -341,7 +355,7 @@ def start_checks(
                 continue
             kind = kind_of(check.kind)
             try:
-                math = session.math_context(todo.question) if kind.needs_math else None
+                math = session.math_context(todo.question, todo.part) if kind.needs_math else None
                 if not kind.reads_own_definitions:
                     math = with_defined_names(math, (answer_names or {}).get(todo.question.id))
                 handle = start(check, todo.answer, session.grading_context(check, math, time_limit))
@@ -432,7 +446,7 @@ def run_checks(
     math = math_with_names = None
     if any(kind_of(check.kind).needs_math for check in part.checks):
         try:
-            math = session.math_context(todo.question)
+            math = session.math_context(todo.question, todo.part)
         except GraderError as error:
             raise RubricError(error.message, path=error.path, line=error.line) from None
         math_with_names = with_defined_names(math, answer_names)

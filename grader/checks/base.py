@@ -113,6 +113,8 @@ class CheckOutcome:
     details: dict[str, Any] = field(default_factory=dict)
     message: str = ""
     undetermined: bool = False  # the engine could not decide (timeout, unreadable)
+    # an ``any_of`` check's alternatives' outcomes, in the rubric's order
+    alternatives: list[CheckOutcome] = field(default_factory=list)
 
 
 class CheckAdapter(Protocol):

@@ -10,6 +10,7 @@ the steps; points are ``grader.scoring``'s business.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
@@ -100,6 +101,15 @@ class DerivationAdapter:
                 message=getattr(found, "message", "") or "",
                 diagnosis=getattr(found, "diagnosis", None),
             )
+            if status in ("wrong", "missing", "undetermined") and spec.accept:
+                if candidates is None:
+                    candidates = _step_candidates(result, context)
+                hit = _accepted(spec.accept, candidates, item.line_no, context)
+                if hit is not None:
+                    # an equivalent form the rubric accepts for this step
+                    item.status, item.line_no, item.diagnosis = "correct", hit.line_no, None
+                    item.message = "an accepted form"
+                    status = "correct"
             if status in ("wrong", "missing") and spec.mistakes:
                 if candidates is None:
                     candidates = _step_candidates(result, context)
@@ -146,6 +156,66 @@ def _derivative_of_another_name(step: Any, context: GradingContext) -> bool:
     of = re.fullmatch(r"d\((\w+)\)/d\(\w+\)", step.quantity)
     math_context = context.math_context
     return of is not None and (math_context is None or not math_context.is_declared(of[1]))
+
+
+def _accepted(
+    forms: list[str], candidates: list[MathCandidate], line_no: int | None, context: GradingContext
+) -> MathCandidate | None:
+    """The step that states one of a milestone's accepted forms (the line the
+    engine found for the milestone first, then any other)."""
+    ordered = [c for c in candidates if c.line_no == line_no] + [
+        c for c in candidates if c.line_no != line_no
+    ]
+    for cand in ordered:
+        if cand.parsed is None:
+            continue
+        for one in _equations_of(cand):
+            for form in forms:
+                if _names_a_derivative_the_form_does_not(one, form, context):
+                    continue
+                if matches(one, form, context)[0]:
+                    return cand
+    return None
+
+
+def _equations_of(cand: MathCandidate) -> list[MathCandidate]:
+    """The line, and for a chain ``A = B = C`` each equation it writes
+    (``A = B``, ``B = C``): a chain is compared part by part."""
+    parsed = cand.parsed
+    if parsed.kind != "chain" or parsed.continues_previous:
+        return [cand]
+    terms = parsed.terms
+    return [cand] + [
+        MathCandidate(
+            cand.line_no,
+            cand.source,
+            replace(parsed, kind="equation", terms=[left, right]),
+            None,
+            cand.in_prose,
+        )
+        for left, right in zip(terms, terms[1:], strict=False)
+    ]
+
+
+def _names_a_derivative_the_form_does_not(
+    cand: MathCandidate, form: str, context: GradingContext
+) -> bool:
+    # "dJ/dw = 0" has the same solution as the normal equations (the engine
+    # reads dJ/dw as the true derivative), but it does not state them: a
+    # derivative quantity stands for what the student has not written out
+    from grader.checks.expression import _target_line
+    from grader.math._nodes import split_derivative_symbol
+
+    def derivatives(terms: list[Any]) -> set[str]:
+        return {
+            symbol.name
+            for term in terms
+            for symbol in getattr(term, "free_symbols", ())
+            if split_derivative_symbol(symbol) is not None
+        }
+
+    parsed, _ = _target_line(form, context)
+    return bool(derivatives(cand.parsed.terms) - derivatives(getattr(parsed, "terms", [])))
 
 
 def _where(item: ItemOutcome) -> str:

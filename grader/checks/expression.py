@@ -10,6 +10,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from grader.checks.approximate import NumericVerdict, judge_number, reference_number
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.checks.mathlines import (
     NO_MATH_READ,
@@ -190,6 +191,25 @@ def _compare_term(term: Any, target: str, context: GradingContext) -> Any:
         return None
 
 
+def _numbers(
+    check: ExpressionCheck, readable: list[MathCandidate], context: GradingContext
+) -> list[NumericVerdict]:
+    """Each line's number against a numeric answer (none for other answers)."""
+    parsed, _ = _target_line(check.answer, context)
+    reference, subject = reference_number(parsed)
+    if reference is None:
+        return []
+    within = check.within_tolerance if check.numeric_tolerance else None
+    found = []
+    for cand in readable:
+        verdict = judge_number(cand, reference=reference, subject=subject, within=within)
+        # an exact line that misses the answer is the equivalence check's to
+        # judge; one that rounds it (p = 1.33 for 4/3) goes to a marker
+        if verdict is not None and (verdict.approximate or verdict.status != "wrong"):
+            found.append(verdict)
+    return found
+
+
 class ExpressionAdapter:
     kind = "expression"
 
@@ -212,6 +232,8 @@ class ExpressionAdapter:
             if c.parsed is None
         ]
         readable = [c for c in candidates if c.parsed is not None]
+        # "p \approx 1.33": a value, not an exact line (grader.checks.approximate)
+        exact = [c for c in readable if c.parsed.kind != "text"]
         if not candidates and answer.text.strip() and has_math_signs(answer.text):
             # an answer with math in it that no line could be read from: never a
             # silent "no answer"
@@ -228,7 +250,7 @@ class ExpressionAdapter:
         targets = [check.answer, *check.accept]
         closest: tuple[MathCandidate, Any] | None = None
         undetermined: list[tuple[MathCandidate, Any]] = []
-        for cand in readable:
+        for cand in exact:
             for target in targets:
                 ok, verdict = matches(cand, target, context)
                 if ok:
@@ -238,10 +260,25 @@ class ExpressionAdapter:
                     undetermined.append((cand, verdict))
                 elif verdict.diagnosis and verdict.diagnosis != "different":
                     closest = (cand, verdict)
+        numbers = _numbers(check, readable, context)
+        right = next((n for n in numbers if n.status == "right"), None)
+        if right is not None:
+            outcome.items.append(ItemOutcome("answer", "correct", right.line_no))
+            if right.approximate:
+                outcome.evidence.append(
+                    {
+                        "line": right.line_no,
+                        "text": f"{right.written:g}",
+                        "note": "within tolerance",
+                    }
+                )
+            return outcome
         outcome.review_reasons += unreadable
 
         for mistake in check.mistakes:
             for cand in candidates:
+                if cand.parsed is not None and cand.parsed.kind == "text":
+                    continue
                 ok, _ = matches(cand, mistake.answer, context)
                 if ok:
                     outcome.items.append(
@@ -249,6 +286,26 @@ class ExpressionAdapter:
                     )
                     return outcome
 
+        unknown = next((n for n in numbers if n.status == "unknown"), None)
+        if unknown is not None and not undetermined:
+            # sigma(1) for a numeric answer: its value is not known here, so no
+            # diagnosis of it (a constant factor, ...) may cost the mark
+            outcome.undetermined = True
+            outcome.review_reasons.append(
+                f"line {unknown.line_no}: its value uses a function the context does not "
+                "define, so it cannot be compared with the numeric answer"
+            )
+            outcome.items.append(ItemOutcome("answer", "undetermined", unknown.line_no))
+            return outcome
+        rounds = next((n for n in numbers if n.status == "rounds"), None)
+        if rounds is not None and not undetermined:
+            outcome.undetermined = True
+            outcome.review_reasons.append(
+                f"line {rounds.line_no}: {rounds.written:g} is the answer rounded, but the "
+                "rubric states no tolerance for an approximate value"
+            )
+            outcome.items.append(ItemOutcome("answer", "undetermined", rounds.line_no))
+            return outcome
         if undetermined:
             cand, verdict = undetermined[0]
             outcome.undetermined = True
@@ -256,6 +313,12 @@ class ExpressionAdapter:
                 f"line {cand.line_no}: could not decide ({verdict.reason})"
             )
             outcome.items.append(ItemOutcome("answer", "undetermined", cand.line_no))
+            return outcome
+        off = next((n for n in numbers if n.status == "wrong" and n.approximate), None)
+        if off is not None and closest is None:
+            outcome.items.append(
+                ItemOutcome("answer", "wrong", off.line_no, diagnosis="wrong_value")
+            )
             return outcome
         if closest is None:
             # no line is even close (all "different"): do not blame one of them;

@@ -128,7 +128,7 @@ def parse_candidates(lines: list[tuple[int, str]], context: Any) -> list[MathCan
                 reason = getattr(error, "reason", None) or str(error)
                 candidates.append(MathCandidate(line_no, source, None, reason, in_prose))
             continue
-        if getattr(parsed, "kind", "") == "text":
+        if getattr(parsed, "kind", "") == "text" and not getattr(parsed, "approximations", None):
             continue
         candidates.append(MathCandidate(line_no, source, parsed, None, in_prose))
     return candidates
@@ -141,8 +141,22 @@ def read_as_text(parsed: Any) -> str:
     except ImportError:  # pragma: no cover - the parser and its printer come together
         to_plain_text = str
     terms = getattr(parsed, "terms", None)
-    if terms:
+    approximations = getattr(parsed, "approximations", None) or []
+    subject = getattr(parsed, "approximate_of", None)
+    if terms or approximations:
         relation = f" {getattr(parsed, 'relation', '=') or '='} "
         text = relation.join(to_plain_text(t) for t in terms)
+        if subject is not None:
+            text = to_plain_text(subject)
+        if approximations:
+            text = " ≈ ".join([text, *(_decimal(t) for t in approximations)]).strip()
         return ("= " + text) if getattr(parsed, "continues_previous", False) else text
     return str(parsed)
+
+
+def _decimal(term: Any) -> str:
+    # an approximation as written (1.33), not as the exact fraction it reads as
+    try:
+        return f"{float(term):g}"
+    except (TypeError, ValueError):
+        return str(term)

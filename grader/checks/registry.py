@@ -25,6 +25,7 @@ from typing import Literal
 
 from grader.checks.base import CheckAdapter, UnavailableAdapter
 from grader.rubric.models import (
+    AnyOfCheck,
     CheckSpec,
     CodeCheck,
     ConceptsCheck,
@@ -35,6 +36,7 @@ from grader.rubric.models import (
 )
 from grader.scoring.rules import (
     Scorer,
+    score_any_of,
     score_code,
     score_concepts,
     score_derivation,
@@ -42,7 +44,8 @@ from grader.scoring.rules import (
     score_shapes,
 )
 
-AnswerKind = Literal["math", "text", "code"]
+# "mixed": a kind whose checks read several (``any_of``: its alternatives')
+AnswerKind = Literal["math", "text", "code", "mixed"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,15 @@ BUILTIN_KINDS: tuple[CheckKind, ...] = (
         scorer=score_code,
         answer_kind="code",
         reads_code_files=True,
+    ),
+    CheckKind(
+        "any_of",
+        model=AnyOfCheck,
+        adapter="grader.checks.any_of",
+        scorer=score_any_of,
+        answer_kind="mixed",
+        # its alternatives may read math; they see the question's names
+        needs_math=True,
     ),
 )
 

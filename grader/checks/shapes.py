@@ -80,8 +80,13 @@ class ShapesAdapter:
             outcome.repairs += [
                 f"line {cand.line_no}: {r}" for r in getattr(cand.parsed, "repairs", [])
             ]
+        quantity = check.quantity or (next(iter(check.shapes)) if len(check.shapes) == 1 else None)
         words = read_shape_statements(
-            answer.lines, context.math_context, names=set(canonical.values())
+            answer.lines,
+            context.math_context,
+            names=set(canonical.values()),
+            it=canonical.get(quantity) if quantity else None,
+            it_words=check.described_as,
         )
         words_lines = {s.line_no for s in words.statements}
         for statement in words.statements:

@@ -347,6 +347,22 @@ class ArithmeticMixin:
             return False
         return token.text == "T" or (token.text == "t" and is_matrix(base))
 
+    def power_cause(self, exponent: Any) -> str:
+        """Why a matrix power reads with a symbol for exponent, when the likely
+        cause is a declared name (``T`` declared, so ``X^T`` is no transpose)."""
+        if not isinstance(exponent, sympy.Symbol):
+            return ""
+        name = exponent.name
+        lines = getattr(self.context, "lines", None) or {}
+        line = lines.get(f"symbols.{name}")
+        where = f" at line {line}" if line else ""
+        if name == "T":
+            return (
+                f": 'T' is declared as a symbol{where} in the math context, so '^T' is a "
+                "power, not a transpose (write '^\\top', or give the symbol another name)"
+            )
+        return f": '{name}' is a symbol{where}, not a whole number"
+
     def power(self, base: Any, token: Token) -> Any:
         if isinstance(base, Space):
             return Space(self.space_shape())
@@ -403,7 +419,9 @@ class ArithmeticMixin:
                 if is_one_by_one(base):
                     return sympy.MatPow(base, exponent)
                 raise self.fail(
-                    f"a matrix power must be a whole number (column {token.pos})", token
+                    f"a matrix power must be a whole number (column {token.pos})"
+                    + self.power_cause(exponent),
+                    token,
                 )
             rows, cols = base.shape
             if definitely_different(rows, cols):

@@ -64,6 +64,12 @@ MULTIPLY_COMMANDS = frozenset({"cdot", "times", "ast", "bullet"})
 HADAMARD_COMMANDS = frozenset({"odot", "circ"})
 
 
+# "p \approx 1.33": what follows is a value, read as approximately equal
+# (``MathLine.approximations``); anywhere but between a line's terms it is
+# not supported.
+APPROXIMATE_RELATIONS = frozenset({"approx", "simeq", "thickapprox", "doteq"})
+
+
 UNSUPPORTED = {
     "int": "integrals are not supported",
     "lim": "limits are not supported",

@@ -431,7 +431,12 @@ class MathContext:
         functions |= set(override.functions)
         aliases = {k: v for k, v in self.aliases.items() if k not in declared}
         aliases.update(override.aliases)
-        definitions = dict(self.definition_sources)
+        # a name the override declares as a symbol is no longer the base's defined quantity
+        definitions = {
+            k: v
+            for k, v in self.definition_sources.items()
+            if k not in declared - set(override.definition_sources)
+        }
         definitions.update(override.definition_sources)
         derivatives = dict(self.function_derivative_sources)
         derivatives.update(override.function_derivative_sources)

@@ -279,7 +279,9 @@ def _looks_like_math(line: str) -> bool:
         return False
     has_relation = bool(
         re.search(
-            r"=|\\Rightarrow|\\implies|\\therefore|=>|->|<-|\u2190|\\leftarrow|\\gets", stripped
+            r"=|\\Rightarrow|\\implies|\\therefore|=>|->|<-|\u2190|\\leftarrow|\\gets"
+            r"|\u2248|\\approx(?![A-Za-z])",
+            stripped,
         )
     )
     has_math = bool(_MATH_COMMANDS.search(stripped)) or bool(re.search(r"[\^_]", stripped))

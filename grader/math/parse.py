@@ -31,7 +31,7 @@ from grader.math._lexer import MathParseError, Token, tokenize
 from grader.math._local_definitions import split_local_definitions
 from grader.math._names import BUILTIN_FUNCTIONS, GREEK, canonical_name, is_valid_name
 from grader.math._nodes import Gradient, derivative_symbol, split_derivative_symbol
-from grader.math._syntax import LEADING_IMPLICATIONS
+from grader.math._syntax import APPROXIMATE_RELATIONS, LEADING_IMPLICATIONS
 from grader.math._updates import find_update
 from grader.math.context import MathContext
 from grader.math.lines import ASSIGNED_NAME, top_level_breaks
@@ -63,7 +63,12 @@ class MathLine:
     the line began with ``=``; ``shapes``: ``{name: (rows, cols)}`` declared
     by a shape statement (``None`` for a scalar); ``repairs``: OCR repairs
     applied; ``unknown_names``: names not in the context; ``aliases_used``:
-    ``{written: canonical}``; ``text_notes``: ``\\text{...}`` members (a
+    ``{written: canonical}``; ``approximations``: the values after an
+    ``\\approx`` (``p = 4/3 \\approx 1.33``: ``terms`` holds ``p, 4/3`` and
+    ``approximations`` ``1.33``; an approximation is never an exact term, so
+    no exact check reads it); ``approximate_of``: the name a line ``p
+    \\approx 1.33`` gives a value for (such a line is of kind ``text``: it
+    states nothing exact); ``text_notes``: ``\\text{...}`` members (a
     chain ending ``= \\text{scalar}``); ``shape_problems``: shape errors in
     the student's expression (the line still parses); ``rest``: further
     statements on the same line (split off, not parsed); ``notes``: readings
@@ -85,6 +90,8 @@ class MathLine:
     normalized: str = ""
     notes: list[str] = field(default_factory=list)
     update_of: str | None = None
+    approximations: list[Any] = field(default_factory=list)
+    approximate_of: Any = None
 
     @property
     def expr(self) -> Any:
@@ -110,6 +117,11 @@ class MathLine:
             "notes": list(self.notes),
             "update_of": self.update_of,
             "rest": list(self.rest),
+            **(
+                {"approximations": [to_plain_text(term) for term in self.approximations]}
+                if self.approximations
+                else {}
+            ),
             "source": self.source,
         }
 
@@ -368,6 +380,7 @@ def _copy(line: MathLine) -> MathLine:
         shape_problems=list(line.shape_problems),
         rest=list(line.rest),
         notes=list(line.notes),
+        approximations=list(line.approximations),
     )
 
 
@@ -717,8 +730,14 @@ def _parse_tokens(
     if token.kind == "CMD" and token.text in LEADING_IMPLICATIONS:
         relation = "=>"
         parser.advance()
+    # terms from this index on follow an \approx: values, not exact terms
+    approximate_from: int | None = None
     if parser.at("SYM", "=") or parser.at("SYM", ":="):
         continues = True
+        parser.advance()
+    elif parser.peek().kind == "CMD" and parser.peek().text in APPROXIMATE_RELATIONS:
+        continues = True  # "\approx 1.33" under a line that gave the exact value
+        approximate_from = 0
         parser.advance()
 
     terms: list[Any] = []
@@ -756,6 +775,12 @@ def _parse_tokens(
                 terms.append(parser.expression(0))
                 parser.after_in = False
                 continue
+            if token.kind == "CMD" and token.text in APPROXIMATE_RELATIONS:
+                parser.advance()
+                if approximate_from is None:
+                    approximate_from = len(terms)
+                separators.append("=")
+                continue
             if token.kind == "CMD" and token.text in ("equiv", "coloneqq", "leftarrow", "gets"):
                 parser.advance()
                 if token.text != "equiv" and len(terms) == 1:
@@ -787,7 +812,20 @@ def _parse_tokens(
             separators = separators[: len(terms) - 1]
         else:
             raise parser.unexpected(parser.peek())
-    if not terms and not state.text_notes:
+    approximations: list[Any] = []
+    approximate_of = None
+    if approximate_from is not None:
+        terms, approximations = terms[:approximate_from], terms[approximate_from:]
+        if any(isinstance(term, (Space, ShapeOnly)) for term in approximations):
+            raise MathParseError(
+                "a space like \\mathbb{R}^{n} cannot follow '\\approx'", position=0, text=text
+            )
+        if len(terms) == 1 and not continues and _is_name(terms[0]):
+            # "p \approx 1.33": a value for p, nothing exact
+            approximate_of, terms = terms[0], []
+        if not approximations:
+            raise parser.unexpected(parser.peek())
+    if not terms and not state.text_notes and not approximations:
         if continues:
             raise MathParseError(
                 f"nothing after '=' at column {len(text)}", position=len(text), text=text
@@ -851,6 +889,14 @@ def _parse_tokens(
         shape_problems=list(state.shape_problems),
         notes=list(state.notes),
         update_of=update.target if update is not None else None,
+        approximations=approximations,
+        approximate_of=approximate_of,
+    )
+
+
+def _is_name(term: Any) -> bool:
+    return isinstance(term, (sympy.Symbol, sympy.MatrixSymbol, sympy.Indexed)) or (
+        isinstance(term, sympy.Function) and not isinstance(term, sympy.Derivative)
     )
 
 

@@ -23,6 +23,17 @@ Reading rules (the same as the LaTeX reader's):
 - A dimension is a number, a one-letter name (optionally subscripted or with
   digits: ``n``, ``d``, ``p``, ``n_1``), a dimension of the context, or a
   sum/difference/product of those (``d+1``, ``2n``, ``(d + 1)``).
+- A statement may be anywhere in a sentence, and sentences are read one by
+  one (``C is d x d. It is symmetric``). A subject that is a pronoun is
+  resolved: ``which`` is the last symbol named before it in the sentence;
+  ``it``/``this``/``its shape`` are that symbol, else the caller's ``it``
+  (the part's quantity), else the symbol a previous sentence was about
+  (``C is symmetric. It is d x d``); with none, the statement is unreadable
+  (a caller asks for review). ``C = X^T X / n is a d x d matrix``: the
+  shape after the ``is`` is ``C``'s. A clause is a statement of its own
+  (``C is d x d since X is n x d``); one that starts with ``is``/``has``
+  (``C, the covariance, is d x d``) or is a bare shape after ``and`` (``C is
+  symmetric and d x d``) is about the symbol the sentence named last.
 
 Text that looks like a shape statement (it names a symbol or has shape words
 such as ``dimensional``, ``shape``, ``R^``, ``n x 1``) but does not read is
@@ -166,7 +177,9 @@ def _split_top_level(text: str) -> list[tuple[str, str]]:
     return [(piece.strip(), sep) for piece, sep in pieces if piece.strip()]
 
 
-_AND = re.compile(r"\s+(?:and|&)\s+", re.I)
+# "and" joins statements; so do the words that start a reason or a
+# consequence: "C is d x d since X is n x d"
+_AND = re.compile(r"\s+(?:and|&|since|because|whereas|while|hence|thus|so)\s+", re.I)
 
 # ------------------------------------------------------------------ statements
 
@@ -244,18 +257,49 @@ _NOT_NAMES = frozenset(
 )
 
 
+@dataclass
+class _Subjects:
+    """What a pronoun subject stands for, as the answer is read."""
+
+    it: str | None = None  # the caller's quantity (the part's)
+    # "the gradient has shape p x 1": words that name the caller's quantity
+    described: re.Pattern[str] | None = None
+    first: str | None = None  # the first known symbol this sentence names: its subject
+    last: str | None = None  # the last known symbol named so far in this sentence
+    previous: str | None = None  # the symbol the last sentence was about
+
+    def resolve(self, pronoun: str) -> str | None:
+        if pronoun.lower() == "which":
+            return self.last  # "We get C, which is d x d"
+        return self.first or self.it or self.previous
+
+    def mention(self, name: str) -> None:
+        self.first = self.first or name
+        self.last = name
+
+    def next_sentence(self, shaped: set[str]) -> None:
+        # "C is symmetric. It is d x d": it is C; but after "X is n x d." an
+        # "It is d x d" is not X restated: no guess, the statement is unread
+        self.previous = self.first if self.first not in shaped else None
+        self.first = self.last = None
+
+
 def read_shape_statements(
     text: str | Iterable[tuple[int, str]],
     context: MathContext | None = None,
     *,
     first_line: int = 1,
     names: Iterable[str] = (),
+    it: str | None = None,
+    it_words: Iterable[str] = (),
 ) -> ShapeReading:
     """Shape statements in ``text`` (a block, or ``(line number, text)`` pairs).
 
     ``names``: canonical names the caller expects (besides the context's
     symbols): read as names even when they are longer than one letter and
-    not in the context.
+    not in the context. ``it``: the canonical name a pronoun subject (``It
+    is a d x d matrix``) stands for when the sentence names no symbol;
+    ``it_words``: words that also stand for it (``the gradient``).
     """
     if isinstance(text, str):
         lines = [(first_line + i, line) for i, line in enumerate(text.splitlines())]
@@ -265,8 +309,15 @@ def read_shape_statements(
     if context is not None:
         expected |= {name for name in context.shapes}
     reading = ShapeReading()
+    words = [re.escape(w.strip()) for w in it_words if w.strip()]
+    described = (
+        re.compile(r"^(?:the|this|our)\s+(?:" + "|".join(words) + r")\s+(?=(?:is|has)\b)", re.I)
+        if it and words
+        else None
+    )
+    subjects = _Subjects(it=it, described=described)
     for line_no, line in lines:
-        _read_line(line_no, line, context, expected, reading)
+        _read_line(line_no, line, context, expected, reading, subjects)
     return reading
 
 
@@ -276,9 +327,11 @@ def _read_line(
     context: MathContext | None,
     expected: set[str],
     reading: ShapeReading,
+    subjects: _Subjects | None = None,
 ) -> None:
     if not line.strip():
         return
+    subjects = subjects or _Subjects()
     from grader.math.lines import strip_label
 
     line, _ = strip_label(line)  # "(c) y is n x 1", "- X: n x p"
@@ -291,10 +344,57 @@ def _read_line(
         plain,
         flags=re.I,
     )
+    for sentence in _SENTENCE_END.split(plain):
+        before = len(reading.statements)
+        _read_sentence(line_no, sentence, context, expected, reading, subjects)
+        subjects.next_sentence({s.name for s in reading.statements[before:]})
+
+
+# a full stop, then a capital: "C is d x d. It is symmetric" (not "0.5", "X.T")
+_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)\]])\.\s+(?=[A-Z])")
+_PRONOUN = re.compile(
+    r"^(?:(?P<its>its\s+(?=" + _SHAPE_WORD + r"))|(?P<word>it|this|that|which)\s+(?=(?:is|has)\b))",
+    re.I,
+)
+
+
+def _read_sentence(
+    line_no: int,
+    plain: str,
+    context: MathContext | None,
+    expected: set[str],
+    reading: ShapeReading,
+    subjects: _Subjects,
+) -> None:
     pending: list[str] = []  # names listed before their shape: "y, X in R^n"
     for piece, separator in _split_top_level(plain):
         if separator == ";":
             pending = []
+        described = subjects.described.match(piece) if subjects.described else None
+        if described is not None:
+            piece = f"{subjects.it} " + piece[described.end() :]
+        pronoun = _PRONOUN.match(piece)
+        if pronoun is not None:
+            word = pronoun.group("word") or "its"
+            name = subjects.resolve(word)
+            if name is None:
+                if _looks_like_shape(piece, ("?",)):
+                    reading.unreadable.append(
+                        UnreadShape(line_no, piece, f"{word!r} does not say which symbol")
+                    )
+                continue
+            subject = f"the shape of {name} is " if pronoun.group("its") else f"{name} "
+            rest = piece[pronoun.end() :]
+            if pronoun.group("its"):
+                rest = re.sub(r"^" + _SHAPE_WORD + r"\s*(?:is|=|:)?\s*", "", rest, flags=re.I)
+            piece = subject + rest
+        elif subjects.last is not None and (
+            _VERB_FIRST.match(piece) or (separator == "," and _is_bare_shape(piece))
+        ):
+            # "C, the covariance, is d x d"; "C is symmetric and d x d": the
+            # subject is the symbol the sentence named last
+            piece = f"{subjects.last} " + ("" if _VERB_FIRST.match(piece) else "is ") + piece
+        _note_mentions(piece, context, expected, subjects)
         names_only = _NAME_LIST.match(piece)
         if (
             names_only
@@ -307,6 +407,28 @@ def _read_line(
             piece = ", ".join(pending) + ", " + piece
             pending = []
         _read_statement(line_no, piece, context, expected, reading)
+
+
+_VERB_FIRST = re.compile(r"^(?:is|has)\s", re.I)
+
+
+def _is_bare_shape(piece: str) -> bool:
+    """A piece that is only a shape (``d x d``, ``a d x d matrix``)."""
+    return bool(_SEPARATOR.search(piece) or re.search(r"R\^", piece)) and isinstance(
+        _read_shape(piece), tuple
+    )
+
+
+def _note_mentions(
+    piece: str, context: MathContext | None, expected: set[str], subjects: _Subjects
+) -> None:
+    """The last symbol with a shape that ``piece`` names ("We get C, which ...")."""
+    for match in _NAME_RE.finditer(piece):
+        if match.start() and piece[match.start() - 1] in "^_":
+            continue  # X^T: T is no name
+        name = _resolve(match.group(0), context, expected)
+        if name is not None and name in expected:
+            subjects.mention(name)
 
 
 def _all_names(listed: str, context: MathContext | None, expected: set[str]) -> bool:
@@ -338,6 +460,10 @@ def _read_statement(
 ) -> None:
     if len(statement) > _LONGEST_STATEMENT:
         return
+    defined = _DEFINED_THEN_SHAPED.match(statement)
+    if defined is not None and _resolve(defined.group("name"), context, expected) is not None:
+        # "So C = X^T X / n is a d x d matrix": C's shape
+        statement = defined.group("name") + " " + defined.group("rest")
     written, names, rest = _subject(statement, context, expected)
     shape = _read_shape(rest) if rest and names and len(names) == len(written) else None
     if isinstance(shape, str):
@@ -364,6 +490,12 @@ def _read_statement(
         reading.unreadable.append(
             UnreadShape(line_no, statement, _why_unread(written, names, rest), names)
         )
+
+
+# "[So] C = <its definition> is|has <shape>": up to three words before the name
+_DEFINED_THEN_SHAPED = re.compile(
+    r"^(?:[A-Za-z]+\s+){0,3}?(?P<name>" + _NAME + r")\s*=[^=]*?\s(?P<rest>(?:is|has)\s.*)$"
+)
 
 
 def _is_known(name: str, context: MathContext | None, expected: set[str]) -> bool:

@@ -1,4 +1,5 @@
-"""The math contexts a rubric declares: the exam's, and each question's on top.
+"""The math contexts a rubric declares: the exam's, each question's on top,
+and each part's on top of its question's.
 
 A context's errors (an alias loop, a shape that does not read) point at the
 rubric file's lines, so the tables' lines are handed to the math engine. The
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from grader.math import MathContext
-    from grader.rubric.models import Question, Rubric
+    from grader.rubric.models import Part, Question, Rubric
 
 ContextLoc = tuple[str | int, ...]
 
@@ -48,6 +49,23 @@ def question_context(rubric: Rubric, question: Question, exam: MathContext) -> M
         question.context, source=_path(rubric), lines=context_lines(rubric, loc)
     )
     return exam.merged(override)
+
+
+def part_context(
+    rubric: Rubric, question: Question, part: Part, question_ctx: MathContext
+) -> MathContext:
+    """``question_ctx`` with the part's own context entries over it (a name
+    the part declares replaces the question's meaning of it, for this part only)."""
+    if not part.context:
+        return question_ctx
+    from grader.math import MathContext
+
+    qi = rubric.questions.index(question)
+    loc = ("questions", qi, "parts", question.parts.index(part), "context")
+    override = MathContext.from_mapping(
+        part.context, source=_path(rubric), lines=context_lines(rubric, loc)
+    )
+    return question_ctx.merged(override)
 
 
 def _path(rubric: Rubric) -> str | None:

@@ -40,6 +40,7 @@ def _models() -> list[tuple[str, type]]:
         ("ideas[]", m.Idea),
         ("misconceptions[]", m.Misconception),
         ("checks[]: kind: code", m.CodeCheck),
+        ("checks[]: kind: any_of", m.AnyOfCheck),
     ]
 
 

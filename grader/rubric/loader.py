@@ -10,6 +10,7 @@ points: Input should be a number``.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,13 +137,9 @@ def describe_loc(tree: Any, loc: Sequence[Any]) -> str:
             node = item
         elif isinstance(step, str) and not (step.startswith("function-") or "[" in step):
             # a key that is missing (e.g. a required field) or a union tag
-            if isinstance(node, dict) and step not in (
-                "expression",
-                "derivation",
-                "shapes",
-                "concepts",
-                "code",
-            ):
+            from grader.rubric.models import check_kind_names
+
+            if isinstance(node, dict) and step not in check_kind_names():
                 words.append(step)
     return ".".join(words)
 
@@ -176,6 +173,9 @@ def _pydantic_message(error: dict[str, Any]) -> str:
     message = str(error.get("msg", "invalid value"))
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
+    if kind == "string_type" and isinstance(error.get("input"), bool):
+        # the likely cause: YAML 1.1 reads a bare off/on/no/yes as a truth value
+        message += f" (YAML read {error['input']!r} here: quote words such as off, no, yes)"
     return message
 
 
@@ -184,13 +184,45 @@ def problems_from_validation_error(error: Any, tree: Any, *, path: str) -> list[
     problems = []
     for item in error.errors():
         loc = item.get("loc", ())
-        where = describe_loc(tree, loc)
         message = _pydantic_message(item)
+        loc = _named_item(tree, loc, message)
+        where = describe_loc(tree, loc)
         if item.get("type") == "extra_forbidden" and loc:
             message = f"unknown field {loc[-1]!r} (misspelt?)"
         text = f"{where}: {message}" if where else message
         problems.append(RubricProblem(path, line_of(tree, loc), text))
     return problems
+
+
+# "alternative 'f' is worth 2 ...": a model's error about one of its items, by id
+_NAMED = re.compile(
+    r"^(?:alternative|milestone|mistake|idea|misconception|check|part|question|example) "
+    r"'([^']+)'"
+)
+
+
+def _named_item(tree: Any, loc: Sequence[Any], message: str) -> tuple[Any, ...]:
+    """``loc`` made to point at the item a model's error names (``alternative
+    'f' ...`` raised by the check is at the line of alternative ``f``)."""
+    loc = tuple(loc)
+    match = _NAMED.match(message)
+    if match is None:
+        return loc
+    node = tree
+    for step in loc:
+        if isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+    if not isinstance(node, dict):
+        return loc
+    for key, value in node.items():
+        if not isinstance(value, list):
+            continue
+        for index, item in enumerate(value):
+            if isinstance(item, dict) and str(item.get("id")) == match.group(1):
+                return (*loc, key, index)
+    return loc
 
 
 def raise_problems(problems: Iterable[RubricProblem]) -> None:

@@ -13,9 +13,11 @@ question's; the questions' to the rubric's ``total``.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args
 
 from pydantic import (
     BaseModel,
@@ -23,6 +25,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic.fields import FieldInfo
@@ -41,6 +44,25 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
 
+class _LaterFields(BaseModel):
+    """Fields added after rubrics were in use are left out of a dump while at
+    their defaults, so an old rubric's parts dump (and hash: a report's
+    ``rubric_sha256``, which review decisions are tied to) as before."""
+
+    LATER_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _without_unused_later_fields(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in self.LATER_FIELDS:
+                field = type(self).model_fields[name]  # type: ignore[attr-defined]
+                default = field.default_factory() if field.default_factory else field.default
+                if name in data and getattr(self, name) == default:
+                    del data[name]
+        return data
+
+
 def _close(a: float, b: float) -> bool:
     return abs(a - b) <= POINTS_TOLERANCE
 
@@ -55,6 +77,23 @@ def _unique_ids(items: list[Any], what: str) -> None:
         if item.id in seen:
             raise ValueError(f"duplicate {what} id {item.id!r}")
         seen.add(item.id)
+
+
+# "0.245 +- 0.005", "0.245 \pm 0.005", "0.245 ± 0.005": a value and its tolerance
+_TOLERANCE = re.compile(
+    r"^(?P<value>.+?)\s*(?:\+-|\+/-|\\pm(?![A-Za-z])|\u00b1)\s*(?P<tolerance>\d+(?:\.\d*)?|\.\d+)"
+    r"(?:[eE](?P<exponent>[-+]?\d+))?\s*$"
+)
+
+
+def split_tolerance(text: str) -> tuple[str, float | None]:
+    """(the form, its tolerance) of an answer written ``value +- tolerance``;
+    (the text, None) when it states none."""
+    match = _TOLERANCE.match(text.strip())
+    if match is None:
+        return text, None
+    tolerance = float(match.group("tolerance") + "e" + (match.group("exponent") or "0"))
+    return match.group("value").strip(), tolerance
 
 
 # --------------------------------------------------------------------------
@@ -119,9 +158,11 @@ class CheckSpec(_Model):
         return []
 
 
-class ExpressionCheck(CheckSpec):
+class ExpressionCheck(_LaterFields, CheckSpec):
     """A final answer: some line of the part must be equivalent (in the
     question's math context) to ``answer`` or one of ``accept``."""
+
+    LATER_FIELDS: ClassVar[tuple[str, ...]] = ("tolerance", "rel_tolerance")
 
     kind: Literal["expression"] = Field(..., description="`expression`.")
     answer: str = Field(..., min_length=1, description="The reference form (never shown).")
@@ -135,6 +176,56 @@ class ExpressionCheck(CheckSpec):
         "",
         description="Feedback when no line is right and no known mistake matches.",
     )
+    tolerance: float | None = Field(
+        None,
+        ge=0,
+        description=(
+            "A numeric answer: a value within this distance of the answer's is right "
+            "(also written in `answer`: `0.245 +- 0.005`); lines with `\\approx` are "
+            "checked with it (docs/equivalence.md)."
+        ),
+    )
+    rel_tolerance: float | None = Field(
+        None,
+        ge=0,
+        description=(
+            "A numeric answer: a value within this fraction of the answer's is right "
+            "(`0.01`: within 1%); with `tolerance` too, either is enough."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _stated_tolerance(self) -> ExpressionCheck:
+        # "0.245 +- 0.005": the answer with its tolerance, as a scheme writes it
+        value, tolerance = split_tolerance(self.answer)
+        if tolerance is not None:
+            if self.tolerance is not None and not math.isclose(self.tolerance, tolerance):
+                raise ValueError(
+                    f"answer {self.answer!r} states a tolerance of {tolerance:g}, "
+                    f"but `tolerance` is {self.tolerance:g}: state it once"
+                )
+            self.answer, self.tolerance = value, tolerance
+        for i, form in enumerate(self.accept):
+            if split_tolerance(form)[1] is not None:
+                raise ValueError(
+                    f"accept[{i}] {form!r} states a tolerance: write it once, on `answer` "
+                    "or as `tolerance`"
+                )
+        return self
+
+    @property
+    def numeric_tolerance(self) -> bool:
+        """Whether the answer is numeric with a stated tolerance."""
+        return self.tolerance is not None or self.rel_tolerance is not None
+
+    def within_tolerance(self, value: float, reference: float) -> bool:
+        """Whether ``value`` is within the check's tolerance of ``reference``."""
+        distance = abs(value - reference)
+        if self.tolerance is not None and distance <= self.tolerance * (1 + 1e-9) + 1e-15:
+            return True
+        return self.rel_tolerance is not None and distance <= self.rel_tolerance * abs(
+            reference
+        ) * (1 + 1e-9)
 
     def math_forms(self) -> list[tuple[Loc, str, bool]]:
         forms: list[tuple[Loc, str, bool]] = [(("answer",), self.answer, False)]
@@ -153,8 +244,10 @@ class ExpressionCheck(CheckSpec):
         return self
 
 
-class MilestoneSpec(Milestone):
+class MilestoneSpec(_LaterFields, Milestone):
     """A step a derivation must reach, with its marks (engine: ``grader.math.Milestone``)."""
+
+    LATER_FIELDS: ClassVar[tuple[str, ...]] = ("accept",)
 
     # the engine's milestone (statement, kind, quantity) with a rubric id, one
     # of the kinds the engine knows, and marks
@@ -172,6 +265,13 @@ class MilestoneSpec(Milestone):
     feedback: str = Field(
         "",
         description="Feedback when the milestone is missing or wrong (no answer in it).",
+    )
+    accept: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Other forms of this step that also reach it (full marks), matched like known "
+            "mistakes: a line equivalent to one of them."
+        ),
     )
     mistakes: list[KnownMistake] = Field(
         default_factory=list,
@@ -239,6 +339,10 @@ class DerivationCheck(CheckSpec):
         for i, milestone in enumerate(self.milestones):
             forms.append((("milestones", i, "statement"), milestone.statement, False))
             forms += [
+                (("milestones", i, "accept", j), text, False)
+                for j, text in enumerate(milestone.accept)
+            ]
+            forms += [
                 (("milestones", i, "mistakes", j, "answer"), m.answer, True)
                 for j, m in enumerate(milestone.mistakes)
             ]
@@ -269,11 +373,28 @@ class ShapeMistake(_Model):
     feedback: str = Field(..., min_length=1, description="What is wrong, for the student.")
 
 
-class ShapesCheck(CheckSpec):
-    """Shape statements (`X \\in R^{n x (d+1)}`, a bmatrix column, ...) for named
-    symbols, read with ``MathLine.shapes``."""
+class ShapesCheck(_LaterFields, CheckSpec):
+    """Shape statements (`X \\in R^{n x (d+1)}`, a bmatrix column, `C is d x d`
+    anywhere in a sentence, ...) for named symbols, read with ``MathLine.shapes``
+    and ``grader.math.shapes``."""
+
+    LATER_FIELDS: ClassVar[tuple[str, ...]] = ("quantity", "described_as")
 
     kind: Literal["shapes"] = Field(..., description="`shapes`.")
+    quantity: str | None = Field(
+        None,
+        description=(
+            "The symbol a sentence means by `it` when it names none (`It is a d x d "
+            "matrix`); default: the only name in `shapes`, if it lists one."
+        ),
+    )
+    described_as: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Words a sentence may use for the quantity instead of its name: "
+            "`[gradient]` reads `The gradient has shape p x 1` as the quantity's shape."
+        ),
+    )
     shapes: dict[str, str] = Field(
         ...,
         min_length=1,
@@ -304,6 +425,8 @@ class ShapesCheck(CheckSpec):
             )
         if self.score_by_count and max(self.score_by_count) > len(self.shapes):
             raise ValueError("score_by_count counts more shapes than `shapes` lists")
+        if self.quantity is not None and self.quantity not in self.shapes:
+            raise ValueError(f"quantity {self.quantity!r} is not one of the names in `shapes`")
         return self
 
 
@@ -408,6 +531,77 @@ class CodeCheck(CheckSpec):
         return [(("references",), self.references)] if self.references else []
 
 
+class AnyOfCheck(CheckSpec):
+    """Alternatives between checks of any kinds ("either this expression or a
+    sentence saying so"): the answer earns the best of them, and the report
+    says which gave the mark. An alternative that could not decide keeps the
+    part's review flag unless another earns full marks."""
+
+    kind: Literal["any_of"] = Field(..., description="`any_of`.")
+    alternatives: list[Check] = Field(
+        ...,
+        min_length=2,
+        description=(
+            "The checks, each of any kind but `any_of` and `code`; an alternative's "
+            "`points` default to this check's and may be fewer (a weaker form earns less)."
+        ),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _alternative_points(cls, data: Any) -> Any:
+        # an alternative is worth the whole check unless it says otherwise
+        if isinstance(data, dict) and isinstance(data.get("alternatives"), list):
+            points = data.get("points")
+            data = dict(data)
+            data["alternatives"] = [
+                {"points": points, **alt} if isinstance(alt, dict) and "points" not in alt else alt
+                for alt in data["alternatives"]
+            ]
+        return data
+
+    @model_validator(mode="after")
+    def _alternatives(self) -> AnyOfCheck:
+        _unique_ids(self.alternatives, "alternative")
+        for alt in self.alternatives:
+            if alt.kind in ("any_of", "code"):
+                raise ValueError(
+                    f"alternative {alt.id!r}: a {alt.kind!r} check cannot be an alternative"
+                )
+            if alt.points > self.points + POINTS_TOLERANCE:
+                raise ValueError(
+                    f"alternative {alt.id!r} is worth {alt.points:g}, more than the "
+                    f"check's {self.points:g}"
+                )
+        if not any(_close(alt.points, self.points) for alt in self.alternatives):
+            raise ValueError(
+                f"no alternative is worth the check's {self.points:g} points: full marks "
+                "could never be reached"
+            )
+        return self
+
+    def math_forms(self) -> list[tuple[Loc, str, bool]]:
+        return [
+            (("alternatives", i, *loc), text, mistake)
+            for i, alt in enumerate(self.alternatives)
+            for loc, text, mistake in alt.math_forms()
+        ]
+
+    def shape_forms(self) -> list[tuple[Loc, str]]:
+        return [
+            (("alternatives", i, *loc), text)
+            for i, alt in enumerate(self.alternatives)
+            for loc, text in alt.shape_forms()
+        ]
+
+    def files(self) -> list[tuple[Loc, str]]:
+        return [
+            (("alternatives", i, *loc), path)
+            for i, alt in enumerate(self.alternatives)
+            for loc, path in alt.files()
+        ]
+
+
 # The registered kinds (``grader.checks.kinds`` registers them through
 # ``use_check_kinds``): the union of their models, discriminated by `kind`,
 # is the type of a part's checks; and the answer each kind reads.
@@ -446,9 +640,11 @@ class Example(_Model):
 # Parts, questions, exam
 
 
-class Part(_Model):
+class Part(_LaterFields, _Model):
     """One part of a question (`(b)`): its points, how to find its answer on a
     sheet, the checks that judge it, and examples that test the rubric."""
+
+    LATER_FIELDS: ClassVar[tuple[str, ...]] = ("context",)
 
     id: Identifier = Field(..., description="Part id within its question, e.g. `b` (-> `q1.b`).")
     title: str = Field("", description="What the part asks, in a few words.")
@@ -471,6 +667,13 @@ class Part(_Model):
         "export's, `visible`); `after_published` keeps it hidden until grades are released.",
     )
     checks: list[Check] = Field(..., min_length=1, description="How the answer is judged.")
+    context: dict[str, Any] | None = Field(
+        None,
+        description=(
+            "Math context entries for this part only, over its question's (a letter that "
+            "means something else in this part; docs/math-context.md)."
+        ),
+    )
     reference: str | None = Field(
         None,
         description="A model answer; `grader validate` requires it to score full marks.",
@@ -496,7 +699,11 @@ class Part(_Model):
         """What the answer is: ``answer_kind``, else from the checks (``mixed`` when they differ)."""
         if self.answer_kind:
             return self.answer_kind
-        kinds = {_answer_kind_of_check[c.kind] for c in self.checks}
+        kinds = {
+            _answer_kind_of_check[leaf.kind]
+            for c in self.checks
+            for leaf in getattr(c, "alternatives", None) or [c]
+        }
         return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
@@ -640,7 +847,11 @@ def use_check_kinds(kinds: Sequence[tuple[type[CheckSpec], str]]) -> None:
     # a field's type, once resolved, stays: give `checks` the new union
     field = Part.model_fields["checks"]
     Part.model_fields["checks"] = FieldInfo.merge_field_infos(field, annotation=list[Check])
-    for model in (Part, Question, Rubric):
+    field = AnyOfCheck.model_fields["alternatives"]
+    AnyOfCheck.model_fields["alternatives"] = FieldInfo.merge_field_infos(
+        field, annotation=list[Check]
+    )
+    for model in (AnyOfCheck, Part, Question, Rubric):
         model.model_rebuild(force=True)
 
 

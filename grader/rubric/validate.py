@@ -18,13 +18,21 @@ from typing import TYPE_CHECKING
 
 from grader.errors import GraderError, RubricError
 from grader.rubric.loader import RubricProblem, load_rubric
-from grader.rubric.models import CodeCheck, ConceptsCheck, Part, Question, Rubric, ShapesCheck
+from grader.rubric.models import (
+    CheckSpec,
+    CodeCheck,
+    ConceptsCheck,
+    ExpressionCheck,
+    Part,
+    Rubric,
+    ShapesCheck,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from grader.math import MathContext
 
-# A question's math context (``GradingSession.math_context``).
-ContextOf = Callable[[Question], "MathContext | None"]
+# A question's math context, or a part's (``GradingSession.math_context``).
+ContextOf = Callable[..., "MathContext | None"]
 # Parse errors about meaning, not spelling: allowed in known-mistake forms.
 _MEANINGLESS = re.compile(r"matri|shape|dimension|square|invert", re.I)
 
@@ -166,6 +174,45 @@ def _distance(a: str, b: str) -> int:
     return row[-1]
 
 
+def _tolerance_problems(
+    rubric: Rubric, check: ExpressionCheck, base: tuple, context: MathContext | None
+) -> list[RubricProblem]:
+    """A tolerance needs an answer that is a number (``p = 0.245``, ``4/3``):
+    on ``k/n`` it would never apply, and nobody would notice."""
+    from grader.checks.approximate import reference_number
+    from grader.math import MathParseError, parse_math
+
+    try:
+        value, _ = reference_number(parse_math(check.answer, context))
+    except MathParseError:
+        return []  # reported as a form that does not parse
+    if value is not None:
+        return []
+    field = "tolerance" if check.tolerance is not None else "rel_tolerance"
+    return [
+        _problem(
+            rubric,
+            (*base, field) if rubric.raw(*base, field) is not None else (*base, "answer"),
+            f"a tolerance needs an answer that is a number, but {check.answer!r} is not "
+            "(its value has unknowns)",
+        )
+    ]
+
+
+def _checks_of(part: Part, where: tuple) -> list[tuple[CheckSpec, tuple]]:
+    """(check, its loc) of each check of a part, an ``any_of``'s alternatives
+    in its place (each checked as a check of its own kind)."""
+    found: list[tuple[CheckSpec, tuple]] = []
+    for ci, check in enumerate(part.checks):
+        base = (*where, "checks", ci)
+        alternatives = getattr(check, "alternatives", None)
+        if alternatives:
+            found += [(alt, (*base, "alternatives", ai)) for ai, alt in enumerate(alternatives)]
+        else:
+            found.append((check, base))
+    return found
+
+
 def check_engine_inputs(
     rubric: Rubric, context_of: ContextOf
 ) -> tuple[list[RubricProblem], list[str]]:
@@ -193,8 +240,16 @@ def check_engine_inputs(
                 )
                 continue
         for pi, part in enumerate(question.parts):
-            for ci, check in enumerate(part.checks):
-                base = ("questions", qi, "parts", pi, "checks", ci)
+            context_here = context
+            if parse_math is not None and part.context:
+                try:
+                    context_here = context_of(question, part)
+                except GraderError as error:
+                    problems.append(
+                        RubricProblem(error.path or str(rubric.path), error.line, error.message)
+                    )
+                    continue
+            for check, base in _checks_of(part, ("questions", qi, "parts", pi)):
                 for loc, name in check.files():
                     if not (rubric.directory / name).is_file():
                         problems.append(
@@ -210,9 +265,10 @@ def check_engine_inputs(
                     problems += _code_check_problems(rubric, check, base)
                 if parse_math is None:
                     continue
+                where = "part" if part.context else "question"
                 for loc, text, is_mistake in check.math_forms():
                     try:
-                        parse_math(text, context)
+                        parse_math(text, context_here)
                     except MathParseError as error:
                         reason = getattr(error, "reason", None) or str(error)
                         if is_mistake and _MEANINGLESS.search(reason):
@@ -223,9 +279,19 @@ def check_engine_inputs(
                             _problem(
                                 rubric,
                                 (*base, *loc),
-                                f"{text!r} does not parse in the question's context: {reason}",
+                                f"{text!r} does not parse in the {where}'s context: {reason}",
                             )
                         )
+                    except GraderError as error:
+                        # a context definition the form needs does not read: the
+                        # definition's own line, where the cause is
+                        problem = RubricProblem(
+                            error.path or str(rubric.path), error.line, error.message
+                        )
+                        if problem not in problems:
+                            problems.append(problem)
+                if isinstance(check, ExpressionCheck) and check.numeric_tolerance:
+                    problems += _tolerance_problems(rubric, check, base, context_here)
                 for loc, shape in check.shape_forms():
                     try:
                         parse_shape(shape)

@@ -9,7 +9,10 @@
   ``no_working_marks``;
 - shapes: the number of right shapes through ``score_by_count``
   (proportional when there is none);
-- concepts and code: the engine's own score rescaled to the check's points.
+- concepts and code: the engine's own score rescaled to the check's points;
+- any_of: the best of its alternatives (each scored by its own kind's rule);
+  the report's details say which gave the mark; an alternative that could
+  not decide keeps its review flag unless another earns full marks.
 
 Each kind's entry in ``grader.checks.registry`` names its rule; feedback
 says what is wrong and where, never what the reference is.
@@ -22,6 +25,7 @@ from typing import Any
 
 from grader.checks.base import CheckOutcome, ItemOutcome
 from grader.rubric.models import (
+    AnyOfCheck,
     CodeCheck,
     ConceptsCheck,
     DerivationCheck,
@@ -43,6 +47,7 @@ DIAGNOSIS_WORDS = {
     "extra_term": "there is a term too many",
     "missing_factor": "a factor is missing",
     "different": "it is not equivalent",
+    "wrong_value": "the value is not right",
 }
 
 
@@ -230,3 +235,57 @@ def score_code(check: CodeCheck, outcome: CheckOutcome) -> Marks:
         if item.status != "passed"
     ]
     return _scaled(check, outcome), feedback + list(outcome.feedback), []
+
+
+def score_any_of(check: AnyOfCheck, outcome: CheckOutcome) -> Marks:
+    # each alternative through its own kind's rule, capped as any check is
+    from grader.scoring import score_check
+
+    reports = [
+        score_check(alt, alt_outcome)
+        for alt, alt_outcome in zip(check.alternatives, outcome.alternatives, strict=False)
+    ]
+    if not reports:
+        return 0.0, [], []
+    # the best score; at a tie one that read an answer, needs no review, then the first
+    best = max(
+        range(len(reports)),
+        key=lambda i: (
+            reports[i].score,
+            reports[i].verdict != "not_graded",
+            not reports[i].needs_review,
+            -i,
+        ),
+    )
+    chosen = reports[best]
+    full = chosen.score >= check.points - 1e-9
+    review: list[str] = []
+    if not full:
+        # decision 8: an alternative that could not decide may be the one that
+        # is right; its flag stays while none earns full marks
+        review = [
+            f"alternative {report.id!r}: {reason}"
+            for report in reports
+            if report.needs_review
+            for reason in report.review_reasons or ["could not be decided"]
+        ]
+        outcome.undetermined = any(r.verdict == "undetermined" for r in reports)
+    # the report says which alternative gave the mark (adapters do not choose)
+    outcome.details["alternative"] = chosen.id if chosen.score > 0 else None
+    outcome.details["alternatives"] = [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "verdict": r.verdict,
+            "score": r.score,
+            "max_score": r.max_score,
+        }
+        for r in reports
+    ]
+    outcome.evidence = list(outcome.alternatives[best].evidence)
+    if chosen.score > 0:
+        outcome.message = outcome.message or (
+            f"{'right' if full else f'{chosen.score:g} of {check.points:g}'} "
+            f"(alternative {chosen.id!r})"
+        )
+    return chosen.score, list(chosen.feedback), review

@@ -159,12 +159,14 @@ def _parse_phrasing(text: str) -> Phrasing:
     def read_group(start: int) -> tuple[Slot, int]:
         # "(" option ("|" option)* ")" with options of plain words
         options: list[tuple[str, ...]] = []
+        written: list[str] = []  # each option as written, for the error
         current: list[str] = []
         j = start + 1
         while j < len(pieces) and pieces[j] != ")":
             piece = pieces[j]
             if piece == "|":
                 options.append(tuple(phrase_words(" ".join(current))))
+                written.append(" ".join(current))
                 current = []
             elif piece in ("(", "{", "}", "..", "..."):
                 raise PhrasingError(f"{piece!r} inside ( ... )")
@@ -174,8 +176,16 @@ def _parse_phrasing(text: str) -> Phrasing:
         if j >= len(pieces):
             raise PhrasingError("'(' without ')'")
         options.append(tuple(phrase_words(" ".join(current))))
-        if any(not option for option in options):
-            raise PhrasingError("an empty or stop-word-only option in ( ... | ... )")
+        written.append(" ".join(current))
+        for index, option in enumerate(options):
+            if not option:
+                group = "(" + " | ".join(written) + ")"
+                if not written[index].strip():
+                    raise PhrasingError(f"option {index + 1} of {group} is empty")
+                raise PhrasingError(
+                    f"option {index + 1} of {group}, {written[index]!r}, has only stop words "
+                    "(ignored in matching): leave it out, or write the idea without it"
+                )
         return Slot(tuple(options)), j + 1
 
     while i < len(pieces):

@@ -29,7 +29,7 @@ def test_every_kind_has_a_model_an_adapter_a_scorer_and_an_answer_kind(kind):
     adapter = importlib.import_module(kind.adapter).Adapter()
     assert adapter.kind == kind.name
     assert callable(kind.scorer)
-    assert kind.answer_kind in ("math", "text", "code")
+    assert kind.answer_kind in ("math", "text", "code", "mixed")
     assert kind_of(kind.name) is kind
 
 
@@ -41,6 +41,7 @@ def test_every_kind_has_a_model_an_adapter_a_scorer_and_an_answer_kind(kind):
         ("shapes", True, "math"),
         ("concepts", False, "text"),
         ("code", False, "code"),
+        ("any_of", True, "mixed"),
     ],
 )
 def test_the_builtin_entries(name, needs_math, answer_kind):

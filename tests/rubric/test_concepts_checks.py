@@ -104,7 +104,7 @@ BAD_CONCEPTS = [
         "unless-unknown-idea",
         "            ideas: [{id: i, phrasings: [gradient]}]\n"
         "            misconceptions: [{id: m, phrasings: [explode], unless: [nope]}]\n",
-        8,
+        12,  # the misconception the error names
         "unless names unknown ideas ['nope']",
     ),
 ]

@@ -150,14 +150,14 @@ BAD_RUBRICS = [
         "          - kind: concepts\n            id: c\n            points: 1\n"
         "            ideas: [{id: i, phrasings: [p]}]\n"
         "            misconceptions: [{id: m, phrasings: [q], cancels: [nope]}]\n",
-        8,
+        12,  # the item the error names, not its check
         "unknown ideas ['nope']",
     ),
     (
         "mistake-marks",
         "          - kind: expression\n            id: e\n            points: 1\n            answer: x\n"
         "            mistakes: [{id: m, answer: y, marks: 2, feedback: f}]\n",
-        8,
+        12,  # the item the error names, not its check
         "earns 2",
     ),
     (
