@@ -118,8 +118,13 @@ def read_notebook(path: Path, text: str) -> NotebookContent:
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
-    import nbformat
-
+    try:
+        import nbformat
+    except ImportError:
+        raise SubmissionError(
+            "reading a Jupyter notebook needs nbformat: pip install 'grader[intake]'",
+            path=str(path),
+        ) from None
     try:
         notebook = nbformat.reads(text, as_version=4, capture_validation_error={})
     except Exception as error:  # nbformat raises its own and json's errors
