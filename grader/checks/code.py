@@ -50,10 +50,11 @@ class CodeSource:
 
 def _extracted_for(check: CodeCheck, answer: AnswerInput) -> Any:
     notebook = answer.extracted_code.get("notebook")
-    if notebook is not None and notebook.source.strip():
+    # a cell that is not valid Python still counts: its part goes to review
+    if notebook is not None and (notebook.source.strip() or notebook.problems):
         return notebook
     sheet = answer.extracted_code.get("sheet")
-    if check.code_from_sheet and sheet is not None and sheet.source.strip():
+    if check.code_from_sheet and sheet is not None and (sheet.source.strip() or sheet.problems):
         return sheet
     return None
 
