@@ -526,6 +526,11 @@ def relocate_part(part: PartReport, origins: LineOrigins) -> PartReport:
     moved.feedback = [relocate(t, origins) for t in moved.feedback]
     moved.review_reasons = [relocate(t, origins) for t in moved.review_reasons]
     if moved.answer is not None:
+        span = moved.answer.lines
+        if span is not None and origins.unit == "line":  # lines split at <br>: the file's
+            first, last = origins.place(span.start), origins.place(span.end)
+            if first is not None and last is not None:
+                span.start, span.end = first[0], last[0]
         moved.answer.read_as = [relocate(t, origins) for t in moved.answer.read_as]
         moved.answer.repairs = [relocate(t, origins) for t in moved.answer.repairs]
     for check in moved.checks:

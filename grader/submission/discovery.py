@@ -46,7 +46,7 @@ from pathlib import Path
 from grader.errors import SubmissionError
 
 # The one suffix table: what an answer sheet, an answer file and code look like.
-SHEET_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".tex"})
+SHEET_SUFFIXES = frozenset({".md", ".markdown", ".mmd", ".txt", ".tex"})
 ANSWER_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 CODE_SUFFIXES = frozenset({".py"})
 NOTEBOOK_SUFFIXES = frozenset({".ipynb"})

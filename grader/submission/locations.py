@@ -1,6 +1,7 @@
 """Saying where a line is in the file the student handed in.
 
-A notebook or a PDF is read as one sheet of lines (docs/answer-sheets.md);
+A notebook or a PDF is read as one sheet of lines, and a Mathpix ``<br>``
+starts a new sheet line (docs/answer-sheets.md);
 feedback and review reasons name sheet lines (``line 7: ...``). For such a
 sheet, ``relocate`` rewrites those mentions into the places a person can find:
 ``cell 4, line 2``, ``page 2, lines 3-5``. A sheet read from a text file has no
@@ -25,6 +26,8 @@ def describe_lines(origins: LineOrigins, first: int, last: int | None = None) ->
     if start is None or end is None:
         return None
     unit = origins.unit
+    if unit == "line":  # lines split at <br>: the file's own line numbers
+        return f"line {start[0]}" if start[0] == end[0] else f"lines {start[0]}-{end[0]}"
     if start[0] == end[0]:
         if start[1] == end[1]:
             return f"{unit} {start[0]}, line {start[1]}"

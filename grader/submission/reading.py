@@ -268,9 +268,14 @@ def decode_text(data: bytes, *, path: str | None = None, warnings: list[str]) ->
 
 def read_sheet(path: Path, warnings: list[str]) -> Sheet:
     """Read an answer sheet; a 0-byte or blank sheet is valid (and reported)."""
+    from grader.submission.ocr_markup import split_line_breaks, take_confidence_marks
+
     text, encoding = read_text(path, warnings)
     sheet = Sheet.from_text(text, path=path)
     sheet.encoding = encoding
+    # Mathpix Markdown's <br> line breaks and OCR confidence marks
+    sheet.lines, sheet.origins = split_line_breaks(sheet.lines)
+    sheet.flags = take_confidence_marks(sheet.lines)
     if not text:
         warnings.append(f"{path.name}: empty sheet (0 bytes): graded as a blank submission")
     elif sheet.is_blank:
