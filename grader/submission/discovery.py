@@ -85,17 +85,24 @@ def is_answer_sheet(path: Path) -> bool:
 
 def folder_sheets(files: list[Path]) -> list[Path]:
     """The files of one folder that are answer sheets: its text sheets,
-    notebooks and answer files; only when it has none, its PDFs, and its
-    images when it has no code either (a plot beside ``model.py`` is a figure)."""
-    sheets = [f for f in files if is_answer_sheet(f)]
-    if sheets:
-        return sheets
+    notebooks and answer files; its PDFs, unless a text sheet has the same
+    name (``hw.ipynb`` and its export ``hw.pdf``) or is named ``sheet.*`` /
+    ``answers.*``; its images when it has neither text sheets nor code (a plot
+    beside ``model.py`` is a figure), or when named ``sheet.*`` / ``answers.*``."""
+    text = [f for f in files if is_answer_sheet(f)]
+    stems = {f.stem.lower() for f in text}
     has_code = any(f.suffix.lower() in CODE_SUFFIXES for f in files)
-    return [
-        f
-        for f in files
-        if f.suffix.lower() in PDF_SUFFIXES or (f.suffix.lower() in IMAGE_SUFFIXES and not has_code)
-    ]
+    named = bool(stems & SHEET_STEMS)
+    sheets = list(text)
+    for f in files:
+        suffix, stem = f.suffix.lower(), f.stem.lower()
+        if suffix in PDF_SUFFIXES and stem not in stems and not named:
+            sheets.append(f)
+        elif suffix in IMAGE_SUFFIXES and (
+            (not text and not has_code) or (stem in SHEET_STEMS and not named)
+        ):
+            sheets.append(f)
+    return sorted(sheets)
 
 
 def is_sheet_name(path: str | Path) -> bool:

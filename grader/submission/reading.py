@@ -95,11 +95,19 @@ def _read_sheet_file(path: Path, submission: Submission) -> None:
     elif suffix in PDF_SUFFIXES:
         from grader.submission.pdf import read_pdf
 
-        submission.sheet = read_pdf(path, submission.warnings)
+        try:
+            submission.sheet = read_pdf(path, submission.warnings)
+        except SubmissionError as error:  # said of the submission, naming the file
+            message = error.message
+            if not message.startswith(path.name):
+                message = f"{path.name}: {message}"
+            raise SubmissionError(message, path=str(submission.path)) from None
     else:  # an image: only OCR reads it
         from grader.submission.ocr import needs_ocr_message
 
-        raise SubmissionError(needs_ocr_message("an image"), path=str(path))
+        raise SubmissionError(
+            needs_ocr_message(f"{path.name} is an image"), path=str(submission.path)
+        )
 
 
 _SHEET_READERS = (
