@@ -25,7 +25,7 @@ QUIZ = ROOT / "examples" / "notebook-quiz" / "rubric.yaml"
 # What the fake OCR "reads" on every scan: Mathpix Markdown with a low-confidence line.
 MARKDOWN = "(a) \\( 3 x^{2}-2 \\) <!-- confidence: 0.42 -->\n\n(b) large errors<br>all positive\n"
 
-FAKE_OCR = '''
+FAKE_OCR = f"""
 import sys, pathlib
 args = sys.argv[1:]
 mode, scan = args[0], pathlib.Path(args[1])
@@ -33,7 +33,7 @@ calls = pathlib.Path(args[-1]) if mode != "stdout" else None
 if scan.name.startswith("unreadable"):
     print("cannot open the scan", file=sys.stderr)
     sys.exit(3)
-markdown = {markdown!r}
+markdown = {MARKDOWN!r}
 if mode == "output":
     pathlib.Path(args[2]).write_text(markdown)
 elif mode == "output_dir":   # like Marker: DIR/<stem>/<stem>.md and more
@@ -46,7 +46,7 @@ else:
 if calls is not None:
     with open(calls, "a") as log:
         log.write(scan.name + "\\n")
-'''.format(markdown=MARKDOWN)
+"""
 
 
 @pytest.fixture
