@@ -407,8 +407,9 @@ class CodeCheck(CheckSpec):
     code_from_sheet: bool = Field(
         False,
         exclude=True,
-        description="When the student hands in no `file`, take the definitions in the "
-        "sheet's ```python blocks as it (a notebook's code cells are always used).",
+        description="When the student hands in no `file`, grade the definitions in the "
+        "sheet's fenced `python` code blocks as that file (a notebook's code cells are "
+        "always used; docs/code-checks.md).",
     )
 
     def files(self) -> list[tuple[Loc, str]]:
