@@ -47,7 +47,7 @@ from grader.submission import (
     read_submission,
 )
 from grader.submission import find_answers as find_part_answers
-from grader.submission.locations import relocate
+from grader.submission.locations import describe_lines, relocate
 from grader.submission.models import LineOrigins
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -531,6 +531,13 @@ def relocate_part(part: PartReport, origins: LineOrigins) -> PartReport:
             first, last = origins.place(span.start), origins.place(span.end)
             if first is not None and last is not None:
                 span.start, span.end = first[0], last[0]
+        elif span is not None:
+            # a notebook's cells, a PDF's pages: no line numbers of a file to give;
+            # the place is said in words
+            place = describe_lines(origins, span.start, span.end)
+            moved.answer.lines = None
+            if place:
+                moved.answer.how_found = f"{moved.answer.how_found or 'found'} at {place}"
         moved.answer.read_as = [relocate(t, origins) for t in moved.answer.read_as]
         moved.answer.repairs = [relocate(t, origins) for t in moved.answer.repairs]
     for check in moved.checks:
