@@ -34,7 +34,14 @@ from grader.checks.code import code_origin
 from grader.checks.definitions import names_defined_in, with_defined_names
 from grader.errors import GraderError, RubricError, SubmissionError
 from grader.regular_files import read_regular_file
-from grader.report.models import AnswerView, GradeReport, LineSpan, PartReport, SubmissionInfo
+from grader.report.models import (
+    AnswerView,
+    Evidence,
+    GradeReport,
+    LineSpan,
+    PartReport,
+    SubmissionInfo,
+)
 from grader.rubric.contexts import exam_context, question_context
 from grader.rubric.models import CheckSpec, Part, Question, Rubric
 from grader.scoring import build_report, score_check, score_part
@@ -526,25 +533,37 @@ def relocate_part(part: PartReport, origins: LineOrigins) -> PartReport:
     moved.feedback = [relocate(t, origins) for t in moved.feedback]
     moved.review_reasons = [relocate(t, origins) for t in moved.review_reasons]
     if moved.answer is not None:
-        span = moved.answer.lines
-        if span is not None and origins.unit == "line":  # lines split at <br>: the file's
-            first, last = origins.place(span.start), origins.place(span.end)
-            if first is not None and last is not None:
-                span.start, span.end = first[0], last[0]
-        elif span is not None:
-            # a notebook's cells, a PDF's pages: no line numbers of a file to give;
-            # the place is said in words
-            place = describe_lines(origins, span.start, span.end)
-            moved.answer.lines = None
-            if place:
-                moved.answer.how_found = f"{moved.answer.how_found or 'found'} at {place}"
+        place = _move_span(moved.answer, origins)
+        if place:
+            moved.answer.how_found = f"{moved.answer.how_found or 'found'} at {place}"
         moved.answer.read_as = [relocate(t, origins) for t in moved.answer.read_as]
         moved.answer.repairs = [relocate(t, origins) for t in moved.answer.repairs]
     for check in moved.checks:
+        for evidence in check.evidence:
+            place = _move_span(evidence, origins)
+            note = relocate(evidence.note, origins) if evidence.note else None
+            if place and (note is None or place not in note):
+                note = f"{note}; {place}" if note else place
+            evidence.note = note
         check.message = relocate(check.message, origins)
         check.feedback = [relocate(t, origins) for t in check.feedback]
         check.review_reasons = [relocate(t, origins) for t in check.review_reasons]
     return moved
+
+
+def _move_span(item: AnswerView | Evidence, origins: LineOrigins) -> str | None:
+    """Sheet lines of ``item`` as the file's (lines split at ``<br>``), or, for a
+    notebook's cells and a PDF's pages, taken off and said in words (returned)."""
+    span = item.lines
+    if span is None or span.path is not None:
+        return None
+    if origins.unit == "line":
+        first, last = origins.place(span.start), origins.place(span.end)
+        if first is not None and last is not None:
+            span.start, span.end = first[0], last[0]
+        return None
+    item.lines = None  # no line numbers of a file to give
+    return describe_lines(origins, span.start, span.end)
 
 
 # --------------------------------------------------------------------------

@@ -294,3 +294,25 @@ def test_extraction_keeps_definitions_only(source, kept, left_out):
         assert piece in code.source
     assert [entry.split(", ")[1].split(" (")[0] for entry in code.left_out] == left_out
     compile(code.source, "extracted", "exec")  # the module is valid Python
+
+
+def test_the_report_says_places_in_cells_not_sheet_lines(tmp_path):
+    path = write_notebook(
+        tmp_path / "bob.ipynb",
+        [
+            new_markdown_cell("# Bob"),
+            new_markdown_cell("**(a)**\n\n$$3x^3 - 2$$"),
+            new_markdown_cell("**(b)** It penalises large errors."),
+        ],
+    )
+    report = api.grade(path, RUBRIC, strict=True)
+    a, b = part(report, "q1.a"), part(report, "q1.b")
+    # sheet line numbers would point nowhere in a notebook: the place is said in words
+    assert a.answer.lines is None and a.answer.how_found == "label at cell 2, lines 1-3"
+    assert b.answer.how_found == "label at cell 3, line 1"
+    notes = [e.note for check in a.checks + b.checks for e in check.evidence]
+    assert notes == [
+        "cell 2, line 3: The power rule lowers the exponent by one.",
+        "idea large-errors; cell 3, line 1",
+    ]
+    assert all(e.lines is None for check in a.checks + b.checks for e in check.evidence)
