@@ -188,7 +188,8 @@ def refuse_doubtful_input(submission: Submission) -> None:
     sheet = submission.sheet
     if sheet is not None:
         where = str(sheet.path or submission.path)
-        if sheet.is_blank:
+        # a notebook of code cells only is a code answer, not an empty sheet
+        if sheet.is_blank and not (submission.notebook_code and submission.notebook_code.source):
             raise SubmissionError("empty answer sheet (no text in it)", path=where)
         if sheet.encoding not in ("utf-8", "utf-16"):
             shown = "Windows-1252" if sheet.encoding == "cp1252" else "Latin-1"

@@ -22,6 +22,11 @@ def describe_lines(origins: LineOrigins, first: int, last: int | None = None) ->
     """``cell 4, line 2`` (or ``cells 4-5``) for sheet lines ``first..last``;
     None when a line is one the reader added (a separator)."""
     last = first if last is None else last
+    # a range may start or end on a blank line the reader put between cells
+    while first < last and origins.place(first) is None:
+        first += 1
+    while last > first and origins.place(last) is None:
+        last -= 1
     start, end = origins.place(first), origins.place(last)
     if start is None or end is None:
         return None

@@ -75,6 +75,7 @@ class OcrRun:
 def ocr_submissions(paths: Iterable[str | Path], *, command: str, out_dir: Path) -> OcrRun:
     """Run ``command`` on every scan among the submissions under ``paths``
     (rules in the module docstring), writing under ``out_dir``."""
+    paths = list(paths)
     template = _split(command)
     run = OcrRun()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -98,6 +99,8 @@ def ocr_submissions(paths: Iterable[str | Path], *, command: str, out_dir: Path)
                 run.converted.append((scan, graded))
             except GraderError as error:
                 run.errors.append((str(submission), error.message))
+    if not run.converted and not run.errors:
+        run.paths = [str(p) for p in paths]  # no scans: grade the paths as given
     return run
 
 

@@ -109,3 +109,14 @@ def test_a_low_confidence_line_sends_its_part_to_review(tmp_path):
         "line 1: the OCR marked this line as uncertain (confidence 0.31): read it on the paper"
     ]
     assert not b.needs_review
+
+
+def test_a_range_over_the_blank_line_between_cells_names_the_cells():
+    from grader.submission.locations import describe_lines
+    from grader.submission.models import LineOrigins
+
+    origins = LineOrigins("cell", [(1, 1), None, (3, 1), (3, 2), None])
+    assert describe_lines(origins, 2, 5) == "cell 3, lines 1-2"
+    assert describe_lines(origins, 1, 4) == "cells 1-3"
+    assert describe_lines(origins, 2) is None
+    assert relocate("lines 1-4: text", origins) == "cells 1-3: text"

@@ -316,3 +316,12 @@ def test_the_report_says_places_in_cells_not_sheet_lines(tmp_path):
         "idea large-errors; cell 3, line 1",
     ]
     assert all(e.lines is None for check in a.checks + b.checks for e in check.evidence)
+
+
+def test_a_notebook_of_code_cells_only_is_a_code_answer_not_an_empty_sheet(tmp_path):
+    path = write_notebook(tmp_path / "code.ipynb", [new_code_cell(MSE)])
+    report = api.grade(path, RUBRIC, strict=True)
+    assert part(report, "q1.c").score == 2.0
+    empty = write_notebook(tmp_path / "empty.ipynb", [new_markdown_cell("")])
+    with pytest.raises(SubmissionError, match="empty answer sheet"):
+        api.grade(empty, RUBRIC, strict=True)
