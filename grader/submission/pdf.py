@@ -220,24 +220,44 @@ def _glyph(char) -> _Glyph:
 
 
 def _build_fractions(lines: list[_Line], rules: list[tuple[float, float, float]]) -> list[_Line]:
-    """A rule with a line just above and just below it: ``\\frac{above}{below}``."""
+    """A rule with text just above and just below it, within its span:
+    ``\\frac{above}{below}`` (what lies beside, such as a comma, stays where it is)."""
     for x0, x1, y in rules:
 
-        def inside(line: _Line, x0: float = x0, x1: float = x1) -> bool:
-            return all(x0 - 1 <= (g.x0 + g.x1) / 2 <= x1 + 1 for g in line.glyphs)
+        def within(line: _Line, x0: float = x0, x1: float = x1) -> list[_Glyph]:
+            return [g for g in line.glyphs if x0 - 1 <= (g.x0 + g.x1) / 2 <= x1 + 1]
 
-        above = [ln for ln in lines if inside(ln) and 0 <= ln.y0 - y + 1 < 1.3 * ln.size]
-        below = [ln for ln in lines if inside(ln) and 0 <= y - ln.y1 + 1 < 1.3 * ln.size]
+        above = [
+            ln
+            for ln in lines
+            if within(ln) and 0 <= min(g.y0 for g in within(ln)) - y + 1 < 1.3 * ln.size
+        ]
+        below = [
+            ln
+            for ln in lines
+            if within(ln) and 0 <= y - max(g.y1 for g in within(ln)) + 1 < 1.3 * ln.size
+        ]
         if not above or not below:
             continue
-        top = min(above, key=lambda ln: ln.y0 - y)
-        bottom = min(below, key=lambda ln: y - ln.y1)
-        size = top.size
-        text = f"\\frac{{{_latex(top)}}}{{{_latex(bottom)}}}"
+        top = min(above, key=lambda ln: min(g.y0 for g in within(ln)) - y)
+        bottom = min(below, key=lambda ln: y - max(g.y1 for g in within(ln)))
+        if top is bottom:
+            continue
+        numerator, denominator = _Line(within(top)), _Line(within(bottom))
+        size = numerator.size
+        text = f"\\frac{{{_latex(numerator)}}}{{{_latex(denominator)}}}"
         built = _Glyph(text, x0, x1, y - 0.45 * size, y + 0.45 * size, size, math=True, built=True)
-        built.unread = any(g.unread for g in [*top.glyphs, *bottom.glyphs])
-        lines = [ln for ln in lines if ln is not top and ln is not bottom]
-        lines.append(_Line([built], flags=[*top.flags, *bottom.flags]))
+        built.unread = any(g.unread for g in [*numerator.glyphs, *denominator.glyphs])
+        kept = []
+        for line in lines:
+            if line is top or line is bottom:
+                inside = numerator.glyphs if line is top else denominator.glyphs
+                rest = [g for g in line.glyphs if g not in inside]
+                if rest:
+                    kept.append(_Line(rest, list(line.flags)))
+            else:
+                kept.append(line)
+        lines = [*kept, _Line([built], flags=[*top.flags, *bottom.flags])]
     return lines
 
 
@@ -254,6 +274,7 @@ def _rows(lines: list[_Line]) -> list[_Line]:
             rows.append(_Line(list(line.glyphs), list(line.flags)))
     for row in rows:
         row.glyphs.sort(key=lambda g: g.x0)
+        row.glyphs = _with_accents(row.glyphs)
         if any(g.unread for g in row.glyphs):
             count = sum(g.unread for g in row.glyphs) or 1
             row.flags.append(
@@ -264,6 +285,34 @@ def _rows(lines: list[_Line]) -> list[_Line]:
             row.flags.append("a root whose extent the PDF's text layer does not keep")
     rows.sort(key=lambda r: -r.centre)
     return rows
+
+
+_ACCENTS = {"ˆ": "hat", "˜": "tilde", "¯": "bar", "˙": "dot", "ˇ": "check", "⃗": "vec"}
+
+
+def _with_accents(glyphs: list[_Glyph]) -> list[_Glyph]:
+    """An accent drawn over a letter (``β`` under ``ˆ``) becomes ``\\hat{\\beta}``."""
+    out: list[_Glyph] = []
+    for index, glyph in enumerate(glyphs):
+        accent = _ACCENTS.get(glyph.text)
+        if accent is None:
+            out.append(glyph)
+            continue
+        near = [
+            g for g in glyphs[max(0, index - 1) : index + 2] if g is not glyph and g.text.strip()
+        ]
+        base = max(near, key=lambda g: min(g.x1, glyph.x1) - max(g.x0, glyph.x0), default=None)
+        if base is None or min(base.x1, glyph.x1) - max(base.x0, glyph.x0) <= 0:
+            out.append(glyph)
+            continue
+        base.text = f"\\{accent}{{{_char_latex(base).strip()}}}"
+        base.built = base.math = True
+    return [
+        g
+        for g in out
+        if g.text not in _ACCENTS
+        or not any(min(o.x1, g.x1) - max(o.x0, g.x0) > 0 for o in out if o is not g and o.built)
+    ]
 
 
 def _flag_stacked_pieces(rows: list[_Line]) -> None:
@@ -283,6 +332,24 @@ def _flag_stacked_pieces(rows: list[_Line]) -> None:
                 "pieces of stacked math (a limit, an index, a matrix?) that the PDF's text "
                 "layer does not place"
             )
+    # the math beside a piece or an unnamed glyph is incomplete (a sum without its
+    # sign, a fraction without its bar): it is flagged too, never read as whole
+    broken = [row for row in rows if row.flags]
+    for row in rows:
+        if row.flags or not _all_math(row):
+            continue
+        if any(
+            min(abs(other.y0 - row.y1), abs(row.y0 - other.y1)) < 0.8 * row.size
+            or other.y0 <= row.centre <= other.y1
+            for other in broken
+        ):
+            row.flags.append("math next to pieces the PDF's text layer does not place")
+
+
+def _all_math(row: _Line) -> bool:
+    """A row of math only (a display), as ``_row_text`` decides it."""
+    kinds = [_token_kind(t, math) for t, math in _tokens(_pieces(row))]
+    return "math" in kinds and "prose" not in kinds
 
 
 # --------------------------------------------------------------------------- text

@@ -154,3 +154,22 @@ def test_a_pdf_beside_the_notebook_it_was_exported_from_is_not_a_second_sheet(tm
     (folder / "hw.pdf").write_bytes(write_pdf([[Text(72, 700, "(a) 3x")]]))
     submission = read_submission(folder)
     assert submission.sheet.path.name == "hw.md"
+
+
+def test_latex_math_the_layer_keeps_in_pieces_is_flagged_and_the_rest_is_read():
+    sheet = read_submission(FILES / "latex-hard.pdf").sheet
+    lines, flags = sheet.lines, sheet.flags
+
+    def number(fragment: str) -> int:
+        return next(i for i, line in enumerate(lines, 1) if fragment in line)
+
+    # kept: an accent over a letter, a fraction (its comma stays outside it), scripts
+    closed_form = number("\\hat{\\beta} = (X^{\\top}X)^{-1}X^{\\top}y")
+    assert closed_form not in flags  # prose with inline math, read whole
+    assert "\\frac{1}{1 + e^{-z}}," in lines[number("\\sigma (z)") - 1]
+    assert number("\\frac{\\partial L}{\\partial w_{1}}") not in flags
+    # in pieces: the sum's sign, limits and body; the root; the matrix
+    assert number("J(\\beta) = (y_{i}") in flags  # the sum sign is lost: never read as whole
+    assert number("i=1") in flags
+    assert number("\\sigma (z)") in flags  # the root sign beside it is unnamed
+    assert number("A =") in flags and number("3 4") in flags
