@@ -307,12 +307,7 @@ def _with_accents(glyphs: list[_Glyph]) -> list[_Glyph]:
             continue
         base.text = f"\\{accent}{{{_char_latex(base).strip()}}}"
         base.built = base.math = True
-    return [
-        g
-        for g in out
-        if g.text not in _ACCENTS
-        or not any(min(o.x1, g.x1) - max(o.x0, g.x0) > 0 for o in out if o is not g and o.built)
-    ]
+    return out
 
 
 def _flag_stacked_pieces(rows: list[_Line]) -> None:
