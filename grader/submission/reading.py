@@ -4,8 +4,12 @@ What a submission is, and how one is found among many, is said once in
 ``grader.submission.discovery`` (the suffix table, ``discover_submissions``);
 this module reads one.
 
-* **One file**: an answer sheet, an answer file (part id -> answer text) or a
-  code file.
+* **One file**: an answer sheet (Markdown/LaTeX, Mathpix Markdown: ``<br>``
+  starts a line, OCR confidence marks flag lines, ``grader.submission.ocr_markup``),
+  a Jupyter notebook (``grader.submission.notebook``), a typed PDF
+  (``grader.submission.pdf``), an answer file (part id -> answer text) or a
+  code file. A scan (an image, a PDF without text) is refused with a message
+  pointing at ``--ocr`` (``grader.submission.ocr``).
 * **One student's folder**: the files directly in it: at most one sheet or
   answer file (if there are several, the one named ``sheet.*`` or
   ``answers.*`` is taken and the others are reported in warnings) and any
