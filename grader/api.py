@@ -203,6 +203,16 @@ def grade_paths(
         yield GradeOutcome(shown, report=report)
 
 
+def ocr_paths(paths: Iterable[str | Path], *, command: str, out_dir: str | Path) -> Any:
+    """The submissions under ``paths`` with every scan (an image, a PDF without
+    text) turned into Markdown by the OCR ``command``, written under
+    ``out_dir`` -> ``grader.submission.ocr.OcrRun`` (``paths`` to grade,
+    ``errors``). See docs/answer-sheets.md, "Scans and OCR"."""
+    from grader.submission.ocr import ocr_submissions
+
+    return ocr_submissions(paths, command=command, out_dir=Path(out_dir))
+
+
 def _strip_path(message: str, path: str) -> str:
     # The caller prints "error: path: reason"; do not say the path twice.
     prefix = f"{path}: "

@@ -8,7 +8,9 @@ with a one-line ``error:`` message and no traceback.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from pathlib import Path
 
 import click
 
@@ -164,6 +166,15 @@ def _below(report, threshold: tuple[float, bool] | None) -> bool:
     return report.score < limit - 1e-9
 
 
+_OCR_OPTION = click.option(
+    "--ocr",
+    metavar="COMMAND",
+    help="Turn scans (images, PDFs without text) into Markdown with this command first; "
+    "{input}, {output}, {output_dir} are filled in, e.g. 'mpx convert {input} {output}'. "
+    "The Markdown is kept in OUT/ocr with --out (docs/answer-sheets.md).",
+)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--rubric", required=True, type=click.Path(), help="The rubric (YAML).")
@@ -225,6 +236,7 @@ def _below(report, threshold: tuple[float, bool] | None) -> bool:
     help="With --out: the decision database whose marks the files use "
     "(default: DIR/decisions.sqlite if there is one; docs/review.md).",
 )
+@_OCR_OPTION
 def grade(
     paths,
     rubric,
@@ -238,13 +250,68 @@ def grade(
     scheduler,
     dask_workers,
     decisions_db,
+    ocr,
 ) -> None:
     """Grade submissions: PATH is a sheet, a student's folder, or a folder of them.
 
     With --out DIR every format is written under DIR (results/, feedback/,
     gradescope/, gradebook.csv, junit.xml, review-queue.csv, summary.*), in
     parallel, and a second run grades only what is missing or changed."""
+    with contextlib.ExitStack() as stack:
+        paths, ocr_failed = _run_ocr(paths, ocr, out, stack)
+        code = _grade(
+            paths,
+            rubric,
+            fmt,
+            out,
+            min_score,
+            time_limit,
+            jobs,
+            sheet_time_limit,
+            executor,
+            scheduler,
+            dask_workers,
+            decisions_db,
+        )
+    sys.exit(2 if ocr_failed else code)
 
+
+def _run_ocr(paths, command, out, stack: contextlib.ExitStack) -> tuple[tuple, bool]:
+    """With --ocr: scans replaced by their Markdown (kept in OUT/ocr, else in a
+    temporary folder for the run); errors printed, one line each."""
+    if not command:
+        return tuple(paths), False
+    from grader import api
+
+    folder = Path(out) / "ocr" if out else Path(stack.enter_context(_temporary_folder()))
+    run = api.ocr_paths(paths, command=command, out_dir=folder)
+    for shown, message in run.errors:
+        click.echo(f"error: {shown}: {message}", err=True)
+    if not run.paths:
+        sys.exit(2)
+    return tuple(run.paths), bool(run.errors)
+
+
+def _temporary_folder():
+    import tempfile
+
+    return tempfile.TemporaryDirectory(prefix="grader-ocr-")
+
+
+def _grade(
+    paths,
+    rubric,
+    fmt,
+    out,
+    min_score,
+    time_limit,
+    jobs,
+    sheet_time_limit,
+    executor,
+    scheduler,
+    dask_workers,
+    decisions_db,
+) -> int:
     from grader import api
 
     threshold = _parse_min_score(min_score)
@@ -261,20 +328,18 @@ def grade(
     if out or jobs or batch_executor is not None or report_format.separator is None:
         from grader.batch import cli_grade
 
-        sys.exit(
-            cli_grade(
-                paths,
-                rubric,
-                out_dir=out,
-                jobs=jobs,
-                fmt=fmt,
-                time_limit=time_limit,
-                sheet_time_limit=sheet_time_limit,
-                below=(lambda report: _below(report, threshold)) if threshold else None,
-                echo=click.echo,
-                executor=batch_executor,
-                decisions=decisions_db,
-            )
+        return cli_grade(
+            paths,
+            rubric,
+            out_dir=out,
+            jobs=jobs,
+            fmt=fmt,
+            time_limit=time_limit,
+            sheet_time_limit=sheet_time_limit,
+            below=(lambda report: _below(report, threshold)) if threshold else None,
+            echo=click.echo,
+            executor=batch_executor,
+            decisions=decisions_db,
         )
     loaded = api.load_rubric(rubric)
     single = len(list(api.expand_paths(paths))) == 1
@@ -301,20 +366,24 @@ def grade(
     if shown_one:
         click.echo("")
     if failed:
-        sys.exit(2)
+        return 2
     if below:
-        sys.exit(1)
+        return 1
+    return 0
 
 
 @main.command()
 @click.argument("path", type=click.Path())
 @click.option("--rubric", required=True, type=click.Path(), help="The rubric (YAML).")
 @click.option("--format", "fmt", type=_FormatChoice(), default="text", show_default=True)
-def check(path, rubric, fmt) -> None:
+@_OCR_OPTION
+def check(path, rubric, fmt, ocr) -> None:
     """Self-check before hand-in: how each answer was read, score, feedback."""
     from grader import api
 
-    report = api.check(path, api.load_rubric(rubric), strict=True)
+    with contextlib.ExitStack() as stack:
+        (path,), _ = _run_ocr((path,), ocr, None, stack)
+        report = api.check(path, api.load_rubric(rubric), strict=True)
     text = get_format(fmt).render_one(report, RenderOptions(student=True))
     click.echo(text.rstrip("\n"))
 

@@ -30,10 +30,18 @@ from typing import TYPE_CHECKING
 from grader import __version__
 from grader.checks import kind_of, load_adapter, run_check
 from grader.checks.base import AnswerInput, CheckAdapter, CheckOutcome, GradingContext, Memo
+from grader.checks.code import code_origin
 from grader.checks.definitions import names_defined_in, with_defined_names
 from grader.errors import GraderError, RubricError, SubmissionError
 from grader.regular_files import read_regular_file
-from grader.report.models import AnswerView, GradeReport, LineSpan, PartReport, SubmissionInfo
+from grader.report.models import (
+    AnswerView,
+    Evidence,
+    GradeReport,
+    LineSpan,
+    PartReport,
+    SubmissionInfo,
+)
 from grader.rubric.contexts import exam_context, part_context, question_context
 from grader.rubric.models import CheckSpec, Part, Question, Rubric
 from grader.scoring import build_report, score_check, score_part
@@ -46,6 +54,8 @@ from grader.submission import (
     read_submission,
 )
 from grader.submission import find_answers as find_part_answers
+from grader.submission.locations import describe_lines, relocate
+from grader.submission.models import LineOrigins
 
 if TYPE_CHECKING:  # pragma: no cover
     from grader.math import MathContext
@@ -162,6 +172,16 @@ def grade_sheet(
     submission = read_sheet(path, strict=strict)
     found = find_answers(session.rubric, submission, path)
     parts = grade_parts(session, found.answers, adapters=adapters, time_limit=time_limit)
+    origins = submission.sheet.origins if submission.sheet is not None else None
+    if origins is not None:  # a notebook or PDF: name cells and pages, not sheet lines
+        parts = [
+            # a code check's "line N" is a line of the code, not of the sheet
+            part
+            if any(kind_of(c.kind).reads_code_files for c in todo.part.checks)
+            else relocate_part(part, origins)
+            for todo, part in zip(found.answers, parts, strict=True)
+        ]
+        found.warnings = [relocate(w, origins) for w in found.warnings]
     return report_sheet(session.rubric, parts, submission, path, found.warnings)
 
 
@@ -182,7 +202,8 @@ def refuse_doubtful_input(submission: Submission) -> None:
     sheet = submission.sheet
     if sheet is not None:
         where = str(sheet.path or submission.path)
-        if sheet.is_blank:
+        # a notebook of code cells only is a code answer, not an empty sheet
+        if sheet.is_blank and not (submission.notebook_code and submission.notebook_code.source):
             raise SubmissionError("empty answer sheet (no text in it)", path=where)
         if sheet.encoding not in ("utf-8", "utf-16"):
             shown = "Windows-1252" if sheet.encoding == "cp1252" else "Latin-1"
@@ -225,6 +246,14 @@ def find_answers(rubric: Rubric, submission: Submission, path: str | Path) -> Fo
     warnings += [_describe_unassigned(span) for span in finding.unassigned]
     folder = Path(path) if Path(path).is_dir() else None
     code_files = dict(submission.code_files)
+    extracted = {
+        origin: code
+        for origin, code in (
+            ("notebook", submission.notebook_code),
+            ("sheet", submission.sheet_code),
+        )
+        if code is not None
+    }
     answers: list[AnswerToGrade] = []
     for question, part in rubric.iter_parts():
         full_id = f"{question.id}.{part.id}"
@@ -240,10 +269,17 @@ def find_answers(rubric: Rubric, submission: Submission, path: str | Path) -> Fo
                 found=True,
                 submission_dir=folder,
                 code_files=code_files,
+                extracted_code=extracted,
                 source_lines=list(found.lines) or None,
             )
         else:
-            answer = AnswerInput(full_id, found=False, submission_dir=folder, code_files=code_files)
+            answer = AnswerInput(
+                full_id,
+                found=False,
+                submission_dir=folder,
+                code_files=code_files,
+                extracted_code=extracted,
+            )
             if part.kind != "code" and not problems:
                 problems.append("no answer to this part was found on the sheet")
         answers.append(AnswerToGrade(question, part, answer, how, problems))
@@ -473,8 +509,15 @@ def answer_view(todo: AnswerToGrade, outcomes: list[CheckOutcome]) -> AnswerView
     part, answer = todo.part, todo.answer
     if part.kind == "code":
         # answered in code files: "found" means the files are there
-        files = sorted({c.file for c in part.checks if kind_of(c.kind).reads_code_files})
+        checks = [c for c in part.checks if kind_of(c.kind).reads_code_files]
+        files = sorted({c.file for c in checks})
         present = [name for name in files if name in answer.code_files]
+        # a notebook's code cells (or a sheet's code blocks, where allowed) stand for the file
+        others = sorted({where for c in checks if (where := code_origin(c, answer))})
+        if others and len(present) < len(files):
+            return AnswerView(
+                found=True, how_found="code cells", text=", ".join([*present, *others])
+            )
         return AnswerView(
             found=bool(present) and len(present) == len(files),
             how_found="code file" if present else "missing",
@@ -497,6 +540,45 @@ def answer_view(todo: AnswerToGrade, outcomes: list[CheckOutcome]) -> AnswerView
         read_as=read_as,
         repairs=repairs,
     )
+
+
+def relocate_part(part: PartReport, origins: LineOrigins) -> PartReport:
+    """The part's texts with sheet lines said as places in the file (``cell 4, line 2``)."""
+    moved = part.model_copy(deep=True)
+    moved.feedback = [relocate(t, origins) for t in moved.feedback]
+    moved.review_reasons = [relocate(t, origins) for t in moved.review_reasons]
+    if moved.answer is not None:
+        place = _move_span(moved.answer, origins)
+        if place:
+            moved.answer.how_found = f"{moved.answer.how_found or 'found'} at {place}"
+        moved.answer.read_as = [relocate(t, origins) for t in moved.answer.read_as]
+        moved.answer.repairs = [relocate(t, origins) for t in moved.answer.repairs]
+    for check in moved.checks:
+        for evidence in check.evidence:
+            place = _move_span(evidence, origins)
+            note = relocate(evidence.note, origins) if evidence.note else None
+            if place and (note is None or place not in note):
+                note = f"{note}; {place}" if note else place
+            evidence.note = note
+        check.message = relocate(check.message, origins)
+        check.feedback = [relocate(t, origins) for t in check.feedback]
+        check.review_reasons = [relocate(t, origins) for t in check.review_reasons]
+    return moved
+
+
+def _move_span(item: AnswerView | Evidence, origins: LineOrigins) -> str | None:
+    """Sheet lines of ``item`` as the file's (lines split at ``<br>``), or, for a
+    notebook's cells and a PDF's pages, taken off and said in words (returned)."""
+    span = item.lines
+    if span is None or span.path is not None:
+        return None
+    if origins.unit == "line":
+        first, last = origins.place(span.start), origins.place(span.end)
+        if first is not None and last is not None:
+            span.start, span.end = first[0], last[0]
+        return None
+    item.lines = None  # no line numbers of a file to give
+    return describe_lines(origins, span.start, span.end)
 
 
 # --------------------------------------------------------------------------

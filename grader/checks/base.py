@@ -33,6 +33,9 @@ class AnswerInput:
     found: bool = True
     submission_dir: Path | None = None
     code_files: dict[str, Path] = field(default_factory=dict)
+    # Code answers that are not files (``grader.submission.ExtractedCode``): a
+    # notebook's code cells ("notebook"), a sheet's ```python blocks ("sheet").
+    extracted_code: dict[str, Any] = field(default_factory=dict)
     # (line number, text) pairs as part finding gave them (label taken off);
     # when None, ``text`` numbered from ``first_line``.
     source_lines: list[tuple[int, str]] | None = None

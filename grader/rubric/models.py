@@ -526,6 +526,14 @@ class CodeCheck(CheckSpec):
     tests: list[dict[str, Any]] = Field(
         default_factory=list, description="The tests, in the numeric engine's format."
     )
+    # The grader's, not the engine's: excluded from the mapping the engine reads.
+    code_from_sheet: bool = Field(
+        False,
+        exclude=True,
+        description="When the student hands in no `file`, grade the definitions in the "
+        "sheet's fenced `python` code blocks as that file (a notebook's code cells are "
+        "always used; docs/code-checks.md).",
+    )
 
     def files(self) -> list[tuple[Loc, str]]:
         return [(("references",), self.references)] if self.references else []

@@ -6,8 +6,9 @@
     find_parts(sheet, layout) -> PartFinding   where each part's answer is
     find_answers(submission, layout)           the same for any submission
 
-See ``grader.submission.reading`` for file rules and ``grader.submission.finding``
-for how parts are found.
+See ``grader.submission.reading`` for file rules (notebooks: ``notebook``,
+typed PDFs: ``pdf``, scans: ``ocr``, code outside ``.py`` files:
+``code_answers``) and ``grader.submission.finding`` for how parts are found.
 """
 
 from __future__ import annotations

@@ -32,7 +32,9 @@ def find_answers(submission: Submission, layout: Sequence[QuestionLayout]) -> Pa
     if submission.answers is not None:
         return _find_in_answers(submission, layout)
     if submission.sheet is not None:
-        return find_parts(submission.sheet, layout)
+        marked = _find_in_sections(submission, submission.sheet, layout)
+        finding = marked if marked is not None else find_parts(submission.sheet, layout)
+        return _with_flagged_lines(finding, submission.sheet)
     parts = {
         part.id: missing_answer(part, "the submission has no answer sheet")
         for question in layout
@@ -77,6 +79,64 @@ def _key_to_part(key: str, layout: Sequence[QuestionLayout]) -> tuple[str | None
             if any(o == ordinal for _, o in token.readings):
                 return part.id, question.id
     return None, None
+
+
+def _find_in_sections(
+    submission: Submission, sheet: Sheet, layout: Sequence[QuestionLayout]
+) -> PartFinding | None:
+    """A notebook's marked sections read like answer-file keys; None when no
+    marker names a part or question of the rubric (then labels decide)."""
+    sections = [s for s in submission.sections if any(_key_to_part(s.name, layout))]
+    if not sections:
+        return None
+    keyed = Submission(id=submission.id, path=submission.path, answers={})
+    covered: set[int] = set()
+    for section in sections:
+        text = "\n".join(sheet.lines[section.start_line - 1 : section.end_line])
+        key = section.name
+        while key in keyed.answers:  # the same name marked twice: both are kept
+            key += " "
+        keyed.answers[key] = text
+        keyed.answer_spans[key] = (section.start_line, section.end_line)
+        covered.update(range(section.start_line, section.end_line + 1))
+    finding = _find_in_answers(keyed, layout)
+    for answer in finding.parts.values():
+        if answer.how_found == "answer_file":
+            answer.how_found = "marker"
+            answer.notes.append(f"question marker {answer.label!r}")
+    finding.unassigned.extend(_unmarked_text(sheet, covered))
+    finding.unassigned.sort(key=lambda u: u.start_line)
+    return finding
+
+
+def _unmarked_text(sheet: Sheet, covered: set[int]) -> list[UnassignedSpan]:
+    spans: list[UnassignedSpan] = []
+    run: list[int] = []
+    for number in [*range(1, len(sheet.lines) + 1), 0]:
+        if number and number not in covered and sheet.lines[number - 1].strip():
+            run.append(number)
+            continue
+        if run and (not number or number in covered):
+            text = "\n".join(sheet.lines[run[0] - 1 : run[-1]])
+            spans.append(UnassignedSpan(run[0], run[-1], text, "outside every question marker"))
+            run = []
+    return spans
+
+
+def _with_flagged_lines(finding: PartFinding, sheet: Sheet) -> PartFinding:
+    """Flagged sheet lines (OCR low confidence, unread PDF math) send the part
+    holding them to review; a flagged line no part holds is a warning."""
+    if not sheet.flags:
+        return finding
+    held: set[int] = set()
+    for answer in finding.parts.values():
+        numbers = {n for n, _ in answer.lines}
+        held |= numbers
+        for number in sorted(numbers & sheet.flags.keys()):
+            answer.problems.append(f"line {number}: {sheet.flags[number]}")
+    for number in sorted(sheet.flags.keys() - held):
+        finding.warnings.append(f"line {number}: {sheet.flags[number]} (in no part's answer)")
+    return finding
 
 
 def _find_in_answers(submission: Submission, layout: Sequence[QuestionLayout]) -> PartFinding:

@@ -7,8 +7,10 @@ the same submissions everywhere.
 What a submission is
 --------------------
 * **One file**: an answer sheet (``SHEET_SUFFIXES``: Markdown/LaTeX, OCR'd or
-  typed), an answer file (``ANSWER_SUFFIXES``: part id -> answer) or a code
-  file (``CODE_SUFFIXES``).
+  typed), a Jupyter notebook (``.ipynb``), a PDF or an image (a scan: read only
+  through ``--ocr``), an answer file (``ANSWER_SUFFIXES``: part id -> answer) or
+  a code file (``CODE_SUFFIXES``). PDFs and images count as a folder's sheet
+  only when no text sheet is beside them (``folder_sheets``).
 * **One student's folder**: at most one sheet or answer file directly in it,
   any number of code files, and sub-folders of their own (``data/``,
   ``figures/``) that are part of the submission.
@@ -44,11 +46,17 @@ from pathlib import Path
 from grader.errors import SubmissionError
 
 # The one suffix table: what an answer sheet, an answer file and code look like.
-SHEET_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".tex"})
+SHEET_SUFFIXES = frozenset({".md", ".markdown", ".mmd", ".txt", ".tex"})
 ANSWER_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 CODE_SUFFIXES = frozenset({".py"})
-ANSWER_SHEET_SUFFIXES = SHEET_SUFFIXES | ANSWER_SUFFIXES
-SUBMISSION_SUFFIXES = ANSWER_SHEET_SUFFIXES | CODE_SUFFIXES
+NOTEBOOK_SUFFIXES = frozenset({".ipynb"})
+PDF_SUFFIXES = frozenset({".pdf"})
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".heic"})
+# Scans (and typed PDFs) are a student's sheet only where no text sheet is beside them:
+# a figure next to sheet.md, or a PDF export of it, is not a second sheet.
+SCAN_SUFFIXES = PDF_SUFFIXES | IMAGE_SUFFIXES
+ANSWER_SHEET_SUFFIXES = SHEET_SUFFIXES | ANSWER_SUFFIXES | NOTEBOOK_SUFFIXES
+SUBMISSION_SUFFIXES = ANSWER_SHEET_SUFFIXES | CODE_SUFFIXES | SCAN_SUFFIXES
 
 # The names a student's one sheet is given in a folder with several files.
 SHEET_STEMS = frozenset({"sheet", "answers", "answer"})
@@ -71,8 +79,30 @@ def is_submission_file(path: Path) -> bool:
 
 
 def is_answer_sheet(path: Path) -> bool:
-    """An answer sheet or answer file (not code)."""
+    """An answer sheet, notebook or answer file (not code, not a scan)."""
     return path.suffix.lower() in ANSWER_SHEET_SUFFIXES
+
+
+def folder_sheets(files: list[Path]) -> list[Path]:
+    """The files of one folder that are answer sheets: its text sheets,
+    notebooks and answer files; its PDFs, unless a text sheet has the same
+    name (``hw.ipynb`` and its export ``hw.pdf``) or is named ``sheet.*`` /
+    ``answers.*``; its images when it has neither text sheets nor code (a plot
+    beside ``model.py`` is a figure), or when named ``sheet.*`` / ``answers.*``."""
+    text = [f for f in files if is_answer_sheet(f)]
+    stems = {f.stem.lower() for f in text}
+    has_code = any(f.suffix.lower() in CODE_SUFFIXES for f in files)
+    named = bool(stems & SHEET_STEMS)
+    sheets = list(text)
+    for f in files:
+        suffix, stem = f.suffix.lower(), f.stem.lower()
+        if suffix in PDF_SUFFIXES and stem not in stems and not named:
+            sheets.append(f)
+        elif suffix in IMAGE_SUFFIXES and (
+            (not text and not has_code) or (stem in SHEET_STEMS and not named)
+        ):
+            sheets.append(f)
+    return sorted(sheets)
 
 
 def is_sheet_name(path: str | Path) -> bool:
@@ -103,8 +133,8 @@ def discover_submissions(path: str | Path) -> list[Path]:
         return [path]
     entries = [entry for entry in list_folder(path) if not is_hidden(entry)]
     files = [entry for entry in entries if entry.is_file() and is_submission_file(entry)]
-    sheets = [entry for entry in files if is_answer_sheet(entry)]
-    code = [entry for entry in files if not is_answer_sheet(entry)]
+    sheets = folder_sheets(files)
+    code = [entry for entry in files if entry.suffix.lower() in CODE_SUFFIXES]
     if len(sheets) >= 2:
         return sorted([*sheets, *_student_folders(entries)])
     if sheets and (code or sheets[0].stem.lower() in SHEET_STEMS):

@@ -22,6 +22,7 @@ HowFound = Literal[
     "position",  # no label: the text where the part must be (e.g. right after the question label)
     "content",  # no label: a block whose content fits the part (keywords, kind)
     "answer_file",  # a YAML/JSON answer file named the part
+    "marker",  # a notebook's question marker (Otter, nbgrader) named the part
     "missing",  # not found
 ]
 
@@ -36,6 +37,12 @@ class Sheet:
     lines: list[str]
     path: Path | None = None
     encoding: str = "utf-8"
+    # Where each line came from when the sheet was put together from another
+    # format (a notebook's cells, a PDF's pages); None: the file's own lines.
+    origins: LineOrigins | None = None
+    # line number -> why a person must read it (an OCR low-confidence mark, PDF
+    # math the text layer does not name): the parts holding it go to review.
+    flags: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def from_text(cls, text: str, *, path: Path | None = None) -> Sheet:
@@ -75,6 +82,46 @@ class Submission:
     answer_spans: dict[str, tuple[int, int]] = field(default_factory=dict)
     answers_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    # Code answers taken from a notebook's code cells or a sheet's ```python
+    # blocks (definitions only: nothing at top level runs), by where they came from.
+    notebook_code: ExtractedCode | None = None
+    sheet_code: ExtractedCode | None = None
+    # Sections a notebook's question markers (Otter, nbgrader) named, in sheet lines.
+    sections: list[MarkedSection] = field(default_factory=list)
+
+
+@dataclass
+class ExtractedCode:
+    """A module made of the definitions in a notebook's code cells or a sheet's
+    code blocks: imports, functions, classes and constants; ``left_out`` says
+    what top-level code was not kept (it would train, plot or read files)."""
+
+    source: str
+    origin: str  # "hw.ipynb code cells" / "the sheet's python blocks"
+    left_out: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # cells that are not valid Python
+
+
+@dataclass
+class MarkedSection:
+    """Sheet lines a question marker assigned to a name (``q1``, ``q1a``)."""
+
+    name: str
+    start_line: int
+    end_line: int
+
+
+@dataclass
+class LineOrigins:
+    """Where each sheet line came from: ``(unit number, line in unit)`` per
+    line (``None`` for a line the reader added), ``unit`` naming what is
+    counted (``cell``, ``page``)."""
+
+    unit: str
+    places: list[tuple[int, int] | None]
+
+    def place(self, line: int) -> tuple[int, int] | None:
+        return self.places[line - 1] if 0 < line <= len(self.places) else None
 
 
 def _number_in(text: str) -> int | None:

@@ -4,8 +4,12 @@ What a submission is, and how one is found among many, is said once in
 ``grader.submission.discovery`` (the suffix table, ``discover_submissions``);
 this module reads one.
 
-* **One file**: an answer sheet, an answer file (part id -> answer text) or a
-  code file.
+* **One file**: an answer sheet (Markdown/LaTeX, Mathpix Markdown: ``<br>``
+  starts a line, OCR confidence marks flag lines, ``grader.submission.ocr_markup``),
+  a Jupyter notebook (``grader.submission.notebook``), a typed PDF
+  (``grader.submission.pdf``), an answer file (part id -> answer text) or a
+  code file. A scan (an image, a PDF without text) is refused with a message
+  pointing at ``--ocr`` (``grader.submission.ocr``).
 * **One student's folder**: the files directly in it: at most one sheet or
   answer file (if there are several, the one named ``sheet.*`` or
   ``answers.*`` is taken and the others are reported in warnings) and any
@@ -36,9 +40,12 @@ from grader.regular_files import NotARegularFile, describe_non_regular, read_reg
 from grader.submission.discovery import (
     ANSWER_SUFFIXES,
     CODE_SUFFIXES,
+    IMAGE_SUFFIXES,
+    NOTEBOOK_SUFFIXES,
+    PDF_SUFFIXES,
     SHEET_STEMS,
     SHEET_SUFFIXES,
-    is_answer_sheet,
+    folder_sheets,
     is_submission_file,
     list_folder,
 )
@@ -66,19 +73,74 @@ def read_submission(path: str | Path) -> Submission:
         return _read_folder(path)
     suffix = path.suffix.lower()
     submission = Submission(id=path.stem, path=path)
-    if suffix in SHEET_SUFFIXES:
-        submission.sheet = read_sheet(path, submission.warnings)
-    elif suffix in ANSWER_SUFFIXES:
-        _read_answer_file(path, submission)
-    elif suffix in CODE_SUFFIXES:
+    if suffix in CODE_SUFFIXES:
         _add_code_file(path, submission)
+    elif suffix in _SHEET_READERS:
+        _read_sheet_file(path, submission)
     else:
         raise SubmissionError(
             f"unsupported file type {suffix or '(none)'!r}: expected a sheet "
-            "(.md, .txt, .tex), an answer file (.yaml, .json) or code (.py)",
+            "(.md, .txt, .tex, .ipynb, .pdf), an answer file (.yaml, .json) or code (.py)",
             path=str(path),
         )
     return submission
+
+
+def _read_sheet_file(path: Path, submission: Submission) -> None:
+    """Read the submission's one sheet (text, notebook, PDF, answer file) into it."""
+    suffix = path.suffix.lower()
+    if suffix in SHEET_SUFFIXES:
+        submission.sheet = read_sheet(path, submission.warnings)
+        _add_sheet_code(submission.sheet, submission)
+    elif suffix in ANSWER_SUFFIXES:
+        _read_answer_file(path, submission)
+    elif suffix in NOTEBOOK_SUFFIXES:
+        _read_notebook(path, submission)
+    elif suffix in PDF_SUFFIXES:
+        from grader.submission.pdf import read_pdf
+
+        try:
+            submission.sheet = read_pdf(path, submission.warnings)
+        except SubmissionError as error:  # said of the submission, naming the file
+            message = error.message
+            if not message.startswith(path.name):
+                message = f"{path.name}: {message}"
+            raise SubmissionError(message, path=str(submission.path)) from None
+    else:  # an image: only OCR reads it
+        from grader.submission.ocr import needs_ocr_message
+
+        raise SubmissionError(
+            needs_ocr_message(f"{path.name} is an image"), path=str(submission.path)
+        )
+
+
+_SHEET_READERS = (
+    SHEET_SUFFIXES | ANSWER_SUFFIXES | NOTEBOOK_SUFFIXES | PDF_SUFFIXES | IMAGE_SUFFIXES
+)
+
+
+def _read_notebook(path: Path, submission: Submission) -> None:
+    from grader.submission.notebook import read_notebook
+
+    text, encoding = read_text(path, submission.warnings)
+    content = read_notebook(path, text)
+    content.sheet.encoding = encoding
+    submission.sheet = content.sheet
+    submission.notebook_code = content.code
+    submission.sections = content.sections
+    submission.warnings.extend(content.notes)
+    if content.code is not None:
+        submission.warnings.extend(f"{path.name}: {p}" for p in content.code.problems)
+    if content.sheet.is_blank:
+        submission.warnings.append(f"{path.name}: no Markdown answers in the notebook")
+
+
+def _add_sheet_code(sheet: Sheet, submission: Submission) -> None:
+    """The sheet's ```python blocks, for code checks whose rubric allows them."""
+    from grader.submission.code_answers import sheet_code
+
+    name = sheet.path.name if sheet.path is not None else "the sheet"
+    submission.sheet_code = sheet_code(sheet.lines, name=name)
 
 
 def _read_folder(folder: Path) -> Submission:
@@ -90,7 +152,7 @@ def _read_folder(folder: Path) -> Submission:
         if (e.is_file() or (e.is_symlink() and e.suffix.lower() in CODE_SUFFIXES))
         and is_submission_file(e)
     ]
-    sheets = [f for f in files if is_answer_sheet(f)]
+    sheets = folder_sheets(files)
     if not files:
         raise SubmissionError(
             "no answer sheet, answer file or code file in this folder", path=str(folder)
@@ -108,11 +170,7 @@ def _read_folder(folder: Path) -> Submission:
         submission.warnings.append(f"{folder.name}: took {preferred[0].name}; ignored {ignored}")
         sheets = preferred
     if sheets:
-        sheet_path = sheets[0]
-        if sheet_path.suffix.lower() in SHEET_SUFFIXES:
-            submission.sheet = read_sheet(sheet_path, submission.warnings)
-        else:
-            _read_answer_file(sheet_path, submission)
+        _read_sheet_file(sheets[0], submission)
     for file in files:
         if file.suffix.lower() in CODE_SUFFIXES:
             _add_code_file(file, submission)
@@ -222,9 +280,14 @@ def decode_text(data: bytes, *, path: str | None = None, warnings: list[str]) ->
 
 def read_sheet(path: Path, warnings: list[str]) -> Sheet:
     """Read an answer sheet; a 0-byte or blank sheet is valid (and reported)."""
+    from grader.submission.ocr_markup import split_line_breaks, take_confidence_marks
+
     text, encoding = read_text(path, warnings)
     sheet = Sheet.from_text(text, path=path)
     sheet.encoding = encoding
+    # Mathpix Markdown's <br> line breaks and OCR confidence marks
+    sheet.lines, sheet.origins = split_line_breaks(sheet.lines)
+    sheet.flags = take_confidence_marks(sheet.lines)
     if not text:
         warnings.append(f"{path.name}: empty sheet (0 bytes): graded as a blank submission")
     elif sheet.is_blank:

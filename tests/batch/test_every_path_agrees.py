@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from grader import api
 from grader.cli import main
 from grader.submission import discover_submissions, submission_files
+from grader.submission.ocr import needs_ocr_message
 
 ROOT = Path(__file__).resolve().parents[2]
 ML_RUBRIC = ROOT / "rubrics" / "ml-exam.yaml"
@@ -93,8 +94,8 @@ FOLDERS = [
         {
             "ann": "graded",
             "bob": "graded",
-            # a folder without a sheet is a student who handed nothing in: said, not skipped
-            "notes": "no answer sheet, answer file or code file in this folder",
+            # a folder holding only an image is a scan: said, with how to read it, not skipped
+            "notes": needs_ocr_message("scan.png is an image"),
         },
     ),
     (student_with_a_linked_file, ML_RUBRIC, {"eve": "graded"}),
