@@ -111,7 +111,8 @@ class RemoteSheet:
                 links[name] = os.readlink(file)
             else:
                 files[name] = file.read_bytes()
-        return cls(task=task, files=files, single=path.is_file(), links=links)
+        single = path.is_symlink() or not path.is_dir()  # a link travels as itself
+        return cls(task=task, files=files, single=single, links=links)
 
 
 # --- on a worker -----------------------------------------------------------------

@@ -69,7 +69,7 @@ def find_submissions(paths: Sequence[str | Path]) -> list[BatchItem]:
     items: list[BatchItem] = []
     used: set[str] = set()
     for path in found:
-        sid = path.stem if path.is_file() else path.name
+        sid = path.name if path.is_dir() else path.stem  # a dangling link: its stem
         name = base = safe_name(sid)
         counter = 2
         while name.lower() in used:  # case-insensitive file systems

@@ -34,6 +34,11 @@ silently):
 
 Never submissions: names starting with ``.`` or ``_``, ``README*``,
 ``SOURCES*``, ``LICENSE*``, ``CHANGELOG*``, and files of other types.
+
+A symbolic link is never followed, but it is not skipped either: a link named
+like a submission file (even one whose target is missing) and a link to a
+folder are submissions of their own, which reading then refuses with a
+reason (``grader.submission.reading``), so the student gets a row saying so.
 """
 
 from __future__ import annotations
@@ -118,8 +123,15 @@ def list_folder(folder: Path) -> list[Path]:
         raise SubmissionError(f"cannot list folder: {error.strerror}", path=str(folder)) from None
 
 
+def is_file_entry(path: Path) -> bool:
+    """A file, or a link (whatever it points at, even nothing): a link named
+    like a submission file is listed so that reading can refuse it with a
+    reason instead of it vanishing when its target is missing."""
+    return path.is_symlink() or path.is_file()
+
+
 def _has_submission_files(folder: Path) -> bool:
-    return any(entry.is_file() and is_submission_file(entry) for entry in list_folder(folder))
+    return any(is_file_entry(entry) and is_submission_file(entry) for entry in list_folder(folder))
 
 
 def discover_submissions(path: str | Path) -> list[Path]:
@@ -132,7 +144,7 @@ def discover_submissions(path: str | Path) -> list[Path]:
     if path.is_file():
         return [path]
     entries = [entry for entry in list_folder(path) if not is_hidden(entry)]
-    files = [entry for entry in entries if entry.is_file() and is_submission_file(entry)]
+    files = [entry for entry in entries if is_file_entry(entry) and is_submission_file(entry)]
     sheets = folder_sheets(files)
     code = [entry for entry in files if entry.suffix.lower() in CODE_SUFFIXES]
     if len(sheets) >= 2:
@@ -147,7 +159,15 @@ def discover_submissions(path: str | Path) -> list[Path]:
 def _student_folders(entries: list[Path]) -> list[Path]:
     # In a folder of submissions every visible folder is a student's, even one
     # without a sheet: it is then reported as not graded, never skipped silently.
-    return [entry for entry in entries if entry.is_dir() and entry.name not in _IGNORED_FOLDERS]
+    return [
+        entry for entry in entries if _is_folder_entry(entry) and entry.name not in _IGNORED_FOLDERS
+    ]
+
+
+def _is_folder_entry(path: Path) -> bool:
+    # A link to a folder counts as a student's folder (refused when read);
+    # a link named like a submission file is a file entry instead.
+    return path.is_dir() and not (path.is_symlink() and is_submission_file(path))
 
 
 def _submission_folders(entries: list[Path]) -> list[Path]:
@@ -162,13 +182,14 @@ def submission_files(path: Path) -> Iterator[tuple[str, Path]]:
     """Every file of one submission (sub-folders included, hidden ones not),
     as (relative POSIX name, path), sorted: what a remote worker needs to
     rebuild it and what its content key is computed from."""
-    if path.is_file():
+    if path.is_file() or path.is_symlink():
+        # a link is one entry, never walked into (its target is not the student's)
         yield path.name, path
         return
     found = []
     for file in path.rglob("*"):
         relative = file.relative_to(path)
-        if not file.is_file() or any(
+        if not is_file_entry(file) or any(
             part in _IGNORED_FOLDERS or part.startswith(".") for part in relative.parts
         ):
             continue

@@ -67,6 +67,14 @@ _SIGNATURES = {
 def read_submission(path: str | Path) -> Submission:
     """Read one submission: a sheet, answer file or code file, or one student's folder."""
     path = Path(path)
+    if path.is_symlink() and (path.is_dir() or not path.exists()):
+        # Never followed: it may point at another student's work or outside.
+        what = "a folder" if path.is_dir() else "nothing (its target is missing)"
+        raise SubmissionError(
+            f"a symbolic link to {what}: not read (links are never followed; "
+            "submit the files themselves)",
+            path=str(path),
+        )
     if not path.exists():
         raise SubmissionError("no such file or folder", path=str(path))
     if path.is_dir():
@@ -145,12 +153,10 @@ def _add_sheet_code(sheet: Sheet, submission: Submission) -> None:
 
 def _read_folder(folder: Path) -> Submission:
     submission = Submission(id=folder.name, path=folder)
-    # A link named like a code file is kept (never read): the code check reports it.
+    # A link is kept (never read): a linked sheet is refused with its reason,
+    # a linked code file is reported by the code check.
     files = [
-        e
-        for e in list_folder(folder)
-        if (e.is_file() or (e.is_symlink() and e.suffix.lower() in CODE_SUFFIXES))
-        and is_submission_file(e)
+        e for e in list_folder(folder) if (e.is_file() or e.is_symlink()) and is_submission_file(e)
     ]
     sheets = folder_sheets(files)
     if not files:

@@ -75,6 +75,28 @@ def student_with_a_linked_file(root: Path) -> Path:
     return eve
 
 
+def class_with_links_and_images(root: Path) -> Path:
+    """Links never followed and never skipped: a link to a classmate's sheet,
+    a dangling link, a student whose only sheet is a dangling link, a link to
+    a folder outside the class; and a few hundred images that are no
+    submission (loose, and in a student's folder)."""
+    course = root / "links"
+    _copy(SUBMISSIONS / "typed-perfect", course / "bob")
+    _copy(SUBMISSIONS / "typed-perfect", root / "outside" / "henry")
+    (course / "ann.md").symlink_to(course / "bob" / "sheet.md")
+    (course / "erin.md").symlink_to(root / "missing.md")
+    (course / "frank").mkdir()
+    (course / "frank" / "sheet.md").symlink_to("nothing.md")
+    (course / "henry").symlink_to(root / "outside" / "henry", target_is_directory=True)
+    for i in range(300):
+        _write(course / f"scan-{i}.png", b"\x89PNG\r\n\x1a\n")
+        _write(course / "bob" / f"figure-{i}.jpg", b"\xff\xd8\xff")
+    return course
+
+
+_LINKED_FILE = "a symbolic link, not a plain file: not read (submit the file itself)"
+
+
 def bad_input_folder(root: Path) -> Path:
     """One good sheet among sheets that cannot be graded."""
     course = root / "bad"
@@ -99,6 +121,19 @@ FOLDERS = [
         },
     ),
     (student_with_a_linked_file, ML_RUBRIC, {"eve": "graded"}),
+    (
+        class_with_links_and_images,
+        ML_RUBRIC,
+        {
+            "bob": "graded",
+            "ann": _LINKED_FILE,
+            "erin": "a symbolic link to nothing (its target is missing): not read "
+            "(links are never followed; submit the files themselves)",
+            "frank": _LINKED_FILE,
+            "henry": "a symbolic link to a folder: not read "
+            "(links are never followed; submit the files themselves)",
+        },
+    ),
     (
         bad_input_folder,
         MINI_RUBRIC,
@@ -141,7 +176,15 @@ def via_api(folder: Path, rubric: Path, tmp_path: Path) -> Results:
     return results
 
 
+def _submission_name(path: str, folder: Path) -> str:
+    """The submission a path in an error line belongs to: the CLI names the
+    file at fault (``frank/sheet.md``), the submission is ``frank``."""
+    relative = Path(path).relative_to(folder) if Path(path).is_relative_to(folder) else None
+    return _name(relative.parts[0] if relative and relative.parts else path)
+
+
 def _cli_json(args: list[str]) -> Results:
+    folder = Path(args[0])
     result = CliRunner().invoke(main, ["grade", *args, "--format", "json"])
     assert result.exit_code in (0, 2), result.output
     results: Results = {}
@@ -155,7 +198,8 @@ def _cli_json(args: list[str]) -> Results:
     for line in result.stderr.splitlines():
         match = re.match(r"^error: (\S+): (.*)$", line)
         if match:
-            results[_name(match.group(1))] = ("failed", _reason(match.group(2)))
+            name = _submission_name(match.group(1), folder)
+            results[name] = ("failed", _reason(match.group(2)))
     assert (result.exit_code == 2) == any(s == "failed" for s, _ in results.values())
     return results
 
