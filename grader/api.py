@@ -60,9 +60,11 @@ __all__ = [
 ]
 
 
-def load_rubric(path: str | Path) -> Rubric:
-    """Read and validate a rubric file; raises ``RubricError`` (``file:line: message``)."""
-    return loader.load_rubric(path)
+def load_rubric(path: str | Path, *, allow_outside_folder: bool = False) -> Rubric:
+    """Read and validate a rubric file; raises ``RubricError`` (``file:line: message``).
+    Its context and references files must be in its folder or below unless
+    ``allow_outside_folder``."""
+    return loader.load_rubric(path, allow_outside_folder=allow_outside_folder)
 
 
 def _as_rubric(rubric: RubricSource) -> Rubric:
@@ -262,13 +264,16 @@ class ValidationResult:
 
 
 def validate(
-    path: str | Path, *, adapters: Mapping[str, CheckAdapter] | None = None
+    path: str | Path,
+    *,
+    adapters: Mapping[str, CheckAdapter] | None = None,
+    allow_outside_folder: bool = False,
 ) -> ValidationResult:
     """Check a rubric file (types, points, contexts, reference forms that must
     parse) and run its examples: each part's reference must score full marks,
     each example its listed score and feedback."""
     result = ValidationResult(str(path))
-    rubric, result.problems = load_rubric_problems(path)
+    rubric, result.problems = load_rubric_problems(path, allow_outside_folder=allow_outside_folder)
     if rubric is None:
         return result
     session = GradingSession(rubric)

@@ -39,6 +39,17 @@ def main() -> None:
 # Commands are added below, one per concern, each a thin wrapper over grader.api.
 
 
+def _allow_outside_rubric_dir(command):
+    """``--allow-outside-rubric-dir``: the one switch for rubric files elsewhere."""
+    return click.option(
+        "--allow-outside-rubric-dir",
+        "allow_outside",
+        is_flag=True,
+        help="Let the rubric's context and references files be outside its folder "
+        "(default: refused, a rubric reads files from its own folder only).",
+    )(command)
+
+
 @main.command()
 @click.option(
     "--rubric",
@@ -237,6 +248,7 @@ _OCR_OPTION = click.option(
     "(default: DIR/decisions.sqlite if there is one; docs/review.md).",
 )
 @_OCR_OPTION
+@_allow_outside_rubric_dir
 def grade(
     paths,
     rubric,
@@ -251,6 +263,7 @@ def grade(
     dask_workers,
     decisions_db,
     ocr,
+    allow_outside,
 ) -> None:
     """Grade submissions: PATH is a sheet, a student's folder, or a folder of them.
 
@@ -272,6 +285,7 @@ def grade(
             scheduler,
             dask_workers,
             decisions_db,
+            allow_outside,
         )
     sys.exit(2 if ocr_failed else code)
 
@@ -311,6 +325,7 @@ def _grade(
     scheduler,
     dask_workers,
     decisions_db,
+    allow_outside=False,
 ) -> int:
     from grader import api
 
@@ -340,8 +355,9 @@ def _grade(
             echo=click.echo,
             executor=batch_executor,
             decisions=decisions_db,
+            allow_outside_rubric_dir=allow_outside,
         )
-    loaded = api.load_rubric(rubric)
+    loaded = api.load_rubric(rubric, allow_outside_folder=allow_outside)
     single = len(list(api.expand_paths(paths))) == 1
     failed = below = shown_one = False
     for outcome in api.grade_paths(paths, loaded, time_limit=time_limit, strict=True):
@@ -377,13 +393,15 @@ def _grade(
 @click.option("--rubric", required=True, type=click.Path(), help="The rubric (YAML).")
 @click.option("--format", "fmt", type=_FormatChoice(), default="text", show_default=True)
 @_OCR_OPTION
-def check(path, rubric, fmt, ocr) -> None:
+@_allow_outside_rubric_dir
+def check(path, rubric, fmt, ocr, allow_outside) -> None:
     """Self-check before hand-in: how each answer was read, score, feedback."""
     from grader import api
 
     with contextlib.ExitStack() as stack:
         (path,), _ = _run_ocr((path,), ocr, None, stack)
-        report = api.check(path, api.load_rubric(rubric), strict=True)
+        rubric_model = api.load_rubric(rubric, allow_outside_folder=allow_outside)
+        report = api.check(path, rubric_model, strict=True)
     text = get_format(fmt).render_one(report, RenderOptions(student=True))
     click.echo(text.rstrip("\n"))
 
@@ -395,13 +413,14 @@ def check(path, rubric, fmt, ocr) -> None:
     is_flag=True,
     help="Show, per free-text idea, a sentence its phrasings match and one they do not.",
 )
-def validate(rubric, explain: bool) -> None:
+@_allow_outside_rubric_dir
+def validate(rubric, explain: bool, allow_outside: bool) -> None:
     """Check a rubric: errors as file:line: message; run its examples like unit tests."""
     from grader import api
 
-    result = api.validate(rubric)
+    result = api.validate(rubric, allow_outside_folder=allow_outside)
     if explain and result.ok:
-        _explain_ideas(rubric)
+        _explain_ideas(rubric, allow_outside)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for line in result.lines():
@@ -426,12 +445,12 @@ def validate(rubric, explain: bool) -> None:
         click.echo(f"{rubric}: ok")
 
 
-def _explain_ideas(path: str) -> None:
+def _explain_ideas(path: str, allow_outside: bool = False) -> None:
     from grader.checks.concepts import concept_spec
     from grader.rubric.loader import load_rubric
     from grader.text.advice import idea_examples
 
-    rubric = load_rubric(path)
+    rubric = load_rubric(path, allow_outside_folder=allow_outside)
     for question in rubric.questions:
         for part in question.parts:
             for check in part.checks:

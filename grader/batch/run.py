@@ -341,6 +341,17 @@ def _recorder(
 # --- the `grader grade` path for --out / --jobs / --executor / batch formats --
 
 
+def _rubric_loader(allow_outside_folder: bool) -> RubricLoader | None:
+    """``grader.api.load_rubric`` with ``--allow-outside-rubric-dir`` applied."""
+    if not allow_outside_folder:
+        return None  # the default loader
+    import functools
+
+    from grader import api
+
+    return functools.partial(api.load_rubric, allow_outside_folder=True)
+
+
 def cli_grade(
     paths: Sequence[str],
     rubric_path: str,
@@ -354,6 +365,7 @@ def cli_grade(
     echo: Callable[..., None],
     executor: Executor | None = None,
     decisions: str | None = None,
+    allow_outside_rubric_dir: bool = False,
 ) -> int:
     """`grader grade` with ``--out``/``--jobs``/``--executor`` or a format that
     needs the whole batch: grade in the executor, write everything under
@@ -371,6 +383,7 @@ def cli_grade(
         sheet_time_limit=sheet_time_limit,
         executor=executor,
         decisions=decisions,
+        load_rubric=_rubric_loader(allow_outside_rubric_dir),
     )
     reports = list(result.reports()) if out_dir is None else []
     if out_dir is not None:

@@ -252,10 +252,12 @@ def read_rubric_bytes(path: str | Path) -> bytes:
     return path.read_bytes()
 
 
-def load_rubric(path: str | Path):
+def load_rubric(path: str | Path, *, allow_outside_folder: bool = False):
     """Read, parse and validate a rubric file -> ``Rubric`` (with ``path``,
     ``sha256`` and the line tree for later messages). Raises ``RubricError``
-    (``file:line: message``; all problems on ``error.problems``)."""
+    (``file:line: message``; all problems on ``error.problems``).
+    ``allow_outside_folder``: the instructor allows the rubric's context and
+    references files outside its folder (``--allow-outside-rubric-dir``)."""
     from pydantic import ValidationError
 
     from grader.rubric.models import Rubric
@@ -278,7 +280,8 @@ def load_rubric(path: str | Path):
     rubric._source_path = Path(path)
     rubric._sha256 = hashlib.sha256(data).hexdigest()
     rubric._tree = tree
-    raise_problems(_files_outside(rubric, tree, name))
+    if not allow_outside_folder:
+        raise_problems(_files_outside(rubric, tree, name))
     return rubric
 
 

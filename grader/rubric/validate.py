@@ -41,10 +41,12 @@ def _problem(rubric: Rubric, loc: tuple, message: str) -> RubricProblem:
     return RubricProblem(str(rubric.path), rubric.line_of(loc), message)
 
 
-def load_rubric_problems(path: str | Path) -> tuple[Rubric | None, list[RubricProblem]]:
+def load_rubric_problems(
+    path: str | Path, *, allow_outside_folder: bool = False
+) -> tuple[Rubric | None, list[RubricProblem]]:
     """The rubric at ``path`` and no problems, or None and every load problem."""
     try:
-        return load_rubric(path), []
+        return load_rubric(path, allow_outside_folder=allow_outside_folder), []
     except RubricError as error:
         problems = getattr(error, "problems", None)
         if problems:

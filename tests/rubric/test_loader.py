@@ -291,3 +291,39 @@ def test_a_file_below_the_rubric_folder_is_fine(tmp_path):
     rubric = tmp_path / "rubric.yaml"
     rubric.write_text("context: contexts/q.yaml\n" + source)
     assert load_rubric(rubric).context == "contexts/q.yaml"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate", "{rubric}"],
+        ["check", "{sheet}", "--rubric", "{rubric}"],
+        ["grade", "{sheet}", "--rubric", "{rubric}"],
+        ["grade", "{sheet}", "--rubric", "{rubric}", "--out", "{out}"],
+    ],
+    ids=["validate", "check", "grade", "grade-out"],
+)
+def test_an_instructor_flag_allows_rubric_files_outside_its_folder(tmp_path, command):
+    """--allow-outside-rubric-dir: a shared context file in a sibling folder is
+    read; without the flag the same rubric is refused, naming the file."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    source = (Path(__file__).resolve().parents[1] / "files" / "mini-rubric.yaml").read_text()
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "symbols.yaml").write_text("symbols: {X: n x p}\n")
+    (tmp_path / "exam").mkdir()
+    rubric = tmp_path / "exam" / "rubric.yaml"
+    rubric.write_text("context: ../shared/symbols.yaml\n" + source)
+    sheet = tmp_path / "ann.md"
+    sheet.write_text("## Q1\n\n(a) Linear regression is supervised learning.\n")
+    args = [part.format(rubric=rubric, sheet=sheet, out=tmp_path / "out") for part in command]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 2
+    assert "'../shared/symbols.yaml' is outside the rubric's folder" in refused.output
+    allowed = CliRunner().invoke(main, [*args, "--allow-outside-rubric-dir"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "outside the rubric's folder" not in allowed.output
