@@ -104,6 +104,50 @@ def _allow_outside_rubric_dir(command):
     help="Address of a reverse proxy whose X-Forwarded-For is believed (repeatable; "
     "default: none, every client is its own address).",
 )
+@click.option(
+    "--rate-limit-address",
+    default=1200.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Requests a minute per address for requests that name a student (bearer token or "
+    "X-Student-Id): a class behind one proxy.",
+)
+@click.option(
+    "--header-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds for a request's headers (408 and closed after).",
+)
+@click.option(
+    "--body-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds for a request's body once its headers are in (408 and closed after).",
+)
+@click.option(
+    "--max-in-flight",
+    default=32,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Grading requests admitted at once; more answer 503 with Retry-After.",
+)
+@click.option(
+    "--max-in-flight-per-client",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Grading requests one student (or address) may have at once; more answer 429.",
+)
+@click.option(
+    "--heavy-bytes",
+    default=64_000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Bodies larger than this are graded in their own low-priority worker (0: no such lane).",
+)
+@_allow_outside_rubric_dir
 def serve(
     rubrics,
     host,
@@ -116,6 +160,13 @@ def serve(
     results,
     review_db,
     trusted_proxies,
+    rate_limit_address,
+    header_timeout,
+    body_timeout,
+    max_in_flight,
+    max_in_flight_per_client,
+    heavy_bytes,
+    allow_outside,
 ) -> None:
     """Run the HTTP service: student self-check page and API (extra [serve])."""
     from grader.service.run import run_service
@@ -132,6 +183,13 @@ def serve(
         rate_per_minute=rate_limit,
         max_body_bytes=max_body,
         request_timeout=timeout,
+        address_rate_per_minute=rate_limit_address,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        max_in_flight=max_in_flight,
+        max_in_flight_per_client=max_in_flight_per_client,
+        heavy_bytes=heavy_bytes,
+        allow_outside_rubric_dir=allow_outside,
         announce=click.echo,
     )
 

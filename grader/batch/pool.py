@@ -125,6 +125,19 @@ class _Job(Generic[Task]):
         return max(0.0, (self.deadline or 0.0) - self.started)
 
 
+@dataclass(frozen=True)
+class PoolHealth:
+    """A snapshot of a ``WorkerPool`` (``WorkerPool.health``)."""
+
+    size: int
+    alive: int
+    ready: int
+    running: int
+    queued: int
+    replaced: int
+    dispatching: bool
+
+
 @dataclass
 class _Worker:
     process: multiprocessing.process.BaseProcess
@@ -191,6 +204,25 @@ class WorkerPool(Generic[Task, Result]):
         """The worker processes' ids (for tests and monitoring)."""
         with self._lock:
             return [w.process.pid for w in self._workers if w.process.pid is not None]
+
+    def health(self) -> PoolHealth:
+        """What the pool can do now (for a health route): its workers alive
+        and ready, tasks running and queued, workers replaced so far, and
+        whether it still hands out tasks at all."""
+        with self._lock:
+            workers = list(self._workers)
+            queued = len(self._queue)
+            closed = self._closed
+        alive = [w for w in workers if w.process.is_alive()]
+        return PoolHealth(
+            size=len(workers),
+            alive=len(alive),
+            ready=sum(w.ready for w in alive),
+            running=sum(w.job is not None for w in workers),
+            queued=queued,
+            replaced=self.replaced,
+            dispatching=not closed and self._thread.is_alive(),
+        )
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Wait until every worker has run its initializer."""

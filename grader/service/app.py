@@ -26,8 +26,8 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from grader import __version__
-from grader.service.limits import BodySizeLimit, RateLimit, RateLimiter
-from grader.service.workers import GradingPool, SubmissionPayload
+from grader.service.limits import BodySizeLimit, RateLimit, RateLimiter, client_keys
+from grader.service.workers import GradingPool, SubmissionPayload, WorkerLost
 
 STATIC_DIR = Path(__file__).parent / "static"
 KATEX_DIR = Path(__file__).resolve().parent.parent / "report" / "assets" / "katex"
@@ -47,8 +47,24 @@ class ServiceSettings:
     request_timeout: float = 30.0
     max_body_bytes: int = 2_000_000
     max_answer_chars: int = 200_000
+    # per student (bearer token or X-Student-Id), or per address without one
     rate_per_minute: float = 120.0
     rate_burst: int = 30
+    # per address, for requests that name a student (a class behind one proxy)
+    address_rate_per_minute: float = 1200.0
+    address_rate_burst: int = 300
+    # seconds for a request's headers (uvicorn protocol) and for its body
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    # grading requests admitted at once (running or waiting for a worker),
+    # in all and per client; the rest answer 503 / 429 at once
+    max_in_flight: int = 32
+    max_in_flight_per_client: int = 4
+    # bodies over this many bytes are graded in the heavy lane (its own
+    # low-priority worker; 0: no heavy lane), at most 2 per heavy worker at once
+    heavy_bytes: int = 64_000
+    heavy_workers: int = 1
+    allow_outside_rubric_dir: bool = False
     # exam id -> a graded class's results folder: the review page and regrade
     # requests (docs/review.md); decisions in each folder's decisions.sqlite
     # unless ``review_database`` names one (postgresql://...)
@@ -59,11 +75,58 @@ class ServiceSettings:
 class ServiceError(Exception):
     """A client error with its HTTP status, caught by one handler."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
+
+
+class InFlight:
+    """Grading requests admitted at once, in all, per client and in the heavy
+    lane: one more is admitted only under every limit, else refused at once
+    (503 busy, 429 for a client over its own share) instead of queueing
+    without bound."""
+
+    def __init__(self, settings: "ServiceSettings"):
+        self.settings = settings
+        self.total = 0
+        self.heavy = 0
+        self.by_client: dict[str, int] = {}
+
+    @asynccontextmanager
+    async def admit(self, client: str, *, heavy: bool):
+        settings = self.settings
+        retry = {"Retry-After": "2"}
+        if self.total >= settings.max_in_flight:
+            raise ServiceError(
+                503, "busy", f"{self.total} requests being graded; try again shortly", retry
+            )
+        if heavy and self.heavy >= 2 * max(1, settings.heavy_workers):
+            raise ServiceError(
+                503, "busy", "the large submissions' lane is full; try again shortly", retry
+            )
+        if self.by_client.get(client, 0) >= settings.max_in_flight_per_client:
+            raise ServiceError(
+                429,
+                "too_many_at_once",
+                f"at most {settings.max_in_flight_per_client} of your requests at once",
+                retry,
+            )
+        self.total += 1
+        self.heavy += heavy
+        self.by_client[client] = self.by_client.get(client, 0) + 1
+        try:
+            yield
+        finally:
+            self.total -= 1
+            self.heavy -= heavy
+            left = self.by_client[client] - 1
+            if left:
+                self.by_client[client] = left
+            else:
+                del self.by_client[client]
 
 
 def _error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
@@ -122,7 +185,7 @@ class ErrorResponse(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse} for status in (400, 401, 404, 413, 422, 429, 504)
+    status: {"model": ErrorResponse} for status in (400, 401, 404, 408, 413, 422, 429, 503, 504)
 }
 
 
@@ -156,6 +219,12 @@ def _check_text(value: str, where: str, limit: int) -> None:
         raise ServiceError(413, "too_large", f"{where}: {len(value)} characters, limit {limit}")
 
 
+def _payload_bytes(payload: SubmissionPayload) -> int:
+    """About how much there is to grade: the characters of every text sent."""
+    texts = [payload.sheet or "", *payload.answers.values(), *payload.files.values()]
+    return sum(len(text) for text in texts)
+
+
 def _check_files(files: dict[str, str], limit: int) -> None:
     if len(files) > _MAX_FILES:
         raise ServiceError(400, "too_many_files", f"{len(files)} files, limit {_MAX_FILES}")
@@ -174,14 +243,23 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     if not settings.rubrics:
         raise ValueError("the service needs at least one rubric")
-    rubrics = {exam_id: api.load_rubric(path) for exam_id, path in settings.rubrics.items()}
+    outside = settings.allow_outside_rubric_dir
+    rubrics = {
+        exam_id: api.load_rubric(path, allow_outside_folder=outside)
+        for exam_id, path in settings.rubrics.items()
+    }
     summaries = {exam_id: student_exam_summary(exam_id, r) for exam_id, r in rubrics.items()}
     state: dict[str, GradingPool] = {}
+    in_flight = InFlight(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         pool = GradingPool(
-            settings.rubrics, workers=settings.workers, timeout=settings.request_timeout
+            settings.rubrics,
+            workers=settings.workers,
+            timeout=settings.request_timeout,
+            heavy_workers=settings.heavy_workers if settings.heavy_bytes else 0,
+            allow_outside_rubric_dir=outside,
         )
         await asyncio.get_running_loop().run_in_executor(None, pool.warm_up)
         state["pool"] = pool
@@ -202,7 +280,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, error: ServiceError) -> JSONResponse:
-        return _error(error.status, error.code, error.message)
+        return _error(error.status, error.code, error.message, error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -238,12 +316,24 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         ):
             raise ServiceError(401, "unauthorized", "instructor token missing or wrong")
 
-    async def grade_payload(mode: str, exam_id: str, payload: SubmissionPayload) -> dict:
+    async def grade_payload(
+        mode: str, exam_id: str, payload: SubmissionPayload, request: Request
+    ) -> dict:
+        address, student = client_keys(request.scope)
+        heavy = bool(settings.heavy_bytes) and _payload_bytes(payload) > settings.heavy_bytes
         try:
-            result = await state["pool"].run(mode, exam_id, payload)
+            async with in_flight.admit(student or address, heavy=heavy):
+                result = await state["pool"].run(mode, exam_id, payload, heavy=heavy)
         except asyncio.TimeoutError:
             raise ServiceError(
                 504, "timed_out", f"grading took longer than {settings.request_timeout:g} s"
+            ) from None
+        except WorkerLost:
+            raise ServiceError(
+                503,
+                "worker_lost",
+                "the worker grading this request stopped; it was replaced, try again",
+                {"Retry-After": "2"},
             ) from None
         if "error" in result:
             raise ServiceError(400, "bad_submission", result["error"])
@@ -277,8 +367,16 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         return _serve_file(KATEX_DIR, path)
 
     @app.get("/api/health")
-    async def health() -> dict:
-        return {"status": "ok", "version": __version__, "exams": sorted(rubrics)}
+    async def health():
+        """The pool's real state: 200 while requests can be graded (``ok``, or
+        ``degraded`` while a worker is being replaced), 503 otherwise."""
+        pool = state.get("pool")
+        lanes = pool.health() if pool is not None else {"status": "starting"}
+        body = {**lanes, "version": __version__, "exams": sorted(rubrics)}
+        body["in_flight"] = in_flight.total
+        if lanes["status"] in ("ok", "degraded"):
+            return body
+        return JSONResponse(body, status_code=503)
 
     @app.get("/api/exams", response_model=list[ExamSummary])
     async def list_exams() -> list[ExamSummary]:
@@ -289,13 +387,18 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         return summaries[exam_id]
 
     @app.post("/api/exams/{exam_id}/check", responses=_ERRORS)
-    async def check_sheet(body: SheetCheckRequest, exam_id: Annotated[str, Depends(exam)]):
+    async def check_sheet(
+        body: SheetCheckRequest, exam_id: Annotated[str, Depends(exam)], request: Request
+    ):
         """The student view of a whole sheet: how each answer was read, score, feedback."""
-        return await grade_payload("check", exam_id, sheet_payload(body, exam_id))
+        return await grade_payload("check", exam_id, sheet_payload(body, exam_id), request)
 
     @app.post("/api/exams/{exam_id}/parts/{part_id}/check", responses=_ERRORS)
     async def check_part(
-        body: PartCheckRequest, part_id: str, exam_id: Annotated[str, Depends(exam)]
+        body: PartCheckRequest,
+        part_id: str,
+        exam_id: Annotated[str, Depends(exam)],
+        request: Request,
     ):
         """The student view of one part."""
         if part_id not in {part.id for part in summaries[exam_id].parts}:
@@ -303,7 +406,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         _check_text(body.answer, "answer", settings.max_answer_chars)
         _check_files(body.files, settings.max_answer_chars)
         payload = SubmissionPayload(answers={part_id: body.answer}, files=body.files)
-        report = await grade_payload("check", exam_id, payload)
+        report = await grade_payload("check", exam_id, payload, request)
         part = next((p for p in report["parts"] if p["id"] == part_id), None)
         return {"exam": exam_id, "part": part}
 
@@ -317,10 +420,11 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     async def grade_sheet(
         body: SheetCheckRequest,
         exam_id: Annotated[str, Depends(exam)],
+        request: Request,
         format: str = "json",
     ):
         """The full report of one submission, in any report format."""
-        report = await grade_payload("grade", exam_id, sheet_payload(body, exam_id))
+        report = await grade_payload("grade", exam_id, sheet_payload(body, exam_id), request)
         return _render(report, format)
 
     @app.post(
@@ -331,6 +435,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     async def grade_upload(
         files: list[UploadFile],
         exam_id: Annotated[str, Depends(exam)],
+        request: Request,
         format: str = "json",
     ):
         """Grade one student's uploaded folder (a sheet and code files)."""
@@ -344,7 +449,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             raise ServiceError(400, "empty_submission", "no files uploaded")
         if len(contents) > _MAX_FILES:
             raise ServiceError(400, "too_many_files", f"{len(contents)} files, limit {_MAX_FILES}")
-        report = await grade_payload("grade", exam_id, SubmissionPayload(files=contents))
+        payload = SubmissionPayload(files=contents)
+        report = await grade_payload("grade", exam_id, payload, request)
         return _render(report, format)
 
     if settings.results:
@@ -355,8 +461,15 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         )
 
     limiter = RateLimiter(per_minute=settings.rate_per_minute, burst=settings.rate_burst)
-    app.add_middleware(RateLimit, limiter=limiter)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    address_limiter = RateLimiter(
+        # --rate-limit 0 turns every rate limit off
+        per_minute=settings.address_rate_per_minute if settings.rate_per_minute else 0,
+        burst=settings.address_rate_burst,
+    )
+    app.add_middleware(RateLimit, limiter=limiter, address_limiter=address_limiter)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout
+    )
     return app
 
 

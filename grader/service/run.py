@@ -19,9 +19,11 @@ def build_settings(
     request_timeout: float = 30.0,
     results: list[str] = (),
     review_database: str | None = None,
+    **limits,
 ):
     """Check the rubric paths and make ``ServiceSettings`` (exam id = file stem);
-    ``results`` are ``EXAM=DIR`` (or a bare DIR when one rubric is served)."""
+    ``results`` are ``EXAM=DIR`` (or a bare DIR when one rubric is served);
+    ``limits``: more ``ServiceSettings`` fields (timeouts, in-flight limits ...)."""
     from grader.service.app import ServiceSettings
 
     rubrics: dict[str, Path] = {}
@@ -54,6 +56,7 @@ def build_settings(
         max_body_bytes=max_body_bytes,
         max_answer_chars=max_body_bytes,
         rate_per_minute=rate_per_minute,
+        **limits,
     )
 
 
@@ -82,17 +85,29 @@ def run_service(
     if not token:
         announce(f"instructor token: {settings.instructor_token}")
     announce(f"grader serving {', '.join(settings.rubrics)} on http://{host}:{port}/")
-    uvicorn.run(app, host=host, port=port, **server_options(trusted_proxies))
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        **server_options(trusted_proxies, header_timeout=settings.header_timeout),
+    )
 
 
-def server_options(trusted_proxies: Sequence[str] = ()) -> dict:
+def server_options(trusted_proxies: Sequence[str] = (), *, header_timeout: float = 10.0) -> dict:
     """uvicorn's options: ``X-Forwarded-For`` is believed only from the given
     proxy addresses (uvicorn believes 127.0.0.1 by default, so any local
     client could pick its own address and slip past the rate limit); idle
-    connections are closed after 5 s."""
+    connections are closed after 5 s; a request's headers must arrive within
+    ``header_timeout`` seconds (408 and closed otherwise), and be at most
+    16 KB; WebSockets off (the service has none)."""
+    from grader.service.connections import with_header_timeout
+
     return {
         "log_level": "warning",
         "proxy_headers": bool(trusted_proxies),
         "forwarded_allow_ips": ",".join(trusted_proxies) if trusted_proxies else "",
         "timeout_keep_alive": 5,
+        "http": with_header_timeout(header_timeout),
+        "h11_max_incomplete_event_size": 16 * 1024,
+        "ws": "none",
     }
