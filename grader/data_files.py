@@ -79,6 +79,8 @@ def parse_yaml_or_json(text: str, path: Path, *, error: type[GraderError]) -> An
             ) from None
         except RecursionError:
             raise error(f"invalid JSON: nested deeper than {MAX_DEPTH}", path=str(path)) from None
+        except ValueError:  # Python's limit on the digits of an integer
+            raise error(_TOO_MANY_DIGITS.format("JSON"), path=str(path)) from None
     else:
         data = _load_yaml(text, path, error)
     _check_depth(data, path, error)
@@ -125,6 +127,11 @@ def _load_yaml(text: str, path: Path, error: type[GraderError]) -> Any:
         ) from None
     except RecursionError:
         raise error(f"invalid YAML: nested deeper than {MAX_DEPTH}", path=str(path)) from None
+    except ValueError:  # Python's limit on the digits of an integer
+        raise error(_TOO_MANY_DIGITS.format("YAML"), path=str(path)) from None
+
+
+_TOO_MANY_DIGITS = "invalid {}: a number with too many digits (write it as text in quotes)"
 
 
 def _check_depth(data: Any, path: Path, error: type[GraderError]) -> None:

@@ -46,6 +46,8 @@ HOSTILE = [
     ("deep.yaml", "[" * 150 + "]" * 150, "nested deeper than 100"),
     ("deep.json", "[" * 150 + "]" * 150, "nested deeper than 100"),
     ("deeper.json", "[" * 50_000 + "]" * 50_000, "nested deeper than 100"),
+    ("digits.yaml", "x: " + "9" * 6000, "invalid YAML: a number with too many digits"),
+    ("digits.json", '{"x": ' + "9" * 6000 + "}", "invalid JSON: a number with too many digits"),
 ]
 
 
