@@ -84,7 +84,7 @@ def parse_yaml_or_json(text: str, path: Path, *, error: type[GraderError]) -> An
     else:
         data = _load_yaml(text, path, error)
     _check_depth(data, path, error)
-    return _without_surrogates(data)
+    return without_surrogates(data)
 
 
 def _load_yaml(text: str, path: Path, error: type[GraderError]) -> Any:
@@ -146,13 +146,13 @@ def _check_depth(data: Any, path: Path, error: type[GraderError]) -> None:
             stack.extend((item, depth + 1) for item in value)
 
 
-def _without_surrogates(value: Any) -> Any:
+def without_surrogates(value: Any) -> Any:
     """Lone surrogates (``"\\ud800"`` in JSON) cannot be written as UTF-8
     anywhere later: each becomes U+FFFD here, where the text comes in."""
     if isinstance(value, str):
         return _SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
-        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_without_surrogates(item) for item in value]
+        return [without_surrogates(item) for item in value]
     return value

@@ -89,6 +89,11 @@ def parse_yaml(text: str, *, path: str) -> Any:
         raise RubricError(f"YAML: {problem}", path=path, line=line) from None
     except yaml.YAMLError as error:
         raise RubricError(f"YAML: {error}", path=path) from None
+    except (ValueError, TypeError) as error:  # `!!int x`, an integer of 5,000 digits
+        reason = str(error).splitlines()[0][:200]
+        raise RubricError(f"YAML: a value cannot be read ({reason})", path=path) from None
+    except RecursionError:
+        raise RubricError("YAML: nested too deeply", path=path) from None
 
 
 # --------------------------------------------------------------------------

@@ -54,9 +54,13 @@ def _load_rubrics(rubric_paths: dict[str, str], allow_outside_folder: bool = Fal
 
 
 def write_submission(folder: Path, payload: SubmissionPayload) -> None:
-    """Lay a payload out as a submission folder (sheet.md, answers.json, code)."""
+    """Lay a payload out as a submission folder (sheet.md, answers.json, code).
+    A lone surrogate (``"\\ud800"`` in the JSON) cannot be written as UTF-8:
+    it becomes U+FFFD, as in files read from disk."""
+    from grader.data_files import without_surrogates
+
     if payload.sheet is not None:
-        (folder / "sheet.md").write_text(payload.sheet, encoding="utf-8")
+        (folder / "sheet.md").write_text(without_surrogates(payload.sheet), encoding="utf-8")
     if payload.answers:
         (folder / "answers.json").write_text(json.dumps(payload.answers), encoding="utf-8")
     for name, content in payload.files.items():
@@ -64,7 +68,7 @@ def write_submission(folder: Path, payload: SubmissionPayload) -> None:
         if isinstance(content, bytes):
             target.write_bytes(content)
         else:
-            target.write_text(content, encoding="utf-8")
+            target.write_text(without_surrogates(content), encoding="utf-8")
 
 
 def _run(mode: str, exam_id: str, payload: SubmissionPayload) -> dict:

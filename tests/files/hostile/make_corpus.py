@@ -23,7 +23,10 @@ def alias_bomb(levels: int = 12, width: int = 9) -> str:
 
 SHEETS: dict[str, bytes | str] = {
     "huge-powers.md": "## Q2\n\n(c)\n"
-    + "".join(f"$$\\frac{{\\partial L}}{{\\partial z_2}} = a_2 - y + x^{{{10**k}}}$$\n" for k in range(2, 14)),
+    + "".join(
+        f"$$\\frac{{\\partial L}}{{\\partial z_2}} = a_2 - y + x^{{{10**k}}}$$\n"
+        for k in range(2, 14)
+    ),
     "underflow.md": "## Q2\n\n(c)\n$$\\frac{\\partial L}{\\partial z_2} = a_2 - y + e^{-800}$$\n"
     "$$= a_2 - y + \\exp(-10^4)$$\n",
     "tower.md": "## Q1\n\n(c)\n$$y = x^{x^{x^{x^{x^{x^{x^{x^{x^{x}}}}}}}}}$$\n$$y = 10^{10^{10^{10}}}$$\n",
@@ -42,9 +45,12 @@ SHEETS: dict[str, bytes | str] = {
     "empty.md": b"",
     "labels-only.md": "## Q1\n" * 500 + "(a)\n" * 500,
     "html-script.md": "## Q1\n\n(a) <script>alert(1)</script><img src=x onerror=alert(1)> regression\n",
-    "csv-formula.md": "## Q1\n\n(a) =HYPERLINK(\"http://x\",\"y\") +cmd|' /C calc'!A0\n",
+    "csv-formula.md": '## Q1\n\n(a) =HYPERLINK("http://x","y") +cmd|\' /C calc\'!A0\n',
     "huge-number.md": "## Q1\n\n(b)\n$$ y = " + "9" * 5000 + " x $$\n$$ y = 1e999999 $$\n",
-    "matrix-monster.md": "## Q1\n\n(c)\n$$\\begin{pmatrix}" + " & ".join(["x"] * 400) + "\\\\" * 200 + "\\end{pmatrix}$$\n",
+    "matrix-monster.md": "## Q1\n\n(c)\n$$\\begin{pmatrix}"
+    + " & ".join(["x"] * 400)
+    + "\\\\" * 200
+    + "\\end{pmatrix}$$\n",
 }
 
 ANSWERS: dict[str, bytes | str] = {
@@ -116,10 +122,10 @@ questions:
           - kind: expression
             id: c
             points: 1
-            answer: "\\\\frac{1}{" 
+            answer: "\\\\frac{1}{"
 """,
     "empty.yaml": "",
-    "lone-surrogate.yaml": "id: \"x\\ud800\"\nquestions: []\n",
+    "lone-surrogate.yaml": 'id: "x\\ud800"\nquestions: []\n',
 }
 
 CONTEXTS: dict[str, str] = {
@@ -181,7 +187,9 @@ HTTP_BODIES: dict[str, bytes | str] = {
     "many-keys.json": json.dumps({"answers": {f"q{i}.a": "x" for i in range(3000)}}),
     "bad-file-names.json": json.dumps({"files": {"../../etc/passwd": "x", "sheet.md": "y"}}),
     "many-files.json": json.dumps({"files": {f"f{i}.py": "x" for i in range(500)}}),
-    "python-tag-file.json": json.dumps({"files": {"answers.yaml": "q1.a: !!python/object/apply:os.system ['id']\n"}}),
+    "python-tag-file.json": json.dumps(
+        {"files": {"answers.yaml": "q1.a: !!python/object/apply:os.system ['id']\n"}}
+    ),
     "huge-powers.json": json.dumps(
         {"answers": {"q2.c": "".join(f"$$ a_2 - y + x^{{{10**k}}} $$\n" for k in range(2, 14))}}
     ),
