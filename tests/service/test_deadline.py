@@ -41,7 +41,8 @@ def client():
         rubrics={"ml-exam": RUBRIC},
         instructor_token=TOKEN,
         workers=1,
-        request_timeout=3.0,
+        # long enough for a fresh worker's first check on a loaded machine
+        request_timeout=10.0,
         rate_per_minute=0,
     )
     with TestClient(create_app(settings)) as test_client:
