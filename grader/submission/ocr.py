@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import GraderError, SubmissionError
+from grader.regular_files import NotARegularFile, read_regular_file
 from grader.submission.discovery import (
     IMAGE_SUFFIXES,
     PDF_SUFFIXES,
@@ -155,7 +156,11 @@ def _convert(
 
 def _ocr_file(scan: Path, target: Path, template: list[str], command: str) -> None:
     """Write ``scan``'s Markdown to ``target``, reusing an earlier run's output."""
-    digest = hashlib.sha256(scan.read_bytes()).hexdigest()
+    try:
+        # never through a link: the OCR command would read what it points at
+        digest = hashlib.sha256(read_regular_file(scan)).hexdigest()
+    except NotARegularFile as error:
+        raise SubmissionError(f"not sent to OCR: {error.strerror}", path=str(scan)) from None
     stamp = target.with_name(target.name + ".json")
     record = {"source": str(scan), "sha256": digest, "command": command}
     if target.is_file() and stamp.is_file():

@@ -162,3 +162,16 @@ def test_typed_sheets_are_not_sent_to_ocr(tmp_path, fake_ocr):
     assert result.exit_code == 0
     assert result.stdout.startswith("bob: 1 / 5")
     assert not fake_ocr.calls.exists()
+
+
+def test_a_linked_scan_is_never_sent_to_ocr(tmp_path, fake_ocr):
+    # the OCR command would read what the link points at (another student's scan,
+    # a file outside the class): the folder gets a row saying so, nothing is read
+    outside = scan(tmp_path / "elsewhere" / "someone.pdf")
+    folder = tmp_path / "class" / "ann"
+    folder.mkdir(parents=True)
+    (folder / "exam.pdf").symlink_to(outside)
+    result = grade(str(tmp_path / "class"), "--format", "json", "--ocr", fake_ocr())
+    assert "someone.pdf" not in (fake_ocr.calls.read_text() if fake_ocr.calls.exists() else "")
+    assert result.exit_code == 2
+    assert "not sent to OCR: exam.pdf is a symbolic link" in result.output
