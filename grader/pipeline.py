@@ -29,7 +29,14 @@ from typing import TYPE_CHECKING
 
 from grader import __version__
 from grader.checks import kind_of, load_adapter, run_check
-from grader.checks.base import AnswerInput, CheckAdapter, CheckOutcome, GradingContext, Memo
+from grader.checks.base import (
+    AnswerInput,
+    CheckAdapter,
+    CheckOutcome,
+    GradingContext,
+    Memo,
+    SheetAnswers,
+)
 from grader.checks.code import code_origin
 from grader.checks.definitions import names_defined_in, with_defined_names
 from grader.errors import GraderError, RubricError, SubmissionError
@@ -320,6 +327,7 @@ def grade_parts(
         key=lambda i: any(id(check) in started for check in answers[i].part.checks),
     )
     graded: dict[int, PartReport] = {}
+    sheet = sheet_answers(session, answers)
     try:
         for index in order:
             todo = answers[index]
@@ -330,10 +338,26 @@ def grade_parts(
                 time_limit=time_limit,
                 started=started,
                 answer_names=names.get(todo.question.id),
+                sheet=sheet,
             )
     finally:
         _cancel_unused(started)
     return [graded[index] for index in range(len(answers))]
+
+
+def sheet_answers(session: GradingSession, answers: list[AnswerToGrade]) -> SheetAnswers:
+    """Every part's answer by full id, with its question's math context on
+    demand: what a check carrying an error forward from another part reads."""
+    questions = {todo.part_id: todo.question for todo in answers}
+
+    def math_context_of(part_id: str) -> MathContext | None:
+        question = questions.get(part_id)
+        try:
+            return session.math_context(question) if question is not None else None
+        except GraderError:  # reported by that part's own checks
+            return None
+
+    return SheetAnswers({todo.part_id: todo.answer for todo in answers}, math_context_of)
 
 
 def names_defined_on_sheet(
@@ -442,12 +466,14 @@ def grade_part(
     time_limit: float | None = None,
     started: Started | None = None,
     answer_names: dict[str, str] | None = None,
+    sheet: SheetAnswers | None = None,
 ) -> PartReport:
     """Grade one part's answer with all its checks -> ``PartReport``.
 
     ``started``: what ``start_checks`` started, by ``id(check)``;
     ``answer_names``: names the student defined elsewhere in the question's
-    answers, read as they defined them."""
+    answers, read as they defined them; ``sheet``: the sheet's other answers
+    (for error carried forward from another part)."""
     outcomes = run_checks(
         session,
         todo,
@@ -455,6 +481,7 @@ def grade_part(
         time_limit=time_limit,
         started=started,
         answer_names=answer_names,
+        sheet=sheet,
     )
     check_reports = [score_check(check, outcome) for check, outcome in outcomes]
     view = answer_view(todo, [outcome for _, outcome in outcomes])
@@ -476,6 +503,7 @@ def run_checks(
     time_limit: float | None = None,
     started: Started | None = None,
     answer_names: dict[str, str] | None = None,
+    sheet: SheetAnswers | None = None,
 ) -> list[tuple[CheckSpec, CheckOutcome]]:
     """Each check of the part with its engine's outcome, in the rubric's order."""
     part, answer = todo.part, todo.answer
@@ -495,6 +523,7 @@ def run_checks(
         own = math if kind.reads_own_definitions else math_with_names
         context = session.grading_context(check, own, time_limit)
         context.started = (started or {}).get(id(check))
+        context.sheet = sheet
         if not answer.found and not kind.reads_code_files:
             # nothing to judge on the sheet (code checks read the code files)
             outcome = CheckOutcome(status="no_answer")

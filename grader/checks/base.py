@@ -8,7 +8,7 @@ to marks with the rubric's policy (slip deductions, ECF, known mistakes).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -56,6 +56,21 @@ class AnswerInput:
 
 
 @dataclass
+class SheetAnswers:
+    """The other parts' answers on the same sheet, for a check whose marks
+    depend on an earlier answer (error carried forward from part (b))."""
+
+    # full part id (``q2.b``) -> its answer as found (``found`` False when not)
+    answers: dict[str, AnswerInput] = field(default_factory=dict)
+    # full part id -> the math context its question reads answers in (None:
+    # no math engine); called only for the parts a check names
+    math_context_of: Callable[[str], MathContext | None] | None = None
+
+    def math_context(self, part_id: str) -> MathContext | None:
+        return self.math_context_of(part_id) if self.math_context_of is not None else None
+
+
+@dataclass
 class GradingContext:
     """What every adapter may use besides the check and the answer."""
 
@@ -69,6 +84,9 @@ class GradingContext:
     # What the adapter's ``start`` returned for this check and answer, if the
     # pipeline started it before grading the sheet's parts (see pipeline.py).
     started: object = None
+    # The sheet's other answers (None: grading one answer on its own, such as
+    # a rubric example): read by checks that carry an error forward.
+    sheet: SheetAnswers | None = None
 
     def remember(self, kind: str, text: str, compute: Any) -> Any:
         """``compute()`` once per (kind, text, math context)."""

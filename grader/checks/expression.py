@@ -12,6 +12,8 @@ from typing import Any
 
 from grader.checks.approximate import NumericVerdict, judge_number, reference_number
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
+from grader.checks.carried_forward import apply_carried_forward
+from grader.checks.conclusions import apply_must_follow
 from grader.checks.mathlines import (
     NO_MATH_READ,
     MathCandidate,
@@ -216,6 +218,16 @@ class ExpressionAdapter:
     def grade(
         self, check: ExpressionCheck, answer: AnswerInput, context: GradingContext
     ) -> CheckOutcome:
+        outcome = self.grade_lines(check, answer, context)
+        # the rubric's follow rules: error carried forward, then a conclusion
+        # that must follow from the line before it
+        outcome = apply_carried_forward(check, answer, context, outcome)
+        return apply_must_follow(check, answer, context, outcome)
+
+    def grade_lines(
+        self, check: ExpressionCheck, answer: AnswerInput, context: GradingContext
+    ) -> CheckOutcome:
+        """The answer's lines against the reference, accepted forms and known mistakes."""
         candidates = answer_candidates(answer, context.math_context)
         outcome = CheckOutcome()
         for cand in candidates:

@@ -31,6 +31,7 @@ def _models() -> list[tuple[str, type]]:
         ("parts[]", m.Part),
         ("examples[]", m.Example),
         ("checks[]: kind: expression", m.ExpressionCheck),
+        ("carried_forward (expression)", m.CarriedForward),
         ("checks[]: kind: derivation", m.DerivationCheck),
         ("milestones[]", m.MilestoneSpec),
         ("mistakes[] (expression, milestone)", m.KnownMistake),

@@ -32,6 +32,7 @@ from pydantic.fields import FieldInfo
 
 from grader.fields import Identifier, Label, Points
 from grader.math.milestone import Milestone, MilestoneKind
+from grader.rubric.carried_forward import CarriedForward, unknown_part_references
 from grader.text.spec import Idea, Misconception
 
 # Marks are compared with a tolerance: 2/3 written as 0.6667 three times must
@@ -162,7 +163,12 @@ class ExpressionCheck(_LaterFields, CheckSpec):
     """A final answer: some line of the part must be equivalent (in the
     question's math context) to ``answer`` or one of ``accept``."""
 
-    LATER_FIELDS: ClassVar[tuple[str, ...]] = ("tolerance", "rel_tolerance")
+    LATER_FIELDS: ClassVar[tuple[str, ...]] = (
+        "tolerance",
+        "rel_tolerance",
+        "carried_forward",
+        "must_follow",
+    )
 
     kind: Literal["expression"] = Field(..., description="`expression`.")
     answer: str = Field(..., min_length=1, description="The reference form (never shown).")
@@ -175,6 +181,21 @@ class ExpressionCheck(_LaterFields, CheckSpec):
     feedback: str = Field(
         "",
         description="Feedback when no line is right and no known mistake matches.",
+    )
+    carried_forward: CarriedForward | None = Field(
+        None,
+        description=(
+            "Error carried forward: a line that follows from the student's own earlier "
+            "answer (another part's, or an earlier line of this one) earns the marks "
+            "(see 'Error carried forward')."
+        ),
+    )
+    must_follow: bool = Field(
+        False,
+        description=(
+            "A conclusion: a right line earns its marks only if it follows from the "
+            "student's line before it (states the same, or the value it gives)."
+        ),
     )
     tolerance: float | None = Field(
         None,
@@ -231,6 +252,8 @@ class ExpressionCheck(_LaterFields, CheckSpec):
         forms: list[tuple[Loc, str, bool]] = [(("answer",), self.answer, False)]
         forms += [(("accept", i), text, False) for i, text in enumerate(self.accept)]
         forms += [(("mistakes", i, "answer"), m.answer, True) for i, m in enumerate(self.mistakes)]
+        if self.carried_forward is not None:
+            forms.append((("carried_forward", "answer"), self.carried_forward.answer, False))
         return forms
 
     @model_validator(mode="after")
@@ -241,6 +264,11 @@ class ExpressionCheck(_LaterFields, CheckSpec):
                     f"mistake {mistake.id!r} earns {mistake.marks:g} of a check worth {self.points:g}"
                 )
         _unique_ids(self.mistakes, "mistake")
+        ecf = self.carried_forward
+        if ecf is not None and ecf.marks is not None and ecf.marks > self.points + POINTS_TOLERANCE:
+            raise ValueError(
+                f"carried_forward earns {ecf.marks:g} of a check worth {self.points:g}"
+            )
         return self
 
 
@@ -736,6 +764,9 @@ class Question(_Model):
     @model_validator(mode="after")
     def _points(self) -> Question:
         _unique_ids(self.parts, "part")
+        problems = unknown_part_references(self)
+        if problems:
+            raise ValueError("; ".join(problems))
         total = sum(p.points for p in self.parts)
         if self.points is not None and not _close(total, self.points):
             raise ValueError(
@@ -816,6 +847,9 @@ class Rubric(_Model):
 
     @model_validator(mode="after")
     def _total(self) -> Rubric:
+        problems = [p for q in self.questions for p in unknown_part_references(q, self.questions)]
+        if problems:
+            raise ValueError("; ".join(problems))
         total = self.max_score
         if self.total is not None and not _close(total, self.total):
             raise ValueError(

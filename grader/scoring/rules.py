@@ -2,6 +2,8 @@
 (score, feedback lines, review reasons), before rounding and capping.
 
 - expression: full marks for a right line; a known mistake keeps its marks;
+  a line that follows from the student's own wrong earlier answer earns the
+  ``carried_forward`` marks; a conclusion that does not follow earns nothing;
 - derivation: per milestone, ``correct`` full, ``corrected_slip`` minus the
   slip deduction, ``carried_forward`` full when ECF is allowed, ``ocr_suspect``
   per the check's policy (and a review flag), a known mistake its marks,
@@ -74,6 +76,8 @@ def score_expression(check: ExpressionCheck, outcome: CheckOutcome) -> Marks:
     name = check.title or "the answer"
     if item.status == "correct":
         return check.points, feedback, review
+    if item.status in ("carried_forward", "does_not_follow"):
+        return _follow_marks(check, item)
     if item.status == "ocr_suspect":
         review.append(f"{_at(item.line_no)}{name} is right only after an OCR repair")
         return (
@@ -99,6 +103,23 @@ def score_expression(check: ExpressionCheck, outcome: CheckOutcome) -> Marks:
     if check.feedback:
         text += " " + check.feedback
     return 0.0, [text], review
+
+
+def _follow_marks(check: ExpressionCheck, item: ItemOutcome) -> Marks:
+    """An answer that follows from the student's own wrong earlier answer (ECF
+    marks), or a conclusion that does not follow from the line before it (none)."""
+    name = check.title or "the answer"
+    where = _at(item.line_no)
+    if item.status == "does_not_follow":
+        return 0.0, [f"{where}{name} {item.message}, so it earns nothing."], []
+    spec = check.carried_forward
+    marks = check.points if spec is None or spec.marks is None else spec.marks
+    quantity = f" {spec.quantity}" if spec is not None else ""
+    return (
+        marks,
+        [f"{where}{name} follows from your own{quantity}: {item.message} (marks kept)."],
+        [],
+    )
 
 
 def _milestone_points(
