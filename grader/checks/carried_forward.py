@@ -28,7 +28,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from grader.rubric.carried_forward import CarriedForward
     from grader.rubric.models import ExpressionCheck
 
-__all__ = ["EarlierValue", "apply_carried_forward", "earlier_value", "source_label"]
+__all__ = [
+    "EarlierValue",
+    "apply_carried_forward",
+    "earlier_value",
+    "follows_own_value",
+    "source_label",
+]
 
 # outcomes the rule leaves alone: already right (or waiting for an OCR look)
 _ALREADY_EARNED = ("correct", "ocr_suspect")
@@ -114,6 +120,43 @@ def apply_carried_forward(
             f"({undecided_reason})",
         )
     return outcome
+
+
+def follows_own_value(
+    check: ExpressionCheck, answer: AnswerInput, context: GradingContext, line_no: int
+) -> tuple[str, str]:
+    """Whether the line at ``line_no`` agrees with what the student's own
+    earlier line of this answer gives (a ``carried_forward`` quantity with no
+    ``part``): (``equal`` | ``not_equal`` | ``undetermined``, the earlier line
+    or the reason), or (``none``, "") when the check has no such quantity or
+    no line before it names it."""
+    spec = check.carried_forward
+    if spec is None or spec.part is not None:
+        return "none", ""
+    earlier = _earlier(spec, answer, context)
+    if earlier.unread is not None:
+        if earlier.value is None and earlier.unread.startswith("no line gives"):
+            return "none", ""
+        return "undetermined", earlier.unread
+    if earlier.line_no is not None and earlier.line_no >= line_no:
+        return "none", ""
+    target, why_not = _follows_target(spec, earlier, context)
+    if target is None:
+        return "undetermined", why_not
+    candidate = next(
+        (
+            c
+            for c in answer_candidates(answer, context.math_context)
+            if c.line_no == line_no and c.parsed is not None
+        ),
+        None,
+    )
+    verdict = _compare(candidate, target, context) if candidate is not None else None
+    if verdict is None:
+        return "undetermined", "the line does not compare with a value"
+    if verdict.verdict == "undetermined":
+        return "undetermined", verdict.reason
+    return verdict.verdict, f"line {earlier.line_no}"
 
 
 def _earlier(spec: CarriedForward, answer: AnswerInput, context: GradingContext) -> EarlierValue:

@@ -12,8 +12,12 @@ follows from the student's own line before it, read as a statement:
 Two statements about the same thing (the same left side, or values) follow
 when their values are equivalent; two equations follow when they have the
 same solutions (``2x = 4`` then ``x = 2``), both by ``grader.math.equivalent``.
-A right answer with no line before it has nothing it fails to follow from and
-keeps its marks. When the previous line cannot be read or the engine cannot
+A check that also carries an error forward within its own answer
+(``carried_forward`` with no ``part``: "the value computed from the student's
+formula") follows from the student's own value of that quantity instead: a
+right value that their own formula does not give earns nothing. A right
+answer with no line before it has nothing it fails to follow from and keeps
+its marks. When the previous line cannot be read or the engine cannot
 decide, the check is ``undetermined`` with a review reason (never a silent
 charge).
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
+from grader.checks.carried_forward import follows_own_value
 from grader.checks.mathlines import MathCandidate, answer_candidates
 
 __all__ = ["apply_must_follow", "statements"]
@@ -40,6 +45,18 @@ def apply_must_follow(
     item = outcome.items[0]
     if item.status not in _EARNED or item.line_no is None:
         return outcome
+    own, note = follows_own_value(check, answer, context, item.line_no)
+    if own == "equal":
+        return outcome
+    if own == "not_equal":
+        return _does_not_follow(outcome, item, note)
+    if own == "undetermined":
+        return _undetermined(
+            outcome,
+            item,
+            f"line {item.line_no}: could not decide whether it follows from your own "
+            f"{check.carried_forward.quantity} ({note})",
+        )
     said = statements(answer_candidates(answer, context.math_context))
     at = next((i for i, (c, _) in enumerate(said) if c.line_no == item.line_no), None)
     if at is None or at == 0:
@@ -65,15 +82,16 @@ def apply_must_follow(
         )
     if verdict.verdict == "equal":
         return outcome
+    return _does_not_follow(outcome, item, f"line {previous.line_no}")
+
+
+def _does_not_follow(outcome: CheckOutcome, item: ItemOutcome, previous: str) -> CheckOutcome:
     outcome.items = [
         ItemOutcome(
-            "answer",
-            "does_not_follow",
-            item.line_no,
-            message=f"does not follow from line {previous.line_no}",
+            "answer", "does_not_follow", item.line_no, message=f"does not follow from {previous}"
         )
     ]
-    outcome.details["does_not_follow"] = {"line": item.line_no, "previous": previous.line_no}
+    outcome.details["does_not_follow"] = {"line": item.line_no, "from": previous}
     return outcome
 
 

@@ -24,6 +24,7 @@ DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "rubrics.md"
 
 def _models() -> list[tuple[str, type]]:
     from grader.rubric import models as m
+    from grader.text.spec import Reason
 
     return [
         ("rubric (the file)", m.Rubric),
@@ -39,6 +40,7 @@ def _models() -> list[tuple[str, type]]:
         ("mistakes[] (shapes)", m.ShapeMistake),
         ("checks[]: kind: concepts", m.ConceptsCheck),
         ("ideas[]", m.Idea),
+        ("because (ideas[])", Reason),
         ("misconceptions[]", m.Misconception),
         ("checks[]: kind: code", m.CodeCheck),
         ("checks[]: kind: any_of", m.AnyOfCheck),

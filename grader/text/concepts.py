@@ -15,12 +15,13 @@ grades it (``grader.text.similarity``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from grader.text._normalize import tokenize
-from grader.text._phrasing import AnswerIndex, Match, find_matches
+from grader.text._phrasing import AnswerIndex, Match, Phrasing, find_matches
 from grader.text.spec import ConceptSpec, Idea, Misconception
 
 __all__ = ["ConceptResult", "IdeaMatch", "MisconceptionMatch", "grade_concepts"]
@@ -99,14 +100,73 @@ def _find(
     index: AnswerIndex, item: Idea | Misconception, window: int = 1
 ) -> tuple[Match | None, Match | None]:
     """(best non-negated match, best negated match) over all phrasings."""
+    return _find_phrasings(index, item.compiled, window)
+
+
+def _find_phrasings(
+    index: AnswerIndex, phrasings: tuple[Phrasing, ...], window: int = 1
+) -> tuple[Match | None, Match | None]:
     positive: list[Match] = []
     negated: list[Match] = []
-    for phrasing in item.compiled:
+    for phrasing in phrasings:
         for match in find_matches(index, phrasing, window=window):
             (negated if match.negated else positive).append(match)
         if positive and not positive[-1].repairs:
             break  # a clean match: no need to look further
     return _best(positive), _best(negated)
+
+
+# Words that give a reason: an idea said with one of them and with no reason
+# the rubric knows has a reason nobody has judged yet.
+_GIVES_A_REASON = re.compile(
+    r"\b(because|since|so that|so|therefore|thus|hence|due to|as a result|owing to|"
+    r"leads? to|caus(?:es|ed|e)|which means|the reason)\b",
+    re.IGNORECASE,
+)
+
+
+def _reason_problem(index: AnswerIndex, idea: Idea, match: Match, window: int) -> tuple[str, str]:
+    """An idea with ``because``, found at ``match``: ("", "") when its reason is
+    given, else (what is wrong: ``wrong``, ``missing`` or ``undecided``, a note
+    naming the line)."""
+    reason = idea.because
+    assert reason is not None
+    right, _ = _find_phrasings(index, reason.compiled, window)
+    wrong, _ = (
+        _find_phrasings(index, reason.compiled_wrong, window) if reason.wrong else (None, None)
+    )
+    line = index.tokens[match.first].line_no
+    if wrong is not None:
+        wrong_line = index.tokens[wrong.first].line_no
+        said = index.evidence(wrong.first, wrong.last)
+        if right is not None:
+            return "undecided", (
+                f"idea {idea.id!r} (line {line}) is given with both its reason and a wrong "
+                f"one (line {wrong_line}: {said!r})"
+            )
+        return "wrong", f"line {wrong_line}: {said!r}"
+    if right is not None:
+        return "", ""
+    sentence = index.tokens[match.first].sentence
+    lines = sorted({t.line_no for t in index.tokens if sentence <= t.sentence <= sentence + 1})
+    for line_no in lines:
+        text = index.lines[line_no - index.first_line] if line_no >= index.first_line else ""
+        if _GIVES_A_REASON.search(text):
+            return "undecided", (
+                f"idea {idea.id!r} (line {line}) is given with a reason that is neither its "
+                f"reason nor a known wrong one (line {line_no}: {text.strip()!r})"
+            )
+    return "missing", f"line {line}"
+
+
+def _reason_feedback(idea: Idea, problem: str) -> str:
+    reason = idea.because
+    assert reason is not None
+    if reason.feedback:
+        return reason.feedback
+    if problem == "wrong":
+        return f"The reason given for {idea.id!r} is not right, so it earns nothing."
+    return f"{idea.id!r} needs its reason to earn marks."
 
 
 def _score(spec: ConceptSpec, credited: list[Idea]) -> float:
@@ -167,14 +227,28 @@ def grade_concepts(
     index = _answer_index(text, first_line)
 
     found: dict[str, IdeaMatch] = {}
+    _found_matches: dict[str, Match] = {}
     negated: list[IdeaMatch] = []
     review: list[str] = []
     for idea in spec.ideas:
         match, negated_match = _find(index, idea, spec.window)
         if match is not None:
             found[idea.id] = _idea_match(index, idea.id, match)
+            _found_matches[idea.id] = match
         elif negated_match is not None:
             negated.append(_idea_match(index, idea.id, negated_match))
+
+    # an idea that must come with its reason: without it, or with a wrong one,
+    # it earns nothing; a reason nobody can judge goes to review
+    unreasoned: dict[str, str] = {}
+    for idea in spec.ideas:
+        if idea.because is None or idea.id not in found:
+            continue
+        problem, note = _reason_problem(index, idea, _found_matches[idea.id], spec.window)
+        if problem == "undecided":
+            review.append(note + "; the idea was not credited")
+        if problem:
+            unreasoned[idea.id] = problem
 
     misconceptions: list[MisconceptionMatch] = []
     cancelled: set[str] = set()
@@ -201,7 +275,11 @@ def grade_concepts(
                 f"({', '.join(match.repairs)}), line {index.tokens[match.first].line_no}"
             )
 
-    credited = [idea for idea in spec.ideas if idea.id in found and idea.id not in cancelled]
+    credited = [
+        idea
+        for idea in spec.ideas
+        if idea.id in found and idea.id not in cancelled and idea.id not in unreasoned
+    ]
     earned = _score(spec, credited)
     penalty = sum(m.penalty for m in misconceptions)
     score = max(0.0, earned - penalty)
@@ -212,7 +290,9 @@ def grade_concepts(
     # hints for missing ideas only when marks were lost for want of them
     if earned < max_score:
         for idea in spec.ideas:
-            if idea.id in missing and idea.id not in cancelled and idea.feedback:
+            if idea.id in unreasoned and idea.because is not None:
+                feedback.append(_reason_feedback(idea, unreasoned[idea.id]))
+            elif idea.id in missing and idea.id not in cancelled and idea.feedback:
                 feedback.append(idea.feedback)
     for misconception in spec.misconceptions:
         fired = any(m.id == misconception.id for m in misconceptions)

@@ -15,13 +15,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_serializer,
+)
 
 from grader.errors import RubricError
 from grader.fields import Identifier, Points
 from grader.text._phrasing import Phrasing, PhrasingError, parse_phrasing
 
-__all__ = ["ConceptSpec", "Idea", "Misconception"]
+__all__ = ["ConceptSpec", "Idea", "Misconception", "Reason"]
 
 
 def _parses(text: str) -> str:
@@ -59,6 +67,37 @@ class _Item(BaseModel):
         return self._compiled
 
 
+class Reason(BaseModel):
+    """The reason an idea must be given with (an idea's ``because``): "an idea
+    with a wrong reason earns nothing"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phrasings: list[PhrasingText] = Field(
+        ..., min_length=1, description="Ways students state the right reason."
+    )
+    wrong: list[PhrasingText] = Field(
+        default_factory=list,
+        description="Known wrong reasons: the idea given with one of them earns nothing.",
+    )
+    feedback: str = Field("", description="Feedback when the reason is missing or wrong.")
+
+    _compiled: tuple[Phrasing, ...] = PrivateAttr(())
+    _compiled_wrong: tuple[Phrasing, ...] = PrivateAttr(())
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._compiled = tuple(parse_phrasing(text) for text in self.phrasings)
+        self._compiled_wrong = tuple(parse_phrasing(text) for text in self.wrong)
+
+    @property
+    def compiled(self) -> tuple[Phrasing, ...]:
+        return self._compiled
+
+    @property
+    def compiled_wrong(self) -> tuple[Phrasing, ...]:
+        return self._compiled_wrong
+
+
 class Idea(_Item):
     """One idea a free-text answer should contain (engine: ``grader.text.Idea``)."""
 
@@ -77,6 +116,21 @@ class Idea(_Item):
             "matcher compares answer sentences with it and with the phrasings."
         ),
     )
+    because: Reason | None = Field(
+        None,
+        description=(
+            "The reason the idea must come with: found without it, or with a known "
+            "wrong reason, the idea earns nothing; a reason that is neither goes to review."
+        ),
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_unset(self, handler: Any) -> Any:
+        # an idea without a reason serializes (and hashes) as before reasons existed
+        data = handler(self)
+        if isinstance(data, dict) and self.because is None:
+            data.pop("because", None)
+        return data
 
 
 class Misconception(_Item):
@@ -179,7 +233,7 @@ _SPEC_FIELDS = {
     "reference",
     "window",
 }
-_IDEA_FIELDS = {"id", "phrasings", "marks", "feedback", "description"}
+_IDEA_FIELDS = {"id", "phrasings", "marks", "feedback", "description", "because"}
 _MISCONCEPTION_FIELDS = {"id", "phrasings", "penalty", "cancels", "feedback", "unless"}
 
 
@@ -263,6 +317,7 @@ class _SpecReader:
             marks=self.number(data.get("marks", 1.0), f"{where}.marks"),
             feedback=self.text(data.get("feedback", ""), f"{where}.feedback"),
             description=self.text(data.get("description", ""), f"{where}.description"),
+            because=data.get("because"),
         )
 
     def misconception(self, value: Any, where: str) -> Misconception:
