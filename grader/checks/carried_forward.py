@@ -351,8 +351,6 @@ def _carried(
     source: str,
     earlier: EarlierValue,
 ) -> CheckOutcome:
-    from grader.math import to_plain_text
-
     outcome.items = [
         ItemOutcome(
             "answer", "carried_forward", candidate.line_no, message=f"carried forward from {source}"
@@ -362,11 +360,23 @@ def _carried(
     outcome.details["carried_forward"] = {
         "from": _full_part_id(spec.part, part_id) if spec.part else part_id,
         "quantity": spec.quantity,
-        "value": to_plain_text(earlier.value),
+        "value": _as_text(earlier.value),
         "value_line": earlier.line_no,
         "line": candidate.line_no,
     }
     return outcome
+
+
+def _as_text(value: Any) -> str:
+    """A value as plain text; a matrix as its rows (``[[2*x, 1], [0, 3]]``)."""
+    from sympy import MatrixBase
+
+    from grader.math import to_plain_text
+
+    if isinstance(value, MatrixBase):
+        rows = [", ".join(to_plain_text(v) for v in value.row(i)) for i in range(value.rows)]
+        return "[" + ", ".join(f"[{row}]" for row in rows) + "]"
+    return to_plain_text(value)
 
 
 def _undetermined(outcome: CheckOutcome, item: ItemOutcome, reason: str) -> CheckOutcome:

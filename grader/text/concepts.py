@@ -59,7 +59,8 @@ class ConceptResult:
     needs_review: bool = False
     review_reasons: list[str] = field(default_factory=list)
     negated: list[IdeaMatch] = field(default_factory=list)  # ideas found only negated
-    cancelled: list[str] = field(default_factory=list)  # ideas found but cancelled
+    # ideas found but cancelled (by a misconception, or said without their reason)
+    cancelled: list[str] = field(default_factory=list)
     proposed: list[dict[str, Any]] = field(default_factory=list)  # embedding proposals
     # substantial sentences close in meaning to the ideas that no rule matched
     unmatched_on_topic: list[dict[str, Any]] = field(default_factory=list)
@@ -326,10 +327,17 @@ def grade_concepts(
         needs_review=False,
         review_reasons=review,
         negated=negated,
-        cancelled=sorted(i for i in cancelled if i in found),
+        # found but not credited: cancelled by a misconception, or said
+        # without its reason (the meaning matcher leaves both alone)
+        cancelled=sorted(i for i in cancelled | set(unreasoned) if i in found),
     )
     if proposer is not None and score < max_score:
         result.proposed = list(proposer.propose(text, spec, result, first_line=first_line))
+        # a sentence that stated an idea without its reason did match an idea
+        reasonless = {found[i].line_no for i in unreasoned}
+        result.unmatched_on_topic = [
+            s for s in result.unmatched_on_topic if s.get("line_no") not in reasonless
+        ]
         for proposal in result.proposed:
             review.append(
                 f"idea {proposal['id']!r} may be present (similarity {proposal['similarity']:.2f} "
