@@ -132,7 +132,7 @@ def _reason_problem(index: AnswerIndex, idea: Idea, match: Match, window: int) -
     naming the line)."""
     reason = idea.because
     assert reason is not None
-    right, _ = _find_phrasings(index, reason.compiled, window)
+    right, right_negated = _find_phrasings(index, reason.compiled, window)
     wrong, _ = (
         _find_phrasings(index, reason.compiled_wrong, window) if reason.wrong else (None, None)
     )
@@ -148,6 +148,13 @@ def _reason_problem(index: AnswerIndex, idea: Idea, match: Match, window: int) -
         return "wrong", f"line {wrong_line}: {said!r}"
     if right is not None:
         return "", ""
+    if right_negated is not None:
+        # "it does not overshoot" may be the reason itself, said the other way
+        said = index.evidence(right_negated.first, right_negated.last)
+        return "undecided", (
+            f"idea {idea.id!r} (line {line}): its reason appears only negated "
+            f"(line {index.tokens[right_negated.first].line_no}: {said!r})"
+        )
     sentence = index.tokens[match.first].sentence
     lines = sorted({t.line_no for t in index.tokens if sentence <= t.sentence <= sentence + 1})
     for line_no in lines:
@@ -360,6 +367,7 @@ def grade_concepts(
         and max_score > 0
         and not misconceptions
         and not review
+        and not unreasoned  # an idea found without its reason: the loss is explained
         and len(index.tokens) >= _SUBSTANTIAL_CONTENT_WORDS
     ):
         looked_for = ", ".join(i for i in missing if i not in cancelled)

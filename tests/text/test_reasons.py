@@ -56,9 +56,11 @@ ANSWERS = [
         0,
         True,
     ),
-    ("negated-right-reason", "Use a smaller learning rate, it does not overshoot.", 0, False),
+    # the reason said the other way round may still be the reason: a person decides
+    ("negated-right-reason", "Use a smaller learning rate, it does not overshoot.", 0, True),
     ("other-idea-unaffected", "Add momentum.", 1, False),
-    ("idea-absent", "Train for longer because the loss is still falling.", 0, False),
+    # nothing found in an answer that says something: review (as for any concepts check)
+    ("idea-absent", "Train for longer because the loss is still falling.", 0, True),
 ]
 
 
