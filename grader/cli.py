@@ -418,6 +418,9 @@ def _grade(
     loaded = api.load_rubric(rubric, allow_outside_folder=allow_outside)
     single = len(list(api.expand_paths(paths))) == 1
     failed = below = shown_one = False
+    from grader.report.stats import StatsCollector, not_run_lines
+
+    not_run = StatsCollector()  # only its count of checks that could not run
     for outcome in api.grade_paths(paths, loaded, time_limit=time_limit, strict=True):
         if outcome.report is None:
             failed = True
@@ -426,6 +429,7 @@ def _grade(
             click.echo(f"error: {shown}", err=True)
             continue
         report = outcome.report
+        not_run.add(report)
         below = below or _below(report, threshold)
         # one submission: its report; several: each as in the many-report
         # rendering (JSON Lines for json), printed as soon as it is graded
@@ -439,6 +443,9 @@ def _grade(
         shown_one = True
     if shown_one:
         click.echo("")
+    for line in not_run_lines(not_run.result()):
+        click.echo(f"error: {line}", err=True)
+        failed = True
     if failed:
         return 2
     if below:

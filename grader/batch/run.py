@@ -397,9 +397,19 @@ def cli_grade(
         echo(_render_stdout(reports, fmt, failed, single=single).rstrip("\n"))
     # (reading every report back from disk only when there is a threshold)
     any_below = below is not None and any(below(report) for report in (reports or result.reports()))
-    if result.failed:
+    not_run = _not_run_lines(result)
+    for line in not_run:
+        echo(f"error: {line}", err=True)
+    if result.failed or not_run:
+        # a check that cannot run scores 0 on every sheet: never an exit 0
         return 2
     return 1 if any_below else 0
+
+
+def _not_run_lines(result: BatchResult) -> list[str]:
+    from grader.report.stats import not_run_lines
+
+    return not_run_lines(result.stats) if result.stats is not None else []
 
 
 def _render_stdout(reports: list, fmt: str, failed: dict[str, str], *, single: bool) -> str:

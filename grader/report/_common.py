@@ -116,3 +116,18 @@ def decided_by(part: PartReport) -> str | None:
     if decision is None:
         return None
     return f"Mark set by {decision.author} (the grader gave {format_score(decision.grader_score)})"
+
+
+def checks_not_run(report: GradeReport) -> list[tuple[str, str, str]]:
+    """(part id, check id, why) for each check that could not run at all: its
+    adapter raised (a reference the rubric names is missing, an engine error)
+    or its engine is not installed. Such a check scores 0 on every sheet, so a
+    batch must not end with exit 0 on it (a missing answer is not this: that
+    is the student's)."""
+    found = []
+    for part in report.parts:
+        for check in part.checks:
+            if check.verdict == "not_graded" and check.message.startswith("not graded"):
+                why = check.message.removeprefix("not graded").lstrip(": ") or "not graded"
+                found.append((part.id, check.id, why))
+    return found

@@ -13,7 +13,13 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-from grader.report._common import format_score, format_spans, part_spans, review_reasons
+from grader.report._common import (
+    checks_not_run,
+    format_score,
+    format_spans,
+    part_spans,
+    review_reasons,
+)
 from grader.report.models import GradeReport
 
 # Distinct scores up to this many get one bar each; more are put in equal bins.
@@ -71,6 +77,16 @@ class ReviewItem:
 
 
 @dataclass
+class CheckNotRun:
+    """A check that could not run on some sheets (``checks_not_run``)."""
+
+    part: str
+    check: str
+    reason: str  # the first sheet's
+    sheets: int = 0
+
+
+@dataclass
 class BatchStats:
     graded: int
     failed: list[tuple[str, str]]  # (submission id, reason)
@@ -79,6 +95,7 @@ class BatchStats:
     totals: list[float]
     max_total: float
     review_queue: list[ReviewItem]
+    checks_not_run: list[CheckNotRun] = field(default_factory=list)
 
     @property
     def total_mean(self) -> float | None:
@@ -99,12 +116,18 @@ class StatsCollector:
         self._max_total = 0.0
         self._needing_review = 0
         self._review: list[ReviewItem] = []
+        self._not_run: dict[tuple[str, str], CheckNotRun] = {}
 
     def add(self, report: GradeReport) -> None:
         self._totals.append(report.score)
         self._max_total = max(self._max_total, report.max_score)
         if report.needs_review or any(part.needs_review for part in report.parts):
             self._needing_review += 1
+        for part_id, check_id, reason in checks_not_run(report):
+            entry = self._not_run.setdefault(
+                (part_id, check_id), CheckNotRun(part_id, check_id, reason)
+            )
+            entry.sheets += 1
         for question in report.questions:
             stats = self._questions.get(question.id)
             if stats is None:
@@ -142,7 +165,17 @@ class StatsCollector:
             totals=list(self._totals),
             max_total=self._max_total,
             review_queue=list(self._review),
+            checks_not_run=list(self._not_run.values()),
         )
+
+
+def not_run_lines(stats: BatchStats) -> list[str]:
+    """One line per check that could not run: which, on how many sheets, why."""
+    return [
+        f"check {entry.check!r} of {entry.part} could not run on {entry.sheets} "
+        f"sheet{'s' if entry.sheets != 1 else ''}: {entry.reason}"
+        for entry in stats.checks_not_run
+    ]
 
 
 def summary_markdown(stats: BatchStats) -> str:
@@ -159,6 +192,9 @@ def summary_markdown(stats: BatchStats) -> str:
             f"- total: mean {format_score(stats.total_mean)}, median "
             f"{format_score(stats.total_median)} of {format_score(stats.max_total)}"
         )
+    if stats.checks_not_run:
+        out += ["", "## Checks that could not run", ""]
+        out += [f"- {line}" for line in not_run_lines(stats)]
     if stats.failed:
         out += ["", "## Failed", ""]
         out += [f"- {sid}: {reason}" for sid, reason in stats.failed]
