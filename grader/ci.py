@@ -4,7 +4,9 @@ Prints the feedback (Markdown) to stdout. On GitHub Actions (detected by
 ``GITHUB_ACTIONS=true``) it also appends a job summary to the file named by
 ``GITHUB_STEP_SUMMARY`` and prints a workflow command per place that lost
 marks (``::warning file=...,line=...,endLine=...,title=...::message``), so the
-lines show up annotated in the pull request. The exit code says whether the
+lines show up annotated in the pull request, and writes the step output
+``result`` (to ``$GITHUB_OUTPUT``): GitHub Classroom's autograding result,
+one test per part with its points (``grader.report.classroom``). The exit code says whether the
 score reached ``--min-score`` (1 if not); bad input exits 2 (``GraderError``).
 """
 
@@ -158,3 +160,28 @@ def write_github_outputs(
     if summary_path:
         with open(summary_path, "a", encoding="utf-8") as handle:
             handle.write(job_summary(report, min_score=min_score, passed=passed))
+    from grader.report import classroom
+
+    root_sheet = sheet_file(report)
+    sheet = None
+    if root_sheet is not None:
+        submission = Path(report.submission.path)
+        folder = submission if submission.is_dir() else submission.parent
+        sheet = _display_path(root_sheet, root, folder)
+    write_step_output("result", classroom.encode(classroom.to_dict(report, sheet=sheet)), env=env)
+
+
+def write_step_output(name: str, value: str, *, env: Mapping[str, str]) -> None:
+    """``name=value`` appended to ``$GITHUB_OUTPUT`` (a step output), when set:
+    the action passes ``result`` on to GitHub Classroom's reporter."""
+    output_path = env.get("GITHUB_OUTPUT")
+    if output_path:
+        with open(output_path, "a", encoding="utf-8") as handle:
+            handle.write(f"{name}={value}\n")
+
+
+def write_classroom_error(reason: str, *, env: Mapping[str, str]) -> None:
+    """A submission that could not be graded: Classroom's reporter shows why."""
+    from grader.report import classroom
+
+    write_step_output("result", classroom.encode(classroom.error_dict(reason)), env=env)

@@ -693,7 +693,14 @@ def ci(path, rubric, min_score, time_limit) -> None:
     from grader.ci import on_github_actions, write_github_outputs
 
     threshold = _parse_min_score(min_score)
-    report = api.grade(path, api.load_rubric(rubric), time_limit=time_limit, strict=True)
+    try:
+        report = api.grade(path, api.load_rubric(rubric), time_limit=time_limit, strict=True)
+    except GraderError as error:
+        if on_github_actions(os.environ):
+            from grader.ci import write_classroom_error
+
+            write_classroom_error(error.format(), env=os.environ)
+        raise
     passed = not _below(report, threshold)
     click.echo(get_format("md").render_one(report).rstrip("\n"))
     if on_github_actions(os.environ):

@@ -17,13 +17,15 @@ Top level: ``score`` (the total; Gradescope uses it over the tests' sum),
 ``execution_time`` (seconds, when known), ``output`` (a short summary, Markdown),
 ``visibility``, ``stdout_visibility`` ("hidden": stdout is for instructors),
 ``extra_data`` (schema, rubric and submission hashes, grader version) and,
-when asked, a ``leaderboard`` with the total.
+when asked, a ``leaderboard``: the total and any questions or parts named
+(``leaderboard=["total", "q2"]``; ``True`` is the total alone).
 """
 
 from __future__ import annotations
 
 import html
 import json
+from collections.abc import Sequence
 from typing import Literal
 
 from grader.report._common import (
@@ -76,7 +78,7 @@ def to_dict(
     execution_time: float | None = None,
     visibility: Visibility = "visible",
     stdout_visibility: Visibility = "hidden",
-    leaderboard: bool = False,
+    leaderboard: bool | Sequence[str] = False,
 ) -> dict:
     """The ``results.json`` content as a dict (see the module docstring)."""
     titles = {question.id: question.title for question in report.questions}
@@ -151,8 +153,26 @@ def to_dict(
         # The spec gives seconds as an integer in its example; keep it whole.
         results["execution_time"] = max(0, round(execution_time))
     if leaderboard:
-        results["leaderboard"] = [{"name": "Score", "value": report.score, "order": "desc"}]
+        results["leaderboard"] = leaderboard_entries(
+            report, ["total"] if leaderboard is True else leaderboard
+        )
     return results
+
+
+def leaderboard_entries(report: GradeReport, items: Sequence[str]) -> list[dict]:
+    """Gradescope's ``leaderboard``: one ``{"name", "value", "order"}`` per
+    item (``total``, a question ``q1`` or a part ``q1.b``), higher first.
+    The total is named ``Score``; a question or part by its id and title."""
+    from grader.report.grade_items import TOTAL, check_items, item_score, item_titles
+
+    known = item_titles([report])
+    check_items(items, known, "--leaderboard")
+    entries = []
+    for item in items:
+        title = known[item][0]
+        name = "Score" if item == TOTAL else (f"{item}: {title}" if title else item)
+        entries.append({"name": name, "value": item_score(report, item), "order": "desc"})
+    return entries
 
 
 def render(report: GradeReport, **options) -> str:
