@@ -863,6 +863,109 @@ def import_marks(results, marks, author, db) -> None:
     _refresh(results, db)
 
 
+# --- export: grades back to Canvas, Moodle, Gradescope ---------------------------
+
+
+@main.command()
+@click.argument("results", type=click.Path())
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=click.Choice(["canvas", "moodle", "gradescope"]),
+    help="canvas / moodle: an import CSV; gradescope: results.json per student.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(),
+    help="canvas, moodle: the CSV file (default: stdout); gradescope: a folder (required).",
+)
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False),
+    help="A CSV of students (a Canvas gradebook export works) for the id columns.",
+)
+@click.option(
+    "--canvas-assignment",
+    "canvas_assignments",
+    multiple=True,
+    metavar="ITEM=ID",
+    help="Put a question, part or total (q1, q1.b, total) in the existing Canvas "
+    "assignment with this id; repeatable. Without it every question is a new assignment.",
+)
+@click.option("--canvas-total", is_flag=True, help="Add a Total column (a new assignment).")
+@click.option(
+    "--points-possible", is_flag=True, help="Add Canvas's Points Possible row (the maxima)."
+)
+@click.option(
+    "--moodle-id",
+    type=click.Choice(["idnumber", "username", "email"]),
+    default="idnumber",
+    show_default=True,
+    help="The Moodle user field the first column holds (from --roster).",
+)
+@click.option(
+    "--leaderboard",
+    multiple=True,
+    metavar="ITEM",
+    help="A Gradescope leaderboard column: total, a question or a part; repeatable.",
+)
+@_DB_OPTION
+def export(
+    results,
+    target,
+    out,
+    roster,
+    canvas_assignments,
+    canvas_total,
+    points_possible,
+    moodle_id,
+    leaderboard,
+    db,
+) -> None:
+    """Grades back where courses keep them: a graded class (RESULTS: the folder
+    `grader grade --out` wrote) as a Canvas or Moodle import file, or Gradescope
+    results.json files. Final marks (people's decisions) are used.
+
+    \b
+      grader export results --to canvas --canvas-assignment q1=12345 --roster roster.csv
+      grader export results --to moodle --roster roster.csv --moodle-id email --out moodle.csv
+      grader export results --to gradescope --leaderboard total --out gradescope/
+    """
+    from pathlib import Path
+
+    from grader.errors import InputError
+    from grader.exports import ExportOptions, export_class, parse_assignment
+
+    options = ExportOptions(
+        roster=roster,
+        canvas_assignments=[parse_assignment(text) for text in canvas_assignments],
+        canvas_total=canvas_total,
+        points_possible=points_possible,
+        moodle_id=moodle_id,
+        leaderboard=list(leaderboard),
+    )
+    if target == "gradescope" and not out:
+        raise InputError("--to gradescope writes one file per student: give --out DIR")
+    done = export_class(results, target, options, database=db)
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if target == "gradescope":
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in done.files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(done.files)} results.json files to {folder}")
+        return
+    ((name, text),) = done.files.items()
+    if out:
+        Path(out).write_text(text, encoding="utf-8", newline="")
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
 # --- stats: item analysis of a graded class ------------------------------------
 
 
