@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -282,6 +283,12 @@ def validate(
     result.warnings += warnings
     if result.problems:
         return result  # examples of a broken rubric would only repeat its errors
+    if adapters is None or "code" in adapters:
+        from grader.rubric.validate import reference_self_tests
+
+        result.problems += reference_self_tests(rubric)
+        if result.problems:
+            return result
     result.examples = run_examples(session, adapters=adapters)
     return result
 
@@ -314,6 +321,26 @@ def _unread_lines(report: PartReport) -> list[str]:
     return list(dict.fromkeys(reasons))
 
 
+@contextmanager
+def _example_files(directory: Path, files: Mapping[str, str]) -> Iterator[dict[str, Path]]:
+    """An example's code files copied under the names the checks read (the
+    file ``examples/linreg-slow.py`` handed in as ``linreg.py``), in a
+    temporary folder, as a student's folder would hold them."""
+    if not files:
+        yield {}
+        return
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="grader-example-") as folder:
+        copies = {}
+        for name, source in files.items():
+            target = Path(folder) / name
+            shutil.copyfile(directory / source, target)
+            copies[name] = target
+        yield copies
+
+
 def run_examples(
     session: GradingSession, *, adapters: Mapping[str, CheckAdapter] | None = None
 ) -> list[ExampleResult]:
@@ -341,9 +368,14 @@ def run_examples(
                         example.needs_review,
                     )
                 )
+            files_of = {example.id: example.files for example in part.examples}
             for case_id, text, loc, expected, phrases, review in cases:
                 line = rubric.line_of(loc)
-                report = grade_text(session, question, part, text, adapters=adapters)
+                files = files_of.get(case_id) if case_id != "reference" else None
+                with _example_files(rubric.directory, files or {}) as code_files:
+                    report = grade_text(
+                        session, question, part, text, adapters=adapters, code_files=code_files
+                    )
                 missing_engines = _not_graded_reasons(report)
                 if missing_engines:
                     results.append(

@@ -663,9 +663,15 @@ def grade_text(
     text: str,
     *,
     adapters: Adapters | None = None,
+    code_files: dict[str, Path] | None = None,
 ) -> PartReport:
-    """Grade ``text`` as the answer to ``part``, numbered from line 1 (no sheet)."""
+    """Grade ``text`` as the answer to ``part``, numbered from line 1 (no
+    sheet), with ``code_files`` (name -> file) as the code handed in."""
     answer = AnswerInput(
-        f"{question.id}.{part.id}", text=text, first_line=1, found=bool(text.strip())
+        f"{question.id}.{part.id}",
+        text=text,
+        first_line=1,
+        found=bool(text.strip()) or bool(code_files),
+        code_files=dict(code_files or {}),
     )
     return grade_part(session, AnswerToGrade(question, part, answer), adapters=adapters)

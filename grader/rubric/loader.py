@@ -303,6 +303,9 @@ def _files_outside(rubric, tree: Any, name: str) -> list[RubricProblem]:
             for ci, check in enumerate(part.checks):
                 base = ("questions", qi, "parts", pi, "checks", ci)
                 named += [((*base, *loc), file) for loc, file in check.files()]
+            for ei, example in enumerate(part.examples):
+                base = ("questions", qi, "parts", pi, "examples", ei, "files")
+                named += [((*base, key), file) for key, file in example.files.items()]
     problems = []
     for loc, file in named:
         target = (folder / file).resolve()

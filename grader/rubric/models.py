@@ -659,7 +659,12 @@ class Example(_Model):
     validate` runs them like unit tests."""
 
     id: Identifier = Field(..., description="Names the example in `grader validate` output.")
-    answer: str = Field(..., description="The answer text, as it would appear on a sheet.")
+    answer: str = Field("", description="The answer text, as it would appear on a sheet.")
+    files: dict[str, str] = Field(
+        default_factory=dict,
+        description="Code files the example hands in: the name the check reads "
+        "(`linreg.py`) -> a file relative to the rubric (`examples/linreg-slow.py`).",
+    )
     score: float | None = Field(
         None, ge=0, description="The part score it must get (default: not checked)."
     )

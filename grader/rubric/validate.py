@@ -99,22 +99,12 @@ def _code_check_problems(rubric: Rubric, check: CodeCheck, base: tuple) -> list[
         return []
     path = rubric.directory / check.references
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     except (OSError, UnicodeDecodeError, SyntaxError) as error:
         return [
             _problem(rubric, (*base, "references"), f"cannot read {check.references!r}: {error}")
         ]
-    defined = {
-        node.name
-        for node in tree.body
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-    } | {
-        target.id
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    }
+    defined = _defined_names(path)
     problems = []
     from grader.numeric.spec import TRANSFORM_NAMES
 
@@ -161,6 +151,32 @@ def _comparison_names(raw_test: dict, test, transform_names) -> list[tuple]:
             loc = (*loc, "name")
         named.append((loc, compare.comparator.name, ()))
     return named
+
+
+def _example_file_problems(rubric: Rubric, part: Part, base: tuple) -> list[RubricProblem]:
+    """An example's ``files:``: each handed in under a plain name a code check
+    of the part reads, from a file that exists next to the rubric."""
+    read = {check.file for check, _ in _checks_of(part, base) if isinstance(check, CodeCheck)}
+    problems = []
+    for ei, example in enumerate(part.examples):
+        if not example.answer.strip() and not example.files:
+            problems.append(
+                _problem(
+                    rubric, (*base, "examples", ei), "the example has neither an answer nor files"
+                )
+            )
+        for name, source in example.files.items():
+            loc = (*base, "examples", ei, "files", name)
+            if name not in read:
+                known = ", ".join(sorted(read)) or "none: the part has no code check"
+                problems.append(
+                    _problem(rubric, loc, f"no code check of the part reads {name!r} ({known})")
+                )
+            if not (rubric.directory / source).is_file():
+                problems.append(
+                    _problem(rubric, loc, f"example file {source!r} not found next to the rubric")
+                )
+    return problems
 
 
 def _distance(a: str, b: str) -> int:
@@ -242,6 +258,7 @@ def check_engine_inputs(
                 )
                 continue
         for pi, part in enumerate(question.parts):
+            problems += _example_file_problems(rubric, part, ("questions", qi, "parts", pi))
             context_here = context
             if parse_math is not None and part.context:
                 try:
@@ -310,3 +327,75 @@ def check_engine_inputs(
                                 )
                             )
     return problems, warnings
+
+
+def reference_self_tests(rubric: Rubric) -> list[RubricProblem]:
+    """Each code check's reference model run as the student's code against
+    the check's own tests, in the sandbox: a reference that fails a test of
+    its own is a rubric error at that test's line (the test, the tolerance or
+    the reference is wrong, and every student would pay for it).
+
+    The reference is the function of the references file with the name the
+    check tests (``function:``); a check whose references file has no such
+    function (the model lives under another name) is not run here."""
+    import shutil
+    import tempfile
+
+    from grader.numeric import CodeCheckSpec, run_code_check
+
+    problems: list[RubricProblem] = []
+    for qi, question in enumerate(rubric.questions):
+        for pi, part in enumerate(question.parts):
+            for check, base in _checks_of(part, ("questions", qi, "parts", pi)):
+                if not isinstance(check, CodeCheck) or not check.references:
+                    continue
+                references = rubric.directory / check.references
+                if check.function not in _defined_names(references):
+                    continue
+                data = check.model_dump(exclude_none=True)
+                if not data.get("title"):
+                    data.pop("title", None)
+                spec = CodeCheckSpec.from_mapping(data)
+                with tempfile.TemporaryDirectory(prefix="grader-reference-") as folder:
+                    shutil.copyfile(references, Path(folder) / check.file)
+                    try:
+                        result = run_code_check(spec, Path(folder), references=references)
+                    except GraderError as error:
+                        problems.append(_problem(rubric, base, error.message))
+                        continue
+                for index, test in enumerate(result.tests):
+                    if test.passed:
+                        continue
+                    why = test.diagnostic or test.status
+                    problems.append(
+                        _problem(
+                            rubric,
+                            (*base, "tests", index),
+                            f"{question.id}.{part.id} check {check.id!r}: the reference "
+                            f"{check.function}() in {check.references} fails its own test "
+                            f"{test.id!r} ({test.status}: {why})",
+                        )
+                    )
+    return problems
+
+
+def _defined_names(path: Path) -> set[str]:
+    """Top-level functions, classes and names assigned in a Python file (read
+    with ``ast``, not run); empty when it cannot be read."""
+    import ast
+
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (OSError, UnicodeDecodeError, SyntaxError):
+        return set()
+    return {
+        node.name
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    } | {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
