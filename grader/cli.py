@@ -148,6 +148,37 @@ def _allow_outside_rubric_dir(command):
     help="Bodies larger than this are graded in their own low-priority worker (0: no such lane).",
 )
 @_allow_outside_rubric_dir
+@click.option(
+    "--hide-scores",
+    is_flag=True,
+    help="Self-checks show what is missing and the ideas found, never a score.",
+)
+@click.option(
+    "--checks-per-part",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Self-checks a student may make of one part in --checks-window (0: no limit).",
+)
+@click.option(
+    "--checks-window",
+    default="24h",
+    show_default=True,
+    help="The rolling window of --checks-per-part: seconds, or 30min, 24h, 7d.",
+)
+@click.option(
+    "--release",
+    "release",
+    multiple=True,
+    metavar="[EXAM:]PART=WHEN",
+    help="A part (q2.c) or question (q2) opens for self-checks at WHEN (ISO 8601, "
+    "UTC unless a zone is given); repeatable.",
+)
+@click.option(
+    "--student-tokens",
+    type=click.Path(dir_okay=False),
+    help="A file of 'TOKEN STUDENT-ID' lines: self-checks then need a listed token.",
+)
 def serve(
     rubrics,
     host,
@@ -167,11 +198,21 @@ def serve(
     max_in_flight_per_client,
     heavy_bytes,
     allow_outside,
+    hide_scores,
+    checks_per_part,
+    checks_window,
+    release,
+    student_tokens,
 ) -> None:
     """Run the HTTP service: student self-check page and API (extra [serve])."""
     from grader.service.run import run_service
 
     run_service(
+        hide_scores=hide_scores,
+        checks_per_part=checks_per_part,
+        checks_window=checks_window,
+        release=list(release),
+        student_tokens=student_tokens,
         rubric_paths=list(rubrics),
         results=list(results),
         review_database=review_db,

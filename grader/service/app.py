@@ -12,10 +12,12 @@ contents: ``grader.api.check`` builds the student view, and
 # whose dependencies are local functions it could not resolve from strings.
 
 import asyncio
+import math
 import re
 import secrets
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +29,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from grader import __version__
 from grader.service.limits import BodySizeLimit, RateLimit, RateLimiter, client_keys
+from grader.service.self_check import (
+    CheckLimiter,
+    ReleaseSchedule,
+    code_test_feedback,
+    format_when,
+    hidden_part,
+    hidden_report,
+    student_key,
+)
 from grader.service.workers import GradingPool, SubmissionPayload, WorkerLost
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -70,16 +81,31 @@ class ServiceSettings:
     # unless ``review_database`` names one (postgresql://...)
     results: dict[str, Path] = field(default_factory=dict)
     review_database: str | None = None
+    # the self-check's policy (grader.service.self_check, docs/service.md)
+    hide_scores: bool = False
+    checks_per_part: int = 0  # per student per part in ``checks_window`` s; 0: no limit
+    checks_window: float = 86_400.0
+    release: ReleaseSchedule = field(default_factory=ReleaseSchedule)
+    student_tokens: dict[str, str] | None = None  # token -> student id; None: any token
 
 
 class ServiceError(Exception):
     """A client error with its HTTP status, caught by one handler."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict | None = None,
+        *,
+        extra: dict | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.extra = extra or {}  # more fields of the error (``resets_at``, ``opens_at``)
         self.headers = headers
 
 
@@ -129,9 +155,11 @@ class InFlight:
                 del self.by_client[client]
 
 
-def _error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+def _error(
+    status: int, code: str, message: str, headers: dict | None = None, extra: dict | None = None
+) -> JSONResponse:
     return JSONResponse(
-        {"error": {"status": status, "code": code, "message": message}},
+        {"error": {"status": status, "code": code, "message": message, **(extra or {})}},
         status_code=status,
         headers=headers,
     )
@@ -150,6 +178,12 @@ class SheetCheckRequest(BaseModel):
     files: dict[str, str] = Field(
         default_factory=dict, description="Code files by name (e.g. 'linreg.py')."
     )
+    student: str | None = Field(
+        None,
+        max_length=200,
+        description="The student's id, for the limit of checks per part when the "
+        "request has no bearer token.",
+    )
 
 
 class PartCheckRequest(BaseModel):
@@ -157,6 +191,12 @@ class PartCheckRequest(BaseModel):
 
     answer: str = Field(..., description="The answer text.")
     files: dict[str, str] = Field(default_factory=dict, description="Code files by name.")
+    student: str | None = Field(
+        None,
+        max_length=200,
+        description="The student's id, for the limit of checks per part when the "
+        "request has no bearer token.",
+    )
 
 
 class PartSummary(BaseModel):
@@ -165,6 +205,9 @@ class PartSummary(BaseModel):
     max_score: float
     kinds: list[str] = Field(default_factory=list, description="Check kinds of the part.")
     files: list[str] = Field(default_factory=list, description="Code files the part reads.")
+    opens_at: str | None = Field(
+        None, description="When the part opens for self-checks (UTC), if it has a release date."
+    )
 
 
 class ExamSummary(BaseModel):
@@ -185,7 +228,8 @@ class ErrorResponse(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse} for status in (400, 401, 404, 408, 413, 422, 429, 503, 504)
+    status: {"model": ErrorResponse}
+    for status in (400, 401, 403, 404, 408, 413, 422, 429, 503, 504)
 }
 
 
@@ -249,6 +293,12 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         for exam_id, path in settings.rubrics.items()
     }
     summaries = {exam_id: student_exam_summary(exam_id, r) for exam_id, r in rubrics.items()}
+    for exam_id, summary in summaries.items():
+        for part in summary.parts:
+            when = settings.release.opens_at(exam_id, part.id)
+            part.opens_at = format_when(when) if when is not None else None
+    code_tests = {exam_id: code_test_feedback(r) for exam_id, r in rubrics.items()}
+    check_limiter = CheckLimiter(per_part=settings.checks_per_part, window=settings.checks_window)
     state: dict[str, GradingPool] = {}
     in_flight = InFlight(settings)
 
@@ -280,7 +330,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, error: ServiceError) -> JSONResponse:
-        return _error(error.status, error.code, error.message, error.headers)
+        return _error(error.status, error.code, error.message, error.headers, error.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -352,6 +402,116 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         _check_files(body.files, settings.max_answer_chars)
         return SubmissionPayload(sheet=body.sheet, answers=body.answers, files=body.files)
 
+    # ---- the self-check's policy: release dates, checks per part, hidden scores
+
+    def requested_parts(exam_id: str, body: SheetCheckRequest) -> list[str]:
+        """The parts a self-check asks about: every part for a sheet, else the
+        parts answered by id and the code parts whose files are sent."""
+        parts = summaries[exam_id].parts
+        if body.sheet is not None:
+            return [part.id for part in parts]
+        return [
+            part.id
+            for part in parts
+            if part.id in body.answers or any(name in body.files for name in part.files)
+        ]
+
+    def who(request: Request, student: str | None) -> str:
+        key = student_key(
+            authorization=request.headers.get("authorization"),
+            student=student or request.headers.get("x-student-id"),
+            client=request.client.host if request.client else "unknown",
+            tokens=settings.student_tokens,
+        )
+        if key is None:
+            raise ServiceError(401, "unknown_student", "student token missing or wrong")
+        if settings.student_tokens is not None and not key.startswith("student:"):
+            raise ServiceError(401, "unknown_student", "send your student token (Bearer)")
+        return key
+
+    def admit(exam_id: str, part_ids: list[str], student: str) -> tuple[dict, dict]:
+        """(parts not open yet -> when they open, parts over the limit -> seconds
+        to wait); refuses the request when no part asked about may be checked."""
+        closed = settings.release.closed(exam_id, part_ids)
+        if part_ids and len(closed) == len(part_ids):
+            first = min(closed.values())
+            raise ServiceError(
+                403,
+                "not_open",
+                f"{', '.join(closed)} {'is' if len(closed) == 1 else 'are'} not open yet; "
+                f"{'it opens' if len(closed) == 1 else 'the first opens'} at {format_when(first)}",
+                extra={"opens_at": format_when(first)},
+            )
+        open_parts = [part_id for part_id in part_ids if part_id not in closed]
+        over = check_limiter.exhausted(student, exam_id, open_parts)
+        if open_parts and len(over) == len(open_parts):
+            wait = max(1, math.ceil(min(over.values())))
+            resets = format_when(datetime.now(timezone.utc) + timedelta(seconds=wait))
+            raise ServiceError(
+                429,
+                "check_limit",
+                f"you have used your {settings.checks_per_part} checks of "
+                f"{', '.join(over)} in the last {_duration(settings.checks_window)}; "
+                f"the next check frees up at {resets} (in {_duration(wait)})",
+                extra={"resets_at": resets, "retry_after": wait},
+                headers={"Retry-After": str(wait)},
+            )
+        return closed, over
+
+    def student_parts(exam_id: str, report: dict, closed: dict, over: dict, student: str):
+        """The report's parts as the student may see them, and the checks left."""
+        answered = [
+            part["id"]
+            for part in report["parts"]
+            if part["id"] not in closed
+            and part["id"] not in over
+            and (part.get("answer") or {}).get("found", True)
+        ]
+        left = check_limiter.count(student, exam_id, answered)
+        shown = []
+        for part in report["parts"]:
+            if part["id"] in closed:
+                shown.append(
+                    {
+                        "id": part["id"],
+                        "status": "not_open",
+                        "opens_at": format_when(closed[part["id"]]),
+                    }
+                )
+            elif part["id"] in over:
+                wait = max(1, math.ceil(over[part["id"]]))
+                shown.append(
+                    {
+                        "id": part["id"],
+                        "status": "check_limit",
+                        "resets_at": format_when(
+                            datetime.now(timezone.utc) + timedelta(seconds=wait)
+                        ),
+                    }
+                )
+            elif settings.hide_scores:
+                shown.append(hidden_part(part, code_tests[exam_id]))
+            else:
+                shown.append(part)
+        return shown, left
+
+    def student_report(exam_id: str, report: dict, closed: dict, over: dict, student: str) -> dict:
+        parts, left = student_parts(exam_id, report, closed, over, student)
+        if settings.hide_scores:
+            view = hidden_report(report, code_tests[exam_id])
+            view["parts"] = parts
+        else:
+            view = dict(report, parts=parts)
+            if closed or over:
+                # totals over the parts shown only: a withheld part's marks stay unknown
+                graded = [part for part in parts if "score" in part]
+                view["score"] = round(sum(part["score"] for part in graded), 4)
+                view["max_score"] = round(sum(part["max_score"] for part in graded), 4)
+                view.pop("questions", None)
+        if settings.checks_per_part:
+            view["checks_left"] = left
+        return view
+
     # ---- routes: public
 
     @app.get("/", include_in_schema=False)
@@ -388,10 +548,16 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     @app.post("/api/exams/{exam_id}/check", responses=_ERRORS)
     async def check_sheet(
-        body: SheetCheckRequest, exam_id: Annotated[str, Depends(exam)], request: Request
+        body: SheetCheckRequest, request: Request, exam_id: Annotated[str, Depends(exam)]
     ):
-        """The student view of a whole sheet: how each answer was read, score, feedback."""
-        return await grade_payload("check", exam_id, sheet_payload(body, exam_id), request)
+        """The student view of a whole sheet: how each answer was read, score
+        (unless hidden), feedback; parts not open yet or over the check limit
+        are withheld."""
+        payload = sheet_payload(body, exam_id)
+        student = who(request, body.student)
+        closed, over = admit(exam_id, requested_parts(exam_id, body), student)
+        report = await grade_payload("check", exam_id, payload, request)
+        return student_report(exam_id, report, closed, over, student)
 
     @app.post("/api/exams/{exam_id}/parts/{part_id}/check", responses=_ERRORS)
     async def check_part(
@@ -405,10 +571,19 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             raise ServiceError(404, "unknown_part", f"unknown part {part_id!r}")
         _check_text(body.answer, "answer", settings.max_answer_chars)
         _check_files(body.files, settings.max_answer_chars)
+        student = who(request, body.student)
+        admit(exam_id, [part_id], student)
         payload = SubmissionPayload(answers={part_id: body.answer}, files=body.files)
         report = await grade_payload("check", exam_id, payload, request)
         part = next((p for p in report["parts"] if p["id"] == part_id), None)
-        return {"exam": exam_id, "part": part}
+        body_out: dict[str, Any] = {"exam": exam_id, "part": part}
+        if part is not None:
+            left = check_limiter.count(student, exam_id, [part_id])
+            if settings.hide_scores:
+                body_out["part"] = hidden_part(part, code_tests[exam_id])
+            if settings.checks_per_part:
+                body_out["checks_left"] = left.get(part_id, 0)
+        return body_out
 
     # ---- routes: instructors (bearer token)
 
@@ -471,6 +646,15 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         BodySizeLimit, max_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout
     )
     return app
+
+
+def _duration(seconds: float) -> str:
+    """``90`` -> ``2 min``; ``86400`` -> ``24 h``."""
+    if seconds < 60:
+        return f"{math.ceil(seconds)} s"
+    if seconds < 3600:
+        return f"{math.ceil(seconds / 60)} min"
+    return f"{seconds / 3600:g} h" if seconds % 3600 == 0 else f"{math.ceil(seconds / 3600)} h"
 
 
 def _serve_file(root: Path, relative: str) -> FileResponse:

@@ -19,6 +19,11 @@ def build_settings(
     request_timeout: float = 30.0,
     results: list[str] = (),
     review_database: str | None = None,
+    hide_scores: bool = False,
+    checks_per_part: int = 0,
+    checks_window: str | float = "24h",
+    release: list[str] = (),
+    student_tokens: str | None = None,
     **limits,
 ):
     """Check the rubric paths and make ``ServiceSettings`` (exam id = file stem);
@@ -46,7 +51,20 @@ def build_settings(
         if not Path(folder).is_dir():
             raise InputError("results folder not found", path=folder)
         classes[exam_id] = Path(folder)
+    from grader.service.self_check import read_student_tokens
+
+    tokens = None
+    if student_tokens is not None:
+        try:
+            tokens = read_student_tokens(student_tokens)
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"cannot read student tokens: {error}", path=student_tokens) from None
     return ServiceSettings(
+        hide_scores=hide_scores,
+        checks_per_part=checks_per_part,
+        checks_window=parse_duration(checks_window),
+        release=release_schedule(release, rubrics),
+        student_tokens=tokens,
         rubrics=rubrics,
         results=classes,
         review_database=review_database,
@@ -58,6 +76,54 @@ def build_settings(
         rate_per_minute=rate_per_minute,
         **limits,
     )
+
+
+def parse_duration(text: str | float) -> float:
+    """``--checks-window``: seconds, or a number with s, min/m, h or d (``24h``)."""
+    if isinstance(text, (int, float)):
+        return float(text)
+    raw = text.strip().lower()
+    units = {"s": 1, "min": 60, "m": 60, "h": 3600, "d": 86400}
+    for unit in sorted(units, key=len, reverse=True):
+        if raw.endswith(unit):
+            number, scale = raw[: -len(unit)], units[unit]
+            break
+    else:
+        number, scale = raw, 1
+    try:
+        seconds = float(number) * scale
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        raise InputError(f"--checks-window {text!r}: a duration like 3600, 30min, 24h or 7d")
+    return seconds
+
+
+def release_schedule(values: list[str], rubrics: dict[str, Path]):
+    """``--release [EXAM:]PART=WHEN`` (PART: a part ``q2.c`` or a whole
+    question ``q2``; WHEN: ISO 8601, UTC without a zone)."""
+    from grader.service.self_check import ReleaseSchedule, parse_when
+
+    schedule = ReleaseSchedule()
+    for raw in values:
+        target, sep, when = raw.partition("=")
+        exam_id, colon, part_id = target.rpartition(":")
+        if not colon:
+            if len(rubrics) != 1:
+                raise InputError(
+                    f"--release {raw}: write EXAM:PART=WHEN when serving several exams"
+                )
+            exam_id = next(iter(rubrics))
+        if not sep or not part_id.strip():
+            raise InputError(f"--release {raw}: write PART=WHEN, e.g. q2=2026-12-10T09:00Z")
+        if exam_id not in rubrics:
+            raise InputError(f"--release {raw}: no rubric served for exam {exam_id!r}")
+        try:
+            opens = parse_when(when)
+        except ValueError:
+            raise InputError(f"--release {raw}: {when!r} is not an ISO 8601 date or time") from None
+        schedule.opens.setdefault(exam_id, {})[part_id.strip()] = opens
+    return schedule
 
 
 def run_service(

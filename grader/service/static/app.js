@@ -53,10 +53,24 @@ function showReport(report) {
     const target = document.querySelector(`[data-feedback="${CSS.escape(part.id)}"]`);
     if (!target) continue;
     target.replaceChildren();
+    if (part.status === "not_open") {
+      target.append(el("div", { class: "review" }, `Not open yet: opens at ${part.opens_at}.`));
+      continue;
+    }
+    if (part.status === "check_limit") {
+      target.append(el("div", { class: "review" }, `No checks left for this part; the next one frees up at ${part.resets_at}.`));
+      continue;
+    }
     if (part.answer && !part.answer.found) {
       target.append(el("div", {}, "No answer found for this part."));
     }
-    target.append(el("div", { class: "score" }, `Score: ${part.score} / ${part.max_score}`));
+    if (part.score === undefined) {
+      // scores hidden by the course: what is missing, never how far off
+      target.append(el("div", { class: "score" }, part.status === "complete" ? "Complete." : "Not complete yet."));
+      if (part.found && part.found.length) target.append(el("div", {}, "Ideas found: " + part.found.join("; ")));
+    } else {
+      target.append(el("div", { class: "score" }, `Score: ${part.score} / ${part.max_score}`));
+    }
     if (part.answer && part.answer.read_as && part.answer.read_as.length) {
       target.append(el("div", {}, "Your math was read as:"));
       for (const line of part.answer.read_as) target.append(el("div", { class: "readas" }, line));
@@ -65,8 +79,8 @@ function showReport(report) {
       target.append(el("div", {}, "Repairs applied: " + part.answer.repairs.join("; ")));
     }
     const list = el("ul");
-    for (const line of part.feedback) list.append(el("li", {}, line));
-    if (part.feedback.length) target.append(list);
+    for (const line of part.feedback || []) list.append(el("li", {}, line));
+    if (part.feedback && part.feedback.length) target.append(list);
     if (part.needs_review) {
       target.append(el("div", { class: "review" }, "A marker will look at this part: " + part.review_reasons.join("; ")));
     }
@@ -96,7 +110,7 @@ async function check() {
       return;
     }
     showReport(body);
-    status.textContent = `Checked: ${body.score} / ${body.max_score}`;
+    status.textContent = body.score === undefined ? "Checked." : `Checked: ${body.score} / ${body.max_score}`;
   } catch (error) {
     status.textContent = `Error: ${error}`;
   }
