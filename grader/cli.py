@@ -459,9 +459,9 @@ def _grade(
     loaded = api.load_rubric(rubric, allow_outside_folder=allow_outside)
     single = len(list(api.expand_paths(paths))) == 1
     failed = below = shown_one = False
-    from grader.report.stats import StatsCollector, not_run_lines
+    from grader.report.stats import NotRunCollector
 
-    not_run = StatsCollector()  # only its count of checks that could not run
+    not_run = NotRunCollector()
     for outcome in api.grade_paths(paths, loaded, time_limit=time_limit, strict=True):
         if outcome.report is None:
             failed = True
@@ -484,7 +484,7 @@ def _grade(
         shown_one = True
     if shown_one:
         click.echo("")
-    for line in not_run_lines(not_run.result()):
+    for line in not_run.lines():
         click.echo(f"error: {line}", err=True)
         failed = True
     if failed:

@@ -106,6 +106,27 @@ class BatchStats:
         return statistics.median(self.totals) if self.totals else None
 
 
+class NotRunCollector:
+    """Only the checks that could not run, over reports added one at a time
+    (``grader grade`` one sheet after another keeps nothing else)."""
+
+    def __init__(self) -> None:
+        self._not_run: dict[tuple[str, str], CheckNotRun] = {}
+
+    def add(self, report: GradeReport) -> None:
+        for part_id, check_id, reason in checks_not_run(report):
+            entry = self._not_run.setdefault(
+                (part_id, check_id), CheckNotRun(part_id, check_id, reason)
+            )
+            entry.sheets += 1
+
+    def result(self) -> list[CheckNotRun]:
+        return list(self._not_run.values())
+
+    def lines(self) -> list[str]:
+        return _not_run_lines(self.result())
+
+
 class StatsCollector:
     """Adds reports one at a time; ``result()`` gives the ``BatchStats``."""
 
@@ -116,18 +137,14 @@ class StatsCollector:
         self._max_total = 0.0
         self._needing_review = 0
         self._review: list[ReviewItem] = []
-        self._not_run: dict[tuple[str, str], CheckNotRun] = {}
+        self._not_run = NotRunCollector()
 
     def add(self, report: GradeReport) -> None:
         self._totals.append(report.score)
         self._max_total = max(self._max_total, report.max_score)
         if report.needs_review or any(part.needs_review for part in report.parts):
             self._needing_review += 1
-        for part_id, check_id, reason in checks_not_run(report):
-            entry = self._not_run.setdefault(
-                (part_id, check_id), CheckNotRun(part_id, check_id, reason)
-            )
-            entry.sheets += 1
+        self._not_run.add(report)
         for question in report.questions:
             stats = self._questions.get(question.id)
             if stats is None:
@@ -165,16 +182,20 @@ class StatsCollector:
             totals=list(self._totals),
             max_total=self._max_total,
             review_queue=list(self._review),
-            checks_not_run=list(self._not_run.values()),
+            checks_not_run=self._not_run.result(),
         )
 
 
 def not_run_lines(stats: BatchStats) -> list[str]:
     """One line per check that could not run: which, on how many sheets, why."""
+    return _not_run_lines(stats.checks_not_run)
+
+
+def _not_run_lines(entries: list[CheckNotRun]) -> list[str]:
     return [
         f"check {entry.check!r} of {entry.part} could not run on {entry.sheets} "
         f"sheet{'s' if entry.sheets != 1 else ''}: {entry.reason}"
-        for entry in stats.checks_not_run
+        for entry in entries
     ]
 
 
