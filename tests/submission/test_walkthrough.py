@@ -19,7 +19,7 @@ from grader.cli import main  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "walkthrough.md"
 START = "## 6. A class of Jupyter notebooks"
-END = "## A real exam"
+END = "## 7. Grades back to Canvas and Gradescope"  # the next section runs in tests/report
 
 
 def section_commands() -> list[tuple[str, str]]:
