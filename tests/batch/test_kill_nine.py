@@ -16,7 +16,7 @@ from kill_nine import make_class, run_to_end, snapshot, trial  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 RUBRIC = ROOT / "tests" / "files" / "mini-rubric.yaml"
-TRIALS = 8  # 20 and 100 in bench/kill_trials.py (each trial is 2 to 4 batch runs)
+TRIALS = 20  # 100 in bench/kill_trials.py (each trial is 2 to 4 batch runs)
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 
