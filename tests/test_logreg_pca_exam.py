@@ -21,13 +21,21 @@ TOLERANCE = 0.25
 # rubric folder -> (parts within 0.25 of the hand mark, of 104; known rows)
 RUBRICS: dict[str, tuple[int, dict[tuple[str, str], str]]] = {
     "rubric-first": (
-        51,
+        53,
         {
             ("s7", "q3.c"): "an idea credited for a neighbouring idea's wording",
             ("s1", "q4.d"): "code right up to sign: the first rubric could not say so",
-            ("s2", "q4.a"): "shapes written 'dxd' in OCR, not read and not flagged",
-            ("s6", "q4.a"): "shapes written 'd*d', not read and not flagged",
             ("s8", "q1.b"): "a matrix form carried forward from a wrong step: no rule for it",
+        },
+    ),
+    "rubric-revised": (
+        55,
+        {
+            ("s7", "q3.c"): "an idea credited for a neighbouring idea's wording",
+            (
+                "s8",
+                "q1.b",
+            ): "a matrix form carried forward from a per-entry formula: no rule for it",
         },
     ),
 }

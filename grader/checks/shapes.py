@@ -9,6 +9,7 @@ reads goes to review when a shape it may state is missing.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
@@ -133,7 +134,40 @@ class ShapesAdapter:
                 )
             )
         _flag_unread(outcome, unread, canonical)
+        read_on_line: dict[int, int] = {}
+        for line_no, *_ in found:
+            read_on_line[line_no] = read_on_line.get(line_no, 0) + 1
+        _flag_shape_like(outcome, answer, read_on_line, unread_lines)
         return outcome
+
+
+# "d*d", "dxd", "n x k", "d \times d", "n by k": text that looks like a shape
+_SHAPE_LIKE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z0-9]{1,3}\s*(?:x|X|×|\*|\\times|by)\s*[A-Za-z0-9]{1,3}(?![A-Za-z0-9])"
+)
+
+
+def _flag_shape_like(
+    outcome: CheckOutcome,
+    answer: AnswerInput,
+    read_on_line: dict[int, int],
+    flagged_lines: set[int],
+) -> None:
+    """A shape that is missing while a line holds more shape-like text than the
+    readers understood ("Covariance is a d*d matrix", "$Z : n x k$" after a read
+    "$C \\in R^{d x d}$"): review, not a silent charge."""
+    if outcome.undetermined or not any(i.status == "missing" for i in outcome.items):
+        return
+    for line_no, text in answer.lines:
+        if line_no in flagged_lines:
+            continue
+        looks = _SHAPE_LIKE.findall(text)
+        if len(looks) > read_on_line.get(line_no, 0):
+            outcome.review_reasons.append(
+                f"line {line_no}: {looks[-1]!r} looks like a shape, but no statement "
+                "of a quantity's shape could be read there"
+            )
+            outcome.undetermined = True
 
 
 def _flag_unread(outcome: CheckOutcome, unread: list[Any], canonical: dict[str, str]) -> None:
