@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import sympy
-from sympy.matrices.expressions import HadamardPower, HadamardProduct
+from sympy.matrices.expressions import DiagMatrix, HadamardPower, HadamardProduct
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 __all__ = ["ARRAY_NODES", "Hadamard", "Norm", "Ones", "PseudoInverse", "array_node_value"]
@@ -116,7 +116,17 @@ class Ones(sympy.OneMatrix):
     _grader_plain = _sympystr
 
 
-ARRAY_NODES = (HadamardProduct, HadamardPower, PseudoInverse, Norm)
+class Diagonal(DiagMatrix):
+    """``diag(s)``: the square matrix with the vector s on its diagonal, printed
+    as written (SymPy prints ``DiagMatrix(s)``)."""
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"diag({printer._print(self.args[0])})"
+
+    _grader_plain = _sympystr
+
+
+ARRAY_NODES = (HadamardProduct, HadamardPower, PseudoInverse, Norm, DiagMatrix)
 
 
 def array_node_value(
@@ -150,6 +160,10 @@ def array_node_value(
             return matrix_of(expr.base) ** int(exponent)
     if isinstance(expr, PseudoInverse):
         return np.linalg.pinv(matrix_of(expr.arg))
+    if isinstance(expr, DiagMatrix):  # diag(s): the vector's entries on the diagonal
+        value = matrix_of(expr.args[0])
+        vector = value[..., :, 0] if value.shape[-1] == 1 else value[..., 0, :]
+        return vector[..., :, None] * np.eye(vector.shape[-1], dtype=value.dtype)
     if isinstance(expr, Norm):
         value = matrix_of(expr.arg)
         if expr.order == 2:

@@ -31,13 +31,19 @@ GREEK_VARIANTS: dict[str, str] = {
 # Functions every context knows (besides the context's own ``functions``).
 BUILTIN_FUNCTIONS: frozenset[str] = frozenset(
     """exp log ln sqrt sin cos tan cot sec csc sinh cosh tanh arcsin arccos arctan
-    asin acos atan abs max min tr trace det sigmoid expit softplus logit""".split()
+    asin acos atan abs max min tr trace det diag sigmoid expit softplus logit""".split()
 )
 
 # Operator names written as text or with a font command, and the function each is:
 # \text{tr}(A), \operatorname{Tr}(A), \mathrm{Tr}(A), \text{det}(A). ``Tr`` alone is
 # not a built-in (in LaTeX ``r^Tr`` is r^T r).
-OPERATOR_NAMES: dict[str, str] = {"tr": "tr", "Tr": "tr", "trace": "trace", "det": "det"}
+OPERATOR_NAMES: dict[str, str] = {
+    "tr": "tr",
+    "Tr": "tr",
+    "trace": "trace",
+    "det": "det",
+    "diag": "diag",
+}
 
 # Names of the logistic function 1 / (1 + e^{-u}): a context function with one
 # of these names is the logistic itself (exact, no stand-in) unless the context

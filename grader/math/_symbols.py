@@ -531,6 +531,17 @@ class NamesMixin:
             if not is_matrix(arguments[0]):
                 return arguments[0]  # the trace/determinant of a number is the number
             return FUNCTIONS[name](arguments[0])
+        if builtin and name == "diag":
+            # diag(s): a square matrix with the vector s on its diagonal
+            if len(arguments) != 1 or primes:
+                raise ValueError("diag takes one vector")
+            vector = arguments[0]
+            if not is_matrix(vector):
+                return vector  # a 1x1 diagonal matrix is the number it holds
+            rows, cols = vector.shape
+            if rows != 1 and cols != 1:
+                raise ValueError("diag of a matrix is not read; diag takes a vector")
+            return FUNCTIONS[name](vector if cols == 1 else vector.T)
         if builtin and name in ("max", "min"):
             return FUNCTIONS[name](*[self.as_scalar(a) for a in arguments])
         if builtin and name == "log" and base_of_log is not None:

@@ -10,6 +10,7 @@ from typing import Any
 import sympy
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
+from grader.math._linear_algebra import Diagonal
 from grader.math._names import (
     ACCENT_SUFFIX,
     BUILTIN_FUNCTIONS,
@@ -110,6 +111,7 @@ FUNCTIONS: dict[str, Any] = {
     "tr": sympy.Trace,
     "trace": sympy.Trace,
     "det": sympy.Determinant,
+    "diag": Diagonal,
     # the logistic family, exact: sigmoid(z) is 1 / (1 + e^{-z}) itself
     "sigmoid": lambda u: 1 / (1 + sympy.exp(-u)),
     "expit": lambda u: 1 / (1 + sympy.exp(-u)),
