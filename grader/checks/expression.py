@@ -12,6 +12,7 @@ from typing import Any
 
 from grader.checks.approximate import NumericVerdict, judge_number, reference_number
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
+from grader.checks.cache import context_key, copied
 from grader.checks.carried_forward import apply_carried_forward
 from grader.checks.conclusions import apply_must_follow
 from grader.checks.mathlines import (
@@ -27,14 +28,29 @@ from grader.rubric.models import ExpressionCheck
 
 
 def compare(candidate: MathCandidate, target: str, context: GradingContext) -> Any:
-    """Equivalence of a parsed answer line and a rubric form (an ``Equivalence``)."""
+    """Equivalence of a parsed answer line and a rubric form (an ``Equivalence``),
+    once per class for the same line (``GradingContext.cached``)."""
 
-    return equivalent(
-        candidate.parsed,
-        target,
-        context.math_context,
-        time_limit=context.time_limit,
-        seed=context.seed,
+    def compute() -> Any:
+        return equivalent(
+            candidate.parsed,
+            target,
+            context.math_context,
+            time_limit=context.time_limit,
+            seed=context.seed,
+        )
+
+    key = ("equivalent", context_key(context.math_context), candidate.read_from, target)
+    return _cached_verdict(context, key, compute)
+
+
+def _cached_verdict(context: GradingContext, key: tuple, compute: Any) -> Any:
+    # An undetermined verdict may be a timeout: never kept (see grader.checks.cache).
+    return context.cached(
+        (*key, context.time_limit, context.seed),
+        compute,
+        keep=lambda verdict: verdict is not None and verdict.verdict != "undetermined",
+        copy=copied,
     )
 
 
@@ -105,13 +121,15 @@ def _divisor_reading(candidate: MathCandidate, context: GradingContext) -> MathC
     if not any("divides by" in problem for problem in problems):
         return None
 
+    from grader.math.parse import product_divisor_reading
+
+    text = product_divisor_reading(candidate.source)
+    if text is None:
+        return None
+
     def compute() -> Any:
         from grader.math import MathParseError, parse_math
-        from grader.math.parse import product_divisor_reading
 
-        text = product_divisor_reading(candidate.source)
-        if text is None:
-            return None
         try:
             return parse_math(text, context.math_context)
         except MathParseError:
@@ -120,7 +138,9 @@ def _divisor_reading(candidate: MathCandidate, context: GradingContext) -> MathC
     other = context.remember("divisor reading", candidate.source, compute)
     if other is None:
         return None
-    return MathCandidate(candidate.line_no, candidate.source, other, None, candidate.in_prose)
+    return MathCandidate(
+        candidate.line_no, candidate.source, other, None, candidate.in_prose, reading=text
+    )
 
 
 def _matches(candidate: MathCandidate, target: str, context: GradingContext) -> tuple[bool, Any]:
@@ -183,14 +203,21 @@ def _is_expression(target: str, context: GradingContext) -> bool:
 
 
 def _compare_term(term: Any, target: str, context: GradingContext) -> Any:
-    from grader.math import equivalent
+    def compute() -> Any:
+        try:
+            return equivalent(
+                term,
+                target,
+                context.math_context,
+                time_limit=context.time_limit,
+                seed=context.seed,
+            )
+        except Exception:  # noqa: BLE001 - a term the engine cannot compare is no match
+            return None
 
-    try:
-        return equivalent(
-            term, target, context.math_context, time_limit=context.time_limit, seed=context.seed
-        )
-    except Exception:  # noqa: BLE001 - a term the engine cannot compare is no match
-        return None
+    # a term is a SymPy expression: hashable, compared by structure
+    key = ("equivalent term", context_key(context.math_context), term, target)
+    return _cached_verdict(context, key, compute)
 
 
 def _numbers(
@@ -228,11 +255,15 @@ class ExpressionAdapter:
         self, check: ExpressionCheck, answer: AnswerInput, context: GradingContext
     ) -> CheckOutcome:
         """The answer's lines against the reference, accepted forms and known mistakes."""
-        candidates = answer_candidates(answer, context.math_context)
+        candidates = answer_candidates(answer, context.math_context, context.cache)
         outcome = CheckOutcome()
         for cand in candidates:
             if cand.parsed is not None:
-                outcome.read_as.append(f"line {cand.line_no}: {read_as_text(cand.parsed)}")
+                read_as = context.cached(
+                    ("read as", context_key(context.math_context), cand.read_from),
+                    lambda cand=cand: read_as_text(cand.parsed),
+                )
+                outcome.read_as.append(f"line {cand.line_no}: {read_as}")
                 outcome.repairs += [
                     f"line {cand.line_no}: {r}" for r in getattr(cand.parsed, "repairs", [])
                 ]
