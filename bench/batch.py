@@ -57,6 +57,24 @@ def example_sheets() -> list[str]:
     return [p.read_text(encoding="utf-8") for p in paths if p.is_file()]
 
 
+def example_answers() -> dict[str, list[str]]:
+    """Each sheet part's answers on the example sheets (part id -> one text
+    per example that answers it), read by the grader's own part finder."""
+    sys.path.insert(0, str(ROOT))
+    from grader.pipeline import find_answers, read_sheet
+    from grader.rubric import load_rubric
+
+    rubric = load_rubric(ROOT / "rubrics" / "ml-exam.yaml")
+    answers: dict[str, list[str]] = {}
+    paths = [ROOT / "submissions" / "seed-student-ocr.md"]
+    paths += sorted((ROOT / "submissions").glob("typed-*/*.md"))
+    for path in paths:
+        for todo in find_answers(rubric, read_sheet(path), path).answers:
+            if todo.part.kind != "code" and todo.answer.found and todo.answer.text.strip():
+                answers.setdefault(todo.part_id, []).append(todo.answer.text.strip("\n"))
+    return answers
+
+
 def _flip_sign(lines: list[str], rng: random.Random) -> None:
     math = [i for i, line in enumerate(lines) if " + " in line or " - " in line]
     if math:
@@ -68,21 +86,14 @@ def _flip_sign(lines: list[str], rng: random.Random) -> None:
         )
 
 
-def _drop_paragraph(lines: list[str], rng: random.Random) -> None:
-    text = [i for i, line in enumerate(lines) if len(line) > 40 and not line.startswith("#")]
-    if text:
+def _drop_line(lines: list[str], rng: random.Random) -> None:
+    text = [i for i, line in enumerate(lines) if line.strip()]
+    if len(text) > 1:
         del lines[rng.choice(text)]
 
 
-def _double_paragraph(lines: list[str], rng: random.Random) -> None:
-    text = [i for i, line in enumerate(lines) if len(line) > 40]
-    if text:
-        i = rng.choice(text)
-        lines.insert(i, lines[i])
-
-
 def _typos(lines: list[str], rng: random.Random) -> None:
-    for _ in range(5):
+    for _ in range(2):
         i = rng.randrange(len(lines))
         words = lines[i].split(" ")
         j = rng.randrange(len(words))
@@ -100,13 +111,58 @@ def _change_number(lines: list[str], rng: random.Random) -> None:
         lines[i] = re.sub(r"\d", lambda m: str((int(m.group()) + 1) % 10), lines[i], count=1)
 
 
-VARIATIONS = [_flip_sign, _drop_paragraph, _double_paragraph, _typos, _change_number]
+_WORDS = (
+    "gradient loss model data weights error training matrix vector update step rate "
+    "memory state sequence signal noise bias variance layer output input neuron"
+).split()
+
+
+def _own_sentence(lines: list[str], rng: random.Random) -> None:
+    words = " ".join(rng.choice(_WORDS) for _ in range(8))
+    lines.append("")
+    lines.append(f"In my own words: the {words}.")
+
+
+# (variation, chance for a math part, chance for a text part), each drawn per part
+PART_VARIATIONS = [
+    (_flip_sign, 0.12, 0.0),
+    (_change_number, 0.08, 0.03),
+    (_drop_line, 0.08, 0.08),
+    (_typos, 0.0, 0.15),
+    (_own_sentence, 0.0, 0.12),
+]
+MATH_PARTS = {"q1.b", "q1.c", "q2.c", "q2.d"}
+
+
+def class_sheet(n: int, answers: dict[str, list[str]], rng: random.Random) -> str:
+    """One student's sheet, like a class's: each part's answer is one of the
+    example students' (mostly those of one example, the student's "style",
+    else another's), sometimes varied (a sign flipped or a number changed in
+    a math line, a line dropped, typos, a sentence of their own), under the
+    student's own header and with a varying number of blank lines, so that
+    the same answers sit at different line numbers."""
+    home = rng.randrange(4)
+    out = [f"# ML exam: answer sheet of student {n:04d}", ""]
+    for part_id, texts in answers.items():
+        if rng.random() < 0.02:
+            continue  # a part left out
+        pick = home if rng.random() < 0.6 else rng.randrange(len(texts))
+        lines = texts[pick % len(texts)].splitlines()
+        for change, math_chance, text_chance in PART_VARIATIONS:
+            if rng.random() < (math_chance if part_id in MATH_PARTS else text_chance):
+                change(lines, rng)
+        question, part = part_id.split(".")
+        out.append(f"### {question[1:]}({part})")
+        out += [""] * rng.randint(1, 2)
+        out += lines
+        out.append("")
+    return "\n".join(out) + "\n"
 
 
 def generate(folder: Path, count: int, seed: int = 7) -> dict[str, str]:
     """Write ``count`` submissions; returns {name: kind} with kind "ok" or "broken:<how>"."""
     rng = random.Random(seed)
-    sources = example_sheets()
+    answers = example_answers()
     folder.mkdir(parents=True, exist_ok=True)
     kinds: dict[str, str] = {}
     broken = [
@@ -127,12 +183,22 @@ def generate(folder: Path, count: int, seed: int = 7) -> dict[str, str]:
                 (folder / f"{name}.md").write_bytes(data)
             kinds[name] = f"broken:{how}"
             continue
-        lines = rng.choice(sources).splitlines()
-        for change in rng.sample(VARIATIONS, rng.randint(0, 3)):
-            change(lines, rng)
-        (folder / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (folder / f"{name}.md").write_text(class_sheet(n, answers, rng), encoding="utf-8")
         kinds[name] = "ok"
     return kinds
+
+
+def class_variety(folder: Path) -> str:
+    """How much the generated sheets share: distinct part answers and lines."""
+    parts: list[str] = []
+    for path in sorted(folder.glob("*.md")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        parts += [p.strip() for p in re.split(r"^### ", text, flags=re.M)[1:]]
+    lines = [line for part in parts for line in part.splitlines()[1:] if line.strip()]
+    return (
+        f"{len(parts)} part answers, {len(set(parts))} distinct; "
+        f"{len(lines)} answer lines, {len(set(lines))} distinct"
+    )
 
 
 # The code and rubric the bench runs: a snapshot taken at the start, so that

@@ -203,6 +203,11 @@ def summary_lines(result: BatchResult) -> list[str]:
                 f"{question.id}: mean {format_score(question.mean)}, median "
                 f"{format_score(question.median)} of {format_score(question.max_score)}"
             )
+    if result.cache_lookups:
+        lines.append(
+            f"class cache: {result.cache_hits} of {result.cache_lookups} engine results "
+            f"reused ({100 * result.cache_hits / result.cache_lookups:.0f}%)"
+        )
     if result.out_dir is not None:
         names = ", ".join(path.name for path in result.files.values())
         from grader.report.formats import out_formats

@@ -22,13 +22,18 @@ Rules that keep the reports byte for byte the same with and without it:
   sheet is a hit. Only answers whose text has no ``LABEL_DIGITS`` in it are
   labelled so (any other is graded directly and not kept): a label in the
   result can then only be a line number.
-- **Results that depend on time are never kept.** An ``undetermined`` verdict
-  (a timeout is one; so is input the engine cannot use) is returned to its
-  caller and computed again for the next sheet, exactly as without a cache.
-  (With the cache, a line judged ``equal`` on one sheet is ``equal`` on the
-  next even if, on a loaded machine, a fresh computation would have run out
-  of time: the cache can only turn a would-be timeout into the verdict the
-  engine gave when it had time.)
+- **Results that depend on time are never kept.** A result computed while a
+  time limit ran out in this process (``grader.timelimit.ran_out_count``
+  changed: a timeout, or a worker that died) is returned to its caller and
+  computed again for the next sheet, exactly as without a cache, whatever
+  its verdict. A derivation checked in a time-limit worker is kept only when
+  nothing in it is ``undetermined`` (a step that ran out of time there is).
+  A deterministic ``undetermined`` (a line that does not read, shapes that do
+  not agree) is kept like any other verdict. (With the cache, a line judged
+  ``equal`` on one sheet is ``equal`` on the next even if, on a loaded
+  machine, a fresh computation would have run out of time: the cache can
+  only turn a would-be timeout into the verdict the engine gave when it had
+  time.)
 - **Callers get copies**: ``ClassCache.get`` hands out what ``copy`` makes of
   the kept value (containers copied; SymPy expressions, strings and numbers
   are immutable and shared).
@@ -47,6 +52,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any, TypeVar
+
+from grader.timelimit import ran_out_count
 
 T = TypeVar("T")
 
@@ -133,7 +140,11 @@ class ClassCache:
         found, value = self.lookup(key)
         if found:
             return copy(value)
+        before = ran_out_count()
         value = compute()
+        if ran_out_count() != before:  # a time limit ran out on the way
+            self.stats.not_kept += 1
+            return value
         if self.store(key, value, keep=keep):
             return copy(value)
         return value

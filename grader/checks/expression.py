@@ -45,13 +45,8 @@ def compare(candidate: MathCandidate, target: str, context: GradingContext) -> A
 
 
 def _cached_verdict(context: GradingContext, key: tuple, compute: Any) -> Any:
-    # An undetermined verdict may be a timeout: never kept (see grader.checks.cache).
-    return context.cached(
-        (*key, context.time_limit, context.seed),
-        compute,
-        keep=lambda verdict: verdict is not None and verdict.verdict != "undetermined",
-        copy=copied,
-    )
+    # (a verdict reached while a time limit ran out is not kept: ClassCache.get)
+    return context.cached((*key, context.time_limit, context.seed), compute, copy=copied)
 
 
 def _target_line(target: str, context: GradingContext) -> tuple[Any, str | None]:
