@@ -236,39 +236,58 @@ def relabel(value: Any, first_line: int) -> Any:
             return string
         return _LABEL.sub(lambda m: str(first_line + int(m.group(1))), string)
 
-    def walk(node: Any) -> Any:
-        if isinstance(node, str):
-            return text(node)
-        if isinstance(node, bool) or node is None:
-            return node
-        if isinstance(node, int):
-            return number(node)
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        if isinstance(node, tuple) and type(node) is tuple:
-            return tuple(walk(item) for item in node)
-        if isinstance(node, dict):
-            return {walk(key): walk(item) for key, item in node.items()}
-        if is_dataclass(node) and not isinstance(node, type):
-            return replace(
-                node, **{f.name: walk(getattr(node, f.name)) for f in fields(node) if f.init}
-            )
-        return node  # immutable leaves (floats, SymPy expressions)
-
-    return walk(value)
+    return _rebuild(value, number, text)
 
 
 def copied(value: Any) -> Any:
     """A copy of an engine result whose containers a caller may change
     (dataclasses, lists, dicts rebuilt; immutable leaves shared)."""
-    if isinstance(value, list):
-        return [copied(item) for item in value]
-    if isinstance(value, tuple) and type(value) is tuple:
-        return tuple(copied(item) for item in value)
-    if isinstance(value, dict):
-        return {key: copied(item) for key, item in value.items()}
-    if is_dataclass(value) and not isinstance(value, type):
-        return replace(
-            value, **{f.name: copied(getattr(value, f.name)) for f in fields(value) if f.init}
-        )
+    return _rebuild(value, _same, _same)
+
+
+def _same(value: Any) -> Any:
     return value
+
+
+# Types that are rebuilt as they are (no labels, nothing mutable in them).
+_LEAVES = (float, complex, bytes, type(None), bool)
+
+
+def _rebuild(value: Any, number: Callable[[int], int], text: Callable[[str], str]) -> Any:
+    """``value`` rebuilt: lists, tuples, dicts, sets and dataclasses copied,
+    ``number`` applied to integers and ``text`` to strings; anything else
+    (SymPy expressions, NumPy scalars) is immutable and shared."""
+    memo: dict[int, Any] = {}  # id -> its copy: shared parts stay shared
+
+    def walk(node: Any) -> Any:
+        kind = type(node)
+        if kind is str:
+            return text(node)
+        if kind is int:
+            return number(node)
+        if kind in _LEAVES:
+            return node
+        done = memo.get(id(node))
+        if done is not None:
+            return done
+        if kind is list:
+            out: Any = [walk(item) for item in node]
+        elif kind is tuple:
+            out = tuple(walk(item) for item in node)
+        elif kind is dict:
+            out = {walk(key): walk(item) for key, item in node.items()}
+        elif kind is set or kind is frozenset:
+            out = kind(walk(item) for item in node)
+        elif is_dataclass(kind) and hasattr(node, "__dict__"):
+            out = object.__new__(kind)
+            out.__dict__.update({name: walk(item) for name, item in node.__dict__.items()})
+        elif is_dataclass(kind):  # slots: through its __init__
+            out = replace(
+                node, **{f.name: walk(getattr(node, f.name)) for f in fields(node) if f.init}
+            )
+        else:
+            return node  # immutable leaves (SymPy expressions, NumPy scalars)
+        memo[id(node)] = out
+        return out
+
+    return walk(value)

@@ -28,25 +28,15 @@ from grader.rubric.models import ExpressionCheck
 
 
 def compare(candidate: MathCandidate, target: str, context: GradingContext) -> Any:
-    """Equivalence of a parsed answer line and a rubric form (an ``Equivalence``),
-    once per class for the same line (``GradingContext.cached``)."""
+    """Equivalence of a parsed answer line and a rubric form (an ``Equivalence``)."""
 
-    def compute() -> Any:
-        return equivalent(
-            candidate.parsed,
-            target,
-            context.math_context,
-            time_limit=context.time_limit,
-            seed=context.seed,
-        )
-
-    key = ("equivalent", context_key(context.math_context), candidate.read_from, target)
-    return _cached_verdict(context, key, compute)
-
-
-def _cached_verdict(context: GradingContext, key: tuple, compute: Any) -> Any:
-    # (a verdict reached while a time limit ran out is not kept: ClassCache.get)
-    return context.cached((*key, context.time_limit, context.seed), compute, copy=copied)
+    return equivalent(
+        candidate.parsed,
+        target,
+        context.math_context,
+        time_limit=context.time_limit,
+        seed=context.seed,
+    )
 
 
 def _target_line(target: str, context: GradingContext) -> tuple[Any, str | None]:
@@ -99,6 +89,23 @@ def matches(candidate: MathCandidate, target: str, context: GradingContext) -> t
     slash as the divisor (``X^T y / X^T X`` as ``X^T y / (X^T X)``), the
     reading its writer most likely meant.
     """
+    key = (
+        "matches",
+        context_key(context.math_context),
+        candidate.read_from,
+        candidate.error,
+        target,
+        context.time_limit,
+        context.seed,
+    )
+    # once per class for the same line and form (a verdict reached while a
+    # time limit ran out is not kept: grader.checks.cache)
+    return context.cached(key, lambda: _uncached_matches(candidate, target, context), copy=copied)
+
+
+def _uncached_matches(
+    candidate: MathCandidate, target: str, context: GradingContext
+) -> tuple[bool, Any]:
     found, verdict = _matches(candidate, target, context)
     if found:
         return found, verdict
@@ -198,21 +205,12 @@ def _is_expression(target: str, context: GradingContext) -> bool:
 
 
 def _compare_term(term: Any, target: str, context: GradingContext) -> Any:
-    def compute() -> Any:
-        try:
-            return equivalent(
-                term,
-                target,
-                context.math_context,
-                time_limit=context.time_limit,
-                seed=context.seed,
-            )
-        except Exception:  # noqa: BLE001 - a term the engine cannot compare is no match
-            return None
-
-    # a term is a SymPy expression: hashable, compared by structure
-    key = ("equivalent term", context_key(context.math_context), term, target)
-    return _cached_verdict(context, key, compute)
+    try:
+        return equivalent(
+            term, target, context.math_context, time_limit=context.time_limit, seed=context.seed
+        )
+    except Exception:  # noqa: BLE001 - a term the engine cannot compare is no match
+        return None
 
 
 def _numbers(
