@@ -23,13 +23,12 @@ Rules that keep the reports byte for byte the same with and without it:
   labelled so (any other is graded directly and not kept): a label in the
   result can then only be a line number.
 - **Results that depend on time are never kept.** A result computed while a
-  time limit ran out in this process (``grader.timelimit.ran_out_count``
-  changed: a timeout, or a worker that died) is returned to its caller and
-  computed again for the next sheet, exactly as without a cache, whatever
-  its verdict. A derivation checked in a time-limit worker is kept only when
-  nothing in it is ``undetermined`` (a step that ran out of time there is).
-  A deterministic ``undetermined`` (a line that does not read, shapes that do
-  not agree) is kept like any other verdict. (With the cache, a line judged
+  time limit ran out (``grader.timelimit.ran_out_count`` changed: a timeout
+  or a worker that died, in this process or inside a time-limit worker it
+  called, such as the one a derivation is checked in) is returned to its
+  caller and computed again for the next sheet, exactly as without a cache,
+  whatever its verdict. A deterministic ``undetermined`` (a line that does
+  not read, shapes that do not agree) is kept like any other verdict. (With the cache, a line judged
   ``equal`` on one sheet is ``equal`` on the next even if, on a loaded
   machine, a fresh computation would have run out of time: the cache can
   only turn a would-be timeout into the verdict the engine gave when it had

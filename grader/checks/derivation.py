@@ -247,15 +247,6 @@ def _class_key(
     return labelled, key
 
 
-def _decided(result: Any) -> bool:
-    """Whether a derivation's result may be kept for the class: nothing in
-    it is undetermined (a step that ran out of time is; see grader.checks.cache)."""
-    for step in result.steps:
-        if "undetermined" in (step.status, step.vs_previous, step.vs_truth):
-            return False
-    return all(m.status != "undetermined" for m in result.milestones)
-
-
 def _checked_here(check: DerivationCheck, answer: AnswerInput, context: GradingContext) -> Any:
     """``check_derivation`` in this process (no started worker), once per class."""
     lines, key = _class_key(check, answer, context)
@@ -270,7 +261,7 @@ def _checked_here(check: DerivationCheck, answer: AnswerInput, context: GradingC
 
     if key is None:
         return compute()
-    kept = context.cache.get(key, compute, keep=_decided)
+    kept = context.cache.get(key, compute)
     return relabel(kept, answer.lines[0][0])
 
 
@@ -301,8 +292,10 @@ class _Kept:
 
         before = ran_out_count()
         result = self._pending.result()
-        if ran_out_count() == before:  # else checked again step by step: timing
-            self._cache.store(self._key, result, keep=_decided)
+        # kept unless a time limit ran out, here (then checked again step by
+        # step) or in the worker (grader.timelimit counts both)
+        if ran_out_count() == before:
+            self._cache.store(self._key, result)
         return relabel(result, self._first_line)
 
     def cancel(self) -> None:
