@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, fields, is_dataclass, replace
@@ -110,12 +111,21 @@ class CacheStats:
 
 class ClassCache:
     """A bounded LRU table of engine results, shared by every sheet a grading
-    session grades (not thread-safe: one session grades one sheet at a time)."""
+    session grades (threads may share it: the table is locked while used)."""
 
     def __init__(self, max_entries: int = DEFAULT_ENTRIES) -> None:
         self.max_entries = max(0, int(max_entries))
         self.stats = CacheStats()
         self._table: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a cache is a process's own: a copy sent to another process (a spawned
+        # worker) starts empty, with the same size
+        return {"max_entries": self.max_entries}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["max_entries"])
 
     @property
     def enabled(self) -> bool:
@@ -153,14 +163,15 @@ class ClassCache:
         The value is the table's own: copy it before handing it out."""
         if not self.enabled:
             return False, None
-        try:
-            value = self._table[key]
-        except (KeyError, TypeError):  # TypeError: an unhashable key, never kept
-            self.stats.misses += 1
-            return False, None
-        self._table.move_to_end(key)
-        self.stats.hits += 1
-        return True, value
+        with self._lock:
+            try:
+                value = self._table[key]
+            except (KeyError, TypeError):  # TypeError: an unhashable key, never kept
+                self.stats.misses += 1
+                return False, None
+            self._table.move_to_end(key)
+            self.stats.hits += 1
+            return True, value
 
     def store(
         self, key: Hashable, value: Any, *, keep: Callable[[Any], bool] = lambda v: True
@@ -171,14 +182,15 @@ class ClassCache:
         if not keep(value):
             self.stats.not_kept += 1
             return False
-        try:
-            self._table[key] = value
-        except TypeError:
-            return False
-        self._table.move_to_end(key)
-        while len(self._table) > self.max_entries:
-            self._table.popitem(last=False)
-            self.stats.evicted += 1
+        with self._lock:
+            try:
+                self._table[key] = value
+            except TypeError:
+                return False
+            self._table.move_to_end(key)
+            while len(self._table) > self.max_entries:
+                self._table.popitem(last=False)
+                self.stats.evicted += 1
         return True
 
     def snapshot(self) -> CacheStats:

@@ -5,6 +5,7 @@ byte, with and without it."""
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,6 +200,14 @@ def test_a_result_reached_while_a_time_limit_ran_out_is_not_kept():
     assert cache.get("line", compute) == "undetermined"
     assert len(calls) == 2 and len(cache) == 0
     assert cache.stats.not_kept == 2
+
+
+def test_a_copy_for_another_process_starts_empty():
+    cache = ClassCache(10)
+    cache.get("k", lambda: 1)
+    copy = pickle.loads(pickle.dumps(cache))
+    assert (copy.max_entries, len(copy), copy.stats.lookups) == (10, 0, 0)
+    assert copy.get("k", lambda: 2) == 2
 
 
 def test_keep_refuses_a_value():
