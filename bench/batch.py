@@ -32,7 +32,7 @@ What it does, with the real grader and rubrics/ml-exam.yaml:
    processes (``--executor dask --dask-workers N``, extra [dask]): sheets per
    second, CPU seconds per sheet (user + system of the client and every
    process under it, sampled from /proc with the memory), the class cache's
-   hit rate (from the closing lines), peak memory of the client and its
+   hit rate (from the line it prints on stderr), peak memory of the client and its
    workers (PSS) at each number of sheets, the load average when each
    started, and the speed-up from 1 to 2 Dask workers.
 
@@ -305,22 +305,27 @@ def run_grader(
     env: dict[str, str] | None = None,
 ):
     started = time.perf_counter()
-    process = subprocess.Popen(
-        grader_command(sheets, out, jobs, extra),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**grader_env(), **(env or {})},
-        cwd=SNAPSHOT or ROOT,  # not the working tree: "" on sys.path is the cwd
-    )
-    peak = (0, 0)
-    while process.poll() is None:
-        if sample_memory:
-            rss, pss = _tree_memory(process.pid)
-            peak = (max(peak[0], rss), max(peak[1], pss))
-        time.sleep(0.2)
-    elapsed = time.perf_counter() - started
-    return process.returncode, elapsed, peak, process.stdout.read()
+    # stderr (progress, the class cache's line) to a file: a pipe read at the
+    # end could fill up and stop the grader
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(
+            grader_command(sheets, out, jobs, extra),
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            env={**grader_env(), **(env or {})},
+            cwd=SNAPSHOT or ROOT,  # not the working tree: "" on sys.path is the cwd
+        )
+        peak = (0, 0)
+        while process.poll() is None:
+            if sample_memory:
+                rss, pss = _tree_memory(process.pid)
+                peak = (max(peak[0], rss), max(peak[1], pss))
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - started
+        errors.seek(0)
+        output = process.stdout.read() + errors.read()
+    return process.returncode, elapsed, peak, output
 
 
 # label -> (grader grade options, environment)

@@ -386,7 +386,7 @@ def cli_grade(
     ``out_dir`` (when given), print ``fmt`` for the reports otherwise. Returns
     the exit code: 2 if a sheet could not be graded, 1 if a score is below
     ``--min-score``, else 0."""
-    from grader.batch.summary import summary_lines
+    from grader.batch.summary import cache_line, summary_lines
 
     result = grade_batch(
         paths,
@@ -400,6 +400,9 @@ def cli_grade(
         load_rubric=_rubric_loader(allow_outside_rubric_dir),
     )
     reports = list(result.reports()) if out_dir is None else []
+    shared = cache_line(result)
+    if shared is not None:
+        echo(shared, err=True)
     if out_dir is not None:
         for line in summary_lines(result):
             echo(line)

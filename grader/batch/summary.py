@@ -203,11 +203,6 @@ def summary_lines(result: BatchResult) -> list[str]:
                 f"{question.id}: mean {format_score(question.mean)}, median "
                 f"{format_score(question.median)} of {format_score(question.max_score)}"
             )
-    if result.cache_lookups:
-        lines.append(
-            f"class cache: {result.cache_hits} of {result.cache_lookups} engine results "
-            f"reused ({100 * result.cache_hits / result.cache_lookups:.0f}%)"
-        )
     if result.out_dir is not None:
         names = ", ".join(path.name for path in result.files.values())
         from grader.report.formats import out_formats
@@ -217,6 +212,18 @@ def summary_lines(result: BatchResult) -> list[str]:
         )
         lines.append(f"written to {result.out_dir}: results/, {folders}{names}")
     return lines
+
+
+def cache_line(result: BatchResult) -> str | None:
+    """How much the class cache shared over the sheets graded now (printed on
+    stderr with the progress: stdout's closing lines are a contract), or None."""
+    if not result.cache_lookups:
+        return None
+    share = 100 * result.cache_hits / result.cache_lookups
+    return (
+        f"class cache: {result.cache_hits} of {result.cache_lookups} engine results "
+        f"reused ({share:.0f}%)"
+    )
 
 
 def refresh_batch_files(out_dir: str | Path, database: str | None = None) -> dict[str, Path]:
