@@ -5,11 +5,16 @@
 
 What it does, with the real grader and rubrics/ml-exam.yaml:
 
-1. Generates N answer sheets (default 500) from the example sheets in
-   ``submissions/`` (the OCR'd sample and any typed ``submissions/typed-*/*.md``):
-   variations (a sign flipped in a math line, a paragraph dropped or doubled,
-   letters swapped in words, a number changed) and, one in 25, a broken one
-   (empty, binary, only blank lines, invalid UTF-8, a folder without a sheet).
+1. Generates N answer sheets (default 500) like a class's: each part's
+   answer is one of the example students' in ``submissions/`` (the OCR'd
+   sample and the typed sheets, read by the grader's own part finder), mostly
+   those of one example (the student's "style"), else another's; some are
+   varied (a sign flipped or a number changed in a math line, a line dropped,
+   typos, a sentence of the student's own), under the student's own header
+   and with 1-2 blank lines after each label, so the same answers sit at
+   different line numbers. Many shared lines, some unique ones (it prints how
+   many part answers and lines are distinct). One in 25 is broken (empty,
+   binary, only blank lines, invalid UTF-8, a folder without a sheet).
    Sheets only, no code files: the figures are for the math and free-text
    parts (code parts run in a sandboxed child process and are timed by
    bench/sandbox*.py).
@@ -22,11 +27,14 @@ What it does, with the real grader and rubrics/ml-exam.yaml:
 4. Peak memory (sum of the resident sizes of grader and its workers, sampled
    from /proc) while grading ``--memory-sheets`` (default 1000) with --jobs 2.
 5. Executors side by side (``--executor-sheets``, default 100 and 500 sheets):
-   the local pool (--jobs 2) and Dask LocalClusters of 1 and 2 worker
+   the local pool (--jobs 2, with the class cache and with
+   ``GRADER_CLASS_CACHE=off``) and Dask LocalClusters of 1 and 2 worker
    processes (``--executor dask --dask-workers N``, extra [dask]): sheets per
    second, CPU seconds per sheet (user + system of the client and every
-   process under it, sampled from /proc with the memory), peak memory of the client and its workers (PSS) at each
-   number of sheets, and the speed-up from 1 to 2 Dask workers.
+   process under it, sampled from /proc with the memory), the class cache's
+   hit rate (from the line it prints on stderr), peak memory of the client and its
+   workers (PSS) at each number of sheets, the load average when each
+   started, and the speed-up from 1 to 2 Dask workers.
 
     python bench/batch.py --only-executors     # step 5 alone
 """
@@ -57,6 +65,24 @@ def example_sheets() -> list[str]:
     return [p.read_text(encoding="utf-8") for p in paths if p.is_file()]
 
 
+def example_answers() -> dict[str, list[str]]:
+    """Each sheet part's answers on the example sheets (part id -> one text
+    per example that answers it), read by the grader's own part finder."""
+    sys.path.insert(0, str(ROOT))
+    from grader.pipeline import find_answers, read_sheet
+    from grader.rubric import load_rubric
+
+    rubric = load_rubric(ROOT / "rubrics" / "ml-exam.yaml")
+    answers: dict[str, list[str]] = {}
+    paths = [ROOT / "submissions" / "seed-student-ocr.md"]
+    paths += sorted((ROOT / "submissions").glob("typed-*/*.md"))
+    for path in paths:
+        for todo in find_answers(rubric, read_sheet(path), path).answers:
+            if todo.part.kind != "code" and todo.answer.found and todo.answer.text.strip():
+                answers.setdefault(todo.part_id, []).append(todo.answer.text.strip("\n"))
+    return answers
+
+
 def _flip_sign(lines: list[str], rng: random.Random) -> None:
     math = [i for i, line in enumerate(lines) if " + " in line or " - " in line]
     if math:
@@ -68,21 +94,14 @@ def _flip_sign(lines: list[str], rng: random.Random) -> None:
         )
 
 
-def _drop_paragraph(lines: list[str], rng: random.Random) -> None:
-    text = [i for i, line in enumerate(lines) if len(line) > 40 and not line.startswith("#")]
-    if text:
+def _drop_line(lines: list[str], rng: random.Random) -> None:
+    text = [i for i, line in enumerate(lines) if line.strip()]
+    if len(text) > 1:
         del lines[rng.choice(text)]
 
 
-def _double_paragraph(lines: list[str], rng: random.Random) -> None:
-    text = [i for i, line in enumerate(lines) if len(line) > 40]
-    if text:
-        i = rng.choice(text)
-        lines.insert(i, lines[i])
-
-
 def _typos(lines: list[str], rng: random.Random) -> None:
-    for _ in range(5):
+    for _ in range(2):
         i = rng.randrange(len(lines))
         words = lines[i].split(" ")
         j = rng.randrange(len(words))
@@ -100,13 +119,58 @@ def _change_number(lines: list[str], rng: random.Random) -> None:
         lines[i] = re.sub(r"\d", lambda m: str((int(m.group()) + 1) % 10), lines[i], count=1)
 
 
-VARIATIONS = [_flip_sign, _drop_paragraph, _double_paragraph, _typos, _change_number]
+_WORDS = (
+    "gradient loss model data weights error training matrix vector update step rate "
+    "memory state sequence signal noise bias variance layer output input neuron"
+).split()
+
+
+def _own_sentence(lines: list[str], rng: random.Random) -> None:
+    words = " ".join(rng.choice(_WORDS) for _ in range(8))
+    lines.append("")
+    lines.append(f"In my own words: the {words}.")
+
+
+# (variation, chance for a math part, chance for a text part), each drawn per part
+PART_VARIATIONS = [
+    (_flip_sign, 0.12, 0.0),
+    (_change_number, 0.08, 0.03),
+    (_drop_line, 0.08, 0.08),
+    (_typos, 0.0, 0.15),
+    (_own_sentence, 0.0, 0.12),
+]
+MATH_PARTS = {"q1.b", "q1.c", "q2.c", "q2.d"}
+
+
+def class_sheet(n: int, answers: dict[str, list[str]], rng: random.Random) -> str:
+    """One student's sheet, like a class's: each part's answer is one of the
+    example students' (mostly those of one example, the student's "style",
+    else another's), sometimes varied (a sign flipped or a number changed in
+    a math line, a line dropped, typos, a sentence of their own), under the
+    student's own header and with a varying number of blank lines, so that
+    the same answers sit at different line numbers."""
+    home = rng.randrange(4)
+    out = [f"# ML exam: answer sheet of student {n:04d}", ""]
+    for part_id, texts in answers.items():
+        if rng.random() < 0.02:
+            continue  # a part left out
+        pick = home if rng.random() < 0.6 else rng.randrange(len(texts))
+        lines = texts[pick % len(texts)].splitlines()
+        for change, math_chance, text_chance in PART_VARIATIONS:
+            if rng.random() < (math_chance if part_id in MATH_PARTS else text_chance):
+                change(lines, rng)
+        question, part = part_id.split(".")
+        out.append(f"### {question[1:]}({part})")
+        out += [""] * rng.randint(1, 2)
+        out += lines
+        out.append("")
+    return "\n".join(out) + "\n"
 
 
 def generate(folder: Path, count: int, seed: int = 7) -> dict[str, str]:
     """Write ``count`` submissions; returns {name: kind} with kind "ok" or "broken:<how>"."""
     rng = random.Random(seed)
-    sources = example_sheets()
+    answers = example_answers()
     folder.mkdir(parents=True, exist_ok=True)
     kinds: dict[str, str] = {}
     broken = [
@@ -127,12 +191,22 @@ def generate(folder: Path, count: int, seed: int = 7) -> dict[str, str]:
                 (folder / f"{name}.md").write_bytes(data)
             kinds[name] = f"broken:{how}"
             continue
-        lines = rng.choice(sources).splitlines()
-        for change in rng.sample(VARIATIONS, rng.randint(0, 3)):
-            change(lines, rng)
-        (folder / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (folder / f"{name}.md").write_text(class_sheet(n, answers, rng), encoding="utf-8")
         kinds[name] = "ok"
     return kinds
+
+
+def class_variety(folder: Path) -> str:
+    """How much the generated sheets share: distinct part answers and lines."""
+    parts: list[str] = []
+    for path in sorted(folder.glob("*.md")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        parts += [p.strip() for p in re.split(r"^### ", text, flags=re.M)[1:]]
+    lines = [line for part in parts for line in part.splitlines()[1:] if line.strip()]
+    return (
+        f"{len(parts)} part answers, {len(set(parts))} distinct; "
+        f"{len(lines)} answer lines, {len(set(lines))} distinct"
+    )
 
 
 # The code and rubric the bench runs: a snapshot taken at the start, so that
@@ -222,63 +296,87 @@ def _tree_memory(root_pid: int) -> tuple[int, int]:
 
 
 def run_grader(
-    sheets: Path, out: Path, jobs: int, *, sample_memory: bool = False, extra: tuple[str, ...] = ()
+    sheets: Path,
+    out: Path,
+    jobs: int,
+    *,
+    sample_memory: bool = False,
+    extra: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
 ):
     started = time.perf_counter()
-    process = subprocess.Popen(
-        grader_command(sheets, out, jobs, extra),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=grader_env(),
-        cwd=SNAPSHOT or ROOT,  # not the working tree: "" on sys.path is the cwd
-    )
-    peak = (0, 0)
-    while process.poll() is None:
-        if sample_memory:
-            rss, pss = _tree_memory(process.pid)
-            peak = (max(peak[0], rss), max(peak[1], pss))
-        time.sleep(0.2)
-    elapsed = time.perf_counter() - started
-    return process.returncode, elapsed, peak, process.stdout.read()
+    # stderr (progress, the class cache's line) to a file: a pipe read at the
+    # end could fill up and stop the grader
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(
+            grader_command(sheets, out, jobs, extra),
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            env={**grader_env(), **(env or {})},
+            cwd=SNAPSHOT or ROOT,  # not the working tree: "" on sys.path is the cwd
+        )
+        peak = (0, 0)
+        while process.poll() is None:
+            if sample_memory:
+                rss, pss = _tree_memory(process.pid)
+                peak = (max(peak[0], rss), max(peak[1], pss))
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - started
+        errors.seek(0)
+        output = process.stdout.read() + errors.read()
+    return process.returncode, elapsed, peak, output
 
 
+# label -> (grader grade options, environment)
 EXECUTORS = {
-    "local pool, --jobs 2": ("--jobs", "2"),
-    "dask, 1 worker": ("--executor", "dask", "--dask-workers", "1"),
-    "dask, 2 workers": ("--executor", "dask", "--dask-workers", "2"),
+    "local pool, --jobs 2": (("--jobs", "2"), {}),
+    "local pool, no cache": (("--jobs", "2"), {"GRADER_CLASS_CACHE": "off"}),
+    "dask, 1 worker": (("--executor", "dask", "--dask-workers", "1"), {}),
+    "dask, 2 workers": (("--executor", "dask", "--dask-workers", "2"), {}),
 }
+_HIT_RATE = re.compile(r"class cache: (\d+) of (\d+) engine results")
 
 
-def compare_executors(work: Path, counts: list[int]) -> None:
+def compare_executors(work: Path, counts: list[int], only: list[str] | None = None) -> None:
     """Step 5: each executor on the same generated sheets, at each count."""
     print(f"\nexecutors side by side (load average {os.getloadavg()[0]:.1f}):")
     print(
         f"  {'executor':<22} {'sheets':>6} {'seconds':>8} {'sheets/s':>9} "
-        f"{'CPU s/sheet':>12} {'peak PSS MB':>12} {'peak RSS MB':>12}  exit"
+        f"{'CPU s/sheet':>12} {'cache hits':>10} {'peak PSS MB':>12} {'peak RSS MB':>12}"
+        "  load  exit"
     )
     rates: dict[tuple[str, int], float] = {}
     for count in counts:
         sheets = work / f"sheets-executors-{count}"
         shutil.rmtree(sheets, ignore_errors=True)
         generate(sheets, count, seed=13)
-        for label, extra in EXECUTORS.items():
+        print(f"  ({count} sheets: {class_variety(sheets)})")
+        for label, (extra, env) in EXECUTORS.items():
+            if only and not any(word in label for word in only):
+                continue
             out = work / f"out-executors-{count}-{len(rates)}"
             shutil.rmtree(out, ignore_errors=True)
             _CPU_SEEN.clear()
-            code, elapsed, peak, _ = run_grader(sheets, out, 2, sample_memory=True, extra=extra)
+            load = os.getloadavg()[0]
+            code, elapsed, peak, stdout = run_grader(
+                sheets, out, 2, sample_memory=True, extra=extra, env=env
+            )
             cpu = sum(_CPU_SEEN.values())
             results = len(list((out / "results").glob("*.json")))
             rates[label, count] = count / elapsed
+            hits = _HIT_RATE.search(stdout)
+            hit_rate = f"{100 * int(hits[1]) / max(int(hits[2]), 1):.0f}%" if hits else "-"
             print(
                 f"  {label:<22} {count:>6} {elapsed:>8.1f} {count / elapsed:>9.1f} "
-                f"{cpu / max(results, 1):>12.3f} {peak[1] / 2**20:>12.0f} {peak[0] / 2**20:>12.0f}"
-                f"  {code} ({results} results)"
+                f"{cpu / max(results, 1):>12.3f} {hit_rate:>10} {peak[1] / 2**20:>12.0f} "
+                f"{peak[0] / 2**20:>12.0f}  {load:4.1f}  {code} ({results} results)"
             )
             shutil.rmtree(out, ignore_errors=True)
     for count in counts:
-        one, two = rates["dask, 1 worker", count], rates["dask, 2 workers", count]
-        print(f"  speed-up from 1 to 2 Dask workers on {count} sheets: {two / one:.2f}x")
+        one, two = rates.get(("dask, 1 worker", count)), rates.get(("dask, 2 workers", count))
+        if one and two:
+            print(f"  speed-up from 1 to 2 Dask workers on {count} sheets: {two / one:.2f}x")
 
 
 def results_snapshot(out: Path) -> dict:
@@ -307,6 +405,11 @@ def main() -> int:
     )
     parser.add_argument("--skip-executors", action="store_true")
     parser.add_argument("--only-executors", action="store_true")
+    parser.add_argument(
+        "--executors",
+        help="only the executors whose label has one of these words (comma-separated: "
+        "'pool,dask', 'no cache', '2 workers')",
+    )
     args = parser.parse_args()
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="grader-bench-"))
@@ -323,8 +426,9 @@ def main() -> int:
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     started = time.monotonic()
     counts = [int(n) for n in args.executor_sheets.split(",") if n.strip()]
+    only = [w.strip() for w in args.executors.split(",")] if args.executors else None
     if args.only_executors:
-        compare_executors(work, counts)
+        compare_executors(work, counts, only)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         return 0
@@ -333,7 +437,7 @@ def main() -> int:
     kinds = generate(sheets, args.sheets)
     broken = {name for name, kind in kinds.items() if kind != "ok"}
     print(
-        f"generated {len(kinds)} sheets ({len(broken)} broken) from {len(example_sheets())} examples in {sheets}"
+        f"generated {len(kinds)} sheets ({len(broken)} broken) in {sheets}: {class_variety(sheets)}"
     )
 
     # 1. jobs 2, all sheets
@@ -436,7 +540,7 @@ def main() -> int:
             f"which counts shared pages once per process) (exit {code_m})"
         )
     if not args.skip_executors:
-        compare_executors(work, counts)
+        compare_executors(work, counts, only)
     print(
         f"\nbench took {time.monotonic() - started:.0f} s; load average now {os.getloadavg()[0]:.1f}"
     )

@@ -37,6 +37,7 @@ from grader.checks.base import (
     Memo,
     SheetAnswers,
 )
+from grader.checks.cache import ClassCache, context_key, entries_from_environment
 from grader.checks.code import code_origin
 from grader.checks.definitions import names_defined_in, with_defined_names
 from grader.errors import GraderError, RubricError, SubmissionError
@@ -79,14 +80,20 @@ Started = dict[int, object]
 @dataclass
 class GradingSession:
     """A rubric and what grading learns about it, kept across sheets: its math
-    contexts (the exam's, and each question's over it) and the adapters'
-    memo of how the rubric's own forms read. Create one per rubric and grade
-    every sheet with it; nothing in it depends on a sheet."""
+    contexts (the exam's, and each question's over it), the adapters' memo
+    of how the rubric's own forms read, and the class cache of engine results
+    for lines the class's sheets share (``grader.checks.cache``: bounded,
+    size from ``GRADER_CLASS_CACHE``, 0 to turn it off). Create one per
+    rubric and grade every sheet with it; a sheet's report is the same
+    whichever sheets were graded before it."""
 
     rubric: Rubric
     # question id (None: the exam's) -> context; None when the engine is missing
     contexts: dict[str | None, MathContext | None] = field(default_factory=dict, repr=False)
     memo: Memo = field(default_factory=dict, repr=False)
+    cache: ClassCache = field(
+        default_factory=lambda: ClassCache(entries_from_environment()), repr=False
+    )
 
     def math_context(
         self, question: Question | None = None, part: Part | None = None
@@ -122,6 +129,18 @@ class GradingSession:
             )
         return self.contexts[key]
 
+    def with_names(
+        self, math: MathContext | None, names: dict[str, str] | None
+    ) -> MathContext | None:
+        """``math`` with the names a student defined (``with_defined_names``),
+        made once for the class for the same definitions."""
+        if not names or math is None:
+            return math
+        return self.cache.get(
+            ("context with names", context_key(math), tuple(sorted(names.items()))),
+            lambda: with_defined_names(math, names),
+        )
+
     def grading_context(
         self, check: CheckSpec, math: MathContext | None, time_limit: float | None
     ) -> GradingContext:
@@ -132,6 +151,7 @@ class GradingSession:
             time_limit=time_limit or check.time_limit or self.rubric.time_limit,
             seed=self.rubric.seed,
             memo=self.memo,
+            cache=self.cache,
         )
 
 
@@ -384,7 +404,11 @@ def names_defined_on_sheet(
             continue
         if context is None:
             continue
-        names = names_defined_in(pieces, context)
+        names = session.cache.get(
+            ("defined names", context_key(context), tuple(pieces)),
+            lambda pieces=pieces, context=context: names_defined_in(pieces, context),
+            copy=dict,
+        )
         if names:
             found[question_id] = names
     return found
@@ -417,7 +441,7 @@ def start_checks(
             try:
                 math = session.math_context(todo.question, todo.part) if kind.needs_math else None
                 if not kind.reads_own_definitions:
-                    math = with_defined_names(math, (answer_names or {}).get(todo.question.id))
+                    math = session.with_names(math, (answer_names or {}).get(todo.question.id))
                 handle = start(check, todo.answer, session.grading_context(check, math, time_limit))
             except Exception:  # noqa: BLE001 - reported when the part is graded
                 continue
@@ -513,7 +537,7 @@ def run_checks(
             math = session.math_context(todo.question, todo.part)
         except GraderError as error:
             raise RubricError(error.message, path=error.path, line=error.line) from None
-        math_with_names = with_defined_names(math, answer_names)
+        math_with_names = session.with_names(math, answer_names)
     outcomes: list[tuple[CheckSpec, CheckOutcome]] = []
     for check in part.checks:
         kind = kind_of(check.kind)

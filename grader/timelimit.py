@@ -56,6 +56,7 @@ __all__ = [
     "PendingCall",
     "TimeLimitExceeded",
     "WorkerCrashed",
+    "ran_out_count",
     "run_with_time_limit",
     "shutdown_workers",
     "start_with_time_limit",
@@ -64,7 +65,9 @@ __all__ = [
 T = TypeVar("T")
 
 _HEADER = struct.Struct("!Q")  # length prefix of each pickled message
-_TIMES = struct.Struct("!dd")  # a reply's prefix: seconds the call took, when it ended
+# a reply's prefix: seconds the call took, when it ended, and how many calls
+# it made itself ran out of time (counted again in the caller: ran_out_count)
+_TIMES = struct.Struct("!ddQ")
 # Workers kept per thread: the first may be busy with started calls while
 # ordinary calls use the second.
 _MAX_WORKERS_PER_THREAD = 2
@@ -76,16 +79,34 @@ _MAX_QUEUED_BYTES = 48 * 1024
 _TRANSFER_GRACE = 1.0
 
 
+# How many calls of this process ran out of time or lost their worker, with
+# those of the calls it sent to workers: a result computed while this changed
+# depends on timing (grader.checks.cache does not keep it for other sheets).
+_ran_out = 0
+
+
+def ran_out_count() -> int:
+    """Calls in this process, so far, that ran out of time or whose worker died."""
+    return _ran_out
+
+
 class TimeLimitExceeded(Exception):
     """The function did not finish within ``seconds``; it has been stopped."""
 
     def __init__(self, seconds: float):
+        global _ran_out
+        _ran_out += 1
         self.seconds = seconds
         super().__init__(f"timed out after {format_seconds(seconds)}")
 
 
 class WorkerCrashed(Exception):
     """The worker process died without answering (killed by the OS, out of memory, ...)."""
+
+    def __init__(self, *args: object) -> None:
+        global _ran_out
+        _ran_out += 1
+        super().__init__(*args)
 
 
 def format_seconds(seconds: float) -> str:
@@ -427,21 +448,23 @@ def _prepare_child() -> None:
 
 def _execute(request: bytes) -> bytes:
     start = time.monotonic()
+    ran_out = _ran_out
     try:
         func, args, kwargs = pickle.loads(request)
         result = ("ok", func(*args, **kwargs))
     except BaseException as error:  # noqa: BLE001 - everything goes back to the caller
         result = ("error", error)
-    return _pack_reply(result, start)
+    return _pack_reply(result, start, _ran_out - ran_out)
 
 
-def _pack_reply(result: tuple[str, Any], start: float) -> bytes:
+def _pack_reply(result: tuple[str, Any], start: float, ran_out: int = 0) -> bytes:
     """The pickled result after how long the call took and when it ended (the
     monotonic clock is the same for all processes on POSIX): a started call's
     result is refused if it took too long, and the call queued after it has
-    its deadline counted from that end."""
+    its deadline counted from that end. ``ran_out``: the call's own calls
+    that ran out of time in the worker (its result depends on timing)."""
     finished = time.monotonic()
-    times = _TIMES.pack(finished - start, finished)
+    times = _TIMES.pack(finished - start, finished, max(ran_out, 0))
     try:
         return times + pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as error:
@@ -451,11 +474,15 @@ def _pack_reply(result: tuple[str, Any], start: float) -> bytes:
 
 def _reply_times(reply: bytes) -> tuple[float, float]:
     """(seconds the call took, monotonic time it ended)."""
-    return _TIMES.unpack_from(reply)
+    took, finished, _ = _TIMES.unpack_from(reply)
+    return took, finished
 
 
 def _unpack_reply(reply: bytes) -> Any:
-    """The call's value; re-raises the call's exception."""
+    """The call's value; re-raises the call's exception. Calls that ran out of
+    time inside the worker count in this process too (``ran_out_count``)."""
+    global _ran_out
+    _ran_out += _TIMES.unpack_from(reply)[2]
     status, value = pickle.loads(memoryview(reply)[_TIMES.size :])
     if status == "ok":
         return value
@@ -472,11 +499,12 @@ def _run_in_oneoff_child(func: Callable[..., T], args: tuple, kwargs: dict, seco
         _prepare_child()
         try:
             start = time.monotonic()
+            ran_out = _ran_out
             try:
                 result = ("ok", func(*args, **kwargs))
             except BaseException as error:  # noqa: BLE001
                 result = ("error", error)
-            _write_message(write_fd, _pack_reply(result, start))
+            _write_message(write_fd, _pack_reply(result, start, _ran_out - ran_out))
         finally:
             os._exit(0)
     os.close(write_fd)

@@ -100,6 +100,9 @@ class BatchResult:
     graded_now: int = 0
     reused: int = 0
     files: dict[str, Path] = field(default_factory=dict)
+    # the class cache over the sheets graded now (grader.checks.cache)
+    cache_lookups: int = 0
+    cache_hits: int = 0
 
     @property
     def failed(self) -> list[Outcome]:
@@ -238,7 +241,8 @@ def grade_batch(
         bar = Progress(len(items), stream=progress, already_done=reused)
         if reused:
             bar.note(f"reusing {reused} results from an earlier run in {out}")
-        on_done = _recorder(items, keys, outcomes, store, bar)
+        cache_counts = [0, 0]  # lookups, hits over the sheets graded now
+        on_done = _recorder(items, keys, outcomes, store, bar, cache_counts)
         if todo:
             setup = GradingSetup(
                 grade_fn=grade_fn,
@@ -265,7 +269,13 @@ def grade_batch(
 
         final = [o for o in outcomes if o is not None]
         result = BatchResult(
-            out_dir=out, outcomes=final, stats=None, graded_now=len(todo), reused=reused
+            out_dir=out,
+            outcomes=final,
+            stats=None,
+            graded_now=len(todo),
+            reused=reused,
+            cache_lookups=cache_counts[0],
+            cache_hits=cache_counts[1],
         )
         collector = StatsCollector()
         if out is not None:
@@ -292,6 +302,7 @@ def _recorder(
     outcomes: list[Outcome | None],
     store: ResultStore | None,
     bar: Progress,
+    cache_counts: list[int] | None = None,
 ) -> Callable[[SheetOutcome], None]:
     """What happens when a sheet is done: its per-student files (if the
     executor returned them), then its record, then the progress bar."""
@@ -301,6 +312,9 @@ def _recorder(
         item = items[done.index]
         if outcomes[done.index] is not None:
             return  # a retried task that finished twice: the first result stands
+        if cache_counts is not None:
+            cache_counts[0] += done.cache_lookups
+            cache_counts[1] += done.cache_hits
         warning = done.warning
         if store is not None:
             # The feedback files first: once the result is on disk, everything
@@ -372,7 +386,7 @@ def cli_grade(
     ``out_dir`` (when given), print ``fmt`` for the reports otherwise. Returns
     the exit code: 2 if a sheet could not be graded, 1 if a score is below
     ``--min-score``, else 0."""
-    from grader.batch.summary import summary_lines
+    from grader.batch.summary import cache_line, summary_lines
 
     result = grade_batch(
         paths,
@@ -386,6 +400,9 @@ def cli_grade(
         load_rubric=_rubric_loader(allow_outside_rubric_dir),
     )
     reports = list(result.reports()) if out_dir is None else []
+    shared = cache_line(result)
+    if shared is not None:
+        echo(shared, err=True)
     if out_dir is not None:
         for line in summary_lines(result):
             echo(line)

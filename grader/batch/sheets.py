@@ -45,6 +45,10 @@ class SheetOutcome:
     warning: str = ""
     elapsed: float = 0.0
     files: dict[str, str] = field(default_factory=dict)
+    # the class cache while grading it (grader.checks.cache): engine results
+    # looked up, and how many of them were there already
+    cache_lookups: int = 0
+    cache_hits: int = 0
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,15 @@ def render_outputs(
     }
 
 
+def _class_cache(rubric: Any) -> Any:
+    """The class cache of ``rubric`` when it is a grading session (the default
+    grading function's), for the hit counts; None for anything else."""
+    from grader.checks.cache import ClassCache
+
+    cache = getattr(rubric, "cache", None)
+    return cache if isinstance(cache, ClassCache) else None
+
+
 def grade_sheet(
     grade_fn: GradeFunction,
     rubric: Any,
@@ -108,6 +121,8 @@ def grade_sheet(
     ``path``: where the sheet is here (a remote worker's copy), if not at
     ``task.path``; ``fix_report`` then puts the original paths back."""
     started = time.perf_counter()
+    cache = _class_cache(rubric)
+    before = cache.snapshot() if cache is not None else None
     try:
         report = grade_fn(path or Path(task.path), rubric, time_limit=time_limit)
         elapsed = time.perf_counter() - started
@@ -130,6 +145,9 @@ def grade_sheet(
         report_data = fix_report(report_data)
         report = GradeReport.model_validate(report_data)
     outcome = SheetOutcome(task.index, "graded", report=report_data, elapsed=elapsed)
+    if cache is not None and before is not None:
+        used = cache.stats.since(before)
+        outcome.cache_lookups, outcome.cache_hits = used.lookups, used.hits
     if formats:
         try:
             outcome.files = render_outputs(report, formats, elapsed, task.name)

@@ -214,6 +214,18 @@ def summary_lines(result: BatchResult) -> list[str]:
     return lines
 
 
+def cache_line(result: BatchResult) -> str | None:
+    """How much the class cache shared over the sheets graded now (printed on
+    stderr with the progress: stdout's closing lines are a contract), or None."""
+    if not result.cache_lookups:
+        return None
+    share = 100 * result.cache_hits / result.cache_lookups
+    return (
+        f"class cache: {result.cache_hits} of {result.cache_lookups} engine results "
+        f"reused ({share:.0f}%)"
+    )
+
+
 def refresh_batch_files(out_dir: str | Path, database: str | None = None) -> dict[str, Path]:
     """Write an out folder's whole-batch and changed per-student files again
     from its results with the people's decisions applied (after `grader

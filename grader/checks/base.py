@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
+    from grader.checks.cache import ClassCache
     from grader.math import MathContext
     from grader.rubric.models import CheckSpec
 
@@ -87,10 +88,36 @@ class GradingContext:
     # The sheet's other answers (None: grading one answer on its own, such as
     # a rubric example): read by checks that carry an error forward.
     sheet: SheetAnswers | None = None
+    # Engine results shared by the sheets of a class (grader.checks.cache),
+    # kept by the grading session; None: every result is computed.
+    cache: ClassCache | None = None
+
+    def cached(
+        self,
+        key: Hashable,
+        compute: Any,
+        *,
+        keep: Any = None,
+        copy: Any = None,
+    ) -> Any:
+        """``compute()`` once per ``key`` for the whole class (see
+        ``grader.checks.cache.ClassCache.get``); computed every time without a cache."""
+        if self.cache is None or not self.cache.enabled:
+            return compute()
+        options = {}
+        if keep is not None:
+            options["keep"] = keep
+        if copy is not None:
+            options["copy"] = copy
+        return self.cache.get(key, compute, **options)
 
     def remember(self, kind: str, text: str, compute: Any) -> Any:
         """``compute()`` once per (kind, text, math context)."""
-        key = (kind, text, id(self.math_context))
+        # the context's fingerprint, not its id: a context with a student's
+        # definitions is made per sheet, and a later one may get the same id
+        from grader.checks.cache import context_key
+
+        key = (kind, text, context_key(self.math_context))
         if key not in self.memo:
             self.memo[key] = compute()
         return self.memo[key]

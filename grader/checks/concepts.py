@@ -10,7 +10,10 @@ prediction is not clear-cut.
 
 from __future__ import annotations
 
+from typing import Any
+
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
+from grader.checks.cache import LABEL_BASE, can_label, copied, relabel
 from grader.rubric.models import ConceptsCheck
 from grader.text import ConceptSpec, grade_concepts, similarity_grade
 
@@ -42,8 +45,8 @@ class ConceptsAdapter:
                 engine_score=0.0,
             )
         if not check.ideas:
-            return self._by_similarity(check, answer)
-        result = grade_concepts(answer.text, concept_spec(check), first_line=answer.first_line)
+            return self._by_similarity(check, answer, context)
+        result = _class_result(check, answer, context)
         outcome = CheckOutcome(
             engine_score=float(result.score),
             engine_max=float(result.max_score),
@@ -70,10 +73,16 @@ class ConceptsAdapter:
             )
         return outcome
 
-    def _by_similarity(self, check: ConceptsCheck, answer: AnswerInput) -> CheckOutcome:
+    def _by_similarity(
+        self, check: ConceptsCheck, answer: AnswerInput, context: GradingContext
+    ) -> CheckOutcome:
         """A reference-only check: the calibrated similarity fallback, out of its points."""
         spec = concept_spec(check)  # the engine's own checks of the fields
-        result = similarity_grade(answer.text, spec.reference or "", max_marks=spec.max_score)
+        result = context.cached(
+            ("similarity", id(check), answer.text),
+            lambda: similarity_grade(answer.text, spec.reference or "", max_marks=spec.max_score),
+            copy=copied,
+        )
         outcome = CheckOutcome(
             engine_score=float(result.score),
             engine_max=float(result.max_score),
@@ -89,6 +98,18 @@ class ConceptsAdapter:
         if result.needs_review and not outcome.review_reasons:
             outcome.review_reasons.append("the text engine asks for a human look")
         return outcome
+
+
+def _class_result(check: ConceptsCheck, answer: AnswerInput, context: GradingContext) -> Any:
+    """``grade_concepts`` on the answer, once per class for the same text
+    wherever it is on the sheet (lines labelled, see ``grader.checks.cache``)."""
+    if context.cache is None or not context.cache.enabled or not can_label([answer.text]):
+        return grade_concepts(answer.text, concept_spec(check), first_line=answer.first_line)
+    kept = context.cache.get(
+        ("concepts", id(check), answer.text),
+        lambda: grade_concepts(answer.text, concept_spec(check), first_line=LABEL_BASE),
+    )
+    return relabel(kept, answer.first_line)
 
 
 Adapter = ConceptsAdapter

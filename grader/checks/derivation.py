@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
+from grader.checks.cache import context_key, labelled_lines, relabel
 from grader.checks.expression import matches
 from grader.checks.mathlines import MathCandidate
 from grader.math.derivation import (
@@ -56,15 +57,24 @@ class DerivationAdapter:
     def start(self, check: DerivationCheck, answer: AnswerInput, context: GradingContext) -> Any:
         """Start the engine on this answer in its time-limit worker and return
         at once (``grade`` then collects it with ``context.started``); None
-        when there is nothing to start."""
+        when there is nothing to start. The same lines on an earlier sheet of
+        the class: their result, without starting anything."""
         if not answer.text.strip() or not context.time_limit:
             return None
-        return start_derivation(
-            answer.lines,
+        lines, key = _class_key(check, answer, context)
+        if key is not None:
+            found, kept = context.cache.lookup(key)
+            if found:
+                return _Ready(relabel(kept, answer.lines[0][0]))
+        pending = start_derivation(
+            lines,
             context.math_context,
             milestones=_milestones(check),
             time_limit=context.time_limit,
         )
+        if key is None:
+            return pending
+        return _Kept(pending, context, key, answer.lines[0][0])
 
     def grade(
         self, check: DerivationCheck, answer: AnswerInput, context: GradingContext
@@ -77,12 +87,7 @@ class DerivationAdapter:
         if context.started is not None:
             result = context.started.result()
         else:
-            result = check_derivation(
-                answer.lines,
-                context.math_context,
-                milestones=_milestones(check),
-                time_limit=context.time_limit,
-            )
+            result = _checked_here(check, answer, context)
         outcome.review_reasons += list(result.review_reasons)
         for step in result.steps:
             where = f"line {step.line_no}"
@@ -192,8 +197,10 @@ def _equations_of(cand: MathCandidate) -> list[MathCandidate]:
             replace(parsed, kind="equation", terms=[left, right]),
             None,
             cand.in_prose,
+            # not what the line's text parses to: its own key in the class cache
+            reading=f"{cand.read_from}\x00equation {index} of the chain",
         )
-        for left, right in zip(terms, terms[1:], strict=False)
+        for index, (left, right) in enumerate(zip(terms, terms[1:], strict=False))
     ]
 
 
@@ -216,6 +223,83 @@ def _names_a_derivative_the_form_does_not(
 
     parsed, _ = _target_line(form, context)
     return bool(derivatives(cand.parsed.terms) - derivatives(getattr(parsed, "terms", [])))
+
+
+def _class_key(
+    check: DerivationCheck, answer: AnswerInput, context: GradingContext
+) -> tuple[list[tuple[int, str]], tuple | None]:
+    """(the lines to give the engine, the class cache key or None). With a
+    class cache the lines are labelled (``grader.checks.cache``): the key is
+    their text and spacing, wherever they are on the sheet."""
+    lines = answer.lines
+    if context.cache is None or not context.cache.enabled:
+        return lines, None
+    labelled = labelled_lines(lines)
+    if labelled is None:
+        return lines, None
+    key = (
+        "derivation",
+        context_key(context.math_context),
+        id(check),  # the session keeps the rubric, and so its checks, alive
+        context.time_limit,
+        tuple(labelled),
+    )
+    return labelled, key
+
+
+def _checked_here(check: DerivationCheck, answer: AnswerInput, context: GradingContext) -> Any:
+    """``check_derivation`` in this process (no started worker), once per class."""
+    lines, key = _class_key(check, answer, context)
+
+    def compute() -> Any:
+        return check_derivation(
+            lines,
+            context.math_context,
+            milestones=_milestones(check),
+            time_limit=context.time_limit,
+        )
+
+    if key is None:
+        return compute()
+    kept = context.cache.get(key, compute)
+    return relabel(kept, answer.lines[0][0])
+
+
+class _Ready:
+    """A started check answered from the class cache."""
+
+    def __init__(self, result: Any) -> None:
+        self._result = result
+
+    def result(self) -> Any:
+        return self._result
+
+    def cancel(self) -> None:
+        pass
+
+
+class _Kept:
+    """A started check whose result is kept for the class when it is decided."""
+
+    def __init__(self, pending: Any, context: GradingContext, key: tuple, first_line: int):
+        self._pending = pending
+        self._cache = context.cache
+        self._key = key
+        self._first_line = first_line
+
+    def result(self) -> Any:
+        from grader.timelimit import ran_out_count
+
+        before = ran_out_count()
+        result = self._pending.result()
+        # kept unless a time limit ran out, here (then checked again step by
+        # step) or in the worker (grader.timelimit counts both)
+        if ran_out_count() == before:
+            self._cache.store(self._key, result)
+        return relabel(result, self._first_line)
+
+    def cancel(self) -> None:
+        self._pending.cancel()
 
 
 def _where(item: ItemOutcome) -> str:

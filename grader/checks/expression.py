@@ -12,6 +12,7 @@ from typing import Any
 
 from grader.checks.approximate import NumericVerdict, judge_number, reference_number
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
+from grader.checks.cache import context_key, copied
 from grader.checks.carried_forward import apply_carried_forward
 from grader.checks.conclusions import apply_must_follow
 from grader.checks.mathlines import (
@@ -88,6 +89,23 @@ def matches(candidate: MathCandidate, target: str, context: GradingContext) -> t
     slash as the divisor (``X^T y / X^T X`` as ``X^T y / (X^T X)``), the
     reading its writer most likely meant.
     """
+    key = (
+        "matches",
+        context_key(context.math_context),
+        candidate.read_from,
+        candidate.error,
+        target,
+        context.time_limit,
+        context.seed,
+    )
+    # once per class for the same line and form (a verdict reached while a
+    # time limit ran out is not kept: grader.checks.cache)
+    return context.cached(key, lambda: _uncached_matches(candidate, target, context), copy=copied)
+
+
+def _uncached_matches(
+    candidate: MathCandidate, target: str, context: GradingContext
+) -> tuple[bool, Any]:
     found, verdict = _matches(candidate, target, context)
     if found:
         return found, verdict
@@ -105,13 +123,15 @@ def _divisor_reading(candidate: MathCandidate, context: GradingContext) -> MathC
     if not any("divides by" in problem for problem in problems):
         return None
 
+    from grader.math.parse import product_divisor_reading
+
+    text = product_divisor_reading(candidate.source)
+    if text is None:
+        return None
+
     def compute() -> Any:
         from grader.math import MathParseError, parse_math
-        from grader.math.parse import product_divisor_reading
 
-        text = product_divisor_reading(candidate.source)
-        if text is None:
-            return None
         try:
             return parse_math(text, context.math_context)
         except MathParseError:
@@ -120,7 +140,9 @@ def _divisor_reading(candidate: MathCandidate, context: GradingContext) -> MathC
     other = context.remember("divisor reading", candidate.source, compute)
     if other is None:
         return None
-    return MathCandidate(candidate.line_no, candidate.source, other, None, candidate.in_prose)
+    return MathCandidate(
+        candidate.line_no, candidate.source, other, None, candidate.in_prose, reading=text
+    )
 
 
 def _matches(candidate: MathCandidate, target: str, context: GradingContext) -> tuple[bool, Any]:
@@ -183,8 +205,6 @@ def _is_expression(target: str, context: GradingContext) -> bool:
 
 
 def _compare_term(term: Any, target: str, context: GradingContext) -> Any:
-    from grader.math import equivalent
-
     try:
         return equivalent(
             term, target, context.math_context, time_limit=context.time_limit, seed=context.seed
@@ -228,11 +248,15 @@ class ExpressionAdapter:
         self, check: ExpressionCheck, answer: AnswerInput, context: GradingContext
     ) -> CheckOutcome:
         """The answer's lines against the reference, accepted forms and known mistakes."""
-        candidates = answer_candidates(answer, context.math_context)
+        candidates = answer_candidates(answer, context.math_context, context.cache)
         outcome = CheckOutcome()
         for cand in candidates:
             if cand.parsed is not None:
-                outcome.read_as.append(f"line {cand.line_no}: {read_as_text(cand.parsed)}")
+                read_as = context.cached(
+                    ("read as", context_key(context.math_context), cand.read_from),
+                    lambda cand=cand: read_as_text(cand.parsed),
+                )
+                outcome.read_as.append(f"line {cand.line_no}: {read_as}")
                 outcome.repairs += [
                     f"line {cand.line_no}: {r}" for r in getattr(cand.parsed, "repairs", [])
                 ]

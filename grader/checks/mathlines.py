@@ -55,6 +55,15 @@ class MathCandidate:
     parsed: Any = None  # grader.math.MathLine
     error: str | None = None
     in_prose: bool = False  # an inline formula inside a sentence
+    # the text that was parsed into ``parsed``, when it is not ``source``
+    # (another reading of the line): what the class cache keys it by. A
+    # candidate whose ``parsed`` is not ``parse_math(read_from)`` (a part of
+    # a chain) must give a ``reading`` of its own.
+    reading: str | None = None
+
+    @property
+    def read_from(self) -> str:
+        return self.source if self.reading is None else self.reading
 
 
 def math_segments(lines: list[tuple[int, str]]) -> list[tuple[int, str, bool]]:
@@ -107,12 +116,28 @@ def _scan_segments(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return segments
 
 
-def answer_candidates(answer: Any, context: Any) -> list[MathCandidate]:
-    """``parse_candidates`` for a part's answer, once for all of the part's checks."""
+def answer_candidates(answer: Any, context: Any, cache: Any = None) -> list[MathCandidate]:
+    """``parse_candidates`` for a part's answer, once for all of the part's
+    checks, and once for the class when the same lines are on another sheet
+    (``cache``: the session's ``grader.checks.cache.ClassCache``)."""
     key = ("candidates", id(context))
     if key not in answer.cache:
-        answer.cache[key] = parse_candidates(answer.lines, context)
+        answer.cache[key] = _class_candidates(answer.lines, context, cache)
     return list(answer.cache[key])
+
+
+def _class_candidates(
+    lines: list[tuple[int, str]], context: Any, cache: Any
+) -> list[MathCandidate]:
+    from grader.checks.cache import context_key, labelled_lines, relabel
+
+    labelled = labelled_lines(lines) if cache is not None and cache.enabled else None
+    if labelled is None:
+        return parse_candidates(lines, context)
+    first = lines[0][0]
+    key = ("candidates", context_key(context), tuple((n, t) for n, t in labelled))
+    kept = cache.get(key, lambda: parse_candidates(labelled, context))
+    return relabel(kept, first)
 
 
 def parse_candidates(lines: list[tuple[int, str]], context: Any) -> list[MathCandidate]:

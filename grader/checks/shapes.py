@@ -68,7 +68,7 @@ class ShapesAdapter:
         found: list[tuple[int, int, str, Any]] = []
         latex_lines: dict[int, set[str]] = {}
         unparsed: dict[int, list[str]] = {}
-        for cand in answer_candidates(answer, context.math_context):
+        for cand in answer_candidates(answer, context.math_context, context.cache):
             if cand.parsed is None:
                 unparsed.setdefault(cand.line_no, []).append(
                     f"line {cand.line_no}: math could not be read ({cand.error})"
