@@ -8,25 +8,17 @@ to a marker, and one that is not is wrong.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import pytest
 
-from grader import api
-from grader.pipeline import GradingSession, grade_text
+from tests.part_grading import grade_part
 
 RUBRIC = Path(__file__).parent / "files" / "numeric-answers.yaml"
 
 
-@cache
-def session() -> GradingSession:
-    return GradingSession(api.load_rubric(RUBRIC))
-
-
 def grade(part_id: str, text: str):
-    question, part = session().rubric.part(part_id)
-    return grade_text(session(), question, part, text)
+    return grade_part(RUBRIC, part_id, text)
 
 
 # (id, part, answer, score, needs review)

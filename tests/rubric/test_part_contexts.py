@@ -6,26 +6,24 @@ tests/rubric/files/part-contexts.yaml: ``t`` is a time step (a scalar) in
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import pytest
 
 from grader import api
-from grader.pipeline import GradingSession, grade_text
+from grader.pipeline import GradingSession
+from tests.part_grading import grade_part, session_for
 
 FILES = Path(__file__).parent / "files"
 RUBRIC = FILES / "part-contexts.yaml"
 
 
-@cache
 def session() -> GradingSession:
-    return GradingSession(api.load_rubric(RUBRIC))
+    return session_for(RUBRIC)
 
 
 def grade(part_id: str, text: str):
-    question, part = session().rubric.part(part_id)
-    return grade_text(session(), question, part, text)
+    return grade_part(RUBRIC, part_id, text)
 
 
 # (id, part, answer, score, needs review)
@@ -67,9 +65,7 @@ def test_without_the_part_context_the_alias_is_lost(tmp_path):
     end = text.index("        checks:", start)
     stripped = tmp_path / "no-part-context.yaml"
     stripped.write_text(text[:start] + text[end:], encoding="utf-8")
-    other = GradingSession(api.load_rubric(stripped))
-    question, part = other.rubric.part("q1.b")
-    assert grade_text(other, question, part, r"$X^T(Xw - y)$").score == 0
+    assert grade_part(stripped, "q1.b", r"$X^T(Xw - y)$").score == 0
 
 
 def test_a_bad_part_context_points_at_its_line(tmp_path):
