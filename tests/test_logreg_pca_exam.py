@@ -21,17 +21,25 @@ TOLERANCE = 0.25
 # rubric folder -> (parts within 0.25 of the hand mark, of 104; known rows)
 RUBRICS: dict[str, tuple[int, dict[tuple[str, str], str]]] = {
     "rubric-first": (
-        53,
+        58,
         {
             ("s7", "q3.c"): "an idea credited for a neighbouring idea's wording",
             ("s1", "q4.d"): "code right up to sign: the first rubric could not say so",
             ("s8", "q1.b"): "a matrix form carried forward from a wrong step: no rule for it",
+            (
+                "s6",
+                "q4.c",
+            ): "a normalised vector written without its name after the unnormalised one",
         },
     ),
     "rubric-revised": (
-        55,
+        60,
         {
             ("s7", "q3.c"): "an idea credited for a neighbouring idea's wording",
+            (
+                "s6",
+                "q4.c",
+            ): "a normalised vector written without its name after the unnormalised one",
             (
                 "s8",
                 "q1.b",

@@ -503,6 +503,10 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsM
             if self.at("SYM", closing):
                 raise self.fail(f"empty brackets at column {open_token.pos}", open_token)
             value = self.expression(0)
+            if opening == "(" and self.at("SYM", ",") and not self.after_in:
+                value = self.tuple_vector(value, open_token)
+                if self._transposed_after_closing():
+                    value = value.T  # (2, 1)^T: the tuple was written as a row
             if not self.at("SYM", closing):
                 token = self.peek()
                 if token.kind == "END":
@@ -519,6 +523,31 @@ class Parser(ArithmeticMixin, NamesMixin, DerivativesMixin, MatricesMixin, SumsM
         finally:
             self.bar_depth, self.norm_depth = saved_bars, saved_norm
             self.leave()
+
+    def tuple_vector(self, first: Any, open_token: Token) -> Any:
+        """``(0.89, 0.45)``: a tuple of numbers or scalars is a column vector, as
+        students write one (``(a, b)^T`` is then a row); after ``\\in`` it stays an
+        interval's notation and is not read."""
+        cells = [first]
+        while self.at("SYM", ","):
+            self.advance()
+            cells.append(self.expression(0))
+        if any(is_matrix(cell) or isinstance(cell, (Space, ShapeOnly)) for cell in cells):
+            raise self.fail(
+                f"a tuple of matrices is not read (column {open_token.pos})", open_token
+            )
+        return sympy.ImmutableMatrix([[cell] for cell in cells])
+
+    def _transposed_after_closing(self) -> bool:
+        """Whether ``)^T`` (or ``^\\top``, ``^{T}``) follows the closing bracket."""
+        if not (self.peek(1).kind == "SYM" and self.peek(1).text == "^"):
+            return False
+        after = self.peek(2)
+        if after.kind == "SYM" and after.text == "{":
+            after = self.peek(3)
+        return (after.kind == "IDENT" and after.text == "T") or (
+            after.kind == "CMD" and after.text in ("top", "intercal", "mathsf")
+        )
 
     def bracketed_command(self, opening: str, closing: str) -> Any:
         open_token = self.advance()
