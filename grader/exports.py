@@ -114,16 +114,10 @@ def export_class(
             for line in done.without_id
         ]
     else:
-        from grader.report import gradescope
-        from grader.report._common import safe_name
+        from grader.report import gradescope, unique_file_names
 
-        names: set[str] = set()
-        for report in reports:
-            name = safe_name(report.submission.id)
-            suffix = 2
-            while name in names:
-                name, suffix = f"{safe_name(report.submission.id)}-{suffix}", suffix + 1
-            names.add(name)
+        names = unique_file_names(report.submission.id for report in reports)
+        for report, name in zip(reports, names, strict=True):
             export.files[f"{name}.json"] = gradescope.render(
                 report, leaderboard=list(options.leaderboard)
             )

@@ -60,24 +60,17 @@ class BatchItem:
 def find_submissions(paths: Sequence[str | Path]) -> list[BatchItem]:
     """The submissions under ``paths``, as ``grader.submission.discover_submissions``
     finds them (the one finder), each with a unique name for its output files."""
-    from grader.report import safe_name
+    from grader.report import safe_name, unique_file_names
     from grader.submission import discover_submissions
 
     found: list[Path] = []
     for raw in paths:
         found += discover_submissions(raw)
-    items: list[BatchItem] = []
-    used: set[str] = set()
-    for path in found:
-        sid = path.name if path.is_dir() else path.stem  # a dangling link: its stem
-        name = base = safe_name(sid)
-        counter = 2
-        while name.lower() in used:  # case-insensitive file systems
-            name = f"{base}-{counter}"
-            counter += 1
-        used.add(name.lower())
-        items.append(BatchItem(id=sid if name == base else name, path=path, name=name))
-    return items
+    ids = [path.name if path.is_dir() else path.stem for path in found]  # a dangling link: its stem
+    return [
+        BatchItem(id=sid if name == safe_name(sid) else name, path=path, name=name)
+        for sid, path, name in zip(ids, found, unique_file_names(ids), strict=True)
+    ]
 
 
 @dataclass

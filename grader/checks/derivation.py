@@ -15,8 +15,9 @@ from typing import Any
 
 from grader.checks.base import AnswerInput, CheckOutcome, GradingContext, ItemOutcome
 from grader.checks.cache import context_key, labelled_lines, relabel
-from grader.checks.expression import matches
+from grader.checks.expression import matches, rubric_form
 from grader.checks.mathlines import MathCandidate
+from grader.math import split_derivative_symbol
 from grader.math.derivation import (
     OTHER_QUANTITY,
     Milestone,
@@ -210,9 +211,6 @@ def _names_a_derivative_the_form_does_not(
     # "dJ/dw = 0" has the same solution as the normal equations (the engine
     # reads dJ/dw as the true derivative), but it does not state them: a
     # derivative quantity stands for what the student has not written out
-    from grader.checks.expression import _target_line
-    from grader.math._nodes import split_derivative_symbol
-
     def derivatives(terms: list[Any]) -> set[str]:
         return {
             symbol.name
@@ -221,7 +219,7 @@ def _names_a_derivative_the_form_does_not(
             if split_derivative_symbol(symbol) is not None
         }
 
-    parsed, _ = _target_line(form, context)
+    parsed, _ = rubric_form(form, context)
     return bool(derivatives(cand.parsed.terms) - derivatives(getattr(parsed, "terms", [])))
 
 

@@ -39,7 +39,7 @@ def compare(candidate: MathCandidate, target: str, context: GradingContext) -> A
     )
 
 
-def _target_line(target: str, context: GradingContext) -> tuple[Any, str | None]:
+def rubric_form(target: str, context: GradingContext) -> tuple[Any, str | None]:
     """(parsed rubric form, or None; the reason it cannot be read, or None), remembered."""
 
     def compute() -> tuple[Any, str | None]:
@@ -70,7 +70,7 @@ def _same_terms(first: list[Any], second: list[Any]) -> bool:
 def _same_reading(candidate: MathCandidate, target: str, context: GradingContext) -> bool:
     # Meaningless forms (X X^T beta - X^T y: shapes do not agree) cannot be
     # compared by value; they match a known mistake when they read the same.
-    parsed, _ = _target_line(target, context)
+    parsed, _ = rubric_form(target, context)
     if parsed is None:
         return False
     return _same_terms(list(parsed.terms), list(getattr(candidate.parsed, "terms", [])))
@@ -147,7 +147,7 @@ def _divisor_reading(candidate: MathCandidate, context: GradingContext) -> MathC
 
 def _matches(candidate: MathCandidate, target: str, context: GradingContext) -> tuple[bool, Any]:
     if candidate.parsed is None:
-        _, reason = _target_line(target, context)
+        _, reason = rubric_form(target, context)
         if reason is None:
             return False, None
         return bool(_error_kind(reason)) and _error_kind(reason) == _error_kind(
@@ -165,7 +165,7 @@ def _matches(candidate: MathCandidate, target: str, context: GradingContext) -> 
         # The line's result is its last value: a right value earlier on the line
         # followed by a different one (``d/dx(x^3 - 2x) = 3x^3 - 2``, the question
         # restated and then answered wrong) is not the student's answer.
-        parsed, _ = _target_line(target, context)
+        parsed, _ = rubric_form(target, context)
         terms = _terms(candidate)
         if len(terms) > 2 and getattr(terms[-1], "is_zero", False) is True:
             terms = terms[:-1]  # "dJ/dp = k/p - (n-k)/(1-p) = 0": set to zero, not a value
@@ -200,7 +200,7 @@ def _terms(candidate: MathCandidate) -> list[Any]:
 
 
 def _is_expression(target: str, context: GradingContext) -> bool:
-    parsed, _ = _target_line(target, context)
+    parsed, _ = rubric_form(target, context)
     return parsed is not None and parsed.kind == "expression"
 
 
@@ -217,7 +217,7 @@ def _numbers(
     check: ExpressionCheck, readable: list[MathCandidate], context: GradingContext
 ) -> list[NumericVerdict]:
     """Each line's number against a numeric answer (none for other answers)."""
-    parsed, _ = _target_line(check.answer, context)
+    parsed, _ = rubric_form(check.answer, context)
     reference, subject = reference_number(parsed)
     if reference is None:
         return []

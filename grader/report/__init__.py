@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
             "part_spans",
             "review_reasons",
             "safe_name",
+            "unique_file_names",
         )
     },
     **{

@@ -99,6 +99,22 @@ def safe_name(text: str) -> str:
     return name or "submission"
 
 
+def unique_file_names(ids: Iterable[str]) -> list[str]:
+    """A file-name-safe name for each id, distinct even on a case-insensitive
+    file system (``Ann`` and ``ann`` -> ``Ann``, ``ann-2``)."""
+    used: set[str] = set()
+    names = []
+    for sid in ids:
+        name = base = safe_name(sid)
+        counter = 2
+        while name.lower() in used:
+            name = f"{base}-{counter}"
+            counter += 1
+        used.add(name.lower())
+        names.append(name)
+    return names
+
+
 def question_columns(reports: Iterable[GradeReport]) -> list[tuple[str, str, float]]:
     """(question id, title, max score) in the order the first report lists them,
     then any question only later reports have."""
