@@ -9,7 +9,6 @@ the steps; points are ``grader.scoring``'s business.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 
@@ -22,6 +21,7 @@ from grader.math.derivation import (
     OTHER_QUANTITY,
     Milestone,
     check_derivation,
+    split_quantity,
     start_derivation,
 )
 from grader.rubric.models import DerivationCheck
@@ -155,13 +155,13 @@ def _derivative_of_another_name(step: Any, context: GradingContext) -> bool:
     r"""A derivative the engine read and could not place: of a name the question
     does not know (the student's own ``\ell_i``), or set aside as about another
     quantity."""
+    parts = split_quantity(step.quantity or "")
     if step.kind == "side_note" and step.message == OTHER_QUANTITY:
-        return bool(step.quantity) and "/d(" in step.quantity
-    if step.kind != "differentiation" or not step.quantity:
+        return parts is not None
+    if step.kind != "differentiation" or parts is None or not all(p.isidentifier() for p in parts):
         return False
-    of = re.fullmatch(r"d\((\w+)\)/d\(\w+\)", step.quantity)
     math_context = context.math_context
-    return of is not None and (math_context is None or not math_context.is_declared(of[1]))
+    return math_context is None or not math_context.is_declared(parts[0])
 
 
 def _accepted(

@@ -21,6 +21,7 @@ PUBLIC = {
         "check_derivation",
         "check_derivation_file",
         "format_derivation",
+        "split_quantity",
         "start_derivation",
     },
     "grader.math.equivalence": {

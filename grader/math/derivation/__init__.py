@@ -90,6 +90,7 @@ from grader.math.derivation._results import (
     MilestoneResult,
     StepKind,
 )
+from grader.math.derivation._values import split_quantity
 
 __all__ = [
     "DEFAULT_TIME_LIMIT",
@@ -103,5 +104,6 @@ __all__ = [
     "check_derivation",
     "check_derivation_file",
     "format_derivation",
+    "split_quantity",
     "start_derivation",
 ]
